@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
+import { AdminTokenGuard } from './admin-token.guard.js';
+import { MigrationActionDto, MigrationQueryDto } from './migration-action.dto.js';
+
+/**
+ * The admin API: `GET` actions only read; `POST` actions run. A migration runs in the
+ * background and answers 202 with its run id as soon as the run is recorded.
+ */
+@Controller('api/admin/migration')
+@UseGuards(AdminTokenGuard)
+export class MigrationController {
+  private readonly logger = new Logger(MigrationController.name);
+
+  constructor(
+    private readonly migrations: MigrationService,
+    private readonly runs: MigrationRunRepository,
+  ) {}
+
+  @Get()
+  async query(@Query() { action }: MigrationQueryDto) {
+    const runs = await this.runs.latest(action === 'status' ? 1 : 20);
+    return action === 'status' ? { lastRun: runs[0] ?? null } : { runs };
+  }
+
+  @Get('runs/:id')
+  async run(@Param('id', new ParseUUIDPipe()) id: string) {
+    const run = await this.runs.findById(id);
+    if (!run) throw new MigrationRunNotFoundError(`no migration run ${id}`, { runId: id });
+    return run;
+  }
+
+  @Get('runs/:id/exceptions')
+  async exceptions(@Param('id', new ParseUUIDPipe()) id: string) {
+    return { exceptions: await this.runs.exceptionsOf(id, undefined, 100) };
+  }
+
+  @Post()
+  @HttpCode(200)
+  async action(@Body() body: MigrationActionDto, @Res({ passthrough: true }) response: Response) {
+    if (body.action === 'validate') return this.migrations.validateAll();
+    if (body.action === 'dry-run' || body.dryRun) {
+      return this.migrations.migrate({ dryRun: true, batchSize: body.batchSize, conflictPolicy: body.conflictPolicy });
+    }
+    const started = await new Promise<{ runId: string; resumed: boolean }>((resolve, reject) => {
+      this.migrations
+        .migrate({
+          batchSize: body.batchSize,
+          conflictPolicy: body.conflictPolicy,
+          onStart: (runId, resumed) => resolve({ runId, resumed }),
+        })
+        .then((result) => this.logger.log(`run ${result.runId} completed: ${JSON.stringify(result.counts)}`))
+        .catch((error: unknown) => {
+          reject(error);
+          this.logger.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
+        });
+    });
+    response.status(202).location(`/api/admin/migration/runs/${started.runId}`);
+    return { ...started, status: 'running' };
+  }
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { SingleBar, Presets } from 'cli-progress';
+import type { MigrationProgress, MigrationResult, MigrationCounts, ValidationReport, ExceptionSample } from '#tenant-migration';
+import { describeFailure, ExitCode } from './exit-codes.js';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+const byReason = (table: Record<string, number>): string =>
+  Object.entries(table)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, count]) => `${code} ${n(count)}`)
+    .join(', ');
+
+/**
+ * Everything the CLI prints. Human output and progress go to stderr/stdout as usual; with
+ * `--json`, stdout carries exactly one JSON document and progress stays on stderr.
+ */
+@Injectable()
+export class CliOutput {
+  private bar: SingleBar | null = null;
+  private lastLine = 0;
+
+  /** A progress callback: a bar on a TTY, a log line every 5 s otherwise. Both on stderr. */
+  progress(label: string): (p: MigrationProgress) => void {
+    const tty = process.stderr.isTTY === true;
+    return (p) => {
+      if (tty) {
+        if (!this.bar) {
+          this.bar = new SingleBar(
+            { format: `${label} [{bar}] {value}/{total} keys | {rate}/s | ETA {eta_formatted} | migrated {migrated} rejected {rejected}`, stream: process.stderr, etaBuffer: 50 },
+            Presets.shades_classic,
+          );
+          this.bar.start(p.estimatedTotal ?? p.counts.scanned, 0);
+        }
+        this.bar.setTotal(Math.max(p.estimatedTotal ?? 0, p.counts.scanned));
+        this.bar.update(p.counts.scanned, { rate: n(p.rate), migrated: n(p.counts.migrated), rejected: n(p.counts.rejected) });
+      } else if (Date.now() - this.lastLine >= 5000) {
+        this.lastLine = Date.now();
+        const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds}s`;
+        process.stderr.write(
+          `${label}: scanned ${n(p.counts.scanned)}, migrated ${n(p.counts.migrated)}, unchanged ${n(p.counts.unchanged)}, ` +
+            `conflicts ${n(p.counts.conflicts)}, rejected ${n(p.counts.rejected)} (${n(p.rate)} keys/s${eta})\n`,
+        );
+      }
+    };
+  }
+
+  stopProgress(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+
+  json(document: unknown): void {
+    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  }
+
+  line(text = ''): void {
+    process.stdout.write(`${text}\n`);
+  }
+
+  /** Prints the error as one line on stderr and returns the exit code for it. */
+  fail(error: unknown): number {
+    this.stopProgress();
+    const { code, line } = describeFailure(error);
+    process.stderr.write(`tenant-migrate: ${line}\n`);
+    return code;
+  }
+
+  migrationSummary(result: MigrationResult): void {
+    const c = result.counts;
+    const title = result.dryRun ? 'Dry run (nothing was written)' : `Migration run ${result.runId}${result.resumed ? ' (resumed)' : ''}`;
+    this.line(`${title}: ${(result.durationMs / 1000).toFixed(1)}s, ${n(result.rate)} keys/s`);
+    const verb = result.dryRun ? 'would migrate' : 'migrated';
+    this.countsTable(c, verb);
+    this.row('conflicts', c.conflicts);
+    if (c.coerced > 0) this.row('coerced', c.coerced, '(values normalised on the way, e.g. a numeric-string createdAt)');
+    this.line(result.balanced ? 'Counts add up: scanned = migrated + unchanged + skipped + rejected.' : 'WARNING: counts do not add up.');
+    this.samples(result.samples);
+  }
+
+  validationSummary(report: ValidationReport): void {
+    this.line(`Validation: ${(report.durationMs / 1000).toFixed(1)}s`);
+    this.row('scanned', report.scanned);
+    this.row('valid', report.valid, report.coerced ? `(${n(report.coerced)} coerced)` : '');
+    this.row('skipped', report.skipped, byReason(report.skippedByReason));
+    this.row('rejected', report.rejected, byReason(report.rejectedByReason));
+    this.samples(report.samples);
+  }
+
+  private countsTable(c: MigrationCounts, verb: string): void {
+    this.row('scanned', c.scanned);
+    this.row(verb, c.migrated, `(created ${n(c.created)}, updated ${n(c.updated)})`);
+    this.row('unchanged', c.unchanged);
+    this.row('skipped', c.skipped, byReason(c.skippedByReason));
+    this.row('rejected', c.rejected, byReason(c.rejectedByReason));
+  }
+
+  private row(label: string, value: number, detail = ''): void {
+    this.line(`  ${label.padEnd(13)} ${n(value).padStart(11)}${detail ? `  ${detail}` : ''}`);
+  }
+
+  private samples(samples: ExceptionSample[]): void {
+    if (samples.length === 0) return;
+    this.line(`First ${samples.length} rejected or skipped keys:`);
+    for (const s of samples) this.line(`  ${s.bucket.padEnd(8)} ${s.key}: ${s.reasons.map((r) => r.message).join('; ')}`);
+  }
+}
+
+/** Exit code of a finished migration: 1 when keys were rejected or conflicted. */
+export const migrationExitCode = (c: MigrationCounts): number =>
+  c.rejected > 0 || c.conflicts > 0 ? ExitCode.Findings : ExitCode.Clean;

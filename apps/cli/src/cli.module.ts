@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { InfrastructureModule } from '../../shared/infrastructure.module.js';
+import { COMMANDS } from './commands/index.js';
+import { CliOutput } from './cli-output.service.js';
+import { StorePreflight } from './store-preflight.service.js';
+
+@Module({
+  imports: [InfrastructureModule.forApp({ mode: 'command' })],
+  providers: [...COMMANDS, CliOutput, StorePreflight],
+})
+export class CliModule {}

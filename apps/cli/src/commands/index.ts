@@ -1,0 +1,7 @@
+import { RootMigrateCommand } from './root.command.js';
+import { DryRunCommand, MigrateCommand, ResumeCommand } from './migrate.command.js';
+import { ValidateCommand } from './validate.command.js';
+import { RunsCommand } from './runs.command.js';
+
+/** Every command of the CLI; registered as providers of CliModule. */
+export const COMMANDS = [RootMigrateCommand, MigrateCommand, DryRunCommand, ResumeCommand, ValidateCommand, RunsCommand];

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { CommandRunner, Option } from 'nest-commander';
+import { InvalidOptionError, MigrationService, type ConflictPolicy } from '#tenant-migration';
+import { CliOutput, migrationExitCode } from '../cli-output.service.js';
+import { StorePreflight } from '../store-preflight.service.js';
+
+export interface MigrationFlags {
+  dryRun?: boolean;
+  json?: boolean;
+  batchSize?: number;
+  conflictPolicy?: ConflictPolicy;
+  resume?: boolean;
+}
+
+const POLICIES: readonly ConflictPolicy[] = ['keep-postgres', 'overwrite', 'skip'];
+
+/** Flags and execution shared by the root command, `migrate`, `dry-run` and `resume`. */
+@Injectable()
+export abstract class MigrationCommandBase extends CommandRunner {
+  constructor(
+    protected readonly migrations: MigrationService,
+    protected readonly out: CliOutput,
+    protected readonly preflight: StorePreflight,
+  ) {
+    super();
+  }
+
+  protected async execute(flags: MigrationFlags, resumeRunId?: string): Promise<void> {
+    try {
+      await this.preflight.assertRedis();
+      const result = await this.migrations.migrate({
+        dryRun: flags.dryRun ?? false,
+        batchSize: flags.batchSize,
+        conflictPolicy: flags.conflictPolicy,
+        resumeRunId,
+        autoResume: flags.resume ?? true,
+        onProgress: this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
+      });
+      this.out.stopProgress();
+      if (flags.json) this.out.json(result);
+      else this.out.migrationSummary(result);
+      process.exitCode = migrationExitCode(result.counts);
+    } catch (error) {
+      process.exitCode = this.out.fail(error);
+    }
+  }
+
+  @Option({ flags: '--dry-run', description: 'preview: count what would change and write nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--no-resume', description: 'start a new run even if an interrupted one exists' })
+  parseNoResume(): boolean {
+    return false;
+  }
+
+  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--batch-size <n>', description: 'keys per batch and transaction (1-50000; default MIGRATION_BATCH_SIZE)' })
+  parseBatchSize(value: string): number {
+    if (!/^\d+$/.test(value)) throw new InvalidOptionError(`--batch-size must be a whole number, got "${value}"`);
+    return Number(value);
+  }
+
+  @Option({ flags: '--conflict-policy <policy>', description: 'keep-postgres (default), overwrite or skip' })
+  parseConflictPolicy(value: string): ConflictPolicy {
+    if (!POLICIES.includes(value as ConflictPolicy)) {
+      throw new InvalidOptionError(`--conflict-policy must be one of ${POLICIES.join(', ')}, got "${value}"`);
+    }
+    return value as ConflictPolicy;
+  }
+}

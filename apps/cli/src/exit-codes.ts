@@ -1,0 +1,32 @@
+import { TenantMigrationError, MigrationLockedError } from '#tenant-migration';
+
+/** The CLI's exit codes (documented in the README). */
+export const ExitCode = {
+  Clean: 0,
+  /** Finished, but some keys were rejected or conflicted (or drift was found). */
+  Findings: 1,
+  /** Bad usage: unknown flag, bad value, unknown run. */
+  Usage: 2,
+  /** Could not run: a store is unreachable, the lock is held, the schema is missing. */
+  CouldNotRun: 3,
+} as const;
+
+/** Maps any error to an exit code and a one-line reason (no stack, no secrets). */
+export const describeFailure = (error: unknown): { code: number; line: string } => {
+  if (error instanceof MigrationLockedError) return { code: ExitCode.CouldNotRun, line: error.message };
+  if (error instanceof TenantMigrationError) {
+    const code = error.kind === 'invalid-input' || error.kind === 'not-found' || error.kind === 'conflict' ? ExitCode.Usage : ExitCode.CouldNotRun;
+    const detail = error.kind === 'unavailable' && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return { code, line: `${error.message}${detail}` };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: ExitCode.CouldNotRun, line: `could not run: ${message}` };
+};
+
+const PG_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000']);
+
+/** True for errors of opening a PostgreSQL connection (network, authentication, unknown database). */
+export const isConnectionError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && PG_CONNECTION_CODES.has(code)) || /timeout expired|Connection terminated/i.test(String((error as Error)?.message));
+};

@@ -1,0 +1,98 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RedisModule } from '@nestjs-modules/ioredis';
+import type { CountryCode } from 'libphonenumber-js';
+import {
+  buildDataSourceOptions,
+  DEFAULT_VALIDATION_SETTINGS,
+  redactUrl,
+  TenantMigrationModule,
+  type TenantMigrationModuleOptions,
+} from '#tenant-migration';
+import { type EnvironmentVariables, resolveRedisEndpoint, validateEnvironment } from './environment.js';
+
+export interface InfrastructureOptions {
+  /**
+   * `service`: a long-running process (reconnects, retries PostgreSQL at start-up, applies
+   * pending schema migrations). `command`: a CLI run (fails fast, never changes the schema).
+   */
+  mode: 'service' | 'command';
+}
+
+type Config = ConfigService<EnvironmentVariables, true>;
+
+export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptions => {
+  const reserved = config.get('RESERVED_SUBDOMAINS', { infer: true });
+  const region = config.get('DEFAULT_PHONE_REGION', { infer: true });
+  return {
+    keyPrefix: config.get('TENANT_KEY_PREFIX', { infer: true }),
+    batchSize: config.get('MIGRATION_BATCH_SIZE', { infer: true }),
+    maxValueBytes: config.get('MAX_VALUE_BYTES', { infer: true }),
+    conflictPolicy: config.get('CONFLICT_POLICY', { infer: true }),
+    validation: {
+      reservedSubdomains: reserved
+        ? reserved.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+        : DEFAULT_VALIDATION_SETTINGS.reservedSubdomains,
+      ...(region ? { defaultPhoneRegion: region as CountryCode } : {}),
+    },
+  };
+};
+
+/** Configuration, PostgreSQL, Redis and the tenant-migration module, wired from the environment. */
+@Module({})
+export class InfrastructureModule {
+  static forApp({ mode }: InfrastructureOptions): DynamicModule {
+    const logger = new Logger('Infrastructure');
+    const service = mode === 'service';
+    return {
+      module: InfrastructureModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: Config) => ({
+            ...buildDataSourceOptions(config.get('DATABASE_URL', { infer: true }), {
+              migrationsRun: service,
+              logging: ['error'],
+              extra: { max: 10, connectionTimeoutMillis: 5000 },
+            }),
+            retryAttempts: service ? 5 : 0,
+            retryDelay: 2000,
+          }),
+        }),
+        RedisModule.forRootAsync({
+          imports: [],
+          inject: [ConfigService],
+          useFactory: (config: Config) => {
+            const endpoint = resolveRedisEndpoint({
+              REDIS_URL: config.get('REDIS_URL', { infer: true }),
+              UPSTASH_REDIS_REST_URL: config.get('UPSTASH_REDIS_REST_URL', { infer: true }),
+              UPSTASH_REDIS_REST_TOKEN: config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
+            });
+            if (endpoint.source === 'UPSTASH') logger.log(`REDIS_URL is unset; using ${redactUrl(endpoint.url)} derived from UPSTASH_REDIS_REST_URL`);
+            return {
+              type: 'single',
+              url: endpoint.url,
+              // Without a listener ioredis prints every connection error with a stack trace.
+              // Commands surface the failure themselves; a service logs one line per error.
+              onClientReady: (client) => {
+                client.on('error', (error: Error) => {
+                  if (service) logger.warn(`Redis: ${error.message}`);
+                });
+              },
+              options: service
+                ? { connectTimeout: 5000 }
+                : { connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
+            };
+          },
+        }),
+        TenantMigrationModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: migrationOptionsFrom,
+        }),
+      ],
+      exports: [TenantMigrationModule],
+    };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Benchmarks: `npm run bench -- [migrate] --tenants 1000000[,100000] [--batch-size N]
+ * [--enhanced-pct 15] [--bad-pct 0]`.
+ *
+ * For each size: seeds a dedicated Redis database deterministically with the shared seed
+ * script, runs the project's migration (the real CLI, as a child process) into a fresh
+ * PostgreSQL database, then the shared reference pipeline on the same data, and prints both
+ * times, the ratio, tenants/s and peak RSS. Peak RSS of the project is read from the child's
+ * /proc/<pid>/status (VmHWM, the kernel's high-water mark).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+interface Measurement {
+  seconds: number;
+  peakRssMb: number;
+  output: string;
+}
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const fail = (message: string): never => {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+};
+
+const known = new Set(['--tenants', '--batch-size', '--enhanced-pct', '--bad-pct']);
+const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
+if (scenario !== 'migrate') fail(`unknown scenario "${scenario}"; available: migrate`);
+for (let i = scenario === argv[0] ? 1 : 0; i < argv.length; i += 2) {
+  if (!known.has(argv[i])) fail(`unknown option ${argv[i]}; options: ${[...known].join(', ')}`);
+}
+const sizes = flag('--tenants', '100000').split(',').map((s) => {
+  const n = Number(s.replace(/_/g, ''));
+  return Number.isInteger(n) && n > 0 ? n : fail(`--tenants takes positive whole numbers, got "${s}"`);
+});
+const batchSize = flag('--batch-size', '');
+const seedArgs = ['--enhanced-pct', flag('--enhanced-pct', '15'), '--bad-pct', flag('--bad-pct', '0')];
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const referenceDir = resolve(process.env.BENCH_REFERENCE_DIR ?? resolve(root, '../shared/bench'));
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const database = 'tm_bench';
+const databaseUrl = (() => {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+})();
+if (!existsSync(resolve(referenceDir, 'reference-pipeline.js'))) {
+  fail(`reference pipeline not found in ${referenceDir}; set BENCH_REFERENCE_DIR`);
+}
+
+const peakRss = (pid: number): number => {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+};
+
+/** Runs a command to completion; returns wall time, peak RSS and stdout. */
+const measure = (command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measurement> =>
+  new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    let peak = 0;
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setInterval(() => (peak = Math.max(peak, peakRss(child.pid ?? 0))), 50);
+    child.on('error', reject);
+    child.on('exit', () => (peak = Math.max(peak, peakRss(child.pid ?? 0))));
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0 && code !== 1) reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
+      else resolvePromise({ seconds, peakRssMb: Math.round(peak / 1048576), output });
+    });
+  });
+
+const recreateDatabase = async (): Promise<void> => {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  await measure(process.execPath, [resolve(root, 'node_modules/typeorm/cli.js'), 'migration:run', '-d', 'dist/ormconfig.js'], {
+    DATABASE_URL: databaseUrl,
+  });
+};
+
+const run = async (): Promise<void> => {
+  const rows: string[] = [];
+  const rss = new Map<number, number>();
+  for (const n of sizes) {
+    process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
+    await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
+    await recreateDatabase();
+
+    process.stderr.write('bench: project migration\n');
+    const cliArgs = [resolve(root, 'dist/apps/cli/src/main.js'), 'migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])];
+    const project = await measure(process.execPath, cliArgs, { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, TENANT_KEY_PREFIX: 'subdomain:' });
+    const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
+    if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
+
+    process.stderr.write('bench: reference pipeline\n');
+    const reference = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
+    const refSeconds = Number(/seconds=([\d.]+)/.exec(reference.output)?.[1] ?? NaN);
+
+    rss.set(n, project.peakRssMb);
+    rows.push(
+      [
+        n.toLocaleString('en-US').padStart(10),
+        project.seconds.toFixed(2).padStart(9),
+        refSeconds.toFixed(2).padStart(9),
+        (project.seconds / refSeconds).toFixed(2).padStart(6),
+        Math.round(n / project.seconds).toLocaleString('en-US').padStart(11),
+        String(project.peakRssMb).padStart(9),
+        String(reference.peakRssMb).padStart(8),
+        `migrated ${result.counts.migrated.toLocaleString('en-US')}, rejected ${result.counts.rejected.toLocaleString('en-US')}`,
+      ].join('  '),
+    );
+  }
+  console.log(`\nscenario: migrate (batch size ${batchSize || 'default'}, seed ${seedArgs.join(' ')})`);
+  console.log('   tenants  project_s  refer_s   ratio  tenants/s  proj_rss  ref_rss  accounting');
+  for (const row of rows) console.log(row);
+  if (rss.size > 1) {
+    const [small, large] = [Math.min(...rss.keys()), Math.max(...rss.keys())];
+    console.log(`peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')}: ${(rss.get(large)! / rss.get(small)!).toFixed(2)}x`);
+  }
+};
+
+run().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+/**
+ * Base of every domain error the library throws. Errors carry a stable `code` and a
+ * context object (never secrets); the HTTP filter and the CLI map them to statuses and exit
+ * codes, so library code never throws transport-specific exceptions.
+ */
+export type ErrorKind = 'invalid-input' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
+
+export abstract class TenantMigrationError extends Error {
+  abstract readonly code: string;
+  abstract readonly kind: ErrorKind;
+
+  constructor(
+    message: string,
+    readonly context: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}

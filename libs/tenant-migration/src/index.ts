@@ -1,0 +1,31 @@
+/** The public API of the tenant-migration library. Nothing else is exported. */
+export { TenantMigrationModule, resolveOptions } from './tenant-migration.module.js';
+export type { TenantMigrationModuleOptions, ResolvedTenantMigrationOptions } from './tenant-migration-options.interface.js';
+export { TENANT_REDIS, RESOLVED_OPTIONS } from './tenant-migration.constants.js';
+export * from './errors/index.js';
+export * from './tenants/tenant.types.js';
+export { TenantEntity } from './tenants/tenant.entity.js';
+export { MigrationRunEntity } from './migration/migration-run.entity.js';
+export { MigrationExceptionEntity } from './migration/migration-exception.entity.js';
+export {
+  buildDataSourceOptions,
+  TENANT_MIGRATION_ENTITIES,
+  TENANT_MIGRATION_SCHEMA_MIGRATIONS,
+  LATEST_SCHEMA_MIGRATION,
+} from './database/index.js';
+export type * from './migration/migration.types.js';
+export { emptyCounts } from './migration/migration.types.js';
+export { MigrationService, isBalanced } from './migration/migration.service.js';
+export type {
+  MigrationProgress,
+  MigrationRequest,
+  MigrationResult,
+  ValidationReport,
+  ExceptionSample,
+} from './migration/migration.service.js';
+export { MigrationRunRepository } from './migration/migration-run.repository.js';
+export { RedisKeyspaceReader, scanPatternFor } from './source/redis-keyspace.reader.js';
+export { TenantValidator } from './validation/tenant-validator.js';
+export type { ValidationSettings, ValidationResult } from './validation/validation.types.js';
+export { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
+export { redactUrl } from './common/redact-url.js';

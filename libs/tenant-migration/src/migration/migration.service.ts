@@ -1,0 +1,484 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { MIGRATION_LOCK_KEY, RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { SeenKeySet } from '../common/seen-key-set.js';
+import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import type { KeyspaceBatch } from '../source/keyspace-entry.js';
+import { TenantValidator } from '../validation/tenant-validator.js';
+import {
+  InvalidOptionError,
+  MigrationLockedError,
+  MigrationRunNotFoundError,
+  RunNotResumableError,
+} from '../errors/index.js';
+import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
+import { MigrationRunRepository } from './migration-run.repository.js';
+import { TenantMergeRepository, type ExceptionRow, type StagedTenant } from './tenant-merge.repository.js';
+import { decideMerge, type MergeDecision } from './outcome.js';
+import {
+  emptyCounts,
+  type ConflictPolicy,
+  type MigrationCounts,
+  type MigrationRunOptions,
+  type OutcomeReason,
+} from './migration.types.js';
+import type { MigrationRunEntity } from './migration-run.entity.js';
+
+export interface MigrationProgress {
+  runId: string | null;
+  dryRun: boolean;
+  counts: MigrationCounts;
+  batches: number;
+  elapsedMs: number;
+  /** Keys per second since this process started the run. */
+  rate: number;
+  /** Upper bound of the keys to scan (DBSIZE), or null when unknown. */
+  estimatedTotal: number | null;
+  etaSeconds: number | null;
+}
+
+export interface MigrationRequest {
+  /** Run the whole pipeline in a read-only transaction and write nothing. */
+  dryRun?: boolean;
+  conflictPolicy?: ConflictPolicy;
+  batchSize?: number;
+  /** Resume this run from its last checkpoint. */
+  resumeRunId?: string;
+  /** Resume the newest interrupted run automatically (default true). */
+  autoResume?: boolean;
+  onProgress?: (progress: MigrationProgress) => void;
+  /** Called once the run is recorded (or resumed), before the first batch. */
+  onStart?: (runId: string, resumed: boolean) => void;
+}
+
+export interface ExceptionSample {
+  key: string;
+  bucket: ExceptionRow['bucket'];
+  reasons: OutcomeReason[];
+}
+
+export interface MigrationResult {
+  /** Null for a dry run, which records nothing. */
+  runId: string | null;
+  dryRun: boolean;
+  status: 'completed';
+  counts: MigrationCounts;
+  /** scanned = migrated + unchanged + skipped + rejected. */
+  balanced: boolean;
+  durationMs: number;
+  rate: number;
+  resumed: boolean;
+  /** Up to `SAMPLE_LIMIT` rejected or skipped keys with their reasons. */
+  samples: ExceptionSample[];
+}
+
+export interface ValidationReport {
+  scanned: number;
+  valid: number;
+  rejected: number;
+  skipped: number;
+  coerced: number;
+  rejectedByReason: Record<string, number>;
+  skippedByReason: Record<string, number>;
+  balanced: boolean;
+  durationMs: number;
+  samples: ExceptionSample[];
+}
+
+const SAMPLE_LIMIT = 20;
+
+/** A record that passed validation and waits for the merge decision. */
+interface Candidate extends StagedTenant {
+  notes: OutcomeReason[];
+}
+
+interface PreparedBatch {
+  cursor: string;
+  scanned: number;
+  candidates: Candidate[];
+  exceptions: ExceptionRow[];
+}
+
+export const isBalanced = (c: MigrationCounts): boolean =>
+  c.scanned === c.migrated + c.unchanged + c.skipped + c.rejected &&
+  c.migrated === c.created + c.updated &&
+  Object.values(c.skippedByReason).reduce((a, b) => a + b, 0) === c.skipped;
+
+const bump = (table: Record<string, number>, code: string): void => {
+  table[code] = (table[code] ?? 0) + 1;
+};
+
+/**
+ * The streaming migration engine: read a batch (SCAN + pipelined fetch), validate and map
+ * it, then merge it into PostgreSQL in one transaction that also stores the run's counts
+ * and checkpoint. Reading and validating the next batch overlaps with writing the current
+ * one. One migration at a time per database (advisory lock). Redis is only read.
+ */
+@Injectable()
+export class MigrationService {
+  private readonly logger = new Logger(MigrationService.name);
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    private readonly reader: RedisKeyspaceReader,
+    private readonly validator: TenantValidator,
+    private readonly sessions: PostgresSessionFactory,
+    private readonly runs: MigrationRunRepository,
+    private readonly merges: TenantMergeRepository,
+  ) {}
+
+  /** Migrates every tenant key (or previews it with `dryRun`). */
+  async migrate(request: MigrationRequest = {}): Promise<MigrationResult> {
+    const runOptions = this.runOptions(request);
+    const dryRun = request.dryRun ?? false;
+    const session = await this.sessions.open();
+    try {
+      await this.sessions.assertSchema(session.client);
+      if (dryRun) return await this.execute(session, null, runOptions, request, false);
+      await this.lock(session.client);
+      try {
+        const { run, resumed } = await this.startOrResume(runOptions, request);
+        await this.merges.prepareSession(session.client);
+        request.onStart?.(run.id, resumed);
+        return await this.execute(session, run, run.options, request, resumed);
+      } finally {
+        await session.client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      }
+    } finally {
+      await session.release();
+    }
+  }
+
+  /** Resumes the given run from its last committed checkpoint. */
+  resume(runId: string, request: Omit<MigrationRequest, 'resumeRunId' | 'dryRun'> = {}): Promise<MigrationResult> {
+    return this.migrate({ ...request, resumeRunId: runId });
+  }
+
+  /** Validates every tenant key without touching PostgreSQL. */
+  async validateAll(onProgress?: (scanned: number) => void): Promise<ValidationReport> {
+    const started = Date.now();
+    const seen = new SeenKeySet();
+    const counts = emptyCounts();
+    let valid = 0;
+    const samples: ExceptionSample[] = [];
+    for await (const batch of this.reader.batches(this.scanOptions(this.options.batchSize))) {
+      const prepared = await this.prepare(batch, seen);
+      counts.scanned += prepared.scanned;
+      valid += prepared.candidates.length;
+      for (const c of prepared.candidates) if (c.notes.length > 0) counts.coerced++;
+      this.account(counts, prepared.exceptions, samples);
+      onProgress?.(counts.scanned);
+    }
+    return {
+      scanned: counts.scanned,
+      valid,
+      rejected: counts.rejected,
+      skipped: counts.skipped,
+      coerced: counts.coerced,
+      rejectedByReason: counts.rejectedByReason,
+      skippedByReason: counts.skippedByReason,
+      balanced: counts.scanned === valid + counts.rejected + counts.skipped,
+      durationMs: Date.now() - started,
+      samples,
+    };
+  }
+
+  private runOptions(request: MigrationRequest): MigrationRunOptions {
+    const batchSize = request.batchSize ?? this.options.batchSize;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000) {
+      throw new InvalidOptionError(`batch size must be an integer from 1 to 50000, got ${batchSize}`, { batchSize });
+    }
+    return {
+      prefix: this.options.keyPrefix,
+      batchSize,
+      conflictPolicy: request.conflictPolicy ?? this.options.conflictPolicy,
+    };
+  }
+
+  private scanOptions(batchSize: number, cursor?: string) {
+    return { prefix: this.options.keyPrefix, batchSize, maxValueBytes: this.options.maxValueBytes, cursor };
+  }
+
+  private async lock(client: PoolClient): Promise<void> {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      MIGRATION_LOCK_KEY,
+    ]);
+    if (!rows[0]?.locked) {
+      const running = await this.runs.findInterrupted('migrate');
+      throw new MigrationLockedError('another migration is running on this database; wait for it to finish', {
+        runId: running[0]?.id ?? null,
+      });
+    }
+  }
+
+  private async startOrResume(
+    options: MigrationRunOptions,
+    request: MigrationRequest,
+  ): Promise<{ run: MigrationRunEntity; resumed: boolean }> {
+    if (request.resumeRunId) {
+      const run = await this.runs.findById(request.resumeRunId);
+      if (!run) throw new MigrationRunNotFoundError(`no migration run ${request.resumeRunId}`, { runId: request.resumeRunId });
+      if (run.status === 'completed') {
+        throw new RunNotResumableError(`run ${run.id} already completed`, { runId: run.id, status: run.status });
+      }
+      this.assertSameScope(run, options);
+      return { run, resumed: true };
+    }
+    // We hold the lock, so any run still marked `running` belongs to a process that died.
+    const interrupted = await this.runs.findInterrupted('migrate');
+    for (const run of interrupted) await this.runs.markStatus(run.id, 'interrupted');
+    const candidate = interrupted.find((run) => run.options.prefix === options.prefix);
+    if (candidate && (request.autoResume ?? true)) {
+      this.logger.log(`resuming interrupted run ${candidate.id} after ${candidate.checkpoint?.batches ?? 0} batches`);
+      return { run: candidate, resumed: true };
+    }
+    return { run: await this.runs.create('migrate', options), resumed: false };
+  }
+
+  private assertSameScope(run: MigrationRunEntity, options: MigrationRunOptions): void {
+    if (run.options.prefix !== options.prefix) {
+      throw new RunNotResumableError(
+        `run ${run.id} migrated prefix "${run.options.prefix}", this process is configured for "${options.prefix}"`,
+        { runId: run.id },
+      );
+    }
+  }
+
+  private async execute(
+    session: PostgresSession,
+    run: MigrationRunEntity | null,
+    options: MigrationRunOptions,
+    request: MigrationRequest,
+    resumed: boolean,
+  ): Promise<MigrationResult> {
+    const dryRun = run === null;
+    const started = Date.now();
+    const counts: MigrationCounts = run ? { ...emptyCounts(), ...run.counts } : emptyCounts();
+    const scannedAtStart = counts.scanned;
+    let batches = run?.checkpoint?.batches ?? 0;
+    const samples: ExceptionSample[] = [];
+    const seen = new SeenKeySet();
+    const estimatedTotal = request.onProgress ? await this.reader.estimateTotal().catch(() => null) : null;
+    const client = session.client;
+    if (dryRun) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+
+    // One write in flight while the next batch is read and validated.
+    let inFlight: Promise<void> = Promise.resolve();
+    let failure: unknown = null;
+    try {
+      const cursor = run?.checkpoint?.cursor;
+      if (cursor === '0') {
+        this.logger.log(`run ${run?.id} had already scanned everything; finishing it`);
+      } else {
+        for await (const batch of this.reader.batches(this.scanOptions(options.batchSize, cursor))) {
+          const prepared = await this.prepare(batch, seen);
+          await inFlight;
+          if (failure) break;
+          inFlight = this.commitBatch(client, run, options, prepared, counts, samples, batches + 1)
+            .then(() => {
+              batches++;
+              request.onProgress?.(
+                this.progress(run, counts, batches, started, scannedAtStart, estimatedTotal),
+              );
+            })
+            .catch((error: unknown) => {
+              failure = error;
+            });
+        }
+        await inFlight;
+      }
+      if (failure) throw failure;
+      if (dryRun) await client.query('ROLLBACK');
+      const durationMs = Date.now() - started;
+      if (run) await this.runs.finish(run.id, 'completed', counts, durationMs + (run.durationMs ?? 0));
+      return {
+        runId: run?.id ?? null,
+        dryRun,
+        status: 'completed',
+        counts,
+        balanced: isBalanced(counts),
+        durationMs,
+        rate: Math.round(((counts.scanned - scannedAtStart) / Math.max(durationMs, 1)) * 1000),
+        resumed,
+        samples,
+      };
+    } catch (error) {
+      await inFlight;
+      if (dryRun) await client.query('ROLLBACK').catch(() => undefined);
+      if (run) {
+        const message = error instanceof Error ? error.message : String(error);
+        await this.runs.finish(run.id, 'failed', counts, Date.now() - started, message).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private progress(
+    run: MigrationRunEntity | null,
+    counts: MigrationCounts,
+    batches: number,
+    started: number,
+    scannedAtStart: number,
+    estimatedTotal: number | null,
+  ): MigrationProgress {
+    const elapsedMs = Date.now() - started;
+    const rate = ((counts.scanned - scannedAtStart) / Math.max(elapsedMs, 1)) * 1000;
+    const remaining = estimatedTotal === null ? null : Math.max(estimatedTotal - counts.scanned, 0);
+    return {
+      runId: run?.id ?? null,
+      dryRun: run === null,
+      counts,
+      batches,
+      elapsedMs,
+      rate: Math.round(rate),
+      estimatedTotal,
+      etaSeconds: remaining === null || rate === 0 ? null : Math.round(remaining / rate),
+    };
+  }
+
+  /**
+   * Classifies every entry of a batch: repeats, vanished keys, wrong types and oversized
+   * values become exceptions; values are validated and mapped; a key whose name was
+   * normalised keeps the normalised name only if no other key holds it.
+   */
+  private async prepare(batch: KeyspaceBatch, seen: SeenKeySet): Promise<PreparedBatch> {
+    const exceptions: ExceptionRow[] = [];
+    const candidates: Candidate[] = [];
+    const prefixLength = this.options.keyPrefix.length;
+    for (const entry of batch.entries) {
+      const { key } = entry;
+      if (!seen.add(key)) {
+        exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'duplicate-scan-result', message: 'SCAN returned this key again in the same run; it was processed once' }] });
+        continue;
+      }
+      switch (entry.kind) {
+        case 'vanished':
+          exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'vanished', message: 'the key was deleted or expired between SCAN and GET' }] });
+          break;
+        case 'wrong-type':
+          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'wrong-type', message: `the key holds a ${entry.type}, not a string` }] });
+          break;
+        case 'too-large':
+          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'value-too-large', message: `the value is ${entry.size} bytes; the limit is ${this.options.maxValueBytes}` }] });
+          break;
+        case 'value': {
+          const result = this.validator.validateValue(key, key.slice(prefixLength), entry.value);
+          if (result.ok) {
+            candidates.push({ key, record: result.record, notes: result.notes });
+          } else {
+            exceptions.push({ key, bucket: 'rejected', reasons: result.reasons, value: entry.value });
+          }
+        }
+      }
+    }
+    return { cursor: batch.cursor, scanned: batch.entries.length, candidates: await this.resolveNames(candidates, exceptions), exceptions };
+  }
+
+  /** Drops candidates whose (normalised) subdomain another key of Redis or of this batch holds. */
+  private async resolveNames(candidates: Candidate[], exceptions: ExceptionRow[]): Promise<Candidate[]> {
+    const renamed = candidates.filter((c) => c.key !== this.options.keyPrefix + c.record.subdomain);
+    const taken = new Set<string>();
+    if (renamed.length > 0) {
+      const exists = await this.reader.exist(renamed.map((c) => this.options.keyPrefix + c.record.subdomain));
+      renamed.forEach((c, i) => exists[i] && taken.add(c.key));
+    }
+    const claimed = new Set<string>();
+    return candidates.filter((c) => {
+      if (taken.has(c.key) || claimed.has(c.record.subdomain)) {
+        exceptions.push({
+          key: c.key,
+          bucket: 'rejected',
+          reasons: [{ code: 'subdomain-conflict', field: 'subdomain', message: `the normalised subdomain "${c.record.subdomain}" is held by another key` }],
+        });
+        return false;
+      }
+      claimed.add(c.record.subdomain);
+      return true;
+    });
+  }
+
+  /** Decides, writes and accounts one batch; in a real run, atomically with its checkpoint. */
+  private async commitBatch(
+    client: PoolClient,
+    run: MigrationRunEntity | null,
+    options: MigrationRunOptions,
+    batch: PreparedBatch,
+    counts: MigrationCounts,
+    samples: ExceptionSample[],
+    batchNumber: number,
+  ): Promise<void> {
+    if (run) await client.query('BEGIN');
+    try {
+      const subdomains = batch.candidates.map((c) => c.record.subdomain);
+      const existing = await this.merges.findExisting(client, subdomains, run !== null);
+      const decisions = new Map<Candidate, MergeDecision>();
+      const toWrite: Candidate[] = [];
+      for (const c of batch.candidates) {
+        const decision = decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, options.conflictPolicy);
+        decisions.set(c, decision);
+        if (decision.action === 'create' || decision.action === 'update') toWrite.push(c);
+      }
+      const written = run ? await this.merges.merge(client, toWrite, options.conflictPolicy) : null;
+
+      const next: MigrationCounts = structuredClone(counts);
+      next.scanned += batch.scanned;
+      const exceptions = [...batch.exceptions];
+      for (const c of batch.candidates) {
+        if (c.notes.length > 0) next.coerced++;
+        let decision = decisions.get(c) as MergeDecision;
+        if (written && (decision.action === 'create' || decision.action === 'update') && !written.has(c.record.subdomain)) {
+          decision = {
+            action: 'skip',
+            conflict: true,
+            reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
+          };
+        }
+        switch (decision.action) {
+          case 'create':
+          case 'update': {
+            const inserted = written ? written.get(c.record.subdomain) === true : decision.action === 'create';
+            next.migrated++;
+            if (inserted) next.created++;
+            else next.updated++;
+            break;
+          }
+          case 'unchanged':
+            next.unchanged++;
+            break;
+          case 'skip':
+            if (decision.conflict) next.conflicts++;
+            exceptions.push({ key: c.key, bucket: 'skipped', reasons: [decision.reason] });
+            break;
+          case 'reject':
+            exceptions.push({ key: c.key, bucket: 'rejected', reasons: [decision.reason] });
+            break;
+        }
+      }
+      this.account(next, exceptions, samples);
+      if (run) {
+        await this.merges.insertExceptions(client, run.id, exceptions);
+        await this.runs.checkpoint(client, run.id, next, { cursor: batch.cursor, batches: batchNumber });
+        await client.query('COMMIT');
+      }
+      Object.assign(counts, next);
+    } catch (error) {
+      if (run) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Adds exceptions to the counts and keeps the first few as samples. */
+  private account(counts: MigrationCounts, exceptions: ExceptionRow[], samples: ExceptionSample[]): void {
+    for (const e of exceptions) {
+      if (e.bucket === 'skipped') {
+        counts.skipped++;
+        bump(counts.skippedByReason, e.reasons[0]?.code ?? 'unknown');
+      } else {
+        counts.rejected++;
+        for (const reason of e.reasons) bump(counts.rejectedByReason, reason.code);
+      }
+      if (samples.length < SAMPLE_LIMIT) samples.push({ key: e.key, bucket: e.bucket, reasons: e.reasons });
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/** Shapes shared by the migration engine, its records and its callers. */
+
+export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';
+export type MigrationRunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+export type ConflictPolicy = 'keep-postgres' | 'overwrite' | 'skip';
+export type ExceptionBucket = 'rejected' | 'skipped';
+
+/** Why one key was rejected or skipped. `code` is stable and machine-readable. */
+export interface OutcomeReason {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export interface MigrationRunOptions {
+  prefix: string;
+  batchSize: number;
+  conflictPolicy: ConflictPolicy;
+  /** Restrict the run to one tenant (single-tenant sync). */
+  subdomain?: string;
+}
+
+/**
+ * The accounting of a run. Invariant: scanned = migrated + unchanged + skipped + rejected,
+ * migrated = created + updated, and the skipped reasons add up to skipped.
+ */
+export interface MigrationCounts {
+  scanned: number;
+  migrated: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  rejected: number;
+  conflicts: number;
+  skippedByReason: Record<string, number>;
+  rejectedByReason: Record<string, number>;
+  /** Values whose form was coerced (e.g. a numeric-string createdAt); they still migrate. */
+  coerced: number;
+}
+
+export interface MigrationCheckpoint {
+  /** The SCAN cursor after the last committed batch; '0' once the scan finished. */
+  cursor: string;
+  batches: number;
+}
+
+export const emptyCounts = (): MigrationCounts => ({
+  scanned: 0,
+  migrated: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  skipped: 0,
+  rejected: 0,
+  conflicts: 0,
+  skippedByReason: {},
+  rejectedByReason: {},
+  coerced: 0,
+});

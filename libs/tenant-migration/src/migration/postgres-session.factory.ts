@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { PoolClient } from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
+import { LATEST_SCHEMA_MIGRATION } from '../database/index.js';
+
+/**
+ * A dedicated PostgreSQL connection from the host's pool, held for the length of one run:
+ * session-level advisory locks and the COPY staging table live on one connection.
+ */
+export interface PostgresSession {
+  readonly client: PoolClient;
+  release(): Promise<void>;
+}
+
+@Injectable()
+export class PostgresSessionFactory {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async open(): Promise<PostgresSession> {
+    const runner: QueryRunner = this.dataSource.createQueryRunner();
+    let client: PoolClient;
+    try {
+      client = (await runner.connect()) as PoolClient;
+    } catch (error) {
+      await runner.release().catch(() => undefined);
+      throw new StoreUnavailableError('cannot connect to PostgreSQL', {}, { cause: error });
+    }
+    return { client, release: () => runner.release() };
+  }
+
+  /** Throws SchemaMissingError unless the library's newest schema migration has been applied. */
+  async assertSchema(client: PoolClient): Promise<void> {
+    const ledger = await client.query<{ present: boolean }>(
+      `SELECT to_regclass('tenant_migrate_schema_migrations') IS NOT NULL AS present`,
+    );
+    const applied =
+      ledger.rows[0]?.present === true &&
+      (await client.query('SELECT 1 FROM tenant_migrate_schema_migrations WHERE name = $1', [LATEST_SCHEMA_MIGRATION]))
+        .rowCount === 1;
+    if (!applied) {
+      throw new SchemaMissingError('the database schema is missing or out of date: run `npm run db:migrate`', {
+        expected: LATEST_SCHEMA_MIGRATION,
+      });
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { ConflictPolicy } from './migration/migration.types.js';
+import type { ValidationSettings } from './validation/validation.types.js';
+
+/** Options of `TenantMigrationModule.forRoot` / `forRootAsync`. Every field has a default. */
+export interface TenantMigrationModuleOptions {
+  /** Prefix of tenant keys in Redis. Default `subdomain:`. */
+  keyPrefix?: string;
+  /** Keys per batch (one SCAN group, one COPY, one transaction). Default 2000. */
+  batchSize?: number;
+  /** Values larger than this are rejected without being fetched. Default 65536 bytes. */
+  maxValueBytes?: number;
+  /** What a migration does when PostgreSQL changed a tenant after it was migrated. Default `keep-postgres`. */
+  conflictPolicy?: ConflictPolicy;
+  /** Validation rules and the defaults legacy tenants get (category, plan, status, flags). */
+  validation?: Partial<ValidationSettings>;
+}
+
+/** The options with every default applied. */
+export interface ResolvedTenantMigrationOptions {
+  keyPrefix: string;
+  batchSize: number;
+  maxValueBytes: number;
+  conflictPolicy: ConflictPolicy;
+  validation: ValidationSettings;
+}

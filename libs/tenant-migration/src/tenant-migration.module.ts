@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TENANT_MIGRATION_ENTITIES } from './database/index.js';
+import { RESOLVED_OPTIONS } from './tenant-migration.constants.js';
+import { ConfigurableTenantMigrationModule, TENANT_MIGRATION_MODULE_OPTIONS } from './tenant-migration.module-definition.js';
+import type { ResolvedTenantMigrationOptions, TenantMigrationModuleOptions } from './tenant-migration-options.interface.js';
+import { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
+import { VALIDATION_SETTINGS } from './validation/validation.constants.js';
+import { TenantValidator } from './validation/tenant-validator.js';
+import { RedisKeyspaceReader } from './source/redis-keyspace.reader.js';
+import { MigrationService } from './migration/migration.service.js';
+import { MigrationRunRepository } from './migration/migration-run.repository.js';
+import { PostgresSessionFactory } from './migration/postgres-session.factory.js';
+import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
+
+export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
+  keyPrefix: options.keyPrefix ?? 'subdomain:',
+  batchSize: options.batchSize ?? 2000,
+  maxValueBytes: options.maxValueBytes ?? 65_536,
+  conflictPolicy: options.conflictPolicy ?? 'keep-postgres',
+  validation: {
+    ...DEFAULT_VALIDATION_SETTINGS,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_VALIDATION_SETTINGS.maxValueBytes,
+    ...options.validation,
+  },
+});
+
+/**
+ * The importable module: migration, validation and the services built on them. It maps its
+ * entities with `TypeOrmModule.forFeature` and reads Redis through the host's ioredis
+ * client; the host (or the apps in this repository) owns both connections.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature(TENANT_MIGRATION_ENTITIES)],
+  providers: [
+    {
+      provide: RESOLVED_OPTIONS,
+      inject: [TENANT_MIGRATION_MODULE_OPTIONS],
+      useFactory: resolveOptions,
+    },
+    {
+      provide: VALIDATION_SETTINGS,
+      inject: [RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedTenantMigrationOptions) => options.validation,
+    },
+    TenantValidator,
+    RedisKeyspaceReader,
+    PostgresSessionFactory,
+    MigrationRunRepository,
+    TenantMergeRepository,
+    MigrationService,
+  ],
+  exports: [RESOLVED_OPTIONS, TenantValidator, RedisKeyspaceReader, MigrationService, MigrationRunRepository],
+})
+export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

@@ -1,0 +1,38 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkSourceId } from './source-id.rule.js';
+
+describe('checkSourceId', () => {
+  const accepted: [unknown, string | null, string[]][] = [
+    ['ten_3', 'ten_3', []],
+    ['8483fddf-0bff-5271-8f60-456a6c654b8c', '8483fddf-0bff-5271-8f60-456a6c654b8c', []],
+    ['x'.repeat(255), 'x'.repeat(255), []],
+    [42, '42', ['coerced-source-id']],
+    ['', null, ['empty-value']],
+  ];
+  for (const [value, expected, notes] of accepted) {
+    it(`accepts ${JSON.stringify(value).slice(0, 40)}`, () => {
+      const outcome = checkSourceId(value);
+      assert.ok(outcome.ok);
+      assert.equal(outcome.value, expected);
+      assert.deepEqual(outcome.notes.map((n) => n.code), notes);
+    });
+  }
+
+  const rejected: [unknown, string][] = [
+    ['x'.repeat(256), 'invalid-source-id'],
+    ['ten\n3', 'invalid-source-id'],
+    ['ten\uD800', 'invalid-source-id'],
+    [1.5, 'invalid-source-id'],
+    [2 ** 60, 'invalid-source-id'],
+    [true, 'invalid-type'],
+    [{ id: 1 }, 'invalid-type'],
+  ];
+  for (const [value, code] of rejected) {
+    it(`rejects ${JSON.stringify(value).slice(0, 40)} with ${code}`, () => {
+      const outcome = checkSourceId(value);
+      assert.ok(!outcome.ok);
+      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'id']]);
+    });
+  }
+});

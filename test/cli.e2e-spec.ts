@@ -1,0 +1,129 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createTestDatabase, deleteByPattern, TEST_REDIS_URL } from './support/test-stores.js';
+import { runCli } from './support/cli.js';
+
+describe('CLI: exit codes, output and errors', () => {
+  const namespace = 'tm-test:cli:';
+  const prefix = `${namespace}subdomain:`;
+  let redis: Redis;
+  let databaseUrl: string;
+  let bareUrl: string;
+  const env = () => ({ DATABASE_URL: databaseUrl, TENANT_KEY_PREFIX: prefix });
+  const tenants = async (): Promise<number> => {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
+    } finally {
+      await db.end();
+    }
+  };
+
+  before(async () => {
+    redis = new Redis(TEST_REDIS_URL);
+    await deleteByPattern(redis, `${namespace}*`);
+    await redis.set(`${prefix}pizza`, JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 }));
+    await redis.set(`${prefix}tacos`, JSON.stringify({ emoji: '🌮', createdAt: 1700000000001 }));
+    [databaseUrl, bareUrl] = await Promise.all([
+      createTestDatabase('cli'),
+      createTestDatabase('cli_bare', { schema: false }),
+    ]);
+  });
+  after(async () => {
+    await deleteByPattern(redis, `${namespace}*`);
+    redis.disconnect();
+  });
+
+  it('rejects an unknown flag with exit 2 and migrates nothing (a typo never migrates)', async () => {
+    const result = await runCli(['--dryrun'], env());
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown option '--dryrun'/);
+    assert.equal(await tenants(), 0);
+  });
+
+  it('rejects bad option values with exit 2 and one line', async () => {
+    const result = await runCli(['migrate', '--conflict-policy', 'yolo'], env());
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--conflict-policy must be one of keep-postgres, overwrite, skip/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+
+  it('previews with --dry-run (the spec form) and prints only JSON on stdout with --json', async () => {
+    const result = await runCli(['--dry-run', '--json'], env());
+    assert.equal(result.code, 0, result.stderr);
+    const doc = JSON.parse(result.stdout) as { dryRun: boolean; counts: { scanned: number; migrated: number } };
+    assert.equal(doc.dryRun, true);
+    assert.equal(doc.counts.scanned, 2);
+    assert.equal(doc.counts.migrated, 2);
+    assert.equal(await tenants(), 0);
+  });
+
+  it('migrates with no subcommand at all, then reports everything unchanged', async () => {
+    const first = await runCli([], env());
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /migrated\s+2/);
+    assert.match(first.stdout, /Counts add up/);
+    assert.equal(await tenants(), 2);
+    const second = await runCli(['migrate', '--json'], env());
+    assert.equal(second.code, 0);
+    const doc = JSON.parse(second.stdout) as { counts: { unchanged: number; migrated: number } };
+    assert.deepEqual([doc.counts.unchanged, doc.counts.migrated], [2, 0]);
+  });
+
+  it('validate exits 1 when records are invalid and lists the reasons', async () => {
+    await redis.set(`${prefix}broken`, '{"emoji":');
+    try {
+      const result = await runCli(['validate', '--json'], env());
+      assert.equal(result.code, 1);
+      const report = JSON.parse(result.stdout) as { scanned: number; valid: number; rejected: number; rejectedByReason: Record<string, number> };
+      assert.deepEqual([report.scanned, report.valid, report.rejected], [3, 2, 1]);
+      assert.equal(report.rejectedByReason['invalid-json'], 1);
+    } finally {
+      await redis.del(`${prefix}broken`);
+    }
+  });
+
+  it('names an unreachable Redis without its password, exit 3, no stack trace', async () => {
+    const result = await runCli(['migrate'], { ...env(), REDIS_URL: 'redis://:hunter2secret@127.0.0.1:6390' });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390/);
+    assert.doesNotMatch(result.stderr + result.stdout, /hunter2secret/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('names an unreachable PostgreSQL without its password, exit 3', async () => {
+    const result = await runCli(['migrate'], { ...env(), DATABASE_URL: 'postgres://app:hunter2secret@127.0.0.1:5499/x' });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /cannot reach PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:5499\/x/);
+    assert.doesNotMatch(result.stderr, /hunter2secret/);
+  });
+
+  it('says which command creates a missing schema, exit 3', async () => {
+    const result = await runCli(['migrate'], { ...env(), DATABASE_URL: bareUrl });
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /npm run db:migrate/);
+  });
+
+  it('refuses to run while another migration holds the lock, exit 3', async () => {
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      const { MIGRATION_LOCK_KEY } = await import('../libs/tenant-migration/src/tenant-migration.constants.js');
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const result = await runCli(['migrate'], env());
+      assert.equal(result.code, 3);
+      assert.match(result.stderr, /another migration is running/);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('rejects an invalid environment with exit 2 and names the variable', async () => {
+    const result = await runCli(['migrate'], { ...env(), MIGRATION_BATCH_SIZE: 'lots' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /MIGRATION_BATCH_SIZE/);
+  });
+});

@@ -1,0 +1,34 @@
+/** Runs the compiled CLI as a child process, as an operator would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_ENTRY = fileURLToPath(new URL('../../apps/cli/src/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const cliEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  ...env,
+});
+
+export const startCli = (args: string[], env: Record<string, string>): ChildProcess =>
+  spawn(process.execPath, [CLI_ENTRY, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+
+export const collect = (child: ChildProcess): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+
+export const runCli = (args: string[], env: Record<string, string>): Promise<CliResult> => collect(startCli(args, env));

@@ -1,0 +1,145 @@
+/**
+ * Real PostgreSQL and Redis for integration tests: each spec file gets its own database
+ * (created fresh, schema migrated) and its own Redis key prefix, so files run in parallel.
+ */
+import 'reflect-metadata';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Test } from '@nestjs/testing';
+import type { INestApplicationContext } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RedisModule } from '@nestjs-modules/ioredis';
+import {
+  buildDataSourceOptions,
+  MigrationService,
+  TenantMigrationModule,
+  type TenantMigrationModuleOptions,
+} from '#tenant-migration';
+
+export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestStores {
+  databaseUrl: string;
+  /** The tenant key prefix of this spec file, e.g. `tm-test:migration:subdomain:`. */
+  prefix: string;
+  redis: Redis;
+  /** A direct client on the test database, for assertions. */
+  db: pg.Client;
+  /** Drops every key under this file's namespace. */
+  clearRedis(): Promise<void>;
+  /** Empties the tables (keeps the schema). */
+  clearDatabase(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const withAdmin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+};
+
+export const databaseUrlFor = (database: string): string => {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
+/** Creates (or re-creates) `tm_<name>`, applies the schema migrations unless `schema: false`. */
+export const createTestDatabase = async (name: string, { schema = true } = {}): Promise<string> => {
+  const database = `tm_${name.replace(/[^a-z0-9_]/g, '_')}`;
+  await withAdmin(async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${database}`);
+  });
+  const url = databaseUrlFor(database);
+  if (schema) {
+    const dataSource = new DataSource(buildDataSourceOptions(url));
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    await dataSource.destroy();
+  }
+  return url;
+};
+
+export const deleteByPattern = async (redis: Redis, pattern: string): Promise<void> => {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+};
+
+export const createTestStores = async (name: string): Promise<TestStores> => {
+  const databaseUrl = await createTestDatabase(name);
+  const namespace = `tm-test:${name}:`;
+  const redis = new Redis(TEST_REDIS_URL);
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const clearRedis = () => deleteByPattern(redis, `${namespace}*`);
+  await clearRedis();
+  return {
+    databaseUrl,
+    prefix: `${namespace}subdomain:`,
+    redis,
+    db,
+    clearRedis,
+    clearDatabase: async () => {
+      await db.query('TRUNCATE tenants, migration_exceptions, migration_runs');
+    },
+    close: async () => {
+      await clearRedis();
+      redis.disconnect();
+      await db.end();
+    },
+  };
+};
+
+export interface MigrationContext {
+  app: INestApplicationContext;
+  migrations: MigrationService;
+  close(): Promise<void>;
+}
+
+/** A Nest application context with the library wired to this file's stores. */
+export const createMigrationContext = async (
+  stores: TestStores,
+  options: TenantMigrationModuleOptions = {},
+): Promise<MigrationContext> => {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({ ...buildDataSourceOptions(stores.databaseUrl), retryAttempts: 0 }),
+      RedisModule.forRoot({ type: 'single', url: TEST_REDIS_URL }),
+      TenantMigrationModule.forRoot({ keyPrefix: stores.prefix, ...options }),
+    ],
+  }).compile();
+  const app = await moduleRef.init();
+  return { app, migrations: app.get(MigrationService), close: () => app.close() };
+};
+
+export interface RedisKeySnapshot {
+  type: string;
+  dump: string;
+  pttl: number;
+}
+
+/** Every key under the pattern with its type, DUMP payload (hex) and TTL: byte-exact. */
+export const snapshotRedis = async (redis: Redis, pattern: string): Promise<Map<string, RedisKeySnapshot>> => {
+  const snapshot = new Map<string, RedisKeySnapshot>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      const [type, dump, pttl] = await Promise.all([redis.type(key), redis.dumpBuffer(key), redis.pttl(key)]);
+      snapshot.set(key, { type, dump: dump?.toString('hex') ?? '', pttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl });
+    }
+  } while (cursor !== '0');
+  return snapshot;
+};
