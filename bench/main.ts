@@ -57,6 +57,16 @@ if (!existsSync(resolve(referenceDir, 'reference-pipeline.js'))) {
   fail(`reference pipeline not found in ${referenceDir}; set BENCH_REFERENCE_DIR`);
 }
 
+/**
+ * The node flags of `npm run cli` (a smaller young generation keeps peak memory flat), so the
+ * benchmark runs the CLI exactly as an operator does, without the npm wrapper's own time.
+ */
+const cliNodeFlags = (): string[] => {
+  const script = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.cli;
+  const match = /\bnode((?:\s+--\S+)*)\s+dist\/apps\/cli/.exec(script);
+  return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
+};
+
 const peakRss = (pid: number): number => {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -105,7 +115,7 @@ const run = async (): Promise<void> => {
     await recreateDatabase();
 
     process.stderr.write('bench: project migration\n');
-    const cliArgs = [resolve(root, 'dist/apps/cli/src/main.js'), 'migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])];
+    const cliArgs = [...cliNodeFlags(), resolve(root, 'dist/apps/cli/src/main.js'), 'migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])];
     const project = await measure(process.execPath, cliArgs, { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, TENANT_KEY_PREFIX: 'subdomain:' });
     const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
     if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);

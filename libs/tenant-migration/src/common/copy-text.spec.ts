@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyRow, copyValue } from './copy-text.js';
+import { copyValue } from './copy-text.js';
 
 describe('copyValue', () => {
   const cases: [string | number | boolean | null | undefined, string][] = [
@@ -18,8 +18,4 @@ describe('copyValue', () => {
   for (const [input, expected] of cases) {
     it(`formats ${JSON.stringify(input)}`, () => assert.equal(copyValue(input), expected));
   }
-
-  it('joins a row with tabs and ends it with a newline', () => {
-    assert.equal(copyRow(['a', null, 1]), 'a\t\\N\t1\n');
-  });
 });

@@ -10,6 +10,3 @@ export const copyValue = (value: string | number | boolean | null | undefined): 
   if (!SPECIAL.test(text)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 };
-
-export const copyRow = (values: readonly (string | number | boolean | null | undefined)[]): string =>
-  `${values.map(copyValue).join('\t')}\n`;

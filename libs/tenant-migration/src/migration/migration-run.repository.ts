@@ -56,11 +56,15 @@ export class MigrationRunRepository {
     await this.runs.update({ id }, { status });
   }
 
-  /** Stores counts and checkpoint on the run's own connection, inside the batch transaction. */
-  async checkpoint(client: PoolClient, id: string, counts: MigrationCounts, checkpoint: MigrationCheckpoint): Promise<void> {
+  /**
+   * Stores counts and checkpoint in the batch's transaction and commits it, in one round
+   * trip (a simple-protocol multi-statement, hence the escaped literals).
+   */
+  async checkpointAndCommit(client: PoolClient, id: string, counts: MigrationCounts, checkpoint: MigrationCheckpoint): Promise<void> {
     await client.query(
-      'UPDATE migration_runs SET counts = $2, checkpoint = $3, heartbeat_at = now() WHERE id = $1',
-      [id, JSON.stringify(counts), JSON.stringify(checkpoint)],
+      `UPDATE migration_runs SET counts = ${client.escapeLiteral(JSON.stringify(counts))}::jsonb,
+         checkpoint = ${client.escapeLiteral(JSON.stringify(checkpoint))}::jsonb, heartbeat_at = now()
+       WHERE id = ${client.escapeLiteral(id)}; COMMIT`,
     );
   }
 

@@ -15,8 +15,10 @@ import {
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import { TenantMergeRepository, type ExceptionRow, type StagedTenant } from './tenant-merge.repository.js';
-import { decideMerge, type MergeDecision } from './outcome.js';
+import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
+import { BatchTurn } from './batch-turn.js';
 import {
+  addCounts,
   emptyCounts,
   type ConflictPolicy,
   type MigrationCounts,
@@ -87,6 +89,8 @@ export interface ValidationReport {
 }
 
 const SAMPLE_LIMIT = 20;
+const YIELD_EVERY = 200;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A record that passed validation and waits for the merge decision. */
 interface Candidate extends StagedTenant {
@@ -98,6 +102,16 @@ interface PreparedBatch {
   scanned: number;
   candidates: Candidate[];
   exceptions: ExceptionRow[];
+}
+
+/** One batch on its way to PostgreSQL: where, for which run, and its place in the order. */
+interface BatchWrite {
+  session: PostgresSession;
+  run: MigrationRunEntity | null;
+  options: MigrationRunOptions;
+  batch: PreparedBatch;
+  number: number;
+  turn: BatchTurn;
 }
 
 export const isBalanced = (c: MigrationCounts): boolean =>
@@ -135,14 +149,17 @@ export class MigrationService {
     const session = await this.sessions.open();
     try {
       await this.sessions.assertSchema(session.client);
-      if (dryRun) return await this.execute(session, null, runOptions, request, false);
+      if (dryRun) return await this.execute([session], null, runOptions, request, false);
       await this.lock(session.client);
+      // A second connection lets PostgreSQL stage one batch while it merges the previous one.
+      const second = await this.sessions.open();
       try {
         const { run, resumed } = await this.startOrResume(runOptions, request);
-        await this.merges.prepareSession(session.client);
+        for (const s of [session, second]) await this.merges.prepareSession(s.client);
         request.onStart?.(run.id, resumed);
-        return await this.execute(session, run, run.options, request, resumed);
+        return await this.execute([session, second], run, run.options, request, resumed);
       } finally {
+        await second.release();
         await session.client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
       }
     } finally {
@@ -246,7 +263,7 @@ export class MigrationService {
   }
 
   private async execute(
-    session: PostgresSession,
+    sessions: PostgresSession[],
     run: MigrationRunEntity | null,
     options: MigrationRunOptions,
     request: MigrationRequest,
@@ -256,15 +273,15 @@ export class MigrationService {
     const started = Date.now();
     const counts: MigrationCounts = run ? { ...emptyCounts(), ...run.counts } : emptyCounts();
     const scannedAtStart = counts.scanned;
-    let batches = run?.checkpoint?.batches ?? 0;
+    let batchNumber = run?.checkpoint?.batches ?? 0;
     const samples: ExceptionSample[] = [];
     const seen = new SeenKeySet();
     const estimatedTotal = request.onProgress ? await this.reader.estimateTotal().catch(() => null) : null;
-    const client = session.client;
-    if (dryRun) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (dryRun) await sessions[0].client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
-    // One write in flight while the next batch is read and validated.
-    let inFlight: Promise<void> = Promise.resolve();
+    // Up to one batch per session is being written while the next is read and validated.
+    const writing: Promise<void>[] = [];
+    let previous: BatchTurn | null = null;
     let failure: unknown = null;
     try {
       const cursor = run?.checkpoint?.cursor;
@@ -273,23 +290,24 @@ export class MigrationService {
       } else {
         for await (const batch of this.reader.batches(this.scanOptions(options.batchSize, cursor))) {
           const prepared = await this.prepare(batch, seen);
-          await inFlight;
+          if (writing.length >= sessions.length) await writing.shift();
           if (failure) break;
-          inFlight = this.commitBatch(client, run, options, prepared, counts, samples, batches + 1)
-            .then(() => {
-              batches++;
-              request.onProgress?.(
-                this.progress(run, counts, batches, started, scannedAtStart, estimatedTotal),
-              );
-            })
-            .catch((error: unknown) => {
-              failure = error;
-            });
+          const number = ++batchNumber;
+          const turn: BatchTurn = new BatchTurn(previous);
+          previous = turn;
+          const write = { session: sessions[number % sessions.length], run, options, batch: prepared, number, turn };
+          writing.push(
+            this.commitBatch(write, counts, samples)
+              .then(() => request.onProgress?.(this.progress(run, counts, number, started, scannedAtStart, estimatedTotal)))
+              .catch((error: unknown) => {
+                failure ??= error;
+              }),
+          );
         }
-        await inFlight;
       }
+      await Promise.all(writing);
       if (failure) throw failure;
-      if (dryRun) await client.query('ROLLBACK');
+      if (dryRun) await sessions[0].client.query('ROLLBACK');
       const durationMs = Date.now() - started;
       if (run) await this.runs.finish(run.id, 'completed', counts, durationMs + (run.durationMs ?? 0));
       return {
@@ -304,8 +322,8 @@ export class MigrationService {
         samples,
       };
     } catch (error) {
-      await inFlight;
-      if (dryRun) await client.query('ROLLBACK').catch(() => undefined);
+      await Promise.all(writing);
+      if (dryRun) await sessions[0].client.query('ROLLBACK').catch(() => undefined);
       if (run) {
         const message = error instanceof Error ? error.message : String(error);
         await this.runs.finish(run.id, 'failed', counts, Date.now() - started, message).catch(() => undefined);
@@ -346,7 +364,11 @@ export class MigrationService {
     const exceptions: ExceptionRow[] = [];
     const candidates: Candidate[] = [];
     const prefixLength = this.options.keyPrefix.length;
-    for (const entry of batch.entries) {
+    for (let i = 0; i < batch.entries.length; i++) {
+      // Validation is synchronous work; yielding now and then lets the write of the previous
+      // batch make progress (its next statement waits for the event loop) in the meantime.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const entry = batch.entries[i];
       const { key } = entry;
       if (!seen.add(key)) {
         exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'duplicate-scan-result', message: 'SCAN returned this key again in the same run; it was processed once' }] });
@@ -364,11 +386,8 @@ export class MigrationService {
           break;
         case 'value': {
           const result = this.validator.validateValue(key, key.slice(prefixLength), entry.value);
-          if (result.ok) {
-            candidates.push({ key, record: result.record, notes: result.notes });
-          } else {
-            exceptions.push({ key, bucket: 'rejected', reasons: result.reasons, value: entry.value });
-          }
+          if (result.ok) candidates.push({ key, record: result.record, notes: result.notes });
+          else exceptions.push({ key, bucket: 'rejected', reasons: result.reasons, value: entry.value });
         }
       }
     }
@@ -398,56 +417,49 @@ export class MigrationService {
     });
   }
 
-  /** Decides, writes and accounts one batch; in a real run, atomically with its checkpoint. */
-  private async commitBatch(
-    client: PoolClient,
-    run: MigrationRunEntity | null,
-    options: MigrationRunOptions,
-    batch: PreparedBatch,
-    counts: MigrationCounts,
-    samples: ExceptionSample[],
-    batchNumber: number,
-  ): Promise<void> {
-    if (run) await client.query('BEGIN');
+  /**
+   * Writes, decides and accounts one batch; in a real run atomically with its checkpoint.
+   *
+   * A real run stages and merges first (the ON CONFLICT predicate is the SQL form of
+   * `decideMerge`), then reads the state of only the rows it did not write, to say why:
+   * unchanged, conflict, or held by another key. A dry run reads the state of every row and
+   * decides in memory. `turn` orders merges and commits across sessions.
+   */
+  private async commitBatch(write: BatchWrite, counts: MigrationCounts, samples: ExceptionSample[]): Promise<void> {
+    const { session, run, options, batch, number, turn } = write;
+    const { client } = session;
     try {
-      const subdomains = batch.candidates.map((c) => c.record.subdomain);
-      const existing = await this.merges.findExisting(client, subdomains, run !== null);
-      const decisions = new Map<Candidate, MergeDecision>();
-      const toWrite: Candidate[] = [];
-      for (const c of batch.candidates) {
-        const decision = decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, options.conflictPolicy);
-        decisions.set(c, decision);
-        if (decision.action === 'create' || decision.action === 'update') toWrite.push(c);
+      let written = new Map<string, boolean>();
+      if (run) {
+        // The batch and its checkpoint commit together, so a server crash that loses the
+        // last commits only rewinds the checkpoint with them: no need to wait for the WAL.
+        await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
+        await this.merges.stage(client, batch.candidates);
+        await turn.previous?.merged.done;
+        written = await this.merges.mergeStaged(client, options.conflictPolicy);
       }
-      const written = run ? await this.merges.merge(client, toWrite, options.conflictPolicy) : null;
+      turn.merged.resolve();
+      const unwritten = batch.candidates.filter((c) => !written.has(c.record.subdomain));
+      const existing = await this.merges.findExisting(client, unwritten.map((c) => c.record.subdomain));
 
-      const next: MigrationCounts = structuredClone(counts);
-      next.scanned += batch.scanned;
+      const delta = emptyCounts();
+      delta.scanned = batch.scanned;
       const exceptions = [...batch.exceptions];
       for (const c of batch.candidates) {
-        if (c.notes.length > 0) next.coerced++;
-        let decision = decisions.get(c) as MergeDecision;
-        if (written && (decision.action === 'create' || decision.action === 'update') && !written.has(c.record.subdomain)) {
-          decision = {
-            action: 'skip',
-            conflict: true,
-            reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
-          };
-        }
+        if (c.notes.length > 0) delta.coerced++;
+        const decision = this.decide(c, written, existing, options.conflictPolicy, run === null);
         switch (decision.action) {
           case 'create':
-          case 'update': {
-            const inserted = written ? written.get(c.record.subdomain) === true : decision.action === 'create';
-            next.migrated++;
-            if (inserted) next.created++;
-            else next.updated++;
+          case 'update':
+            delta.migrated++;
+            if (decision.action === 'create') delta.created++;
+            else delta.updated++;
             break;
-          }
           case 'unchanged':
-            next.unchanged++;
+            delta.unchanged++;
             break;
           case 'skip':
-            if (decision.conflict) next.conflicts++;
+            if (decision.conflict) delta.conflicts++;
             exceptions.push({ key: c.key, bucket: 'skipped', reasons: [decision.reason] });
             break;
           case 'reject':
@@ -455,17 +467,39 @@ export class MigrationService {
             break;
         }
       }
-      this.account(next, exceptions, samples);
-      if (run) {
-        await this.merges.insertExceptions(client, run.id, exceptions);
-        await this.runs.checkpoint(client, run.id, next, { cursor: batch.cursor, batches: batchNumber });
-        await client.query('COMMIT');
-      }
+      this.account(delta, exceptions, samples);
+      if (run) await this.merges.insertExceptions(client, run.id, exceptions);
+      await turn.previous?.committed.done;
+      const next = addCounts(counts, delta);
+      if (run) await this.runs.checkpointAndCommit(client, run.id, next, { cursor: batch.cursor, batches: number });
       Object.assign(counts, next);
+      turn.committed.resolve();
     } catch (error) {
+      turn.fail(error);
       if (run) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** The outcome of one candidate: what the merge did, or (dry run / not written) why not. */
+  private decide(
+    c: Candidate,
+    written: Map<string, boolean>,
+    existing: Map<string, ExistingTenantState>,
+    policy: ConflictPolicy,
+    dryRun: boolean,
+  ): MergeDecision {
+    const inserted = written.get(c.record.subdomain);
+    if (inserted !== undefined) return { action: inserted ? 'create' : 'update' };
+    const decision = decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, policy);
+    if (dryRun || (decision.action !== 'create' && decision.action !== 'update')) return decision;
+    // The merge's guard refused a row the decision would write: another writer changed it
+    // between the merge and this read. It is kept as it is and counted apart.
+    return {
+      action: 'skip',
+      conflict: true,
+      reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
+    };
   }
 
   /** Adds exceptions to the counts and keeps the first few as samples. */

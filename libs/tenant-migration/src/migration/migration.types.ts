@@ -58,3 +58,25 @@ export const emptyCounts = (): MigrationCounts => ({
   rejectedByReason: {},
   coerced: 0,
 });
+
+/** The sum of two accountings (by-reason tables merged). */
+export const addCounts = (a: MigrationCounts, b: MigrationCounts): MigrationCounts => {
+  const table = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
+    const sum = { ...x };
+    for (const [code, n] of Object.entries(y)) sum[code] = (sum[code] ?? 0) + n;
+    return sum;
+  };
+  return {
+    scanned: a.scanned + b.scanned,
+    migrated: a.migrated + b.migrated,
+    created: a.created + b.created,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    skipped: a.skipped + b.skipped,
+    rejected: a.rejected + b.rejected,
+    conflicts: a.conflicts + b.conflicts,
+    skippedByReason: table(a.skippedByReason, b.skippedByReason),
+    rejectedByReason: table(a.rejectedByReason, b.rejectedByReason),
+    coerced: a.coerced + b.coerced,
+  };
+};

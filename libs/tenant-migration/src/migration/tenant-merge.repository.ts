@@ -4,7 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { copyRow } from '../common/copy-text.js';
+import { copyValue } from '../common/copy-text.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import type { ExistingTenantState } from './outcome.js';
 import { updatePredicateSql } from './outcome.js';
@@ -32,16 +32,25 @@ const TENANT_COLUMNS = [
   'source_key', 'source_hash',
 ] as const;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const ms = (value: number | null): string => (value === null ? '\\N' : String(value));
+/** SQL turning a staged epoch-milliseconds column into timestamptz without floating point. */
+const fromEpochMs = (column: string): string =>
+  `to_timestamp(${column} / 1000) + (${column} % 1000) * interval '1 millisecond'`;
+const bool = (value: boolean): string => (value ? 't' : 'f');
 
+/**
+ * One COPY line, in TENANT_COLUMNS order. This runs once per migrated key, so it is written
+ * out by hand: only free-text values can hold characters COPY must escape; ids, enums,
+ * booleans and timestamps never do.
+ */
 const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
-  copyRow([
-    r.id, r.subdomain, r.emoji, iso(r.createdAt), r.businessName, r.businessCategory, r.businessDescription,
-    r.ownerName, r.email, r.phone, r.address, r.logo, r.brandColors === null ? null : JSON.stringify(r.brandColors),
-    r.features.whatsapp, r.features.homeVisit, r.features.analytics, r.features.customTemplates,
-    r.features.multiStaff, r.subscription.plan, r.subscription.status, iso(r.subscription.expiresAt),
-    r.profileComplete, r.sourceFormat, r.sourceId, key, r.sourceHash,
-  ]);
+  `${r.id}\t${copyValue(r.subdomain)}\t${copyValue(r.emoji)}\t${ms(r.createdAt)}\t${copyValue(r.businessName)}\t` +
+  `${copyValue(r.businessCategory)}\t${copyValue(r.businessDescription)}\t${copyValue(r.ownerName)}\t` +
+  `${copyValue(r.email)}\t${copyValue(r.phone)}\t${copyValue(r.address)}\t${copyValue(r.logo)}\t` +
+  `${r.brandColors === null ? '\\N' : copyValue(JSON.stringify(r.brandColors))}\t${bool(r.features.whatsapp)}\t` +
+  `${bool(r.features.homeVisit)}\t${bool(r.features.analytics)}\t${bool(r.features.customTemplates)}\t` +
+  `${bool(r.features.multiStaff)}\t${r.subscription.plan}\t${r.subscription.status}\t${ms(r.subscription.expiresAt)}\t` +
+  `${bool(r.profileComplete)}\t${r.sourceFormat}\t${copyValue(r.sourceId)}\t${copyValue(key)}\t${r.sourceHash}\n`;
 
 /** How much of a quarantined value is kept in the table; the sha256 and size cover the rest. */
 export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
@@ -52,15 +61,21 @@ export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
  */
 @Injectable()
 export class TenantMergeRepository {
-  /** Creates the staging table on this session once; it empties itself at every commit. */
+  /**
+   * Creates this session's staging table; it empties itself at every commit. Timestamps are
+   * staged as epoch milliseconds and converted by the merge, exactly (integer arithmetic).
+   */
   async prepareSession(client: PoolClient): Promise<void> {
-    await client.query(
-      'CREATE TEMP TABLE IF NOT EXISTS tenant_stage (LIKE tenants INCLUDING DEFAULTS) ON COMMIT DELETE ROWS',
-    );
+    await client.query(`
+      DROP TABLE IF EXISTS pg_temp.tenant_stage;
+      CREATE TEMP TABLE tenant_stage (LIKE tenants INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+      ALTER TABLE tenant_stage
+        ALTER COLUMN created_at TYPE bigint USING NULL,
+        ALTER COLUMN subscription_expires_at TYPE bigint USING NULL`);
   }
 
-  /** The merge-relevant state of the given subdomains; `lock` takes row locks (FOR UPDATE). */
-  async findExisting(client: PoolClient, subdomains: string[], lock: boolean): Promise<Map<string, ExistingTenantState>> {
+  /** The merge-relevant state of the given subdomains. */
+  async findExisting(client: PoolClient, subdomains: string[]): Promise<Map<string, ExistingTenantState>> {
     const found = new Map<string, ExistingTenantState>();
     if (subdomains.length === 0) return found;
     const { rows } = await client.query<{
@@ -71,7 +86,7 @@ export class TenantMergeRepository {
       updated_at: Date;
     }>(
       `SELECT subdomain, source_hash, source_key, migrated_at, updated_at
-         FROM tenants WHERE subdomain = ANY($1::text[])${lock ? ' FOR UPDATE' : ''}`,
+         FROM tenants WHERE subdomain = ANY($1::text[])`,
       [subdomains],
     );
     for (const row of rows) {
@@ -85,27 +100,34 @@ export class TenantMergeRepository {
     return found;
   }
 
-  /**
-   * Stages and merges the records; returns the subdomains written and whether each was
-   * inserted. A record the guard refused (another writer got there first) is absent.
-   */
-  async merge(client: PoolClient, staged: StagedTenant[], policy: ConflictPolicy): Promise<Map<string, boolean>> {
-    const written = new Map<string, boolean>();
-    if (staged.length === 0) return written;
-    const columns = TENANT_COLUMNS.join(', ');
-    const copy = client.query(copyFrom(`COPY tenant_stage (${columns}) FROM STDIN`));
+  /** COPYs the records into this session's staging table (inside the caller's transaction). */
+  async stage(client: PoolClient, staged: StagedTenant[]): Promise<void> {
+    if (staged.length === 0) return;
+    const copy = client.query(copyFrom(`COPY tenant_stage (${TENANT_COLUMNS.join(', ')}) FROM STDIN`));
     await pipeline(Readable.from([staged.map(tenantCopyRow).join('')]), copy);
+  }
 
+  /**
+   * Merges the staged rows into tenants with one INSERT .. ON CONFLICT .. DO UPDATE .. WHERE;
+   * returns the subdomains written and whether each was inserted. A row the predicate
+   * refused (unchanged, conflicting, or held by another key) is absent.
+   */
+  async mergeStaged(client: PoolClient, policy: ConflictPolicy): Promise<Map<string, boolean>> {
+    const columns = TENANT_COLUMNS.join(', ');
     const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
       .map((c) => `${c} = EXCLUDED.${c}`)
       .join(', ');
+    const staged = TENANT_COLUMNS.map((c) =>
+      c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c,
+    ).join(', ');
     const { rows } = await client.query<{ subdomain: string; inserted: boolean }>(
       `INSERT INTO tenants (${columns}, migrated_at, updated_at)
-       SELECT ${columns}, now(), now() FROM tenant_stage
+       SELECT ${staged}, now(), now() FROM tenant_stage
        ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
        WHERE ${updatePredicateSql(policy)}
        RETURNING subdomain, (xmax = 0) AS inserted`,
     );
+    const written = new Map<string, boolean>();
     for (const row of rows) written.set(row.subdomain, row.inserted);
     return written;
   }

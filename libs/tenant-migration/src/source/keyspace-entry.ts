@@ -1,5 +1,6 @@
 /** What the reader found under one key. Every key SCAN returns becomes exactly one entry. */
 export type KeyspaceEntry =
+  /** A string value, as bytes (they may not be valid UTF-8). */
   | { key: string; kind: 'value'; value: Buffer }
   /** The key existed when SCAN listed it and was gone (deleted or expired) when fetched. */
   | { key: string; kind: 'vanished' }

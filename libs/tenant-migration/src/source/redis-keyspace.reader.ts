@@ -17,62 +17,71 @@ export interface KeyspaceScanOptions {
 export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 
 /**
- * Reads the tenant keyspace: SCAN (never KEYS), then pipelined STRLEN and MGET per batch.
- * STRLEN first tells wrong types (WRONGTYPE) and oversized values apart without fetching
- * them; a nil from MGET after a positive STRLEN is a key that vanished in between.
+ * Size and type of each key, server-side in one round trip: the length of a string, -1 for a
+ * key that no longer exists, or the type name of anything else. Read-only.
+ */
+const SIZE_SCRIPT = `
+local sizes = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'string' then sizes[i] = redis.call('STRLEN', key)
+  elseif kind == 'none' then sizes[i] = -1
+  else sizes[i] = kind end
+end
+return sizes`;
+
+/**
+ * Reads the tenant keyspace: SCAN (never KEYS), then per batch one script call for sizes and
+ * types and one MGET for the values that fit. Oversized values and other types are never
+ * fetched; a nil from MGET after a size was read is a key that vanished in between.
  * Read-only: it never writes to Redis.
  */
 @Injectable()
 export class RedisKeyspaceReader {
   constructor(@Inject(TENANT_REDIS) private readonly redis: Redis) {}
 
+  /**
+   * The keyspace in batches of whole SCAN pages. The next batch is read while the caller
+   * works on the current one, so Redis round trips overlap with validation and writes.
+   */
   async *batches(options: KeyspaceScanOptions): AsyncGenerator<KeyspaceBatch> {
     const pattern = scanPatternFor(options.prefix);
-    let cursor = options.cursor ?? '0';
-    let keys: string[] = [];
+    let next: Promise<KeyspaceBatch | null> | null = this.readBatch(pattern, options.cursor ?? '0', options);
+    while (next) {
+      const batch: KeyspaceBatch | null = await next;
+      if (!batch) return;
+      next = batch.cursor === '0' ? null : this.readBatch(pattern, batch.cursor, options);
+      // A caller that stops early must not leave a failed read-ahead unhandled.
+      next?.catch(() => undefined);
+      yield batch;
+    }
+  }
+
+  private async readBatch(pattern: string, from: string, options: KeyspaceScanOptions): Promise<KeyspaceBatch | null> {
+    let cursor = from;
+    const keys: string[] = [];
     do {
       const [next, page] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', options.batchSize);
       cursor = next;
       for (const key of page) keys.push(key);
-      if (keys.length >= options.batchSize || (cursor === '0' && keys.length > 0)) {
-        yield { cursor, entries: await this.fetch(keys, options.maxValueBytes) };
-        keys = [];
-      }
-    } while (cursor !== '0');
+    } while (keys.length < options.batchSize && cursor !== '0');
+    if (keys.length === 0) return null;
+    return { cursor, entries: await this.fetch(keys, options.maxValueBytes) };
   }
 
   /** Fetches the given keys; the result is in the same order and of the same length. */
   async fetch(keys: readonly string[], maxValueBytes: number): Promise<KeyspaceEntry[]> {
     if (keys.length === 0) return [];
-    const sizing = this.redis.pipeline();
-    for (const key of keys) sizing.strlen(key);
-    const sizes = (await sizing.exec()) ?? [];
-
-    const toFetch: string[] = [];
+    const sizes = (await this.redis.eval(SIZE_SCRIPT, keys.length, ...keys)) as (number | string)[];
     const entries: (KeyspaceEntry | undefined)[] = new Array(keys.length);
-    const wrongType: number[] = [];
+    const toFetch: string[] = [];
     keys.forEach((key, i) => {
-      const [error, size] = sizes[i] ?? [new Error('no reply'), null];
-      if (error) {
-        if (/WRONGTYPE/.test(error.message)) wrongType.push(i);
-        else throw error;
-      } else if ((size as number) > maxValueBytes) {
-        entries[i] = { key, kind: 'too-large', size: size as number };
-      } else {
-        toFetch.push(key);
-      }
+      const size = sizes[i];
+      if (typeof size === 'string') entries[i] = { key, kind: 'wrong-type', type: size };
+      else if (size < 0) entries[i] = { key, kind: 'vanished' };
+      else if (size > maxValueBytes) entries[i] = { key, kind: 'too-large', size };
+      else toFetch.push(key);
     });
-
-    if (wrongType.length > 0) {
-      const typing = this.redis.pipeline();
-      for (const i of wrongType) typing.type(keys[i]);
-      const types = (await typing.exec()) ?? [];
-      wrongType.forEach((i, n) => {
-        const type = String(types[n]?.[1] ?? 'unknown');
-        entries[i] = type === 'none' ? { key: keys[i], kind: 'vanished' } : { key: keys[i], kind: 'wrong-type', type };
-      });
-    }
-
     if (toFetch.length > 0) {
       const values = await this.redis.mgetBuffer(...toFetch);
       let n = 0;
