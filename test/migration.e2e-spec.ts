@@ -170,7 +170,9 @@ describe('migration engine against real PostgreSQL and Redis', () => {
 
     const coerced = await tenant('coerced');
     assert.equal(coerced?.created_at.getTime(), 1700000000000, 'numeric-string createdAt coerced');
-    assert.ok(result.counts.coerced >= 1);
+    assert.equal(result.counts.normalizedByNote['coerced-created-at'], 1);
+    assert.equal(result.counts.normalizedByNote['renamed-subdomain'], 1, 'MyShop');
+    assert.equal(result.counts.normalizedByNote['mapped-category'], undefined, 'exact category names are not notes');
     assert.ok(await tenant('myshop'), 'MyShop migrated under its normalised name, which was free');
     assert.equal((await tenant('myshop'))?.source_key, key('MyShop'));
     assert.equal((await tenant('taken'))?.emoji, '🐶', 'Taken never overwrites taken');

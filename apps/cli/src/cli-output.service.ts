@@ -72,7 +72,7 @@ export class CliOutput {
     const verb = result.dryRun ? 'would migrate' : 'migrated';
     this.countsTable(c, verb);
     this.row('conflicts', c.conflicts);
-    if (c.coerced > 0) this.row('coerced', c.coerced, '(values normalised on the way, e.g. a numeric-string createdAt)');
+    if (c.normalized > 0) this.row('normalized', c.normalized, byReason(c.normalizedByNote));
     this.line(result.balanced ? 'Counts add up: scanned = migrated + unchanged + skipped + rejected.' : 'WARNING: counts do not add up.');
     this.samples(result.samples);
   }
@@ -80,7 +80,8 @@ export class CliOutput {
   validationSummary(report: ValidationReport): void {
     this.line(`Validation: ${(report.durationMs / 1000).toFixed(1)}s`);
     this.row('scanned', report.scanned);
-    this.row('valid', report.valid, report.coerced ? `(${n(report.coerced)} coerced)` : '');
+    this.row('valid', report.valid);
+    if (report.normalized > 0) this.row('normalized', report.normalized, byReason(report.normalizedByNote));
     this.row('skipped', report.skipped, byReason(report.skippedByReason));
     this.row('rejected', report.rejected, byReason(report.rejectedByReason));
     this.samples(report.samples);

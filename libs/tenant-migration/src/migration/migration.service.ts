@@ -14,7 +14,7 @@ import {
 } from '../errors/index.js';
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { TenantMergeRepository, type ExceptionRow, type StagedTenant } from './tenant-merge.repository.js';
+import { TenantMergeRepository, type ExceptionRow, type MergeOutcome, type StagedTenant } from './tenant-merge.repository.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import { BatchTurn } from './batch-turn.js';
 import {
@@ -80,7 +80,8 @@ export interface ValidationReport {
   valid: number;
   rejected: number;
   skipped: number;
-  coerced: number;
+  normalized: number;
+  normalizedByNote: Record<string, number>;
   rejectedByReason: Record<string, number>;
   skippedByReason: Record<string, number>;
   balanced: boolean;
@@ -89,6 +90,13 @@ export interface ValidationReport {
 }
 
 const SAMPLE_LIMIT = 20;
+const CREATED: MergeDecision = { action: 'create' };
+const UPDATED: MergeDecision = { action: 'update' };
+const CONCURRENT_WRITE: MergeDecision = {
+  action: 'skip',
+  conflict: true,
+  reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
+};
 const YIELD_EVERY = 200;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -183,7 +191,7 @@ export class MigrationService {
       const prepared = await this.prepare(batch, seen);
       counts.scanned += prepared.scanned;
       valid += prepared.candidates.length;
-      for (const c of prepared.candidates) if (c.notes.length > 0) counts.coerced++;
+      for (const c of prepared.candidates) this.noteNormalized(counts, c);
       this.account(counts, prepared.exceptions, samples);
       onProgress?.(counts.scanned);
     }
@@ -192,7 +200,8 @@ export class MigrationService {
       valid,
       rejected: counts.rejected,
       skipped: counts.skipped,
-      coerced: counts.coerced,
+      normalized: counts.normalized,
+      normalizedByNote: counts.normalizedByNote,
       rejectedByReason: counts.rejectedByReason,
       skippedByReason: counts.skippedByReason,
       balanced: counts.scanned === valid + counts.rejected + counts.skipped,
@@ -429,25 +438,25 @@ export class MigrationService {
     const { session, run, options, batch, number, turn } = write;
     const { client } = session;
     try {
-      let written = new Map<string, boolean>();
+      let merged: MergeOutcome | null = null;
       if (run) {
         // The batch and its checkpoint commit together, so a server crash that loses the
         // last commits only rewinds the checkpoint with them: no need to wait for the WAL.
         await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
         await this.merges.stage(client, batch.candidates);
         await turn.previous?.merged.done;
-        written = await this.merges.mergeStaged(client, options.conflictPolicy);
+        merged = await this.merges.mergeStaged(client, options.conflictPolicy);
       }
       turn.merged.resolve();
-      const unwritten = batch.candidates.filter((c) => !written.has(c.record.subdomain));
-      const existing = await this.merges.findExisting(client, unwritten.map((c) => c.record.subdomain));
+      const unwritten = merged ? [...merged.unwritten] : batch.candidates.map((c) => c.record.subdomain);
+      const existing = await this.merges.findExisting(client, unwritten);
 
       const delta = emptyCounts();
       delta.scanned = batch.scanned;
       const exceptions = [...batch.exceptions];
       for (const c of batch.candidates) {
-        if (c.notes.length > 0) delta.coerced++;
-        const decision = this.decide(c, written, existing, options.conflictPolicy, run === null);
+        this.noteNormalized(delta, c);
+        const decision = this.decide(c, merged, existing, options.conflictPolicy);
         switch (decision.action) {
           case 'create':
           case 'update':
@@ -484,22 +493,23 @@ export class MigrationService {
   /** The outcome of one candidate: what the merge did, or (dry run / not written) why not. */
   private decide(
     c: Candidate,
-    written: Map<string, boolean>,
+    merged: MergeOutcome | null,
     existing: Map<string, ExistingTenantState>,
     policy: ConflictPolicy,
-    dryRun: boolean,
   ): MergeDecision {
-    const inserted = written.get(c.record.subdomain);
-    if (inserted !== undefined) return { action: inserted ? 'create' : 'update' };
-    const decision = decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, policy);
-    if (dryRun || (decision.action !== 'create' && decision.action !== 'update')) return decision;
+    const { subdomain } = c.record;
+    if (merged && !merged.unwritten.has(subdomain)) return merged.updated.has(subdomain) ? UPDATED : CREATED;
+    const decision = decideMerge(existing.get(subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, policy);
+    if (!merged || (decision.action !== 'create' && decision.action !== 'update')) return decision;
     // The merge's guard refused a row the decision would write: another writer changed it
     // between the merge and this read. It is kept as it is and counted apart.
-    return {
-      action: 'skip',
-      conflict: true,
-      reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
-    };
+    return CONCURRENT_WRITE;
+  }
+
+  private noteNormalized(counts: MigrationCounts, c: Candidate): void {
+    if (c.notes.length === 0) return;
+    counts.normalized++;
+    for (const note of c.notes) bump(counts.normalizedByNote, note.code);
   }
 
   /** Adds exceptions to the counts and keeps the first few as samples. */

@@ -35,8 +35,12 @@ export interface MigrationCounts {
   conflicts: number;
   skippedByReason: Record<string, number>;
   rejectedByReason: Record<string, number>;
-  /** Values whose form was coerced (e.g. a numeric-string createdAt); they still migrate. */
-  coerced: number;
+  /**
+   * Accepted values that were normalised on the way (a numeric-string createdAt, a category
+   * alias, sanitised text, a renamed subdomain...); `normalizedByNote` counts each note code.
+   */
+  normalized: number;
+  normalizedByNote: Record<string, number>;
 }
 
 export interface MigrationCheckpoint {
@@ -56,7 +60,8 @@ export const emptyCounts = (): MigrationCounts => ({
   conflicts: 0,
   skippedByReason: {},
   rejectedByReason: {},
-  coerced: 0,
+  normalized: 0,
+  normalizedByNote: {},
 });
 
 /** The sum of two accountings (by-reason tables merged). */
@@ -77,6 +82,7 @@ export const addCounts = (a: MigrationCounts, b: MigrationCounts): MigrationCoun
     conflicts: a.conflicts + b.conflicts,
     skippedByReason: table(a.skippedByReason, b.skippedByReason),
     rejectedByReason: table(a.rejectedByReason, b.rejectedByReason),
-    coerced: a.coerced + b.coerced,
+    normalized: a.normalized + b.normalized,
+    normalizedByNote: table(a.normalizedByNote, b.normalizedByNote),
   };
 };

@@ -16,6 +16,13 @@ export interface StagedTenant {
   record: TenantRecord;
 }
 
+/** What one merge did: staged subdomains not in `updated` or `unwritten` were inserted. */
+export interface MergeOutcome {
+  created: number;
+  updated: Set<string>;
+  unwritten: Set<string>;
+}
+
 /** A key quarantined by a run. */
 export interface ExceptionRow {
   key: string;
@@ -108,28 +115,32 @@ export class TenantMergeRepository {
   }
 
   /**
-   * Merges the staged rows into tenants with one INSERT .. ON CONFLICT .. DO UPDATE .. WHERE;
-   * returns the subdomains written and whether each was inserted. A row the predicate
-   * refused (unchanged, conflicting, or held by another key) is absent.
+   * Merges the staged rows into tenants with one INSERT .. ON CONFLICT .. DO UPDATE .. WHERE.
+   * The answer is one row, not one per tenant: how many were inserted, which were updated,
+   * and which the predicate refused (unchanged, conflicting, or held by another key).
    */
-  async mergeStaged(client: PoolClient, policy: ConflictPolicy): Promise<Map<string, boolean>> {
+  async mergeStaged(client: PoolClient, policy: ConflictPolicy): Promise<MergeOutcome> {
     const columns = TENANT_COLUMNS.join(', ');
-    const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
-      .map((c) => `${c} = EXCLUDED.${c}`)
-      .join(', ');
     const staged = TENANT_COLUMNS.map((c) =>
       c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c,
     ).join(', ');
-    const { rows } = await client.query<{ subdomain: string; inserted: boolean }>(
-      `INSERT INTO tenants (${columns}, migrated_at, updated_at)
-       SELECT ${staged}, now(), now() FROM tenant_stage
-       ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
-       WHERE ${updatePredicateSql(policy)}
-       RETURNING subdomain, (xmax = 0) AS inserted`,
+    const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
+      .map((c) => `${c} = EXCLUDED.${c}`)
+      .join(', ');
+    const { rows } = await client.query<{ created: number; updated: string[]; unwritten: string[] }>(
+      `WITH written AS (
+         INSERT INTO tenants (${columns}, migrated_at, updated_at)
+         SELECT ${staged}, now(), now() FROM tenant_stage
+         ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
+         WHERE ${updatePredicateSql(policy)}
+         RETURNING subdomain, (xmax = 0) AS inserted)
+       SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
+              (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
+              (SELECT coalesce(array_agg(s.subdomain), '{}') FROM tenant_stage s
+                WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.subdomain = s.subdomain)) AS unwritten`,
     );
-    const written = new Map<string, boolean>();
-    for (const row of rows) written.set(row.subdomain, row.inserted);
-    return written;
+    const [row] = rows;
+    return { created: row.created, updated: new Set(row.updated), unwritten: new Set(row.unwritten) };
   }
 
   /** Records quarantined keys of one run (rejected or skipped) with a bounded value prefix. */
