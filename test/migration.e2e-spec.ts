@@ -273,6 +273,17 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.deepEqual(after, before);
   });
 
+  it('never uses KEYS (it SCANs), whatever it runs', async () => {
+    const keysCalls = async (): Promise<number> =>
+      Number(/cmdstat_keys:calls=(\d+)/.exec(await stores.redis.info('commandstats'))?.[1] ?? 0);
+    await seedMixedKeyspace();
+    const before = await keysCalls();
+    await ctx.migrations.migrate();
+    await ctx.migrations.migrate({ dryRun: true });
+    await ctx.migrations.validateAll();
+    assert.equal(await keysCalls(), before);
+  });
+
   it('keeps PostgreSQL when it changed after migration, unless told to overwrite', async () => {
     await stores.redis.set(key('pizza'), JSON.stringify(LEGACY));
     await stores.redis.set(key('tacos'), JSON.stringify({ emoji: '🌮', createdAt: 1700000000000 }));
