@@ -3,11 +3,26 @@
  * the library receives typed options built from this.
  */
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateBy, type ValidationError } from 'class-validator';
 import { InvalidOptionError } from '#tenant-migration';
 import type { ConflictPolicy } from '#tenant-migration';
 
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
+// Negative integers too, so `-1` is reported as out of range rather than as "not an integer".
+const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+
+const parsesAsUrl = (value: unknown, protocol: string): boolean => {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === protocol && url.hostname !== '';
+  } catch {
+    return false;
+  }
+};
+
+/** An absolute https URL with a host: the Upstash REST URL is parsed to derive the Redis host. */
+const IsHttpsUrl = (message: string) =>
+  ValidateBy({ name: 'isHttpsUrl', validator: { validate: (value) => parsesAsUrl(value, 'https:'), defaultMessage: () => message } });
 
 export class EnvironmentVariables {
   @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
@@ -16,7 +31,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  @IsOptional() @IsString() @Matches(/^https:\/\//, { message: 'UPSTASH_REDIS_REST_URL must be an https:// URL' })
+  @IsOptional() @IsString() @IsHttpsUrl('UPSTASH_REDIS_REST_URL must be an https:// URL')
   UPSTASH_REDIS_REST_URL?: string;
 
   @IsOptional() @IsString()
@@ -74,14 +89,41 @@ export const resolveRedisEndpoint = (
   return { url: 'redis://127.0.0.1:6379', source: 'default' };
 };
 
+interface Problem {
+  variable: string;
+  message: string;
+}
+
+/** The messages of one bad variable; never its value (it may be a secret). */
+const problemsOf = (error: ValidationError): Problem[] => {
+  const constraints = error.constraints ?? {};
+  // A value that is not an integer at all is not "greater than" or "less than" anything.
+  const messages = constraints.isInt ? [constraints.isInt] : Object.values(constraints);
+  return messages.map((message) => ({ variable: error.property, message }));
+};
+
+/**
+ * Upstash is configured by a pair of variables; one without the other would silently fall
+ * back to local Redis and migrate from the wrong store. REDIS_URL, when set, wins anyway.
+ */
+const upstashProblems = (env: EnvironmentVariables): Problem[] => {
+  if (env.REDIS_URL || Boolean(env.UPSTASH_REDIS_REST_URL) === Boolean(env.UPSTASH_REDIS_REST_TOKEN)) return [];
+  const [present, missing] = env.UPSTASH_REDIS_REST_URL
+    ? ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN']
+    : ['UPSTASH_REDIS_REST_TOKEN', 'UPSTASH_REDIS_REST_URL'];
+  return [{ variable: missing, message: `${missing} must be set when ${present} is (or set REDIS_URL)` }];
+};
+
 /** Validates the environment; the error lists every bad variable in one message. */
 export const validateEnvironment = (raw: Record<string, unknown>): EnvironmentVariables => {
   const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
-  if (errors.length > 0) {
-    const details = errors.flatMap((e) => Object.values(e.constraints ?? {}));
-    throw new InvalidOptionError(`invalid environment: ${details.join('; ')}`, { variables: errors.map((e) => e.property) });
+  const problems = [...errors.flatMap(problemsOf), ...upstashProblems(env)];
+  if (problems.length > 0) {
+    throw new InvalidOptionError(`invalid environment: ${problems.map((p) => p.message).join('; ')}`, {
+      variables: [...new Set(problems.map((p) => p.variable))],
+    });
   }
   return env;
 };

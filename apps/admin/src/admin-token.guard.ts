@@ -19,7 +19,8 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
+    // The scheme is case-insensitive (RFC 7235); the token itself is compared exactly.
+    const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match || !timingSafeEqual(digest(match[1]), this.expected)) {
       throw new UnauthorizedException('a valid admin bearer token is required');
     }

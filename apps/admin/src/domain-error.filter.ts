@@ -21,7 +21,10 @@ export class DomainErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof HttpException) {
-      response.status(error.getStatus()).json(error.getResponse());
+      const status = error.getStatus();
+      const body = error.getResponse();
+      // Some (e.g. the body parser's 413) carry a bare string: answer the usual JSON object.
+      response.status(status).json(typeof body === 'string' ? { statusCode: status, message: body } : body);
       return;
     }
     if (error instanceof TenantMigrationError) {

@@ -4,6 +4,21 @@ import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '#tenant-migration';
 
+/**
+ * How long each store may take to answer. An unreachable Redis otherwise holds the ping in
+ * the client's offline queue through all its reconnection attempts, and the probe times out
+ * instead of getting its 503.
+ */
+export const HEALTH_CHECK_TIMEOUT_MS = 2000;
+
+const probe = (check: () => Promise<unknown>): Promise<'up' | 'down'> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'down'>((resolve) => {
+    timer = setTimeout(() => resolve('down'), HEALTH_CHECK_TIMEOUT_MS).unref();
+  });
+  return Promise.race([check().then(() => 'up' as const, () => 'down' as const), timeout]).finally(() => clearTimeout(timer));
+};
+
 /** `GET /health`: unauthenticated liveness of both stores; says nothing else. */
 @Controller('health')
 export class HealthController {
@@ -14,10 +29,7 @@ export class HealthController {
 
   @Get()
   async check() {
-    const [postgres, redis] = await Promise.all([
-      this.dataSource.query('SELECT 1').then(() => 'up', () => 'down'),
-      this.redis.ping().then(() => 'up', () => 'down'),
-    ]);
+    const [postgres, redis] = await Promise.all([probe(() => this.dataSource.query('SELECT 1')), probe(() => this.redis.ping())]);
     const body = { status: postgres === 'up' && redis === 'up' ? 'ok' : 'error', postgres, redis };
     if (body.status !== 'ok') throw new ServiceUnavailableException(body);
     return body;

@@ -25,14 +25,14 @@ export class MigrationController {
   }
 
   @Get('runs/:id')
-  async run(@Param('id', new ParseUUIDPipe()) id: string) {
-    const run = await this.runs.findById(id);
-    if (!run) throw new MigrationRunNotFoundError(`no migration run ${id}`, { runId: id });
-    return run;
+  run(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.findRun(id);
   }
 
   @Get('runs/:id/exceptions')
   async exceptions(@Param('id', new ParseUUIDPipe()) id: string) {
+    // An unknown run is a 404, not an empty list that looks like a clean run.
+    await this.findRun(id);
     return { exceptions: await this.runs.exceptionsOf(id, undefined, 100) };
   }
 
@@ -44,19 +44,31 @@ export class MigrationController {
       return this.migrations.migrate({ dryRun: true, batchSize: body.batchSize, conflictPolicy: body.conflictPolicy });
     }
     const started = await new Promise<{ runId: string; resumed: boolean }>((resolve, reject) => {
+      let running = false;
       this.migrations
         .migrate({
           batchSize: body.batchSize,
           conflictPolicy: body.conflictPolicy,
-          onStart: (runId, resumed) => resolve({ runId, resumed }),
+          onStart: (runId, resumed) => {
+            running = true;
+            resolve({ runId, resumed });
+          },
         })
         .then((result) => this.logger.log(`run ${result.runId} completed: ${JSON.stringify(result.counts)}`))
         .catch((error: unknown) => {
-          reject(error);
+          // Before the start the request is still waiting: it answers with the error (e.g. 409).
+          // After it, the run has its 202 and records its failure; the log says so too.
+          if (!running) return reject(error);
           this.logger.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
         });
     });
     response.status(202).location(`/api/admin/migration/runs/${started.runId}`);
     return { ...started, status: 'running' };
+  }
+
+  private async findRun(id: string) {
+    const run = await this.runs.findById(id);
+    if (!run) throw new MigrationRunNotFoundError(`no migration run ${id}`, { runId: id });
+    return run;
   }
 }

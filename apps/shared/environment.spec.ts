@@ -1,0 +1,196 @@
+import 'reflect-metadata';
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidOptionError } from '#tenant-migration';
+import { resolveRedisEndpoint, validateEnvironment, type EnvironmentVariables } from './environment.js';
+
+/** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */
+const rejectionOf = (raw: Record<string, unknown>): InvalidOptionError => {
+  try {
+    validateEnvironment(raw);
+  } catch (error) {
+    assert.ok(error instanceof InvalidOptionError, `an InvalidOptionError, got ${String(error)}`);
+    assert.equal(error.code, 'invalid-option');
+    assert.equal(error.kind, 'invalid-input');
+    return error;
+  }
+  assert.fail(`accepted ${JSON.stringify(raw)}`);
+};
+
+const variablesOf = (error: InvalidOptionError): string[] => error.context.variables as string[];
+
+describe('validateEnvironment', () => {
+  it('applies the defaults to an empty environment', () => {
+    const env = validateEnvironment({});
+    assert.equal(env.DATABASE_URL, 'postgres://postgres@127.0.0.1:5432/postgres');
+    assert.equal(env.TENANT_KEY_PREFIX, 'subdomain:');
+    assert.equal(env.MIGRATION_BATCH_SIZE, 2000);
+    assert.equal(env.MAX_VALUE_BYTES, 65_536);
+    assert.equal(env.CONFLICT_POLICY, 'keep-postgres');
+    assert.equal(env.PORT, 3000);
+    assert.equal(env.HOST, '127.0.0.1');
+    for (const optional of ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'RESERVED_SUBDOMAINS', 'DEFAULT_PHONE_REGION', 'ADMIN_TOKEN'] as const) {
+      assert.equal(env[optional], undefined, optional);
+    }
+  });
+
+  it('treats empty and undefined variables as unset', () => {
+    const env = validateEnvironment({ PORT: '', MIGRATION_BATCH_SIZE: undefined, ADMIN_TOKEN: '', REDIS_URL: '', TENANT_KEY_PREFIX: '' });
+    assert.equal(env.PORT, 3000);
+    assert.equal(env.MIGRATION_BATCH_SIZE, 2000);
+    assert.equal(env.ADMIN_TOKEN, undefined);
+    assert.equal(env.REDIS_URL, undefined);
+    assert.equal(env.TENANT_KEY_PREFIX, 'subdomain:');
+  });
+
+  const coercions: [variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES', raw: string, value: number][] = [
+    ['PORT', '8080', 8080],
+    ['PORT', '0', 0],
+    ['PORT', '65535', 65_535],
+    ['MIGRATION_BATCH_SIZE', '1', 1],
+    ['MIGRATION_BATCH_SIZE', '50000', 50_000],
+    ['MAX_VALUE_BYTES', '64', 64],
+    ['MAX_VALUE_BYTES', '1048576', 1_048_576],
+  ];
+  for (const [variable, raw, value] of coercions) {
+    it(`coerces ${variable}=${raw} to the number ${value}`, () => {
+      const env = validateEnvironment({ [variable]: raw });
+      assert.equal(env[variable], value);
+      assert.equal(typeof env[variable], 'number');
+    });
+  }
+
+  it('keeps valid values as given', () => {
+    const given = {
+      DATABASE_URL: 'postgresql://app:pw@db.internal:5433/tenants',
+      REDIS_URL: 'rediss://default:pw@cache.internal:6380',
+      UPSTASH_REDIS_REST_URL: 'https://eu1-able-fox-12345.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 'AX1234token',
+      TENANT_KEY_PREFIX: 'tenant:',
+      CONFLICT_POLICY: 'overwrite',
+      RESERVED_SUBDOMAINS: 'www,api',
+      DEFAULT_PHONE_REGION: 'GB',
+      ADMIN_TOKEN: 'a'.repeat(16),
+      HOST: '0.0.0.0',
+    } satisfies Partial<Record<keyof EnvironmentVariables, string>>;
+    const env = validateEnvironment(given);
+    for (const [variable, value] of Object.entries(given)) {
+      assert.equal(env[variable as keyof EnvironmentVariables], value, variable);
+    }
+  });
+
+  const invalid: [variable: string, value: string, message: RegExp][] = [
+    ['DATABASE_URL', 'mysql://root@localhost/app', /DATABASE_URL must be a postgres:\/\/ URL/],
+    ['DATABASE_URL', '127.0.0.1:5432', /DATABASE_URL must be a postgres:\/\/ URL/],
+    ['REDIS_URL', 'http://localhost:6379', /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    ['UPSTASH_REDIS_REST_URL', 'http://eu1.upstash.io', /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/],
+    ['UPSTASH_REDIS_REST_URL', 'https://', /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/],
+    ['UPSTASH_REDIS_REST_URL', 'https://exa mple.io', /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/],
+    ['MIGRATION_BATCH_SIZE', '0', /^invalid environment: MIGRATION_BATCH_SIZE must not be less than 1$/],
+    ['MIGRATION_BATCH_SIZE', '-1', /^invalid environment: MIGRATION_BATCH_SIZE must not be less than 1$/],
+    ['MIGRATION_BATCH_SIZE', '50001', /^invalid environment: MIGRATION_BATCH_SIZE must not be greater than 50000$/],
+    ['MIGRATION_BATCH_SIZE', 'lots', /^invalid environment: MIGRATION_BATCH_SIZE must be an integer number$/],
+    ['MIGRATION_BATCH_SIZE', '1.5', /^invalid environment: MIGRATION_BATCH_SIZE must be an integer number$/],
+    ['MAX_VALUE_BYTES', '63', /MAX_VALUE_BYTES must not be less than 64/],
+    ['MAX_VALUE_BYTES', '1e6', /MAX_VALUE_BYTES must be an integer number/],
+    ['CONFLICT_POLICY', 'yolo', /CONFLICT_POLICY must be one of the following values: keep-postgres, overwrite, skip/],
+    ['DEFAULT_PHONE_REGION', 'us', /DEFAULT_PHONE_REGION must be a two-letter region code/],
+    ['DEFAULT_PHONE_REGION', 'USA', /DEFAULT_PHONE_REGION must be a two-letter region code/],
+    ['ADMIN_TOKEN', 'too-short', /ADMIN_TOKEN must be at least 16 characters/],
+    ['PORT', '65536', /^invalid environment: PORT must not be greater than 65535$/],
+    ['PORT', '-80', /^invalid environment: PORT must not be less than 0$/],
+    ['PORT', 'http', /^invalid environment: PORT must be an integer number$/],
+  ];
+  /** Valid variables a case needs beside the bad one (Upstash comes as a pair). */
+  const companions: Record<string, Record<string, string>> = { UPSTASH_REDIS_REST_URL: { UPSTASH_REDIS_REST_TOKEN: 'AXtoken' } };
+  for (const [variable, value, message] of invalid) {
+    it(`rejects ${variable}=${JSON.stringify(value)}, naming the variable`, () => {
+      const error = rejectionOf({ ...companions[variable], [variable]: value });
+      assert.match(error.message, message);
+      assert.deepEqual(variablesOf(error), [variable]);
+    });
+  }
+
+  it('names every bad variable in one error', () => {
+    const error = rejectionOf({ PORT: 'x', CONFLICT_POLICY: 'yolo', REDIS_URL: 'http://h', MIGRATION_BATCH_SIZE: '0' });
+    assert.deepEqual(variablesOf(error).sort(), ['CONFLICT_POLICY', 'MIGRATION_BATCH_SIZE', 'PORT', 'REDIS_URL']);
+    for (const variable of ['PORT', 'CONFLICT_POLICY', 'REDIS_URL', 'MIGRATION_BATCH_SIZE']) assert.match(error.message, new RegExp(variable));
+  });
+
+  it('rejects half an Upstash configuration unless REDIS_URL is set', () => {
+    const urlOnly = rejectionOf({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' });
+    assert.deepEqual(variablesOf(urlOnly), ['UPSTASH_REDIS_REST_TOKEN']);
+    assert.match(urlOnly.message, /UPSTASH_REDIS_REST_TOKEN must be set when UPSTASH_REDIS_REST_URL is/);
+    const tokenOnly = rejectionOf({ UPSTASH_REDIS_REST_TOKEN: 'AXsecret-upstash-token' });
+    assert.deepEqual(variablesOf(tokenOnly), ['UPSTASH_REDIS_REST_URL']);
+    assert.doesNotMatch(tokenOnly.message, /AXsecret/);
+    assert.doesNotThrow(() => validateEnvironment({ REDIS_URL: 'redis://h:6379', UPSTASH_REDIS_REST_TOKEN: 'AXsecret-upstash-token' }));
+  });
+
+  describe('never puts a secret in the error', () => {
+    const secretCases: [label: string, raw: Record<string, string>, secrets: string[]][] = [
+      ['a short ADMIN_TOKEN', { ADMIN_TOKEN: 'S3cr3tAdm1n' }, ['S3cr3tAdm1n']],
+      ['a valid ADMIN_TOKEN beside another error', { ADMIN_TOKEN: 'Adm1nT0ken-very-secret', PORT: 'x' }, ['Adm1nT0ken-very-secret']],
+      ['a DATABASE_URL password beside another error', { DATABASE_URL: 'postgres://app:Pg-Pa55word@db/prod', PORT: 'x' }, ['Pg-Pa55word']],
+      ['a password in a rejected DATABASE_URL', { DATABASE_URL: 'mysql://app:My-Pa55word@db/prod' }, ['My-Pa55word']],
+      ['a password in a rejected REDIS_URL', { REDIS_URL: 'http://default:Rd-Pa55word@cache:6379' }, ['Rd-Pa55word']],
+      ['the Upstash token beside a rejected Upstash URL', { UPSTASH_REDIS_REST_URL: 'http://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'AXupstash-s3cret' }, ['AXupstash-s3cret']],
+    ];
+    for (const [label, raw, secrets] of secretCases) {
+      it(label, () => {
+        const error = rejectionOf(raw);
+        const everything = `${error.message} ${JSON.stringify(error.context)} ${error.stack ?? ''}`;
+        for (const secret of secrets) assert.ok(!everything.includes(secret), `${label}: "${secret}" leaked into ${everything}`);
+      });
+    }
+  });
+});
+
+describe('resolveRedisEndpoint', () => {
+  const cases: [label: string, env: Parameters<typeof resolveRedisEndpoint>[0], expected: ReturnType<typeof resolveRedisEndpoint>][] = [
+    ['REDIS_URL alone', { REDIS_URL: 'redis://cache:6379/2' }, { url: 'redis://cache:6379/2', source: 'REDIS_URL' }],
+    [
+      'REDIS_URL wins over Upstash',
+      { REDIS_URL: 'rediss://default:pw@cache:6380', UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'tok' },
+      { url: 'rediss://default:pw@cache:6380', source: 'REDIS_URL' },
+    ],
+    [
+      'Upstash REST URL and token',
+      { UPSTASH_REDIS_REST_URL: 'https://eu1-able-fox-12345.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'AX12tok' },
+      { url: 'rediss://default:AX12tok@eu1-able-fox-12345.upstash.io:6379', source: 'UPSTASH' },
+    ],
+    [
+      'Upstash with a port and path on the REST URL (the host only is kept)',
+      { UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io:443/v1/', UPSTASH_REDIS_REST_TOKEN: 'AX12tok' },
+      { url: 'rediss://default:AX12tok@eu1.upstash.io:6379', source: 'UPSTASH' },
+    ],
+    [
+      'an Upstash token with URL-reserved characters is encoded',
+      { UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'a/b+c=@:' },
+      { url: 'rediss://default:a%2Fb%2Bc%3D%40%3A@eu1.upstash.io:6379', source: 'UPSTASH' },
+    ],
+    ['neither: local Redis', {}, { url: 'redis://127.0.0.1:6379', source: 'default' }],
+    ['an empty REDIS_URL counts as unset', { REDIS_URL: '' }, { url: 'redis://127.0.0.1:6379', source: 'default' }],
+  ];
+  for (const [label, env, expected] of cases) {
+    it(label, () => {
+      assert.deepEqual(resolveRedisEndpoint(env), expected);
+    });
+  }
+
+  it('the derived URL round-trips the token through URL parsing', () => {
+    const token = 'a/b+c=@:';
+    const { url } = resolveRedisEndpoint({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: token });
+    const parsed = new URL(url);
+    assert.equal(parsed.protocol, 'rediss:');
+    assert.equal(parsed.username, 'default');
+    assert.equal(decodeURIComponent(parsed.password), token);
+    assert.equal(parsed.hostname, 'eu1.upstash.io');
+    assert.equal(parsed.port, '6379');
+  });
+
+  it('works on what validateEnvironment returns', () => {
+    const env = validateEnvironment({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'AX12tok' });
+    assert.deepEqual(resolveRedisEndpoint(env), { url: 'rediss://default:AX12tok@eu1.upstash.io:6379', source: 'UPSTASH' });
+  });
+});
