@@ -353,7 +353,13 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.deepEqual(runs.body.runs.map((r: MigrationRunEntity) => r.id), [runId]);
       const exceptions = await http().get(`${BASE}/runs/${runId}/exceptions`).set(auth);
       assert.equal(exceptions.status, 200);
-      assert.deepEqual(exceptions.body, { exceptions: [] });
+      assert.deepEqual(exceptions.body, { limit: 100, offset: 0, exceptions: [] });
+      for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'bucket=lost', 'limit=ten']) {
+        const bad = await http().get(`${BASE}/runs/${runId}/exceptions?${query}`).set(auth);
+        assert.equal(bad.status, 400, query);
+      }
+      const page = await http().get(`${BASE}/runs/${runId}/exceptions?bucket=rejected&limit=10&offset=5`).set(auth);
+      assert.deepEqual(page.body, { limit: 10, offset: 5, exceptions: [] });
     });
   });
 });

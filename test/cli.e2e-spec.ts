@@ -44,6 +44,38 @@ describe('CLI: exit codes, output and errors', () => {
     assert.equal(await tenants(), 0);
   });
 
+  it('rejects a stray word (a mistyped command) with exit 2 and migrates nothing', async () => {
+    for (const args of [['frobnicate'], ['migrate', 'extra'], ['migrat']]) {
+      const result = await runCli(args, env());
+      assert.equal(result.code, 2, args.join(' '));
+      assert.match(result.stderr, /unknown command|unexpected argument/);
+    }
+    assert.equal(await tenants(), 0);
+  });
+
+  it('rejects a run id that is not a UUID with exit 2', async () => {
+    const result = await runCli(['resume', 'not-a-uuid'], env());
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /"not-a-uuid" is not a run id/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+
+  it('answers --help and validates without PostgreSQL', async () => {
+    const offline = { ...env(), DATABASE_URL: 'postgres://postgres@127.0.0.1:5499/nowhere' };
+    const help = await runCli(['--help'], offline);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /dry-run/);
+    const validate = await runCli(['validate', '--json'], offline);
+    assert.equal(validate.code, 0, validate.stderr);
+    assert.equal((JSON.parse(validate.stdout) as { valid: number }).valid, 2);
+  });
+
+  it('rejects an unsupported phone region with exit 2', async () => {
+    const result = await runCli(['validate'], { ...env(), DEFAULT_PHONE_REGION: 'XX' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /"XX" is not a supported/);
+  });
+
   it('rejects bad option values with exit 2 and one line', async () => {
     const result = await runCli(['migrate', '--conflict-policy', 'yolo'], env());
     assert.equal(result.code, 2);
@@ -102,9 +134,12 @@ describe('CLI: exit codes, output and errors', () => {
   });
 
   it('says which command creates a missing schema, exit 3', async () => {
-    const result = await runCli(['migrate'], { ...env(), DATABASE_URL: bareUrl });
-    assert.equal(result.code, 3);
-    assert.match(result.stderr, /npm run db:migrate/);
+    for (const command of ['migrate', 'runs']) {
+      const result = await runCli([command], { ...env(), DATABASE_URL: bareUrl });
+      assert.equal(result.code, 3, command);
+      assert.match(result.stderr, /npm run db:migrate/);
+      assert.equal(result.stderr.trim().split('\n').length, 1, 'one line, no query dump');
+    }
   });
 
   it('refuses to run while another migration holds the lock, exit 3', async () => {

@@ -273,6 +273,32 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.deepEqual(after, before);
   });
 
+  it('resumes an interrupted run unless told not to, and then retires it', async () => {
+    await stores.redis.set(key('pizza'), JSON.stringify(LEGACY));
+    const insertInterrupted = async (id: string) =>
+      stores.db.query(
+        `INSERT INTO migration_runs (id, kind, status, options, counts, checkpoint)
+         VALUES ($1, 'migrate', 'running', $2, $3, NULL)`,
+        [id, JSON.stringify({ prefix: stores.prefix, batchSize: 5, conflictPolicy: 'keep-postgres' }), JSON.stringify({})],
+      );
+    const status = async (id: string) =>
+      (await stores.db.query<{ status: string }>('SELECT status FROM migration_runs WHERE id = $1', [id])).rows[0]?.status;
+
+    await insertInterrupted('11111111-1111-4111-8111-111111111111');
+    const resumed = await ctx.migrations.migrate();
+    assert.equal(resumed.resumed, true);
+    assert.equal(resumed.runId, '11111111-1111-4111-8111-111111111111');
+    assert.equal(resumed.counts.migrated, 1);
+
+    await insertInterrupted('22222222-2222-4222-8222-222222222222');
+    const fresh = await ctx.migrations.migrate({ autoResume: false });
+    assert.equal(fresh.resumed, false);
+    assert.notEqual(fresh.runId, '22222222-2222-4222-8222-222222222222');
+    assert.equal(await status('22222222-2222-4222-8222-222222222222'), 'abandoned');
+    const later = await ctx.migrations.migrate();
+    assert.equal(later.resumed, false, 'an abandoned run is never picked up again');
+  });
+
   it('never uses KEYS (it SCANs), whatever it runs', async () => {
     const keysCalls = async (): Promise<number> =>
       Number(/cmdstat_keys:calls=(\d+)/.exec(await stores.redis.info('commandstats'))?.[1] ?? 0);

@@ -57,6 +57,9 @@ export class InfrastructureModule {
               logging: ['error'],
               extra: { max: 10, connectionTimeoutMillis: 5000 },
             }),
+            // A command connects when it needs PostgreSQL (StorePreflight), so --help, usage
+            // errors and Redis-only commands work, and a failure is one readable line.
+            manualInitialization: !service,
             retryAttempts: service ? 5 : 0,
             retryDelay: 2000,
           }),

@@ -1,6 +1,7 @@
 /** Runs the compiled CLI as a child process, as an operator would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_REDIS_URL } from './test-stores.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../apps/cli/src/main.js', import.meta.url));
 
@@ -14,7 +15,7 @@ export interface CliResult {
 export const cliEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
   HOME: process.env.HOME,
-  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_URL: TEST_REDIS_URL,
   ...env,
 });
 

@@ -1,4 +1,5 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
 import type { ConflictPolicy } from '#tenant-migration';
 
 export const GET_ACTIONS = ['status', 'runs'] as const;
@@ -8,6 +9,18 @@ export const POST_ACTIONS = ['migrate', 'dry-run', 'validate'] as const;
 export class MigrationQueryDto {
   @IsIn(GET_ACTIONS, { message: `action must be one of: ${GET_ACTIONS.join(', ')}` })
   action!: (typeof GET_ACTIONS)[number];
+}
+
+/** `GET /api/admin/migration/runs/:id/exceptions?bucket=&limit=&offset=`: one page of the quarantine. */
+export class ExceptionPageQueryDto {
+  @IsOptional() @IsIn(['rejected', 'skipped'])
+  bucket?: 'rejected' | 'skipped';
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  limit = 100;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  offset = 0;
 }
 
 /** `POST /api/admin/migration`: actions that run something. */

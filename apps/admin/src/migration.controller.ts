@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Qu
 import type { Response } from 'express';
 import { MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
 import { AdminTokenGuard } from './admin-token.guard.js';
-import { MigrationActionDto, MigrationQueryDto } from './migration-action.dto.js';
+import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto } from './migration-action.dto.js';
 
 /**
  * The admin API: `GET` actions only read; `POST` actions run. A migration runs in the
@@ -30,10 +30,19 @@ export class MigrationController {
   }
 
   @Get('runs/:id/exceptions')
-  async exceptions(@Param('id', new ParseUUIDPipe()) id: string) {
+  async exceptions(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: ExceptionPageQueryDto) {
     // An unknown run is a 404, not an empty list that looks like a clean run.
     await this.findRun(id);
-    return { exceptions: await this.runs.exceptionsOf(id, undefined, 100) };
+    const rows = await this.runs.exceptionsOf(id, page.bucket, page.limit, page.offset);
+    return {
+      limit: page.limit,
+      offset: page.offset,
+      exceptions: rows.map(({ valuePrefix, ...row }) => ({
+        ...row,
+        // Raw bytes (maybe not UTF-8) travel as base64; the sha256 and size cover the whole value.
+        valuePrefixBase64: valuePrefix?.toString('base64') ?? null,
+      })),
+    };
   }
 
   @Post()

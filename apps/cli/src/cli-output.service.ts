@@ -29,7 +29,7 @@ export class CliOutput {
             { format: `${label} [{bar}] {value}/{total} keys | {rate}/s | ETA {eta_formatted} | migrated {migrated} rejected {rejected}`, stream: process.stderr, etaBuffer: 50 },
             Presets.shades_classic,
           );
-          this.bar.start(p.estimatedTotal ?? p.counts.scanned, 0);
+          this.bar.start(p.estimatedTotal ?? p.counts.scanned, 0, { rate: '0', migrated: '0', rejected: '0' });
         }
         this.bar.setTotal(Math.max(p.estimatedTotal ?? 0, p.counts.scanned));
         this.bar.update(p.counts.scanned, { rate: n(p.rate), migrated: n(p.counts.migrated), rejected: n(p.counts.rejected) });
@@ -63,6 +63,16 @@ export class CliOutput {
     const { code, line } = describeFailure(error);
     process.stderr.write(`tenant-migrate: ${line}\n`);
     return code;
+  }
+
+  /** A resumed run keeps its own options; say so when this invocation asked for others. */
+  resumeNotice(result: MigrationResult, asked: { batchSize?: number; conflictPolicy?: string }): void {
+    const { batchSize, conflictPolicy } = result.options;
+    if ((asked.batchSize ?? batchSize) === batchSize && (asked.conflictPolicy ?? conflictPolicy) === conflictPolicy) return;
+    process.stderr.write(
+      `tenant-migrate: resumed run ${result.runId} kept its own options (batch size ${batchSize}, conflict policy ` +
+        `${conflictPolicy}); use --no-resume to start a new run with yours\n`,
+    );
   }
 
   migrationSummary(result: MigrationResult): void {

@@ -22,11 +22,3 @@ export const describeFailure = (error: unknown): { code: number; line: string } 
   const message = error instanceof Error ? error.message : String(error);
   return { code: ExitCode.CouldNotRun, line: `could not run: ${message}` };
 };
-
-const PG_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000']);
-
-/** True for errors of opening a PostgreSQL connection (network, authentication, unknown database). */
-export const isConnectionError = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (typeof code === 'string' && PG_CONNECTION_CODES.has(code)) || /timeout expired|Connection terminated/i.test(String((error as Error)?.message));
-};

@@ -4,13 +4,18 @@
  */
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
-import { redactUrl } from '#tenant-migration';
 import { validateEnvironment } from '../../shared/environment.js';
-import { describeFailure, ExitCode, isConnectionError } from './exit-codes.js';
+import { describeFailure, ExitCode } from './exit-codes.js';
 
 interface CommanderLikeError extends Error {
   code?: string;
 }
+
+const reportFailure = (error: unknown): void => {
+  const { code, line } = describeFailure(error);
+  process.stderr.write(`tenant-migrate: ${line}\n`);
+  process.exitCode = code;
+};
 
 const bootstrap = async (): Promise<void> => {
   try {
@@ -28,22 +33,10 @@ const bootstrap = async (): Promise<void> => {
         const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version';
         process.exit(informational ? ExitCode.Clean : ExitCode.Usage);
       },
-      serviceErrorHandler: (error: Error) => {
-        const { code, line } = describeFailure(error);
-        process.stderr.write(`tenant-migrate: ${line}\n`);
-        process.exitCode = code;
-      },
+      serviceErrorHandler: reportFailure,
     });
   } catch (error) {
-    if (isConnectionError(error)) {
-      const url = redactUrl(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-      process.stderr.write(`tenant-migrate: cannot reach PostgreSQL at ${url}: ${(error as Error).message}\n`);
-      process.exitCode = ExitCode.CouldNotRun;
-    } else {
-      const { code, line } = describeFailure(error);
-      process.stderr.write(`tenant-migrate: ${line}\n`);
-      process.exitCode = code;
-    }
+    reportFailure(error);
   }
 };
 

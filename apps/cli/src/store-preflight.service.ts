@@ -1,16 +1,46 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
-import { redactUrl, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
+import { PostgresSessionFactory, redactUrl, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
 import { type EnvironmentVariables, resolveRedisEndpoint } from '../../shared/environment.js';
 
-/** Checks that Redis answers before a command starts, so a dead Redis is one clear line. */
+/**
+ * Connects to the stores a command needs, before it starts, so that an unreachable store or
+ * a missing schema is one clear line naming the URL (without its password).
+ */
 @Injectable()
 export class StorePreflight {
   constructor(
     @Inject(TENANT_REDIS) private readonly redis: Redis,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sessions: PostgresSessionFactory,
     private readonly config: ConfigService<EnvironmentVariables, true>,
   ) {}
+
+  /** PostgreSQL (connected, schema up to date) and, unless told otherwise, Redis. */
+  async assertStores({ redis = true }: { redis?: boolean } = {}): Promise<void> {
+    await this.assertPostgres();
+    if (redis) await this.assertRedis();
+  }
+
+  async assertPostgres(): Promise<void> {
+    if (!this.dataSource.isInitialized) {
+      try {
+        await this.dataSource.initialize();
+      } catch (error) {
+        const url = redactUrl(this.config.get('DATABASE_URL', { infer: true }));
+        throw new StoreUnavailableError(`cannot reach PostgreSQL at ${url}`, {}, { cause: error });
+      }
+    }
+    const session = await this.sessions.open();
+    try {
+      await this.sessions.assertSchema(session.client);
+    } finally {
+      await session.release();
+    }
+  }
 
   async assertRedis(): Promise<void> {
     try {

@@ -24,6 +24,7 @@ export type {
   ExceptionSample,
 } from './migration/migration.service.js';
 export { MigrationRunRepository } from './migration/migration-run.repository.js';
+export { PostgresSessionFactory } from './migration/postgres-session.factory.js';
 export { RedisKeyspaceReader, scanPatternFor } from './source/redis-keyspace.reader.js';
 export { TenantValidator } from './validation/tenant-validator.js';
 export type { ValidationSettings, ValidationResult } from './validation/validation.types.js';

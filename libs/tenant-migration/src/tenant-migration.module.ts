@@ -50,6 +50,6 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     TenantMergeRepository,
     MigrationService,
   ],
-  exports: [RESOLVED_OPTIONS, TenantValidator, RedisKeyspaceReader, MigrationService, MigrationRunRepository],
+  exports: [RESOLVED_OPTIONS, TenantValidator, RedisKeyspaceReader, MigrationService, MigrationRunRepository, PostgresSessionFactory],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

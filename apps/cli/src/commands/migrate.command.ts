@@ -4,25 +4,25 @@ import { MigrationCommandBase, type MigrationFlags } from './migration-command.b
 
 @Command({ name: 'migrate', description: 'migrate every tenant (resumes an interrupted run unless --no-resume)' })
 export class MigrateCommand extends MigrationCommandBase {
-  async run(_args: string[], flags: MigrationFlags): Promise<void> {
-    await this.execute(flags);
+  async run(args: string[], flags: MigrationFlags): Promise<void> {
+    await this.execute('migrate', args, flags);
   }
 }
 
 @Command({ name: 'dry-run', description: 'preview a migration in a read-only transaction; writes nothing' })
 export class DryRunCommand extends MigrationCommandBase {
-  async run(_args: string[], flags: MigrationFlags): Promise<void> {
-    await this.execute({ ...flags, dryRun: true });
+  async run(args: string[], flags: MigrationFlags): Promise<void> {
+    await this.execute('dry-run', args, { ...flags, dryRun: true });
   }
 }
 
 @Command({ name: 'resume', arguments: '<runId>', description: 'resume an interrupted migration run from its last checkpoint' })
 export class ResumeCommand extends MigrationCommandBase {
-  async run([runId]: string[], flags: MigrationFlags): Promise<void> {
+  async run(args: string[], flags: MigrationFlags): Promise<void> {
     if (flags.dryRun) {
       process.exitCode = this.out.fail(new InvalidOptionError('resume cannot be a dry run: use dry-run to preview'));
       return;
     }
-    await this.execute(flags, runId);
+    await this.execute('resume', args, flags);
   }
 }

@@ -3,6 +3,7 @@ import { CommandRunner, Option } from 'nest-commander';
 import { InvalidOptionError, MigrationService, type ConflictPolicy } from '#tenant-migration';
 import { CliOutput, migrationExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
+import { assertNoArguments, assertRunId } from '../cli-arguments.js';
 
 export interface MigrationFlags {
   dryRun?: boolean;
@@ -25,9 +26,11 @@ export abstract class MigrationCommandBase extends CommandRunner {
     super();
   }
 
-  protected async execute(flags: MigrationFlags, resumeRunId?: string): Promise<void> {
+  /** Runs the migration (or dry run) and prints it; `args` must be empty unless resuming. */
+  protected async execute(command: string, args: string[], flags: MigrationFlags): Promise<void> {
     try {
-      await this.preflight.assertRedis();
+      const resumeRunId = command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
+      await this.preflight.assertStores();
       const result = await this.migrations.migrate({
         dryRun: flags.dryRun ?? false,
         batchSize: flags.batchSize,
@@ -37,6 +40,7 @@ export abstract class MigrationCommandBase extends CommandRunner {
         onProgress: this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
       });
       this.out.stopProgress();
+      if (result.resumed) this.out.resumeNotice(result, flags);
       if (flags.json) this.out.json(result);
       else this.out.migrationSummary(result);
       process.exitCode = migrationExitCode(result.counts);

@@ -4,7 +4,7 @@ import { MigrationCommandBase, type MigrationFlags } from './migration-command.b
 /** `tenant-migrate [--dry-run] [--json]`: the spec's form; with no subcommand it migrates. */
 @RootCommand({ name: 'tenant-migrate', description: 'Migrate tenants from Redis to PostgreSQL (see the subcommands for more)' })
 export class RootMigrateCommand extends MigrationCommandBase {
-  async run(_args: string[], flags: MigrationFlags): Promise<void> {
-    await this.execute(flags);
+  async run(args: string[], flags: MigrationFlags): Promise<void> {
+    await this.execute('tenant-migrate', args, flags);
   }
 }

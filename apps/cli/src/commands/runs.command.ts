@@ -1,6 +1,8 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { InvalidOptionError, MigrationRunRepository } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
+import { StorePreflight } from '../store-preflight.service.js';
+import { assertNoArguments } from '../cli-arguments.js';
 
 /** `runs`: the newest recorded migration runs with their status and counts. */
 @Command({ name: 'runs', description: 'list the newest migration runs' })
@@ -8,12 +10,15 @@ export class RunsCommand extends CommandRunner {
   constructor(
     private readonly runs: MigrationRunRepository,
     private readonly out: CliOutput,
+    private readonly preflight: StorePreflight,
   ) {
     super();
   }
 
-  async run(_args: string[], flags: { json?: boolean; limit?: number }): Promise<void> {
+  async run(args: string[], flags: { json?: boolean; limit?: number }): Promise<void> {
     try {
+      assertNoArguments(args, 'runs');
+      await this.preflight.assertStores({ redis: false });
       const runs = await this.runs.latest(flags.limit ?? 10);
       if (flags.json) return this.out.json(runs);
       if (runs.length === 0) return this.out.line('No migration runs recorded.');

@@ -3,6 +3,7 @@ import { MigrationService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
+import { assertNoArguments } from '../cli-arguments.js';
 
 /** `validate`: checks every tenant value against the rules; reads Redis only. */
 @Command({ name: 'validate', description: 'validate every tenant in Redis; reads Redis only, writes nothing anywhere' })
@@ -15,8 +16,9 @@ export class ValidateCommand extends CommandRunner {
     super();
   }
 
-  async run(_args: string[], flags: { json?: boolean }): Promise<void> {
+  async run(args: string[], flags: { json?: boolean }): Promise<void> {
     try {
+      assertNoArguments(args, 'validate');
       await this.preflight.assertRedis();
       const report = await this.migrations.validateAll();
       if (flags.json) this.out.json(report);

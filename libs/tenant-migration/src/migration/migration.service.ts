@@ -71,6 +71,8 @@ export interface MigrationResult {
   durationMs: number;
   rate: number;
   resumed: boolean;
+  /** The options the run used: a resumed run keeps those it started with. */
+  options: MigrationRunOptions;
   /** Up to `SAMPLE_LIMIT` rejected or skipped keys with their reasons. */
   samples: ExceptionSample[];
 }
@@ -252,10 +254,12 @@ export class MigrationService {
       return { run, resumed: true };
     }
     // We hold the lock, so any run still marked `running` belongs to a process that died.
+    // The newest one of this prefix is resumed (unless told not to); the others are retired,
+    // so an old checkpoint is never picked up by a later run.
     const interrupted = await this.runs.findInterrupted('migrate');
-    for (const run of interrupted) await this.runs.markStatus(run.id, 'interrupted');
-    const candidate = interrupted.find((run) => run.options.prefix === options.prefix);
-    if (candidate && (request.autoResume ?? true)) {
+    const candidate = request.autoResume === false ? undefined : interrupted.find((run) => run.options.prefix === options.prefix);
+    for (const run of interrupted) await this.runs.markStatus(run.id, run === candidate ? 'interrupted' : 'abandoned');
+    if (candidate) {
       this.logger.log(`resuming interrupted run ${candidate.id} after ${candidate.checkpoint?.batches ?? 0} batches`);
       return { run: candidate, resumed: true };
     }
@@ -328,6 +332,7 @@ export class MigrationService {
         durationMs,
         rate: Math.round(((counts.scanned - scannedAtStart) / Math.max(durationMs, 1)) * 1000),
         resumed,
+        options,
         samples,
       };
     } catch (error) {

@@ -1,7 +1,8 @@
 /** Shapes shared by the migration engine, its records and its callers. */
 
 export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';
-export type MigrationRunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+/** `interrupted`: its process died (resumable); `abandoned`: a newer run superseded it. */
+export type MigrationRunStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'abandoned';
 export type ConflictPolicy = 'keep-postgres' | 'overwrite' | 'skip';
 export type ExceptionBucket = 'rejected' | 'skipped';
 

@@ -34,6 +34,10 @@ export const REJECTION_CODES = [
   'invalid-status',
   'invalid-color',
   'invalid-source-id',
+  // given by the migration engine, not by validation: a hash, list or other non-string key,
+  // and a (normalised) subdomain that another key already holds
+  'wrong-type',
+  'subdomain-conflict',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors/invalid-option.error.js';
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString, PhoneNumber } from 'libphonenumber-js';
 import { invalidType, preview, reason } from '../reasons.js';
 import { accept, emptyAsAbsent, reject, type RuleOutcome } from './rule-outcome.js';
@@ -53,6 +54,6 @@ export function checkPhone(value: unknown, defaultRegion: CountryCode | undefine
 /** Throws at start-up, not per record, when the configured region is not one libphonenumber knows. */
 export function assertPhoneRegion(region: string | undefined): asserts region is CountryCode | undefined {
   if (region !== undefined && !isSupportedCountry(region)) {
-    throw new Error(`defaultPhoneRegion "${region}" is not a supported ISO 3166-1 alpha-2 region`);
+    throw new InvalidOptionError(`default phone region "${region}" is not a supported ISO 3166-1 alpha-2 region`, { region });
   }
 }
