@@ -77,15 +77,13 @@ export interface MigrationResult {
   samples: ExceptionSample[];
 }
 
-export interface ValidationReport {
-  scanned: number;
+/** What `validateAll` found: valid + rejected + skipped = scanned. */
+export interface ValidationReport
+  extends Pick<
+    MigrationCounts,
+    'scanned' | 'rejected' | 'skipped' | 'normalized' | 'normalizedByNote' | 'rejectedByReason' | 'skippedByReason'
+  > {
   valid: number;
-  rejected: number;
-  skipped: number;
-  normalized: number;
-  normalizedByNote: Record<string, number>;
-  rejectedByReason: Record<string, number>;
-  skippedByReason: Record<string, number>;
   balanced: boolean;
   durationMs: number;
   samples: ExceptionSample[];
