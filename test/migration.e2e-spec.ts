@@ -1,10 +1,12 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import {
   isBalanced,
   MigrationLockedError,
   RedisKeyspaceReader,
+  StoreUnavailableError,
   type MigrationResult,
   type OutcomeReason,
 } from '#tenant-migration';
@@ -377,6 +379,18 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     );
     assert.equal(entries[2].kind === 'wrong-type' && entries[2].type, 'set');
     assert.equal(entries[3].kind === 'too-large' && entries[3].size, 100);
+  });
+
+  it('reports an unreachable Redis as StoreUnavailableError, not a raw client error', async () => {
+    const offline = new Redis('redis://127.0.0.1:6390', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    offline.on('error', () => undefined);
+    try {
+      const reader = new RedisKeyspaceReader(offline);
+      await assert.rejects(reader.fetch([key('a')], 100), StoreUnavailableError);
+      await assert.rejects(reader.batches({ prefix: stores.prefix, batchSize: 10, maxValueBytes: 100 }).next(), StoreUnavailableError);
+    } finally {
+      offline.disconnect();
+    }
   });
 
   it('accounts for keys deleted while a run is under way', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
+import { StoreUnavailableError } from '../errors/index.js';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
 
 export interface KeyspaceScanOptions {
@@ -61,7 +62,7 @@ export class RedisKeyspaceReader {
     let cursor = from;
     const keys: string[] = [];
     do {
-      const [next, page] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', options.batchSize);
+      const [next, page] = await this.call(() => this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', options.batchSize));
       cursor = next;
       for (const key of page) keys.push(key);
     } while (keys.length < options.batchSize && cursor !== '0');
@@ -72,7 +73,7 @@ export class RedisKeyspaceReader {
   /** Fetches the given keys; the result is in the same order and of the same length. */
   async fetch(keys: readonly string[], maxValueBytes: number): Promise<KeyspaceEntry[]> {
     if (keys.length === 0) return [];
-    const sizes = (await this.redis.eval(SIZE_SCRIPT, keys.length, ...keys)) as (number | string)[];
+    const sizes = (await this.call(() => this.redis.eval(SIZE_SCRIPT, keys.length, ...keys))) as (number | string)[];
     const entries: (KeyspaceEntry | undefined)[] = new Array(keys.length);
     const toFetch: string[] = [];
     keys.forEach((key, i) => {
@@ -83,7 +84,7 @@ export class RedisKeyspaceReader {
       else toFetch.push(key);
     });
     if (toFetch.length > 0) {
-      const values = await this.redis.mgetBuffer(...toFetch);
+      const values = await this.call(() => this.redis.mgetBuffer(...toFetch));
       let n = 0;
       keys.forEach((key, i) => {
         if (entries[i]) return;
@@ -99,7 +100,7 @@ export class RedisKeyspaceReader {
     if (keys.length === 0) return [];
     const checks = this.redis.pipeline();
     for (const key of keys) checks.exists(key);
-    const replies = (await checks.exec()) ?? [];
+    const replies = (await this.call(() => checks.exec())) ?? [];
     return replies.map(([error, count]) => {
       if (error) throw error;
       return count === 1;
@@ -108,6 +109,20 @@ export class RedisKeyspaceReader {
 
   /** An upper bound of the key count (DBSIZE counts every key of the database), for ETAs. */
   estimateTotal(): Promise<number> {
-    return this.redis.dbsize();
+    return this.call(() => this.redis.dbsize());
+  }
+
+  /**
+   * Runs one Redis call. A reply error (the server refused the command) is passed on as it
+   * is; anything else means Redis could not be reached, which callers see as a domain error.
+   */
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ReplyError') throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
+    }
   }
 }
