@@ -287,8 +287,11 @@ describe('migration engine against real PostgreSQL and Redis', () => {
       (await stores.db.query<{ status: string }>('SELECT status FROM migration_runs WHERE id = $1', [id])).rows[0]?.status;
 
     await insertInterrupted('11111111-1111-4111-8111-111111111111');
-    const resumed = await ctx.migrations.migrate();
+    let statusAtStart: Promise<string | undefined> = Promise.resolve(undefined);
+    const resumed = await ctx.migrations.migrate({ onStart: (id) => (statusAtStart = status(id)) });
     assert.equal(resumed.resumed, true);
+    assert.equal(await statusAtStart, 'running', 'a resumed run is running again');
+    assert.equal(await status('11111111-1111-4111-8111-111111111111'), 'completed');
     assert.equal(resumed.runId, '11111111-1111-4111-8111-111111111111');
     assert.equal(resumed.counts.migrated, 1);
 

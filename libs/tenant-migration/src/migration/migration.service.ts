@@ -249,14 +249,15 @@ export class MigrationService {
         throw new RunNotResumableError(`run ${run.id} already completed`, { runId: run.id, status: run.status });
       }
       this.assertSameScope(run, options);
+      await this.runs.markStatus(run.id, 'running');
       return { run, resumed: true };
     }
     // We hold the lock, so any run still marked `running` belongs to a process that died.
-    // The newest one of this prefix is resumed (unless told not to); the others are retired,
-    // so an old checkpoint is never picked up by a later run.
-    const interrupted = await this.runs.findInterrupted('migrate');
-    const candidate = request.autoResume === false ? undefined : interrupted.find((run) => run.options.prefix === options.prefix);
-    for (const run of interrupted) await this.runs.markStatus(run.id, run === candidate ? 'interrupted' : 'abandoned');
+    // The newest one of this prefix is resumed (unless told not to); the other ones of this
+    // prefix are retired, so an old checkpoint is never picked up by a later run.
+    const interrupted = (await this.runs.findInterrupted('migrate')).filter((run) => run.options.prefix === options.prefix);
+    const candidate = request.autoResume === false ? undefined : interrupted[0];
+    for (const run of interrupted) await this.runs.markStatus(run.id, run === candidate ? 'running' : 'abandoned');
     if (candidate) {
       this.logger.log(`resuming interrupted run ${candidate.id} after ${candidate.checkpoint?.batches ?? 0} batches`);
       return { run: candidate, resumed: true };
