@@ -13,6 +13,8 @@ export interface TenantMigrationModuleOptions {
   conflictPolicy?: ConflictPolicy;
   /** Validation rules and the defaults legacy tenants get (category, plan, status, flags). */
   validation?: Partial<ValidationSettings>;
+  /** Folder of new backup files (relative to the working directory). Default `backups`. */
+  backupDir?: string;
 }
 
 /** The options with every default applied. */
@@ -22,4 +24,5 @@ export interface ResolvedTenantMigrationOptions {
   maxValueBytes: number;
   conflictPolicy: ConflictPolicy;
   validation: ValidationSettings;
+  backupDir: string;
 }

@@ -12,12 +12,15 @@ import { MigrationService } from './migration/migration.service.js';
 import { MigrationRunRepository } from './migration/migration-run.repository.js';
 import { PostgresSessionFactory } from './migration/postgres-session.factory.js';
 import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
+import { AuditRepository } from './audit/audit.repository.js';
+import { BackupService } from './backup/backup.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
   batchSize: options.batchSize ?? 2000,
   maxValueBytes: options.maxValueBytes ?? 65_536,
   conflictPolicy: options.conflictPolicy ?? 'keep-postgres',
+  backupDir: options.backupDir ?? 'backups',
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_VALIDATION_SETTINGS.maxValueBytes,
@@ -49,7 +52,18 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     MigrationRunRepository,
     TenantMergeRepository,
     MigrationService,
+    AuditRepository,
+    BackupService,
   ],
-  exports: [RESOLVED_OPTIONS, TenantValidator, RedisKeyspaceReader, MigrationService, MigrationRunRepository, PostgresSessionFactory],
+  exports: [
+    RESOLVED_OPTIONS,
+    TenantValidator,
+    RedisKeyspaceReader,
+    MigrationService,
+    MigrationRunRepository,
+    PostgresSessionFactory,
+    AuditRepository,
+    BackupService,
+  ],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

@@ -7,3 +7,5 @@ export * from './invalid-option.error.js';
 export * from './migration-run-not-found.error.js';
 export * from './run-not-resumable.error.js';
 export * from './tenant-not-found.error.js';
+export * from './backup-not-found.error.js';
+export * from './invalid-backup.error.js';

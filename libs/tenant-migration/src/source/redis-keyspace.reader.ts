@@ -17,6 +17,15 @@ export interface KeyspaceScanOptions {
 /** Escapes glob characters so a prefix such as `tenant[eu]:` matches itself only. */
 export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 
+/** One key as DUMP gives it, for backups. */
+export interface DumpedKey {
+  key: Buffer;
+  type: string;
+  /** Remaining time to live in ms, or -1 for none. */
+  pttl: number;
+  dump: Buffer;
+}
+
 /**
  * Size and type of each key, server-side in one round trip: the length of a string, -1 for a
  * key that no longer exists, or the type name of anything else. Read-only.
@@ -93,6 +102,39 @@ export class RedisKeyspaceReader {
       });
     }
     return entries as KeyspaceEntry[];
+  }
+
+  /**
+   * Every key under the prefix as it is stored: binary-safe name, type, remaining TTL (ms, or
+   * -1 for none) and DUMP payload, in batches. Keys that vanish between SCAN and DUMP are left
+   * out (they are not in the keyspace any more).
+   */
+  async *dumps(prefix: string, batchSize: number): AsyncGenerator<DumpedKey[]> {
+    for await (const keys of this.keys(prefix, batchSize)) {
+      const batch = this.redis.pipeline();
+      for (const key of keys) batch.type(key).pttl(key).dumpBuffer(key);
+      const replies = (await this.call(() => batch.exec())) ?? [];
+      const dumped: DumpedKey[] = [];
+      keys.forEach((key, i) => {
+        const [typeReply, ttlReply, dumpReply] = [replies[3 * i], replies[3 * i + 1], replies[3 * i + 2]];
+        const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
+        if (error) throw error;
+        const dump = dumpReply?.[1] as Buffer | null;
+        if (dump) dumped.push({ key, type: String(typeReply?.[1]), pttl: Number(ttlReply?.[1]), dump });
+      });
+      if (dumped.length > 0) yield dumped;
+    }
+  }
+
+  /** The binary-safe names of the keys under the prefix, page by page (SCAN may repeat one). */
+  async *keys(prefix: string, batchSize: number): AsyncGenerator<Buffer[]> {
+    const pattern = scanPatternFor(prefix);
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.call(() => this.redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', batchSize));
+      cursor = String(next);
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
   }
 
   /** Which of the keys exist right now (one pipelined EXISTS each). */

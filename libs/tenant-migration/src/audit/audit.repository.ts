@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { AuditLogEntity } from './audit-log.entity.js';
+
+/** Appends to the audit log. Parameters and outcomes must never carry secrets. */
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectRepository(AuditLogEntity) private readonly log: Repository<AuditLogEntity>) {}
+
+  async record(entry: Pick<AuditLogEntity, 'actor' | 'action' | 'params' | 'status' | 'outcome'>): Promise<void> {
+    await this.log.save(this.log.create(entry));
+  }
+
+  latest(limit: number, action?: string): Promise<AuditLogEntity[]> {
+    return this.log.find({ where: action ? { action } : {}, order: { id: 'DESC' }, take: limit });
+  }
+
+  /**
+   * Runs an operation and records it, whether it succeeds or fails; the failure is rethrown.
+   * `summarize` picks what of the result belongs in the log.
+   */
+  async around<T>(
+    entry: { actor?: string | null; action: string; params: Record<string, unknown> },
+    operation: () => Promise<T>,
+    summarize: (result: T) => Record<string, unknown>,
+  ): Promise<T> {
+    try {
+      const result = await operation();
+      await this.record({ actor: entry.actor ?? null, action: entry.action, params: entry.params, status: 'succeeded', outcome: summarize(result) });
+      return result;
+    } catch (error) {
+      const outcome = { error: error instanceof Error ? error.message : String(error) };
+      await this.record({ actor: entry.actor ?? null, action: entry.action, params: entry.params, status: 'failed', outcome }).catch(() => undefined);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,7 @@
+import { TenantMigrationError } from './tenant-migration.error.js';
+
+/** No backup is recorded with the given id. */
+export class BackupNotFoundError extends TenantMigrationError {
+  readonly code = 'backup-not-found';
+  readonly kind = 'not-found' as const;
+}
