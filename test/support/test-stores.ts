@@ -67,11 +67,12 @@ export const createTestDatabase = async (name: string, { schema = true } = {}): 
   return url;
 };
 
+/** Deletes every key matching the pattern, binary-safe (keys need not be UTF-8). */
 export const deleteByPattern = async (redis: Redis, pattern: string): Promise<void> => {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
+    const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = String(next);
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
 };
@@ -129,16 +130,19 @@ export interface RedisKeySnapshot {
   pttl: number;
 }
 
-/** Every key under the pattern with its type, DUMP payload (hex) and TTL: byte-exact. */
+/**
+ * Every key under the pattern (named by its bytes in hex, so binary names are exact) with its
+ * type, DUMP payload (hex) and TTL in 10-second buckets: a byte-exact picture of the keyspace.
+ */
 export const snapshotRedis = async (redis: Redis, pattern: string): Promise<Map<string, RedisKeySnapshot>> => {
   const snapshot = new Map<string, RedisKeySnapshot>();
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
+    const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = String(next);
     for (const key of keys) {
       const [type, dump, pttl] = await Promise.all([redis.type(key), redis.dumpBuffer(key), redis.pttl(key)]);
-      snapshot.set(key, { type, dump: dump?.toString('hex') ?? '', pttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl });
+      snapshot.set(key.toString('hex'), { type, dump: dump?.toString('hex') ?? '', pttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl });
     }
   } while (cursor !== '0');
   return snapshot;

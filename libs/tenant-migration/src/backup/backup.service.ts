@@ -9,6 +9,7 @@ import type { Repository } from 'typeorm';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import { digestsOf } from '../source/redis-content-digest.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
@@ -92,6 +93,7 @@ export class BackupService {
                 t: k.type,
                 e: k.pttl > 0 ? now + k.pttl : null,
                 d: k.dump.toString('base64'),
+                ...(k.digest ? { h: k.digest } : {}),
               };
               await writer.write(JSON.stringify(entry));
             }
@@ -351,15 +353,47 @@ const toSummary = (b: BackupEntity): BackupSummary => ({
   verifiedAt: b.verifiedAt,
 });
 
-const decodeEntry = (line: string): { key: Buffer; expiresAt: number | null; dump: Buffer; type: string } => {
+interface DecodedEntry {
+  key: Buffer;
+  type: string;
+  expiresAt: number | null;
+  dump: Buffer;
+  digest: string | null;
+}
+
+const decodeEntry = (line: string): DecodedEntry => {
   const entry = JSON.parse(line) as RedisBackupEntry;
-  return { key: Buffer.from(entry.k, 'base64'), expiresAt: entry.e, dump: Buffer.from(entry.d, 'base64'), type: entry.t };
+  return {
+    key: Buffer.from(entry.k, 'base64'),
+    type: entry.t,
+    expiresAt: entry.e,
+    dump: Buffer.from(entry.d, 'base64'),
+    digest: entry.h ?? null,
+  };
+};
+
+/**
+ * For each entry, whether the live key holds the same value: strings by DUMP payload,
+ * collections by content digest (their DUMP order may differ). Null where the key is absent.
+ */
+const sameAsLive = async (redis: Redis, entries: DecodedEntry[]): Promise<(boolean | null)[]> => {
+  const live = redis.pipeline();
+  for (const e of entries) live.type(e.key).dumpBuffer(e.key);
+  const replies = (await live.exec()) ?? [];
+  const types = entries.map((_, i) => String(replies[2 * i]?.[1]));
+  const digests = await digestsOf(redis, entries.map((e) => e.key), types);
+  return entries.map((e, i) => {
+    const dump = replies[2 * i + 1]?.[1] as Buffer | null;
+    if (types[i] === 'none' || dump === null) return null;
+    if (types[i] !== e.type) return false;
+    return e.digest !== null ? digests[i] === e.digest : dump.equals(e.dump);
+  });
 };
 
 /** Restores entries in pipelined batches; counts each key's outcome. */
 class RedisRestorer {
   readonly report: Omit<RedisRestoreReport, 'backupId' | 'target' | 'durationMs'>;
-  private pending: ReturnType<typeof decodeEntry>[] = [];
+  private pending: DecodedEntry[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -403,14 +437,11 @@ class RedisRestorer {
       });
     }
     if (busy.length === 0) return;
-    const current = this.redis.pipeline();
-    for (const e of busy) current.dumpBuffer(e.key);
-    const dumps = (await current.exec()) ?? [];
+    const same = await sameAsLive(this.redis, busy);
     const replace: typeof busy = [];
     busy.forEach((e, i) => {
-      const existing = dumps[i]?.[1] as Buffer | null;
-      if (existing === null) this.note(e.key, 'restored'); // dry run: absent, would be restored
-      else if (existing.equals(e.dump)) this.note(e.key, 'unchanged');
+      if (same[i] === null) this.note(e.key, 'restored'); // dry run: absent, would be restored
+      else if (same[i]) this.note(e.key, 'unchanged');
       else if (this.overwrite) replace.push(e);
       else this.note(e.key, 'conflict');
     });
@@ -444,7 +475,7 @@ const ttlArgument = (expiresAt: number | null): number => expiresAt ?? 0;
 /** Compares backup entries with live Redis as they stream by, then finds the extra keys. */
 class LiveComparer {
   private readonly seen = new SeenKeySet();
-  private pending: ReturnType<typeof decodeEntry>[] = [];
+  private pending: DecodedEntry[] = [];
   private readonly report: LiveComparison = { missing: 0, extra: 0, changed: 0, unchanged: 0, samples: [] };
 
   constructor(private readonly redis: Redis) {}
@@ -470,14 +501,14 @@ class LiveComparer {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const live = this.redis.pipeline();
-    for (const e of batch) live.dumpBuffer(e.key).pttl(e.key);
-    const replies = (await live.exec()) ?? [];
+    const same = await sameAsLive(this.redis, batch);
+    const ttls = this.redis.pipeline();
+    for (const e of batch) ttls.pttl(e.key);
+    const replies = (await ttls.exec()) ?? [];
     batch.forEach((e, i) => {
-      const dump = replies[2 * i]?.[1] as Buffer | null;
-      const pttl = Number(replies[2 * i + 1]?.[1]);
-      if (dump === null) this.sample(e.key, 'missing');
-      else if (!dump.equals(e.dump) || (pttl > 0) !== (e.expiresAt !== null)) this.sample(e.key, 'changed');
+      const hasTtl = Number(replies[i]?.[1]) > 0;
+      if (same[i] === null) this.sample(e.key, 'missing');
+      else if (!same[i] || hasTtl !== (e.expiresAt !== null)) this.sample(e.key, 'changed');
       else this.report.unchanged++;
     });
   }

@@ -34,12 +34,16 @@ export interface BackupTrailer {
   sha256: string;
 }
 
-/** One Redis key: base64 key, type, absolute expiry (epoch ms) or null, base64 DUMP payload. */
+/**
+ * One Redis key: base64 key, type, absolute expiry (epoch ms) or null, base64 DUMP payload,
+ * and for collections the content digest that equality is decided on.
+ */
 export interface RedisBackupEntry {
   k: string;
   t: string;
   e: number | null;
   d: string;
+  h?: string;
 }
 
 export interface BackupSummary {

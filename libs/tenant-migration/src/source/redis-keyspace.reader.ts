@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
 import { StoreUnavailableError } from '../errors/index.js';
+import { digestsOf } from './redis-content-digest.js';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
 
 export interface KeyspaceScanOptions {
@@ -24,6 +25,8 @@ export interface DumpedKey {
   /** Remaining time to live in ms, or -1 for none. */
   pttl: number;
   dump: Buffer;
+  /** Content digest of a collection (see redis-content-digest.ts); null for strings. */
+  digest: string | null;
 }
 
 /**
@@ -120,8 +123,10 @@ export class RedisKeyspaceReader {
         const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
         if (error) throw error;
         const dump = dumpReply?.[1] as Buffer | null;
-        if (dump) dumped.push({ key, type: String(typeReply?.[1]), pttl: Number(ttlReply?.[1]), dump });
+        if (dump) dumped.push({ key, type: String(typeReply?.[1]), pttl: Number(ttlReply?.[1]), dump, digest: null });
       });
+      const digests = await this.call(() => digestsOf(this.redis, dumped.map((d) => d.key), dumped.map((d) => d.type)));
+      dumped.forEach((d, i) => (d.digest = digests[i]));
       if (dumped.length > 0) yield dumped;
     }
   }
