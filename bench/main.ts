@@ -1,6 +1,9 @@
 /**
- * Benchmarks: `npm run bench -- [migrate] --tenants 1000000[,100000] [--batch-size N]
+ * Benchmarks: `npm run bench -- [migrate|backup] --tenants 1000000[,100000] [--batch-size N]
  * [--enhanced-pct 15] [--bad-pct 0]`.
+ *
+ * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
+ * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
  *
  * For each size: seeds a dedicated Redis database deterministically with the shared seed
  * script, runs the project's migration (the real CLI, as a child process) into a fresh
@@ -10,6 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -32,7 +36,7 @@ const fail = (message: string): never => {
 
 const known = new Set(['--tenants', '--batch-size', '--enhanced-pct', '--bad-pct']);
 const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
-if (scenario !== 'migrate') fail(`unknown scenario "${scenario}"; available: migrate`);
+if (scenario !== 'migrate' && scenario !== 'backup') fail(`unknown scenario "${scenario}"; available: migrate, backup`);
 for (let i = scenario === argv[0] ? 1 : 0; i < argv.length; i += 2) {
   if (!known.has(argv[i])) fail(`unknown option ${argv[i]}; options: ${[...known].join(', ')}`);
 }
@@ -46,6 +50,8 @@ const seedArgs = ['--enhanced-pct', flag('--enhanced-pct', '15'), '--bad-pct', f
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const referenceDir = resolve(process.env.BENCH_REFERENCE_DIR ?? resolve(root, '../shared/bench'));
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+/** Where the backup scenario restores to; flushed before each restore. */
+const restoreUrl = process.env.BENCH_RESTORE_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = 'tm_bench';
 const databaseUrl = (() => {
@@ -106,7 +112,62 @@ const recreateDatabase = async (): Promise<void> => {
   });
 };
 
-const run = async (): Promise<void> => {
+const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Measurement> =>
+  measure(process.execPath, [...cliNodeFlags(), resolve(root, 'dist/apps/cli/src/main.js'), ...args], {
+    DATABASE_URL: databaseUrl,
+    TENANT_KEY_PREFIX: 'subdomain:',
+    ...env,
+  });
+
+/** Backup of N keys to a file, verify, then restore into an empty Redis database. */
+const runBackup = async (): Promise<void> => {
+  const rows: string[] = [];
+  const rss = new Map<number, number>();
+  const folder = resolve(root, 'backups', 'bench');
+  for (const n of sizes) {
+    process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
+    await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
+    await recreateDatabase();
+    process.stderr.write('bench: backup\n');
+    const backup = await cli(['backup', '--json'], { REDIS_URL: redisUrl, BACKUP_DIR: folder });
+    const summary = JSON.parse(backup.output) as { id: string; path: string; entryCount: number; totalBytes: number };
+    if (summary.entryCount !== n) fail(`backup holds ${summary.entryCount} keys, expected ${n}`);
+    process.stderr.write('bench: verify\n');
+    const verify = await cli(['backup', 'verify', summary.id, '--json'], { REDIS_URL: redisUrl });
+    process.stderr.write('bench: restore into an empty database\n');
+    await measure('redis-cli', ['-u', restoreUrl, 'FLUSHDB'], {});
+    const restore = await cli(['restore', summary.id, '--target-url', restoreUrl, '--json'], { REDIS_URL: redisUrl });
+    const restored = JSON.parse(restore.output) as { restored: number };
+    if (restored.restored !== n) fail(`restored ${restored.restored} keys, expected ${n}`);
+    const fileMb = (await stat(summary.path)).size / 1048576;
+    rss.set(n, Math.max(backup.peakRssMb, restore.peakRssMb));
+    rows.push(
+      [
+        n.toLocaleString('en-US').padStart(10),
+        backup.seconds.toFixed(2).padStart(8),
+        verify.seconds.toFixed(2).padStart(8),
+        restore.seconds.toFixed(2).padStart(9),
+        fileMb.toFixed(1).padStart(7),
+        String(backup.peakRssMb).padStart(10),
+        String(verify.peakRssMb).padStart(10),
+        String(restore.peakRssMb).padStart(11),
+      ].join('  '),
+    );
+    await rm(summary.path, { force: true });
+  }
+  console.log('\nscenario: backup (Redis keyspace to a gzip file, verify, restore into an empty database)');
+  console.log('   tenants  backup_s  verify_s  restore_s  file_mb  backup_rss  verify_rss  restore_rss');
+  for (const row of rows) console.log(row);
+  printRssRatio(rss);
+};
+
+const printRssRatio = (rss: Map<number, number>): void => {
+  if (rss.size < 2) return;
+  const [small, large] = [Math.min(...rss.keys()), Math.max(...rss.keys())];
+  console.log(`peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')}: ${(rss.get(large)! / rss.get(small)!).toFixed(2)}x`);
+};
+
+const runMigrate = async (): Promise<void> => {
   const rows: string[] = [];
   const rss = new Map<number, number>();
   for (const n of sizes) {
@@ -115,8 +176,7 @@ const run = async (): Promise<void> => {
     await recreateDatabase();
 
     process.stderr.write('bench: project migration\n');
-    const cliArgs = [...cliNodeFlags(), resolve(root, 'dist/apps/cli/src/main.js'), 'migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])];
-    const project = await measure(process.execPath, cliArgs, { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, TENANT_KEY_PREFIX: 'subdomain:' });
+    const project = await cli(['migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])], { REDIS_URL: redisUrl });
     const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
     if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
 
@@ -141,13 +201,10 @@ const run = async (): Promise<void> => {
   console.log(`\nscenario: migrate (batch size ${batchSize || 'default'}, seed ${seedArgs.join(' ')})`);
   console.log('   tenants  project_s  refer_s   ratio  tenants/s  proj_rss  ref_rss  accounting');
   for (const row of rows) console.log(row);
-  if (rss.size > 1) {
-    const [small, large] = [Math.min(...rss.keys()), Math.max(...rss.keys())];
-    console.log(`peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')}: ${(rss.get(large)! / rss.get(small)!).toFixed(2)}x`);
-  }
+  printRssRatio(rss);
 };
 
-run().catch((error: unknown) => {
+(scenario === 'backup' ? runBackup() : runMigrate()).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

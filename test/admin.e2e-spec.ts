@@ -6,6 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -13,7 +17,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import type { MigrationRunEntity } from '#tenant-migration';
+import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
 import { MIGRATION_LOCK_KEY } from '../libs/tenant-migration/src/tenant-migration.constants.js';
 import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL } from './support/test-stores.js';
 import { collect, type CliResult } from './support/cli.js';
@@ -73,6 +77,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
   let db: pg.Client;
   let databaseUrl: string;
   let runId: string;
+  let backupDir: string;
 
   const http = () => request(app.getHttpServer());
   const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -82,6 +87,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     tenants: await count('tenants'),
     runs: await count('migration_runs'),
     exceptions: await count('migration_exceptions'),
+    backups: await count('backups'),
   });
 
   before(async () => {
@@ -92,9 +98,16 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     databaseUrl = await createTestDatabase('admin');
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
+    backupDir = await mkdtemp(join(tmpdir(), 'tm-admin-backups-'));
 
     // The module graph reads the environment when it is imported: configure it first.
-    Object.assign(process.env, { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TENANT_KEY_PREFIX: PREFIX, ADMIN_TOKEN: TOKEN });
+    Object.assign(process.env, {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      TENANT_KEY_PREFIX: PREFIX,
+      ADMIN_TOKEN: TOKEN,
+      BACKUP_DIR: backupDir,
+    });
     const { AppModule } = await import('../apps/admin/src/app.module.js');
     const { configureApp } = await import('../apps/admin/src/configure-app.js');
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -107,12 +120,14 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     await deleteByPattern(redis, `${NAMESPACE}*`);
     redis.disconnect();
     await db?.end();
+    if (backupDir) await rm(backupDir, { recursive: true, force: true });
   });
 
   describe('authentication', () => {
     const routes: [method: 'get' | 'post', path: string][] = [
       ['get', `${BASE}?action=status`],
       ['get', `${BASE}?action=runs`],
+      ['get', `${BASE}?action=backups`],
       ['get', `${BASE}/runs/${randomUUID()}`],
       ['get', `${BASE}/runs/${randomUUID()}/exceptions`],
       ['post', BASE],
@@ -148,13 +163,21 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.equal(bad.status, 401);
     });
 
+    it('a backup without a valid token is 401 and writes no file', async () => {
+      for (const body of [{ action: 'backup' }, { action: 'backup', postgres: true }]) {
+        const res = await http().post(BASE).set('Authorization', `Bearer ${WRONG_TOKEN}`).send(body);
+        assert.equal(res.status, 401);
+      }
+      assert.deepEqual(await readdir(backupDir), []);
+    });
+
     it('accepts the bearer scheme case-insensitively (RFC 7235)', async () => {
       const res = await http().get(`${BASE}?action=status`).set('Authorization', `bearer ${TOKEN}`);
       assert.equal(res.status, 200);
     });
 
     it('changed nothing while refusing', async () => {
-      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0 });
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
     });
   });
 
@@ -171,6 +194,12 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.deepEqual(res.body, { runs: [] });
     });
 
+    it('?action=backups answers 200 with the recorded backups (none yet)', async () => {
+      const res = await http().get(`${BASE}?action=backups`).set(auth);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { backups: [] });
+    });
+
     it('an unknown, missing or repeated action is 400 listing the valid actions, and changes nothing', async () => {
       const redisBefore = await snapshotRedis(redis, `${NAMESPACE}*`);
       const queries = ['action=test', 'action=migrate', 'action=stats', 'action=check', 'action=cleanup', 'action=', '', 'action=status&action=runs'];
@@ -178,12 +207,12 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         const res = await http().get(`${BASE}?${query}`).set(auth);
         assert.equal(res.status, 400, query);
         assert.equal(res.body.statusCode, 400, query);
-        assert.match(messageOf(res.body), /action must be one of: status, runs/, query);
+        assert.match(messageOf(res.body), /action must be one of: status, runs, backups/, query);
       }
       const extra = await http().get(`${BASE}?action=status&dryRun=false`).set(auth);
       assert.equal(extra.status, 400);
       assert.match(messageOf(extra.body), /property dryRun should not exist/);
-      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0 });
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
       assert.deepEqual(await snapshotRedis(redis, `${NAMESPACE}*`), redisBefore);
     });
 
@@ -199,9 +228,9 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
   describe('POST validates its body', () => {
     const cases: [label: string, body: unknown, message: RegExp][] = [
-      ['an unknown action', { action: 'cleanup' }, /action must be one of: migrate, dry-run, validate/],
-      ['a GET action', { action: 'status' }, /action must be one of: migrate, dry-run, validate/],
-      ['no action', {}, /action must be one of: migrate, dry-run, validate/],
+      ['an unknown action', { action: 'cleanup' }, /action must be one of: migrate, dry-run, validate, backup/],
+      ['a GET action', { action: 'status' }, /action must be one of: migrate, dry-run, validate, backup/],
+      ['no action', {}, /action must be one of: migrate, dry-run, validate, backup/],
       ['an extra property', { action: 'migrate', subdomain: 'pizza' }, /property subdomain should not exist/],
       ['batchSize 0', { action: 'migrate', batchSize: 0 }, /batchSize must not be less than 1/],
       ['batchSize too large', { action: 'migrate', batchSize: 50_001 }, /batchSize must not be greater than 50000/],
@@ -209,6 +238,10 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       ['a string batchSize', { action: 'migrate', batchSize: '100' }, /batchSize must be an integer/],
       ['a bad conflict policy', { action: 'migrate', conflictPolicy: 'yolo' }, /conflictPolicy must be one of/],
       ['a non-boolean dryRun', { action: 'migrate', dryRun: 'yes' }, /dryRun must be a boolean/],
+      ['a non-boolean postgres', { action: 'backup', postgres: 'yes' }, /postgres must be a boolean/],
+      ['postgres with a migration', { action: 'migrate', postgres: true }, /property postgres cannot be used with action migrate/],
+      ['migration options with a backup', { action: 'backup', dryRun: true, batchSize: 10 }, /property dryRun cannot be used with action backup; property batchSize cannot be used with action backup/],
+      ['a restore (CLI-only)', { action: 'restore' }, /action must be one of: migrate, dry-run, validate, backup/],
     ];
     for (const [label, body, message] of cases) {
       it(`${label} is 400 with a message`, async () => {
@@ -233,7 +266,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     });
 
     it('started nothing', async () => {
-      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0 });
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
     });
   });
 
@@ -272,7 +305,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         assert.equal(res.body.counts.created, 2);
         assert.equal(res.body.counts.rejected, 0);
       }
-      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0 });
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
       assert.deepEqual(await snapshotRedis(redis, `${NAMESPACE}*`), redisBefore);
     });
 
@@ -289,7 +322,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       } finally {
         await redis.del(`${PREFIX}broken`);
       }
-      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0 });
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
     });
 
     it('a migrate while another holds the migration lock is 409 and records no run', async () => {
@@ -307,7 +340,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         await holder.end();
       }
-      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0 });
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
     });
 
     it('migrate answers 202 with the run id and its Location, and the run completes', async () => {
@@ -360,6 +393,48 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       }
       const page = await http().get(`${BASE}/runs/${runId}/exceptions?bucket=rejected&limit=10&offset=5`).set(auth);
       assert.deepEqual(page.body, { limit: 10, offset: 5, exceptions: [] });
+    });
+  });
+
+  describe('backups', () => {
+    let redisBackup: BackupSummary;
+
+    it('POST backup answers 201 with the recorded Redis backup, written to BACKUP_DIR', async () => {
+      const res = await http().post(BASE).set(auth).send({ action: 'backup' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      redisBackup = res.body as BackupSummary;
+      assert.match(redisBackup.id, UUID);
+      assert.equal(redisBackup.kind, 'redis');
+      assert.equal(redisBackup.scope, PREFIX);
+      assert.equal(redisBackup.entryCount, 2);
+      assert.match(redisBackup.checksum, /^[0-9a-f]{64}$/);
+      assert.ok(redisBackup.path.startsWith(backupDir) && existsSync(redisBackup.path), redisBackup.path);
+      const { rows } = await db.query<{ kind: string; entry_count: number; checksum: string }>('SELECT kind, entry_count, checksum FROM backups WHERE id = $1', [redisBackup.id]);
+      assert.deepEqual(rows, [{ kind: 'redis', entry_count: 2, checksum: redisBackup.checksum }]);
+    });
+
+    it('POST backup with postgres: true backs up the tenants table', async () => {
+      const res = await http().post(BASE).set(auth).send({ action: 'backup', postgres: true });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const backup = res.body as BackupSummary;
+      assert.equal(backup.kind, 'postgres');
+      assert.equal(backup.scope, 'tenants');
+      assert.equal(backup.entryCount, await count('tenants'));
+      assert.ok(backup.path.startsWith(backupDir) && existsSync(backup.path), backup.path);
+
+      const list = await http().get(`${BASE}?action=backups`).set(auth);
+      assert.equal(list.status, 200);
+      assert.deepEqual(list.body.backups.map((b: BackupSummary) => b.id), [backup.id, redisBackup.id], 'newest first');
+    });
+
+    it('the audit log names the admin API for each backup', async () => {
+      const { rows } = await db.query<{ actor: string; action: string; status: string }>(
+        `SELECT actor, action, status FROM audit_log WHERE action LIKE 'backup.%' ORDER BY id`,
+      );
+      assert.deepEqual(rows, [
+        { actor: 'admin-api', action: 'backup.redis', status: 'succeeded' },
+        { actor: 'admin-api', action: 'backup.postgres', status: 'succeeded' },
+      ]);
     });
   });
 });

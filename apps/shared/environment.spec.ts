@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '#tenant-migration';
 import { resolveRedisEndpoint, validateEnvironment, type EnvironmentVariables } from './environment.js';
+import { migrationOptionsFrom } from './infrastructure.module.js';
 
 /** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */
 const rejectionOf = (raw: Record<string, unknown>): InvalidOptionError => {
@@ -29,18 +30,20 @@ describe('validateEnvironment', () => {
     assert.equal(env.CONFLICT_POLICY, 'keep-postgres');
     assert.equal(env.PORT, 3000);
     assert.equal(env.HOST, '127.0.0.1');
+    assert.equal(env.BACKUP_DIR, 'backups');
     for (const optional of ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'RESERVED_SUBDOMAINS', 'DEFAULT_PHONE_REGION', 'ADMIN_TOKEN'] as const) {
       assert.equal(env[optional], undefined, optional);
     }
   });
 
   it('treats empty and undefined variables as unset', () => {
-    const env = validateEnvironment({ PORT: '', MIGRATION_BATCH_SIZE: undefined, ADMIN_TOKEN: '', REDIS_URL: '', TENANT_KEY_PREFIX: '' });
+    const env = validateEnvironment({ PORT: '', MIGRATION_BATCH_SIZE: undefined, ADMIN_TOKEN: '', REDIS_URL: '', TENANT_KEY_PREFIX: '', BACKUP_DIR: '' });
     assert.equal(env.PORT, 3000);
     assert.equal(env.MIGRATION_BATCH_SIZE, 2000);
     assert.equal(env.ADMIN_TOKEN, undefined);
     assert.equal(env.REDIS_URL, undefined);
     assert.equal(env.TENANT_KEY_PREFIX, 'subdomain:');
+    assert.equal(env.BACKUP_DIR, 'backups');
   });
 
   const coercions: [variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES', raw: string, value: number][] = [
@@ -72,6 +75,7 @@ describe('validateEnvironment', () => {
       DEFAULT_PHONE_REGION: 'GB',
       ADMIN_TOKEN: 'a'.repeat(16),
       HOST: '0.0.0.0',
+      BACKUP_DIR: '/var/backups/tenant-migrate',
     } satisfies Partial<Record<keyof EnvironmentVariables, string>>;
     const env = validateEnvironment(given);
     for (const [variable, value] of Object.entries(given)) {
@@ -143,6 +147,19 @@ describe('validateEnvironment', () => {
         for (const secret of secrets) assert.ok(!everything.includes(secret), `${label}: "${secret}" leaked into ${everything}`);
       });
     }
+  });
+});
+
+describe('migrationOptionsFrom', () => {
+  /** A ConfigService stand-in over a validated environment. */
+  const configOf = (raw: Record<string, string>) => {
+    const env = validateEnvironment(raw);
+    return { get: (key: keyof EnvironmentVariables) => env[key] } as unknown as Parameters<typeof migrationOptionsFrom>[0];
+  };
+
+  it('passes BACKUP_DIR to the library as backupDir, with its default', () => {
+    assert.equal(migrationOptionsFrom(configOf({})).backupDir, 'backups');
+    assert.equal(migrationOptionsFrom(configOf({ BACKUP_DIR: '/srv/backups' })).backupDir, '/srv/backups');
   });
 });
 

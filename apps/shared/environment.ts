@@ -66,6 +66,10 @@ export class EnvironmentVariables {
 
   @IsString()
   HOST = '127.0.0.1';
+
+  /** Folder of new backup files, relative to the working directory. */
+  @IsString() @MinLength(1)
+  BACKUP_DIR = 'backups';
 }
 
 export interface RedisEndpoint {

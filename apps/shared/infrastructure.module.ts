@@ -30,6 +30,7 @@ export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptio
     batchSize: config.get('MIGRATION_BATCH_SIZE', { infer: true }),
     maxValueBytes: config.get('MAX_VALUE_BYTES', { infer: true }),
     conflictPolicy: config.get('CONFLICT_POLICY', { infer: true }),
+    backupDir: config.get('BACKUP_DIR', { infer: true }),
     validation: {
       reservedSubdomains: reserved
         ? reserved.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)

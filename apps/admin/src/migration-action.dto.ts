@@ -2,8 +2,9 @@ import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import type { ConflictPolicy } from '#tenant-migration';
 
-export const GET_ACTIONS = ['status', 'runs'] as const;
-export const POST_ACTIONS = ['migrate', 'dry-run', 'validate'] as const;
+export const GET_ACTIONS = ['status', 'runs', 'backups'] as const;
+/** Restores are deliberately not here: they stay CLI-only. */
+export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup'] as const;
 
 /** `GET /api/admin/migration?action=..`: read-only actions. */
 export class MigrationQueryDto {
@@ -36,4 +37,25 @@ export class MigrationActionDto {
 
   @IsOptional() @IsIn(['keep-postgres', 'overwrite', 'skip'])
   conflictPolicy?: ConflictPolicy;
+
+  /** `backup` only: back up the PostgreSQL tenants table instead of the Redis keyspace. */
+  @IsOptional() @IsBoolean()
+  postgres?: boolean;
 }
+
+/**
+ * The properties each action accepts beside `action`; another one is refused rather than
+ * ignored (a `backup` with `dryRun` would otherwise silently write a backup).
+ */
+export const ACTION_PROPERTIES: Record<(typeof POST_ACTIONS)[number], readonly (keyof MigrationActionDto)[]> = {
+  migrate: ['dryRun', 'batchSize', 'conflictPolicy'],
+  'dry-run': ['dryRun', 'batchSize', 'conflictPolicy'],
+  validate: ['dryRun', 'batchSize', 'conflictPolicy'],
+  backup: ['postgres'],
+};
+
+/** The properties of the body that its action does not accept. */
+export const misplacedProperties = (body: MigrationActionDto): string[] =>
+  (Object.keys(body) as (keyof MigrationActionDto)[]).filter(
+    (key) => key !== 'action' && body[key] !== undefined && !ACTION_PROPERTIES[body.action].includes(key),
+  );

@@ -1,12 +1,16 @@
-import { Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
+import { BackupService, MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
 import { AdminTokenGuard } from './admin-token.guard.js';
-import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto } from './migration-action.dto.js';
+import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto, misplacedProperties } from './migration-action.dto.js';
+
+/** Who the audit log names for what the admin API does. */
+const ACTOR = 'admin-api';
 
 /**
  * The admin API: `GET` actions only read; `POST` actions run. A migration runs in the
- * background and answers 202 with its run id as soon as the run is recorded.
+ * background and answers 202 with its run id as soon as the run is recorded; a backup answers
+ * 201 with the recorded backup once its file is complete. Restores are CLI-only.
  */
 @Controller('api/admin/migration')
 @UseGuards(AdminTokenGuard)
@@ -16,10 +20,12 @@ export class MigrationController {
   constructor(
     private readonly migrations: MigrationService,
     private readonly runs: MigrationRunRepository,
+    private readonly backups: BackupService,
   ) {}
 
   @Get()
   async query(@Query() { action }: MigrationQueryDto) {
+    if (action === 'backups') return { backups: await this.backups.list(20) };
     const runs = await this.runs.latest(action === 'status' ? 1 : 20);
     return action === 'status' ? { lastRun: runs[0] ?? null } : { runs };
   }
@@ -48,6 +54,13 @@ export class MigrationController {
   @Post()
   @HttpCode(200)
   async action(@Body() body: MigrationActionDto, @Res({ passthrough: true }) response: Response) {
+    const misplaced = misplacedProperties(body);
+    if (misplaced.length > 0) throw new BadRequestException(misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`));
+    if (body.action === 'backup') {
+      const summary = body.postgres ? await this.backups.backupPostgres({ actor: ACTOR }) : await this.backups.backupRedis({ actor: ACTOR });
+      response.status(201);
+      return summary;
+    }
     if (body.action === 'validate') return this.migrations.validateAll();
     if (body.action === 'dry-run' || body.dryRun) {
       return this.migrations.migrate({ dryRun: true, batchSize: body.batchSize, conflictPolicy: body.conflictPolicy });

@@ -16,3 +16,24 @@ export const assertRunId = (value: string | undefined): string => {
   if (!value || !UUID.test(value)) throw new InvalidOptionError(`"${value ?? ''}" is not a run id (a UUID, see \`runs\`)`);
   return value;
 };
+
+/** `--limit <n>`: a whole number from 1 to 1000. */
+export const parseLimit = (value: string): number => {
+  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidOptionError(`--limit must be 1-1000, got "${value}"`);
+  return limit;
+};
+
+/** A redis:// or rediss:// URL with a host. The message never repeats the value: it may hold a password. */
+export const parseRedisUrl = (value: string, flag: string): string => {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || !/^rediss?:$/.test(url.protocol) || url.hostname === '') {
+    throw new InvalidOptionError(`${flag} must be a redis:// or rediss:// URL with a host`);
+  }
+  return value;
+};

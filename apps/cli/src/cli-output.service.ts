@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { SingleBar, Presets } from 'cli-progress';
-import type { MigrationProgress, MigrationResult, MigrationCounts, ValidationReport, ExceptionSample } from '#tenant-migration';
+import type {
+  BackupSummary,
+  BackupVerifyReport,
+  ExceptionSample,
+  MigrationCounts,
+  MigrationProgress,
+  MigrationResult,
+  PostgresRestoreReport,
+  RedisRestoreReport,
+  ValidationReport,
+} from '#tenant-migration';
 import { describeFailure, ExitCode } from './exit-codes.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
@@ -97,6 +107,53 @@ export class CliOutput {
     this.samples(report.samples);
   }
 
+  backupSummary(b: BackupSummary): void {
+    this.line(`Backup ${b.id} (${b.kind}, ${b.kind === 'redis' ? `prefix ${b.scope}` : `table ${b.scope}`})`);
+    this.line(`  path      ${b.path}`);
+    this.line(`  entries   ${n(b.entryCount)}`);
+    this.line(`  bytes     ${n(b.totalBytes)}${b.totalBytes >= 1024 ? ` (${formatBytes(b.totalBytes)})` : ''} uncompressed`);
+    this.line(`  checksum  sha256:${b.checksum}`);
+    if (b.durationMs !== undefined) this.line(`  duration  ${(b.durationMs / 1000).toFixed(1)}s`);
+  }
+
+  backupList(backups: BackupSummary[]): void {
+    if (backups.length === 0) return this.line('No backups recorded.');
+    for (const b of backups) {
+      const verified = b.verifiedAt ? `verified ${b.verifiedAt.toISOString()}` : 'never verified';
+      this.line(`${b.id}  ${b.kind.padEnd(8)} ${b.createdAt.toISOString()}  ${n(b.entryCount).padStart(9)} entries ${formatBytes(b.totalBytes).padStart(10)}  ${verified}  ${b.path}`);
+    }
+  }
+
+  verifyReport(r: BackupVerifyReport): void {
+    const what = r.header ? `${r.header.kind} backup ${r.header.id}` : 'backup';
+    this.line(r.ok ? `OK: ${what}, ${n(r.entries)} entries, sha256:${r.checksum}` : `FAILED: ${what} at ${r.path}`);
+    for (const problem of r.problems) this.line(`  problem: ${problem}`);
+    if (!r.live) return;
+    const l = r.live;
+    this.line(`Live Redis against the backup: unchanged ${n(l.unchanged)}, changed ${n(l.changed)}, missing ${n(l.missing)}, extra ${n(l.extra)}`);
+    for (const s of l.samples) this.line(`  ${s.state.padEnd(8)} ${s.key}`);
+  }
+
+  redisRestoreReport(r: RedisRestoreReport): void {
+    this.line(`${r.dryRun ? 'Dry run (nothing was written): restore' : 'Restored'} backup ${r.backupId} into ${r.target}: ${(r.durationMs / 1000).toFixed(1)}s`);
+    this.row('entries', r.entries);
+    this.row(r.dryRun ? 'would restore' : 'restored', r.restored);
+    this.row('unchanged', r.unchanged);
+    this.row('conflicts', r.conflicts, r.conflicts > 0 ? 'existing keys with another value, left alone (--overwrite replaces them)' : '');
+    this.row('overwritten', r.overwritten);
+    this.row('expired', r.expired, r.expired > 0 ? 'their TTL ran out since the backup; not restored' : '');
+    for (const s of r.samples) this.line(`  ${s.outcome.padEnd(11)} ${s.key}`);
+  }
+
+  postgresRestoreReport(r: PostgresRestoreReport): void {
+    const seconds = (r.durationMs / 1000).toFixed(1);
+    this.line(
+      r.dryRun
+        ? `Dry run (nothing was written): would replace the ${n(r.rowsReplaced)} rows of ${r.table} with the ${n(r.rowsInBackup)} rows of backup ${r.backupId}`
+        : `Replaced the ${n(r.rowsReplaced)} rows of ${r.table} with the ${n(r.rowsInBackup)} rows of backup ${r.backupId}: ${seconds}s`,
+    );
+  }
+
   private countsTable(c: MigrationCounts, verb: string): void {
     this.row('scanned', c.scanned);
     this.row(verb, c.migrated, `(created ${n(c.created)}, updated ${n(c.updated)})`);
@@ -115,6 +172,24 @@ export class CliOutput {
     for (const s of samples) this.line(`  ${s.bucket.padEnd(8)} ${s.key}: ${s.reasons.map((r) => r.message).join('; ')}`);
   }
 }
+
+/** A byte count for people: 512 B, 1.5 KiB, 2.0 MiB, ... */
+export const formatBytes = (bytes: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+};
+
+/** Exit code of a Redis restore: 1 when existing keys with another value were left alone. */
+export const restoreExitCode = (r: Pick<RedisRestoreReport, 'conflicts'>): number => (r.conflicts > 0 ? ExitCode.Findings : ExitCode.Clean);
+
+/** Exit code of a verification: the file's integrity only; live drift is reported, not failed. */
+export const verifyExitCode = (r: Pick<BackupVerifyReport, 'ok'>): number => (r.ok ? ExitCode.Clean : ExitCode.Findings);
 
 /** Exit code of a finished migration: 1 when keys were rejected or conflicted. */
 export const migrationExitCode = (c: MigrationCounts): number =>

@@ -22,3 +22,12 @@ export const describeFailure = (error: unknown): { code: number; line: string } 
   const message = error instanceof Error ? error.message : String(error);
   return { code: ExitCode.CouldNotRun, line: `could not run: ${message}` };
 };
+
+/**
+ * Commander's own errors (it has already printed its one-line message or the help text):
+ * help and version exit 0, anything else (unknown flag, missing argument) is a usage error.
+ */
+export const exitOnCommanderError = (error: Error & { code?: string }): never => {
+  const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version';
+  process.exit(informational ? ExitCode.Clean : ExitCode.Usage);
+};

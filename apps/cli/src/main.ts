@@ -5,11 +5,7 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { validateEnvironment } from '../../shared/environment.js';
-import { describeFailure, ExitCode } from './exit-codes.js';
-
-interface CommanderLikeError extends Error {
-  code?: string;
-}
+import { describeFailure, ExitCode, exitOnCommanderError } from './exit-codes.js';
 
 const reportFailure = (error: unknown): void => {
   const { code, line } = describeFailure(error);
@@ -28,11 +24,8 @@ const bootstrap = async (): Promise<void> => {
       abortOnError: false,
       // Flags after a subcommand belong to it (`migrate --json`), not to the root command.
       enablePositionalOptions: true,
-      errorHandler: (error: CommanderLikeError) => {
-        // Commander has already printed its one-line message (or the help text).
-        const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version';
-        process.exit(informational ? ExitCode.Clean : ExitCode.Usage);
-      },
+      // The root command extends this to every subcommand (see RootMigrateCommand).
+      errorHandler: exitOnCommanderError,
       serviceErrorHandler: reportFailure,
     });
   } catch (error) {

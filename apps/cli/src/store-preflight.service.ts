@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { PostgresSessionFactory, redactUrl, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
 import { type EnvironmentVariables, resolveRedisEndpoint } from '../../shared/environment.js';
 
@@ -53,6 +53,20 @@ export class StorePreflight {
         UPSTASH_REDIS_REST_TOKEN: this.config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
       });
       throw new StoreUnavailableError(`cannot reach Redis at ${redactUrl(url)}`, {}, { cause: error });
+    }
+  }
+
+  /** Another Redis than the configured one (a restore target): connects, pings, disconnects. */
+  async assertRedisAt(url: string): Promise<void> {
+    const client = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot reach Redis at ${redactUrl(url)}`, {}, { cause: error });
+    } finally {
+      client.disconnect();
     }
   }
 

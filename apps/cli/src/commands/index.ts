@@ -2,6 +2,20 @@ import { RootMigrateCommand } from './root.command.js';
 import { DryRunCommand, MigrateCommand, ResumeCommand } from './migrate.command.js';
 import { ValidateCommand } from './validate.command.js';
 import { RunsCommand } from './runs.command.js';
+import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
+import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
 
 /** Every command of the CLI; registered as providers of CliModule. */
-export const COMMANDS = [RootMigrateCommand, MigrateCommand, DryRunCommand, ResumeCommand, ValidateCommand, RunsCommand];
+export const COMMANDS = [
+  RootMigrateCommand,
+  MigrateCommand,
+  DryRunCommand,
+  ResumeCommand,
+  ValidateCommand,
+  RunsCommand,
+  BackupCommand,
+  BackupVerifyCommand,
+  BackupListCommand,
+  RestoreCommand,
+  RestorePostgresCommand,
+];

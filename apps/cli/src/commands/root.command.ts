@@ -1,10 +1,70 @@
-import { RootCommand } from 'nest-commander';
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import { type CommandRunner, Option, RootCommand } from 'nest-commander';
+import { BackupService, InvalidOptionError, MigrationService } from '#tenant-migration';
+import { CliOutput } from '../cli-output.service.js';
+import { exitOnCommanderError } from '../exit-codes.js';
+import { StorePreflight } from '../store-preflight.service.js';
+import { assertNoArguments } from '../cli-arguments.js';
 import { MigrationCommandBase, type MigrationFlags } from './migration-command.base.js';
+import { takeBackup } from './backup.command.js';
 
-/** `tenant-migrate [--dry-run] [--json]`: the spec's form; with no subcommand it migrates. */
+type RootFlags = MigrationFlags & { backup?: boolean };
+type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
+
+/** The migration flags `--backup` cannot be combined with (a backup never migrates). */
+const migrationFlagsIn = (flags: RootFlags): string[] => [
+  ...(flags.dryRun ? ['--dry-run'] : []),
+  ...(flags.resume === false ? ['--no-resume'] : []),
+  ...(flags.batchSize !== undefined ? ['--batch-size'] : []),
+  ...(flags.conflictPolicy !== undefined ? ['--conflict-policy'] : []),
+];
+
+/**
+ * `tenant-migrate [--dry-run] [--json]`: the spec's form; with no subcommand it migrates.
+ * `tenant-migrate --backup [--json]` backs up the Redis tenant keyspace instead.
+ */
 @RootCommand({ name: 'tenant-migrate', description: 'Migrate tenants from Redis to PostgreSQL (see the subcommands for more)' })
-export class RootMigrateCommand extends MigrationCommandBase {
-  async run(args: string[], flags: MigrationFlags): Promise<void> {
-    await this.execute('tenant-migrate', args, flags);
+export class RootMigrateCommand extends MigrationCommandBase implements OnApplicationBootstrap {
+  constructor(
+    migrations: MigrationService,
+    out: CliOutput,
+    preflight: StorePreflight,
+    private readonly backups: BackupService,
+  ) {
+    super(migrations, out, preflight);
+  }
+
+  /**
+   * nest-commander gives the error handler (exit 2 on a usage error) to the root command only;
+   * a subcommand's usage error (`restore` without its argument) would exit 1, the code of
+   * findings. Every command is built by now: hand the handler down the whole tree.
+   */
+  onApplicationBootstrap(): void {
+    const cover = (command: CommanderCommand): void => {
+      for (const sub of command.commands) {
+        sub.exitOverride(exitOnCommanderError);
+        cover(sub);
+      }
+    };
+    cover(this.command);
+  }
+
+  async run(args: string[], flags: RootFlags): Promise<void> {
+    if (!flags.backup) return this.execute('tenant-migrate', args, flags);
+    try {
+      assertNoArguments(args, 'tenant-migrate');
+      const conflicting = migrationFlagsIn(flags);
+      if (conflicting.length > 0) {
+        throw new InvalidOptionError(`--backup takes a backup and migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
+      }
+      process.exitCode = await takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
+    } catch (error) {
+      process.exitCode = this.out.fail(error);
+    }
+  }
+
+  @Option({ flags: '--backup', description: 'back up the Redis tenant keyspace instead of migrating (see `backup` for more)' })
+  parseBackup(): boolean {
+    return true;
   }
 }

@@ -1,0 +1,123 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { BackupService, InvalidOptionError } from '#tenant-migration';
+import { CliOutput, restoreExitCode } from '../cli-output.service.js';
+import { StorePreflight } from '../store-preflight.service.js';
+import { assertNoArguments, parseRedisUrl } from '../cli-arguments.js';
+import { cliActor } from '../cli-actor.js';
+import { ExitCode } from '../exit-codes.js';
+
+const BACKUP_ARGUMENT = { backup: 'a backup id (see `backup list`) or the path of a backup file' };
+
+interface RestoreFlags {
+  dryRun?: boolean;
+  targetUrl?: string;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+/** `restore <id|path> [--dry-run] [--target-url <url>] [--overwrite] [--json]` */
+@Command({
+  name: 'restore',
+  arguments: '<backup>',
+  argsDescription: BACKUP_ARGUMENT,
+  description:
+    'restore a Redis backup (values, types, TTLs); the whole file is verified first and a damaged one is refused (exit 2). ' +
+    'Existing keys with another value are left alone and reported (exit 1) unless --overwrite',
+})
+export class RestoreCommand extends CommandRunner {
+  constructor(
+    private readonly backups: BackupService,
+    private readonly out: CliOutput,
+    private readonly preflight: StorePreflight,
+  ) {
+    super();
+  }
+
+  async run([ref, ...rest]: string[], flags: RestoreFlags): Promise<void> {
+    try {
+      assertNoArguments(rest, 'restore');
+      await this.preflight.assertStores({ redis: !flags.targetUrl });
+      if (flags.targetUrl) await this.preflight.assertRedisAt(flags.targetUrl);
+      const report = await this.backups.restoreRedis(ref, {
+        dryRun: flags.dryRun ?? false,
+        targetUrl: flags.targetUrl,
+        overwrite: flags.overwrite ?? false,
+        actor: cliActor(),
+      });
+      if (flags.json) this.out.json(report);
+      else this.out.redisRestoreReport(report);
+      process.exitCode = restoreExitCode(report);
+    } catch (error) {
+      process.exitCode = this.out.fail(error);
+    }
+  }
+
+  @Option({ flags: '--dry-run', description: 'count what would be restored, overwritten or left alone; write nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--target-url <url>', description: 'restore into this Redis (redis:// or rediss://) instead of the configured one' })
+  parseTargetUrl(value: string): string {
+    return parseRedisUrl(value, '--target-url');
+  }
+
+  @Option({ flags: '--overwrite', description: 'replace existing keys that hold another value' })
+  parseOverwrite(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+/** `restore-postgres <id|path> [--dry-run] [--yes] [--json]` */
+@Command({
+  name: 'restore-postgres',
+  arguments: '<backup>',
+  argsDescription: BACKUP_ARGUMENT,
+  description:
+    'replace every row of the tenants table with a PostgreSQL backup, in one transaction, after verifying the whole file; needs --yes',
+})
+export class RestorePostgresCommand extends CommandRunner {
+  constructor(
+    private readonly backups: BackupService,
+    private readonly out: CliOutput,
+    private readonly preflight: StorePreflight,
+  ) {
+    super();
+  }
+
+  async run([ref, ...rest]: string[], flags: { dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
+    try {
+      assertNoArguments(rest, 'restore-postgres');
+      if (!flags.yes && !flags.dryRun) {
+        throw new InvalidOptionError('this replaces every row of tenants; pass --yes (or preview with --dry-run)');
+      }
+      await this.preflight.assertStores({ redis: false });
+      const report = await this.backups.restorePostgres(ref, { dryRun: flags.dryRun ?? false, actor: cliActor() });
+      if (flags.json) this.out.json(report);
+      else this.out.postgresRestoreReport(report);
+      process.exitCode = ExitCode.Clean;
+    } catch (error) {
+      process.exitCode = this.out.fail(error);
+    }
+  }
+
+  @Option({ flags: '--dry-run', description: 'verify the file and count the rows; write nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--yes', description: 'confirm: the current rows of tenants are discarded' })
+  parseYes(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
+  parseJson(): boolean {
+    return true;
+  }
+}
