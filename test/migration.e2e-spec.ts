@@ -13,6 +13,7 @@ import {
 import {
   createMigrationContext,
   createTestStores,
+  deleteByPattern,
   snapshotRedis,
   type MigrationContext,
   type TestStores,
@@ -302,6 +303,20 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.equal(await status('22222222-2222-4222-8222-222222222222'), 'abandoned');
     const later = await ctx.migrations.migrate();
     assert.equal(later.resumed, false, 'an abandoned run is never picked up again');
+  });
+
+  it('rejects key names that are not UTF-8 or hold a NUL, and keeps migrating', async () => {
+    await stores.redis.set(key('pizza'), JSON.stringify(LEGACY));
+    await stores.redis.set(Buffer.concat([Buffer.from(key('bad')), Buffer.from([0xff, 0xfe])]), JSON.stringify(LEGACY));
+    await stores.redis.set(key('nul\0name'), JSON.stringify(LEGACY));
+    const result = await ctx.migrations.migrate();
+    assert.ok(result.balanced);
+    assert.deepEqual([result.counts.scanned, result.counts.migrated, result.counts.rejected], [3, 1, 2]);
+    assert.equal(result.counts.rejectedByReason['invalid-key-name'], 1);
+    const { rows } = await stores.db.query<{ key: string; reasons: OutcomeReason[] }>('SELECT key, reasons FROM migration_exceptions ORDER BY key');
+    assert.deepEqual(rows.map((r) => r.key), [`${key('bad')}\\xff\\xfe`, `${key('nul')}\\x00name`]);
+    assert.equal(rows[1].reasons[0].field, 'subdomain');
+    await deleteByPattern(stores.redis, `${stores.prefix}*`);
   });
 
   it('never uses KEYS (it SCANs), whatever it runs', async () => {

@@ -394,6 +394,9 @@ export class MigrationService {
         case 'wrong-type':
           exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'wrong-type', message: `the key holds a ${entry.type}, not a string` }] });
           break;
+        case 'bad-name':
+          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'invalid-key-name', message: 'the key name is not valid UTF-8 (shown escaped)' }] });
+          break;
         case 'too-large':
           exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'value-too-large', message: `the value is ${entry.size} bytes; the limit is ${this.options.maxValueBytes}` }] });
           break;

@@ -59,6 +59,9 @@ const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
   `${bool(r.features.multiStaff)}\t${r.subscription.plan}\t${r.subscription.status}\t${ms(r.subscription.expiresAt)}\t` +
   `${bool(r.profileComplete)}\t${r.sourceFormat}\t${copyValue(r.sourceId)}\t${copyValue(key)}\t${r.sourceHash}\n`;
 
+/** PostgreSQL text and jsonb cannot hold NUL; a key or message that has one shows it as `\x00`. */
+const withoutNul = (text: string): string => (text.includes('\0') ? text.replace(/\0/g, '\\x00') : text);
+
 /** How much of a quarantined value is kept in the table; the sha256 and size cover the rest. */
 export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
 
@@ -151,9 +154,9 @@ export class TenantMergeRepository {
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bytea[], $6::text[], $7::int[])`,
       [
         runId,
-        rows.map((r) => r.key),
+        rows.map((r) => withoutNul(r.key)),
         rows.map((r) => r.bucket),
-        rows.map((r) => JSON.stringify(r.reasons)),
+        rows.map((r) => JSON.stringify(r.reasons.map((reason) => ({ ...reason, message: withoutNul(reason.message) })))),
         rows.map((r) => (r.value ? r.value.subarray(0, EXCEPTION_VALUE_PREFIX_BYTES) : null)),
         rows.map((r) => (r.value ? createHash('sha256').update(r.value).digest('hex') : null)),
         rows.map((r) => (r.value ? r.value.length : null)),

@@ -6,6 +6,8 @@ export type KeyspaceEntry =
   | { key: string; kind: 'vanished' }
   /** Not a string: a hash, list, set, zset or stream. */
   | { key: string; kind: 'wrong-type'; type: string }
+  /** The key name is not valid UTF-8 (`key` is its escaped form); never fetched. */
+  | { key: string; kind: 'bad-name' }
   /** Larger than the configured maximum; never fetched. */
   | { key: string; kind: 'too-large'; size: number };
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
 import { StoreUnavailableError } from '../errors/index.js';
 import { digestsOf } from './redis-content-digest.js';
+import { isUtf8 } from 'node:buffer';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
 
 export interface KeyspaceScanOptions {
@@ -14,6 +15,13 @@ export interface KeyspaceScanOptions {
   /** Values over this many bytes are reported, not fetched. */
   maxValueBytes: number;
 }
+
+/** A key name that is not UTF-8, printable: ASCII as it is, every other byte as `\xNN`. */
+export const escapeKeyName = (name: Buffer): string => {
+  let out = '';
+  for (const byte of name) out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return out;
+};
 
 /** Escapes glob characters so a prefix such as `tenant[eu]:` matches itself only. */
 export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
@@ -73,13 +81,19 @@ export class RedisKeyspaceReader {
   private async readBatch(pattern: string, from: string, options: KeyspaceScanOptions): Promise<KeyspaceBatch | null> {
     let cursor = from;
     const keys: string[] = [];
+    // Key names are bytes; one that is not UTF-8 cannot name a tenant (nor be fetched by a
+    // decoded name), so it is reported as it is, escaped.
+    const badNames: KeyspaceEntry[] = [];
     do {
-      const [next, page] = await this.call(() => this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', options.batchSize));
-      cursor = next;
-      for (const key of page) keys.push(key);
-    } while (keys.length < options.batchSize && cursor !== '0');
-    if (keys.length === 0) return null;
-    return { cursor, entries: await this.fetch(keys, options.maxValueBytes) };
+      const [next, page] = await this.call(() => this.redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', options.batchSize));
+      cursor = String(next);
+      for (const name of page) {
+        if (isUtf8(name)) keys.push(name.toString('utf8'));
+        else badNames.push({ key: escapeKeyName(name), kind: 'bad-name' });
+      }
+    } while (keys.length + badNames.length < options.batchSize && cursor !== '0');
+    if (keys.length + badNames.length === 0) return null;
+    return { cursor, entries: [...badNames, ...(await this.fetch(keys, options.maxValueBytes))] };
   }
 
   /** Fetches the given keys; the result is in the same order and of the same length. */

@@ -38,6 +38,7 @@ export const REJECTION_CODES = [
   // and a (normalised) subdomain that another key already holds
   'wrong-type',
   'subdomain-conflict',
+  'invalid-key-name',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
