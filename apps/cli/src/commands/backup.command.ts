@@ -1,10 +1,11 @@
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Command, Option, SubCommand } from 'nest-commander';
 import { BackupService } from '#tenant-migration';
 import { CliOutput, verifyExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { ExitCode } from '../exit-codes.js';
+import { CliCommand } from './cli-command.base.js';
 
 export interface BackupFlags {
   outPath?: string;
@@ -39,70 +40,57 @@ export const takeBackup = async (
     "re-read a backup file and check its header, trailer, entry count and checksum; exit 1 if the file is damaged. " +
     '--live also compares it with Redis now and reports missing, extra and changed keys (drift is reported, not an exit code)',
 })
-export class BackupVerifyCommand extends CommandRunner {
+export class BackupVerifyCommand extends CliCommand {
   constructor(
     private readonly backups: BackupService,
-    private readonly out: CliOutput,
+    out: CliOutput,
     private readonly preflight: StorePreflight,
   ) {
-    super();
+    super(out);
   }
 
   async run([ref, ...rest]: string[], flags: { live?: boolean; json?: boolean }): Promise<void> {
-    try {
+    await this.attempt(async () => {
       assertNoArguments(rest, 'backup verify');
       await this.preflight.assertStores({ redis: flags.live ?? false });
       const report = await this.backups.verify(ref, { live: flags.live ?? false, actor: cliActor() });
       if (flags.json) this.out.json(report);
       else this.out.verifyReport(report);
-      process.exitCode = verifyExitCode(report);
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return verifyExitCode(report);
+    });
   }
 
   @Option({ flags: '--live', description: 'also compare a Redis backup with the keys in Redis now' })
   parseLive(): boolean {
     return true;
   }
-
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
-  parseJson(): boolean {
-    return true;
-  }
 }
 
 /** `backup list [--limit n] [--json]` */
 @SubCommand({ name: 'list', description: 'list the newest recorded backups' })
-export class BackupListCommand extends CommandRunner {
+export class BackupListCommand extends CliCommand {
   constructor(
     private readonly backups: BackupService,
-    private readonly out: CliOutput,
+    out: CliOutput,
     private readonly preflight: StorePreflight,
   ) {
-    super();
+    super(out);
   }
 
   async run(args: string[], flags: { limit?: number; json?: boolean }): Promise<void> {
-    try {
+    await this.attempt(async () => {
       assertNoArguments(args, 'backup list');
       await this.preflight.assertStores({ redis: false });
       const backups = await this.backups.list(flags.limit ?? 20);
       if (flags.json) this.out.json(backups);
       else this.out.backupList(backups);
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return ExitCode.Clean;
+    });
   }
 
   @Option({ flags: '--limit <n>', description: 'how many backups (1-1000, default 20)' })
   parseLimit(value: string): number {
     return parseLimit(value);
-  }
-
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
-  parseJson(): boolean {
-    return true;
   }
 }
 
@@ -112,22 +100,20 @@ export class BackupListCommand extends CommandRunner {
   description: 'back up the Redis tenant keyspace (every type, exact bytes, TTLs) or, with --postgres, the tenants table',
   subCommands: [BackupVerifyCommand, BackupListCommand],
 })
-export class BackupCommand extends CommandRunner {
+export class BackupCommand extends CliCommand {
   constructor(
     private readonly backups: BackupService,
-    private readonly out: CliOutput,
+    out: CliOutput,
     private readonly preflight: StorePreflight,
   ) {
-    super();
+    super(out);
   }
 
   async run(args: string[], flags: BackupFlags): Promise<void> {
-    try {
+    await this.attempt(async () => {
       assertNoArguments(args, 'backup');
-      process.exitCode = await takeBackup(this.backups, this.out, this.preflight, flags);
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return takeBackup(this.backups, this.out, this.preflight, flags);
+    });
   }
 
   @Option({ flags: '--out <path>', name: 'outPath', description: 'write the backup here (must end in .gz; default BACKUP_DIR/<kind>-<time>-<id>.ndjson.gz)' })
@@ -137,11 +123,6 @@ export class BackupCommand extends CommandRunner {
 
   @Option({ flags: '--postgres', description: 'back up the PostgreSQL tenants table instead of Redis' })
   parsePostgres(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
-  parseJson(): boolean {
     return true;
   }
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CommandRunner, Option } from 'nest-commander';
+import { Option } from 'nest-commander';
 import { InvalidOptionError, MigrationService, type ConflictPolicy } from '#tenant-migration';
 import { CliOutput, migrationExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, assertRunId } from '../cli-arguments.js';
+import { CliCommand } from './cli-command.base.js';
 
 export interface MigrationFlags {
   dryRun?: boolean;
@@ -17,18 +18,18 @@ const POLICIES: readonly ConflictPolicy[] = ['keep-postgres', 'overwrite', 'skip
 
 /** Flags and execution shared by the root command, `migrate`, `dry-run` and `resume`. */
 @Injectable()
-export abstract class MigrationCommandBase extends CommandRunner {
+export abstract class MigrationCommandBase extends CliCommand {
   constructor(
     protected readonly migrations: MigrationService,
-    protected readonly out: CliOutput,
+    out: CliOutput,
     protected readonly preflight: StorePreflight,
   ) {
-    super();
+    super(out);
   }
 
   /** Runs the migration (or dry run) and prints it; `args` must be empty unless resuming. */
   protected async execute(command: string, args: string[], flags: MigrationFlags): Promise<void> {
-    try {
+    await this.attempt(async () => {
       const resumeRunId = command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
       await this.preflight.assertStores();
       const result = await this.migrations.migrate({
@@ -43,10 +44,8 @@ export abstract class MigrationCommandBase extends CommandRunner {
       if (result.resumed) this.out.resumeNotice(result, flags);
       if (flags.json) this.out.json(result);
       else this.out.migrationSummary(result);
-      process.exitCode = migrationExitCode(result.counts);
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return migrationExitCode(result.counts);
+    });
   }
 
   @Option({ flags: '--dry-run', description: 'preview: count what would change and write nothing' })
@@ -57,11 +56,6 @@ export abstract class MigrationCommandBase extends CommandRunner {
   @Option({ flags: '--no-resume', description: 'start a new run even if an interrupted one exists' })
   parseNoResume(): boolean {
     return false;
-  }
-
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
-  parseJson(): boolean {
-    return true;
   }
 
   @Option({ flags: '--batch-size <n>', description: 'keys per batch and transaction (1-50000; default MIGRATION_BATCH_SIZE)' })

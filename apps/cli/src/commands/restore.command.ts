@@ -1,10 +1,11 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { BackupService, InvalidOptionError } from '#tenant-migration';
 import { CliOutput, restoreExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseRedisUrl } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { ExitCode } from '../exit-codes.js';
+import { CliCommand } from './cli-command.base.js';
 
 const BACKUP_ARGUMENT = { backup: 'a backup id (see `backup list`) or the path of a backup file' };
 
@@ -24,17 +25,17 @@ interface RestoreFlags {
     'restore a Redis backup (values, types, TTLs); the whole file is verified first and a damaged one is refused (exit 2). ' +
     'Existing keys with another value are left alone and reported (exit 1) unless --overwrite',
 })
-export class RestoreCommand extends CommandRunner {
+export class RestoreCommand extends CliCommand {
   constructor(
     private readonly backups: BackupService,
-    private readonly out: CliOutput,
+    out: CliOutput,
     private readonly preflight: StorePreflight,
   ) {
-    super();
+    super(out);
   }
 
   async run([ref, ...rest]: string[], flags: RestoreFlags): Promise<void> {
-    try {
+    await this.attempt(async () => {
       assertNoArguments(rest, 'restore');
       await this.preflight.assertStores({ redis: !flags.targetUrl });
       if (flags.targetUrl) await this.preflight.assertRedisAt(flags.targetUrl);
@@ -46,10 +47,8 @@ export class RestoreCommand extends CommandRunner {
       });
       if (flags.json) this.out.json(report);
       else this.out.redisRestoreReport(report);
-      process.exitCode = restoreExitCode(report);
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return restoreExitCode(report);
+    });
   }
 
   @Option({ flags: '--dry-run', description: 'count what would be restored, overwritten or left alone; write nothing' })
@@ -66,11 +65,6 @@ export class RestoreCommand extends CommandRunner {
   parseOverwrite(): boolean {
     return true;
   }
-
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
-  parseJson(): boolean {
-    return true;
-  }
 }
 
 /** `restore-postgres <id|path> [--dry-run] [--yes] [--json]` */
@@ -81,17 +75,17 @@ export class RestoreCommand extends CommandRunner {
   description:
     'replace every row of the tenants table with a PostgreSQL backup, in one transaction, after verifying the whole file; needs --yes',
 })
-export class RestorePostgresCommand extends CommandRunner {
+export class RestorePostgresCommand extends CliCommand {
   constructor(
     private readonly backups: BackupService,
-    private readonly out: CliOutput,
+    out: CliOutput,
     private readonly preflight: StorePreflight,
   ) {
-    super();
+    super(out);
   }
 
   async run([ref, ...rest]: string[], flags: { dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
-    try {
+    await this.attempt(async () => {
       assertNoArguments(rest, 'restore-postgres');
       if (!flags.yes && !flags.dryRun) {
         throw new InvalidOptionError('this replaces every row of tenants; pass --yes (or preview with --dry-run)');
@@ -100,10 +94,8 @@ export class RestorePostgresCommand extends CommandRunner {
       const report = await this.backups.restorePostgres(ref, { dryRun: flags.dryRun ?? false, actor: cliActor() });
       if (flags.json) this.out.json(report);
       else this.out.postgresRestoreReport(report);
-      process.exitCode = ExitCode.Clean;
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return ExitCode.Clean;
+    });
   }
 
   @Option({ flags: '--dry-run', description: 'verify the file and count the rows; write nothing' })
@@ -113,11 +105,6 @@ export class RestorePostgresCommand extends CommandRunner {
 
   @Option({ flags: '--yes', description: 'confirm: the current rows of tenants are discarded' })
   parseYes(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
-  parseJson(): boolean {
     return true;
   }
 }

@@ -51,16 +51,14 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
 
   async run(args: string[], flags: RootFlags): Promise<void> {
     if (!flags.backup) return this.execute('tenant-migrate', args, flags);
-    try {
+    await this.attempt(async () => {
       assertNoArguments(args, 'tenant-migrate');
       const conflicting = migrationFlagsIn(flags);
       if (conflicting.length > 0) {
         throw new InvalidOptionError(`--backup takes a backup and migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
       }
-      process.exitCode = await takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
-    } catch (error) {
-      process.exitCode = this.out.fail(error);
-    }
+      return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
+    });
   }
 
   @Option({ flags: '--backup', description: 'back up the Redis tenant keyspace instead of migrating (see `backup` for more)' })
