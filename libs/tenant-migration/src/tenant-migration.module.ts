@@ -13,6 +13,7 @@ import { MigrationRunRepository } from './migration/migration-run.repository.js'
 import { PostgresSessionFactory } from './migration/postgres-session.factory.js';
 import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
 import { AuditRepository } from './audit/audit.repository.js';
+import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BackupService } from './backup/backup.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
@@ -51,6 +52,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     PostgresSessionFactory,
     MigrationRunRepository,
     TenantMergeRepository,
+    KeyspaceClassifier,
     MigrationService,
     AuditRepository,
     BackupService,

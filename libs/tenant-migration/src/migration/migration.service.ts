@@ -4,8 +4,6 @@ import { MIGRATION_LOCK_KEY, RESOLVED_OPTIONS } from '../tenant-migration.consta
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
-import type { KeyspaceBatch } from '../source/keyspace-entry.js';
-import { TenantValidator } from '../validation/tenant-validator.js';
 import {
   InvalidOptionError,
   MigrationLockedError,
@@ -14,9 +12,10 @@ import {
 } from '../errors/index.js';
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { TenantMergeRepository, type ExceptionRow, type MergeOutcome, type StagedTenant } from './tenant-merge.repository.js';
+import { TenantMergeRepository, type ExceptionRow, type MergeOutcome } from './tenant-merge.repository.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import { BatchTurn } from './batch-turn.js';
+import { KeyspaceClassifier, type Candidate, type PreparedBatch } from './keyspace-classifier.js';
 import {
   addCounts,
   emptyCounts,
@@ -97,20 +96,6 @@ const CONCURRENT_WRITE: MergeDecision = {
   conflict: true,
   reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
 };
-const YIELD_EVERY = 200;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A record that passed validation and waits for the merge decision. */
-interface Candidate extends StagedTenant {
-  notes: OutcomeReason[];
-}
-
-interface PreparedBatch {
-  cursor: string;
-  scanned: number;
-  candidates: Candidate[];
-  exceptions: ExceptionRow[];
-}
 
 /** One batch on its way to PostgreSQL: where, for which run, and its place in the order. */
 interface BatchWrite {
@@ -144,10 +129,10 @@ export class MigrationService {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     private readonly reader: RedisKeyspaceReader,
-    private readonly validator: TenantValidator,
     private readonly sessions: PostgresSessionFactory,
     private readonly runs: MigrationRunRepository,
     private readonly merges: TenantMergeRepository,
+    private readonly classifier: KeyspaceClassifier,
   ) {}
 
   /** Migrates every tenant key (or previews it with `dryRun`). */
@@ -188,7 +173,7 @@ export class MigrationService {
     let valid = 0;
     const samples: ExceptionSample[] = [];
     for await (const batch of this.reader.batches(this.scanOptions(this.options.batchSize))) {
-      const prepared = await this.prepare(batch, seen);
+      const prepared = await this.classifier.classify(batch, seen);
       counts.scanned += prepared.scanned;
       valid += prepared.candidates.length;
       for (const c of prepared.candidates) this.noteNormalized(counts, c);
@@ -301,7 +286,7 @@ export class MigrationService {
         this.logger.log(`run ${run?.id} had already scanned everything; finishing it`);
       } else {
         for await (const batch of this.reader.batches(this.scanOptions(options.batchSize, cursor))) {
-          const prepared = await this.prepare(batch, seen);
+          const prepared = await this.classifier.classify(batch, seen);
           if (writing.length >= sessions.length) await writing.shift();
           if (failure) break;
           const number = ++batchNumber;
@@ -366,71 +351,6 @@ export class MigrationService {
       estimatedTotal,
       etaSeconds: remaining === null || rate === 0 ? null : Math.round(remaining / rate),
     };
-  }
-
-  /**
-   * Classifies every entry of a batch: repeats, vanished keys, wrong types and oversized
-   * values become exceptions; values are validated and mapped; a key whose name was
-   * normalised keeps the normalised name only if no other key holds it.
-   */
-  private async prepare(batch: KeyspaceBatch, seen: SeenKeySet): Promise<PreparedBatch> {
-    const exceptions: ExceptionRow[] = [];
-    const candidates: Candidate[] = [];
-    const prefixLength = this.options.keyPrefix.length;
-    for (let i = 0; i < batch.entries.length; i++) {
-      // Validation is synchronous work; yielding now and then lets the write of the previous
-      // batch make progress (its next statement waits for the event loop) in the meantime.
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-      const entry = batch.entries[i];
-      const { key } = entry;
-      if (!seen.add(key)) {
-        exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'duplicate-scan-result', message: 'SCAN returned this key again in the same run; it was processed once' }] });
-        continue;
-      }
-      switch (entry.kind) {
-        case 'vanished':
-          exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'vanished', message: 'the key was deleted or expired between SCAN and GET' }] });
-          break;
-        case 'wrong-type':
-          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'wrong-type', message: `the key holds a ${entry.type}, not a string` }] });
-          break;
-        case 'bad-name':
-          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'invalid-key-name', message: 'the key name is not valid UTF-8 (shown escaped)' }] });
-          break;
-        case 'too-large':
-          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'value-too-large', message: `the value is ${entry.size} bytes; the limit is ${this.options.maxValueBytes}` }] });
-          break;
-        case 'value': {
-          const result = this.validator.validateValue(key, key.slice(prefixLength), entry.value);
-          if (result.ok) candidates.push({ key, record: result.record, notes: result.notes });
-          else exceptions.push({ key, bucket: 'rejected', reasons: result.reasons, value: entry.value });
-        }
-      }
-    }
-    return { cursor: batch.cursor, scanned: batch.entries.length, candidates: await this.resolveNames(candidates, exceptions), exceptions };
-  }
-
-  /** Drops candidates whose (normalised) subdomain another key of Redis or of this batch holds. */
-  private async resolveNames(candidates: Candidate[], exceptions: ExceptionRow[]): Promise<Candidate[]> {
-    const renamed = candidates.filter((c) => c.key !== this.options.keyPrefix + c.record.subdomain);
-    const taken = new Set<string>();
-    if (renamed.length > 0) {
-      const exists = await this.reader.exist(renamed.map((c) => this.options.keyPrefix + c.record.subdomain));
-      renamed.forEach((c, i) => exists[i] && taken.add(c.key));
-    }
-    const claimed = new Set<string>();
-    return candidates.filter((c) => {
-      if (taken.has(c.key) || claimed.has(c.record.subdomain)) {
-        exceptions.push({
-          key: c.key,
-          bucket: 'rejected',
-          reasons: [{ code: 'subdomain-conflict', field: 'subdomain', message: `the normalised subdomain "${c.record.subdomain}" is held by another key` }],
-        });
-        return false;
-      }
-      claimed.add(c.record.subdomain);
-      return true;
-    });
   }
 
   /**
