@@ -36,3 +36,6 @@ export type * from './backup/backup.types.js';
 export { BackupEntity } from './backup/backup.entity.js';
 export { AuditRepository } from './audit/audit.repository.js';
 export { AuditLogEntity } from './audit/audit-log.entity.js';
+export { IntegrityService } from './integrity/integrity.service.js';
+export type { IntegrityCheckRequest } from './integrity/integrity.service.js';
+export type * from './integrity/integrity.types.js';

@@ -15,6 +15,7 @@ import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
 import { AuditRepository } from './audit/audit.repository.js';
 import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BackupService } from './backup/backup.service.js';
+import { IntegrityService } from './integrity/integrity.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -56,6 +57,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     MigrationService,
     AuditRepository,
     BackupService,
+    IntegrityService,
   ],
   exports: [
     RESOLVED_OPTIONS,
@@ -66,6 +68,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     PostgresSessionFactory,
     AuditRepository,
     BackupService,
+    IntegrityService,
   ],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

@@ -41,7 +41,7 @@ const TENANT_COLUMNS = [
 
 const ms = (value: number | null): string => (value === null ? '\\N' : String(value));
 /** SQL turning a staged epoch-milliseconds column into timestamptz without floating point. */
-const fromEpochMs = (column: string): string =>
+export const fromEpochMs = (column: string): string =>
   `to_timestamp(${column} / 1000) + (${column} % 1000) * interval '1 millisecond'`;
 const bool = (value: boolean): string => (value ? 't' : 'f');
 
@@ -72,14 +72,15 @@ export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
 @Injectable()
 export class TenantMergeRepository {
   /**
-   * Creates this session's staging table; it empties itself at every commit. Timestamps are
-   * staged as epoch milliseconds and converted by the merge, exactly (integer arithmetic).
+   * Creates a staging table on this session (by default the migration's, which empties itself
+   * at every commit). Timestamps are staged as epoch milliseconds and converted by the merge,
+   * exactly (integer arithmetic).
    */
-  async prepareSession(client: PoolClient): Promise<void> {
+  async prepareSession(client: PoolClient, table = 'tenant_stage', onCommit: 'DELETE ROWS' | 'DROP' = 'DELETE ROWS'): Promise<void> {
     await client.query(`
-      DROP TABLE IF EXISTS pg_temp.tenant_stage;
-      CREATE TEMP TABLE tenant_stage (LIKE tenants INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
-      ALTER TABLE tenant_stage
+      DROP TABLE IF EXISTS pg_temp.${table};
+      CREATE TEMP TABLE ${table} (LIKE tenants INCLUDING DEFAULTS) ON COMMIT ${onCommit};
+      ALTER TABLE ${table}
         ALTER COLUMN created_at TYPE bigint USING NULL,
         ALTER COLUMN subscription_expires_at TYPE bigint USING NULL`);
   }
@@ -111,9 +112,9 @@ export class TenantMergeRepository {
   }
 
   /** COPYs the records into this session's staging table (inside the caller's transaction). */
-  async stage(client: PoolClient, staged: StagedTenant[]): Promise<void> {
+  async stage(client: PoolClient, staged: StagedTenant[], table = 'tenant_stage'): Promise<void> {
     if (staged.length === 0) return;
-    const copy = client.query(copyFrom(`COPY tenant_stage (${TENANT_COLUMNS.join(', ')}) FROM STDIN`));
+    const copy = client.query(copyFrom(`COPY ${table} (${TENANT_COLUMNS.join(', ')}) FROM STDIN`));
     await pipeline(Readable.from([staged.map(tenantCopyRow).join('')]), copy);
   }
 
