@@ -118,6 +118,26 @@ describe('CLI: exit codes, output and errors', () => {
     }
   });
 
+  it('check exits 0 when the stores agree and 1 with the differences when they drift', async () => {
+    const clean = await runCli(['check', '--json'], env());
+    assert.equal(clean.code, 0, clean.stderr);
+    const report = JSON.parse(clean.stdout) as { consistent: boolean; matching: number };
+    assert.deepEqual([report.consistent, report.matching], [true, 2]);
+
+    await redis.set(`${prefix}pizza`, JSON.stringify({ emoji: '🍔', createdAt: 1700000000000 }));
+    try {
+      const drift = await runCli(['--check'], env());
+      assert.equal(drift.code, 1, drift.stderr);
+      assert.match(drift.stdout, /DRIFT FOUND/);
+      assert.match(drift.stdout, /different\s+pizza .*emoji: redis "🍔" \/ postgres "🍕"/);
+      const bad = await runCli(['--check', '--dry-run'], env());
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /cannot be combined with --dry-run/);
+    } finally {
+      await redis.set(`${prefix}pizza`, JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 }));
+    }
+  });
+
   it('names an unreachable Redis without its password, exit 3, no stack trace', async () => {
     const result = await runCli(['migrate'], { ...env(), REDIS_URL: 'redis://:hunter2secret@127.0.0.1:6390' });
     assert.equal(result.code, 3);

@@ -2,7 +2,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import type { ConflictPolicy } from '#tenant-migration';
 
-export const GET_ACTIONS = ['status', 'runs', 'backups'] as const;
+export const GET_ACTIONS = ['status', 'runs', 'backups', 'check'] as const;
 /** Restores are deliberately not here: they stay CLI-only. */
 export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup'] as const;
 

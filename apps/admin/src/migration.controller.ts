@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { BackupService, MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
+import { BackupService, IntegrityService, MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto, misplacedProperties } from './migration-action.dto.js';
 
@@ -21,11 +21,14 @@ export class MigrationController {
     private readonly migrations: MigrationService,
     private readonly runs: MigrationRunRepository,
     private readonly backups: BackupService,
+    private readonly integrity: IntegrityService,
   ) {}
 
   @Get()
   async query(@Query() { action }: MigrationQueryDto) {
     if (action === 'backups') return { backups: await this.backups.list(20) };
+    // A check reads both stores and writes nothing; its first 1,000 differences are listed.
+    if (action === 'check') return this.integrity.check({ limit: 1000 });
     const runs = await this.runs.latest(action === 'status' ? 1 : 20);
     return action === 'status' ? { lastRun: runs[0] ?? null } : { runs };
   }

@@ -18,9 +18,9 @@ export const assertRunId = (value: string | undefined): string => {
 };
 
 /** `--limit <n>`: a whole number from 1 to 1000. */
-export const parseLimit = (value: string): number => {
+export const parseLimit = (value: string, max = 1000): number => {
   const limit = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidOptionError(`--limit must be 1-1000, got "${value}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidOptionError(`--limit must be 1-${max}, got "${value}"`);
   return limit;
 };
 

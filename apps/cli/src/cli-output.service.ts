@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type {
+  IntegrityReport,
+  TenantDrift,
   BackupSummary,
   BackupVerifyReport,
   ExceptionSample,
@@ -95,6 +97,26 @@ export class CliOutput {
     if (c.normalized > 0) this.row('normalized', c.normalized, byReason(c.normalizedByNote));
     this.line(result.balanced ? 'Counts add up: scanned = migrated + unchanged + skipped + rejected.' : 'WARNING: counts do not add up.');
     this.samples(result.samples);
+  }
+
+  integrityReport(report: IntegrityReport): void {
+    const verdict = report.consistent ? 'Redis and PostgreSQL agree' : 'DRIFT FOUND';
+    this.line(`Integrity check: ${verdict} (${(report.durationMs / 1000).toFixed(1)}s)`);
+    this.row('redis keys', report.redisKeys, `(valid ${n(report.valid)}, invalid ${n(report.invalid)}, skipped ${n(report.skipped)})`);
+    this.row('postgres', report.postgresTenants);
+    this.row('matching', report.matching);
+    this.row('only redis', report.onlyInRedis);
+    this.row('only postgres', report.onlyInPostgres);
+    this.row('different', report.different);
+    const total = report.onlyInRedis + report.onlyInPostgres + report.different;
+    if (total > 0) {
+      this.line(report.truncated ? `First ${report.drift.length} of ${n(total)} differences (--limit 0 or --json for all):` : 'Differences:');
+      for (const d of report.drift) this.line(`  ${describeDrift(d)}`);
+    }
+    if (report.invalid > 0) {
+      this.line(`Invalid records in Redis (a migration rejects them; not drift): ${n(report.invalid)}`);
+      for (const r of report.invalidRecords.slice(0, 10)) this.line(`  ${r.key}: ${r.reasons.map((x) => x.message).join('; ')}`);
+    }
   }
 
   validationSummary(report: ValidationReport): void {
@@ -194,3 +216,14 @@ export const verifyExitCode = (r: Pick<BackupVerifyReport, 'ok'>): number => (r.
 /** Exit code of a finished migration: 1 when keys were rejected or conflicted. */
 export const migrationExitCode = (c: MigrationCounts): number =>
   c.rejected > 0 || c.conflicts > 0 ? ExitCode.Findings : ExitCode.Clean;
+
+const show = (value: unknown): string => (value === null ? 'null' : JSON.stringify(value));
+
+/** One line per drift: what kind, which tenant, and for a difference every field with both values. */
+export const describeDrift = (d: TenantDrift): string => {
+  const head = `${d.kind.padEnd(16)} ${d.subdomain}${d.key ? ` (${d.key})` : ''}`;
+  if (d.kind !== 'different') return head;
+  const fields = (d.fields ?? []).map((f) => `${f.field}: redis ${show(f.redis)} / postgres ${show(f.postgres)}`).join('; ');
+  const sides = [d.changedInRedis ? 'Redis' : null, d.changedInPostgres ? 'PostgreSQL' : null].filter(Boolean).join(' and ');
+  return `${head}: ${fields}${sides ? `  [changed in ${sides} since the last migration]` : ''}`;
+};

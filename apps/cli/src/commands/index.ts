@@ -1,6 +1,7 @@
 import { RootMigrateCommand } from './root.command.js';
 import { DryRunCommand, MigrateCommand, ResumeCommand } from './migrate.command.js';
 import { ValidateCommand } from './validate.command.js';
+import { CheckCommand } from './check.command.js';
 import { RunsCommand } from './runs.command.js';
 import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
@@ -12,6 +13,7 @@ export const COMMANDS = [
   DryRunCommand,
   ResumeCommand,
   ValidateCommand,
+  CheckCommand,
   RunsCommand,
   BackupCommand,
   BackupVerifyCommand,

@@ -1,14 +1,15 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import { BackupService, InvalidOptionError, MigrationService } from '#tenant-migration';
+import { BackupService, IntegrityService, InvalidOptionError, MigrationService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { MigrationCommandBase, type MigrationFlags } from './migration-command.base.js';
 import { takeBackup } from './backup.command.js';
+import { runCheck } from './check.command.js';
 
-type RootFlags = MigrationFlags & { backup?: boolean };
+type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean };
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 
 /** The migration flags `--backup` cannot be combined with (a backup never migrates). */
@@ -30,6 +31,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     out: CliOutput,
     preflight: StorePreflight,
     private readonly backups: BackupService,
+    private readonly integrity: IntegrityService,
   ) {
     super(migrations, out, preflight);
   }
@@ -50,15 +52,22 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
-    if (!flags.backup) return this.execute('tenant-migrate', args, flags);
+    if (!flags.backup && !flags.check) return this.execute('tenant-migrate', args, flags);
     await this.attempt(async () => {
       assertNoArguments(args, 'tenant-migrate');
-      const conflicting = migrationFlagsIn(flags);
+      const action = flags.backup ? '--backup' : '--check';
+      const conflicting = [...migrationFlagsIn(flags), ...(flags.backup && flags.check ? ['--check'] : [])];
       if (conflicting.length > 0) {
-        throw new InvalidOptionError(`--backup takes a backup and migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
+        throw new InvalidOptionError(`${action} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
       }
+      if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });
+  }
+
+  @Option({ flags: '--check', description: 'compare Redis with PostgreSQL instead of migrating (see `check` for more)' })
+  parseCheck(): boolean {
+    return true;
   }
 
   @Option({ flags: '--backup', description: 'back up the Redis tenant keyspace instead of migrating (see `backup` for more)' })
