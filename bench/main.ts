@@ -1,9 +1,11 @@
 /**
- * Benchmarks: `npm run bench -- [migrate|backup] --tenants 1000000[,100000] [--batch-size N]
+ * Benchmarks: `npm run bench -- [migrate|backup|check] --tenants 1000000[,100000] [--batch-size N]
  * [--enhanced-pct 15] [--bad-pct 0]`.
  *
  * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
  * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
+ * `check`: migrates, then times the integrity check of the consistent stores against the
+ * reference pipeline run right after it.
  *
  * For each size: seeds a dedicated Redis database deterministically with the shared seed
  * script, runs the project's migration (the real CLI, as a child process) into a fresh
@@ -36,7 +38,7 @@ const fail = (message: string): never => {
 
 const known = new Set(['--tenants', '--batch-size', '--enhanced-pct', '--bad-pct']);
 const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
-if (scenario !== 'migrate' && scenario !== 'backup') fail(`unknown scenario "${scenario}"; available: migrate, backup`);
+if (!['migrate', 'backup', 'check'].includes(scenario)) fail(`unknown scenario "${scenario}"; available: migrate, backup, check`);
 for (let i = scenario === argv[0] ? 1 : 0; i < argv.length; i += 2) {
   if (!known.has(argv[i])) fail(`unknown option ${argv[i]}; options: ${[...known].join(', ')}`);
 }
@@ -161,6 +163,41 @@ const runBackup = async (): Promise<void> => {
   printRssRatio(rss);
 };
 
+/** Migrates N tenants, then times the integrity check of the consistent stores against the reference pipeline. */
+const runCheckScenario = async (): Promise<void> => {
+  const rows: string[] = [];
+  const rss = new Map<number, number>();
+  for (const n of sizes) {
+    process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
+    await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
+    await recreateDatabase();
+    process.stderr.write('bench: migration (not timed here)\n');
+    await cli(['migrate', '--json'], { REDIS_URL: redisUrl });
+    process.stderr.write('bench: integrity check\n');
+    const check = await cli(['check', '--json'], { REDIS_URL: redisUrl });
+    const report = JSON.parse(check.output) as { consistent: boolean; redisKeys: number; matching: number };
+    if (!report.consistent || report.redisKeys !== n) fail(`the check of a fresh migration is not clean: ${check.output.slice(0, 500)}`);
+    process.stderr.write('bench: reference pipeline\n');
+    const reference = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
+    const refSeconds = Number(/seconds=([\d.]+)/.exec(reference.output)?.[1] ?? NaN);
+    rss.set(n, check.peakRssMb);
+    rows.push(
+      [
+        n.toLocaleString('en-US').padStart(10),
+        check.seconds.toFixed(2).padStart(8),
+        refSeconds.toFixed(2).padStart(9),
+        (check.seconds / refSeconds).toFixed(2).padStart(6),
+        String(check.peakRssMb).padStart(9),
+        `matching ${report.matching.toLocaleString('en-US')}`,
+      ].join('  '),
+    );
+  }
+  console.log('\nscenario: check (integrity check of a consistent migration vs the reference pipeline)');
+  console.log('   tenants   check_s  refer_s   ratio  check_rss  result');
+  for (const row of rows) console.log(row);
+  printRssRatio(rss);
+};
+
 const printRssRatio = (rss: Map<number, number>): void => {
   if (rss.size < 2) return;
   const [small, large] = [Math.min(...rss.keys()), Math.max(...rss.keys())];
@@ -204,7 +241,7 @@ const runMigrate = async (): Promise<void> => {
   printRssRatio(rss);
 };
 
-(scenario === 'backup' ? runBackup() : runMigrate()).catch((error: unknown) => {
+(scenario === 'backup' ? runBackup() : scenario === 'check' ? runCheckScenario() : runMigrate()).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

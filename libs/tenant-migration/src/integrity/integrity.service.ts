@@ -36,9 +36,21 @@ const COMPARED_FIELDS: readonly [field: string, column: string, kind: 'value' | 
 const STAGE = 'integrity_stage';
 const redisSide = (column: string, kind: 'value' | 'epoch-ms'): string => (kind === 'epoch-ms' ? fromEpochMs(`s.${column}`) : `s.${column}`);
 const ROW_DIFFERS = `ROW(${COMPARED_FIELDS.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${COMPARED_FIELDS.map(([, c]) => `t.${c}`).join(', ')})`;
-/** A tenant with no valid Redis record, whose Redis key is not a known-invalid record either. */
-const ONLY_IN_POSTGRES = `NOT EXISTS (SELECT 1 FROM ${STAGE} s WHERE s.subdomain = t.subdomain)
-  AND NOT EXISTS (SELECT 1 FROM integrity_invalid i WHERE i.key = t.source_key)`;
+/**
+ * One pass over both sides (a full join on subdomain) that keeps only what drifted. A tenant
+ * with no valid Redis record is "only in PostgreSQL" unless its Redis key is a known-invalid
+ * record, which is reported apart.
+ */
+const FIND_DRIFT = `
+  CREATE TEMP TABLE integrity_drift ON COMMIT DROP AS
+  SELECT CASE WHEN t.subdomain IS NULL THEN 'only-in-redis'
+              WHEN s.subdomain IS NULL THEN 'only-in-postgres'
+              ELSE 'different' END AS kind,
+         coalesce(s.subdomain, t.subdomain) AS subdomain
+    FROM ${STAGE} s FULL JOIN tenants t ON t.subdomain = s.subdomain
+   WHERE (t.subdomain IS NULL)
+      OR (s.subdomain IS NULL AND NOT EXISTS (SELECT 1 FROM integrity_invalid i WHERE i.key = t.source_key))
+      OR (s.subdomain IS NOT NULL AND t.subdomain IS NOT NULL AND ${ROW_DIFFERS})`;
 const FIELD_PAIRS = COMPARED_FIELDS.map(([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`).join(',\n        ');
 
 export interface IntegrityCheckRequest {
@@ -70,6 +82,9 @@ export class IntegrityService {
     const { client } = session;
     try {
       await this.sessions.assertSchema(client);
+      // The staged keyspace is a temporary table: let it live in memory rather than spill to
+      // temporary files (allowed only before this session's first temporary table).
+      await client.query(`SET temp_buffers = '256MB'`).catch(() => undefined);
       await client.query('BEGIN');
       await this.merges.prepareSession(client, STAGE, 'DROP');
       await client.query('CREATE TEMP TABLE integrity_invalid (key text NOT NULL) ON COMMIT DROP');
@@ -81,21 +96,28 @@ export class IntegrityService {
       const invalidRecords: InvalidRedisRecord[] = [];
       let invalid = 0;
       const scan = { prefix: this.options.keyPrefix, batchSize: this.options.batchSize, maxValueBytes: this.options.maxValueBytes };
+      // One COPY in flight while the next batch is read and classified.
+      let staging: Promise<void> = Promise.resolve();
       for await (const batch of this.reader.batches(scan)) {
         const prepared = await this.classifier.classify(batch, seen);
         scanned += prepared.scanned;
         valid += prepared.candidates.length;
-        await this.merges.stage(client, prepared.candidates, STAGE);
+        await staging;
+        staging = this.merges.stage(client, prepared.candidates, STAGE);
+        staging.catch(() => undefined);
         const rejected = prepared.exceptions.filter((e) => e.bucket === 'rejected');
         skipped += prepared.exceptions.length - rejected.length;
         invalid += rejected.length;
         for (const r of rejected) if (limit === 0 || invalidRecords.length < limit) invalidRecords.push({ key: r.key, reasons: r.reasons });
         if (rejected.length > 0) {
+          await staging;
           await client.query('INSERT INTO integrity_invalid (key) SELECT unnest($1::text[])', [rejected.map((r) => r.key.replace(/\0/g, '\\x00'))]);
         }
         request.onProgress?.(scanned);
       }
+      await staging;
       await client.query(`ANALYZE ${STAGE}; ANALYZE integrity_invalid`);
+      await client.query(FIND_DRIFT);
 
       const counts = await this.count(client);
       const drift = await this.listDrift(client, limit);
@@ -128,53 +150,42 @@ export class IntegrityService {
   private async count(client: PoolClient): Promise<{ postgresTenants: number; onlyInRedis: number; onlyInPostgres: number; different: number }> {
     const { rows } = await client.query<{ postgres: number; only_redis: number; only_postgres: number; different: number }>(`
       SELECT (SELECT count(*) FROM tenants)::int AS postgres,
-             (SELECT count(*) FROM ${STAGE} s WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.subdomain = s.subdomain))::int AS only_redis,
-             (SELECT count(*) FROM tenants t WHERE ${ONLY_IN_POSTGRES})::int AS only_postgres,
-             (SELECT count(*) FROM ${STAGE} s JOIN tenants t USING (subdomain) WHERE ${ROW_DIFFERS})::int AS different`);
+             count(*) FILTER (WHERE kind = 'only-in-redis')::int AS only_redis,
+             count(*) FILTER (WHERE kind = 'only-in-postgres')::int AS only_postgres,
+             count(*) FILTER (WHERE kind = 'different')::int AS different
+        FROM integrity_drift`);
     const [row] = rows;
     return { postgresTenants: row.postgres, onlyInRedis: row.only_redis, onlyInPostgres: row.only_postgres, different: row.different };
   }
 
+  /** The first `limit` drifts (0: all), with the field-level differences of each. */
   private async listDrift(client: PoolClient, limit: number): Promise<TenantDrift[]> {
-    const cap = limit === 0 ? 'ALL' : String(limit);
-    const onlyRedis = await client.query<{ subdomain: string; key: string }>(
-      `SELECT s.subdomain, s.source_key AS key FROM ${STAGE} s
-        WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.subdomain = s.subdomain) ORDER BY s.subdomain LIMIT ${cap}`,
-    );
-    const drift: TenantDrift[] = onlyRedis.rows.map((r) => ({ kind: 'only-in-redis', subdomain: r.subdomain, key: r.key }));
-    const room = (): string => (limit === 0 ? 'ALL' : String(Math.max(limit - drift.length, 0)));
-    const onlyPostgres = await client.query<{ subdomain: string; key: string | null }>(
-      `SELECT t.subdomain, t.source_key AS key FROM tenants t WHERE ${ONLY_IN_POSTGRES} ORDER BY t.subdomain LIMIT ${room()}`,
-    );
-    for (const r of onlyPostgres.rows) drift.push({ kind: 'only-in-postgres', subdomain: r.subdomain, key: r.key });
-    const different = await client.query<{
+    const { rows } = await client.query<{
+      kind: TenantDrift['kind'];
       subdomain: string;
-      key: string;
-      fields: FieldDifference[];
-      changed_in_postgres: boolean;
-      changed_in_redis: boolean;
+      key: string | null;
+      fields: FieldDifference[] | null;
+      changed_in_postgres: boolean | null;
+      changed_in_redis: boolean | null;
     }>(
-      `SELECT s.subdomain, s.source_key AS key,
-              (SELECT jsonb_agg(jsonb_build_object('field', c.field, 'redis', c.r, 'postgres', c.p))
-                 FROM (VALUES
-        ${FIELD_PAIRS}) AS c(field, r, p)
-                WHERE c.r IS DISTINCT FROM c.p) AS fields,
-              (t.migrated_at IS NULL OR t.updated_at > t.migrated_at) AS changed_in_postgres,
-              (t.source_hash IS DISTINCT FROM s.source_hash) AS changed_in_redis
-         FROM ${STAGE} s JOIN tenants t USING (subdomain)
-        WHERE ${ROW_DIFFERS}
-        ORDER BY s.subdomain LIMIT ${room()}`,
+      `SELECT d.kind, d.subdomain, coalesce(s.source_key, t.source_key) AS key,
+              CASE WHEN d.kind = 'different' THEN
+                (SELECT jsonb_agg(jsonb_build_object('field', c.field, 'redis', c.r, 'postgres', c.p))
+                   FROM (VALUES
+          ${FIELD_PAIRS}) AS c(field, r, p)
+                  WHERE c.r IS DISTINCT FROM c.p) END AS fields,
+              CASE WHEN d.kind = 'different' THEN (t.migrated_at IS NULL OR t.updated_at > t.migrated_at) END AS changed_in_postgres,
+              CASE WHEN d.kind = 'different' THEN (t.source_hash IS DISTINCT FROM s.source_hash) END AS changed_in_redis
+         FROM integrity_drift d
+         LEFT JOIN ${STAGE} s ON s.subdomain = d.subdomain
+         LEFT JOIN tenants t ON t.subdomain = d.subdomain
+        ORDER BY array_position(ARRAY['only-in-redis', 'only-in-postgres', 'different'], d.kind), d.subdomain
+        LIMIT ${limit === 0 ? 'ALL' : String(limit)}`,
     );
-    for (const r of different.rows) {
-      drift.push({
-        kind: 'different',
-        subdomain: r.subdomain,
-        key: r.key,
-        fields: r.fields,
-        changedInPostgres: r.changed_in_postgres,
-        changedInRedis: r.changed_in_redis,
-      });
-    }
-    return drift;
+    return rows.map((r) =>
+      r.kind === 'different'
+        ? { kind: r.kind, subdomain: r.subdomain, key: r.key, fields: r.fields ?? [], changedInPostgres: r.changed_in_postgres ?? false, changedInRedis: r.changed_in_redis ?? false }
+        : { kind: r.kind, subdomain: r.subdomain, key: r.key },
+    );
   }
 }
