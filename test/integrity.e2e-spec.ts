@@ -1,6 +1,16 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IntegrityService, type IntegrityReport } from '#tenant-migration';
+import type { Redis } from 'ioredis';
+import {
+  ConcurrentChangeError,
+  IntegrityService,
+  InvalidOptionError,
+  InvalidSubdomainError,
+  SyncService,
+  TENANT_REDIS,
+  TenantNotFoundError,
+  type IntegrityReport,
+} from '#tenant-migration';
 import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
 
 const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
@@ -20,6 +30,7 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
   let stores: TestStores;
   let ctx: MigrationContext;
   let integrity: IntegrityService;
+  let sync: SyncService;
   const key = (name: string) => `${stores.prefix}${name}`;
 
   /** The invariants every report must satisfy, whatever it found. */
@@ -33,6 +44,7 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     stores = await createTestStores('integrity');
     ctx = await createMigrationContext(stores, { batchSize: 3 });
     integrity = ctx.app.get(IntegrityService);
+    sync = ctx.app.get(SyncService);
   });
   after(async () => {
     await ctx.close();
@@ -123,5 +135,91 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     await integrity.check();
     assert.deepEqual((await stores.db.query('SELECT *, xmin::text FROM tenants ORDER BY subdomain')).rows, before);
     assert.equal(await stores.redis.get(key('pizza')), legacy('🍕'));
+  });
+
+  describe('sync', () => {
+    const driftOf = async (subdomain: string) => (await integrity.check()).drift.find((d) => d.subdomain === subdomain);
+
+    it('Redis to PostgreSQL when Redis changed, and the check is clean again', async () => {
+      await stores.redis.set(key('pizza'), legacy('🍔'));
+      const preview = await sync.sync('pizza', { dryRun: true });
+      assert.deepEqual([preview.direction, preview.dryRun], ['redis-to-postgres', true]);
+      assert.ok(await driftOf('pizza'), 'a dry run changes nothing');
+
+      const result = await sync.sync('pizza', { actor: 'test' });
+      assert.equal(result.direction, 'redis-to-postgres');
+      assert.match(result.reason, /Redis changed/);
+      assert.equal((await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'pizza'`)).rows[0].emoji, '🍔');
+      assert.equal((await integrity.check()).consistent, true);
+    });
+
+    it('PostgreSQL to Redis when PostgreSQL changed, in the format legacy readers understand', async () => {
+      await stores.db.query(`UPDATE tenants SET emoji = '🌯', business_name = 'Taco Town' WHERE subdomain = 'tacos'`);
+      const result = await sync.sync('TACOS ');
+      assert.equal(result.direction, 'postgres-to-redis');
+      assert.equal(result.subdomain, 'tacos', 'input is normalised');
+      assert.equal(await stores.redis.get(key('tacos')), JSON.stringify({ emoji: '🌯', createdAt: 1700000000123 }));
+      const report = await integrity.check();
+      assert.equal(report.consistent, false, 'business_name has no place in a legacy record');
+      assert.deepEqual(report.drift.find((d) => d.subdomain === 'tacos')?.fields?.map((f) => f.field), ['businessName']);
+      assert.equal(report.drift.find((d) => d.subdomain === 'tacos')?.changedInRedis, false, 'the written value is recorded as migrated');
+    });
+
+    it('PostgreSQL to Redis keeps an enhanced record enhanced, and restores a deleted key', async () => {
+      await stores.db.query(`UPDATE tenants SET owner_name = 'Élise M.' WHERE subdomain = 'salon'`);
+      assert.equal((await sync.sync('salon')).direction, 'postgres-to-redis');
+      assert.equal(JSON.parse((await stores.redis.get(key('salon'))) ?? '{}').ownerName, 'Élise M.');
+      await stores.redis.del(key('gelato'));
+      const restored = await sync.sync('gelato');
+      assert.deepEqual([restored.direction, restored.reason], ['postgres-to-redis', 'only PostgreSQL has the tenant']);
+      assert.equal((await integrity.check()).consistent, true);
+    });
+
+    it('Redis to PostgreSQL for a tenant only in Redis; nothing to do when they agree', async () => {
+      await stores.redis.set(key('bagel'), legacy('🥯'));
+      assert.equal((await sync.sync('bagel')).direction, 'redis-to-postgres');
+      assert.deepEqual((await sync.sync('bagel')).direction, 'none');
+      assert.equal((await integrity.check()).consistent, true);
+    });
+
+    it('refuses when both changed unless told which side wins', async () => {
+      await stores.redis.set(key('pizza'), legacy('🍔'));
+      await stores.db.query(`UPDATE tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
+      await assert.rejects(sync.sync('pizza'), (e: unknown) => e instanceof InvalidOptionError && /both stores changed/.test(e.message));
+      assert.equal((await sync.sync('pizza', { prefer: 'postgres' })).direction, 'postgres-to-redis');
+      assert.equal(await stores.redis.get(key('pizza')), legacy('🍟'));
+    });
+
+    it('rejects an invalid or unknown subdomain clearly', async () => {
+      await assert.rejects(sync.sync('bad_name!'), InvalidSubdomainError);
+      await assert.rejects(sync.sync('www'), InvalidSubdomainError);
+      await assert.rejects(sync.sync('nowhere'), TenantNotFoundError);
+    });
+
+    it('never overwrites a Redis value that changes during the sync', async () => {
+      await stores.db.query(`UPDATE tenants SET emoji = '🌯' WHERE subdomain = 'tacos'`);
+      const redis = ctx.app.get<Redis>(TENANT_REDIS);
+      const original = redis.eval.bind(redis);
+      // A writer lands between the read and the compare-and-set.
+      (redis as unknown as { eval: typeof redis.eval }).eval = (async (...args: Parameters<typeof redis.eval>) => {
+        if (String(args[0]).includes("redis.call('SET'")) await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
+        return original(...args);
+      }) as typeof redis.eval;
+      try {
+        await assert.rejects(sync.sync('tacos'), ConcurrentChangeError);
+      } finally {
+        (redis as unknown as { eval: typeof redis.eval }).eval = original;
+      }
+      assert.equal(await stores.redis.get(key('tacos')), legacy('🌮', 1700000009999), 'the concurrent write survives');
+    });
+
+    it('audits every sync with its direction', async () => {
+      await stores.redis.set(key('pizza'), legacy('🍔'));
+      await sync.sync('pizza', { actor: 'cli:tester' });
+      const { rows } = await stores.db.query<{ action: string; actor: string; outcome: { direction: string } }>(
+        `SELECT action, actor, outcome FROM audit_log WHERE action = 'sync' ORDER BY id DESC LIMIT 1`,
+      );
+      assert.deepEqual([rows[0].actor, rows[0].outcome.direction], ['cli:tester', 'redis-to-postgres']);
+    });
   });
 });

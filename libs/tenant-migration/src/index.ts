@@ -39,3 +39,5 @@ export { AuditLogEntity } from './audit/audit-log.entity.js';
 export { IntegrityService } from './integrity/integrity.service.js';
 export type { IntegrityCheckRequest } from './integrity/integrity.service.js';
 export type * from './integrity/integrity.types.js';
+export { SyncService } from './integrity/sync.service.js';
+export type { SyncDirection, SyncRequest, SyncResult } from './integrity/sync.service.js';

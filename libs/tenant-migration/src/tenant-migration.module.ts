@@ -16,6 +16,7 @@ import { AuditRepository } from './audit/audit.repository.js';
 import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
+import { SyncService } from './integrity/sync.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -58,6 +59,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     AuditRepository,
     BackupService,
     IntegrityService,
+    SyncService,
   ],
   exports: [
     RESOLVED_OPTIONS,
@@ -69,6 +71,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     AuditRepository,
     BackupService,
     IntegrityService,
+    SyncService,
   ],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

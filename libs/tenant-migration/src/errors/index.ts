@@ -9,3 +9,4 @@ export * from './run-not-resumable.error.js';
 export * from './tenant-not-found.error.js';
 export * from './backup-not-found.error.js';
 export * from './invalid-backup.error.js';
+export * from './concurrent-change.error.js';

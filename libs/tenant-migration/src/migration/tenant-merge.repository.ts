@@ -123,7 +123,7 @@ export class TenantMergeRepository {
    * The answer is one row, not one per tenant: how many were inserted, which were updated,
    * and which the predicate refused (unchanged, conflicting, or held by another key).
    */
-  async mergeStaged(client: PoolClient, policy: ConflictPolicy): Promise<MergeOutcome> {
+  async mergeStaged(client: PoolClient, policy: ConflictPolicy, table = 'tenant_stage'): Promise<MergeOutcome> {
     const columns = TENANT_COLUMNS.join(', ');
     const staged = TENANT_COLUMNS.map((c) =>
       c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c,
@@ -134,13 +134,13 @@ export class TenantMergeRepository {
     const { rows } = await client.query<{ created: number; updated: string[]; unwritten: string[] }>(
       `WITH written AS (
          INSERT INTO tenants (${columns}, migrated_at, updated_at)
-         SELECT ${staged}, now(), now() FROM tenant_stage
+         SELECT ${staged}, now(), now() FROM ${table}
          ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
          WHERE ${updatePredicateSql(policy)}
          RETURNING subdomain, (xmax = 0) AS inserted)
        SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
               (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
-              (SELECT coalesce(array_agg(s.subdomain), '{}') FROM tenant_stage s
+              (SELECT coalesce(array_agg(s.subdomain), '{}') FROM ${table} s
                 WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.subdomain = s.subdomain)) AS unwritten`,
     );
     const [row] = rows;

@@ -1,0 +1,219 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { SeenKeySet } from '../common/seen-key-set.js';
+import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import { TenantValidator } from '../validation/tenant-validator.js';
+import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
+import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import { AuditRepository } from '../audit/audit.repository.js';
+import { sourceHashOf, toEnhancedValue, toLegacyValue } from '../tenants/tenant-mapper.js';
+import type { EnhancedTenant } from '../tenants/tenant.types.js';
+import { ConcurrentChangeError, InvalidOptionError, InvalidSubdomainError, TenantNotFoundError } from '../errors/index.js';
+import type { OutcomeReason } from '../migration/migration.types.js';
+
+export type SyncDirection = 'redis-to-postgres' | 'postgres-to-redis' | 'none';
+
+export interface SyncRequest {
+  /** Which side wins when both changed since the last migration (otherwise that is refused). */
+  prefer?: 'redis' | 'postgres';
+  /** Decide and report, change nothing. */
+  dryRun?: boolean;
+  actor?: string;
+}
+
+export interface SyncResult {
+  subdomain: string;
+  key: string;
+  direction: SyncDirection;
+  /** Why this direction (or why nothing was done). */
+  reason: string;
+  dryRun: boolean;
+}
+
+/** One PostgreSQL tenant as the write-back needs it. */
+interface TenantRow {
+  id: string;
+  emoji: string;
+  created_ms: string;
+  business_name: string | null;
+  business_category: EnhancedTenant['businessCategory'];
+  business_description: string | null;
+  owner_name: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  logo: string | null;
+  brand_colors: EnhancedTenant['brandColors'];
+  feature_whatsapp: boolean;
+  feature_home_visit: boolean;
+  feature_analytics: boolean;
+  feature_custom_templates: boolean;
+  feature_multi_staff: boolean;
+  subscription_plan: EnhancedTenant['subscription']['plan'];
+  subscription_status: EnhancedTenant['subscription']['status'];
+  expires_ms: string | null;
+  profile_complete: boolean;
+  source_format: 'legacy' | 'enhanced' | 'app';
+  source_hash: string | null;
+  changed_in_postgres: boolean;
+}
+
+/** Sets the key only if it still holds what was read (or is still absent): compare-and-set. */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[3])
+  return 1
+end
+return 0`;
+
+/**
+ * Reconciles one tenant between the stores, in the direction the evidence gives: Redis to
+ * PostgreSQL when Redis holds the newer or only copy, PostgreSQL to Redis (in the format the
+ * legacy readers understand) when PostgreSQL does. When both changed since the last migration
+ * it refuses unless told which side wins. Every sync is audited with its direction.
+ */
+@Injectable()
+export class SyncService {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    @Inject(TENANT_REDIS) private readonly redis: Redis,
+    private readonly reader: RedisKeyspaceReader,
+    private readonly validator: TenantValidator,
+    private readonly classifier: KeyspaceClassifier,
+    private readonly sessions: PostgresSessionFactory,
+    private readonly merges: TenantMergeRepository,
+    private readonly audit: AuditRepository,
+  ) {}
+
+  sync(subdomainInput: string, request: SyncRequest = {}): Promise<SyncResult> {
+    return this.audit.around(
+      { actor: request.actor, action: 'sync', params: { subdomain: subdomainInput, prefer: request.prefer ?? null, dryRun: request.dryRun ?? false } },
+      () => this.reconcile(subdomainInput, request),
+      (result) => ({ direction: result.direction, reason: result.reason }),
+    );
+  }
+
+  private async reconcile(subdomainInput: string, request: SyncRequest): Promise<SyncResult> {
+    const input = this.validator.validateInput(subdomainInput);
+    if (!input.ok) {
+      throw new InvalidSubdomainError(`"${subdomainInput}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`, {
+        reasons: input.reasons,
+      });
+    }
+    const { subdomain } = input;
+    const key = this.options.keyPrefix + subdomain;
+    const dryRun = request.dryRun ?? false;
+    const done = (direction: SyncDirection, reason: string): SyncResult => ({ subdomain, key, direction, reason, dryRun });
+
+    const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
+    const raw = entry.kind === 'value' ? entry.value : null;
+    const prepared = await this.classifier.classify({ cursor: '0', entries: [entry] }, new SeenKeySet());
+    const candidate = prepared.candidates[0];
+    const redisProblems: OutcomeReason[] = prepared.exceptions[0]?.reasons ?? [];
+
+    const session = await this.sessions.open();
+    try {
+      const row = await this.readRow(session.client, subdomain);
+      if (!row && entry.kind === 'vanished') throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither Redis nor PostgreSQL`, { subdomain });
+      if (!row && !candidate) {
+        throw new InvalidOptionError(`"${subdomain}" is only in Redis and its record is invalid: ${redisProblems.map((r) => r.message).join('; ')}`, {
+          reasons: redisProblems,
+        });
+      }
+
+      const redisChanged = candidate !== undefined && row !== null && candidate.record.sourceHash !== row.source_hash;
+      const postgresChanged = row?.changed_in_postgres ?? false;
+      let direction: SyncDirection;
+      let reason: string;
+      if (!row) [direction, reason] = ['redis-to-postgres', 'only Redis has the tenant'];
+      else if (entry.kind === 'vanished') [direction, reason] = ['postgres-to-redis', 'only PostgreSQL has the tenant'];
+      else if (!candidate) [direction, reason] = ['postgres-to-redis', 'the Redis record is invalid; PostgreSQL has a valid one'];
+      else if (redisChanged && postgresChanged) {
+        if (!request.prefer) {
+          throw new InvalidOptionError(
+            `both stores changed "${subdomain}" since its last migration; choose the side that wins with prefer redis or prefer postgres`,
+            { subdomain },
+          );
+        }
+        [direction, reason] = request.prefer === 'redis' ? ['redis-to-postgres', 'both changed; Redis preferred'] : ['postgres-to-redis', 'both changed; PostgreSQL preferred'];
+      } else if (redisChanged) [direction, reason] = ['redis-to-postgres', 'Redis changed since the last migration'];
+      else if (postgresChanged) [direction, reason] = ['postgres-to-redis', 'PostgreSQL changed since the last migration'];
+      else return done('none', 'the stores already agree on this tenant');
+
+      if (dryRun) return done(direction, reason);
+      if (direction === 'redis-to-postgres') await this.writePostgres(session.client, candidate ? [candidate] : []);
+      else await this.writeRedis(session.client, subdomain, key, row as TenantRow, raw);
+      return done(direction, reason);
+    } finally {
+      await session.release();
+    }
+  }
+
+  private async readRow(client: import('pg').PoolClient, subdomain: string): Promise<TenantRow | null> {
+    const { rows } = await client.query<TenantRow>(
+      `SELECT *, (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
+              (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
+              (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres
+         FROM tenants WHERE subdomain = $1`,
+      [subdomain],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Redis to PostgreSQL: the one record goes through the migration's own merge (Redis wins). */
+  private async writePostgres(client: import('pg').PoolClient, staged: Parameters<TenantMergeRepository['stage']>[1]): Promise<void> {
+    await client.query('BEGIN');
+    try {
+      await this.merges.prepareSession(client, 'sync_stage', 'DROP');
+      await this.merges.stage(client, staged, 'sync_stage');
+      await this.merges.mergeStaged(client, 'overwrite', 'sync_stage');
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * PostgreSQL to Redis: writes the tenant in its source's format (legacy readers keep
+   * working), only if the key still holds what was read, then records that value as migrated.
+   */
+  private async writeRedis(client: import('pg').PoolClient, subdomain: string, key: string, row: TenantRow, current: Buffer | null): Promise<void> {
+    const tenant: EnhancedTenant = {
+      id: row.id,
+      subdomain,
+      emoji: row.emoji,
+      createdAt: Number(row.created_ms),
+      businessName: row.business_name,
+      businessCategory: row.business_category,
+      businessDescription: row.business_description,
+      ownerName: row.owner_name,
+      email: row.email,
+      phone: row.phone,
+      address: row.address,
+      logo: row.logo,
+      brandColors: row.brand_colors,
+      features: {
+        whatsapp: row.feature_whatsapp,
+        homeVisit: row.feature_home_visit,
+        analytics: row.feature_analytics,
+        customTemplates: row.feature_custom_templates,
+        multiStaff: row.feature_multi_staff,
+      },
+      subscription: { plan: row.subscription_plan, status: row.subscription_status, expiresAt: row.expires_ms === null ? null : Number(row.expires_ms) },
+      profileComplete: row.profile_complete,
+      sourceFormat: row.source_format === 'enhanced' ? 'enhanced' : 'legacy',
+    };
+    const value = row.source_format === 'legacy' ? toLegacyValue(tenant) : toEnhancedValue(tenant);
+    const written = await this.redis.eval(COMPARE_AND_SET, 1, key, current === null ? '' : 'present', current ?? '', value);
+    if (written !== 1) throw new ConcurrentChangeError(`"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`, { subdomain });
+    await client.query(
+      `UPDATE tenants SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
+      [subdomain, key, sourceHashOf(value)],
+    );
+  }
+}
