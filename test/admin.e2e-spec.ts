@@ -240,7 +240,8 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       ['an unknown action', { action: 'cleanup' }, /action must be one of: migrate, dry-run, validate, backup/],
       ['a GET action', { action: 'status' }, /action must be one of: migrate, dry-run, validate, backup/],
       ['no action', {}, /action must be one of: migrate, dry-run, validate, backup/],
-      ['an extra property', { action: 'migrate', subdomain: 'pizza' }, /property subdomain should not exist/],
+      ['an extra property', { action: 'migrate', tenant: 'pizza' }, /property tenant should not exist/],
+      ['a sync property with a migration', { action: 'migrate', subdomain: 'pizza' }, /property subdomain cannot be used with action migrate/],
       ['batchSize 0', { action: 'migrate', batchSize: 0 }, /batchSize must not be less than 1/],
       ['batchSize too large', { action: 'migrate', batchSize: 50_001 }, /batchSize must not be greater than 50000/],
       ['a fractional batchSize', { action: 'migrate', batchSize: 1.5 }, /batchSize must be an integer/],
@@ -383,6 +384,23 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         { subdomain: 'pizza', emoji: '🍕' },
         { subdomain: 'tacos', emoji: '🌮' },
       ]);
+    });
+
+    it('sync reconciles one tenant (200 with its direction); bad input is 400, an unknown tenant 404', async () => {
+      const ok = await http().post(BASE).set(auth).send({ action: 'sync', subdomain: 'pizza' });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.deepEqual([ok.body.subdomain, ok.body.direction], ['pizza', 'none']);
+      for (const [body, status, pattern] of [
+        [{ action: 'sync' }, 400, /subdomain must be a string/],
+        [{ action: 'sync', subdomain: 'bad_name!' }, 400, /not a valid subdomain/],
+        [{ action: 'sync', subdomain: 'pizza', prefer: 'both' }, 400, /prefer must be one of/],
+        [{ action: 'sync', subdomain: 'pizza', batchSize: 10 }, 400, /batchSize cannot be used with action sync/],
+        [{ action: 'sync', subdomain: 'nowhere' }, 404, /exists in neither/],
+      ] as const) {
+        const res = await http().post(BASE).set(auth).send(body);
+        assert.equal(res.status, status, JSON.stringify(body));
+        assert.match(messageOf(res.body), pattern, JSON.stringify(body));
+      }
     });
 
     it('the finished run shows in status, runs and its exceptions', async () => {

@@ -138,6 +138,29 @@ describe('CLI: exit codes, output and errors', () => {
     }
   });
 
+  it('sync reconciles one tenant and says which way; the spec form works; bad input is exit 2', async () => {
+    await redis.set(`${prefix}tacos`, JSON.stringify({ emoji: '🌯', createdAt: 1700000000001 }));
+    const preview = await runCli(['sync', 'tacos', '--dry-run'], env());
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.match(preview.stdout, /Would sync tacos .*redis-to-postgres — Redis changed since the last migration/);
+    const synced = await runCli(['--sync', '--subdomain', 'tacos', '--json'], env());
+    assert.equal(synced.code, 0, synced.stderr);
+    assert.deepEqual((JSON.parse(synced.stdout) as { direction: string }).direction, 'redis-to-postgres');
+    assert.equal((await runCli(['check'], env())).code, 0, 'consistent again');
+
+    for (const [args, message] of [
+      [['--sync'], /--sync needs --subdomain/],
+      [['--subdomain', 'tacos'], /--subdomain goes with --sync/],
+      [['sync', 'bad_name!'], /not a valid subdomain/],
+      [['sync', 'nowhere'], /exists in neither Redis nor PostgreSQL/],
+      [['sync', 'tacos', '--prefer', 'both'], /--prefer must be redis or postgres/],
+    ] as const) {
+      const result = await runCli([...args], env());
+      assert.equal(result.code, 2, args.join(' '));
+      assert.match(result.stderr, message);
+    }
+  });
+
   it('names an unreachable Redis without its password, exit 3, no stack trace', async () => {
     const result = await runCli(['migrate'], { ...env(), REDIS_URL: 'redis://:hunter2secret@127.0.0.1:6390' });
     assert.equal(result.code, 3);

@@ -1,10 +1,10 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Type } from 'class-transformer';
 import type { ConflictPolicy } from '#tenant-migration';
 
 export const GET_ACTIONS = ['status', 'runs', 'backups', 'check'] as const;
 /** Restores are deliberately not here: they stay CLI-only. */
-export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup'] as const;
+export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup', 'sync'] as const;
 
 /** `GET /api/admin/migration?action=..`: read-only actions. */
 export class MigrationQueryDto {
@@ -41,6 +41,15 @@ export class MigrationActionDto {
   /** `backup` only: back up the PostgreSQL tenants table instead of the Redis keyspace. */
   @IsOptional() @IsBoolean()
   postgres?: boolean;
+
+  /** `sync` only (required there): the tenant to reconcile. */
+  @ValidateIf((body: MigrationActionDto) => body.action === 'sync' || body.subdomain !== undefined)
+  @IsString() @MaxLength(253)
+  subdomain?: string;
+
+  /** `sync` only: the side that wins when both changed since the last migration. */
+  @IsOptional() @IsIn(['redis', 'postgres'])
+  prefer?: 'redis' | 'postgres';
 }
 
 /**
@@ -52,6 +61,7 @@ export const ACTION_PROPERTIES: Record<(typeof POST_ACTIONS)[number], readonly (
   'dry-run': ['dryRun', 'batchSize', 'conflictPolicy'],
   validate: ['dryRun', 'batchSize', 'conflictPolicy'],
   backup: ['postgres'],
+  sync: ['subdomain', 'prefer', 'dryRun'],
 };
 
 /** The properties of the body that its action does not accept. */

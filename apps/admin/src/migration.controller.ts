@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { BackupService, IntegrityService, MigrationRunNotFoundError, MigrationRunRepository, MigrationService } from '#tenant-migration';
+import { BackupService, IntegrityService, MigrationRunNotFoundError, MigrationRunRepository, MigrationService, SyncService } from '#tenant-migration';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto, misplacedProperties } from './migration-action.dto.js';
 
@@ -22,6 +22,7 @@ export class MigrationController {
     private readonly runs: MigrationRunRepository,
     private readonly backups: BackupService,
     private readonly integrity: IntegrityService,
+    private readonly syncs: SyncService,
   ) {}
 
   @Get()
@@ -63,6 +64,9 @@ export class MigrationController {
       const summary = body.postgres ? await this.backups.backupPostgres({ actor: ACTOR }) : await this.backups.backupRedis({ actor: ACTOR });
       response.status(201);
       return summary;
+    }
+    if (body.action === 'sync') {
+      return this.syncs.sync(body.subdomain ?? '', { prefer: body.prefer, dryRun: body.dryRun ?? false, actor: ACTOR });
     }
     if (body.action === 'validate') return this.migrations.validateAll();
     if (body.action === 'dry-run' || body.dryRun) {

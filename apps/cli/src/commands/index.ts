@@ -2,6 +2,7 @@ import { RootMigrateCommand } from './root.command.js';
 import { DryRunCommand, MigrateCommand, ResumeCommand } from './migrate.command.js';
 import { ValidateCommand } from './validate.command.js';
 import { CheckCommand } from './check.command.js';
+import { SyncCommand } from './sync.command.js';
 import { RunsCommand } from './runs.command.js';
 import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
@@ -14,6 +15,7 @@ export const COMMANDS = [
   ResumeCommand,
   ValidateCommand,
   CheckCommand,
+  SyncCommand,
   RunsCommand,
   BackupCommand,
   BackupVerifyCommand,

@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import { BackupService, IntegrityService, InvalidOptionError, MigrationService } from '#tenant-migration';
+import { BackupService, IntegrityService, InvalidOptionError, MigrationService, SyncService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -8,8 +8,9 @@ import { assertNoArguments } from '../cli-arguments.js';
 import { MigrationCommandBase, type MigrationFlags } from './migration-command.base.js';
 import { takeBackup } from './backup.command.js';
 import { runCheck } from './check.command.js';
+import { runSync } from './sync.command.js';
 
-type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean };
+type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string };
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 
 /** The migration flags `--backup` cannot be combined with (a backup never migrates). */
@@ -32,6 +33,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     preflight: StorePreflight,
     private readonly backups: BackupService,
     private readonly integrity: IntegrityService,
+    private readonly syncs: SyncService,
   ) {
     super(migrations, out, preflight);
   }
@@ -52,17 +54,39 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
-    if (!flags.backup && !flags.check) return this.execute('tenant-migrate', args, flags);
+    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync'].filter((a): a is string => Boolean(a));
+    if (actions.length === 0) {
+      if (flags.subdomain !== undefined) {
+        return this.attempt(async () => {
+          throw new InvalidOptionError('--subdomain goes with --sync');
+        });
+      }
+      return this.execute('tenant-migrate', args, flags);
+    }
     await this.attempt(async () => {
       assertNoArguments(args, 'tenant-migrate');
-      const action = flags.backup ? '--backup' : '--check';
-      const conflicting = [...migrationFlagsIn(flags), ...(flags.backup && flags.check ? ['--check'] : [])];
+      const conflicting = [...migrationFlagsIn(flags), ...actions.slice(1)];
       if (conflicting.length > 0) {
-        throw new InvalidOptionError(`${action} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
+        throw new InvalidOptionError(`${actions[0]} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
       }
+      if (flags.sync) {
+        if (!flags.subdomain) throw new InvalidOptionError('--sync needs --subdomain <name>');
+        return runSync(this.syncs, this.out, this.preflight, flags.subdomain, { json: flags.json });
+      }
+      if (flags.subdomain !== undefined) throw new InvalidOptionError('--subdomain goes with --sync');
       if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });
+  }
+
+  @Option({ flags: '--sync', description: 'reconcile one tenant instead of migrating (with --subdomain; see `sync`)' })
+  parseSync(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--subdomain <name>', description: 'the tenant --sync reconciles' })
+  parseSubdomain(value: string): string {
+    return value;
   }
 
   @Option({ flags: '--check', description: 'compare Redis with PostgreSQL instead of migrating (see `check` for more)' })

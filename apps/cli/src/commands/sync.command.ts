@@ -1,0 +1,65 @@
+import { Command, Option } from 'nest-commander';
+import { InvalidOptionError, SyncService, type SyncRequest } from '#tenant-migration';
+import { CliOutput } from '../cli-output.service.js';
+import { ExitCode } from '../exit-codes.js';
+import { StorePreflight } from '../store-preflight.service.js';
+import { assertNoArguments } from '../cli-arguments.js';
+import { cliActor } from '../cli-actor.js';
+import { CliCommand } from './cli-command.base.js';
+
+export interface SyncFlags {
+  prefer?: 'redis' | 'postgres';
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** Syncs one tenant and prints the direction taken: `sync <name>` and the root's `--sync --subdomain <name>`. */
+export const runSync = async (sync: SyncService, out: CliOutput, preflight: StorePreflight, subdomain: string, flags: SyncFlags): Promise<number> => {
+  await preflight.assertStores();
+  const request: SyncRequest = { prefer: flags.prefer, dryRun: flags.dryRun ?? false, actor: cliActor() };
+  const result = await sync.sync(subdomain, request);
+  if (flags.json) out.json(result);
+  else out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.subdomain} (${result.key}): ${result.direction} — ${result.reason}`);
+  return ExitCode.Clean;
+};
+
+export const parsePrefer = (value: string): 'redis' | 'postgres' => {
+  if (value !== 'redis' && value !== 'postgres') throw new InvalidOptionError(`--prefer must be redis or postgres, got "${value}"`);
+  return value;
+};
+
+/** `sync <subdomain> [--prefer redis|postgres] [--dry-run] [--json]` */
+@Command({
+  name: 'sync',
+  arguments: '<subdomain>',
+  argsDescription: { subdomain: 'the tenant to reconcile' },
+  description:
+    'reconcile one tenant: Redis to PostgreSQL when Redis holds the newer or only copy, PostgreSQL to Redis ' +
+    '(legacy format) when PostgreSQL does; refuses when both changed unless --prefer',
+})
+export class SyncCommand extends CliCommand {
+  constructor(
+    private readonly syncs: SyncService,
+    out: CliOutput,
+    private readonly preflight: StorePreflight,
+  ) {
+    super(out);
+  }
+
+  async run([subdomain, ...rest]: string[], flags: SyncFlags): Promise<void> {
+    await this.attempt(async () => {
+      assertNoArguments(rest, 'sync');
+      return runSync(this.syncs, this.out, this.preflight, subdomain, flags);
+    });
+  }
+
+  @Option({ flags: '--prefer <side>', description: 'redis or postgres: the side that wins when both changed since the last migration' })
+  parsePrefer(value: string): 'redis' | 'postgres' {
+    return parsePrefer(value);
+  }
+
+  @Option({ flags: '--dry-run', description: 'say which direction it would take; change nothing' })
+  parseDryRun(): boolean {
+    return true;
+  }
+}
