@@ -1,7 +1,13 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import {
+  BackupService,
+  CleanupRefusedError,
+  CleanupService,
   ConcurrentChangeError,
   IntegrityService,
   InvalidOptionError,
@@ -31,7 +37,10 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
   let ctx: MigrationContext;
   let integrity: IntegrityService;
   let sync: SyncService;
+  let cleanup: CleanupService;
+  let backups: BackupService;
   const key = (name: string) => `${stores.prefix}${name}`;
+  let backupDir: string;
 
   /** The invariants every report must satisfy, whatever it found. */
   const assertAddsUp = (r: IntegrityReport): void => {
@@ -42,13 +51,17 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
 
   before(async () => {
     stores = await createTestStores('integrity');
-    ctx = await createMigrationContext(stores, { batchSize: 3 });
+    backupDir = await mkdtemp(join(tmpdir(), 'tm-integrity-'));
+    ctx = await createMigrationContext(stores, { batchSize: 3, backupDir });
     integrity = ctx.app.get(IntegrityService);
     sync = ctx.app.get(SyncService);
+    cleanup = ctx.app.get(CleanupService);
+    backups = ctx.app.get(BackupService);
   });
   after(async () => {
     await ctx.close();
     await stores.close();
+    await rm(backupDir, { recursive: true, force: true });
   });
   beforeEach(async () => {
     await stores.clearRedis();
@@ -220,6 +233,89 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
         `SELECT action, actor, outcome FROM audit_log WHERE action = 'sync' ORDER BY id DESC LIMIT 1`,
       );
       assert.deepEqual([rows[0].actor, rows[0].outcome.direction], ['cli:tester', 'redis-to-postgres']);
+    });
+  });
+
+  describe('cleanup', () => {
+    const verifiedBackup = async () => {
+      const summary = await backups.backupRedis();
+      assert.equal((await backups.verify(summary.id)).ok, true);
+      return summary;
+    };
+
+    it('refuses without a verified backup, and deletes nothing', async () => {
+      await assert.rejects(cleanup.cleanup({ dryRun: false }), (e: unknown) => e instanceof CleanupRefusedError && /no verified backup/.test(e.message));
+      await backups.backupRedis(); // taken, never verified
+      await assert.rejects(cleanup.cleanup({ dryRun: false }), CleanupRefusedError);
+      assert.equal(await stores.redis.exists(key('pizza')), 1);
+    });
+
+    it('previews by default, then deletes only keys proven equal and backed up; check calls them cleaned up', async () => {
+      await verifiedBackup();
+      const preview = await cleanup.cleanup();
+      assert.deepEqual([preview.dryRun, preview.deleted, preview.kept], [true, 4, 0]);
+      assert.equal(await stores.redis.exists(key('pizza')), 1, 'a preview deletes nothing');
+
+      const done = await cleanup.cleanup({ dryRun: false, actor: 'test' });
+      assert.deepEqual([done.deleted, done.kept, done.examined], [4, 0, 4]);
+      for (const name of ['pizza', 'tacos', 'salon', 'gelato']) assert.equal(await stores.redis.exists(key(name)), 0, name);
+      const report = await integrity.check();
+      assertAddsUp(report);
+      assert.deepEqual([report.consistent, report.cleanedUp, report.onlyInPostgres], [true, 4, 0], 'cleaned-up tenants are not drift');
+    });
+
+    it('never deletes a drifted, invalid, unknown, unbacked or changed key', async () => {
+      await stores.redis.set(key('broken'), '{"emoji":');
+      await verifiedBackup();
+      await stores.redis.set(key('bagel'), legacy('🥯')); // written after the backup
+      await stores.redis.set(key('pizza'), legacy('🍔')); // changed after the backup
+      await stores.db.query(`UPDATE tenants SET emoji = '🌯' WHERE subdomain = 'tacos'`); // drifted in PostgreSQL
+      await stores.db.query(`DELETE FROM tenants WHERE subdomain = 'gelato'`); // not in PostgreSQL
+      const result = await cleanup.cleanup({ dryRun: false });
+      assert.deepEqual(result.keptByReason, {
+        'not-in-backup': 1,
+        'changed-since-backup': 1,
+        drifted: 1,
+        'not-in-postgres': 1,
+        'invalid-record': 1,
+      });
+      assert.equal(result.deleted, 1, 'only salon was provably safe');
+      assert.equal(result.examined, result.deleted + result.kept - 1 + result.alreadyGone, 'the unbacked key is counted as kept but not examined');
+      for (const name of ['broken', 'bagel', 'pizza', 'tacos', 'gelato']) assert.equal(await stores.redis.exists(key(name)), 1, name);
+      assert.equal(await stores.redis.exists(key('salon')), 0);
+    });
+
+    it('keeps a key written between verification and deletion (compare-and-delete)', async () => {
+      await verifiedBackup();
+      const redis = ctx.app.get<Redis>(TENANT_REDIS);
+      const original = redis.pipeline.bind(redis);
+      // A writer lands just before the deletes are sent.
+      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = ((...args: Parameters<typeof redis.pipeline>) => {
+        const pipeline = original(...args);
+        const exec = pipeline.exec.bind(pipeline);
+        pipeline.exec = (async () => {
+          const queued = (pipeline as unknown as { _queue: { name: string }[] })._queue ?? [];
+          if (queued.some((c) => c.name === 'eval')) await stores.redis.set(key('pizza'), legacy('🍕', 1700000000999));
+          return exec();
+        }) as typeof pipeline.exec;
+        return pipeline;
+      }) as typeof redis.pipeline;
+      try {
+        const result = await cleanup.cleanup({ dryRun: false });
+        assert.equal(result.keptByReason['changed-during-cleanup'], 1);
+      } finally {
+        (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = original;
+      }
+      assert.equal(await stores.redis.get(key('pizza')), legacy('🍕', 1700000000999), 'the concurrent write survives');
+      const { rows } = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM redis_cleanups WHERE subdomain = 'pizza'`);
+      assert.equal(rows[0].n, 0, 'a kept key is not recorded as cleaned up');
+    });
+
+    it('audits every cleanup', async () => {
+      await verifiedBackup();
+      await cleanup.cleanup({ actor: 'cli:tester' });
+      const { rows } = await stores.db.query<{ actor: string; params: { dryRun: boolean } }>(`SELECT actor, params FROM audit_log WHERE action = 'cleanup'`);
+      assert.deepEqual(rows.map((r) => [r.actor, r.params.dryRun]), [['cli:tester', true]]);
     });
   });
 });

@@ -17,6 +17,7 @@ import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
 import { SyncService } from './integrity/sync.service.js';
+import { CleanupService } from './integrity/cleanup.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -60,6 +61,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     BackupService,
     IntegrityService,
     SyncService,
+    CleanupService,
   ],
   exports: [
     RESOLVED_OPTIONS,
@@ -72,6 +74,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     BackupService,
     IntegrityService,
     SyncService,
+    CleanupService,
   ],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

@@ -10,3 +10,4 @@ export * from './tenant-not-found.error.js';
 export * from './backup-not-found.error.js';
 export * from './invalid-backup.error.js';
 export * from './concurrent-change.error.js';
+export * from './cleanup-refused.error.js';

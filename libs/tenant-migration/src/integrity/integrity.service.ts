@@ -35,7 +35,8 @@ const COMPARED_FIELDS: readonly [field: string, column: string, kind: 'value' | 
 
 const STAGE = 'integrity_stage';
 const redisSide = (column: string, kind: 'value' | 'epoch-ms'): string => (kind === 'epoch-ms' ? fromEpochMs(`s.${column}`) : `s.${column}`);
-const ROW_DIFFERS = `ROW(${COMPARED_FIELDS.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${COMPARED_FIELDS.map(([, c]) => `t.${c}`).join(', ')})`;
+/** SQL true when a staged record (alias s) and its tenant (alias t) differ in any mapped field. */
+export const ROW_DIFFERS = `ROW(${COMPARED_FIELDS.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${COMPARED_FIELDS.map(([, c]) => `t.${c}`).join(', ')})`;
 /**
  * One pass over both sides (a full join on subdomain) that keeps only what drifted. A tenant
  * with no valid Redis record is "only in PostgreSQL" unless its Redis key is a known-invalid
@@ -49,7 +50,8 @@ const FIND_DRIFT = `
          coalesce(s.subdomain, t.subdomain) AS subdomain
     FROM ${STAGE} s FULL JOIN tenants t ON t.subdomain = s.subdomain
    WHERE (t.subdomain IS NULL)
-      OR (s.subdomain IS NULL AND NOT EXISTS (SELECT 1 FROM integrity_invalid i WHERE i.key = t.source_key))
+      OR (s.subdomain IS NULL AND NOT EXISTS (SELECT 1 FROM integrity_invalid i WHERE i.key = t.source_key)
+          AND NOT EXISTS (SELECT 1 FROM redis_cleanups c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
       OR (s.subdomain IS NOT NULL AND t.subdomain IS NOT NULL AND ${ROW_DIFFERS})`;
 const FIELD_PAIRS = COMPARED_FIELDS.map(([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`).join(',\n        ');
 
@@ -130,6 +132,7 @@ export class IntegrityService {
         invalid,
         skipped,
         postgresTenants: counts.postgresTenants,
+        cleanedUp: counts.cleanedUp,
         matching: valid - counts.onlyInRedis - counts.different,
         onlyInRedis: counts.onlyInRedis,
         onlyInPostgres: counts.onlyInPostgres,
@@ -147,15 +150,17 @@ export class IntegrityService {
     }
   }
 
-  private async count(client: PoolClient): Promise<{ postgresTenants: number; onlyInRedis: number; onlyInPostgres: number; different: number }> {
-    const { rows } = await client.query<{ postgres: number; only_redis: number; only_postgres: number; different: number }>(`
+  private async count(client: PoolClient): Promise<{ postgresTenants: number; cleanedUp: number; onlyInRedis: number; onlyInPostgres: number; different: number }> {
+    const { rows } = await client.query<{ postgres: number; cleaned_up: number; only_redis: number; only_postgres: number; different: number }>(`
       SELECT (SELECT count(*) FROM tenants)::int AS postgres,
+             (SELECT count(*) FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM ${STAGE} s WHERE s.subdomain = t.subdomain)
+                 AND EXISTS (SELECT 1 FROM redis_cleanups c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))::int AS cleaned_up,
              count(*) FILTER (WHERE kind = 'only-in-redis')::int AS only_redis,
              count(*) FILTER (WHERE kind = 'only-in-postgres')::int AS only_postgres,
              count(*) FILTER (WHERE kind = 'different')::int AS different
         FROM integrity_drift`);
     const [row] = rows;
-    return { postgresTenants: row.postgres, onlyInRedis: row.only_redis, onlyInPostgres: row.only_postgres, different: row.different };
+    return { postgresTenants: row.postgres, cleanedUp: row.cleaned_up, onlyInRedis: row.only_redis, onlyInPostgres: row.only_postgres, different: row.different };
   }
 
   /** The first `limit` drifts (0: all), with the field-level differences of each. */

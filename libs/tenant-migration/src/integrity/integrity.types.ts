@@ -37,6 +37,8 @@ export interface IntegrityReport {
   /** Vanished between SCAN and GET, or returned twice by SCAN. */
   skipped: number;
   postgresTenants: number;
+  /** Tenants whose Redis key cleanup deleted on purpose (same value): not drift. */
+  cleanedUp: number;
   /** In both stores, every mapped field equal. */
   matching: number;
   onlyInRedis: number;
