@@ -237,7 +237,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
   describe('POST validates its body', () => {
     const cases: [label: string, body: unknown, message: RegExp][] = [
-      ['an unknown action', { action: 'cleanup' }, /action must be one of: migrate, dry-run, validate, backup/],
+      ['an unknown action', { action: 'report-everything' }, /action must be one of: migrate, dry-run, validate, backup, sync, cleanup/],
       ['a GET action', { action: 'status' }, /action must be one of: migrate, dry-run, validate, backup/],
       ['no action', {}, /action must be one of: migrate, dry-run, validate, backup/],
       ['an extra property', { action: 'migrate', tenant: 'pizza' }, /property tenant should not exist/],
@@ -401,6 +401,16 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         assert.equal(res.status, status, JSON.stringify(body));
         assert.match(messageOf(res.body), pattern, JSON.stringify(body));
       }
+    });
+
+    it('cleanup is refused (409) without a verified backup; confirm must be a boolean', async () => {
+      const refused = await http().post(BASE).set(auth).send({ action: 'cleanup', confirm: true });
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error, 'cleanup-refused');
+      const bad = await http().post(BASE).set(auth).send({ action: 'cleanup', confirm: 'yes' });
+      assert.equal(bad.status, 400);
+      assert.match(messageOf(bad.body), /confirm must be a boolean/);
+      assert.equal(Number((await db.query('SELECT count(*) AS n FROM tenants')).rows[0].n), 2, 'nothing deleted or changed');
     });
 
     it('the finished run shows in status, runs and its exceptions', async () => {

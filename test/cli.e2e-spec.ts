@@ -1,6 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createTestDatabase, deleteByPattern, TEST_REDIS_URL } from './support/test-stores.js';
 import { runCli } from './support/cli.js';
@@ -204,4 +207,33 @@ describe('CLI: exit codes, output and errors', () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /MIGRATION_BATCH_SIZE/);
   });
+
+  it('cleanup refuses without a verified backup, previews by default, and then check calls the keys cleaned up', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-cli-cleanup-'));
+    try {
+      const withDir = { ...env(), BACKUP_DIR: dir };
+      const refused = await runCli(['cleanup'], withDir);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /no verified backup/);
+
+      const backup = JSON.parse((await runCli(['backup', '--json'], withDir)).stdout) as { id: string };
+      assert.equal((await runCli(['backup', 'verify', backup.id], withDir)).code, 0);
+      const preview = await runCli(['cleanup', '--json'], withDir);
+      assert.equal(preview.code, 0, preview.stderr);
+      assert.deepEqual(pick(JSON.parse(preview.stdout), 'dryRun', 'deleted'), { dryRun: true, deleted: 2 });
+      assert.equal(await redis.exists(`${prefix}pizza`), 1);
+
+      const done = await runCli(['--cleanup', '--yes'], withDir);
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stdout, /deleted\s+2/);
+      assert.equal(await redis.exists(`${prefix}pizza`), 0);
+      const check = await runCli(['check'], withDir);
+      assert.equal(check.code, 0, check.stdout);
+      assert.match(check.stdout, /2 of them cleaned up from Redis on purpose/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+const pick = (doc: Record<string, unknown>, ...names: string[]) => Object.fromEntries(names.map((n) => [n, doc[n]]));

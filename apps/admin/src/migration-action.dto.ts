@@ -4,7 +4,7 @@ import type { ConflictPolicy } from '#tenant-migration';
 
 export const GET_ACTIONS = ['status', 'runs', 'backups', 'check'] as const;
 /** Restores are deliberately not here: they stay CLI-only. */
-export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup', 'sync'] as const;
+export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup', 'sync', 'cleanup'] as const;
 
 /** `GET /api/admin/migration?action=..`: read-only actions. */
 export class MigrationQueryDto {
@@ -47,6 +47,10 @@ export class MigrationActionDto {
   @IsString() @MaxLength(253)
   subdomain?: string;
 
+  /** `cleanup` only: delete for real (otherwise the answer is a preview). */
+  @IsOptional() @IsBoolean()
+  confirm?: boolean;
+
   /** `sync` only: the side that wins when both changed since the last migration. */
   @IsOptional() @IsIn(['redis', 'postgres'])
   prefer?: 'redis' | 'postgres';
@@ -62,6 +66,7 @@ export const ACTION_PROPERTIES: Record<(typeof POST_ACTIONS)[number], readonly (
   validate: ['dryRun', 'batchSize', 'conflictPolicy'],
   backup: ['postgres'],
   sync: ['subdomain', 'prefer', 'dryRun'],
+  cleanup: ['confirm'],
 };
 
 /** The properties of the body that its action does not accept. */

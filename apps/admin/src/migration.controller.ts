@@ -1,6 +1,14 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { BackupService, IntegrityService, MigrationRunNotFoundError, MigrationRunRepository, MigrationService, SyncService } from '#tenant-migration';
+import {
+  BackupService,
+  CleanupService,
+  IntegrityService,
+  MigrationRunNotFoundError,
+  MigrationRunRepository,
+  MigrationService,
+  SyncService,
+} from '#tenant-migration';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto, misplacedProperties } from './migration-action.dto.js';
 
@@ -23,6 +31,7 @@ export class MigrationController {
     private readonly backups: BackupService,
     private readonly integrity: IntegrityService,
     private readonly syncs: SyncService,
+    private readonly cleanups: CleanupService,
   ) {}
 
   @Get()
@@ -65,6 +74,7 @@ export class MigrationController {
       response.status(201);
       return summary;
     }
+    if (body.action === 'cleanup') return this.cleanups.cleanup({ dryRun: body.confirm !== true, actor: ACTOR });
     if (body.action === 'sync') {
       return this.syncs.sync(body.subdomain ?? '', { prefer: body.prefer, dryRun: body.dryRun ?? false, actor: ACTOR });
     }

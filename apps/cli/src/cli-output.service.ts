@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type {
+  CleanupResult,
   IntegrityReport,
   TenantDrift,
   BackupSummary,
@@ -99,11 +100,21 @@ export class CliOutput {
     this.samples(result.samples);
   }
 
+  cleanupReport(result: CleanupResult): void {
+    const verb = result.dryRun ? 'would delete' : 'deleted';
+    this.line(`Cleanup${result.dryRun ? ' preview (nothing deleted; --yes deletes)' : ''}, backup ${result.backupId}: ${(result.durationMs / 1000).toFixed(1)}s`);
+    this.row('examined', result.examined, '(keys of the backup)');
+    this.row(verb, result.deleted);
+    this.row('kept', result.kept, byReason(result.keptByReason as Record<string, number>));
+    this.row('already gone', result.alreadyGone);
+    for (const s of result.samples.slice(0, 20)) this.line(`  ${s.outcome === 'deleted' ? verb : `kept (${s.reason})`}: ${s.key}`);
+  }
+
   integrityReport(report: IntegrityReport): void {
     const verdict = report.consistent ? 'Redis and PostgreSQL agree' : 'DRIFT FOUND';
     this.line(`Integrity check: ${verdict} (${(report.durationMs / 1000).toFixed(1)}s)`);
     this.row('redis keys', report.redisKeys, `(valid ${n(report.valid)}, invalid ${n(report.invalid)}, skipped ${n(report.skipped)})`);
-    this.row('postgres', report.postgresTenants);
+    this.row('postgres', report.postgresTenants, report.cleanedUp > 0 ? `(${n(report.cleanedUp)} of them cleaned up from Redis on purpose)` : '');
     this.row('matching', report.matching);
     this.row('only redis', report.onlyInRedis);
     this.row('only postgres', report.onlyInPostgres);

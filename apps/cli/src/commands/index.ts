@@ -3,6 +3,7 @@ import { DryRunCommand, MigrateCommand, ResumeCommand } from './migrate.command.
 import { ValidateCommand } from './validate.command.js';
 import { CheckCommand } from './check.command.js';
 import { SyncCommand } from './sync.command.js';
+import { CleanupCommand } from './cleanup.command.js';
 import { RunsCommand } from './runs.command.js';
 import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
@@ -16,6 +17,7 @@ export const COMMANDS = [
   ValidateCommand,
   CheckCommand,
   SyncCommand,
+  CleanupCommand,
   RunsCommand,
   BackupCommand,
   BackupVerifyCommand,

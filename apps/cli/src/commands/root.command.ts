@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import { BackupService, IntegrityService, InvalidOptionError, MigrationService, SyncService } from '#tenant-migration';
+import { BackupService, CleanupService, IntegrityService, InvalidOptionError, MigrationService, SyncService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -9,8 +9,9 @@ import { MigrationCommandBase, type MigrationFlags } from './migration-command.b
 import { takeBackup } from './backup.command.js';
 import { runCheck } from './check.command.js';
 import { runSync } from './sync.command.js';
+import { runCleanup } from './cleanup.command.js';
 
-type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string };
+type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string; cleanup?: boolean; yes?: boolean };
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 
 /** The migration flags `--backup` cannot be combined with (a backup never migrates). */
@@ -34,6 +35,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     private readonly backups: BackupService,
     private readonly integrity: IntegrityService,
     private readonly syncs: SyncService,
+    private readonly cleanups: CleanupService,
   ) {
     super(migrations, out, preflight);
   }
@@ -54,7 +56,9 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
-    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync'].filter((a): a is string => Boolean(a));
+    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync', flags.cleanup && '--cleanup'].filter(
+      (a): a is string => Boolean(a),
+    );
     if (actions.length === 0) {
       if (flags.subdomain !== undefined) {
         return this.attempt(async () => {
@@ -74,9 +78,21 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
         return runSync(this.syncs, this.out, this.preflight, flags.subdomain, { json: flags.json });
       }
       if (flags.subdomain !== undefined) throw new InvalidOptionError('--subdomain goes with --sync');
+      if (flags.cleanup) return runCleanup(this.cleanups, this.out, this.preflight, { json: flags.json, yes: flags.yes });
+      if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
       if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });
+  }
+
+  @Option({ flags: '--cleanup', description: 'delete migrated Redis keys that are provably safe to delete (preview unless --yes; see `cleanup`)' })
+  parseCleanup(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--yes', description: 'with --cleanup: delete, not only preview' })
+  parseYes(): boolean {
+    return true;
   }
 
   @Option({ flags: '--sync', description: 'reconcile one tenant instead of migrating (with --subdomain; see `sync`)' })
