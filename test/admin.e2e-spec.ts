@@ -200,6 +200,18 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.deepEqual(res.body, { backups: [] });
     });
 
+    it('?action=stats and ?action=report answer 200 and write nothing', async () => {
+      const stats = await http().get(`${BASE}?action=stats`).set(auth);
+      assert.equal(stats.status, 200);
+      assert.equal(stats.body.prefix, PREFIX);
+      assert.equal(stats.body.postgresTenants, 0);
+      assert.ok(stats.body.redisKeys > 0);
+      const report = await http().get(`${BASE}?action=report`).set(auth);
+      assert.equal(report.status, 200);
+      assert.deepEqual(Object.keys(report.body).sort(), ['integrity', 'stats']);
+      assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
+    });
+
     it('?action=check answers 200 with the integrity report and writes nothing', async () => {
       const res = await http().get(`${BASE}?action=check`).set(auth);
       assert.equal(res.status, 200);
@@ -211,12 +223,12 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
     it('an unknown, missing or repeated action is 400 listing the valid actions, and changes nothing', async () => {
       const redisBefore = await snapshotRedis(redis, `${NAMESPACE}*`);
-      const queries = ['action=test', 'action=migrate', 'action=stats', 'action=cleanup', 'action=', '', 'action=status&action=runs'];
+      const queries = ['action=test', 'action=migrate', 'action=cleanup', 'action=', '', 'action=status&action=runs'];
       for (const query of queries) {
         const res = await http().get(`${BASE}?${query}`).set(auth);
         assert.equal(res.status, 400, query);
         assert.equal(res.body.statusCode, 400, query);
-        assert.match(messageOf(res.body), /action must be one of: status, runs, backups, check/, query);
+        assert.match(messageOf(res.body), /action must be one of: status, runs, backups, check, stats, report/, query);
       }
       const extra = await http().get(`${BASE}?action=status&dryRun=false`).set(auth);
       assert.equal(extra.status, 400);

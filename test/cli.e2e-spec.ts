@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -206,6 +206,29 @@ describe('CLI: exit codes, output and errors', () => {
     const result = await runCli(['migrate'], { ...env(), MIGRATION_BATCH_SIZE: 'lots' });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /MIGRATION_BATCH_SIZE/);
+  });
+
+  it('stats, report and --report; --yes alone is a usage error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-cli-report-'));
+    try {
+      const stats = await runCli(['stats', '--json'], env());
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.equal((JSON.parse(stats.stdout) as { postgresTenants: number }).postgresTenants, 2);
+      const report = await runCli(['report', '--out-dir', dir], env());
+      assert.equal(report.code, 0, report.stderr);
+      assert.match(report.stdout, /Report written: .*report-.*\.md/);
+      const spec = await runCli(['--report', '--json'], { ...env() });
+      assert.equal(spec.code, 0, spec.stderr);
+      const paths = JSON.parse(spec.stdout) as { jsonPath: string; markdownPath: string };
+      assert.match(await readFile(paths.markdownPath, 'utf8'), /# Tenant migration report/);
+      await rm(paths.jsonPath);
+      await rm(paths.markdownPath);
+      const yes = await runCli(['--yes'], env());
+      assert.equal(yes.code, 2);
+      assert.match(yes.stderr, /--yes goes with --cleanup/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('cleanup refuses without a verified backup, previews by default, and then check calls the keys cleaned up', async () => {

@@ -1,12 +1,13 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import {
   BackupService,
   CleanupRefusedError,
+  ReportService,
   CleanupService,
   ConcurrentChangeError,
   IntegrityService,
@@ -316,6 +317,31 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       await cleanup.cleanup({ actor: 'cli:tester' });
       const { rows } = await stores.db.query<{ actor: string; params: { dryRun: boolean } }>(`SELECT actor, params FROM audit_log WHERE action = 'cleanup'`);
       assert.deepEqual(rows.map((r) => [r.actor, r.params.dryRun]), [['cli:tester', true]]);
+    });
+  });
+
+  describe('stats and report', () => {
+    it('counts the stores, the runs and the backups, and writes a JSON and a Markdown report', async () => {
+      const reports = ctx.app.get(ReportService);
+      await stores.redis.set(key('broken'), '{"emoji":');
+      await ctx.migrations.migrate();
+      const stats = await reports.stats();
+      assert.deepEqual(
+        [stats.redisKeys, stats.postgresTenants, stats.bySourceFormat.legacy, stats.bySourceFormat.enhanced, stats.incompleteProfiles],
+        [5, 4, 3, 1, 3],
+      );
+      assert.equal(stats.lastRuns.length, 2);
+      assert.equal(stats.successRate, 4 / 5, 'the last run: 4 unchanged of 5 scanned');
+      assert.deepEqual(stats.lastRejectedByReason, { 'invalid-json': 1 });
+
+      const written = await reports.write(backupDir);
+      const json = JSON.parse(await readFile(written.jsonPath, 'utf8')) as { integrity: { consistent: boolean; invalid: number } };
+      assert.deepEqual([json.integrity.consistent, json.integrity.invalid], [true, 1]);
+      const markdown = await readFile(written.markdownPath, 'utf8');
+      assert.match(markdown, /^# Tenant migration report/);
+      assert.match(markdown, /\| PostgreSQL tenants \| 4 \|/);
+      assert.match(markdown, /Redis and PostgreSQL agree\./);
+      assert.match(markdown, /\| invalid-json \| 1 \|/);
     });
   });
 });

@@ -7,6 +7,7 @@ import {
   MigrationRunNotFoundError,
   MigrationRunRepository,
   MigrationService,
+  ReportService,
   SyncService,
 } from '#tenant-migration';
 import { AdminTokenGuard } from './admin-token.guard.js';
@@ -32,6 +33,7 @@ export class MigrationController {
     private readonly integrity: IntegrityService,
     private readonly syncs: SyncService,
     private readonly cleanups: CleanupService,
+    private readonly reports: ReportService,
   ) {}
 
   @Get()
@@ -39,6 +41,8 @@ export class MigrationController {
     if (action === 'backups') return { backups: await this.backups.list(20) };
     // A check reads both stores and writes nothing; its first 1,000 differences are listed.
     if (action === 'check') return this.integrity.check({ limit: 1000 });
+    if (action === 'stats') return this.reports.stats();
+    if (action === 'report') return this.reports.report(1000);
     const runs = await this.runs.latest(action === 'status' ? 1 : 20);
     return action === 'status' ? { lastRun: runs[0] ?? null } : { runs };
   }

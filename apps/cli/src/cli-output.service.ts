@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type {
   CleanupResult,
+  MigrationStats,
   IntegrityReport,
   TenantDrift,
   BackupSummary,
@@ -98,6 +99,17 @@ export class CliOutput {
     if (c.normalized > 0) this.row('normalized', c.normalized, byReason(c.normalizedByNote));
     this.line(result.balanced ? 'Counts add up: scanned = migrated + unchanged + skipped + rejected.' : 'WARNING: counts do not add up.');
     this.samples(result.samples);
+  }
+
+  statsSummary(stats: MigrationStats): void {
+    this.line(`Stats for ${stats.prefix} at ${stats.at}`);
+    this.row('redis keys', stats.redisKeys);
+    this.row('postgres', stats.postgresTenants, `(legacy ${n(stats.bySourceFormat.legacy)}, enhanced ${n(stats.bySourceFormat.enhanced)}, app ${n(stats.bySourceFormat.app)})`);
+    this.row('incomplete', stats.incompleteProfiles, '(profiles without business name, owner, email and phone)');
+    this.row('cleaned up', stats.cleanedUpFromRedis);
+    this.line(`  success rate  ${stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(2)}%`} (last completed run)`);
+    for (const r of stats.lastRuns) this.line(`  run ${r.id} ${r.status} scanned ${n(r.counts.scanned)} migrated ${n(r.counts.migrated)} rejected ${n(r.counts.rejected)}`);
+    for (const b of stats.backups) this.line(`  backup ${b.id} ${b.kind} ${n(b.entryCount)} entries${b.verifiedAt ? ', verified' : ''}`);
   }
 
   cleanupReport(result: CleanupResult): void {

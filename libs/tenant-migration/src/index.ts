@@ -43,3 +43,5 @@ export { SyncService } from './integrity/sync.service.js';
 export type { SyncDirection, SyncRequest, SyncResult } from './integrity/sync.service.js';
 export { CleanupService } from './integrity/cleanup.service.js';
 export type { CleanupKeepReason, CleanupRequest, CleanupResult } from './integrity/cleanup.service.js';
+export { ReportService, toMarkdown } from './integrity/report.service.js';
+export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';

@@ -18,6 +18,7 @@ import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
 import { SyncService } from './integrity/sync.service.js';
 import { CleanupService } from './integrity/cleanup.service.js';
+import { ReportService } from './integrity/report.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -62,6 +63,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     IntegrityService,
     SyncService,
     CleanupService,
+    ReportService,
   ],
   exports: [
     RESOLVED_OPTIONS,
@@ -75,6 +77,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     IntegrityService,
     SyncService,
     CleanupService,
+    ReportService,
   ],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}

@@ -4,6 +4,7 @@ import { ValidateCommand } from './validate.command.js';
 import { CheckCommand } from './check.command.js';
 import { SyncCommand } from './sync.command.js';
 import { CleanupCommand } from './cleanup.command.js';
+import { ReportCommand, StatsCommand } from './report.command.js';
 import { RunsCommand } from './runs.command.js';
 import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
@@ -18,6 +19,8 @@ export const COMMANDS = [
   CheckCommand,
   SyncCommand,
   CleanupCommand,
+  StatsCommand,
+  ReportCommand,
   RunsCommand,
   BackupCommand,
   BackupVerifyCommand,

@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import { BackupService, CleanupService, IntegrityService, InvalidOptionError, MigrationService, SyncService } from '#tenant-migration';
+import { BackupService, CleanupService, IntegrityService, InvalidOptionError, MigrationService, ReportService, SyncService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -10,8 +10,9 @@ import { takeBackup } from './backup.command.js';
 import { runCheck } from './check.command.js';
 import { runSync } from './sync.command.js';
 import { runCleanup } from './cleanup.command.js';
+import { runReport } from './report.command.js';
 
-type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string; cleanup?: boolean; yes?: boolean };
+type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string; cleanup?: boolean; yes?: boolean; report?: boolean };
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 
 /** The migration flags `--backup` cannot be combined with (a backup never migrates). */
@@ -36,6 +37,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     private readonly integrity: IntegrityService,
     private readonly syncs: SyncService,
     private readonly cleanups: CleanupService,
+    private readonly reports: ReportService,
   ) {
     super(migrations, out, preflight);
   }
@@ -56,13 +58,13 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
-    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync', flags.cleanup && '--cleanup'].filter(
+    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync', flags.cleanup && '--cleanup', flags.report && '--report'].filter(
       (a): a is string => Boolean(a),
     );
     if (actions.length === 0) {
-      if (flags.subdomain !== undefined) {
+      if (flags.subdomain !== undefined || flags.yes) {
         return this.attempt(async () => {
-          throw new InvalidOptionError('--subdomain goes with --sync');
+          throw new InvalidOptionError(flags.yes ? '--yes goes with --cleanup' : '--subdomain goes with --sync');
         });
       }
       return this.execute('tenant-migrate', args, flags);
@@ -80,9 +82,15 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
       if (flags.subdomain !== undefined) throw new InvalidOptionError('--subdomain goes with --sync');
       if (flags.cleanup) return runCleanup(this.cleanups, this.out, this.preflight, { json: flags.json, yes: flags.yes });
       if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
+      if (flags.report) return runReport(this.reports, this.out, this.preflight, { json: flags.json });
       if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });
+  }
+
+  @Option({ flags: '--report', description: 'write the report instead of migrating (see `report`)' })
+  parseReport(): boolean {
+    return true;
   }
 
   @Option({ flags: '--cleanup', description: 'delete migrated Redis keys that are provably safe to delete (preview unless --yes; see `cleanup`)' })

@@ -1,0 +1,166 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import { MigrationRunRepository } from '../migration/migration-run.repository.js';
+import { BackupService } from '../backup/backup.service.js';
+import type { BackupSummary } from '../backup/backup.types.js';
+import type { MigrationCounts, MigrationRunStatus } from '../migration/migration.types.js';
+import { IntegrityService } from './integrity.service.js';
+import type { IntegrityReport } from './integrity.types.js';
+
+export interface MigrationStats {
+  at: string;
+  prefix: string;
+  /** Keys under the prefix right now (SCAN count; a key SCAN repeats may count twice). */
+  redisKeys: number;
+  postgresTenants: number;
+  bySourceFormat: { legacy: number; enhanced: number; app: number };
+  incompleteProfiles: number;
+  cleanedUpFromRedis: number;
+  lastRuns: { id: string; status: MigrationRunStatus; startedAt: Date; finishedAt: Date | null; counts: MigrationCounts }[];
+  /** Of the last completed run: (migrated + unchanged) / scanned. Null without a completed run. */
+  successRate: number | null;
+  /** Why keys were rejected in the last completed run (the validation summary). */
+  lastRejectedByReason: Record<string, number>;
+  backups: BackupSummary[];
+}
+
+export interface MigrationReport {
+  stats: MigrationStats;
+  integrity: IntegrityReport;
+}
+
+export interface WrittenReport {
+  report: MigrationReport;
+  jsonPath: string;
+  markdownPath: string;
+}
+
+/** Counts and history at a glance (`stats`), and the full report with an integrity check. */
+@Injectable()
+export class ReportService {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reader: RedisKeyspaceReader,
+    private readonly runs: MigrationRunRepository,
+    private readonly backups: BackupService,
+    private readonly integrity: IntegrityService,
+  ) {}
+
+  async stats(): Promise<MigrationStats> {
+    let redisKeys = 0;
+    for await (const keys of this.reader.keys(this.options.keyPrefix, 1000)) redisKeys += keys.length;
+    const [row] = (await this.dataSource.query(`
+      SELECT count(*)::int AS total,
+             count(*) FILTER (WHERE source_format = 'legacy')::int AS legacy,
+             count(*) FILTER (WHERE source_format = 'enhanced')::int AS enhanced,
+             count(*) FILTER (WHERE source_format = 'app')::int AS app,
+             count(*) FILTER (WHERE NOT profile_complete)::int AS incomplete,
+             (SELECT count(DISTINCT subdomain) FROM redis_cleanups)::int AS cleaned
+        FROM tenants`)) as { total: number; legacy: number; enhanced: number; app: number; incomplete: number; cleaned: number }[];
+    const lastRuns = (await this.runs.latest(5)).map((r) => ({ id: r.id, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts }));
+    const completed = lastRuns.find((r) => r.status === 'completed');
+    return {
+      at: new Date().toISOString(),
+      prefix: this.options.keyPrefix,
+      redisKeys,
+      postgresTenants: row.total,
+      bySourceFormat: { legacy: row.legacy, enhanced: row.enhanced, app: row.app },
+      incompleteProfiles: row.incomplete,
+      cleanedUpFromRedis: row.cleaned,
+      lastRuns,
+      successRate: completed && completed.counts.scanned > 0 ? (completed.counts.migrated + completed.counts.unchanged) / completed.counts.scanned : null,
+      lastRejectedByReason: completed?.counts.rejectedByReason ?? {},
+      backups: await this.backups.list(5),
+    };
+  }
+
+  /** Stats plus a full integrity check (the first `limit` differences listed). */
+  async report(limit = 100): Promise<MigrationReport> {
+    const [stats, integrity] = [await this.stats(), await this.integrity.check({ limit })];
+    return { stats, integrity };
+  }
+
+  /** Writes the report as JSON and as readable Markdown into `dir` (complete files only). */
+  async write(dir: string, limit = 100): Promise<WrittenReport> {
+    const report = await this.report(limit);
+    const folder = resolve(dir);
+    await mkdir(folder, { recursive: true });
+    const stamp = report.stats.at.replace(/[:.]/g, '-');
+    const jsonPath = join(folder, `report-${stamp}.json`);
+    const markdownPath = join(folder, `report-${stamp}.md`);
+    for (const [path, text] of [
+      [jsonPath, `${JSON.stringify(report, null, 2)}\n`],
+      [markdownPath, toMarkdown(report)],
+    ] as const) {
+      await writeFile(`${path}.partial`, text);
+      await rename(`${path}.partial`, path);
+    }
+    return { report, jsonPath, markdownPath };
+  }
+}
+
+const cell = (value: unknown): string => String(value ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The report for people: summary tables, then the listed differences. */
+export const toMarkdown = ({ stats, integrity }: MigrationReport): string => {
+  const lines = [
+    `# Tenant migration report`,
+    '',
+    `Generated ${stats.at} for key prefix \`${stats.prefix}\`.`,
+    '',
+    '## Stores',
+    '',
+    '| | Count |',
+    '|---|---:|',
+    `| Redis keys | ${stats.redisKeys} |`,
+    `| PostgreSQL tenants | ${stats.postgresTenants} |`,
+    `| ... from legacy records | ${stats.bySourceFormat.legacy} |`,
+    `| ... from enhanced records | ${stats.bySourceFormat.enhanced} |`,
+    `| ... created in PostgreSQL | ${stats.bySourceFormat.app} |`,
+    `| ... with an incomplete profile | ${stats.incompleteProfiles} |`,
+    `| Cleaned up from Redis | ${stats.cleanedUpFromRedis} |`,
+    '',
+    '## Integrity',
+    '',
+    integrity.consistent ? 'Redis and PostgreSQL agree.' : '**Drift found.**',
+    '',
+    '| | Count |',
+    '|---|---:|',
+    `| Matching | ${integrity.matching} |`,
+    `| Only in Redis | ${integrity.onlyInRedis} |`,
+    `| Only in PostgreSQL | ${integrity.onlyInPostgres} |`,
+    `| Different | ${integrity.different} |`,
+    `| Invalid records in Redis | ${integrity.invalid} |`,
+    '',
+  ];
+  if (integrity.drift.length > 0) {
+    lines.push(`### Differences${integrity.truncated ? ` (first ${integrity.drift.length})` : ''}`, '', '| Kind | Subdomain | Fields (Redis / PostgreSQL) |', '|---|---|---|');
+    for (const d of integrity.drift) {
+      const fields = (d.fields ?? []).map((f) => `${f.field}: ${JSON.stringify(f.redis)} / ${JSON.stringify(f.postgres)}`).join('; ');
+      lines.push(`| ${d.kind} | ${cell(d.subdomain)} | ${cell(fields)} |`);
+    }
+    lines.push('');
+  }
+  lines.push('## Recent migration runs', '', '| Run | Status | Started | Scanned | Migrated | Unchanged | Skipped | Rejected | Conflicts |', '|---|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of stats.lastRuns) {
+    const c = r.counts;
+    lines.push(`| ${r.id} | ${r.status} | ${new Date(r.startedAt).toISOString()} | ${c.scanned} | ${c.migrated} | ${c.unchanged} | ${c.skipped} | ${c.rejected} | ${c.conflicts} |`);
+  }
+  lines.push('', `Success rate of the last completed run: ${stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(2)}%`}.`, '');
+  const reasons = Object.entries(stats.lastRejectedByReason).sort((a, b) => b[1] - a[1]);
+  if (reasons.length > 0) {
+    lines.push('## Validation (last completed run)', '', '| Reason | Keys |', '|---|---:|', ...reasons.map(([code, n]) => `| ${code} | ${n} |`), '');
+  }
+  lines.push('## Backups', '', '| Backup | Kind | Created | Entries | Verified |', '|---|---|---|---:|---|');
+  for (const b of stats.backups) {
+    lines.push(`| ${b.id} | ${b.kind} | ${new Date(b.createdAt).toISOString()} | ${b.entryCount} | ${b.verifiedAt ? new Date(b.verifiedAt).toISOString() : 'no'} |`);
+  }
+  return `${lines.join('\n')}\n`;
+};
