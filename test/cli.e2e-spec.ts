@@ -150,6 +150,9 @@ describe('CLI: exit codes, output and errors', () => {
     assert.equal(synced.code, 0, synced.stderr);
     assert.deepEqual((JSON.parse(synced.stdout) as { direction: string }).direction, 'redis-to-postgres');
     assert.equal((await runCli(['check'], env())).code, 0, 'consistent again');
+    const none = await runCli(['sync', '--all-drifted'], env());
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /Synced 0 of 0 drifted tenants/);
 
     for (const [args, message] of [
       [['--sync'], /--sync needs --subdomain/],
@@ -157,6 +160,8 @@ describe('CLI: exit codes, output and errors', () => {
       [['sync', 'bad_name!'], /not a valid subdomain/],
       [['sync', 'nowhere'], /exists in neither Redis nor PostgreSQL/],
       [['sync', 'tacos', '--prefer', 'both'], /--prefer must be redis or postgres/],
+      [['sync'], /a subdomain or --all-drifted/],
+      [['sync', 'tacos', '--all-drifted'], /a subdomain or --all-drifted/],
     ] as const) {
       const result = await runCli([...args], env());
       assert.equal(result.code, 2, args.join(' '));

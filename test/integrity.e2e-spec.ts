@@ -227,6 +227,26 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.equal(await stores.redis.get(key('tacos')), legacy('🌮', 1700000009999), 'the concurrent write survives');
     });
 
+    it('syncs every drifted tenant, collecting the ones it must refuse', async () => {
+      await stores.redis.set(key('pizza'), legacy('🍔')); // Redis changed
+      await stores.db.query(`UPDATE tenants SET emoji = '🌯' WHERE subdomain = 'tacos'`); // PostgreSQL changed
+      await stores.redis.set(key('salon'), JSON.stringify({ ...ENHANCED, ownerName: 'E. M.' })); // both changed
+      await stores.db.query(`UPDATE tenants SET owner_name = 'Élise' WHERE subdomain = 'salon'`);
+      await stores.redis.del(key('gelato')); // only in PostgreSQL
+      await stores.redis.set(key('bagel'), legacy('🥯')); // only in Redis
+
+      const all = await sync.syncAllDrifted();
+      assert.deepEqual([all.drifted, all.synced], [5, 4]);
+      assert.deepEqual(all.byDirection, { 'redis-to-postgres': 2, 'postgres-to-redis': 2 });
+      assert.deepEqual(all.refused.map((r) => r.subdomain), ['salon']);
+      const after = await integrity.check();
+      assert.deepEqual(after.drift.map((d) => d.subdomain), ['salon']);
+
+      const forced = await sync.syncAllDrifted({ prefer: 'redis' });
+      assert.deepEqual([forced.synced, forced.refused.length], [1, 0]);
+      assert.equal((await integrity.check()).consistent, true);
+    });
+
     it('audits every sync with its direction', async () => {
       await stores.redis.set(key('pizza'), legacy('🍔'));
       await sync.sync('pizza', { actor: 'cli:tester' });

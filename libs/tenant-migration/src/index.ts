@@ -40,7 +40,7 @@ export { IntegrityService } from './integrity/integrity.service.js';
 export type { IntegrityCheckRequest } from './integrity/integrity.service.js';
 export type * from './integrity/integrity.types.js';
 export { SyncService } from './integrity/sync.service.js';
-export type { SyncDirection, SyncRequest, SyncResult } from './integrity/sync.service.js';
+export type { SyncAllResult, SyncDirection, SyncRequest, SyncResult } from './integrity/sync.service.js';
 export { CleanupService } from './integrity/cleanup.service.js';
 export type { CleanupKeepReason, CleanupRequest, CleanupResult } from './integrity/cleanup.service.js';
 export { ReportService, toMarkdown } from './integrity/report.service.js';

@@ -11,6 +11,7 @@ export interface SyncFlags {
   prefer?: 'redis' | 'postgres';
   dryRun?: boolean;
   json?: boolean;
+  allDrifted?: boolean;
 }
 
 /** Syncs one tenant and prints the direction taken: `sync <name>` and the root's `--sync --subdomain <name>`. */
@@ -28,14 +29,15 @@ export const parsePrefer = (value: string): 'redis' | 'postgres' => {
   return value;
 };
 
-/** `sync <subdomain> [--prefer redis|postgres] [--dry-run] [--json]` */
+/** `sync <subdomain> | --all-drifted [--prefer redis|postgres] [--dry-run] [--json]` */
 @Command({
   name: 'sync',
-  arguments: '<subdomain>',
+  arguments: '[subdomain]',
   argsDescription: { subdomain: 'the tenant to reconcile' },
   description:
-    'reconcile one tenant: Redis to PostgreSQL when Redis holds the newer or only copy, PostgreSQL to Redis ' +
-    '(legacy format) when PostgreSQL does; refuses when both changed unless --prefer',
+    'reconcile one tenant (or, with --all-drifted, every tenant the check finds drifted): Redis to PostgreSQL when ' +
+    'Redis holds the newer or only copy, PostgreSQL to Redis (legacy format) when PostgreSQL does; refuses when both ' +
+    'changed unless --prefer',
 })
 export class SyncCommand extends CliCommand {
   constructor(
@@ -49,8 +51,23 @@ export class SyncCommand extends CliCommand {
   async run([subdomain, ...rest]: string[], flags: SyncFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(rest, 'sync');
-      return runSync(this.syncs, this.out, this.preflight, subdomain, flags);
+      if (Boolean(flags.allDrifted) === (subdomain !== undefined)) throw new InvalidOptionError('sync takes a subdomain or --all-drifted (one of the two)');
+      if (subdomain !== undefined) return runSync(this.syncs, this.out, this.preflight, subdomain, flags);
+      await this.preflight.assertStores();
+      const result = await this.syncs.syncAllDrifted({ prefer: flags.prefer, dryRun: flags.dryRun ?? false, actor: cliActor() });
+      if (flags.json) this.out.json(result);
+      else {
+        this.out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.synced} of ${result.drifted} drifted tenants`);
+        for (const r of result.results) if (r.direction !== 'none') this.out.line(`  ${r.subdomain}: ${r.direction} — ${r.reason}`);
+        for (const r of result.refused) this.out.line(`  refused ${r.subdomain}: ${r.reason}`);
+      }
+      return result.refused.length > 0 ? ExitCode.Findings : ExitCode.Clean;
     });
+  }
+
+  @Option({ flags: '--all-drifted', name: 'allDrifted', description: 'sync every tenant the integrity check finds drifted' })
+  parseAllDrifted(): boolean {
+    return true;
   }
 
   @Option({ flags: '--prefer <side>', description: 'redis or postgres: the side that wins when both changed since the last migration' })

@@ -11,7 +11,8 @@ import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { sourceHashOf, toEnhancedValue, toLegacyValue } from '../tenants/tenant-mapper.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';
-import { ConcurrentChangeError, InvalidOptionError, InvalidSubdomainError, TenantNotFoundError } from '../errors/index.js';
+import { ConcurrentChangeError, InvalidOptionError, InvalidSubdomainError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
+import { IntegrityService } from './integrity.service.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
 
 export type SyncDirection = 'redis-to-postgres' | 'postgres-to-redis' | 'none';
@@ -22,6 +23,17 @@ export interface SyncRequest {
   /** Decide and report, change nothing. */
   dryRun?: boolean;
   actor?: string;
+}
+
+export interface SyncAllResult {
+  dryRun: boolean;
+  /** Drifted tenants the check found. */
+  drifted: number;
+  synced: number;
+  byDirection: Partial<Record<SyncDirection, number>>;
+  /** Tenants that could not be synced, with why (e.g. both sides changed and no side preferred). */
+  refused: { subdomain: string; reason: string }[];
+  results: SyncResult[];
 }
 
 export interface SyncResult {
@@ -87,7 +99,26 @@ export class SyncService {
     private readonly sessions: PostgresSessionFactory,
     private readonly merges: TenantMergeRepository,
     private readonly audit: AuditRepository,
+    private readonly integrity: IntegrityService,
   ) {}
+
+  /** Syncs every tenant the integrity check finds drifted, one by one; refusals are collected. */
+  async syncAllDrifted(request: SyncRequest = {}): Promise<SyncAllResult> {
+    const report = await this.integrity.check();
+    const result: SyncAllResult = { dryRun: request.dryRun ?? false, drifted: report.drift.length, synced: 0, byDirection: {}, refused: [], results: [] };
+    for (const drift of report.drift) {
+      try {
+        const synced = await this.sync(drift.subdomain, request);
+        result.results.push(synced);
+        if (synced.direction !== 'none') result.synced++;
+        result.byDirection[synced.direction] = (result.byDirection[synced.direction] ?? 0) + 1;
+      } catch (error) {
+        if (!(error instanceof TenantMigrationError) || error.kind === 'unavailable') throw error;
+        result.refused.push({ subdomain: drift.subdomain, reason: error.message });
+      }
+    }
+    return result;
+  }
 
   sync(subdomainInput: string, request: SyncRequest = {}): Promise<SyncResult> {
     return this.audit.around(
