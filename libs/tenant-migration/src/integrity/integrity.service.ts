@@ -153,8 +153,11 @@ export class IntegrityService {
   private async count(client: PoolClient): Promise<{ postgresTenants: number; cleanedUp: number; onlyInRedis: number; onlyInPostgres: number; different: number }> {
     const { rows } = await client.query<{ postgres: number; cleaned_up: number; only_redis: number; only_postgres: number; different: number }>(`
       SELECT (SELECT count(*) FROM tenants)::int AS postgres,
-             (SELECT count(*) FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM ${STAGE} s WHERE s.subdomain = t.subdomain)
-                 AND EXISTS (SELECT 1 FROM redis_cleanups c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))::int AS cleaned_up,
+             -- only scanned when cleanup has ever deleted anything
+             CASE WHEN EXISTS (SELECT 1 FROM redis_cleanups) THEN
+               (SELECT count(*) FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM ${STAGE} s WHERE s.subdomain = t.subdomain)
+                   AND EXISTS (SELECT 1 FROM redis_cleanups c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
+             ELSE 0 END::int AS cleaned_up,
              count(*) FILTER (WHERE kind = 'only-in-redis')::int AS only_redis,
              count(*) FILTER (WHERE kind = 'only-in-postgres')::int AS only_postgres,
              count(*) FILTER (WHERE kind = 'different')::int AS different
