@@ -114,6 +114,20 @@ const recreateDatabase = async (): Promise<void> => {
   });
 };
 
+/** Seeds N tenants (deterministic) into the flushed bench Redis and re-creates the bench database. */
+const seedFresh = async (n: number): Promise<void> => {
+  process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
+  await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
+  await recreateDatabase();
+};
+
+/** Runs the reference pipeline; its own timing line is the reference time. */
+const runReference = async (): Promise<Measurement & { seconds: number }> => {
+  process.stderr.write('bench: reference pipeline\n');
+  const run = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
+  return { ...run, seconds: Number(/seconds=([\d.]+)/.exec(run.output)?.[1] ?? NaN) };
+};
+
 const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Measurement> =>
   measure(process.execPath, [...cliNodeFlags(), resolve(root, 'dist/apps/cli/src/main.js'), ...args], {
     DATABASE_URL: databaseUrl,
@@ -127,9 +141,7 @@ const runBackup = async (): Promise<void> => {
   const rss = new Map<number, number>();
   const folder = resolve(root, 'backups', 'bench');
   for (const n of sizes) {
-    process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
-    await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
-    await recreateDatabase();
+    await seedFresh(n);
     process.stderr.write('bench: backup\n');
     const backup = await cli(['backup', '--json'], { REDIS_URL: redisUrl, BACKUP_DIR: folder });
     const summary = JSON.parse(backup.output) as { id: string; path: string; entryCount: number; totalBytes: number };
@@ -168,18 +180,15 @@ const runCheckScenario = async (): Promise<void> => {
   const rows: string[] = [];
   const rss = new Map<number, number>();
   for (const n of sizes) {
-    process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
-    await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
-    await recreateDatabase();
+    await seedFresh(n);
     process.stderr.write('bench: migration (not timed here)\n');
     await cli(['migrate', '--json'], { REDIS_URL: redisUrl });
     process.stderr.write('bench: integrity check\n');
     const check = await cli(['check', '--json'], { REDIS_URL: redisUrl });
     const report = JSON.parse(check.output) as { consistent: boolean; redisKeys: number; matching: number };
     if (!report.consistent || report.redisKeys !== n) fail(`the check of a fresh migration is not clean: ${check.output.slice(0, 500)}`);
-    process.stderr.write('bench: reference pipeline\n');
-    const reference = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
-    const refSeconds = Number(/seconds=([\d.]+)/.exec(reference.output)?.[1] ?? NaN);
+    const reference = await runReference();
+    const refSeconds = reference.seconds;
     rss.set(n, check.peakRssMb);
     rows.push(
       [
@@ -208,18 +217,15 @@ const runMigrate = async (): Promise<void> => {
   const rows: string[] = [];
   const rss = new Map<number, number>();
   for (const n of sizes) {
-    process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
-    await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
-    await recreateDatabase();
+    await seedFresh(n);
 
     process.stderr.write('bench: project migration\n');
     const project = await cli(['migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])], { REDIS_URL: redisUrl });
     const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
     if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
 
-    process.stderr.write('bench: reference pipeline\n');
-    const reference = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
-    const refSeconds = Number(/seconds=([\d.]+)/.exec(reference.output)?.[1] ?? NaN);
+    const reference = await runReference();
+    const refSeconds = reference.seconds;
 
     rss.set(n, project.peakRssMb);
     rows.push(

@@ -33,6 +33,23 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
   },
 });
 
+/** The library's services and repositories: provided, and exported for the host to use. */
+const LIBRARY_PROVIDERS = [
+  TenantValidator,
+  RedisKeyspaceReader,
+  PostgresSessionFactory,
+  MigrationRunRepository,
+  TenantMergeRepository,
+  KeyspaceClassifier,
+  MigrationService,
+  AuditRepository,
+  BackupService,
+  IntegrityService,
+  SyncService,
+  CleanupService,
+  ReportService,
+];
+
 /**
  * The importable module: migration, validation and the services built on them. It maps its
  * entities with `TypeOrmModule.forFeature` and reads Redis through the host's ioredis
@@ -51,33 +68,8 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
       inject: [RESOLVED_OPTIONS],
       useFactory: (options: ResolvedTenantMigrationOptions) => options.validation,
     },
-    TenantValidator,
-    RedisKeyspaceReader,
-    PostgresSessionFactory,
-    MigrationRunRepository,
-    TenantMergeRepository,
-    KeyspaceClassifier,
-    MigrationService,
-    AuditRepository,
-    BackupService,
-    IntegrityService,
-    SyncService,
-    CleanupService,
-    ReportService,
+    ...LIBRARY_PROVIDERS,
   ],
-  exports: [
-    RESOLVED_OPTIONS,
-    TenantValidator,
-    RedisKeyspaceReader,
-    MigrationService,
-    MigrationRunRepository,
-    PostgresSessionFactory,
-    AuditRepository,
-    BackupService,
-    IntegrityService,
-    SyncService,
-    CleanupService,
-    ReportService,
-  ],
+  exports: [RESOLVED_OPTIONS, ...LIBRARY_PROVIDERS],
 })
 export class TenantMigrationModule extends ConfigurableTenantMigrationModule {}
