@@ -2,10 +2,14 @@
 // Runs the compiled test files with Node's test runner: unit specs (*.spec.js, beside the
 // code) and integration/e2e specs (test/**/*.e2e-spec.js, against the real PostgreSQL and
 // Redis). `--unit` runs the unit specs only. Each spec file owns its database and key prefix,
-// so files run in parallel.
+// so files run in parallel; both carry this run's tag (TM_TEST_RUN), so two runs on one
+// machine never touch each other's data, and the databases and keys of the run are removed
+// when it ends.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { Redis } from 'ioredis';
 
 const unitOnly = process.argv.includes('--unit');
 const walk = (dir) =>
@@ -21,5 +25,33 @@ if (files.length === 0) {
   console.error('run-tests: no compiled spec files found; did the build run?');
   process.exit(1);
 }
-const { status } = spawnSync(process.execPath, ['--test', '--test-concurrency=3', ...files], { stdio: 'inherit' });
+
+const run = `r${process.pid}`;
+const { status } = spawnSync(process.execPath, ['--test', '--test-concurrency=3', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, TM_TEST_RUN: run },
+});
+
+/** Drops this run's databases and deletes its keys; a failure here never hides the tests' result. */
+const cleanUp = async () => {
+  if (unitOnly) return;
+  const admin = new pg.Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`tm\\_${run}\\_%`]);
+  for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  await admin.end();
+  for (const db of [0, 12, 13]) {
+    const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+    url.pathname = `/${db}`;
+    const redis = new Redis(url.toString());
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', `tm-test:${run}:*`, 'COUNT', 1000);
+      cursor = String(next);
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+};
+await cleanUp().catch((error) => console.error(`run-tests: clean-up failed: ${error.message}`));
 process.exit(status ?? 1);

@@ -19,10 +19,10 @@ import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
 import { MIGRATION_LOCK_KEY } from '../libs/tenant-migration/src/tenant-migration.constants.js';
-import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL } from './support/test-stores.js';
+import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { collect, type CliResult } from './support/cli.js';
 
-const NAMESPACE = 'tm-test:admin:';
+const NAMESPACE = testNamespace('admin');
 const PREFIX = `${NAMESPACE}subdomain:`;
 const TOKEN = 'tm-admin-test-token-0123456789ab';
 const WRONG_TOKEN = 'tm-admin-test-token-0123456789ac';

@@ -14,10 +14,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { redactUrl, type BackupSummary, type BackupVerifyReport, type PostgresRestoreReport, type RedisRestoreReport } from '#tenant-migration';
-import { createTestDatabase, TEST_REDIS_URL } from './support/test-stores.js';
+import { createTestDatabase, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { runCli, type CliResult } from './support/cli.js';
 
-const NAMESPACE = 'tm-test:backup_cli:';
+const NAMESPACE = testNamespace('backup_cli');
 const PREFIX = `${NAMESPACE}subdomain:`;
 const SECRET = 'Sup3r-Secret-Target-Pw';
 const ACTOR = `cli:${userInfo().username}`;

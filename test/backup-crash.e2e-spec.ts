@@ -4,14 +4,14 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL } from './support/test-stores.js';
+import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { collect, runCli, startCli } from './support/cli.js';
 
 const KEYS = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a backup killed mid-way (kill -9 of a real CLI process)', () => {
-  const namespace = 'tm-test:backup_crash:';
+  const namespace = testNamespace('backup_crash');
   const prefix = `${namespace}subdomain:`;
   let redis: Redis;
   let databaseUrl: string;

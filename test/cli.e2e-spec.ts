@@ -5,11 +5,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL } from './support/test-stores.js';
+import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { runCli } from './support/cli.js';
 
 describe('CLI: exit codes, output and errors', () => {
-  const namespace = 'tm-test:cli:';
+  const namespace = testNamespace('cli');
   const prefix = `${namespace}subdomain:`;
   let redis: Redis;
   let databaseUrl: string;

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL } from './support/test-stores.js';
+import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { collect, runCli, startCli } from './support/cli.js';
 
 const TENANTS = 12_000;
@@ -19,7 +19,7 @@ const TABLE_QUERY = `
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('crash and resume (kill -9 of a real CLI process)', () => {
-  const namespace = 'tm-test:resume:';
+  const namespace = testNamespace('resume');
   const prefix = `${namespace}subdomain:`;
   let redis: Redis;
   let killedUrl: string;

@@ -17,12 +17,22 @@ import {
   type TenantMigrationModuleOptions,
 } from '#tenant-migration';
 
+/**
+ * This run's tag (set by scripts/run-tests.mjs): databases and key namespaces carry it, so two
+ * runs of the suite on one machine (two checkouts, CI and a developer) never touch each other's
+ * data; the runner drops what the run created.
+ */
+export const TEST_RUN = (process.env.TM_TEST_RUN ?? 'local').replace(/[^a-z0-9]/gi, '').toLowerCase();
+
+/** The Redis key namespace of one spec file in this run, e.g. `tm-test:4242:cli:`. */
+export const testNamespace = (name: string): string => `tm-test:${TEST_RUN}:${name}:`;
+
 export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface TestStores {
   databaseUrl: string;
-  /** The tenant key prefix of this spec file, e.g. `tm-test:migration:subdomain:`. */
+  /** The tenant key prefix of this spec file, e.g. `tm-test:<run>:migration:subdomain:`. */
   prefix: string;
   redis: Redis;
   /** A direct client on the test database, for assertions. */
@@ -52,7 +62,7 @@ export const databaseUrlFor = (database: string): string => {
 
 /** Creates (or re-creates) `tm_<name>`, applies the schema migrations unless `schema: false`. */
 export const createTestDatabase = async (name: string, { schema = true } = {}): Promise<string> => {
-  const database = `tm_${name.replace(/[^a-z0-9_]/g, '_')}`;
+  const database = `tm_${TEST_RUN}_${name.replace(/[^a-z0-9_]/g, '_')}`;
   await withAdmin(async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${database}`);
@@ -79,7 +89,7 @@ export const deleteByPattern = async (redis: Redis, pattern: string): Promise<vo
 
 export const createTestStores = async (name: string): Promise<TestStores> => {
   const databaseUrl = await createTestDatabase(name);
-  const namespace = `tm-test:${name}:`;
+  const namespace = testNamespace(name);
   const redis = new Redis(TEST_REDIS_URL);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
