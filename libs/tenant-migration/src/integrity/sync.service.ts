@@ -10,7 +10,7 @@ import { PostgresSessionFactory } from '../migration/postgres-session.factory.js
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { sourceHashOf, toEnhancedValue, toLegacyValue } from '../tenants/tenant-mapper.js';
-import type { EnhancedTenant } from '../tenants/tenant.types.js';
+import { TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import { ConcurrentChangeError, InvalidOptionError, InvalidSubdomainError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
@@ -43,34 +43,6 @@ export interface SyncResult {
   /** Why this direction (or why nothing was done). */
   reason: string;
   dryRun: boolean;
-}
-
-/** One PostgreSQL tenant as the write-back needs it. */
-interface TenantRow {
-  id: string;
-  emoji: string;
-  created_ms: string;
-  business_name: string | null;
-  business_category: EnhancedTenant['businessCategory'];
-  business_description: string | null;
-  owner_name: string | null;
-  email: string | null;
-  phone: string | null;
-  address: string | null;
-  logo: string | null;
-  brand_colors: EnhancedTenant['brandColors'];
-  feature_whatsapp: boolean;
-  feature_home_visit: boolean;
-  feature_analytics: boolean;
-  feature_custom_templates: boolean;
-  feature_multi_staff: boolean;
-  subscription_plan: EnhancedTenant['subscription']['plan'];
-  subscription_status: EnhancedTenant['subscription']['status'];
-  expires_ms: string | null;
-  profile_complete: boolean;
-  source_format: 'legacy' | 'enhanced' | 'app';
-  source_hash: string | null;
-  changed_in_postgres: boolean;
 }
 
 /** Sets the key only if it still holds what was read (or is still absent): compare-and-set. */
@@ -185,13 +157,7 @@ export class SyncService {
   }
 
   private async readRow(client: import('pg').PoolClient, subdomain: string): Promise<TenantRow | null> {
-    const { rows } = await client.query<TenantRow>(
-      `SELECT *, (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
-              (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
-              (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres
-         FROM tenants WHERE subdomain = $1`,
-      [subdomain],
-    );
+    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain]);
     return rows[0] ?? null;
   }
 
@@ -214,31 +180,7 @@ export class SyncService {
    * working), only if the key still holds what was read, then records that value as migrated.
    */
   private async writeRedis(client: import('pg').PoolClient, subdomain: string, key: string, row: TenantRow, current: Buffer | null): Promise<void> {
-    const tenant: EnhancedTenant = {
-      id: row.id,
-      subdomain,
-      emoji: row.emoji,
-      createdAt: Number(row.created_ms),
-      businessName: row.business_name,
-      businessCategory: row.business_category,
-      businessDescription: row.business_description,
-      ownerName: row.owner_name,
-      email: row.email,
-      phone: row.phone,
-      address: row.address,
-      logo: row.logo,
-      brandColors: row.brand_colors,
-      features: {
-        whatsapp: row.feature_whatsapp,
-        homeVisit: row.feature_home_visit,
-        analytics: row.feature_analytics,
-        customTemplates: row.feature_custom_templates,
-        multiStaff: row.feature_multi_staff,
-      },
-      subscription: { plan: row.subscription_plan, status: row.subscription_status, expiresAt: row.expires_ms === null ? null : Number(row.expires_ms) },
-      profileComplete: row.profile_complete,
-      sourceFormat: row.source_format === 'enhanced' ? 'enhanced' : 'legacy',
-    };
+    const tenant = tenantFromRow(row);
     const value = row.source_format === 'legacy' ? toLegacyValue(tenant) : toEnhancedValue(tenant);
     const written = await this.redis.eval(COMPARE_AND_SET, 1, key, current === null ? '' : 'present', current ?? '', value);
     if (written !== 1) throw new ConcurrentChangeError(`"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`, { subdomain });

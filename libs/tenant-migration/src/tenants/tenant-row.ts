@@ -1,0 +1,67 @@
+/**
+ * The tenants row as the read paths select it (timestamps as epoch-ms text, exact), and its
+ * mapping to the enhanced tenant the platform reads. One query shape, one mapping, shared by
+ * the resolver and the write-back of sync.
+ */
+import type { EnhancedTenant } from './tenant.types.js';
+
+export interface TenantRow {
+  id: string;
+  subdomain: string;
+  emoji: string;
+  created_ms: string;
+  business_name: string | null;
+  business_category: EnhancedTenant['businessCategory'];
+  business_description: string | null;
+  owner_name: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  logo: string | null;
+  brand_colors: EnhancedTenant['brandColors'];
+  feature_whatsapp: boolean;
+  feature_home_visit: boolean;
+  feature_analytics: boolean;
+  feature_custom_templates: boolean;
+  feature_multi_staff: boolean;
+  subscription_plan: EnhancedTenant['subscription']['plan'];
+  subscription_status: EnhancedTenant['subscription']['status'];
+  expires_ms: string | null;
+  profile_complete: boolean;
+  source_format: 'legacy' | 'enhanced' | 'app';
+  source_hash: string | null;
+  changed_in_postgres: boolean;
+}
+
+/** The select list that yields a `TenantRow` from `tenants`. */
+export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
+  business_name, business_category, business_description, owner_name, email, phone, address, logo, brand_colors,
+  feature_whatsapp, feature_home_visit, feature_analytics, feature_custom_templates, feature_multi_staff,
+  subscription_plan, subscription_status, (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
+  profile_complete, source_format, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
+
+export const tenantFromRow = (row: TenantRow): EnhancedTenant => ({
+  id: row.id,
+  subdomain: row.subdomain,
+  emoji: row.emoji,
+  createdAt: Number(row.created_ms),
+  businessName: row.business_name,
+  businessCategory: row.business_category,
+  businessDescription: row.business_description,
+  ownerName: row.owner_name,
+  email: row.email,
+  phone: row.phone,
+  address: row.address,
+  logo: row.logo,
+  brandColors: row.brand_colors,
+  features: {
+    whatsapp: row.feature_whatsapp,
+    homeVisit: row.feature_home_visit,
+    analytics: row.feature_analytics,
+    customTemplates: row.feature_custom_templates,
+    multiStaff: row.feature_multi_staff,
+  },
+  subscription: { plan: row.subscription_plan, status: row.subscription_status, expiresAt: row.expires_ms === null ? null : Number(row.expires_ms) },
+  profileComplete: row.profile_complete,
+  sourceFormat: row.source_format === 'enhanced' ? 'enhanced' : 'legacy',
+});
