@@ -4,6 +4,7 @@ import { TenantMigrationError, type ErrorKind } from '#tenant-migration';
 
 const STATUS: Record<ErrorKind, number> = {
   'invalid-input': HttpStatus.BAD_REQUEST,
+  'invalid-data': HttpStatus.UNPROCESSABLE_ENTITY,
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,

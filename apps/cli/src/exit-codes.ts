@@ -15,6 +15,7 @@ export const ExitCode = {
 export const describeFailure = (error: unknown): { code: number; line: string } => {
   if (error instanceof MigrationLockedError) return { code: ExitCode.CouldNotRun, line: error.message };
   if (error instanceof TenantMigrationError) {
+    if (error.kind === 'invalid-data') return { code: ExitCode.Findings, line: error.message };
     const code = error.kind === 'invalid-input' || error.kind === 'not-found' || error.kind === 'conflict' ? ExitCode.Usage : ExitCode.CouldNotRun;
     const detail = error.kind === 'unavailable' && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return { code, line: `${error.message}${detail}` };

@@ -45,3 +45,5 @@ export { CleanupService } from './integrity/cleanup.service.js';
 export type { CleanupKeepReason, CleanupRequest, CleanupResult } from './integrity/cleanup.service.js';
 export { ReportService, toMarkdown } from './integrity/report.service.js';
 export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';
+export { TenantResolver } from './compat/tenant-resolver.js';
+export type { ResolverMode } from './compat/tenant-resolver.js';

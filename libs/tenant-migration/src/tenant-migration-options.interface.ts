@@ -1,5 +1,6 @@
 import type { ConflictPolicy } from './migration/migration.types.js';
 import type { ValidationSettings } from './validation/validation.types.js';
+import type { ResolverMode } from './compat/tenant-resolver.js';
 
 /** Options of `TenantMigrationModule.forRoot` / `forRootAsync`. Every field has a default. */
 export interface TenantMigrationModuleOptions {
@@ -15,6 +16,11 @@ export interface TenantMigrationModuleOptions {
   validation?: Partial<ValidationSettings>;
   /** Folder of new backup files (relative to the working directory). Default `backups`. */
   backupDir?: string;
+  /**
+   * The fallback resolver: where it looks first (default `postgres-first`) and how long it
+   * keeps answers in memory (default 0: no cache; `invalidate()` drops them).
+   */
+  resolver?: { mode?: ResolverMode; cacheTtlMs?: number };
 }
 
 /** The options with every default applied. */
@@ -25,4 +31,5 @@ export interface ResolvedTenantMigrationOptions {
   conflictPolicy: ConflictPolicy;
   validation: ValidationSettings;
   backupDir: string;
+  resolver: { mode: ResolverMode; cacheTtlMs: number };
 }

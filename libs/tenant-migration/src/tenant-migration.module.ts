@@ -19,6 +19,7 @@ import { IntegrityService } from './integrity/integrity.service.js';
 import { SyncService } from './integrity/sync.service.js';
 import { CleanupService } from './integrity/cleanup.service.js';
 import { ReportService } from './integrity/report.service.js';
+import { TenantResolver } from './compat/tenant-resolver.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -26,6 +27,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
   maxValueBytes: options.maxValueBytes ?? 65_536,
   conflictPolicy: options.conflictPolicy ?? 'keep-postgres',
   backupDir: options.backupDir ?? 'backups',
+  resolver: { mode: options.resolver?.mode ?? 'postgres-first', cacheTtlMs: options.resolver?.cacheTtlMs ?? 0 },
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_VALIDATION_SETTINGS.maxValueBytes,
@@ -48,6 +50,7 @@ const LIBRARY_PROVIDERS = [
   SyncService,
   CleanupService,
   ReportService,
+  TenantResolver,
 ];
 
 /**

@@ -11,3 +11,4 @@ export * from './backup-not-found.error.js';
 export * from './invalid-backup.error.js';
 export * from './concurrent-change.error.js';
 export * from './cleanup-refused.error.js';
+export * from './invalid-tenant-record.error.js';

@@ -3,7 +3,8 @@
  * context object (never secrets); the HTTP filter and the CLI map them to statuses and exit
  * codes, so library code never throws transport-specific exceptions.
  */
-export type ErrorKind = 'invalid-input' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
+/** `invalid-data`: stored data (not the caller's input) breaks the rules. */
+export type ErrorKind = 'invalid-input' | 'invalid-data' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 
 export abstract class TenantMigrationError extends Error {
   abstract readonly code: string;

@@ -59,6 +59,15 @@ const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
   `${bool(r.features.multiStaff)}\t${r.subscription.plan}\t${r.subscription.status}\t${ms(r.subscription.expiresAt)}\t` +
   `${bool(r.profileComplete)}\t${r.sourceFormat}\t${copyValue(r.sourceId)}\t${copyValue(key)}\t${r.sourceHash}\n`;
 
+/** The parameters of one tenant in TENANT_COLUMNS order (the COPY line's values, unescaped). */
+export const tenantColumnValues = ({ key, record: r }: StagedTenant): (string | number | boolean | null)[] => [
+  r.id, r.subdomain, r.emoji, r.createdAt, r.businessName, r.businessCategory, r.businessDescription,
+  r.ownerName, r.email, r.phone, r.address, r.logo, r.brandColors === null ? null : JSON.stringify(r.brandColors),
+  r.features.whatsapp, r.features.homeVisit, r.features.analytics, r.features.customTemplates,
+  r.features.multiStaff, r.subscription.plan, r.subscription.status, r.subscription.expiresAt,
+  r.profileComplete, r.sourceFormat, r.sourceId, key, r.sourceHash,
+];
+
 /** PostgreSQL text and jsonb cannot hold NUL; a key or message that has one shows it as `\x00`. */
 const withoutNul = (text: string): string => (text.includes('\0') ? text.replace(/\0/g, '\\x00') : text);
 
@@ -145,6 +154,20 @@ export class TenantMergeRepository {
     );
     const [row] = rows;
     return { created: row.created, updated: new Set(row.updated), unwritten: new Set(row.unwritten) };
+  }
+
+  /**
+   * Inserts one migrated tenant unless its subdomain exists (another process may have just
+   * migrated it): the on-the-fly migration of the resolver. Same columns and conversions as
+   * the bulk merge.
+   */
+  async insertIfAbsent(run: (sql: string, params: unknown[]) => Promise<unknown>, staged: StagedTenant): Promise<void> {
+    const values = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
+    await run(
+      `INSERT INTO tenants (${TENANT_COLUMNS.join(', ')}, migrated_at, updated_at)
+       VALUES (${values.join(', ')}, now(), now()) ON CONFLICT (subdomain) DO NOTHING`,
+      tenantColumnValues(staged),
+    );
   }
 
   /** Records quarantined keys of one run (rejected or skipped) with a bounded value prefix. */

@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import { TenantValidator } from '../validation/tenant-validator.js';
+import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import { TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import type { EnhancedTenant } from '../tenants/tenant.types.js';
+import { InvalidSubdomainError, InvalidTenantRecordError } from '../errors/index.js';
+
+/**
+ * Where the resolver looks first. `postgres-first` (default): PostgreSQL, then Redis with
+ * on-the-fly migration. `redis-first`: Redis as the authority (before the migration), then
+ * PostgreSQL. `postgres-only`: after cutover.
+ */
+export type ResolverMode = 'postgres-first' | 'redis-first' | 'postgres-only';
+
+/**
+ * Finds a tenant by subdomain during the transition, so running applications keep working:
+ * PostgreSQL if migrated, otherwise Redis, migrated on the fly with the bulk engine's rules and
+ * mapping. Concurrent calls for the same missing tenant share one migration (single flight in
+ * the process, ON CONFLICT across processes). Errors are never swallowed: an outage is an
+ * error, not "not found"; an invalid Redis record is an `InvalidTenantRecordError` with its
+ * reasons and is not written; a missing tenant is `null`.
+ */
+@Injectable()
+export class TenantResolver {
+  private readonly inFlight = new Map<string, Promise<EnhancedTenant | null>>();
+  private readonly cache = new Map<string, { tenant: EnhancedTenant | null; expires: number }>();
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reader: RedisKeyspaceReader,
+    private readonly validator: TenantValidator,
+    private readonly merges: TenantMergeRepository,
+  ) {}
+
+  /** The tenant of a subdomain in the enhanced format, or null if neither store has it. */
+  async resolve(subdomainInput: string): Promise<EnhancedTenant | null> {
+    const input = this.validator.validateInput(subdomainInput);
+    if (!input.ok) {
+      throw new InvalidSubdomainError(`"${String(subdomainInput)}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`, {
+        reasons: input.reasons,
+      });
+    }
+    const { subdomain } = input;
+    const ttl = this.options.resolver.cacheTtlMs;
+    if (ttl > 0) {
+      const hit = this.cache.get(subdomain);
+      if (hit && hit.expires > Date.now()) return hit.tenant;
+    }
+    const tenant = await this.lookup(subdomain);
+    if (ttl > 0) this.cache.set(subdomain, { tenant, expires: Date.now() + ttl });
+    return tenant;
+  }
+
+  /** The spec's name for `resolve`. */
+  getSubdomainDataWithFallback(subdomain: string): Promise<EnhancedTenant | null> {
+    return this.resolve(subdomain);
+  }
+
+  /** Drops cached answers: one subdomain's, or all. */
+  invalidate(subdomain?: string): void {
+    if (subdomain === undefined) return this.cache.clear();
+    const input = this.validator.validateInput(subdomain);
+    if (input.ok) this.cache.delete(input.subdomain);
+  }
+
+  private async lookup(subdomain: string): Promise<EnhancedTenant | null> {
+    switch (this.options.resolver.mode) {
+      case 'postgres-only':
+        return this.fromPostgres(subdomain);
+      case 'redis-first':
+        return (await this.fromRedis(subdomain, false)) ?? this.fromPostgres(subdomain);
+      case 'postgres-first':
+        return (await this.fromPostgres(subdomain)) ?? this.singleFlight(subdomain);
+    }
+  }
+
+  private async fromPostgres(subdomain: string): Promise<EnhancedTenant | null> {
+    const rows = (await this.dataSource.query(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain])) as TenantRow[];
+    return rows[0] ? tenantFromRow(rows[0]) : null;
+  }
+
+  /** One Redis fallback (and migration) per subdomain at a time in this process. */
+  private singleFlight(subdomain: string): Promise<EnhancedTenant | null> {
+    const running = this.inFlight.get(subdomain);
+    if (running) return running;
+    const flight = this.fromRedis(subdomain, true).finally(() => this.inFlight.delete(subdomain));
+    this.inFlight.set(subdomain, flight);
+    return flight;
+  }
+
+  /** The Redis record, validated and mapped; with `migrate`, written to PostgreSQL first. */
+  private async fromRedis(subdomain: string, migrate: boolean): Promise<EnhancedTenant | null> {
+    const key = this.options.keyPrefix + subdomain;
+    const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
+    if (entry.kind === 'vanished') return null;
+    if (entry.kind !== 'value') {
+      const why = entry.kind === 'wrong-type' ? `holds a ${entry.type}, not a string` : 'cannot be read as a tenant';
+      throw new InvalidTenantRecordError(`the Redis record of "${subdomain}" ${why}`, { subdomain, key });
+    }
+    const result = this.validator.validateValue(key, subdomain, entry.value);
+    if (!result.ok) {
+      throw new InvalidTenantRecordError(`the Redis record of "${subdomain}" is invalid: ${result.reasons.map((r) => r.message).join('; ')}`, {
+        subdomain,
+        key,
+        reasons: result.reasons,
+      });
+    }
+    if (!migrate) {
+      const { sourceId: _sourceId, sourceHash: _sourceHash, ...tenant } = result.record;
+      return tenant;
+    }
+    await this.merges.insertIfAbsent((sql, params) => this.dataSource.query(sql, params), { key, record: result.record });
+    // Whoever inserted it (this call, another request, another process), this is the row now.
+    return this.fromPostgres(subdomain);
+  }
+}

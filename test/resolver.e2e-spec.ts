@@ -1,0 +1,143 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  InvalidSubdomainError,
+  InvalidTenantRecordError,
+  RedisKeyspaceReader,
+  RESOLVED_OPTIONS,
+  TenantResolver,
+  TenantValidator,
+  type EnhancedTenant,
+  type ResolvedTenantMigrationOptions,
+  type ResolverMode,
+} from '#tenant-migration';
+import { TenantMergeRepository } from '../libs/tenant-migration/src/migration/tenant-merge.repository.js';
+import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+
+const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
+
+describe('fallback resolver against the real Redis and PostgreSQL', () => {
+  let stores: TestStores;
+  let ctx: MigrationContext;
+  /** The module's resolver (default mode), or one wired from the same providers with other options. */
+  const resolver = (mode: ResolverMode = 'postgres-first', cacheTtlMs = 0): TenantResolver => {
+    if (mode === 'postgres-first' && cacheTtlMs === 0) return ctx.app.get(TenantResolver);
+    const options = ctx.app.get<ResolvedTenantMigrationOptions>(RESOLVED_OPTIONS);
+    return new TenantResolver(
+      { ...options, resolver: { mode, cacheTtlMs } },
+      ctx.app.get<DataSource>(getDataSourceToken()),
+      ctx.app.get(RedisKeyspaceReader),
+      ctx.app.get(TenantValidator),
+      ctx.app.get(TenantMergeRepository),
+    );
+  };
+  const key = (name: string) => `${stores.prefix}${name}`;
+  const rows = async (subdomain: string) =>
+    (await stores.db.query<{ id: string; emoji: string; source_key: string }>('SELECT id, emoji, source_key FROM tenants WHERE subdomain = $1', [subdomain])).rows;
+
+  before(async () => {
+    stores = await createTestStores('resolver');
+    ctx = await createMigrationContext(stores);
+  });
+  after(async () => {
+    await ctx.close();
+    await stores.close();
+  });
+  beforeEach(async () => {
+    await stores.clearRedis();
+    await stores.clearDatabase();
+  });
+
+  it('answers from PostgreSQL when the tenant is migrated (the spec shape)', async () => {
+    await stores.redis.set(key('pizza'), legacy('🍕', 1700000000123));
+    await ctx.migrations.migrate();
+    await stores.redis.del(key('pizza'));
+    const tenant = await resolver().getSubdomainDataWithFallback('pizza');
+    assert.ok(tenant);
+    assert.deepEqual(
+      [tenant.subdomain, tenant.emoji, tenant.createdAt, tenant.email, tenant.businessCategory, tenant.profileComplete, tenant.sourceFormat],
+      ['pizza', '🍕', 1700000000123, null, 'Other', false, 'legacy'],
+    );
+  });
+
+  it('falls back to Redis and migrates on the fly, with the bulk engine mapping and the same id', async () => {
+    await stores.redis.set(key('tacos'), legacy('🌮'));
+    const tenant = await resolver().resolve('Tacos');
+    assert.equal(tenant?.emoji, '🌮');
+    const [row] = await rows('tacos');
+    assert.equal(row.id, tenant?.id);
+    assert.equal(row.source_key, key('tacos'));
+    const bulk = await ctx.migrations.migrate();
+    assert.equal(bulk.counts.unchanged, 1, 'the bulk run sees the on-the-fly row as already migrated');
+  });
+
+  it('100 concurrent calls for a missing tenant give one row and 100 identical answers', async () => {
+    await stores.redis.set(key('gelato'), legacy('🍨'));
+    const answers = await Promise.all(Array.from({ length: 100 }, () => resolver().resolve('gelato')));
+    assert.equal((await rows('gelato')).length, 1);
+    assert.ok(answers.every((a) => JSON.stringify(a) === JSON.stringify(answers[0])));
+    // and across "processes": two resolvers with their own single-flight maps
+    await stores.clearDatabase();
+    const [a, b] = await Promise.all([resolver().resolve('gelato'), resolver('postgres-first', 1).resolve('gelato')]);
+    assert.deepEqual(a, b);
+    assert.equal((await rows('gelato')).length, 1);
+  });
+
+  it('reports an invalid Redis record with its reasons and writes nothing', async () => {
+    await stores.redis.set(key('broken'), JSON.stringify({ emoji: 'pizza', createdAt: 'yesterday' }));
+    await assert.rejects(resolver().resolve('broken'), (e: unknown) => {
+      assert.ok(e instanceof InvalidTenantRecordError);
+      assert.deepEqual(((e.context.reasons as { field?: string }[]) ?? []).map((r) => r.field).sort(), ['createdAt', 'emoji']);
+      return true;
+    });
+    await stores.redis.hset(key('hashy'), 'emoji', '🍕');
+    await assert.rejects(resolver().resolve('hashy'), InvalidTenantRecordError);
+    assert.equal((await rows('broken')).length, 0);
+  });
+
+  it('answers null for a missing tenant and refuses invalid input without a lookup', async () => {
+    assert.equal(await resolver().resolve('nowhere'), null);
+    for (const bad of ['', 'bad_name!', 'www', "x'; drop table tenants;--", 'a'.repeat(64)]) {
+      await assert.rejects(resolver().resolve(bad), InvalidSubdomainError, bad);
+    }
+  });
+
+  it('honours each read mode', async () => {
+    await stores.redis.set(key('bagel'), legacy('🥯'));
+    assert.equal(await resolver('postgres-only').resolve('bagel'), null, 'after cutover Redis is not read');
+    const fromRedis = await resolver('redis-first').resolve('bagel');
+    assert.equal(fromRedis?.emoji, '🥯');
+    assert.equal((await rows('bagel')).length, 0, 'redis-first reads Redis without writing');
+    await resolver().resolve('bagel');
+    await stores.db.query(`UPDATE tenants SET emoji = '🥨' WHERE subdomain = 'bagel'`);
+    assert.equal((await resolver('redis-first').resolve('bagel'))?.emoji, '🥯', 'redis-first: Redis wins while it has the tenant');
+    assert.equal((await resolver('postgres-only').resolve('bagel'))?.emoji, '🥨');
+  });
+
+  it('propagates a store outage instead of answering "not found"', async () => {
+    const r = resolver();
+    const dataSource = (r as unknown as { dataSource: { query: () => Promise<unknown> } }).dataSource;
+    const query = dataSource.query;
+    dataSource.query = async () => {
+      throw new Error('connection terminated');
+    };
+    try {
+      await assert.rejects(r.resolve('pizza'), /connection terminated/);
+    } finally {
+      dataSource.query = query;
+    }
+  });
+
+  it('keeps answers for the TTL when asked to, and drops them on invalidate', async () => {
+    const r = resolver('postgres-first', 60_000);
+    await stores.redis.set(key('pizza'), legacy('🍕'));
+    const first = (await r.resolve('pizza')) as EnhancedTenant;
+    await stores.db.query(`UPDATE tenants SET emoji = '🍔' WHERE subdomain = 'pizza'`);
+    assert.equal((await r.resolve('pizza'))?.emoji, first.emoji, 'cached');
+    r.invalidate('PIZZA');
+    assert.equal((await r.resolve('pizza'))?.emoji, '🍔');
+    assert.equal((await resolver().resolve('pizza'))?.emoji, '🍔', 'off by default');
+  });
+});
