@@ -50,7 +50,7 @@ const bool = (value: boolean): string => (value ? 't' : 'f');
  * out by hand: only free-text values can hold characters COPY must escape; ids, enums,
  * booleans and timestamps never do.
  */
-const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
+export const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
   `${r.id}\t${copyValue(r.subdomain)}\t${copyValue(r.emoji)}\t${ms(r.createdAt)}\t${copyValue(r.businessName)}\t` +
   `${copyValue(r.businessCategory)}\t${copyValue(r.businessDescription)}\t${copyValue(r.ownerName)}\t` +
   `${copyValue(r.email)}\t${copyValue(r.phone)}\t${copyValue(r.address)}\t${copyValue(r.logo)}\t` +
