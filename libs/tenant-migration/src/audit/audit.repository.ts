@@ -12,10 +12,6 @@ export class AuditRepository {
     await this.log.save(this.log.create(entry));
   }
 
-  latest(limit: number, action?: string): Promise<AuditLogEntity[]> {
-    return this.log.find({ where: action ? { action } : {}, order: { id: 'DESC' }, take: limit });
-  }
-
   /**
    * Runs an operation and records it, whether it succeeds or fails; the failure is rethrown.
    * `summarize` picks what of the result belongs in the log.

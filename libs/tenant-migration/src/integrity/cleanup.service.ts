@@ -161,7 +161,6 @@ export class CleanupService {
     // Valid records only, mapped exactly as the migration maps them.
     const prepared = await this.classifier.classify(
       { cursor: '0', entries: covered.map(({ key, value }) => ({ key, kind: 'value' as const, value })) },
-      new SeenKeySet(),
     );
     for (const e of prepared.exceptions) this.keep(result, e.key, 'invalid-record');
     if (prepared.candidates.length === 0) return;

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
-import { SeenKeySet } from '../common/seen-key-set.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
@@ -114,7 +113,7 @@ export class SyncService {
 
     const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
     const raw = entry.kind === 'value' ? entry.value : null;
-    const prepared = await this.classifier.classify({ cursor: '0', entries: [entry] }, new SeenKeySet());
+    const prepared = await this.classifier.classify({ cursor: '0', entries: [entry] });
     const candidate = prepared.candidates[0];
     const redisProblems: OutcomeReason[] = prepared.exceptions[0]?.reasons ?? [];
 

@@ -39,9 +39,10 @@ export class KeyspaceClassifier {
   /**
    * Classifies every entry of a batch: repeats, vanished keys, wrong types and oversized
    * values become exceptions; values are validated and mapped; a key whose name was
-   * normalised keeps the normalised name only if no other key holds it.
+   * normalised keeps the normalised name only if no other key holds it. `seen` spans a scan
+   * (repeats are counted apart); one-off lookups of known keys pass none.
    */
-  async classify(batch: KeyspaceBatch, seen: SeenKeySet): Promise<PreparedBatch> {
+  async classify(batch: KeyspaceBatch, seen?: SeenKeySet): Promise<PreparedBatch> {
     const exceptions: ExceptionRow[] = [];
     const candidates: Candidate[] = [];
     const prefixLength = this.options.keyPrefix.length;
@@ -51,7 +52,7 @@ export class KeyspaceClassifier {
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       const entry = batch.entries[i];
       const { key } = entry;
-      if (!seen.add(key)) {
+      if (seen && !seen.add(key)) {
         exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'duplicate-scan-result', message: 'SCAN returned this key again in the same run; it was processed once' }] });
         continue;
       }
