@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RedisModule } from '@nestjs-modules/ioredis';
 import type { CountryCode } from 'libphonenumber-js';
 import {
+  type AdminControllerMount,
   buildDataSourceOptions,
   DEFAULT_VALIDATION_SETTINGS,
   redactUrl,
@@ -18,6 +19,8 @@ export interface InfrastructureOptions {
    * pending schema migrations). `command`: a CLI run (fails fast, never changes the schema).
    */
   mode: 'service' | 'command';
+  /** Mount the admin REST controller (the admin app does, behind its token guard). */
+  admin?: AdminControllerMount;
 }
 
 type Config = ConfigService<EnvironmentVariables, true>;
@@ -43,7 +46,7 @@ export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptio
 /** Configuration, PostgreSQL, Redis and the tenant-migration module, wired from the environment. */
 @Module({})
 export class InfrastructureModule {
-  static forApp({ mode }: InfrastructureOptions): DynamicModule {
+  static forApp({ mode, admin }: InfrastructureOptions): DynamicModule {
     const logger = new Logger('Infrastructure');
     const service = mode === 'service';
     return {
@@ -92,6 +95,7 @@ export class InfrastructureModule {
           },
         }),
         TenantMigrationModule.forRootAsync({
+          admin,
           inject: [ConfigService],
           useFactory: migrationOptionsFrom,
         }),

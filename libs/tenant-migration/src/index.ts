@@ -1,7 +1,9 @@
 /** The public API of the tenant-migration library. Nothing else is exported. */
 export { TenantMigrationModule, resolveOptions } from './tenant-migration.module.js';
 export type { TenantMigrationModuleOptions, ResolvedTenantMigrationOptions } from './tenant-migration-options.interface.js';
+export type { TenantMigrationModuleExtras } from './tenant-migration.module-definition.js';
 export { TENANT_REDIS, RESOLVED_OPTIONS } from './tenant-migration.constants.js';
+export { InjectTenantDataSource, InjectTenantRepository, TENANT_DATA_SOURCE } from './tenant-migration.tokens.js';
 export * from './errors/index.js';
 export * from './tenants/tenant.types.js';
 export { TenantEntity } from './tenants/tenant.entity.js';
@@ -47,3 +49,6 @@ export { ReportService, toMarkdown } from './integrity/report.service.js';
 export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';
 export { TenantResolver } from './compat/tenant-resolver.js';
 export type { ResolverMode } from './compat/tenant-resolver.js';
+export { MigrationAdminController } from './http/migration-admin.controller.js';
+export { DEFAULT_ADMIN_PATH, type AdminControllerMount } from './http/mount-admin-controller.js';
+export { DomainErrorFilter } from './http/domain-error.filter.js';

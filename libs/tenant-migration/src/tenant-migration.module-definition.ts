@@ -1,9 +1,16 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { getDataSourceToken, getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { getRedisConnectionToken } from '@nestjs-modules/ioredis';
 import type { TenantMigrationModuleOptions } from './tenant-migration-options.interface.js';
 import { TENANT_REDIS } from './tenant-migration.constants.js';
+import { TENANT_DATA_SOURCE, tenantRepositoryToken } from './tenant-migration.tokens.js';
+import { TENANT_MIGRATION_ENTITIES } from './database/index.js';
+import { type AdminControllerMount, mountAdminController } from './http/mount-admin-controller.js';
 
-/** What shapes the module itself, so it is given at definition time (not in async options). */
+/**
+ * What shapes the module itself (its connections and routes), so it is given at definition
+ * time, next to `useFactory`, not computed by it.
+ */
 export interface TenantMigrationModuleExtras {
   /** Register the module globally. Default false. */
   isGlobal?: boolean;
@@ -12,6 +19,15 @@ export interface TenantMigrationModuleExtras {
    * @nestjs-modules/ioredis (`getRedisConnectionToken()`).
    */
   redisToken?: string | symbol;
+  /**
+   * Name of the host's TypeORM connection (`TypeOrmModule.forRoot({ name })`) the library
+   * works in. Default: the default connection. Its entities must include
+   * `TENANT_MIGRATION_ENTITIES` (or `autoLoadEntities: true`), its migrations
+   * `TENANT_MIGRATION_SCHEMA_MIGRATIONS`.
+   */
+  dataSource?: string;
+  /** Mount the admin REST controller, behind this guard. Default: not mounted. */
+  admin?: AdminControllerMount;
 }
 
 export const {
@@ -24,10 +40,21 @@ export const {
   .setExtras<TenantMigrationModuleExtras>({ isGlobal: false }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
+    imports: [
+      ...(definition.imports ?? []),
+      TypeOrmModule.forFeature(TENANT_MIGRATION_ENTITIES, extras.dataSource),
+      ...(extras.admin?.imports ?? []),
+    ],
+    controllers: [...(definition.controllers ?? []), ...(extras.admin ? [mountAdminController(extras.admin)] : [])],
     providers: [
       ...(definition.providers ?? []),
       { provide: TENANT_REDIS, useExisting: extras.redisToken ?? getRedisConnectionToken() },
+      { provide: TENANT_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      ...TENANT_MIGRATION_ENTITIES.map((entity) => ({
+        provide: tenantRepositoryToken(entity),
+        useExisting: getRepositoryToken(entity, extras.dataSource),
+      })),
     ],
-    exports: [...(definition.exports ?? []), TENANT_REDIS],
+    exports: [...(definition.exports ?? []), TENANT_REDIS, TENANT_DATA_SOURCE],
   }))
   .build();

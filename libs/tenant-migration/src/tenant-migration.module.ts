@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { TENANT_MIGRATION_ENTITIES } from './database/index.js';
 import { RESOLVED_OPTIONS } from './tenant-migration.constants.js';
 import { ConfigurableTenantMigrationModule, TENANT_MIGRATION_MODULE_OPTIONS } from './tenant-migration.module-definition.js';
 import type { ResolvedTenantMigrationOptions, TenantMigrationModuleOptions } from './tenant-migration-options.interface.js';
@@ -55,11 +53,10 @@ const LIBRARY_PROVIDERS = [
 
 /**
  * The importable module: migration, validation and the services built on them. It maps its
- * entities with `TypeOrmModule.forFeature` and reads Redis through the host's ioredis
- * client; the host (or the apps in this repository) owns both connections.
+ * entities on the host's TypeORM connection (`TypeOrmModule.forFeature`, see the extras) and
+ * uses the host's ioredis client; the host (or the apps in this repository) owns both.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(TENANT_MIGRATION_ENTITIES)],
   providers: [
     {
       provide: RESOLVED_OPTIONS,

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import type { Repository } from 'typeorm';
 import { AuditLogEntity } from './audit-log.entity.js';
 
 /** Appends to the audit log. Parameters and outcomes must never carry secrets. */
 @Injectable()
 export class AuditRepository {
-  constructor(@InjectRepository(AuditLogEntity) private readonly log: Repository<AuditLogEntity>) {}
+  constructor(@InjectTenantRepository(AuditLogEntity) private readonly log: Repository<AuditLogEntity>) {}
 
   async record(entry: Pick<AuditLogEntity, 'actor' | 'action' | 'params' | 'status' | 'outcome'>): Promise<void> {
     await this.log.save(this.log.create(entry));

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
@@ -70,7 +70,7 @@ export class BackupService {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     @Inject(TENANT_REDIS) private readonly redis: Redis,
-    @InjectRepository(BackupEntity) private readonly backups: Repository<BackupEntity>,
+    @InjectTenantRepository(BackupEntity) private readonly backups: Repository<BackupEntity>,
     private readonly reader: RedisKeyspaceReader,
     private readonly sessions: PostgresSessionFactory,
     private readonly audit: AuditRepository,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
@@ -32,7 +32,7 @@ export class TenantResolver {
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectTenantDataSource() private readonly dataSource: DataSource,
     private readonly reader: RedisKeyspaceReader,
     private readonly validator: TenantValidator,
     private readonly merges: TenantMergeRepository,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import type { PoolClient } from 'pg';
 import type { Redis } from 'ioredis';
 import { IsNull, Not, type Repository } from 'typeorm';
@@ -70,7 +70,7 @@ export class CleanupService {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     @Inject(TENANT_REDIS) private readonly redis: Redis,
-    @InjectRepository(BackupEntity) private readonly backupRecords: Repository<BackupEntity>,
+    @InjectTenantRepository(BackupEntity) private readonly backupRecords: Repository<BackupEntity>,
     private readonly backups: BackupService,
     private readonly reader: RedisKeyspaceReader,
     private readonly classifier: KeyspaceClassifier,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -46,7 +46,7 @@ export interface WrittenReport {
 export class ReportService {
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectTenantDataSource() private readonly dataSource: DataSource,
     private readonly reader: RedisKeyspaceReader,
     private readonly runs: MigrationRunRepository,
     private readonly backups: BackupService,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { In, type Repository } from 'typeorm';
@@ -19,8 +19,8 @@ import { emptyCounts } from './migration.types.js';
 @Injectable()
 export class MigrationRunRepository {
   constructor(
-    @InjectRepository(MigrationRunEntity) private readonly runs: Repository<MigrationRunEntity>,
-    @InjectRepository(MigrationExceptionEntity) private readonly exceptions: Repository<MigrationExceptionEntity>,
+    @InjectTenantRepository(MigrationRunEntity) private readonly runs: Repository<MigrationRunEntity>,
+    @InjectTenantRepository(MigrationExceptionEntity) private readonly exceptions: Repository<MigrationExceptionEntity>,
   ) {}
 
   async create(kind: MigrationRunKind, options: MigrationRunOptions): Promise<MigrationRunEntity> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
@@ -16,7 +16,7 @@ export interface PostgresSession {
 
 @Injectable()
 export class PostgresSessionFactory {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectTenantDataSource() private readonly dataSource: DataSource) {}
 
   async open(): Promise<PostgresSession> {
     const runner: QueryRunner = this.dataSource.createQueryRunner();

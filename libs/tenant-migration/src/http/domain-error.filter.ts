@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { TenantMigrationError, type ErrorKind } from '#tenant-migration';
+import { TenantMigrationError, type ErrorKind } from '../errors/index.js';
 
 const STATUS: Record<ErrorKind, number> = {
   'invalid-input': HttpStatus.BAD_REQUEST,

@@ -1,16 +1,13 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
-import {
-  BackupService,
-  CleanupService,
-  IntegrityService,
-  MigrationRunNotFoundError,
-  MigrationRunRepository,
-  MigrationService,
-  ReportService,
-  SyncService,
-} from '#tenant-migration';
-import { AdminTokenGuard } from './admin-token.guard.js';
+import { BadRequestException, Body, Get, HttpCode, Injectable, Logger, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { BackupService } from '../backup/backup.service.js';
+import { CleanupService } from '../integrity/cleanup.service.js';
+import { IntegrityService } from '../integrity/integrity.service.js';
+import { ReportService } from '../integrity/report.service.js';
+import { SyncService } from '../integrity/sync.service.js';
+import { MigrationRunRepository } from '../migration/migration-run.repository.js';
+import { MigrationService } from '../migration/migration.service.js';
+import { MigrationRunNotFoundError } from '../errors/index.js';
 import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto, misplacedProperties } from './migration-action.dto.js';
 
 /** Who the audit log names for what the admin API does. */
@@ -20,11 +17,13 @@ const ACTOR = 'admin-api';
  * The admin API: `GET` actions only read; `POST` actions run. A migration runs in the
  * background and answers 202 with its run id as soon as the run is recorded; a backup answers
  * 201 with the recorded backup once its file is complete. Restores are CLI-only.
+ *
+ * Not routed by itself: `mountAdminController` gives it its path, guard, validation and error
+ * mapping when the module is asked to mount it (`admin` option), and never without a guard.
  */
-@Controller('api/admin/migration')
-@UseGuards(AdminTokenGuard)
-export class MigrationController {
-  private readonly logger = new Logger(MigrationController.name);
+@Injectable() // emits the constructor's parameter types, which the mounted subclass inherits
+export class MigrationAdminController {
+  private readonly logger = new Logger('MigrationAdminController');
 
   constructor(
     private readonly migrations: MigrationService,
@@ -70,7 +69,7 @@ export class MigrationController {
 
   @Post()
   @HttpCode(200)
-  async action(@Body() body: MigrationActionDto, @Res({ passthrough: true }) response: Response) {
+  async action(@Body() body: MigrationActionDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const misplaced = misplacedProperties(body);
     if (misplaced.length > 0) throw new BadRequestException(misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`));
     if (body.action === 'backup') {
@@ -105,7 +104,8 @@ export class MigrationController {
           this.logger.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
         });
     });
-    response.status(202).location(`/api/admin/migration/runs/${started.runId}`);
+    // The run's address under wherever the host mounted this controller.
+    response.status(202).location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/runs/${started.runId}`);
     return { ...started, status: 'running' };
   }
 

@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Type } from 'class-transformer';
-import type { ConflictPolicy } from '#tenant-migration';
+import type { ConflictPolicy } from '../migration/migration.types.js';
 
 export const GET_ACTIONS = ['status', 'runs', 'backups', 'check', 'stats', 'report'] as const;
 /** Restores are deliberately not here: they stay CLI-only. */

@@ -1,0 +1,37 @@
+import { type CanActivate, Controller, type DynamicModule, type ForwardReference, type Type, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { InvalidOptionError } from '../errors/index.js';
+import { DomainErrorFilter } from './domain-error.filter.js';
+import { MigrationAdminController } from './migration-admin.controller.js';
+
+/** Where and behind what the admin API is mounted (the module's `admin` extra). */
+export interface AdminControllerMount {
+  /** Route of the controller. Default `api/admin/migration`. */
+  path?: string;
+  /**
+   * The guard every route is behind (required: the admin API never runs unauthenticated).
+   * It is created in the tenant-migration module, so its dependencies must be global or come
+   * from `imports`.
+   */
+  guard: Type<CanActivate>;
+  /** Modules the guard's dependencies come from. */
+  imports?: Array<Type | DynamicModule | Promise<DynamicModule> | ForwardReference>;
+}
+
+export const DEFAULT_ADMIN_PATH = 'api/admin/migration';
+
+/**
+ * The admin controller with its route, the host's guard, strict request validation (unknown
+ * properties are refused, whatever pipes the host has) and the mapping of domain errors to
+ * HTTP statuses (4xx with a message; a 500 never shows internals).
+ */
+export const mountAdminController = (mount: AdminControllerMount): Type<MigrationAdminController> => {
+  if (typeof mount.guard !== 'function') {
+    throw new InvalidOptionError('the admin controller needs a guard: the admin API never runs unauthenticated', { option: 'admin.guard' });
+  }
+  class MountedMigrationAdminController extends MigrationAdminController {}
+  Controller(mount.path ?? DEFAULT_ADMIN_PATH)(MountedMigrationAdminController);
+  UseGuards(mount.guard)(MountedMigrationAdminController);
+  UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))(MountedMigrationAdminController);
+  UseFilters(DomainErrorFilter)(MountedMigrationAdminController);
+  return MountedMigrationAdminController;
+};
