@@ -107,6 +107,7 @@ export class CliOutput {
     this.row('postgres', stats.postgresTenants, `(legacy ${n(stats.bySourceFormat.legacy)}, enhanced ${n(stats.bySourceFormat.enhanced)}, app ${n(stats.bySourceFormat.app)})`);
     this.row('incomplete', stats.incompleteProfiles, '(profiles without business name, owner, email and phone)');
     this.row('cleaned up', stats.cleanedUpFromRedis);
+    this.row('write-backs pending', stats.pendingWriteBacks);
     this.line(`  success rate  ${stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(2)}%`} (last completed run)`);
     for (const r of stats.lastRuns) this.line(`  run ${r.id} ${r.status} scanned ${n(r.counts.scanned)} migrated ${n(r.counts.migrated)} rejected ${n(r.counts.rejected)}`);
     for (const b of stats.backups) this.line(`  backup ${b.id} ${b.kind} ${n(b.entryCount)} entries${b.verifiedAt ? ', verified' : ''}`);

@@ -52,3 +52,7 @@ export type { ResolverMode } from './compat/tenant-resolver.js';
 export { MigrationAdminController } from './http/migration-admin.controller.js';
 export { DEFAULT_ADMIN_PATH, type AdminControllerMount } from './http/mount-admin-controller.js';
 export { DomainErrorFilter } from './http/domain-error.filter.js';
+export { TenantService } from './compat/tenant.service.js';
+export type { TenantChanges, TenantInput, TenantWriteOptions, TenantWriteResult, WriteBackOutcome } from './compat/tenant.service.js';
+export { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+export type { PendingWriteBack } from './compat/redis-write-back.queue.js';

@@ -21,6 +21,11 @@ export interface TenantMigrationModuleOptions {
    * keeps answers in memory (default 0: no cache; `invalidate()` drops them).
    */
   resolver?: { mode?: ResolverMode; cacheTtlMs?: number };
+  /**
+   * `TenantService` writes: also write each tenant's legacy-compatible value back to Redis
+   * (default off), waiting at most `timeoutMs` (default 2000) for Redis before queueing it.
+   */
+  writeBack?: { enabled?: boolean; timeoutMs?: number };
 }
 
 /** The options with every default applied. */
@@ -32,4 +37,5 @@ export interface ResolvedTenantMigrationOptions {
   validation: ValidationSettings;
   backupDir: string;
   resolver: { mode: ResolverMode; cacheTtlMs: number };
+  writeBack: { enabled: boolean; timeoutMs: number };
 }

@@ -18,6 +18,8 @@ import { SyncService } from './integrity/sync.service.js';
 import { CleanupService } from './integrity/cleanup.service.js';
 import { ReportService } from './integrity/report.service.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
+import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+import { TenantService } from './compat/tenant.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -26,6 +28,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
   conflictPolicy: options.conflictPolicy ?? 'keep-postgres',
   backupDir: options.backupDir ?? 'backups',
   resolver: { mode: options.resolver?.mode ?? 'postgres-first', cacheTtlMs: options.resolver?.cacheTtlMs ?? 0 },
+  writeBack: { enabled: options.writeBack?.enabled ?? false, timeoutMs: options.writeBack?.timeoutMs ?? 2000 },
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_VALIDATION_SETTINGS.maxValueBytes,
@@ -49,6 +52,8 @@ const LIBRARY_PROVIDERS = [
   CleanupService,
   ReportService,
   TenantResolver,
+  RedisWriteBackQueue,
+  TenantService,
 ];
 
 /**

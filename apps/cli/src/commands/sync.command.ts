@@ -12,6 +12,7 @@ export interface SyncFlags {
   dryRun?: boolean;
   json?: boolean;
   allDrifted?: boolean;
+  pending?: boolean;
 }
 
 /** Syncs one tenant and prints the direction taken: `sync <name>` and the root's `--sync --subdomain <name>`. */
@@ -29,13 +30,14 @@ export const parsePrefer = (value: string): 'redis' | 'postgres' => {
   return value;
 };
 
-/** `sync <subdomain> | --all-drifted [--prefer redis|postgres] [--dry-run] [--json]` */
+/** `sync <subdomain> | --all-drifted | --pending [--prefer redis|postgres] [--dry-run] [--json]` */
 @Command({
   name: 'sync',
   arguments: '[subdomain]',
   argsDescription: { subdomain: 'the tenant to reconcile' },
   description:
-    'reconcile one tenant (or, with --all-drifted, every tenant the check finds drifted): Redis to PostgreSQL when ' +
+    'reconcile one tenant (or, with --all-drifted, every tenant the check finds drifted; with --pending, every tenant ' +
+    'whose Redis write-back failed): Redis to PostgreSQL when ' +
     'Redis holds the newer or only copy, PostgreSQL to Redis (legacy format) when PostgreSQL does; refuses when both ' +
     'changed unless --prefer',
 })
@@ -51,13 +53,17 @@ export class SyncCommand extends CliCommand {
   async run([subdomain, ...rest]: string[], flags: SyncFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(rest, 'sync');
-      if (Boolean(flags.allDrifted) === (subdomain !== undefined)) throw new InvalidOptionError('sync takes a subdomain or --all-drifted (one of the two)');
+      if ([subdomain !== undefined, flags.allDrifted, flags.pending].filter(Boolean).length !== 1) {
+        throw new InvalidOptionError('sync takes a subdomain, --all-drifted or --pending (one of the three)');
+      }
       if (subdomain !== undefined) return runSync(this.syncs, this.out, this.preflight, subdomain, flags);
       await this.preflight.assertStores();
-      const result = await this.syncs.syncAllDrifted({ prefer: flags.prefer, dryRun: flags.dryRun ?? false, actor: cliActor() });
+      const request: SyncRequest = { prefer: flags.prefer, dryRun: flags.dryRun ?? false, actor: cliActor() };
+      const result = flags.pending ? await this.syncs.syncPending(request) : await this.syncs.syncAllDrifted(request);
       if (flags.json) this.out.json(result);
       else {
-        this.out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.synced} of ${result.drifted} drifted tenants`);
+        const what = flags.pending ? 'tenants with a pending write-back' : 'drifted tenants';
+        this.out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.synced} of ${result.drifted} ${what}`);
         for (const r of result.results) if (r.direction !== 'none') this.out.line(`  ${r.subdomain}: ${r.direction} — ${r.reason}`);
         for (const r of result.refused) this.out.line(`  refused ${r.subdomain}: ${r.reason}`);
       }
@@ -67,6 +73,15 @@ export class SyncCommand extends CliCommand {
 
   @Option({ flags: '--all-drifted', name: 'allDrifted', description: 'sync every tenant the integrity check finds drifted' })
   parseAllDrifted(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--pending',
+    name: 'pending',
+    description: 'replay the write-back queue: sync every tenant whose Redis copy could not be written (PostgreSQL preferred)',
+  })
+  parsePending(): boolean {
     return true;
   }
 

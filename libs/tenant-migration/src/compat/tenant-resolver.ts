@@ -62,6 +62,16 @@ export class TenantResolver {
     return this.resolve(subdomain);
   }
 
+  /**
+   * The tenant's PostgreSQL row, migrating its Redis record first if it has none (not in
+   * `postgres-only` mode, where Redis is no longer read). Null if neither store has it.
+   */
+  async ensureMigrated(subdomain: string): Promise<EnhancedTenant | null> {
+    const found = await this.fromPostgres(subdomain);
+    if (found || this.options.resolver.mode === 'postgres-only') return found;
+    return this.singleFlight(subdomain);
+  }
+
   /** Drops cached answers: one subdomain's, or all. */
   invalidate(subdomain?: string): void {
     if (subdomain === undefined) return this.cache.clear();

@@ -12,3 +12,5 @@ export * from './invalid-backup.error.js';
 export * from './concurrent-change.error.js';
 export * from './cleanup-refused.error.js';
 export * from './invalid-tenant-record.error.js';
+export * from './tenant-exists.error.js';
+export * from './invalid-tenant.error.js';

@@ -22,6 +22,8 @@ export interface MigrationStats {
   bySourceFormat: { legacy: number; enhanced: number; app: number };
   incompleteProfiles: number;
   cleanedUpFromRedis: number;
+  /** Tenants whose Redis write-back failed and waits for `sync --pending`. */
+  pendingWriteBacks: number;
   lastRuns: { id: string; status: MigrationRunStatus; startedAt: Date; finishedAt: Date | null; counts: MigrationCounts }[];
   /** Of the last completed run: (migrated + unchanged) / scanned. Null without a completed run. */
   successRate: number | null;
@@ -62,8 +64,9 @@ export class ReportService {
              count(*) FILTER (WHERE source_format = 'enhanced')::int AS enhanced,
              count(*) FILTER (WHERE source_format = 'app')::int AS app,
              count(*) FILTER (WHERE NOT profile_complete)::int AS incomplete,
-             (SELECT count(DISTINCT subdomain) FROM redis_cleanups)::int AS cleaned
-        FROM tenants`)) as { total: number; legacy: number; enhanced: number; app: number; incomplete: number; cleaned: number }[];
+             (SELECT count(DISTINCT subdomain) FROM redis_cleanups)::int AS cleaned,
+             (SELECT count(*) FROM redis_write_backs)::int AS pending
+        FROM tenants`)) as { total: number; legacy: number; enhanced: number; app: number; incomplete: number; cleaned: number; pending: number }[];
     const lastRuns = (await this.runs.latest(5)).map((r) => ({ id: r.id, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts }));
     const completed = lastRuns.find((r) => r.status === 'completed');
     return {
@@ -74,6 +77,7 @@ export class ReportService {
       bySourceFormat: { legacy: row.legacy, enhanced: row.enhanced, app: row.app },
       incompleteProfiles: row.incomplete,
       cleanedUpFromRedis: row.cleaned,
+      pendingWriteBacks: row.pending,
       lastRuns,
       successRate: completed && completed.counts.scanned > 0 ? (completed.counts.migrated + completed.counts.unchanged) / completed.counts.scanned : null,
       lastRejectedByReason: completed?.counts.rejectedByReason ?? {},
@@ -126,6 +130,7 @@ export const toMarkdown = ({ stats, integrity }: MigrationReport): string => {
     `| ... created in PostgreSQL | ${stats.bySourceFormat.app} |`,
     `| ... with an incomplete profile | ${stats.incompleteProfiles} |`,
     `| Cleaned up from Redis | ${stats.cleanedUpFromRedis} |`,
+    `| Redis write-backs pending | ${stats.pendingWriteBacks} |`,
     '',
     '## Integrity',
     '',

@@ -8,10 +8,11 @@ import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { sourceHashOf, toEnhancedValue, toLegacyValue } from '../tenants/tenant-mapper.js';
-import { TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import { sourceHashOf } from '../tenants/tenant-mapper.js';
+import { redisValueOf, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
 import { ConcurrentChangeError, InvalidOptionError, InvalidSubdomainError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
+import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
 
 export type SyncDirection = 'redis-to-postgres' | 'postgres-to-redis' | 'none';
@@ -26,7 +27,7 @@ export interface SyncRequest {
 
 export interface SyncAllResult {
   dryRun: boolean;
-  /** Drifted tenants the check found. */
+  /** Tenants considered: the drifted ones the check found, or (syncPending) the queued write-backs. */
   drifted: number;
   synced: number;
   byDirection: Partial<Record<SyncDirection, number>>;
@@ -43,6 +44,9 @@ export interface SyncResult {
   reason: string;
   dryRun: boolean;
 }
+
+/** Entries replayed per `syncPending` call; the rest wait for the next. */
+const PENDING_LIMIT = 10_000;
 
 /** Sets the key only if it still holds what was read (or is still absent): compare-and-set. */
 const COMPARE_AND_SET = `
@@ -71,7 +75,37 @@ export class SyncService {
     private readonly merges: TenantMergeRepository,
     private readonly audit: AuditRepository,
     private readonly integrity: IntegrityService,
+    private readonly writeBacks: RedisWriteBackQueue,
   ) {}
+
+  /**
+   * Replays the write-back queue: syncs each tenant whose Redis copy `TenantService` could not
+   * write. PostgreSQL is preferred when both stores changed (it took the write that Redis
+   * missed) unless `prefer` says otherwise. A settled entry leaves the queue; an unreachable
+   * Redis stops the replay with its error and leaves the rest queued.
+   */
+  async syncPending(request: SyncRequest = {}): Promise<SyncAllResult> {
+    const dryRun = request.dryRun ?? false;
+    const pending = await this.withSession((client) => this.writeBacks.pending(client, PENDING_LIMIT));
+    const result: SyncAllResult = { dryRun, drifted: pending.length, synced: 0, byDirection: {}, refused: [], results: [] };
+    for (const entry of pending) {
+      try {
+        const synced = await this.sync(entry.subdomain, { ...request, prefer: request.prefer ?? 'postgres' });
+        result.results.push(synced);
+        if (synced.direction !== 'none') result.synced++;
+        result.byDirection[synced.direction] = (result.byDirection[synced.direction] ?? 0) + 1;
+      } catch (error) {
+        if (!(error instanceof TenantMigrationError) || error.kind === 'unavailable') throw error;
+        // Deleted since: nothing is left to write back.
+        if (!(error instanceof TenantNotFoundError)) {
+          result.refused.push({ subdomain: entry.subdomain, reason: error.message });
+          continue;
+        }
+      }
+      if (!dryRun) await this.withSession((client) => this.writeBacks.settle(client, entry.subdomain));
+    }
+    return result;
+  }
 
   /** Syncs every tenant the integrity check finds drifted, one by one; refusals are collected. */
   async syncAllDrifted(request: SyncRequest = {}): Promise<SyncAllResult> {
@@ -155,6 +189,15 @@ export class SyncService {
     }
   }
 
+  private async withSession<T>(work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
+    const session = await this.sessions.open();
+    try {
+      return await work(session.client);
+    } finally {
+      await session.release();
+    }
+  }
+
   private async readRow(client: import('pg').PoolClient, subdomain: string): Promise<TenantRow | null> {
     const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain]);
     return rows[0] ?? null;
@@ -179,13 +222,13 @@ export class SyncService {
    * working), only if the key still holds what was read, then records that value as migrated.
    */
   private async writeRedis(client: import('pg').PoolClient, subdomain: string, key: string, row: TenantRow, current: Buffer | null): Promise<void> {
-    const tenant = tenantFromRow(row);
-    const value = row.source_format === 'legacy' ? toLegacyValue(tenant) : toEnhancedValue(tenant);
+    const value = redisValueOf(row);
     const written = await this.redis.eval(COMPARE_AND_SET, 1, key, current === null ? '' : 'present', current ?? '', value);
     if (written !== 1) throw new ConcurrentChangeError(`"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`, { subdomain });
     await client.query(
       `UPDATE tenants SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
       [subdomain, key, sourceHashOf(value)],
     );
+    await this.writeBacks.settle(client, subdomain);
   }
 }

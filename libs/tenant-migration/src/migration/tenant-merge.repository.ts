@@ -31,7 +31,7 @@ export interface ExceptionRow {
   value?: Buffer;
 }
 
-const TENANT_COLUMNS = [
+export const TENANT_COLUMNS = [
   'id', 'subdomain', 'emoji', 'created_at', 'business_name', 'business_category', 'business_description',
   'owner_name', 'email', 'phone', 'address', 'logo', 'brand_colors', 'feature_whatsapp', 'feature_home_visit',
   'feature_analytics', 'feature_custom_templates', 'feature_multi_staff', 'subscription_plan',

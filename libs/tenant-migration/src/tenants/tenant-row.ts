@@ -4,6 +4,7 @@
  * the resolver and the write-back of sync.
  */
 import type { EnhancedTenant } from './tenant.types.js';
+import { toEnhancedValue, toLegacyValue } from './tenant-mapper.js';
 
 export interface TenantRow {
   id: string;
@@ -65,3 +66,13 @@ export const tenantFromRow = (row: TenantRow): EnhancedTenant => ({
   profileComplete: row.profile_complete,
   sourceFormat: row.source_format === 'enhanced' ? 'enhanced' : 'legacy',
 });
+
+/**
+ * The Redis value a tenant row is written back as, in the format the legacy readers of its key
+ * already understand: legacy `{emoji, createdAt}` for migrated legacy records and for tenants
+ * created in PostgreSQL, the enhanced record (a superset) for migrated enhanced ones.
+ */
+export const redisValueOf = (row: TenantRow): string => {
+  const tenant = tenantFromRow(row);
+  return row.source_format === 'enhanced' ? toEnhancedValue(tenant) : toLegacyValue(tenant);
+};

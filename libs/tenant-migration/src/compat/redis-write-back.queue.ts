@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+
+/** A tenant whose Redis copy could not be written back, waiting for `sync --pending`. */
+export interface PendingWriteBack {
+  subdomain: string;
+  key: string;
+  attempts: number;
+  lastError: string;
+  firstFailedAt: Date;
+  lastFailedAt: Date;
+}
+
+/**
+ * The durable queue of failed Redis write-backs (`redis_write_backs`, one row per tenant). It
+ * lives in PostgreSQL because it records that Redis could not be written; an entry is added
+ * in the same transaction as the tenant's write, so the write and its debt commit together.
+ */
+@Injectable()
+export class RedisWriteBackQueue {
+  async enqueue(client: PoolClient, subdomain: string, key: string, error: string): Promise<void> {
+    await client.query(
+      `INSERT INTO redis_write_backs (subdomain, key, last_error) VALUES ($1, $2, $3)
+       ON CONFLICT (subdomain) DO UPDATE
+         SET key = EXCLUDED.key, last_error = EXCLUDED.last_error,
+             attempts = redis_write_backs.attempts + 1, last_failed_at = now()`,
+      [subdomain, key, error],
+    );
+  }
+
+  /** Settles a tenant's entry (its Redis copy was written, or there is nothing left to write). */
+  async settle(client: PoolClient, subdomain: string): Promise<void> {
+    await client.query('DELETE FROM redis_write_backs WHERE subdomain = $1', [subdomain]);
+  }
+
+  /** The oldest pending entries first. */
+  async pending(client: PoolClient, limit: number): Promise<PendingWriteBack[]> {
+    const { rows } = await client.query<{
+      subdomain: string;
+      key: string;
+      attempts: number;
+      last_error: string;
+      first_failed_at: Date;
+      last_failed_at: Date;
+    }>('SELECT * FROM redis_write_backs ORDER BY first_failed_at, subdomain LIMIT $1', [limit]);
+    return rows.map((r) => ({
+      subdomain: r.subdomain,
+      key: r.key,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      firstFailedAt: r.first_failed_at,
+      lastFailedAt: r.last_failed_at,
+    }));
+  }
+
+  async count(client: PoolClient): Promise<number> {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM redis_write_backs');
+    return rows[0].n;
+  }
+}

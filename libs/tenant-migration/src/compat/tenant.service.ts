@@ -1,0 +1,294 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { PoolClient } from 'pg';
+import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { TenantValidator } from '../validation/tenant-validator.js';
+import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { fromEpochMs, TENANT_COLUMNS, tenantColumnValues } from '../migration/tenant-merge.repository.js';
+import { sourceHashOf } from '../tenants/tenant-mapper.js';
+import { redisValueOf, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import type { BrandColors, BusinessCategory, EnhancedTenant, SubscriptionPlan, SubscriptionStatus, TenantFeatures } from '../tenants/tenant.types.js';
+import {
+  InvalidSubdomainError,
+  InvalidTenantError,
+  StoreUnavailableError,
+  TenantExistsError,
+  TenantNotFoundError,
+} from '../errors/index.js';
+import { RedisWriteBackQueue } from './redis-write-back.queue.js';
+import { TenantResolver } from './tenant-resolver.js';
+
+/** A tenant as the platform creates it. Validated and sanitized by the migration's own rules. */
+export interface TenantInput {
+  subdomain: string;
+  emoji: string;
+  /** Epoch milliseconds. Default: now. */
+  createdAt?: number;
+  businessName?: string | null;
+  businessCategory?: BusinessCategory | null;
+  businessDescription?: string | null;
+  ownerName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  address?: string | null;
+  logo?: string | null;
+  brandColors?: BrandColors | null;
+  features?: Partial<TenantFeatures>;
+  subscription?: { plan?: SubscriptionPlan; status?: SubscriptionStatus; expiresAt?: number | null };
+}
+
+/** The fields an update changes; absent fields keep their value, `null` clears an optional one. */
+export type TenantChanges = Partial<Omit<TenantInput, 'subdomain'>>;
+
+/**
+ * What became of the Redis copy: `written`, `queued` (Redis could not be written; the
+ * tenant's entry in the write-back queue waits for `sync --pending`) or `off` (write-back
+ * is disabled).
+ */
+export type WriteBackOutcome = 'written' | 'queued' | 'off';
+
+export interface TenantWriteResult {
+  tenant: EnhancedTenant;
+  writeBack: WriteBackOutcome;
+}
+
+export interface TenantWriteOptions {
+  /** Override the module's `writeBack.enabled` for this call. */
+  writeBack?: boolean;
+}
+
+/**
+ * Creates, updates and deletes tenants in PostgreSQL, the store of record, during and after
+ * the transition. With write-back on, each write also puts the tenant's legacy-compatible
+ * value in Redis, so code that still reads Redis stays correct until cutover.
+ *
+ * The PostgreSQL write and the Redis write-back happen under the row's lock in one
+ * transaction. When Redis cannot be written, the PostgreSQL write still commits, together with
+ * an entry in the write-back queue (logged, never dropped) that `sync --pending` replays. A
+ * delete removes the Redis key too, or nothing: a key left behind would bring the tenant back
+ * at the next migration or fallback read.
+ */
+@Injectable()
+export class TenantService {
+  private readonly logger = new Logger('TenantService');
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    @Inject(TENANT_REDIS) private readonly redis: Redis,
+    private readonly validator: TenantValidator,
+    private readonly sessions: PostgresSessionFactory,
+    private readonly resolver: TenantResolver,
+    private readonly queue: RedisWriteBackQueue,
+  ) {}
+
+  /**
+   * Creates a tenant. Its subdomain must be free in both stores: a Redis record not migrated
+   * yet holds it too (`TenantExistsError`). Until cutover (`postgres-only`) that needs Redis
+   * to answer; when it cannot, nothing is created (`StoreUnavailableError`).
+   */
+  async create(input: TenantInput, options: TenantWriteOptions = {}): Promise<TenantWriteResult> {
+    const subdomain = this.subdomainOf(input?.subdomain);
+    const key = this.options.keyPrefix + subdomain;
+    const { subdomain: _subdomain, ...fields } = input;
+    const record = this.validate(subdomain, key, { createdAt: Date.now(), ...fields });
+    await this.assertFreeInRedis(subdomain, key);
+    return this.inTransaction(async (client) => {
+      const values = tenantColumnValues({ key, record });
+      values[TENANT_COLUMNS.indexOf('source_format')] = 'app';
+      values[TENANT_COLUMNS.indexOf('source_key')] = null;
+      values[TENANT_COLUMNS.indexOf('source_hash')] = null;
+      const placeholders = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
+      const { rows } = await client.query<TenantRow>(
+        `INSERT INTO tenants (${TENANT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
+         ON CONFLICT (subdomain) DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
+        values,
+      );
+      if (!rows[0]) throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });
+      return this.writeBack(client, rows[0], key, options);
+    });
+  }
+
+  /**
+   * Updates a tenant. One not migrated yet (only in Redis) is migrated first, with the
+   * resolver's on-the-fly migration, then updated.
+   */
+  async update(subdomainInput: string, changes: TenantChanges, options: TenantWriteOptions = {}): Promise<TenantWriteResult> {
+    const subdomain = this.subdomainOf(subdomainInput);
+    const key = this.options.keyPrefix + subdomain;
+    if ((await this.resolver.ensureMigrated(subdomain)) === null) {
+      throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
+    }
+    return this.inTransaction(async (client) => {
+      const current = await this.lockRow(client, subdomain);
+      if (!current) throw new TenantNotFoundError(`tenant "${subdomain}" was deleted meanwhile`, { subdomain });
+      const before = tenantFromRow(current);
+      const merged = {
+        ...bodyOf(before),
+        ...changes,
+        features: { ...before.features, ...changes.features },
+        subscription: { ...before.subscription, ...changes.subscription },
+      };
+      const record = this.validate(subdomain, key, merged);
+      const values = tenantColumnValues({ key, record });
+      // Provenance (source_*) stays: it says where the tenant came from and what Redis held.
+      const updated = TENANT_COLUMNS.flatMap((column, i) => (UPDATABLE_COLUMNS.has(column) ? [{ column, value: values[i] }] : []));
+      const assignments = updated.map(({ column }, i) =>
+        `${column} = ${column === 'created_at' || column === 'subscription_expires_at' ? fromEpochMs(`$${i + 2}::bigint`) : `$${i + 2}`}`,
+      );
+      const { rows } = await client.query<TenantRow>(
+        `UPDATE tenants SET ${assignments.join(', ')} WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
+        [subdomain, ...updated.map((u) => u.value)],
+      );
+      return this.writeBack(client, rows[0], key, options);
+    });
+  }
+
+  /** Deletes a tenant from PostgreSQL and its key from Redis; all or nothing. */
+  async delete(subdomainInput: string): Promise<{ subdomain: string; deleted: true; redisKeyDeleted: boolean }> {
+    const subdomain = this.subdomainOf(subdomainInput);
+    const key = this.options.keyPrefix + subdomain;
+    return this.inTransaction(async (client) => {
+      const { rowCount } = await client.query('DELETE FROM tenants WHERE subdomain = $1', [subdomain]);
+      await this.queue.settle(client, subdomain);
+      let removed: number;
+      try {
+        removed = await this.withTimeout(this.redis.del(key));
+      } catch (error) {
+        throw new StoreUnavailableError(
+          `tenant "${subdomain}" was not deleted: its Redis key ${key} could not be deleted (${messageOf(error)}), and a key left behind would bring it back`,
+          { subdomain, key },
+          { cause: error },
+        );
+      }
+      if (rowCount === 0 && removed === 0) throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
+      return { subdomain, deleted: true as const, redisKeyDeleted: removed === 1 };
+    });
+  }
+
+  /** The tenant in PostgreSQL (no Redis fallback: that is the resolver's job), or null. */
+  async find(subdomainInput: string): Promise<EnhancedTenant | null> {
+    const subdomain = this.subdomainOf(subdomainInput);
+    const session = await this.sessions.open();
+    try {
+      const { rows } = await session.client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain]);
+      return rows[0] ? tenantFromRow(rows[0]) : null;
+    } finally {
+      await session.release();
+    }
+  }
+
+  /**
+   * Writes the row's Redis copy (under its lock) and records it as the migrated value, so the
+   * stores agree and the next migration sees the tenant unchanged; or queues the debt.
+   */
+  private async writeBack(client: PoolClient, row: TenantRow, key: string, options: TenantWriteOptions): Promise<TenantWriteResult> {
+    const tenant = tenantFromRow(row);
+    if (!(options.writeBack ?? this.options.writeBack.enabled)) return { tenant, writeBack: 'off' };
+    const value = redisValueOf(row);
+    try {
+      await this.withTimeout(this.redis.set(key, value));
+    } catch (error) {
+      this.logger.warn(`write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${messageOf(error)}`);
+      await this.queue.enqueue(client, row.subdomain, key, messageOf(error));
+      return { tenant, writeBack: 'queued' };
+    }
+    await client.query(
+      'UPDATE tenants SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1',
+      [row.subdomain, key, sourceHashOf(value)],
+    );
+    await this.queue.settle(client, row.subdomain);
+    return { tenant, writeBack: 'written' };
+  }
+
+  /** Refuses a subdomain a legacy Redis record holds; after cutover Redis is not consulted. */
+  private async assertFreeInRedis(subdomain: string, key: string): Promise<void> {
+    if (this.options.resolver.mode === 'postgres-only') return;
+    let exists: number;
+    try {
+      exists = await this.withTimeout(this.redis.exists(key));
+    } catch (error) {
+      throw new StoreUnavailableError(
+        `tenant "${subdomain}" was not created: Redis could not be asked whether a legacy record holds the subdomain (${messageOf(error)})`,
+        { subdomain, key },
+        { cause: error },
+      );
+    }
+    if (exists === 1) throw new TenantExistsError(`subdomain "${subdomain}" is taken by a Redis record that is not migrated yet`, { subdomain, key });
+  }
+
+  private subdomainOf(input: unknown): string {
+    const verdict = this.validator.validateInput(input as string);
+    if (!verdict.ok) {
+      throw new InvalidSubdomainError(`"${String(input)}" is not a valid subdomain: ${verdict.reasons.map((r) => r.message).join('; ')}`, {
+        reasons: verdict.reasons,
+      });
+    }
+    return verdict.subdomain;
+  }
+
+  /** The record of a tenant body, through the same validation and mapping as a migrated one. */
+  private validate(subdomain: string, key: string, body: Omit<TenantInput, 'subdomain'>) {
+    const result = this.validator.validateValue(key, subdomain, Buffer.from(JSON.stringify({ subdomain, ...body })));
+    if (!result.ok) {
+      throw new InvalidTenantError(`tenant "${subdomain}" is invalid: ${result.reasons.map((r) => r.message).join('; ')}`, {
+        subdomain,
+        reasons: result.reasons,
+      });
+    }
+    return result.record;
+  }
+
+  private async lockRow(client: PoolClient, subdomain: string): Promise<TenantRow | null> {
+    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1 FOR UPDATE`, [subdomain]);
+    return rows[0] ?? null;
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const session = await this.sessions.open();
+    try {
+      await session.client.query('BEGIN');
+      const result = await work(session.client);
+      await session.client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await session.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await session.release();
+    }
+  }
+
+  /** A Redis call bounded by `writeBack.timeoutMs`, so an outage never holds the row lock for long. */
+  private withTimeout<T>(call: Promise<T>): Promise<T> {
+    const ms = this.options.writeBack.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+const UPDATABLE_COLUMNS: ReadonlySet<string> = new Set(
+  TENANT_COLUMNS.filter((c) => !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c)),
+);
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The body fields of a stored tenant (no id, subdomain or derived fields), for an update. */
+const bodyOf = (t: EnhancedTenant): Omit<TenantInput, 'subdomain'> => ({
+  emoji: t.emoji,
+  createdAt: t.createdAt,
+  businessName: t.businessName,
+  businessCategory: t.businessCategory,
+  businessDescription: t.businessDescription,
+  ownerName: t.ownerName,
+  email: t.email,
+  phone: t.phone,
+  address: t.address,
+  logo: t.logo,
+  brandColors: t.brandColors,
+  features: t.features,
+  subscription: t.subscription,
+});
