@@ -109,11 +109,19 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     assert.deepEqual([salon?.changedInRedis, salon?.changedInPostgres], [true, false]);
 
     const tacos = byName.get('tacos');
-    assert.deepEqual(tacos?.fields, [
-      { field: 'emoji', redis: '🌮', postgres: '🌯' },
-      { field: 'subscription.plan', redis: 'basic', postgres: 'enterprise' },
-    ]);
+    // tacos is a legacy record: only what it carries (emoji, createdAt) can drift; the plan is PostgreSQL's own.
+    assert.deepEqual(tacos?.fields, [{ field: 'emoji', redis: '🌮', postgres: '🌯' }]);
     assert.deepEqual([tacos?.changedInRedis, tacos?.changedInPostgres], [false, true]);
+  });
+
+  it('treats a profile added in PostgreSQL to a legacy tenant as PostgreSQL\'s own, not as drift', async () => {
+    await stores.db.query(`UPDATE tenants SET business_name = 'Gelato Bar', owner_name = 'Gina', subscription_plan = 'premium' WHERE subdomain = 'gelato'`);
+    const report = await integrity.check();
+    assertAddsUp(report);
+    assert.equal(report.drift.find((d) => d.subdomain === 'gelato'), undefined);
+    await stores.db.query(`UPDATE tenants SET emoji = '🍦' WHERE subdomain = 'gelato'`);
+    const changed = (await integrity.check()).drift.find((d) => d.subdomain === 'gelato');
+    assert.deepEqual(changed?.fields, [{ field: 'emoji', redis: '🍨', postgres: '🍦' }]);
   });
 
   it('compares timestamps to the millisecond', async () => {
@@ -173,10 +181,9 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.equal(result.direction, 'postgres-to-redis');
       assert.equal(result.subdomain, 'tacos', 'input is normalised');
       assert.equal(await stores.redis.get(key('tacos')), JSON.stringify({ emoji: '🌯', createdAt: 1700000000123 }));
-      const report = await integrity.check();
-      assert.equal(report.consistent, false, 'business_name has no place in a legacy record');
-      assert.deepEqual(report.drift.find((d) => d.subdomain === 'tacos')?.fields?.map((f) => f.field), ['businessName']);
-      assert.equal(report.drift.find((d) => d.subdomain === 'tacos')?.changedInRedis, false, 'the written value is recorded as migrated');
+      // A legacy record carries emoji and createdAt; the business name is PostgreSQL's own.
+      assert.equal((await integrity.check()).consistent, true);
+      assert.equal((await sync.sync('tacos')).direction, 'none', 'the written value is recorded as migrated');
     });
 
     it('PostgreSQL to Redis keeps an enhanced record enhanced, and restores a deleted key', async () => {

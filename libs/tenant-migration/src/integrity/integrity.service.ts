@@ -35,8 +35,18 @@ const COMPARED_FIELDS: readonly [field: string, column: string, kind: 'value' | 
 
 const STAGE = 'integrity_stage';
 const redisSide = (column: string, kind: 'value' | 'epoch-ms'): string => (kind === 'epoch-ms' ? fromEpochMs(`s.${column}`) : `s.${column}`);
-/** SQL true when a staged record (alias s) and its tenant (alias t) differ in any mapped field. */
-export const ROW_DIFFERS = `ROW(${COMPARED_FIELDS.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${COMPARED_FIELDS.map(([, c]) => `t.${c}`).join(', ')})`;
+/** The fields a legacy record carries; the rest of a legacy tenant's profile is PostgreSQL's own. */
+const LEGACY_FIELDS: ReadonlySet<string> = new Set(['emoji', 'createdAt']);
+const rowsDiffer = (fields: typeof COMPARED_FIELDS): string =>
+  `ROW(${fields.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${fields.map(([, c]) => `t.${c}`).join(', ')})`;
+/**
+ * SQL true when a staged record (alias s) and its tenant (alias t) differ in a field the
+ * record carries: every mapped field of an enhanced record; emoji and createdAt of a legacy
+ * one (a profile added in PostgreSQL has no place in a legacy record, so it is not drift).
+ */
+export const ROW_DIFFERS = `CASE WHEN s.source_format = 'legacy'
+  THEN ${rowsDiffer(COMPARED_FIELDS.filter(([f]) => LEGACY_FIELDS.has(f)))}
+  ELSE ${rowsDiffer(COMPARED_FIELDS)} END`;
 /**
  * One pass over both sides (a full join on subdomain) that keeps only what drifted. A tenant
  * with no valid Redis record is "only in PostgreSQL" unless its Redis key is a known-invalid
@@ -181,7 +191,8 @@ export class IntegrityService {
                 (SELECT jsonb_agg(jsonb_build_object('field', c.field, 'redis', c.r, 'postgres', c.p))
                    FROM (VALUES
           ${FIELD_PAIRS}) AS c(field, r, p)
-                  WHERE c.r IS DISTINCT FROM c.p) END AS fields,
+                  WHERE c.r IS DISTINCT FROM c.p
+                    AND (s.source_format <> 'legacy' OR c.field IN (${[...LEGACY_FIELDS].map((f) => `'${f}'`).join(', ')}))) END AS fields,
               CASE WHEN d.kind = 'different' THEN (t.migrated_at IS NULL OR t.updated_at > t.migrated_at) END AS changed_in_postgres,
               CASE WHEN d.kind = 'different' THEN (t.source_hash IS DISTINCT FROM s.source_hash) END AS changed_in_redis
          FROM integrity_drift d
