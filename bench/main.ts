@@ -1,11 +1,16 @@
 /**
  * Benchmarks: `npm run bench -- [migrate|backup|check] --tenants 1000000[,100000] [--batch-size N]
- * [--enhanced-pct 15] [--bad-pct 0]`.
+ * [--enhanced-pct 15] [--bad-pct 0]`, and `npm run bench -- resolve [--tenants 20000]
+ * [--concurrency 32] [--requests 50000] [--warmup 5000] [--rounds 2] [--enhanced-pct 15]`.
  *
  * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
  * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
  * `check`: migrates, then times the integrity check of the consistent stores against the
  * reference pipeline run right after it.
+ * `resolve` (bench/resolve.ts): seeds and migrates N tenants, then measures the fallback
+ * resolver's throughput and p50/p99 latency for PostgreSQL hits, against a bare
+ * `SELECT .. WHERE subdomain = $1` through the same pool (target >= 0.70 of its throughput),
+ * and for Redis fallbacks after emptying `tenants`; all with the given concurrency.
  *
  * For each size: seeds a dedicated Redis database deterministically with the shared seed
  * script, runs the project's migration (the real CLI, as a child process) into a fresh
@@ -36,13 +41,20 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 
-const known = new Set(['--tenants', '--batch-size', '--enhanced-pct', '--bad-pct']);
+const copyOptions = ['--tenants', '--batch-size', '--enhanced-pct', '--bad-pct'];
+/** The options each scenario takes. */
+const scenarios = new Map<string, string[]>([
+  ['migrate', copyOptions],
+  ['backup', copyOptions],
+  ['check', copyOptions],
+  ['resolve', ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct']],
+]);
 const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
-if (!['migrate', 'backup', 'check'].includes(scenario)) fail(`unknown scenario "${scenario}"; available: migrate, backup, check`);
+const known = new Set(scenarios.get(scenario) ?? fail(`unknown scenario "${scenario}"; available: ${[...scenarios.keys()].join(', ')}`));
 for (let i = scenario === argv[0] ? 1 : 0; i < argv.length; i += 2) {
-  if (!known.has(argv[i])) fail(`unknown option ${argv[i]}; options: ${[...known].join(', ')}`);
+  if (!known.has(argv[i])) fail(`unknown option ${argv[i]} for ${scenario}; options: ${[...known].join(', ')}`);
 }
-const sizes = flag('--tenants', '100000').split(',').map((s) => {
+const sizes = flag('--tenants', scenario === 'resolve' ? '20000' : '100000').split(',').map((s) => {
   const n = Number(s.replace(/_/g, ''));
   return Number.isInteger(n) && n > 0 ? n : fail(`--tenants takes positive whole numbers, got "${s}"`);
 });
@@ -247,7 +259,20 @@ const runMigrate = async (): Promise<void> => {
   printRssRatio(rss);
 };
 
-(scenario === 'backup' ? runBackup() : scenario === 'check' ? runCheckScenario() : runMigrate()).catch((error: unknown) => {
+/** The resolve scenario loads Nest and the library, so only when it runs. */
+const runResolveScenario = async (): Promise<void> => {
+  const { runResolve } = await import('./resolve.js');
+  await runResolve({ root, referenceDir, redisUrl, adminUrl, databaseUrl, database, sizes, flag, fail });
+};
+
+(scenario === 'backup'
+  ? runBackup()
+  : scenario === 'check'
+    ? runCheckScenario()
+    : scenario === 'resolve'
+      ? runResolveScenario()
+      : runMigrate()
+).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
