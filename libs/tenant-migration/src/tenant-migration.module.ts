@@ -20,6 +20,8 @@ import { ReportService } from './integrity/report.service.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
 import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
 import { TenantService } from './compat/tenant.service.js';
+import { TenantMigrationService } from './compat/tenant-migration.service.js';
+import { MigrationUtils } from './compat/migration-utils.service.js';
 
 export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
@@ -54,6 +56,8 @@ const LIBRARY_PROVIDERS = [
   TenantResolver,
   RedisWriteBackQueue,
   TenantService,
+  TenantMigrationService,
+  MigrationUtils,
 ];
 
 /**

@@ -1,0 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import { ReportService, type MigrationStats } from '../integrity/report.service.js';
+
+/** The original system's `MigrationUtils`, as an injectable service over the report. */
+@Injectable()
+export class MigrationUtils {
+  constructor(private readonly reports: ReportService) {}
+
+  /** Counts in both stores, by source format, the last runs, success rate and backups. */
+  getMigrationStats(): Promise<MigrationStats> {
+    return this.reports.stats();
+  }
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { MigrationService, type MigrationRequest, type MigrationResult } from '../migration/migration.service.js';
+import { IntegrityService, type IntegrityCheckRequest } from '../integrity/integrity.service.js';
+import type { IntegrityReport } from '../integrity/integrity.types.js';
+import type { EnhancedTenant } from '../tenants/tenant.types.js';
+import { TenantResolver } from './tenant-resolver.js';
+
+/**
+ * The original system's programmatic entry point, by its method names, as an injectable
+ * service: each method is the library's real operation (nothing is re-implemented here).
+ */
+@Injectable()
+export class TenantMigrationService {
+  constructor(
+    private readonly migrations: MigrationService,
+    private readonly integrity: IntegrityService,
+    private readonly resolver: TenantResolver,
+  ) {}
+
+  /** Migrates every tenant (`MigrationService.migrate`): resumable, exactly accounted. */
+  migrateAllTenants(request: MigrationRequest = {}): Promise<MigrationResult> {
+    return this.migrations.migrate(request);
+  }
+
+  /** Compares Redis and PostgreSQL field by field (`IntegrityService.check`); writes nothing. */
+  checkDataIntegrity(request: IntegrityCheckRequest = {}): Promise<IntegrityReport> {
+    return this.integrity.check(request);
+  }
+
+  /** PostgreSQL, then Redis migrated on the fly (`TenantResolver.resolve`); null if neither has it. */
+  getSubdomainDataWithFallback(subdomain: string): Promise<EnhancedTenant | null> {
+    return this.resolver.resolve(subdomain);
+  }
+}
