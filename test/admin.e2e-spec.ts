@@ -223,12 +223,12 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
     it('an unknown, missing or repeated action is 400 listing the valid actions, and changes nothing', async () => {
       const redisBefore = await snapshotRedis(redis, `${NAMESPACE}*`);
-      const queries = ['action=test', 'action=migrate', 'action=cleanup', 'action=', '', 'action=status&action=runs'];
+      const queries = ['action=selftest', 'action=migrate', 'action=cleanup', 'action=', '', 'action=status&action=runs'];
       for (const query of queries) {
         const res = await http().get(`${BASE}?${query}`).set(auth);
         assert.equal(res.status, 400, query);
         assert.equal(res.body.statusCode, 400, query);
-        assert.match(messageOf(res.body), /action must be one of: status, runs, backups, check, stats, report/, query);
+        assert.match(messageOf(res.body), /action must be one of: status, runs, backups, check, stats, report, test/, query);
       }
       const extra = await http().get(`${BASE}?action=status&dryRun=false`).set(auth);
       assert.equal(extra.status, 400);

@@ -18,6 +18,7 @@ import { SyncService } from './integrity/sync.service.js';
 import { CleanupService } from './integrity/cleanup.service.js';
 import { ReportService } from './integrity/report.service.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
+import { MigrationTests } from './self-test/migration-tests.service.js';
 import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
 import { TenantService } from './compat/tenant.service.js';
 import { TenantMigrationService } from './compat/tenant-migration.service.js';
@@ -58,6 +59,7 @@ const LIBRARY_PROVIDERS = [
   TenantService,
   TenantMigrationService,
   MigrationUtils,
+  MigrationTests,
 ];
 
 /**

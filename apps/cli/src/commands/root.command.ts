@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import { BackupService, CleanupService, IntegrityService, InvalidOptionError, MigrationService, ReportService, SyncService } from '#tenant-migration';
+import { BackupService, CleanupService, IntegrityService, InvalidOptionError, MigrationService, MigrationTests, ReportService, SyncService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -11,8 +11,9 @@ import { runCheck } from './check.command.js';
 import { runSync } from './sync.command.js';
 import { runCleanup } from './cleanup.command.js';
 import { runReport } from './report.command.js';
+import { runSelfTest } from './test.command.js';
 
-type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string; cleanup?: boolean; yes?: boolean; report?: boolean };
+type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string; cleanup?: boolean; yes?: boolean; report?: boolean; test?: boolean };
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 
 /** The migration flags `--backup` cannot be combined with (a backup never migrates). */
@@ -26,6 +27,7 @@ const migrationFlagsIn = (flags: RootFlags): string[] => [
 /**
  * `tenant-migrate [--dry-run] [--json]`: the spec's form; with no subcommand it migrates.
  * `tenant-migrate --backup [--json]` backs up the Redis tenant keyspace instead.
+ * `tenant-migrate --test [--json]` runs the read-only self-test instead.
  */
 @RootCommand({ name: 'tenant-migrate', description: 'Migrate tenants from Redis to PostgreSQL (see the subcommands for more)' })
 export class RootMigrateCommand extends MigrationCommandBase implements OnApplicationBootstrap {
@@ -38,6 +40,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     private readonly syncs: SyncService,
     private readonly cleanups: CleanupService,
     private readonly reports: ReportService,
+    private readonly selfTests: MigrationTests,
   ) {
     super(migrations, out, preflight);
   }
@@ -58,7 +61,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
-    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync', flags.cleanup && '--cleanup', flags.report && '--report'].filter(
+    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync', flags.cleanup && '--cleanup', flags.report && '--report', flags.test && '--test'].filter(
       (a): a is string => Boolean(a),
     );
     if (actions.length === 0) {
@@ -83,9 +86,15 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
       if (flags.cleanup) return runCleanup(this.cleanups, this.out, this.preflight, { json: flags.json, yes: flags.yes });
       if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
       if (flags.report) return runReport(this.reports, this.out, this.preflight, { json: flags.json });
+      if (flags.test) return runSelfTest(this.selfTests, this.out, { json: flags.json });
       if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });
+  }
+
+  @Option({ flags: '--test', description: 'run the read-only self-test instead of migrating (see `test`)' })
+  parseTest(): boolean {
+    return true;
   }
 
   @Option({ flags: '--report', description: 'write the report instead of migrating (see `report`)' })

@@ -2,7 +2,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, Vali
 import { Type } from 'class-transformer';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 
-export const GET_ACTIONS = ['status', 'runs', 'backups', 'check', 'stats', 'report'] as const;
+export const GET_ACTIONS = ['status', 'runs', 'backups', 'check', 'stats', 'report', 'test'] as const;
 /** Restores are deliberately not here: they stay CLI-only. */
 export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup', 'sync', 'cleanup'] as const;
 

@@ -30,14 +30,23 @@ export class PostgresSessionFactory {
     return { client, release: () => runner.release() };
   }
 
+  /**
+   * The ledger of applied schema migrations, as a quoted SQL name: the host's DataSource keeps
+   * it under its own `migrationsTableName` (TypeORM's default `migrations`).
+   */
+  schemaLedger(): string {
+    return (this.dataSource.options.migrationsTableName ?? 'migrations')
+      .split('.')
+      .map((part) => `"${part.replace(/"/g, '""')}"`)
+      .join('.');
+  }
+
   /** Throws SchemaMissingError unless the library's newest schema migration has been applied. */
   async assertSchema(client: PoolClient): Promise<void> {
-    // The host's DataSource keeps the ledger of applied migrations under its own table name.
-    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
-    const ledger = await client.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [table]);
+    const ledger = await client.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [this.schemaLedger()]);
     const applied =
       ledger.rows[0]?.present === true &&
-      (await client.query(`SELECT 1 FROM ${quoteIdentifier(table)} WHERE name = $1`, [LATEST_SCHEMA_MIGRATION])).rowCount === 1;
+      (await client.query(`SELECT 1 FROM ${this.schemaLedger()} WHERE name = $1`, [LATEST_SCHEMA_MIGRATION])).rowCount === 1;
     if (!applied) {
       throw new SchemaMissingError('the database schema is missing or out of date: run `npm run db:migrate`', {
         expected: LATEST_SCHEMA_MIGRATION,
@@ -46,9 +55,3 @@ export class PostgresSessionFactory {
   }
 }
 
-/** A table name (optionally schema-qualified) as a quoted SQL identifier. */
-const quoteIdentifier = (name: string): string =>
-  name
-    .split('.')
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
