@@ -160,12 +160,36 @@ describe('CLI: exit codes, output and errors', () => {
       [['sync', 'bad_name!'], /not a valid subdomain/],
       [['sync', 'nowhere'], /exists in neither Redis nor PostgreSQL/],
       [['sync', 'tacos', '--prefer', 'both'], /--prefer must be redis or postgres/],
-      [['sync'], /a subdomain or --all-drifted/],
-      [['sync', 'tacos', '--all-drifted'], /a subdomain or --all-drifted/],
+      [['sync'], /a subdomain, --all-drifted or --pending/],
+      [['sync', 'tacos', '--all-drifted'], /a subdomain, --all-drifted or --pending/],
+      [['sync', 'tacos', '--pending'], /a subdomain, --all-drifted or --pending/],
+      [['sync', '--pending', '--all-drifted'], /a subdomain, --all-drifted or --pending/],
     ] as const) {
       const result = await runCli([...args], env());
       assert.equal(result.code, 2, args.join(' '));
       assert.match(result.stderr, message);
+    }
+  });
+
+  it('sync --pending replays the write-back queue into Redis in the legacy format', async () => {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      // What TenantService leaves when Redis was down: PostgreSQL written, the write-back queued.
+      await db.query(`UPDATE tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
+      await db.query(`INSERT INTO redis_write_backs (subdomain, key, last_error) VALUES ('pizza', $1, 'connect ECONNREFUSED')`, [`${prefix}pizza`]);
+      const stats = await runCli(['stats', '--json'], env());
+      assert.equal((JSON.parse(stats.stdout) as { pendingWriteBacks: number }).pendingWriteBacks, 1);
+      const preview = await runCli(['sync', '--pending', '--dry-run'], env());
+      assert.equal(preview.code, 0, preview.stderr);
+      assert.match(preview.stdout, /Would sync 1 of 1 tenants with a pending write-back/);
+      const replay = await runCli(['sync', '--pending', '--json'], env());
+      assert.equal(replay.code, 0, replay.stderr);
+      assert.deepEqual((JSON.parse(replay.stdout) as { synced: number }).synced, 1);
+      assert.equal(await redis.get(`${prefix}pizza`), JSON.stringify({ emoji: '🍟', createdAt: 1700000000000 }));
+      assert.equal((await db.query('SELECT count(*)::int AS n FROM redis_write_backs')).rows[0].n, 0);
+    } finally {
+      await db.end();
     }
   });
 
