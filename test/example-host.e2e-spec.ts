@@ -1,0 +1,169 @@
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import {
+  InvalidOptionError,
+  MigrationTests,
+  MigrationUtils,
+  TenantMigrationModule,
+  TenantMigrationService,
+  TenantResolver,
+} from '#tenant-migration';
+import { PlatformAppModule, type PlatformSettings } from './example-host/platform-app.module.js';
+import { PlatformStaffGuard } from './example-host/platform-auth.js';
+import { createTestStores, TEST_REDIS_URL, type TestStores } from './support/test-stores.js';
+
+const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
+const STAFF_KEY = 'staff-key-of-the-platform';
+
+/**
+ * An ordinary Nest platform (test/example-host) that imports the module through forRootAsync
+ * with its own named TypeORM connection, its own Redis client token, its own guard and its
+ * own routes: the public surface, used from outside the library.
+ */
+describe('a host platform importing TenantMigrationModule', () => {
+  let stores: TestStores;
+  let app: INestApplication;
+  const key = (name: string) => `${stores.prefix}${name}`;
+
+  const boot = async (overrides: Partial<PlatformSettings> = {}): Promise<INestApplication> => {
+    const settings: PlatformSettings = {
+      databaseUrl: stores.databaseUrl,
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix: stores.prefix,
+      staffKey: STAFF_KEY,
+      mountAdmin: true,
+      ...overrides,
+    };
+    const moduleRef = await Test.createTestingModule({ imports: [PlatformAppModule.register(settings)] }).compile();
+    return moduleRef.createNestApplication({ logger: false }).init();
+  };
+
+  before(async () => {
+    // The platform's own connection applies the schema (into its own ledger table) at start-up.
+    stores = await createTestStores('example_host');
+    await stores.db.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+    app = await boot();
+  });
+  after(async () => {
+    await app.close();
+    await stores.close();
+  });
+  beforeEach(async () => {
+    await stores.clearRedis();
+    await stores.clearDatabase();
+  });
+
+  it('applied the schema through the host connection, under the host ledger', async () => {
+    const { rows } = await stores.db.query<{ name: string }>('SELECT name FROM platform_schema_migrations ORDER BY id');
+    assert.ok(rows.length >= 4);
+    assert.equal((await stores.db.query(`SELECT to_regclass('tenant_migrate_schema_migrations') AS t`)).rows[0].t, null);
+  });
+
+  describe("the platform's own routes", () => {
+    it('find a legacy tenant in Redis, migrated on the fly, in the enhanced shape', async () => {
+      await stores.redis.set(key('pizza'), legacy('🍕', 1700000000123));
+      const response = await request(app.getHttpServer()).get('/tenants/Pizza').expect(200);
+      assert.equal(response.body.subdomain, 'pizza');
+      assert.equal(response.body.emoji, '🍕');
+      assert.equal(response.body.createdAt, 1700000000123);
+      assert.equal(response.body.profileComplete, false);
+      const { rows } = await stores.db.query(`SELECT source_key FROM tenants WHERE subdomain = 'pizza'`);
+      assert.deepEqual(rows, [{ source_key: key('pizza') }]);
+    });
+
+    it('answer 404 for a missing tenant and 400 for an invalid subdomain (the library error filter)', async () => {
+      await request(app.getHttpServer()).get('/tenants/nobody').expect(404);
+      const invalid = await request(app.getHttpServer()).get('/tenants/bad_name').expect(400);
+      assert.equal(invalid.body.error, 'invalid-subdomain');
+      await stores.redis.set(key('broken'), '{"emoji": 42}');
+      const broken = await request(app.getHttpServer()).get('/tenants/broken').expect(422);
+      assert.match(broken.body.message, /invalid/);
+    });
+
+    it('create and update tenants in PostgreSQL while Redis keeps the legacy value', async () => {
+      const created = await request(app.getHttpServer())
+        .post('/tenants')
+        .send({ subdomain: 'bakery', emoji: '🥐', createdAt: 1700000000000, businessName: 'Bakery' })
+        .expect(201);
+      assert.equal(created.body.writeBack, 'written');
+      assert.equal(await stores.redis.get(key('bakery')), legacy('🥐'));
+      await request(app.getHttpServer()).patch('/tenants/bakery').send({ emoji: '🥖' }).expect(200);
+      assert.equal(await stores.redis.get(key('bakery')), legacy('🥖'));
+      const conflict = await request(app.getHttpServer()).post('/tenants').send({ subdomain: 'bakery', emoji: '🍞' }).expect(409);
+      assert.equal(conflict.body.error, 'tenant-exists');
+      const invalid = await request(app.getHttpServer()).post('/tenants').send({ subdomain: 'shop', emoji: '🍞', email: 'nope' }).expect(400);
+      assert.equal(invalid.body.error, 'invalid-tenant');
+    });
+  });
+
+  describe("the original system's programmatic API, injected", () => {
+    it('migrateAllTenants, checkDataIntegrity, getSubdomainDataWithFallback, getMigrationStats, runAllTests', async () => {
+      await stores.redis.set(key('tacos'), legacy('🌮'));
+      await stores.redis.set(key('sushi'), JSON.stringify({ emoji: '🍣', createdAt: 1700000000000, businessName: 'Sushi', email: 'sushi@example.com' }));
+      const service = app.get(TenantMigrationService);
+      const result = await service.migrateAllTenants();
+      assert.deepEqual([result.counts.scanned, result.counts.migrated, result.balanced], [2, 2, true]);
+      assert.equal((await service.checkDataIntegrity()).consistent, true);
+      assert.equal((await service.getSubdomainDataWithFallback('sushi'))?.businessName, 'Sushi');
+      const stats = await app.get(MigrationUtils).getMigrationStats();
+      assert.deepEqual([stats.redisKeys, stats.postgresTenants], [2, 2]);
+      const tests = await app.get(MigrationTests).runAllTests();
+      assert.equal(tests.passed, true, JSON.stringify(tests.tests.filter((t) => !t.passed)));
+      assert.equal(app.get(TenantResolver), app.get(TenantResolver), 'one resolver instance (its single flight is per process)');
+    });
+  });
+
+  describe('the admin API, mounted where the host chose, behind its guard', () => {
+    it('refuses a caller the host guard refuses', async () => {
+      await request(app.getHttpServer()).get('/internal/tenant-migration?action=status').expect(403);
+      await request(app.getHttpServer()).get('/internal/tenant-migration?action=status').set('x-staff-key', 'wrong').expect(403);
+    });
+
+    it('answers staff, validates the request and maps errors', async () => {
+      await stores.redis.set(key('ramen'), legacy('🍜'));
+      const status = await request(app.getHttpServer()).get('/internal/tenant-migration?action=status').set('x-staff-key', STAFF_KEY).expect(200);
+      assert.deepEqual(status.body, { lastRun: null });
+      await request(app.getHttpServer()).get('/internal/tenant-migration?action=nonsense').set('x-staff-key', STAFF_KEY).expect(400);
+      await request(app.getHttpServer())
+        .post('/internal/tenant-migration')
+        .set('x-staff-key', STAFF_KEY)
+        .send({ action: 'dry-run', unknownProperty: true })
+        .expect(400);
+      const dry = await request(app.getHttpServer()).post('/internal/tenant-migration').set('x-staff-key', STAFF_KEY).send({ action: 'dry-run' }).expect(200);
+      assert.equal(dry.body.counts.migrated, 1);
+      const started = await request(app.getHttpServer()).post('/internal/tenant-migration').set('x-staff-key', STAFF_KEY).send({ action: 'migrate' }).expect(202);
+      assert.equal(started.headers.location, `/internal/tenant-migration/runs/${started.body.runId}`);
+      for (let i = 0; i < 100; i++) {
+        const run = await request(app.getHttpServer()).get(started.headers.location).set('x-staff-key', STAFF_KEY).expect(200);
+        if (run.body.status !== 'running') {
+          assert.equal(run.body.status, 'completed');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal((await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'ramen'`)).rows[0]?.emoji, '🍜');
+      await request(app.getHttpServer()).get('/internal/tenant-migration/runs/00000000-0000-4000-8000-000000000000').set('x-staff-key', STAFF_KEY).expect(404);
+    });
+
+    it('is not mounted unless asked for', async () => {
+      const bare = await boot({ mountAdmin: false });
+      try {
+        await request(bare.getHttpServer()).get('/internal/tenant-migration?action=status').set('x-staff-key', STAFF_KEY).expect(404);
+        await stores.redis.set(key('pho'), legacy('🍲'));
+        await request(bare.getHttpServer()).get('/tenants/pho').expect(200);
+      } finally {
+        await bare.close();
+      }
+    });
+
+    it('is never mounted without a guard', () => {
+      assert.throws(
+        () => TenantMigrationModule.forRoot({ admin: { guard: undefined as unknown as typeof PlatformStaffGuard } }),
+        InvalidOptionError,
+      );
+    });
+  });
+});
