@@ -3,14 +3,23 @@ import assert from 'node:assert/strict';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  BackupService,
+  CleanupService,
   InvalidOptionError,
+  MigrationLockedError,
   MigrationTests,
+  resolveOptions,
+  SyncService,
   MigrationUtils,
   TenantMigrationModule,
   TenantMigrationService,
   TenantResolver,
 } from '#tenant-migration';
+import { migrationLockKey } from '../libs/tenant-migration/src/tenant-migration.constants.js';
 import { PlatformAppModule, type PlatformSettings } from './example-host/platform-app.module.js';
 import { PlatformStaffGuard } from './example-host/platform-auth.js';
 import { createTestStores, TEST_REDIS_URL, type TestStores } from './support/test-stores.js';
@@ -164,6 +173,96 @@ describe('a host platform importing TenantMigrationModule', () => {
         () => TenantMigrationModule.forRoot({ admin: { guard: undefined as unknown as typeof PlatformStaffGuard } }),
         InvalidOptionError,
       );
+    });
+  });
+
+  describe('with its own table names, in a schema of its own', () => {
+    const tables = {
+      tenants: 'tenancy.tenants',
+      migrationRuns: 'tenancy.runs',
+      migrationExceptions: 'tenancy.run_exceptions',
+      backups: 'tenancy.backup_files',
+      redisCleanups: 'tenancy.cleaned_keys',
+      redisWriteBacks: 'tenancy.write_back_queue',
+      auditLog: 'tenancy.audit',
+    };
+    let named: INestApplication;
+    let backupDir: string;
+
+    before(async () => {
+      backupDir = await mkdtemp(join(tmpdir(), 'tm-host-backups-'));
+      // A platform of its own in the same database: its own tables, and its own migrations ledger.
+      named = await boot({ tables, backupDir, mountAdmin: false, migrationsTableName: 'tenancy_platform_migrations' });
+    });
+    after(async () => {
+      await named.close();
+      await stores.db.query('DROP SCHEMA IF EXISTS tenancy CASCADE; DROP TABLE IF EXISTS tenancy_platform_migrations');
+      await rm(backupDir, { recursive: true, force: true });
+    });
+
+    it('creates and uses only the tables it was given', async () => {
+      const { rows } = await stores.db.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'tenancy' ORDER BY 1`,
+      );
+      assert.deepEqual(rows.map((r) => r.name), ['audit', 'backup_files', 'cleaned_keys', 'run_exceptions', 'runs', 'tenants', 'write_back_queue']);
+
+      await stores.redis.set(key('pizza'), legacy('🍕'));
+      await stores.redis.set(key('broken'), '{"emoji": 42}');
+      const service = named.get(TenantMigrationService);
+      const run = await service.migrateAllTenants();
+      assert.deepEqual([run.counts.migrated, run.counts.rejected], [1, 1]);
+      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.run_exceptions')).rows[0].n, 1);
+      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.runs')).rows[0].n, 1);
+      assert.equal((await service.checkDataIntegrity()).consistent, true);
+
+      await stores.redis.set(key('tacos'), legacy('🌮'));
+      await request(named.getHttpServer()).get('/tenants/tacos').expect(200);
+      await request(named.getHttpServer()).post('/tenants').send({ subdomain: 'bakery', emoji: '🥐' }).expect(201);
+      await request(named.getHttpServer()).patch('/tenants/bakery').send({ emoji: '🥖' }).expect(200);
+      assert.deepEqual(
+        (await stores.db.query('SELECT subdomain FROM tenancy.tenants ORDER BY 1')).rows.map((r: { subdomain: string }) => r.subdomain),
+        ['bakery', 'pizza', 'tacos'],
+      );
+
+      await stores.db.query(`UPDATE tenancy.tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
+      await stores.db.query(`INSERT INTO tenancy.write_back_queue (subdomain, key, last_error) VALUES ('pizza', $1, 'down')`, [key('pizza')]);
+      assert.equal((await named.get(MigrationUtils).getMigrationStats()).pendingWriteBacks, 1);
+      assert.equal((await named.get(SyncService).syncPending()).synced, 1);
+      assert.equal(await stores.redis.get(key('pizza')), legacy('🍟'));
+
+      const backup = await named.get(BackupService).backupPostgres({ actor: 'host' });
+      assert.equal(backup.entryCount, 3);
+      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.backup_files')).rows[0].n, 1);
+      const redisBackup = await named.get(BackupService).backupRedis({ actor: 'host' });
+      await named.get(BackupService).verify(redisBackup.id, { actor: 'host' });
+      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.backup_files WHERE verified_at IS NOT NULL')).rows[0].n, 1);
+      const cleanup = await named.get(CleanupService).cleanup({ dryRun: false, actor: 'host' });
+      assert.ok(cleanup.deleted >= 1, JSON.stringify(cleanup));
+      assert.ok((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.cleaned_keys')).rows[0].n >= 1);
+      assert.ok((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.audit')).rows[0].n >= 2);
+      assert.equal((await service.checkDataIntegrity()).consistent, true);
+      const selfTest = await named.get(MigrationTests).runAllTests();
+      assert.equal(selfTest.passed, true, JSON.stringify(selfTest.tests.filter((t) => !t.passed)));
+
+      // Nothing went to the default tables of the first platform.
+      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM public.tenants')).rows[0].n, 0);
+      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM public.migration_runs')).rows[0].n, 0);
+    });
+
+    it('locks migrations per tenants table: a run into the default tables does not block this one', async () => {
+      await stores.db.query('SELECT pg_advisory_lock($1)', [migrationLockKey('tenants')]);
+      try {
+        const run = await named.get(TenantMigrationService).migrateAllTenants();
+        assert.equal(run.status, 'completed');
+        await stores.db.query('SELECT pg_advisory_lock($1)', [migrationLockKey(tables.tenants)]);
+        await assert.rejects(named.get(TenantMigrationService).migrateAllTenants(), MigrationLockedError);
+      } finally {
+        await stores.db.query('SELECT pg_advisory_unlock_all()');
+      }
+    });
+
+    it('refuses names that are not plain identifiers', () => {
+      assert.throws(() => resolveOptions({ tables: { tenants: 'tenants; DROP TABLE x' } }), InvalidOptionError);
     });
   });
 });

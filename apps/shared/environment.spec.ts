@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '#tenant-migration';
-import { resolveRedisEndpoint, validateEnvironment, type EnvironmentVariables } from './environment.js';
+import { resolveRedisEndpoint, tableNamesFrom, validateEnvironment, type EnvironmentVariables } from './environment.js';
 import { migrationOptionsFrom } from './infrastructure.module.js';
 
 /** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */
@@ -104,6 +104,11 @@ describe('validateEnvironment', () => {
     ['PORT', '65536', /^invalid environment: PORT must not be greater than 65535$/],
     ['PORT', '-80', /^invalid environment: PORT must not be less than 0$/],
     ['PORT', 'http', /^invalid environment: PORT must be an integer number$/],
+    ['TENANT_TABLES', 'tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
+    ['TENANT_TABLES', 'tenants=Tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
+    ['TENANT_TABLES', 'tenants=x;drop', /TENANT_TABLES must be comma-separated table=name pairs/],
+    ['TENANT_TABLES', 'clients=tm_clients', /TENANT_TABLES must be comma-separated table=name pairs/],
+    ['TENANT_TABLES', 'tenants=backups', /TENANT_TABLES must be comma-separated table=name pairs/],
   ];
   /** Valid variables a case needs beside the bad one (Upstash comes as a pair). */
   const companions: Record<string, Record<string, string>> = { UPSTASH_REDIS_REST_URL: { UPSTASH_REDIS_REST_TOKEN: 'AXtoken' } };
@@ -114,6 +119,12 @@ describe('validateEnvironment', () => {
       assert.deepEqual(variablesOf(error), [variable]);
     });
   }
+
+  it('reads TENANT_TABLES as table=name pairs', () => {
+    const env = validateEnvironment({ TENANT_TABLES: 'tenants=tenancy.tenants, auditLog=tm_audit' });
+    assert.deepEqual(tableNamesFrom(env.TENANT_TABLES), { tenants: 'tenancy.tenants', auditLog: 'tm_audit' });
+    assert.deepEqual(tableNamesFrom(undefined), {});
+  });
 
   it('names every bad variable in one error', () => {
     const error = rejectionOf({ PORT: 'x', CONFLICT_POLICY: 'yolo', REDIS_URL: 'http://h', MIGRATION_BATCH_SIZE: '0' });
@@ -160,6 +171,11 @@ describe('migrationOptionsFrom', () => {
   it('passes BACKUP_DIR to the library as backupDir, with its default', () => {
     assert.equal(migrationOptionsFrom(configOf({})).backupDir, 'backups');
     assert.equal(migrationOptionsFrom(configOf({ BACKUP_DIR: '/srv/backups' })).backupDir, '/srv/backups');
+  });
+
+  it('passes TENANT_TABLES to the library as tables', () => {
+    assert.deepEqual(migrationOptionsFrom(configOf({})).tables, {});
+    assert.deepEqual(migrationOptionsFrom(configOf({ TENANT_TABLES: 'tenants=tenancy.tenants' })).tables, { tenants: 'tenancy.tenants' });
   });
 });
 

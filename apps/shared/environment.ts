@@ -4,8 +4,8 @@
  */
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateBy, type ValidationError } from 'class-validator';
-import { InvalidOptionError } from '#tenant-migration';
-import type { ConflictPolicy } from '#tenant-migration';
+import { DEFAULT_TABLE_NAMES, InvalidOptionError, resolveTableNames } from '#tenant-migration';
+import type { ConflictPolicy, TableNames } from '#tenant-migration';
 
 // Negative integers too, so `-1` is reported as out of range rather than as "not an integer".
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
@@ -23,6 +23,40 @@ const parsesAsUrl = (value: unknown, protocol: string): boolean => {
 /** An absolute https URL with a host: the Upstash REST URL is parsed to derive the Redis host. */
 const IsHttpsUrl = (message: string) =>
   ValidateBy({ name: 'isHttpsUrl', validator: { validate: (value) => parsesAsUrl(value, 'https:'), defaultMessage: () => message } });
+
+/**
+ * `TENANT_TABLES`: `table=name` pairs, comma-separated, e.g. `tenants=tenancy.tenants,auditLog=tm_audit`.
+ * Throws InvalidOptionError for a malformed list or name.
+ */
+export const tableNamesFrom = (value: string | undefined): Partial<TableNames> => {
+  if (!value) return {};
+  const names: Record<string, string> = {};
+  for (const pair of value.split(',')) {
+    const match = /^\s*(\w+)\s*=\s*(\S+)\s*$/.exec(pair);
+    if (!match) throw new InvalidOptionError(`TENANT_TABLES takes table=name pairs, got ${JSON.stringify(pair)}`);
+    names[match[1]] = match[2];
+  }
+  resolveTableNames(names);
+  return names as Partial<TableNames>;
+};
+
+const IsTableNames = () =>
+  ValidateBy({
+    name: 'isTableNames',
+    validator: {
+      validate: (value) => {
+        try {
+          tableNamesFrom(value as string);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () =>
+        `TENANT_TABLES must be comma-separated table=name pairs (tables: ${Object.keys(DEFAULT_TABLE_NAMES).join(', ')}; ` +
+        'names: distinct lower-case identifiers, optionally schema-qualified)',
+    },
+  });
 
 export class EnvironmentVariables {
   @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
@@ -70,6 +104,10 @@ export class EnvironmentVariables {
   /** Folder of new backup files, relative to the working directory. */
   @IsString() @MinLength(1)
   BACKUP_DIR = 'backups';
+
+  /** The library's table names, when not the defaults: see `tableNamesFrom`. */
+  @IsOptional() @IsString() @IsTableNames()
+  TENANT_TABLES?: string;
 }
 
 export interface RedisEndpoint {

@@ -11,7 +11,7 @@ import {
   TenantMigrationModule,
   type TenantMigrationModuleOptions,
 } from '#tenant-migration';
-import { type EnvironmentVariables, resolveRedisEndpoint, validateEnvironment } from './environment.js';
+import { type EnvironmentVariables, resolveRedisEndpoint, tableNamesFrom, validateEnvironment } from './environment.js';
 
 export interface InfrastructureOptions {
   /**
@@ -34,6 +34,7 @@ export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptio
     maxValueBytes: config.get('MAX_VALUE_BYTES', { infer: true }),
     conflictPolicy: config.get('CONFLICT_POLICY', { infer: true }),
     backupDir: config.get('BACKUP_DIR', { infer: true }),
+    tables: tableNamesFrom(config.get('TENANT_TABLES', { infer: true })),
     validation: {
       reservedSubdomains: reserved
         ? reserved.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
@@ -56,11 +57,11 @@ export class InfrastructureModule {
         TypeOrmModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: Config) => ({
-            ...buildDataSourceOptions(config.get('DATABASE_URL', { infer: true }), {
-              migrationsRun: service,
-              logging: ['error'],
-              extra: { max: 10, connectionTimeoutMillis: 5000 },
-            }),
+            ...buildDataSourceOptions(
+              config.get('DATABASE_URL', { infer: true }),
+              { migrationsRun: service, logging: ['error'], extra: { max: 10, connectionTimeoutMillis: 5000 } },
+              tableNamesFrom(config.get('TENANT_TABLES', { infer: true })),
+            ),
             // A command connects when it needs PostgreSQL (StorePreflight), so --help, usage
             // errors and Redis-only commands work, and a failure is one readable line.
             manualInitialization: !service,

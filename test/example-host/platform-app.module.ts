@@ -4,8 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   DomainErrorFilter,
   TENANT_MIGRATION_ENTITIES,
-  TENANT_MIGRATION_SCHEMA_MIGRATIONS,
   TenantMigrationModule,
+  tenantMigrationSchemaMigrations,
+  type TableNames,
 } from '#tenant-migration';
 import { PLATFORM_REDIS, PLATFORM_REDIS_URL, PlatformRedisModule } from './platform-redis.module.js';
 import { PlatformAuthModule, PlatformStaffGuard } from './platform-auth.js';
@@ -18,6 +19,12 @@ export interface PlatformSettings {
   staffKey: string;
   /** Mount the tenant-migration admin API (behind the platform's staff guard). */
   mountAdmin: boolean;
+  /** Where the library's tables live (default names when absent). */
+  tables?: Partial<TableNames>;
+  /** Folder of backup files. */
+  backupDir?: string;
+  /** The platform's ledger of applied schema migrations. Default `platform_schema_migrations`. */
+  migrationsTableName?: string;
 }
 
 /** The platform's settings, as its configuration would provide them (asynchronously). */
@@ -58,8 +65,8 @@ export class PlatformAppModule {
             type: 'postgres',
             url: s.databaseUrl,
             entities: [...TENANT_MIGRATION_ENTITIES],
-            migrations: [...TENANT_MIGRATION_SCHEMA_MIGRATIONS],
-            migrationsTableName: 'platform_schema_migrations',
+            migrations: [...tenantMigrationSchemaMigrations(s.tables)],
+            migrationsTableName: s.migrationsTableName ?? 'platform_schema_migrations',
             migrationsRun: true,
             retryAttempts: 0,
           }),
@@ -71,7 +78,7 @@ export class PlatformAppModule {
             ? { path: 'internal/tenant-migration', guard: PlatformStaffGuard, imports: [PlatformAuthModule.withKey(settings.staffKey)] }
             : undefined,
           inject: [SETTINGS],
-          useFactory: (s: PlatformSettings) => ({ keyPrefix: s.keyPrefix, writeBack: { enabled: true } }),
+          useFactory: (s: PlatformSettings) => ({ keyPrefix: s.keyPrefix, writeBack: { enabled: true }, tables: s.tables, backupDir: s.backupDir }),
         }),
       ],
       controllers: [TenantsController],

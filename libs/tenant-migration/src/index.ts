@@ -13,8 +13,10 @@ export {
   buildDataSourceOptions,
   TENANT_MIGRATION_ENTITIES,
   TENANT_MIGRATION_SCHEMA_MIGRATIONS,
+  tenantMigrationSchemaMigrations,
   LATEST_SCHEMA_MIGRATION,
 } from './database/index.js';
+export { DEFAULT_TABLE_NAMES, resolveTableNames, type TableNames } from './database/table-names.js';
 export type * from './migration/migration.types.js';
 export { emptyCounts } from './migration/migration.types.js';
 export { MigrationService, isBalanced } from './migration/migration.service.js';

@@ -1,6 +1,7 @@
 import type { ConflictPolicy } from './migration/migration.types.js';
 import type { ValidationSettings } from './validation/validation.types.js';
 import type { ResolverMode } from './compat/tenant-resolver.js';
+import type { TableNames } from './database/table-names.js';
 
 /** Options of `TenantMigrationModule.forRoot` / `forRootAsync`. Every field has a default. */
 export interface TenantMigrationModuleOptions {
@@ -26,6 +27,12 @@ export interface TenantMigrationModuleOptions {
    * (default off), waiting at most `timeoutMs` (default 2000) for Redis before queueing it.
    */
   writeBack?: { enabled?: boolean; timeoutMs?: number };
+  /**
+   * Names of the library's tables (defaults: `tenants`, `migration_runs`, ...), optionally
+   * schema-qualified. The host's DataSource must create them with the same names:
+   * `tenantMigrationSchemaMigrations(tables)`.
+   */
+  tables?: Partial<TableNames>;
 }
 
 /** The options with every default applied. */
@@ -38,4 +45,6 @@ export interface ResolvedTenantMigrationOptions {
   backupDir: string;
   resolver: { mode: ResolverMode; cacheTtlMs: number };
   writeBack: { enabled: boolean; timeoutMs: number };
+  /** Checked identifiers: safe to write into SQL as they are. */
+  tables: TableNames;
 }

@@ -1,10 +1,14 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { getDataSourceToken, getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { getRedisConnectionToken } from '@nestjs-modules/ioredis';
+import type { Repository } from 'typeorm';
 import type { TenantMigrationModuleOptions } from './tenant-migration-options.interface.js';
-import { TENANT_REDIS } from './tenant-migration.constants.js';
+import { RESOLVED_OPTIONS, TENANT_REDIS } from './tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from './tenant-migration-options.interface.js';
 import { TENANT_DATA_SOURCE, tenantRepositoryToken } from './tenant-migration.tokens.js';
-import { TENANT_MIGRATION_ENTITIES } from './database/index.js';
+import { ENTITY_TABLES, TENANT_MIGRATION_ENTITIES } from './database/index.js';
+import { mapEntityTable } from './database/map-entity-table.js';
+import { DEFAULT_TABLE_NAMES, type TableNames } from './database/table-names.js';
 import { type AdminControllerMount, mountAdminController } from './http/mount-admin-controller.js';
 
 /**
@@ -50,9 +54,14 @@ export const {
       ...(definition.providers ?? []),
       { provide: TENANT_REDIS, useExisting: extras.redisToken ?? getRedisConnectionToken() },
       { provide: TENANT_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
+      // The host's repositories of the library's entities, pointed at the configured tables.
       ...TENANT_MIGRATION_ENTITIES.map((entity) => ({
         provide: tenantRepositoryToken(entity),
-        useExisting: getRepositoryToken(entity, extras.dataSource),
+        inject: [getRepositoryToken(entity, extras.dataSource), RESOLVED_OPTIONS],
+        useFactory: (repository: Repository<object>, options: ResolvedTenantMigrationOptions) => {
+          const table = ENTITY_TABLES.get(entity) as keyof TableNames;
+          return mapEntityTable(repository, options.tables[table], DEFAULT_TABLE_NAMES[table]);
+        },
       })),
     ],
     exports: [...(definition.exports ?? []), TENANT_REDIS, TENANT_DATA_SOURCE],

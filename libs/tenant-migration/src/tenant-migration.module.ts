@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from './tenant-migration.constants.js';
 import { ConfigurableTenantMigrationModule, TENANT_MIGRATION_MODULE_OPTIONS } from './tenant-migration.module-definition.js';
 import type { ResolvedTenantMigrationOptions, TenantMigrationModuleOptions } from './tenant-migration-options.interface.js';
+import { resolveTableNames } from './database/table-names.js';
 import { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
 import { VALIDATION_SETTINGS } from './validation/validation.constants.js';
 import { TenantValidator } from './validation/tenant-validator.js';
@@ -32,6 +33,7 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
   backupDir: options.backupDir ?? 'backups',
   resolver: { mode: options.resolver?.mode ?? 'postgres-first', cacheTtlMs: options.resolver?.cacheTtlMs ?? 0 },
   writeBack: { enabled: options.writeBack?.enabled ?? false, timeoutMs: options.writeBack?.timeoutMs ?? 2000 },
+  tables: resolveTableNames(options.tables),
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_VALIDATION_SETTINGS.maxValueBytes,

@@ -122,13 +122,13 @@ export class BackupService {
             'SELECT inet_server_addr()::text AS host, inet_server_port() AS port, current_database() AS database',
           );
           const source: BackupSource = { host: where.host ?? 'local socket', port: where.port ?? 5432, database: where.database };
-          const { header, path } = this.newHeader('postgres', 'tenants', source, request.outPath, [...TENANT_TABLE_COLUMNS]);
+          const { header, path } = this.newHeader('postgres', this.options.tables.tenants, source, request.outPath, [...TENANT_TABLE_COLUMNS]);
           const writer = await BackupFileWriter.create(path, header);
           try {
             // One snapshot for the whole export.
             await session.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
             const rows = session.client.query(
-              copyTo(`COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM tenants ORDER BY subdomain) TO STDOUT`),
+              copyTo(`COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM ${this.options.tables.tenants} ORDER BY subdomain) TO STDOUT`),
             );
             let carry = '';
             for await (const chunk of rows as AsyncIterable<Buffer>) {
@@ -233,16 +233,17 @@ export class BackupService {
         if (JSON.stringify(header.columns) !== JSON.stringify(TENANT_TABLE_COLUMNS)) {
           throw new InvalidBackupError('the backup was taken with other tenants columns than this schema has', { path });
         }
+        const { tenants: table } = this.options.tables;
         const session = await this.sessions.open();
         try {
           await this.sessions.assertSchema(session.client);
-          const { rows } = await session.client.query<{ n: string }>('SELECT count(*) AS n FROM tenants');
+          const { rows } = await session.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
           const current = Number(rows[0].n);
-          if (dryRun) return { dryRun, backupId: header.id, table: 'tenants', rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
+          if (dryRun) return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
           await session.client.query('BEGIN');
           try {
-            await session.client.query('DELETE FROM tenants');
-            const copy = session.client.query(copyFrom(`COPY tenants (${TENANT_TABLE_COLUMNS.join(', ')}) FROM STDIN`));
+            await session.client.query(`DELETE FROM ${table}`);
+            const copy = session.client.query(copyFrom(`COPY ${table} (${TENANT_TABLE_COLUMNS.join(', ')}) FROM STDIN`));
             const copied = new Promise<void>((resolvePromise, reject) => {
               copy.on('finish', resolvePromise);
               copy.on('error', reject);
@@ -258,7 +259,7 @@ export class BackupService {
             await session.client.query('ROLLBACK').catch(() => undefined);
             throw error;
           }
-          return { dryRun, backupId: header.id, table: 'tenants', rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
+          return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
         } finally {
           await session.release();
         }

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 
 /** A tenant whose Redis copy could not be written back, waiting for `sync --pending`. */
 export interface PendingWriteBack {
@@ -12,25 +14,33 @@ export interface PendingWriteBack {
 }
 
 /**
- * The durable queue of failed Redis write-backs (`redis_write_backs`, one row per tenant). It
- * lives in PostgreSQL because it records that Redis could not be written; an entry is added
- * in the same transaction as the tenant's write, so the write and its debt commit together.
+ * The durable queue of failed Redis write-backs (table `tables.redisWriteBacks`, default
+ * `redis_write_backs`; one row per tenant). It lives in PostgreSQL because it records that
+ * Redis could not be written; an entry is added in the same transaction as the tenant's
+ * write, so the write and its debt commit together.
  */
 @Injectable()
 export class RedisWriteBackQueue {
+  /** The queue's table: the configured `tables.redisWriteBacks`. */
+  private readonly table: string;
+
+  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions) {
+    this.table = options.tables.redisWriteBacks;
+  }
+
   async enqueue(client: PoolClient, subdomain: string, key: string, error: string): Promise<void> {
     await client.query(
-      `INSERT INTO redis_write_backs (subdomain, key, last_error) VALUES ($1, $2, $3)
+      `INSERT INTO ${this.table} AS w (subdomain, key, last_error) VALUES ($1, $2, $3)
        ON CONFLICT (subdomain) DO UPDATE
          SET key = EXCLUDED.key, last_error = EXCLUDED.last_error,
-             attempts = redis_write_backs.attempts + 1, last_failed_at = now()`,
+             attempts = w.attempts + 1, last_failed_at = now()`,
       [subdomain, key, error],
     );
   }
 
   /** Settles a tenant's entry (its Redis copy was written, or there is nothing left to write). */
   async settle(client: PoolClient, subdomain: string): Promise<void> {
-    await client.query('DELETE FROM redis_write_backs WHERE subdomain = $1', [subdomain]);
+    await client.query(`DELETE FROM ${this.table} WHERE subdomain = $1`, [subdomain]);
   }
 
   /** The oldest pending entries first. */
@@ -42,7 +52,7 @@ export class RedisWriteBackQueue {
       last_error: string;
       first_failed_at: Date;
       last_failed_at: Date;
-    }>('SELECT * FROM redis_write_backs ORDER BY first_failed_at, subdomain LIMIT $1', [limit]);
+    }>(`SELECT * FROM ${this.table} ORDER BY first_failed_at, subdomain LIMIT $1`, [limit]);
     return rows.map((r) => ({
       subdomain: r.subdomain,
       key: r.key,
@@ -54,7 +64,7 @@ export class RedisWriteBackQueue {
   }
 
   async count(client: PoolClient): Promise<number> {
-    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM redis_write_backs');
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table}`);
     return rows[0].n;
   }
 }

@@ -91,7 +91,7 @@ export class TenantResolver {
   }
 
   private async fromPostgres(subdomain: string): Promise<EnhancedTenant | null> {
-    const rows = (await this.dataSource.query(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain])) as TenantRow[];
+    const rows = (await this.dataSource.query(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain])) as TenantRow[];
     return rows[0] ? tenantFromRow(rows[0]) : null;
   }
 

@@ -100,7 +100,7 @@ export class TenantService {
       values[TENANT_COLUMNS.indexOf('source_hash')] = null;
       const placeholders = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
       const { rows } = await client.query<TenantRow>(
-        `INSERT INTO tenants (${TENANT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
+        `INSERT INTO ${this.options.tables.tenants} (${TENANT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
          ON CONFLICT (subdomain) DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
         values,
       );
@@ -137,7 +137,7 @@ export class TenantService {
         `${column} = ${column === 'created_at' || column === 'subscription_expires_at' ? fromEpochMs(`$${i + 2}::bigint`) : `$${i + 2}`}`,
       );
       const { rows } = await client.query<TenantRow>(
-        `UPDATE tenants SET ${assignments.join(', ')} WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
+        `UPDATE ${this.options.tables.tenants} SET ${assignments.join(', ')} WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
         [subdomain, ...updated.map((u) => u.value)],
       );
       return this.writeBack(client, rows[0], key, options);
@@ -149,7 +149,7 @@ export class TenantService {
     const subdomain = this.subdomainOf(subdomainInput);
     const key = this.options.keyPrefix + subdomain;
     return this.inTransaction(async (client) => {
-      const { rowCount } = await client.query('DELETE FROM tenants WHERE subdomain = $1', [subdomain]);
+      const { rowCount } = await client.query(`DELETE FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain]);
       await this.queue.settle(client, subdomain);
       let removed: number;
       try {
@@ -171,7 +171,7 @@ export class TenantService {
     const subdomain = this.subdomainOf(subdomainInput);
     const session = await this.sessions.open();
     try {
-      const { rows } = await session.client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain]);
+      const { rows } = await session.client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain]);
       return rows[0] ? tenantFromRow(rows[0]) : null;
     } finally {
       await session.release();
@@ -194,7 +194,7 @@ export class TenantService {
       return { tenant, writeBack: 'queued' };
     }
     await client.query(
-      'UPDATE tenants SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1',
+      `UPDATE ${this.options.tables.tenants} SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
       [row.subdomain, key, sourceHashOf(value)],
     );
     await this.queue.settle(client, row.subdomain);
@@ -240,7 +240,7 @@ export class TenantService {
   }
 
   private async lockRow(client: PoolClient, subdomain: string): Promise<TenantRow | null> {
-    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1 FOR UPDATE`, [subdomain]);
+    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1 FOR UPDATE`, [subdomain]);
     return rows[0] ?? null;
   }
 

@@ -53,6 +53,15 @@ const BATCH = 1000;
 const SAMPLE_LIMIT = 50;
 const STAGE = 'cleanup_stage';
 
+/** For each staged record: whether its tenant differs (a record without a tenant yields no row). */
+const compareStaged = (tenants: string): string =>
+  `SELECT s.source_key AS key, ${ROW_DIFFERS} AS differs FROM ${STAGE} s JOIN ${tenants} t USING (subdomain)`;
+
+/** Records the deleted keys (the integrity check then reports their tenants as cleaned up). */
+const recordCleanups = (redisCleanups: string): string =>
+  `INSERT INTO ${redisCleanups} (key, subdomain, source_hash, backup_id)
+       SELECT d.*, $4::uuid FROM unnest($1::text[], $2::text[], $3::text[]) AS d(key, subdomain, source_hash)`;
+
 /** Deletes the key only if it still holds the verified value: compare-and-delete. */
 const COMPARE_AND_DELETE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -67,6 +76,10 @@ return 0`;
  */
 @Injectable()
 export class CleanupService {
+  /** `compareStaged` and `recordCleanups` for the configured table names. */
+  private readonly compareStagedSql: string;
+  private readonly recordCleanupsSql: string;
+
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     @Inject(TENANT_REDIS) private readonly redis: Redis,
@@ -77,7 +90,10 @@ export class CleanupService {
     private readonly sessions: PostgresSessionFactory,
     private readonly merges: TenantMergeRepository,
     private readonly audit: AuditRepository,
-  ) {}
+  ) {
+    this.compareStagedSql = compareStaged(options.tables.tenants);
+    this.recordCleanupsSql = recordCleanups(options.tables.redisCleanups);
+  }
 
   cleanup(request: CleanupRequest = {}): Promise<CleanupResult> {
     const dryRun = request.dryRun ?? true;
@@ -171,9 +187,7 @@ export class CleanupService {
     let present: Set<string>;
     try {
       await this.merges.stage(client, prepared.candidates, STAGE);
-      const { rows } = await client.query<{ key: string; differs: boolean }>(
-        `SELECT s.source_key AS key, ${ROW_DIFFERS} AS differs FROM ${STAGE} s JOIN tenants t USING (subdomain)`,
-      );
+      const { rows } = await client.query<{ key: string; differs: boolean }>(this.compareStagedSql);
       await client.query('COMMIT');
       present = new Set(rows.map((r) => r.key));
       equal = new Set(rows.filter((r) => !r.differs).map((r) => r.key));
@@ -206,8 +220,7 @@ export class CleanupService {
     });
     if (done.length === 0) return;
     await client.query(
-      `INSERT INTO redis_cleanups (key, subdomain, source_hash, backup_id)
-       SELECT d.*, $4::uuid FROM unnest($1::text[], $2::text[], $3::text[]) AS d(key, subdomain, source_hash)`,
+      this.recordCleanupsSql,
       [done.map((c) => c.key), done.map((c) => c.record.subdomain), done.map((c) => c.record.sourceHash), backupId],
     );
     for (const c of done) this.deleted(result, c.key);

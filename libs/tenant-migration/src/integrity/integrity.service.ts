@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import type { TableNames } from '../database/table-names.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
@@ -52,16 +53,16 @@ export const ROW_DIFFERS = `CASE WHEN s.source_format = 'legacy'
  * with no valid Redis record is "only in PostgreSQL" unless its Redis key is a known-invalid
  * record, which is reported apart.
  */
-const FIND_DRIFT = `
+const findDrift = (tables: Pick<TableNames, 'tenants' | 'redisCleanups'>): string => `
   CREATE TEMP TABLE integrity_drift ON COMMIT DROP AS
   SELECT CASE WHEN t.subdomain IS NULL THEN 'only-in-redis'
               WHEN s.subdomain IS NULL THEN 'only-in-postgres'
               ELSE 'different' END AS kind,
          coalesce(s.subdomain, t.subdomain) AS subdomain
-    FROM ${STAGE} s FULL JOIN tenants t ON t.subdomain = s.subdomain
+    FROM ${STAGE} s FULL JOIN ${tables.tenants} t ON t.subdomain = s.subdomain
    WHERE (t.subdomain IS NULL)
       OR (s.subdomain IS NULL AND NOT EXISTS (SELECT 1 FROM integrity_invalid i WHERE i.key = t.source_key)
-          AND NOT EXISTS (SELECT 1 FROM redis_cleanups c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
+          AND NOT EXISTS (SELECT 1 FROM ${tables.redisCleanups} c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
       OR (s.subdomain IS NOT NULL AND t.subdomain IS NOT NULL AND ${ROW_DIFFERS})`;
 const FIELD_PAIRS = COMPARED_FIELDS.map(([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`).join(',\n        ');
 
@@ -79,13 +80,18 @@ export interface IntegrityCheckRequest {
  */
 @Injectable()
 export class IntegrityService {
+  /** `findDrift` for the configured table names. */
+  private readonly findDriftSql: string;
+
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     private readonly reader: RedisKeyspaceReader,
     private readonly classifier: KeyspaceClassifier,
     private readonly sessions: PostgresSessionFactory,
     private readonly merges: TenantMergeRepository,
-  ) {}
+  ) {
+    this.findDriftSql = findDrift(options.tables);
+  }
 
   async check(request: IntegrityCheckRequest = {}): Promise<IntegrityReport> {
     const started = Date.now();
@@ -129,7 +135,7 @@ export class IntegrityService {
       }
       await staging;
       await client.query(`ANALYZE ${STAGE}; ANALYZE integrity_invalid`);
-      await client.query(FIND_DRIFT);
+      await client.query(this.findDriftSql);
 
       const counts = await this.count(client);
       const drift = await this.listDrift(client, limit);
@@ -161,12 +167,13 @@ export class IntegrityService {
   }
 
   private async count(client: PoolClient): Promise<{ postgresTenants: number; cleanedUp: number; onlyInRedis: number; onlyInPostgres: number; different: number }> {
+    const { tenants, redisCleanups } = this.options.tables;
     const { rows } = await client.query<{ postgres: number; cleaned_up: number; only_redis: number; only_postgres: number; different: number }>(`
-      SELECT (SELECT count(*) FROM tenants)::int AS postgres,
+      SELECT (SELECT count(*) FROM ${tenants})::int AS postgres,
              -- only scanned when cleanup has ever deleted anything
-             CASE WHEN EXISTS (SELECT 1 FROM redis_cleanups) THEN
-               (SELECT count(*) FROM tenants t WHERE NOT EXISTS (SELECT 1 FROM ${STAGE} s WHERE s.subdomain = t.subdomain)
-                   AND EXISTS (SELECT 1 FROM redis_cleanups c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
+             CASE WHEN EXISTS (SELECT 1 FROM ${redisCleanups}) THEN
+               (SELECT count(*) FROM ${tenants} t WHERE NOT EXISTS (SELECT 1 FROM ${STAGE} s WHERE s.subdomain = t.subdomain)
+                   AND EXISTS (SELECT 1 FROM ${redisCleanups} c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
              ELSE 0 END::int AS cleaned_up,
              count(*) FILTER (WHERE kind = 'only-in-redis')::int AS only_redis,
              count(*) FILTER (WHERE kind = 'only-in-postgres')::int AS only_postgres,
@@ -197,7 +204,7 @@ export class IntegrityService {
               CASE WHEN d.kind = 'different' THEN (t.source_hash IS DISTINCT FROM s.source_hash) END AS changed_in_redis
          FROM integrity_drift d
          LEFT JOIN ${STAGE} s ON s.subdomain = d.subdomain
-         LEFT JOIN tenants t ON t.subdomain = d.subdomain
+         LEFT JOIN ${this.options.tables.tenants} t ON t.subdomain = d.subdomain
         ORDER BY array_position(ARRAY['only-in-redis', 'only-in-postgres', 'different'], d.kind), d.subdomain
         LIMIT ${limit === 0 ? 'ALL' : String(limit)}`,
     );

@@ -58,15 +58,16 @@ export class ReportService {
   async stats(): Promise<MigrationStats> {
     let redisKeys = 0;
     for await (const keys of this.reader.keys(this.options.keyPrefix, 1000)) redisKeys += keys.length;
+    const { tenants, redisCleanups, redisWriteBacks } = this.options.tables;
     const [row] = (await this.dataSource.query(`
       SELECT count(*)::int AS total,
              count(*) FILTER (WHERE source_format = 'legacy')::int AS legacy,
              count(*) FILTER (WHERE source_format = 'enhanced')::int AS enhanced,
              count(*) FILTER (WHERE source_format = 'app')::int AS app,
              count(*) FILTER (WHERE NOT profile_complete)::int AS incomplete,
-             (SELECT count(DISTINCT subdomain) FROM redis_cleanups)::int AS cleaned,
-             (SELECT count(*) FROM redis_write_backs)::int AS pending
-        FROM tenants`)) as { total: number; legacy: number; enhanced: number; app: number; incomplete: number; cleaned: number; pending: number }[];
+             (SELECT count(DISTINCT subdomain) FROM ${redisCleanups})::int AS cleaned,
+             (SELECT count(*) FROM ${redisWriteBacks})::int AS pending
+        FROM ${tenants}`)) as { total: number; legacy: number; enhanced: number; app: number; incomplete: number; cleaned: number; pending: number }[];
     const lastRuns = (await this.runs.latest(5)).map((r) => ({ id: r.id, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts }));
     const completed = lastRuns.find((r) => r.status === 'completed');
     return {

@@ -199,7 +199,7 @@ export class SyncService {
   }
 
   private async readRow(client: import('pg').PoolClient, subdomain: string): Promise<TenantRow | null> {
-    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`, [subdomain]);
+    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain]);
     return rows[0] ?? null;
   }
 
@@ -226,7 +226,7 @@ export class SyncService {
     const written = await this.redis.eval(COMPARE_AND_SET, 1, key, current === null ? '' : 'present', current ?? '', value);
     if (written !== 1) throw new ConcurrentChangeError(`"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`, { subdomain });
     await client.query(
-      `UPDATE tenants SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
+      `UPDATE ${this.options.tables.tenants} SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
       [subdomain, key, sourceHashOf(value)],
     );
     await this.writeBacks.settle(client, subdomain);

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectTenantRepository } from '../tenant-migration.tokens.js';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { In, type Repository } from 'typeorm';
@@ -18,10 +20,16 @@ import { emptyCounts } from './migration.types.js';
 /** The run ledger: creation, in-transaction checkpoints, completion, and queries for the UIs. */
 @Injectable()
 export class MigrationRunRepository {
+  /** The configured name of the runs table, for the raw checkpoint statement. */
+  private readonly runsTable: string;
+
   constructor(
+    @Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions,
     @InjectTenantRepository(MigrationRunEntity) private readonly runs: Repository<MigrationRunEntity>,
     @InjectTenantRepository(MigrationExceptionEntity) private readonly exceptions: Repository<MigrationExceptionEntity>,
-  ) {}
+  ) {
+    this.runsTable = options.tables.migrationRuns;
+  }
 
   async create(kind: MigrationRunKind, options: MigrationRunOptions): Promise<MigrationRunEntity> {
     const run = this.runs.create({
@@ -62,7 +70,7 @@ export class MigrationRunRepository {
    */
   async checkpointAndCommit(client: PoolClient, id: string, counts: MigrationCounts, checkpoint: MigrationCheckpoint): Promise<void> {
     await client.query(
-      `UPDATE migration_runs SET counts = ${client.escapeLiteral(JSON.stringify(counts))}::jsonb,
+      `UPDATE ${this.runsTable} SET counts = ${client.escapeLiteral(JSON.stringify(counts))}::jsonb,
          checkpoint = ${client.escapeLiteral(JSON.stringify(checkpoint))}::jsonb, heartbeat_at = now()
        WHERE id = ${client.escapeLiteral(id)}; COMMIT`,
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { MIGRATION_LOCK_KEY, RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import { migrationLockKey, RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
@@ -153,7 +153,7 @@ export class MigrationService {
         return await this.execute([session, second], run, run.options, request, resumed);
       } finally {
         await second.release();
-        await session.client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+        await session.client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey(this.options.tables.tenants)]).catch(() => undefined);
       }
     } finally {
       await session.release();
@@ -213,7 +213,7 @@ export class MigrationService {
 
   private async lock(client: PoolClient): Promise<void> {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-      MIGRATION_LOCK_KEY,
+      migrationLockKey(this.options.tables.tenants),
     ]);
     if (!rows[0]?.locked) {
       const running = await this.runs.findInterrupted('migrate');

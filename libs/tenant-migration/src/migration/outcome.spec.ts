@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideMerge, type ExistingTenantState } from './outcome.js';
+import { decideMerge, updatePredicateSql, type ExistingTenantState } from './outcome.js';
 import type { ConflictPolicy } from './migration.types.js';
 
 const migrated = new Date('2026-01-01T00:00:00Z');
@@ -40,5 +40,27 @@ describe('decideMerge', () => {
     assert.ok(d.action === 'skip' && d.conflict);
     const s = decideMerge(row(), incoming, 'skip');
     assert.ok(s.action === 'skip' && !s.conflict);
+  });
+});
+
+describe('updatePredicateSql', () => {
+  it('qualifies the existing row with the tenants table as given (default names unchanged)', () => {
+    assert.equal(
+      updatePredicateSql('overwrite', 'tenants'),
+      'tenants.source_hash IS DISTINCT FROM EXCLUDED.source_hash AND (tenants.source_key IS NULL OR tenants.source_key = EXCLUDED.source_key)',
+    );
+    assert.equal(
+      updatePredicateSql('keep-postgres', 'tenants'),
+      'tenants.source_hash IS DISTINCT FROM EXCLUDED.source_hash AND tenants.source_key = EXCLUDED.source_key AND tenants.migrated_at IS NOT NULL AND tenants.updated_at <= tenants.migrated_at',
+    );
+    assert.equal(updatePredicateSql('skip', 'tenancy.shops'), 'false');
+  });
+
+  it('names only the configured table', () => {
+    for (const policy of ['overwrite', 'keep-postgres'] as const) {
+      const sql = updatePredicateSql(policy, 'tenancy.shops');
+      assert.doesNotMatch(sql, /(^|[^.\w])tenants\./, policy);
+      assert.equal(sql, updatePredicateSql(policy, 'tenants').replaceAll('tenants.', 'tenancy.shops.'), policy);
+    }
   });
 });

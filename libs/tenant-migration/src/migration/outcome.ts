@@ -62,16 +62,18 @@ export const decideMerge = (
 /**
  * The SQL form of the update branch of `decideMerge`, evaluated by ON CONFLICT .. WHERE, so a
  * row another writer created or changed after the decision is never overwritten blindly.
+ * `tenants` is the INSERT's target table as the statement names it (the configured name,
+ * schema-qualified or not): the existing row's columns are qualified with it.
  */
-export const updatePredicateSql = (policy: ConflictPolicy): string => {
-  const owned = '(tenants.source_key IS NULL OR tenants.source_key = EXCLUDED.source_key)';
-  const changed = 'tenants.source_hash IS DISTINCT FROM EXCLUDED.source_hash';
+export const updatePredicateSql = (policy: ConflictPolicy, tenants: string): string => {
+  const owned = `(${tenants}.source_key IS NULL OR ${tenants}.source_key = EXCLUDED.source_key)`;
+  const changed = `${tenants}.source_hash IS DISTINCT FROM EXCLUDED.source_hash`;
   switch (policy) {
     case 'overwrite':
       return `${changed} AND ${owned}`;
     case 'skip':
       return 'false';
     case 'keep-postgres':
-      return `${changed} AND tenants.source_key = EXCLUDED.source_key AND tenants.migrated_at IS NOT NULL AND tenants.updated_at <= tenants.migrated_at`;
+      return `${changed} AND ${tenants}.source_key = EXCLUDED.source_key AND ${tenants}.migrated_at IS NOT NULL AND ${tenants}.updated_at <= ${tenants}.migrated_at`;
   }
 };

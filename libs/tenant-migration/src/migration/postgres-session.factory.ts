@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
@@ -16,7 +18,10 @@ export interface PostgresSession {
 
 @Injectable()
 export class PostgresSessionFactory {
-  constructor(@InjectTenantDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    @InjectTenantDataSource() private readonly dataSource: DataSource,
+  ) {}
 
   async open(): Promise<PostgresSession> {
     const runner: QueryRunner = this.dataSource.createQueryRunner();
@@ -41,16 +46,32 @@ export class PostgresSessionFactory {
       .join('.');
   }
 
-  /** Throws SchemaMissingError unless the library's newest schema migration has been applied. */
+  /**
+   * Throws SchemaMissingError unless the library's newest schema migration has been applied
+   * and the configured tenants table exists (a module configured with table names the
+   * schema migrations did not create fails here, not in its first query).
+   */
   async assertSchema(client: PoolClient): Promise<void> {
-    const ledger = await client.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [this.schemaLedger()]);
+    const { tenants } = this.options.tables;
+    const { rows } = await client.query<{ ledger: boolean; tenants: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS ledger, to_regclass($2) IS NOT NULL AS tenants',
+      [this.schemaLedger(), tenants],
+    );
+    const found = rows[0];
     const applied =
-      ledger.rows[0]?.present === true &&
+      found?.ledger === true &&
       (await client.query(`SELECT 1 FROM ${this.schemaLedger()} WHERE name = $1`, [LATEST_SCHEMA_MIGRATION])).rowCount === 1;
     if (!applied) {
       throw new SchemaMissingError('the database schema is missing or out of date: run `npm run db:migrate`', {
         expected: LATEST_SCHEMA_MIGRATION,
       });
+    }
+    if (found?.tenants !== true) {
+      throw new SchemaMissingError(
+        `the tenants table ${tenants} (option tables.tenants) does not exist: the schema migrations were run with other table names; ` +
+          'run them with the configured names (tenantMigrationSchemaMigrations(tables))',
+        { expected: LATEST_SCHEMA_MIGRATION, table: tenants },
+      );
     }
   }
 }

@@ -2,7 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyValue } from '../common/copy-text.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
-import { tenantColumnValues, tenantCopyRow } from './tenant-merge.repository.js';
+import type { PoolClient } from 'pg';
+import { resolveOptions } from '../tenant-migration.module.js';
+import { mergeStagedSql, stagingTableSql, TenantMergeRepository, tenantColumnValues, tenantCopyRow } from './tenant-merge.repository.js';
 
 const record = (over: Partial<TenantRecord> = {}): TenantRecord => ({
   id: '8483fddf-0bff-5271-8f60-456a6c654b8c',
@@ -39,5 +41,57 @@ describe('tenant COPY line and insert parameters', () => {
       const staged = { key: 'subdomain:salon', record: r };
       assert.equal(tenantCopyRow(staged), generic(staged));
     }
+  });
+});
+
+/** A bare table reference to a default name (not a column such as `tenants.x`, nor part of another name). */
+const DEFAULT_TABLE = /(?<![\w.])(tenants|migration_exceptions)(?![\w])/;
+
+/** A client that records the SQL it is sent and answers like an empty database. */
+const recordingClient = (): { client: PoolClient; sent: string[] } => {
+  const sent: string[] = [];
+  const query = (sql: string) => {
+    sent.push(sql);
+    return Promise.resolve({ rows: [{ created: 0, updated: [], unwritten: [] }], rowCount: 0 });
+  };
+  return { client: { query } as unknown as PoolClient, sent };
+};
+
+describe('tenant merge SQL and the configured table names', () => {
+  it('stages and merges into the table it is given (default names unchanged)', () => {
+    assert.match(stagingTableSql('tenants', 'tenant_stage', 'DROP'), /CREATE TEMP TABLE tenant_stage \(LIKE tenants INCLUDING DEFAULTS\) ON COMMIT DROP;/);
+    const merge = mergeStagedSql('tenants', 'tenant_stage', 'keep-postgres');
+    assert.match(merge, /INSERT INTO tenants \(id, subdomain, /);
+    assert.match(merge, /WHERE tenants\.source_hash IS DISTINCT FROM EXCLUDED\.source_hash AND tenants\.source_key = EXCLUDED\.source_key/);
+
+    const staging = stagingTableSql('tenancy.shops', 'sync_stage', 'DELETE ROWS');
+    assert.match(staging, /CREATE TEMP TABLE sync_stage \(LIKE tenancy\.shops INCLUDING DEFAULTS\) ON COMMIT DELETE ROWS;/);
+    assert.doesNotMatch(staging, DEFAULT_TABLE);
+    for (const policy of ['keep-postgres', 'overwrite', 'skip'] as const) {
+      const sql = mergeStagedSql('tenancy.shops', 'sync_stage', policy);
+      assert.match(sql, /INSERT INTO tenancy\.shops \(id, subdomain, /, policy);
+      assert.match(sql, /FROM sync_stage s/, policy);
+      assert.doesNotMatch(sql, DEFAULT_TABLE, policy);
+      assert.doesNotMatch(sql, /(?<![\w.])tenants\./, policy);
+    }
+  });
+
+  it('sends every statement to the configured tables', async () => {
+    const merges = new TenantMergeRepository(resolveOptions({ tables: { tenants: 'tenancy.shops', migrationExceptions: 'tm_exceptions' } }));
+    const { client, sent } = recordingClient();
+    await merges.prepareSession(client);
+    await merges.findExisting(client, ['salon']);
+    await merges.mergeStaged(client, 'overwrite');
+    await merges.mergeStaged(client, 'overwrite');
+    await merges.insertExceptions(client, 'run', [{ key: 'subdomain:x', bucket: 'rejected', reasons: [{ code: 'c', message: 'm' }] }]);
+    await merges.insertIfAbsent((sql) => client.query(sql), { key: 'subdomain:salon', record: record() });
+    assert.equal(sent.length, 6);
+    for (const sql of sent) assert.doesNotMatch(sql, DEFAULT_TABLE, sql);
+    assert.match(sent[0], /LIKE tenancy\.shops INCLUDING DEFAULTS/);
+    assert.match(sent[1], /FROM tenancy\.shops WHERE subdomain = ANY/);
+    assert.match(sent[2], /INSERT INTO tenancy\.shops .*FROM tenant_stage/s);
+    assert.equal(sent[3], sent[2], 'the merge statement is built once and reused');
+    assert.match(sent[4], /^INSERT INTO tm_exceptions \(run_id, /);
+    assert.match(sent[5], /^INSERT INTO tenancy\.shops \(id, subdomain, .*ON CONFLICT \(subdomain\) DO NOTHING$/s);
   });
 });

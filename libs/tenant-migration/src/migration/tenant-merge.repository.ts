@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { copyValue } from '../common/copy-text.js';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import type { ExistingTenantState } from './outcome.js';
 import { updatePredicateSql } from './outcome.js';
@@ -38,6 +40,8 @@ export const TENANT_COLUMNS = [
   'subscription_status', 'subscription_expires_at', 'profile_complete', 'source_format', 'source_id',
   'source_key', 'source_hash',
 ] as const;
+
+const COLUMN_LIST = TENANT_COLUMNS.join(', ');
 
 const ms = (value: number | null): string => (value === null ? '\\N' : String(value));
 /** SQL turning a staged epoch-milliseconds column into timestamptz without floating point. */
@@ -75,23 +79,77 @@ const withoutNul = (text: string): string => (text.includes('\0') ? text.replace
 export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
 
 /**
+ * Creates the staging table `stage` on the session, shaped like `tenants` (the configured
+ * name), with its timestamps as epoch milliseconds.
+ */
+export const stagingTableSql = (tenants: string, stage: string, onCommit: 'DELETE ROWS' | 'DROP'): string => `
+      DROP TABLE IF EXISTS pg_temp.${stage};
+      CREATE TEMP TABLE ${stage} (LIKE ${tenants} INCLUDING DEFAULTS) ON COMMIT ${onCommit};
+      ALTER TABLE ${stage}
+        ALTER COLUMN created_at TYPE bigint USING NULL,
+        ALTER COLUMN subscription_expires_at TYPE bigint USING NULL`;
+
+/**
+ * The merge of the staging table `stage` into `tenants` (the configured name): one INSERT ..
+ * ON CONFLICT .. DO UPDATE .. WHERE `policy`'s predicate, answering one row.
+ */
+export const mergeStagedSql = (tenants: string, stage: string, policy: ConflictPolicy): string => {
+  const staged = TENANT_COLUMNS.map((c) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c)).join(', ');
+  const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ');
+  return `WITH written AS (
+         INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
+         SELECT ${staged}, now(), now() FROM ${stage}
+         ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
+         WHERE ${updatePredicateSql(policy, tenants)}
+         RETURNING subdomain, (xmax = 0) AS inserted)
+       SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
+              (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
+              (SELECT coalesce(array_agg(s.subdomain), '{}') FROM ${stage} s
+                WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.subdomain = s.subdomain)) AS unwritten`;
+};
+
+/** The SQL of the repository's fixed statements, for the configured table names. */
+interface MergeStatements {
+  findExisting: string;
+  insertIfAbsent: string;
+  insertExceptions: string;
+}
+
+/**
  * The set-based write path of the migration: COPY into a session-local staging table, then
  * one INSERT .. ON CONFLICT .. DO UPDATE .. WHERE per batch. Callers own the transaction.
  */
 @Injectable()
 export class TenantMergeRepository {
+  private readonly tenants: string;
+  /** Built once: the statements run per batch (or per resolved key) need no rebuilding. */
+  private readonly sql: MergeStatements;
+  /** The merge statement per staging table and policy, built on first use. */
+  private readonly mergeSql = new Map<string, string>();
+
+  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions) {
+    const { tenants, migrationExceptions } = options.tables;
+    this.tenants = tenants;
+    const values = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
+    this.sql = {
+      findExisting: `SELECT subdomain, source_hash, source_key, migrated_at, updated_at
+         FROM ${tenants} WHERE subdomain = ANY($1::text[])`,
+      insertIfAbsent: `INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
+       VALUES (${values.join(', ')}, now(), now()) ON CONFLICT (subdomain) DO NOTHING`,
+      insertExceptions: `INSERT INTO ${migrationExceptions} (run_id, key, bucket, reasons, value_prefix, value_sha256, value_size)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bytea[], $6::text[], $7::int[])`,
+    };
+  }
+
   /**
    * Creates a staging table on this session (by default the migration's, which empties itself
    * at every commit). Timestamps are staged as epoch milliseconds and converted by the merge,
    * exactly (integer arithmetic).
    */
   async prepareSession(client: PoolClient, table = 'tenant_stage', onCommit: 'DELETE ROWS' | 'DROP' = 'DELETE ROWS'): Promise<void> {
-    await client.query(`
-      DROP TABLE IF EXISTS pg_temp.${table};
-      CREATE TEMP TABLE ${table} (LIKE tenants INCLUDING DEFAULTS) ON COMMIT ${onCommit};
-      ALTER TABLE ${table}
-        ALTER COLUMN created_at TYPE bigint USING NULL,
-        ALTER COLUMN subscription_expires_at TYPE bigint USING NULL`);
+    await client.query(stagingTableSql(this.tenants, table, onCommit));
   }
 
   /** The merge-relevant state of the given subdomains. */
@@ -104,11 +162,7 @@ export class TenantMergeRepository {
       source_key: string | null;
       migrated_at: Date | null;
       updated_at: Date;
-    }>(
-      `SELECT subdomain, source_hash, source_key, migrated_at, updated_at
-         FROM tenants WHERE subdomain = ANY($1::text[])`,
-      [subdomains],
-    );
+    }>(this.sql.findExisting, [subdomains]);
     for (const row of rows) {
       found.set(row.subdomain, {
         sourceHash: row.source_hash,
@@ -123,35 +177,24 @@ export class TenantMergeRepository {
   /** COPYs the records into this session's staging table (inside the caller's transaction). */
   async stage(client: PoolClient, staged: StagedTenant[], table = 'tenant_stage'): Promise<void> {
     if (staged.length === 0) return;
-    const copy = client.query(copyFrom(`COPY ${table} (${TENANT_COLUMNS.join(', ')}) FROM STDIN`));
+    const copy = client.query(copyFrom(`COPY ${table} (${COLUMN_LIST}) FROM STDIN`));
     await pipeline(Readable.from([staged.map(tenantCopyRow).join('')]), copy);
   }
 
   /**
-   * Merges the staged rows into tenants with one INSERT .. ON CONFLICT .. DO UPDATE .. WHERE.
-   * The answer is one row, not one per tenant: how many were inserted, which were updated,
-   * and which the predicate refused (unchanged, conflicting, or held by another key).
+   * Merges the staged rows into the tenants table with one INSERT .. ON CONFLICT .. DO UPDATE
+   * .. WHERE (its SQL built once per staging table and policy). The answer is one row, not one
+   * per tenant: how many were inserted, which were updated, and which the predicate refused
+   * (unchanged, conflicting, or held by another key).
    */
   async mergeStaged(client: PoolClient, policy: ConflictPolicy, table = 'tenant_stage'): Promise<MergeOutcome> {
-    const columns = TENANT_COLUMNS.join(', ');
-    const staged = TENANT_COLUMNS.map((c) =>
-      c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c,
-    ).join(', ');
-    const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
-      .map((c) => `${c} = EXCLUDED.${c}`)
-      .join(', ');
-    const { rows } = await client.query<{ created: number; updated: string[]; unwritten: string[] }>(
-      `WITH written AS (
-         INSERT INTO tenants (${columns}, migrated_at, updated_at)
-         SELECT ${staged}, now(), now() FROM ${table}
-         ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
-         WHERE ${updatePredicateSql(policy)}
-         RETURNING subdomain, (xmax = 0) AS inserted)
-       SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
-              (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
-              (SELECT coalesce(array_agg(s.subdomain), '{}') FROM ${table} s
-                WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.subdomain = s.subdomain)) AS unwritten`,
-    );
+    const cacheKey = `${policy} ${table}`;
+    let sql = this.mergeSql.get(cacheKey);
+    if (sql === undefined) {
+      sql = mergeStagedSql(this.tenants, table, policy);
+      this.mergeSql.set(cacheKey, sql);
+    }
+    const { rows } = await client.query<{ created: number; updated: string[]; unwritten: string[] }>(sql);
     const [row] = rows;
     return { created: row.created, updated: new Set(row.updated), unwritten: new Set(row.unwritten) };
   }
@@ -162,29 +205,20 @@ export class TenantMergeRepository {
    * the bulk merge.
    */
   async insertIfAbsent(run: (sql: string, params: unknown[]) => Promise<unknown>, staged: StagedTenant): Promise<void> {
-    const values = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
-    await run(
-      `INSERT INTO tenants (${TENANT_COLUMNS.join(', ')}, migrated_at, updated_at)
-       VALUES (${values.join(', ')}, now(), now()) ON CONFLICT (subdomain) DO NOTHING`,
-      tenantColumnValues(staged),
-    );
+    await run(this.sql.insertIfAbsent, tenantColumnValues(staged));
   }
 
   /** Records quarantined keys of one run (rejected or skipped) with a bounded value prefix. */
   async insertExceptions(client: PoolClient, runId: string, rows: ExceptionRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await client.query(
-      `INSERT INTO migration_exceptions (run_id, key, bucket, reasons, value_prefix, value_sha256, value_size)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bytea[], $6::text[], $7::int[])`,
-      [
-        runId,
-        rows.map((r) => withoutNul(r.key)),
-        rows.map((r) => r.bucket),
-        rows.map((r) => JSON.stringify(r.reasons.map((reason) => ({ ...reason, message: withoutNul(reason.message) })))),
-        rows.map((r) => (r.value ? r.value.subarray(0, EXCEPTION_VALUE_PREFIX_BYTES) : null)),
-        rows.map((r) => (r.value ? createHash('sha256').update(r.value).digest('hex') : null)),
-        rows.map((r) => (r.value ? r.value.length : null)),
-      ],
-    );
+    await client.query(this.sql.insertExceptions, [
+      runId,
+      rows.map((r) => withoutNul(r.key)),
+      rows.map((r) => r.bucket),
+      rows.map((r) => JSON.stringify(r.reasons.map((reason) => ({ ...reason, message: withoutNul(reason.message) })))),
+      rows.map((r) => (r.value ? r.value.subarray(0, EXCEPTION_VALUE_PREFIX_BYTES) : null)),
+      rows.map((r) => (r.value ? createHash('sha256').update(r.value).digest('hex') : null)),
+      rows.map((r) => (r.value ? r.value.length : null)),
+    ]);
   }
 }

@@ -98,12 +98,12 @@ const listCounts = (table: Record<string, number>): string =>
  * The spec's runtime self-test (`MigrationTests.runAllTests()`), strictly read-only: it never
  * writes to Redis or PostgreSQL. It checks, against the configured stores:
  *
- * 1. **Database connectivity**: PostgreSQL answers and its schema is the latest; Redis answers
- *    PING; the tenant keys are readable (SCAN).
+ * 1. **Database connectivity**: PostgreSQL answers, its schema is the latest and has the
+ *    configured tenants table; Redis answers PING; the tenant keys are readable (SCAN).
  * 2. **Migration process validation**: built-in legacy, enhanced and known-bad records get the
  *    verdicts they must get, and a dry run over a sample of the live keyspace (the migration's
- *    own classification and merge decision, against a read-only snapshot of `tenants`) says what
- *    a migration would do with it.
+ *    own classification and merge decision, against a read-only snapshot of the tenants table)
+ *    says what a migration would do with it.
  * 3. **Backward compatibility verification**: the sampled live values survive the mapping for
  *    legacy readers (`toLegacyValue` gives the emoji and createdAt they read today), and the
  *    sampled tenants already in PostgreSQL read back (the resolver's SELECT) as their Redis value maps.
@@ -187,21 +187,22 @@ export class MigrationTests {
   }
 
   private async checkPostgres(log: TestLog, timeoutMs: number): Promise<void> {
-    let found: { version: string; database: string; applied: string[] | null };
+    let found: { version: string; database: string; applied: string[] | null; tenantsTable: boolean };
+    const { tenants } = this.options.tables;
     try {
       await withTimeout(this.connectPostgres(), timeoutMs, `PostgreSQL at ${this.postgresTarget()}`);
       found = await withTimeout(
         this.readOnly(async (client) => {
-          const { rows } = await client.query<{ version: string; database: string; ledger: boolean }>(
+          const { rows } = await client.query<{ version: string; database: string; ledger: boolean; tenants: boolean }>(
             `SELECT current_setting('server_version') AS version, current_database() AS database,
-                    to_regclass($1) IS NOT NULL AS ledger`,
-            [this.sessions.schemaLedger()],
+                    to_regclass($1) IS NOT NULL AS ledger, to_regclass($2) IS NOT NULL AS tenants`,
+            [this.sessions.schemaLedger(), tenants],
           );
           const [row] = rows;
           const applied = row.ledger
             ? (await client.query<{ name: string }>(`SELECT name FROM ${this.sessions.schemaLedger()} ORDER BY "timestamp" DESC, id DESC`)).rows.map((r) => r.name)
             : null;
-          return { version: row.version, database: row.database, applied };
+          return { version: row.version, database: row.database, applied, tenantsTable: row.tenants };
         }),
         timeoutMs,
         `PostgreSQL at ${this.postgresTarget()}`,
@@ -218,6 +219,9 @@ export class MigrationTests {
       log.fail(`the database schema is out of date (newest applied ${applied[0]}, expected ${LATEST_SCHEMA_MIGRATION}): run \`npm run db:migrate\``);
     } else {
       log.detail(`the schema is at ${LATEST_SCHEMA_MIGRATION} (the latest)`);
+      if (!found.tenantsTable) {
+        log.fail(`the tenants table ${tenants} (option tables.tenants) does not exist: the schema migrations were run with other table names`);
+      }
       const known = new Set(TENANT_MIGRATION_SCHEMA_MIGRATIONS.map((m) => m.name));
       const unknown = applied.filter((name) => !known.has(name));
       if (unknown.length > 0) log.warn(`the database has schema migrations this build does not know: ${unknown.join(', ')}`);
@@ -456,7 +460,7 @@ export class MigrationTests {
     // The tenants already in PostgreSQL, read with the resolver's own SELECT and mapping.
     const rows = await this.readOnly(
       async (client) =>
-        (await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = ANY($1::text[])`, [candidates.map((c) => c.record.subdomain)]))
+        (await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = ANY($1::text[])`, [candidates.map((c) => c.record.subdomain)]))
           .rows,
     );
     const bySubdomain = new Map(rows.map((row) => [row.subdomain, row]));

@@ -34,7 +34,7 @@ export interface TenantRow {
   changed_in_postgres: boolean;
 }
 
-/** The select list that yields a `TenantRow` from `tenants`. */
+/** The select list that yields a `TenantRow` from the tenants table (`tables.tenants`). */
 export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
   business_name, business_category, business_description, owner_name, email, phone, address, logo, brand_colors,
   feature_whatsapp, feature_home_visit, feature_analytics, feature_custom_templates, feature_multi_staff,
