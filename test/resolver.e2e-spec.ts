@@ -85,6 +85,22 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     assert.equal((await rows('gelato')).length, 1);
   });
 
+  it('concurrent "processes" and a bulk migration inserting the same new tenants never collide', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `race${i}`);
+    for (const name of names) await stores.redis.set(key(name), legacy('🍕'));
+    // Four resolvers with their own single-flight maps (four processes), and the bulk engine, at once.
+    const resolvers = Array.from({ length: 4 }, (_, i) => resolver('postgres-first', i + 1));
+    const [answers, bulk] = await Promise.all([
+      Promise.all(names.flatMap((name) => resolvers.map((r) => r.resolve(name)))),
+      ctx.migrations.migrate({ batchSize: 5 }),
+    ]);
+    assert.ok(answers.every((a) => a !== null));
+    assert.equal(bulk.balanced, true);
+    assert.equal(bulk.counts.scanned, names.length);
+    const { rows: counted } = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants WHERE subdomain LIKE 'race%'`);
+    assert.equal(counted[0].n, names.length);
+  });
+
   it('reports an invalid Redis record with its reasons and writes nothing', async () => {
     await stores.redis.set(key('broken'), JSON.stringify({ emoji: 'pizza', createdAt: 'yesterday' }));
     await assert.rejects(resolver().resolve('broken'), (e: unknown) => {

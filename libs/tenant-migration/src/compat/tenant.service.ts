@@ -101,7 +101,7 @@ export class TenantService {
       const placeholders = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
       const { rows } = await client.query<TenantRow>(
         `INSERT INTO ${this.options.tables.tenants} (${TENANT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
-         ON CONFLICT (subdomain) DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
+         ON CONFLICT DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
         values,
       );
       if (!rows[0]) throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });

@@ -92,6 +92,11 @@ export const stagingTableSql = (tenants: string, stage: string, onCommit: 'DELET
 /**
  * The merge of the staging table `stage` into `tenants` (the configured name): one INSERT ..
  * ON CONFLICT .. DO UPDATE .. WHERE `policy`'s predicate, answering one row.
+ *
+ * The conflict target is the primary key. The id is derived from the subdomain, so a conflict
+ * on either unique index is a conflict on both; naming the primary key (the index PostgreSQL
+ * checks first) makes a row another session inserts concurrently (the resolver's on-the-fly
+ * migration) a handled conflict rather than a unique violation of a non-arbiter index.
  */
 export const mergeStagedSql = (tenants: string, stage: string, policy: ConflictPolicy): string => {
   const staged = TENANT_COLUMNS.map((c) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c)).join(', ');
@@ -101,7 +106,7 @@ export const mergeStagedSql = (tenants: string, stage: string, policy: ConflictP
   return `WITH written AS (
          INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
          SELECT ${staged}, now(), now() FROM ${stage}
-         ON CONFLICT (subdomain) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
+         ON CONFLICT (id) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
          WHERE ${updatePredicateSql(policy, tenants)}
          RETURNING subdomain, (xmax = 0) AS inserted)
        SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
@@ -137,7 +142,7 @@ export class TenantMergeRepository {
       findExisting: `SELECT subdomain, source_hash, source_key, migrated_at, updated_at
          FROM ${tenants} WHERE subdomain = ANY($1::text[])`,
       insertIfAbsent: `INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
-       VALUES (${values.join(', ')}, now(), now()) ON CONFLICT (subdomain) DO NOTHING`,
+       VALUES (${values.join(', ')}, now(), now()) ON CONFLICT DO NOTHING`,
       insertExceptions: `INSERT INTO ${migrationExceptions} (run_id, key, bucket, reasons, value_prefix, value_sha256, value_size)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bytea[], $6::text[], $7::int[])`,
     };
@@ -200,9 +205,10 @@ export class TenantMergeRepository {
   }
 
   /**
-   * Inserts one migrated tenant unless its subdomain exists (another process may have just
-   * migrated it): the on-the-fly migration of the resolver. Same columns and conversions as
-   * the bulk merge.
+   * Inserts one migrated tenant unless it exists (another process may have just migrated it):
+   * the on-the-fly migration of the resolver. Same columns and conversions as the bulk merge.
+   * `ON CONFLICT DO NOTHING` without a target makes every unique index an arbiter, so a
+   * concurrent insert of the same tenant is never an error.
    */
   async insertIfAbsent(run: (sql: string, params: unknown[]) => Promise<unknown>, staged: StagedTenant): Promise<void> {
     await run(this.sql.insertIfAbsent, tenantColumnValues(staged));
