@@ -23,8 +23,8 @@ import { migrationLockKey } from '../libs/tenant-migration/src/tenant-migration.
 import { PlatformAppModule, type PlatformSettings } from './example-host/platform-app.module.js';
 import { PlatformStaffGuard } from './example-host/platform-auth.js';
 import { createTestStores, TEST_REDIS_URL, type TestStores } from './support/test-stores.js';
+import { legacy } from './support/tenant-fixtures.js';
 
-const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
 const STAFF_KEY = 'staff-key-of-the-platform';
 
 /**

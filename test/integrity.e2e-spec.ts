@@ -19,19 +19,8 @@ import {
   type IntegrityReport,
 } from '#tenant-migration';
 import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { legacy, ENHANCED } from './support/tenant-fixtures.js';
 
-const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
-const ENHANCED = {
-  emoji: '💈',
-  createdAt: 1712345678901,
-  businessName: 'Salon Élise',
-  businessCategory: 'Beauty & Wellness',
-  ownerName: 'Élise Martin',
-  email: 'elise@example.com',
-  phone: '+33612345678',
-  features: { whatsapp: true, analytics: true },
-  subscription: { plan: 'premium', status: 'active', expiresAt: 1799999999000 },
-};
 
 describe('integrity check against the real Redis and PostgreSQL', () => {
   let stores: TestStores;

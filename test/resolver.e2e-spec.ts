@@ -15,8 +15,8 @@ import {
 } from '#tenant-migration';
 import { TenantMergeRepository } from '../libs/tenant-migration/src/migration/tenant-merge.repository.js';
 import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { legacy } from './support/tenant-fixtures.js';
 
-const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
 
 describe('fallback resolver against the real Redis and PostgreSQL', () => {
   let stores: TestStores;

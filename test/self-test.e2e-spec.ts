@@ -29,22 +29,11 @@ import {
   type SelfTestReport,
 } from '#tenant-migration';
 import { createMigrationContext, createTestDatabase, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { legacy, ENHANCED as ENHANCED_RECORD } from './support/tenant-fixtures.js';
 import { runCli } from './support/cli.js';
 
 const T = 1700000000000;
-const legacy = (emoji: string, createdAt = T) => JSON.stringify({ emoji, createdAt });
-const ENHANCED = JSON.stringify({
-  emoji: '💈',
-  createdAt: 1712345678901,
-  businessName: 'Salon Élise',
-  businessCategory: 'Beauty & Wellness',
-  ownerName: 'Élise Martin',
-  email: 'elise@example.com',
-  phone: '+33612345678',
-  brandColors: { primary: '#112233', accent: '#abc' },
-  features: { whatsapp: true, analytics: true },
-  subscription: { plan: 'premium', status: 'active', expiresAt: 1799999999000 },
-});
+const ENHANCED = JSON.stringify({ ...ENHANCED_RECORD, brandColors: { primary: '#112233', accent: '#abc' } });
 const TOKEN = 'tm-selftest-token-0123456789abcdef';
 const BASE = '/api/admin/migration';
 

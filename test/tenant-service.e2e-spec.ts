@@ -21,8 +21,8 @@ import {
   type ResolvedTenantMigrationOptions,
 } from '#tenant-migration';
 import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { legacy } from './support/tenant-fixtures.js';
 
-const legacy = (emoji: string, createdAt = 1700000000000) => JSON.stringify({ emoji, createdAt });
 
 describe('TenantService: PostgreSQL writes with the Redis write-back, against the real stores', () => {
   let stores: TestStores;

@@ -6,9 +6,9 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { fromEpochMs, TENANT_COLUMNS, tenantColumnValues } from '../migration/tenant-merge.repository.js';
-import { sourceHashOf } from '../tenants/tenant-mapper.js';
+import { sourceHashOf, type TenantBodyValues } from '../tenants/tenant-mapper.js';
 import { redisValueOf, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
-import type { BrandColors, BusinessCategory, EnhancedTenant, SubscriptionPlan, SubscriptionStatus, TenantFeatures } from '../tenants/tenant.types.js';
+import type { EnhancedTenant, SubscriptionPlan, SubscriptionStatus, TenantFeatures } from '../tenants/tenant.types.js';
 import {
   InvalidSubdomainError,
   InvalidTenantError,
@@ -19,21 +19,14 @@ import {
 import { RedisWriteBackQueue } from './redis-write-back.queue.js';
 import { TenantResolver } from './tenant-resolver.js';
 
-/** A tenant as the platform creates it. Validated and sanitized by the migration's own rules. */
-export interface TenantInput {
+/**
+ * A tenant as the platform creates it: the fields of an enhanced record, with `createdAt`
+ * optional. Validated and sanitized by the migration's own rules.
+ */
+export interface TenantInput extends Omit<TenantBodyValues, 'id' | 'subdomain' | 'createdAt' | 'features' | 'subscription'> {
   subdomain: string;
-  emoji: string;
   /** Epoch milliseconds. Default: now. */
   createdAt?: number;
-  businessName?: string | null;
-  businessCategory?: BusinessCategory | null;
-  businessDescription?: string | null;
-  ownerName?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  address?: string | null;
-  logo?: string | null;
-  brandColors?: BrandColors | null;
   features?: Partial<TenantFeatures>;
   subscription?: { plan?: SubscriptionPlan; status?: SubscriptionStatus; expiresAt?: number | null };
 }
