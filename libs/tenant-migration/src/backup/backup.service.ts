@@ -3,6 +3,7 @@ import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Redis } from 'ioredis';
 import type { Repository } from 'typeorm';
@@ -130,9 +131,11 @@ export class BackupService {
             const rows = session.client.query(
               copyTo(`COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM ${this.options.tables.tenants} ORDER BY subdomain) TO STDOUT`),
             );
+            // Chunks are cut anywhere, even inside a character: decode across their boundaries.
+            const decoder = new StringDecoder('utf8');
             let carry = '';
             for await (const chunk of rows as AsyncIterable<Buffer>) {
-              const lines = (carry + chunk.toString('utf8')).split('\n');
+              const lines = (carry + decoder.write(chunk)).split('\n');
               carry = lines.pop() ?? '';
               for (const line of lines) await writer.write(line);
             }
