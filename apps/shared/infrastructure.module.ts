@@ -91,7 +91,8 @@ export class InfrastructureModule {
               },
               options: service
                 ? { connectTimeout: 5000 }
-                : { connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
+                : // A command connects on its first Redis command: `runs`, `--help` or a usage error never dial Redis.
+                  { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
             };
           },
         }),

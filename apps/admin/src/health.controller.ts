@@ -2,7 +2,7 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
-import { TENANT_REDIS } from '#tenant-migration';
+import { TENANT_REDIS, withTimeout } from '#tenant-migration';
 
 /**
  * How long each store may take to answer. An unreachable Redis otherwise holds the ping in
@@ -11,13 +11,11 @@ import { TENANT_REDIS } from '#tenant-migration';
  */
 export const HEALTH_CHECK_TIMEOUT_MS = 2000;
 
-const probe = (check: () => Promise<unknown>): Promise<'up' | 'down'> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'down'>((resolve) => {
-    timer = setTimeout(() => resolve('down'), HEALTH_CHECK_TIMEOUT_MS).unref();
-  });
-  return Promise.race([check().then(() => 'up' as const, () => 'down' as const), timeout]).finally(() => clearTimeout(timer));
-};
+const probe = (check: Promise<unknown>, store: string): Promise<'up' | 'down'> =>
+  withTimeout(check, HEALTH_CHECK_TIMEOUT_MS, store).then(
+    () => 'up' as const,
+    () => 'down' as const,
+  );
 
 /** `GET /health`: unauthenticated liveness of both stores; says nothing else. */
 @Controller('health')
@@ -29,7 +27,7 @@ export class HealthController {
 
   @Get()
   async check() {
-    const [postgres, redis] = await Promise.all([probe(() => this.dataSource.query('SELECT 1')), probe(() => this.redis.ping())]);
+    const [postgres, redis] = await Promise.all([probe(this.dataSource.query('SELECT 1'), 'PostgreSQL'), probe(this.redis.ping(), 'Redis')]);
     const body = { status: postgres === 'up' && redis === 'up' ? 'ok' : 'error', postgres, redis };
     if (body.status !== 'ok') throw new ServiceUnavailableException(body);
     return body;

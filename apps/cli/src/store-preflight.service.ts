@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
-import { PostgresSessionFactory, redactUrl, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
+import { PostgresSessionFactory, redactUrl, redisReady, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
 import { type EnvironmentVariables, resolveRedisEndpoint } from '../../shared/environment.js';
 
 /**
@@ -44,7 +44,7 @@ export class StorePreflight {
 
   async assertRedis(): Promise<void> {
     try {
-      await this.connected();
+      await redisReady(this.redis, 5000);
       await this.redis.ping();
     } catch (error) {
       const { url } = resolveRedisEndpoint({
@@ -68,24 +68,5 @@ export class StorePreflight {
     } finally {
       client.disconnect();
     }
-  }
-
-  /** Waits for the first connection attempt to succeed or fail, whichever comes first. */
-  private connected(timeoutMs = 5000): Promise<void> {
-    if (this.redis.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        this.redis.off('ready', onReady);
-        this.redis.off('error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onReady = () => done();
-      const onError = (error: Error) => done(error);
-      const timer = setTimeout(() => done(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
-      this.redis.on('ready', onReady);
-      this.redis.on('error', onError);
-    });
   }
 }

@@ -34,6 +34,8 @@ export { TenantValidator } from './validation/tenant-validator.js';
 export type { ValidationSettings, ValidationResult } from './validation/validation.types.js';
 export { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
 export { redactUrl } from './common/redact-url.js';
+export { withTimeout } from './common/with-timeout.js';
+export { redisReady } from './common/redis-ready.js';
 export { BackupService, TENANT_TABLE_COLUMNS } from './backup/backup.service.js';
 export type { BackupRequest, RedisRestoreRequest } from './backup/backup.service.js';
 export type * from './backup/backup.types.js';

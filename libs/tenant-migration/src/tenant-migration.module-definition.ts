@@ -8,7 +8,7 @@ import type { ResolvedTenantMigrationOptions } from './tenant-migration-options.
 import { TENANT_DATA_SOURCE, tenantRepositoryToken } from './tenant-migration.tokens.js';
 import { ENTITY_TABLES, TENANT_MIGRATION_ENTITIES } from './database/index.js';
 import { mapEntityTable } from './database/map-entity-table.js';
-import { DEFAULT_TABLE_NAMES, type TableNames } from './database/table-names.js';
+import { DEFAULT_TABLE_NAMES } from './database/table-names.js';
 import { type AdminControllerMount, mountAdminController } from './http/mount-admin-controller.js';
 
 /**
@@ -55,13 +55,11 @@ export const {
       { provide: TENANT_REDIS, useExisting: extras.redisToken ?? getRedisConnectionToken() },
       { provide: TENANT_DATA_SOURCE, useExisting: getDataSourceToken(extras.dataSource) },
       // The host's repositories of the library's entities, pointed at the configured tables.
-      ...TENANT_MIGRATION_ENTITIES.map((entity) => ({
+      ...[...ENTITY_TABLES].map(([entity, table]) => ({
         provide: tenantRepositoryToken(entity),
         inject: [getRepositoryToken(entity, extras.dataSource), RESOLVED_OPTIONS],
-        useFactory: (repository: Repository<object>, options: ResolvedTenantMigrationOptions) => {
-          const table = ENTITY_TABLES.get(entity) as keyof TableNames;
-          return mapEntityTable(repository, options.tables[table], DEFAULT_TABLE_NAMES[table]);
-        },
+        useFactory: (repository: Repository<object>, options: ResolvedTenantMigrationOptions) =>
+          mapEntityTable(repository, options.tables[table], DEFAULT_TABLE_NAMES[table]),
       })),
     ],
     exports: [...(definition.exports ?? []), TENANT_REDIS, TENANT_DATA_SOURCE],

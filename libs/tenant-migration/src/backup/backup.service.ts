@@ -12,12 +12,13 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { digestsOf } from '../source/redis-content-digest.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { TENANT_COLUMNS } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
 import { redactUrl } from '../common/redact-url.js';
 import { BackupNotFoundError, InvalidBackupError, InvalidOptionError } from '../errors/index.js';
 import { BackupEntity } from './backup.entity.js';
-import { BackupFileWriter, scanBackupFile } from './backup-file.js';
+import { BackupFileWriter, scanBackupFile, type BackupFileScan } from './backup-file.js';
 import {
   BACKUP_FORMAT,
   BACKUP_FORMAT_VERSION,
@@ -33,14 +34,8 @@ import {
   type RestoreOutcome,
 } from './backup.types.js';
 
-/** The tenants columns a PostgreSQL backup holds, in COPY order. */
-export const TENANT_TABLE_COLUMNS = [
-  'id', 'subdomain', 'emoji', 'created_at', 'business_name', 'business_category', 'business_description',
-  'owner_name', 'email', 'phone', 'address', 'logo', 'brand_colors', 'feature_whatsapp', 'feature_home_visit',
-  'feature_analytics', 'feature_custom_templates', 'feature_multi_staff', 'subscription_plan',
-  'subscription_status', 'subscription_expires_at', 'profile_complete', 'source_format', 'source_id',
-  'source_key', 'source_hash', 'migrated_at', 'updated_at',
-] as const;
+/** The tenants columns a PostgreSQL backup holds, in COPY order: the migrated ones and their timestamps. */
+export const TENANT_TABLE_COLUMNS = [...TENANT_COLUMNS, 'migrated_at', 'updated_at'] as const;
 
 const BATCH = 1000;
 const SAMPLE_LIMIT = 20;
@@ -127,23 +122,26 @@ export class BackupService {
           const writer = await BackupFileWriter.create(path, header);
           try {
             // One snapshot for the whole export.
-            await session.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-            const rows = session.client.query(
-              copyTo(`COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM ${this.options.tables.tenants} ORDER BY subdomain) TO STDOUT`),
+            await this.sessions.transaction(
+              session.client,
+              async () => {
+                const rows = session.client.query(
+                  copyTo(`COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM ${this.options.tables.tenants} ORDER BY subdomain) TO STDOUT`),
+                );
+                // Chunks are cut anywhere, even inside a character: decode across their boundaries.
+                const decoder = new StringDecoder('utf8');
+                let carry = '';
+                for await (const chunk of rows as AsyncIterable<Buffer>) {
+                  const lines = (carry + decoder.write(chunk)).split('\n');
+                  carry = lines.pop() ?? '';
+                  for (const line of lines) await writer.write(line);
+                }
+              },
+              'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
             );
-            // Chunks are cut anywhere, even inside a character: decode across their boundaries.
-            const decoder = new StringDecoder('utf8');
-            let carry = '';
-            for await (const chunk of rows as AsyncIterable<Buffer>) {
-              const lines = (carry + decoder.write(chunk)).split('\n');
-              carry = lines.pop() ?? '';
-              for (const line of lines) await writer.write(line);
-            }
-            await session.client.query('COMMIT');
             const trailer = await writer.finish();
             return { ...(await this.record(header, path, trailer)), durationMs: Date.now() - started };
           } catch (error) {
-            await session.client.query('ROLLBACK').catch(() => undefined);
             await writer.abort();
             throw error;
           }
@@ -169,12 +167,8 @@ export class BackupService {
     return this.audit.around(
       { actor, action: 'backup.verify', params: { ref, live } },
       async () => {
-        const { path, record } = await this.locate(ref);
         const comparison = live ? new LiveComparer(this.redis) : null;
-        const scan = await scanBackupFile(path, comparison ? (line) => comparison.compare(line) : undefined);
-        const problems = [...scan.problems];
-        if (record && scan.trailer && record.checksum !== scan.trailer.sha256) problems.push('the file is not the one recorded for this backup (checksum differs)');
-        if (record && scan.header && record.id !== scan.header.id) problems.push('the file belongs to another backup');
+        const { path, record, scan, problems } = await this.inspect(ref, comparison ? (line) => comparison.compare(line) : undefined);
         if (live && scan.header?.kind !== 'redis') problems.push('only Redis backups can be compared with live Redis');
         const liveReport = comparison && scan.header?.kind === 'redis' ? await comparison.finish(scan.header.scope, this.reader) : undefined;
         const ok = problems.length === 0;
@@ -243,8 +237,7 @@ export class BackupService {
           const { rows } = await session.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
           const current = Number(rows[0].n);
           if (dryRun) return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
-          await session.client.query('BEGIN');
-          try {
+          await this.sessions.transaction(session.client, async () => {
             await session.client.query(`DELETE FROM ${table}`);
             const copy = session.client.query(copyFrom(`COPY ${table} (${TENANT_TABLE_COLUMNS.join(', ')}) FROM STDIN`));
             const copied = new Promise<void>((resolvePromise, reject) => {
@@ -257,11 +250,7 @@ export class BackupService {
             });
             copy.end();
             await copied;
-            await session.client.query('COMMIT');
-          } catch (error) {
-            await session.client.query('ROLLBACK').catch(() => undefined);
-            throw error;
-          }
+          });
           return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
         } finally {
           await session.release();
@@ -282,12 +271,22 @@ export class BackupService {
     return { path, record: await this.backups.findOneBy({ path }) };
   }
 
-  /** Verifies the whole file and returns its header; refuses a damaged or wrong-kind file. */
-  private async verified(ref: string, kind: BackupKind): Promise<{ path: string; header: BackupHeader; entries: number }> {
+  /** Reads the whole file (handing each entry to `onEntry`) and checks it, and that it matches its record. */
+  private async inspect(
+    ref: string,
+    onEntry?: (line: string) => void | Promise<void>,
+  ): Promise<{ path: string; record: BackupEntity | null; scan: BackupFileScan; problems: string[] }> {
     const { path, record } = await this.locate(ref);
-    const scan = await scanBackupFile(path);
+    const scan = await scanBackupFile(path, onEntry);
     const problems = [...scan.problems];
-    if (record && scan.trailer && record.checksum !== scan.trailer.sha256) problems.push('the file is not the one recorded for this backup');
+    if (record && scan.trailer && record.checksum !== scan.trailer.sha256) problems.push('the file is not the one recorded for this backup (checksum differs)');
+    if (record && scan.header && record.id !== scan.header.id) problems.push('the file belongs to another backup');
+    return { path, record, scan, problems };
+  }
+
+  /** Verifies the whole file as `verify` does and returns its header; refuses a damaged or wrong-kind file. */
+  private async verified(ref: string, kind: BackupKind): Promise<{ path: string; header: BackupHeader; entries: number }> {
+    const { path, scan, problems } = await this.inspect(ref);
     if (problems.length > 0 || !scan.header) {
       throw new InvalidBackupError(`refusing to restore ${path}: ${problems.join('; ')}`, { path, problems });
     }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { sourceHashOf } from '../tenants/tenant-mapper.js';
 
 /** A tenant whose Redis copy could not be written back, waiting for `sync --pending`. */
 export interface PendingWriteBack {
@@ -23,9 +24,20 @@ export interface PendingWriteBack {
 export class RedisWriteBackQueue {
   /** The queue's table: the configured `tables.redisWriteBacks`. */
   private readonly table: string;
+  private readonly markWrittenSql: string;
 
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions) {
     this.table = options.tables.redisWriteBacks;
+    this.markWrittenSql = `WITH settled AS (DELETE FROM ${this.table} WHERE subdomain = $1)
+      UPDATE ${options.tables.tenants} SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`;
+  }
+
+  /**
+   * Records that Redis now holds `value` for the tenant (written back or synced): it is the
+   * tenant's migrated value from now on, so the stores agree; and settles the tenant's entry.
+   */
+  async markWritten(client: PoolClient, subdomain: string, key: string, value: string): Promise<void> {
+    await client.query(this.markWrittenSql, [subdomain, key, sourceHashOf(value)]);
   }
 
   async enqueue(client: PoolClient, subdomain: string, key: string, error: string): Promise<void> {

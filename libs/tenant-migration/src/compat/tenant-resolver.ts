@@ -6,9 +6,9 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
-import { TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import { selectTenantRowSql, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';
-import { InvalidSubdomainError, InvalidTenantRecordError } from '../errors/index.js';
+import { InvalidTenantRecordError } from '../errors/index.js';
 
 /**
  * Where the resolver looks first. `postgres-first` (default): PostgreSQL, then Redis with
@@ -29,6 +29,7 @@ export type ResolverMode = 'postgres-first' | 'redis-first' | 'postgres-only';
 export class TenantResolver {
   private readonly inFlight = new Map<string, Promise<EnhancedTenant | null>>();
   private readonly cache = new Map<string, { tenant: EnhancedTenant | null; expires: number }>();
+  private readonly selectSql: string;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
@@ -36,17 +37,13 @@ export class TenantResolver {
     private readonly reader: RedisKeyspaceReader,
     private readonly validator: TenantValidator,
     private readonly merges: TenantMergeRepository,
-  ) {}
+  ) {
+    this.selectSql = selectTenantRowSql(options.tables.tenants);
+  }
 
   /** The tenant of a subdomain in the enhanced format, or null if neither store has it. */
   async resolve(subdomainInput: string): Promise<EnhancedTenant | null> {
-    const input = this.validator.validateInput(subdomainInput);
-    if (!input.ok) {
-      throw new InvalidSubdomainError(`"${String(subdomainInput)}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`, {
-        reasons: input.reasons,
-      });
-    }
-    const { subdomain } = input;
+    const subdomain = this.validator.requireSubdomain(subdomainInput);
     const ttl = this.options.resolver.cacheTtlMs;
     if (ttl > 0) {
       const hit = this.cache.get(subdomain);
@@ -91,7 +88,7 @@ export class TenantResolver {
   }
 
   private async fromPostgres(subdomain: string): Promise<EnhancedTenant | null> {
-    const rows = (await this.dataSource.query(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain])) as TenantRow[];
+    const rows = (await this.dataSource.query(this.selectSql, [subdomain])) as TenantRow[];
     return rows[0] ? tenantFromRow(rows[0]) : null;
   }
 

@@ -5,17 +5,17 @@ import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
-import { fromEpochMs, TENANT_COLUMNS, tenantColumnValues } from '../migration/tenant-merge.repository.js';
-import { sourceHashOf, type TenantBodyValues } from '../tenants/tenant-mapper.js';
-import { redisValueOf, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import { TENANT_COLUMNS, tenantColumnValues, tenantParam } from '../migration/tenant-merge.repository.js';
+import type { TenantBodyValues } from '../tenants/tenant-mapper.js';
+import { redisValueOf, selectTenantRowSql, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant, SubscriptionPlan, SubscriptionStatus, TenantFeatures } from '../tenants/tenant.types.js';
 import {
-  InvalidSubdomainError,
   InvalidTenantError,
   StoreUnavailableError,
   TenantExistsError,
   TenantNotFoundError,
 } from '../errors/index.js';
+import { withTimeout } from '../common/with-timeout.js';
 import { RedisWriteBackQueue } from './redis-write-back.queue.js';
 import { TenantResolver } from './tenant-resolver.js';
 
@@ -65,6 +65,8 @@ export interface TenantWriteOptions {
 @Injectable()
 export class TenantService {
   private readonly logger = new Logger('TenantService');
+  /** The statements, built once for the configured tenants table. */
+  private readonly sql: { insert: string; update: string; select: string; lock: string; delete: string };
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
@@ -73,7 +75,19 @@ export class TenantService {
     private readonly sessions: PostgresSessionFactory,
     private readonly resolver: TenantResolver,
     private readonly queue: RedisWriteBackQueue,
-  ) {}
+  ) {
+    const table = options.tables.tenants;
+    const select = selectTenantRowSql(table);
+    this.sql = {
+      insert: `INSERT INTO ${table} (${TENANT_COLUMNS.join(', ')}) VALUES (${TENANT_COLUMNS.map((c, i) => tenantParam(c, i + 1)).join(', ')})
+         ON CONFLICT DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
+      update: `UPDATE ${table} SET ${UPDATABLE_COLUMNS.map((c, i) => `${c} = ${tenantParam(c, i + 2)}`).join(', ')}
+         WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
+      select,
+      lock: `${select} FOR UPDATE`,
+      delete: `DELETE FROM ${table} WHERE subdomain = $1`,
+    };
+  }
 
   /**
    * Creates a tenant. Its subdomain must be free in both stores: a Redis record not migrated
@@ -81,7 +95,7 @@ export class TenantService {
    * to answer; when it cannot, nothing is created (`StoreUnavailableError`).
    */
   async create(input: TenantInput, options: TenantWriteOptions = {}): Promise<TenantWriteResult> {
-    const subdomain = this.subdomainOf(input?.subdomain);
+    const subdomain = this.validator.requireSubdomain(input?.subdomain);
     const key = this.options.keyPrefix + subdomain;
     const { subdomain: _subdomain, ...fields } = input;
     const record = this.validate(subdomain, key, { createdAt: Date.now(), ...fields });
@@ -91,12 +105,7 @@ export class TenantService {
       values[TENANT_COLUMNS.indexOf('source_format')] = 'app';
       values[TENANT_COLUMNS.indexOf('source_key')] = null;
       values[TENANT_COLUMNS.indexOf('source_hash')] = null;
-      const placeholders = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
-      const { rows } = await client.query<TenantRow>(
-        `INSERT INTO ${this.options.tables.tenants} (${TENANT_COLUMNS.join(', ')}) VALUES (${placeholders.join(', ')})
-         ON CONFLICT DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
-        values,
-      );
+      const { rows } = await client.query<TenantRow>(this.sql.insert, values);
       if (!rows[0]) throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });
       return this.writeBack(client, rows[0], key, options);
     });
@@ -107,7 +116,7 @@ export class TenantService {
    * resolver's on-the-fly migration, then updated.
    */
   async update(subdomainInput: string, changes: TenantChanges, options: TenantWriteOptions = {}): Promise<TenantWriteResult> {
-    const subdomain = this.subdomainOf(subdomainInput);
+    const subdomain = this.validator.requireSubdomain(subdomainInput);
     const key = this.options.keyPrefix + subdomain;
     if ((await this.resolver.ensureMigrated(subdomain)) === null) {
       throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
@@ -115,34 +124,27 @@ export class TenantService {
     return this.inTransaction(async (client) => {
       const current = await this.lockRow(client, subdomain);
       if (!current) throw new TenantNotFoundError(`tenant "${subdomain}" was deleted meanwhile`, { subdomain });
-      const before = tenantFromRow(current);
+      const { id: _id, subdomain: _subdomain, profileComplete: _complete, sourceFormat: _format, ...before } = tenantFromRow(current);
       const merged = {
-        ...bodyOf(before),
+        ...before,
         ...changes,
         features: { ...before.features, ...changes.features },
         subscription: { ...before.subscription, ...changes.subscription },
       };
       const record = this.validate(subdomain, key, merged);
-      const values = tenantColumnValues({ key, record });
       // Provenance (source_*) stays: it says where the tenant came from and what Redis held.
-      const updated = TENANT_COLUMNS.flatMap((column, i) => (UPDATABLE_COLUMNS.has(column) ? [{ column, value: values[i] }] : []));
-      const assignments = updated.map(({ column }, i) =>
-        `${column} = ${column === 'created_at' || column === 'subscription_expires_at' ? fromEpochMs(`$${i + 2}::bigint`) : `$${i + 2}`}`,
-      );
-      const { rows } = await client.query<TenantRow>(
-        `UPDATE ${this.options.tables.tenants} SET ${assignments.join(', ')} WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
-        [subdomain, ...updated.map((u) => u.value)],
-      );
+      const values = tenantColumnValues({ key, record });
+      const { rows } = await client.query<TenantRow>(this.sql.update, [subdomain, ...UPDATABLE_COLUMNS.map((c) => values[TENANT_COLUMNS.indexOf(c)])]);
       return this.writeBack(client, rows[0], key, options);
     });
   }
 
   /** Deletes a tenant from PostgreSQL and its key from Redis; all or nothing. */
   async delete(subdomainInput: string): Promise<{ subdomain: string; deleted: true; redisKeyDeleted: boolean }> {
-    const subdomain = this.subdomainOf(subdomainInput);
+    const subdomain = this.validator.requireSubdomain(subdomainInput);
     const key = this.options.keyPrefix + subdomain;
     return this.inTransaction(async (client) => {
-      const { rowCount } = await client.query(`DELETE FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain]);
+      const { rowCount } = await client.query(this.sql.delete, [subdomain]);
       await this.queue.settle(client, subdomain);
       let removed: number;
       try {
@@ -161,14 +163,9 @@ export class TenantService {
 
   /** The tenant in PostgreSQL (no Redis fallback: that is the resolver's job), or null. */
   async find(subdomainInput: string): Promise<EnhancedTenant | null> {
-    const subdomain = this.subdomainOf(subdomainInput);
-    const session = await this.sessions.open();
-    try {
-      const { rows } = await session.client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain]);
-      return rows[0] ? tenantFromRow(rows[0]) : null;
-    } finally {
-      await session.release();
-    }
+    const subdomain = this.validator.requireSubdomain(subdomainInput);
+    const { rows } = await this.sessions.withSession((client) => client.query<TenantRow>(this.sql.select, [subdomain]));
+    return rows[0] ? tenantFromRow(rows[0]) : null;
   }
 
   /**
@@ -186,11 +183,7 @@ export class TenantService {
       await this.queue.enqueue(client, row.subdomain, key, messageOf(error));
       return { tenant, writeBack: 'queued' };
     }
-    await client.query(
-      `UPDATE ${this.options.tables.tenants} SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
-      [row.subdomain, key, sourceHashOf(value)],
-    );
-    await this.queue.settle(client, row.subdomain);
+    await this.queue.markWritten(client, row.subdomain, key, value);
     return { tenant, writeBack: 'written' };
   }
 
@@ -210,16 +203,6 @@ export class TenantService {
     if (exists === 1) throw new TenantExistsError(`subdomain "${subdomain}" is taken by a Redis record that is not migrated yet`, { subdomain, key });
   }
 
-  private subdomainOf(input: unknown): string {
-    const verdict = this.validator.validateInput(input as string);
-    if (!verdict.ok) {
-      throw new InvalidSubdomainError(`"${String(input)}" is not a valid subdomain: ${verdict.reasons.map((r) => r.message).join('; ')}`, {
-        reasons: verdict.reasons,
-      });
-    }
-    return verdict.subdomain;
-  }
-
   /** The record of a tenant body, through the same validation and mapping as a migrated one. */
   private validate(subdomain: string, key: string, body: Omit<TenantInput, 'subdomain'>) {
     const result = this.validator.validateValue(key, subdomain, Buffer.from(JSON.stringify({ subdomain, ...body })));
@@ -233,55 +216,21 @@ export class TenantService {
   }
 
   private async lockRow(client: PoolClient, subdomain: string): Promise<TenantRow | null> {
-    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1 FOR UPDATE`, [subdomain]);
+    const { rows } = await client.query<TenantRow>(this.sql.lock, [subdomain]);
     return rows[0] ?? null;
   }
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const session = await this.sessions.open();
-    try {
-      await session.client.query('BEGIN');
-      const result = await work(session.client);
-      await session.client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await session.client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await session.release();
-    }
+  private inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.sessions.withSession((client) => this.sessions.transaction(client, () => work(client)));
   }
 
   /** A Redis call bounded by `writeBack.timeoutMs`, so an outage never holds the row lock for long. */
   private withTimeout<T>(call: Promise<T>): Promise<T> {
-    const ms = this.options.writeBack.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-    });
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(call, this.options.writeBack.timeoutMs, 'Redis');
   }
 }
 
-const UPDATABLE_COLUMNS: ReadonlySet<string> = new Set(
-  TENANT_COLUMNS.filter((c) => !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c)),
-);
+/** What an update writes: everything but the identity and the provenance (source_*). */
+const UPDATABLE_COLUMNS = TENANT_COLUMNS.filter((c) => !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c));
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** The body fields of a stored tenant (no id, subdomain or derived fields), for an update. */
-const bodyOf = (t: EnhancedTenant): Omit<TenantInput, 'subdomain'> => ({
-  emoji: t.emoji,
-  createdAt: t.createdAt,
-  businessName: t.businessName,
-  businessCategory: t.businessCategory,
-  businessDescription: t.businessDescription,
-  ownerName: t.ownerName,
-  email: t.email,
-  phone: t.phone,
-  address: t.address,
-  logo: t.logo,
-  brandColors: t.brandColors,
-  features: t.features,
-  subscription: t.subscription,
-});

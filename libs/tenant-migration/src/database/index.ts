@@ -11,8 +11,6 @@ import { redisWriteBacks } from './migrations/1764300000000-redis-write-backs.js
 import { resolveTableNames, type TableNames } from './table-names.js';
 import type { EntityClass } from '../tenant-migration.tokens.js';
 
-/** Every entity the library maps; hosts pass these to their own TypeORM setup. */
-export const TENANT_MIGRATION_ENTITIES = [TenantEntity, MigrationRunEntity, MigrationExceptionEntity, BackupEntity, AuditLogEntity];
 
 /** Which table each entity maps, by its key in `TableNames`. */
 export const ENTITY_TABLES = new Map<EntityClass, keyof TableNames>([
@@ -22,6 +20,9 @@ export const ENTITY_TABLES = new Map<EntityClass, keyof TableNames>([
   [BackupEntity, 'backups'],
   [AuditLogEntity, 'auditLog'],
 ]);
+
+/** Every entity the library maps; hosts pass these to their own TypeORM setup. */
+export const TENANT_MIGRATION_ENTITIES = [...ENTITY_TABLES.keys()];
 
 /**
  * The schema migrations, in order, creating the tables under the given names (the same names

@@ -130,7 +130,7 @@ export class CleanupService {
       let pending: RedisBackupEntry[] = [];
       await scanBackupFile(backup.path, async (line) => {
         const entry = JSON.parse(line) as RedisBackupEntry;
-        inBackup.add(Buffer.from(entry.k, 'base64').toString('base64'));
+        inBackup.add(entry.k);
         pending.push(entry);
         if (pending.length >= BATCH) {
           await this.processBatch(session.client, pending, backup.id, result);
@@ -182,19 +182,12 @@ export class CleanupService {
     if (prepared.candidates.length === 0) return;
 
     // Equal in PostgreSQL right now, field by field.
-    await client.query('BEGIN');
-    let equal: Set<string>;
-    let present: Set<string>;
-    try {
+    const rows = await this.sessions.transaction(client, async () => {
       await this.merges.stage(client, prepared.candidates, STAGE);
-      const { rows } = await client.query<{ key: string; differs: boolean }>(this.compareStagedSql);
-      await client.query('COMMIT');
-      present = new Set(rows.map((r) => r.key));
-      equal = new Set(rows.filter((r) => !r.differs).map((r) => r.key));
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      return (await client.query<{ key: string; differs: boolean }>(this.compareStagedSql)).rows;
+    });
+    const present = new Set(rows.map((r) => r.key));
+    const equal = new Set(rows.filter((r) => !r.differs).map((r) => r.key));
     const values = new Map(covered.map((c) => [c.key, c.value]));
     const deletable = prepared.candidates.filter((c) => {
       if (!present.has(c.key)) this.keep(result, c.key, 'not-in-postgres');

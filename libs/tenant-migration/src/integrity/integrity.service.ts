@@ -8,6 +8,7 @@ import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { fromEpochMs, TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import { LEGACY_FIELDS } from '../tenants/tenant-mapper.js';
 import type { FieldDifference, IntegrityReport, InvalidRedisRecord, TenantDrift } from './integrity.types.js';
 
 /** Every mapped field the check compares: its name in the enhanced format, its column, its kind. */
@@ -36,8 +37,6 @@ const COMPARED_FIELDS: readonly [field: string, column: string, kind: 'value' | 
 
 const STAGE = 'integrity_stage';
 const redisSide = (column: string, kind: 'value' | 'epoch-ms'): string => (kind === 'epoch-ms' ? fromEpochMs(`s.${column}`) : `s.${column}`);
-/** The fields a legacy record carries; the rest of a legacy tenant's profile is PostgreSQL's own. */
-const LEGACY_FIELDS: ReadonlySet<string> = new Set(['emoji', 'createdAt']);
 const rowsDiffer = (fields: typeof COMPARED_FIELDS): string =>
   `ROW(${fields.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${fields.map(([, c]) => `t.${c}`).join(', ')})`;
 /**
@@ -46,7 +45,7 @@ const rowsDiffer = (fields: typeof COMPARED_FIELDS): string =>
  * one (a profile added in PostgreSQL has no place in a legacy record, so it is not drift).
  */
 export const ROW_DIFFERS = `CASE WHEN s.source_format = 'legacy'
-  THEN ${rowsDiffer(COMPARED_FIELDS.filter(([f]) => LEGACY_FIELDS.has(f)))}
+  THEN ${rowsDiffer(COMPARED_FIELDS.filter(([f]) => (LEGACY_FIELDS as readonly string[]).includes(f)))}
   ELSE ${rowsDiffer(COMPARED_FIELDS)} END`;
 /**
  * One pass over both sides (a full join on subdomain) that keeps only what drifted. A tenant

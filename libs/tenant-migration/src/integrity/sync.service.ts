@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
@@ -8,9 +9,8 @@ import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { sourceHashOf } from '../tenants/tenant-mapper.js';
-import { redisValueOf, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
-import { ConcurrentChangeError, InvalidOptionError, InvalidSubdomainError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
+import { redisValueOf, selectTenantRowSql, type TenantRow } from '../tenants/tenant-row.js';
+import { ConcurrentChangeError, InvalidOptionError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
 import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
@@ -85,62 +85,55 @@ export class SyncService {
    * Redis stops the replay with its error and leaves the rest queued.
    */
   async syncPending(request: SyncRequest = {}): Promise<SyncAllResult> {
-    const dryRun = request.dryRun ?? false;
-    const pending = await this.withSession((client) => this.writeBacks.pending(client, PENDING_LIMIT));
-    const result: SyncAllResult = { dryRun, drifted: pending.length, synced: 0, byDirection: {}, refused: [], results: [] };
-    for (const entry of pending) {
-      try {
-        const synced = await this.sync(entry.subdomain, { ...request, prefer: request.prefer ?? 'postgres' });
-        result.results.push(synced);
-        if (synced.direction !== 'none') result.synced++;
-        result.byDirection[synced.direction] = (result.byDirection[synced.direction] ?? 0) + 1;
-      } catch (error) {
-        if (!(error instanceof TenantMigrationError) || error.kind === 'unavailable') throw error;
-        // Deleted since: nothing is left to write back.
-        if (!(error instanceof TenantNotFoundError)) {
-          result.refused.push({ subdomain: entry.subdomain, reason: error.message });
-          continue;
-        }
-      }
-      if (!dryRun) await this.withSession((client) => this.writeBacks.settle(client, entry.subdomain));
-    }
-    return result;
+    const pending = await this.sessions.withSession((client) => this.writeBacks.pending(client, PENDING_LIMIT));
+    return this.syncEach(pending.map((entry) => entry.subdomain), { ...request, prefer: request.prefer ?? 'postgres' }, true);
   }
 
   /** Syncs every tenant the integrity check finds drifted, one by one; refusals are collected. */
   async syncAllDrifted(request: SyncRequest = {}): Promise<SyncAllResult> {
     const report = await this.integrity.check();
-    const result: SyncAllResult = { dryRun: request.dryRun ?? false, drifted: report.drift.length, synced: 0, byDirection: {}, refused: [], results: [] };
-    for (const drift of report.drift) {
+    return this.syncEach(report.drift.map((drift) => drift.subdomain), request, false);
+  }
+
+  sync(subdomainInput: string, request: SyncRequest = {}): Promise<SyncResult> {
+    return this.audited(subdomainInput, request, false);
+  }
+
+  /**
+   * Syncs the tenants one by one, collecting refusals. With `settleWriteBacks` (the queue's
+   * replay) each sync also settles the tenant's queue entry, and a tenant deleted since is
+   * settled (nothing is left to write back) rather than refused.
+   */
+  private async syncEach(subdomains: string[], request: SyncRequest, settleWriteBacks: boolean): Promise<SyncAllResult> {
+    const result: SyncAllResult = { dryRun: request.dryRun ?? false, drifted: subdomains.length, synced: 0, byDirection: {}, refused: [], results: [] };
+    for (const subdomain of subdomains) {
       try {
-        const synced = await this.sync(drift.subdomain, request);
+        const synced = await this.audited(subdomain, request, settleWriteBacks);
         result.results.push(synced);
         if (synced.direction !== 'none') result.synced++;
         result.byDirection[synced.direction] = (result.byDirection[synced.direction] ?? 0) + 1;
       } catch (error) {
         if (!(error instanceof TenantMigrationError) || error.kind === 'unavailable') throw error;
-        result.refused.push({ subdomain: drift.subdomain, reason: error.message });
+        if (!(settleWriteBacks && error instanceof TenantNotFoundError)) result.refused.push({ subdomain, reason: error.message });
       }
     }
     return result;
   }
 
-  sync(subdomainInput: string, request: SyncRequest = {}): Promise<SyncResult> {
+  private audited(subdomainInput: string, request: SyncRequest, settleWriteBack: boolean): Promise<SyncResult> {
     return this.audit.around(
       { actor: request.actor, action: 'sync', params: { subdomain: subdomainInput, prefer: request.prefer ?? null, dryRun: request.dryRun ?? false } },
-      () => this.reconcile(subdomainInput, request),
+      () => this.reconcile(subdomainInput, request, settleWriteBack),
       (result) => ({ direction: result.direction, reason: result.reason }),
     );
   }
 
-  private async reconcile(subdomainInput: string, request: SyncRequest): Promise<SyncResult> {
-    const input = this.validator.validateInput(subdomainInput);
-    if (!input.ok) {
-      throw new InvalidSubdomainError(`"${subdomainInput}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`, {
-        reasons: input.reasons,
-      });
-    }
-    const { subdomain } = input;
+  /**
+   * Decides and applies one tenant's sync on one session. A sync to Redis settles the tenant's
+   * write-back entry; with `settleWriteBack`, so does any other outcome that is not a dry run.
+   */
+  private async reconcile(subdomainInput: string, request: SyncRequest, settleWriteBack: boolean): Promise<SyncResult> {
+    const subdomain = this.validator.requireSubdomain(subdomainInput);
     const key = this.options.keyPrefix + subdomain;
     const dryRun = request.dryRun ?? false;
     const done = (direction: SyncDirection, reason: string): SyncResult => ({ subdomain, key, direction, reason, dryRun });
@@ -154,7 +147,10 @@ export class SyncService {
     const session = await this.sessions.open();
     try {
       const row = await this.readRow(session.client, subdomain);
-      if (!row && entry.kind === 'vanished') throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither Redis nor PostgreSQL`, { subdomain });
+      if (!row && entry.kind === 'vanished') {
+        if (settleWriteBack && !dryRun) await this.writeBacks.settle(session.client, subdomain);
+        throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither Redis nor PostgreSQL`, { subdomain });
+      }
       if (!row && !candidate) {
         throw new InvalidOptionError(`"${subdomain}" is only in Redis and its record is invalid: ${redisProblems.map((r) => r.message).join('; ')}`, {
           reasons: redisProblems,
@@ -178,57 +174,41 @@ export class SyncService {
         [direction, reason] = request.prefer === 'redis' ? ['redis-to-postgres', 'both changed; Redis preferred'] : ['postgres-to-redis', 'both changed; PostgreSQL preferred'];
       } else if (redisChanged) [direction, reason] = ['redis-to-postgres', 'Redis changed since the last migration'];
       else if (postgresChanged) [direction, reason] = ['postgres-to-redis', 'PostgreSQL changed since the last migration'];
-      else return done('none', 'the stores already agree on this tenant');
+      else [direction, reason] = ['none', 'the stores already agree on this tenant'];
 
       if (dryRun) return done(direction, reason);
       if (direction === 'redis-to-postgres') await this.writePostgres(session.client, candidate ? [candidate] : []);
-      else await this.writeRedis(session.client, subdomain, key, row as TenantRow, raw);
+      else if (direction === 'postgres-to-redis') await this.writeRedis(session.client, subdomain, key, row as TenantRow, raw);
+      // A PostgreSQL-to-Redis write settled the tenant's entry with the value it recorded.
+      if (settleWriteBack && direction !== 'postgres-to-redis') await this.writeBacks.settle(session.client, subdomain);
       return done(direction, reason);
     } finally {
       await session.release();
     }
   }
 
-  private async withSession<T>(work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
-    const session = await this.sessions.open();
-    try {
-      return await work(session.client);
-    } finally {
-      await session.release();
-    }
-  }
-
-  private async readRow(client: import('pg').PoolClient, subdomain: string): Promise<TenantRow | null> {
-    const { rows } = await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = $1`, [subdomain]);
+  private async readRow(client: PoolClient, subdomain: string): Promise<TenantRow | null> {
+    const { rows } = await client.query<TenantRow>(selectTenantRowSql(this.options.tables.tenants), [subdomain]);
     return rows[0] ?? null;
   }
 
   /** Redis to PostgreSQL: the one record goes through the migration's own merge (Redis wins). */
-  private async writePostgres(client: import('pg').PoolClient, staged: Parameters<TenantMergeRepository['stage']>[1]): Promise<void> {
-    await client.query('BEGIN');
-    try {
+  private async writePostgres(client: PoolClient, staged: Parameters<TenantMergeRepository['stage']>[1]): Promise<void> {
+    await this.sessions.transaction(client, async () => {
       await this.merges.prepareSession(client, 'sync_stage', 'DROP');
       await this.merges.stage(client, staged, 'sync_stage');
       await this.merges.mergeStaged(client, 'overwrite', 'sync_stage');
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /**
    * PostgreSQL to Redis: writes the tenant in its source's format (legacy readers keep
    * working), only if the key still holds what was read, then records that value as migrated.
    */
-  private async writeRedis(client: import('pg').PoolClient, subdomain: string, key: string, row: TenantRow, current: Buffer | null): Promise<void> {
+  private async writeRedis(client: PoolClient, subdomain: string, key: string, row: TenantRow, current: Buffer | null): Promise<void> {
     const value = redisValueOf(row);
     const written = await this.redis.eval(COMPARE_AND_SET, 1, key, current === null ? '' : 'present', current ?? '', value);
     if (written !== 1) throw new ConcurrentChangeError(`"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`, { subdomain });
-    await client.query(
-      `UPDATE ${this.options.tables.tenants} SET source_key = $2, source_hash = $3, migrated_at = now(), updated_at = now() WHERE subdomain = $1`,
-      [subdomain, key, sourceHashOf(value)],
-    );
-    await this.writeBacks.settle(client, subdomain);
+    await this.writeBacks.markWritten(client, subdomain, key, value);
   }
 }

@@ -13,6 +13,7 @@ import {
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import { TenantMergeRepository, type ExceptionRow, type MergeOutcome } from './tenant-merge.repository.js';
+import { accountBatch, countExceptions, noteNormalized } from './batch-accounting.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import { BatchTurn } from './batch-turn.js';
 import { KeyspaceClassifier, type Candidate, type PreparedBatch } from './keyspace-classifier.js';
@@ -112,10 +113,6 @@ export const isBalanced = (c: MigrationCounts): boolean =>
   c.migrated === c.created + c.updated &&
   Object.values(c.skippedByReason).reduce((a, b) => a + b, 0) === c.skipped;
 
-const bump = (table: Record<string, number>, code: string): void => {
-  table[code] = (table[code] ?? 0) + 1;
-};
-
 /**
  * The streaming migration engine: read a batch (SCAN + pipelined fetch), validate and map
  * it, then merge it into PostgreSQL in one transaction that also stores the run's counts
@@ -176,8 +173,9 @@ export class MigrationService {
       const prepared = await this.classifier.classify(batch, seen);
       counts.scanned += prepared.scanned;
       valid += prepared.candidates.length;
-      for (const c of prepared.candidates) this.noteNormalized(counts, c);
-      this.account(counts, prepared.exceptions, samples);
+      for (const c of prepared.candidates) noteNormalized(counts, c);
+      countExceptions(counts, prepared.exceptions);
+      this.sample(prepared.exceptions, samples);
       onProgress?.(counts.scanned);
     }
     return {
@@ -378,32 +376,8 @@ export class MigrationService {
       const unwritten = merged ? [...merged.unwritten] : batch.candidates.map((c) => c.record.subdomain);
       const existing = await this.merges.findExisting(client, unwritten);
 
-      const delta = emptyCounts();
-      delta.scanned = batch.scanned;
-      const exceptions = [...batch.exceptions];
-      for (const c of batch.candidates) {
-        this.noteNormalized(delta, c);
-        const decision = this.decide(c, merged, existing, options.conflictPolicy);
-        switch (decision.action) {
-          case 'create':
-          case 'update':
-            delta.migrated++;
-            if (decision.action === 'create') delta.created++;
-            else delta.updated++;
-            break;
-          case 'unchanged':
-            delta.unchanged++;
-            break;
-          case 'skip':
-            if (decision.conflict) delta.conflicts++;
-            exceptions.push({ key: c.key, bucket: 'skipped', reasons: [decision.reason] });
-            break;
-          case 'reject':
-            exceptions.push({ key: c.key, bucket: 'rejected', reasons: [decision.reason] });
-            break;
-        }
-      }
-      this.account(delta, exceptions, samples);
+      const { counts: delta, exceptions } = accountBatch(batch, (c) => this.decide(c, merged, existing, options.conflictPolicy));
+      this.sample(exceptions, samples);
       if (run) await this.merges.insertExceptions(client, run.id, exceptions);
       await turn.previous?.committed.done;
       const next = addCounts(counts, delta);
@@ -433,23 +407,11 @@ export class MigrationService {
     return CONCURRENT_WRITE;
   }
 
-  private noteNormalized(counts: MigrationCounts, c: Candidate): void {
-    if (c.notes.length === 0) return;
-    counts.normalized++;
-    for (const note of c.notes) bump(counts.normalizedByNote, note.code);
-  }
-
-  /** Adds exceptions to the counts and keeps the first few as samples. */
-  private account(counts: MigrationCounts, exceptions: ExceptionRow[], samples: ExceptionSample[]): void {
+  /** Keeps the first few exceptions as samples. */
+  private sample(exceptions: ExceptionRow[], samples: ExceptionSample[]): void {
     for (const e of exceptions) {
-      if (e.bucket === 'skipped') {
-        counts.skipped++;
-        bump(counts.skippedByReason, e.reasons[0]?.code ?? 'unknown');
-      } else {
-        counts.rejected++;
-        for (const reason of e.reasons) bump(counts.rejectedByReason, reason.code);
-      }
-      if (samples.length < SAMPLE_LIMIT) samples.push({ key: e.key, bucket: e.bucket, reasons: e.reasons });
+      if (samples.length >= SAMPLE_LIMIT) return;
+      samples.push({ key: e.key, bucket: e.bucket, reasons: e.reasons });
     }
   }
 }

@@ -11,6 +11,13 @@ import { LATEST_SCHEMA_MIGRATION } from '../database/index.js';
  * A dedicated PostgreSQL connection from the host's pool, held for the length of one run:
  * session-level advisory locks and the COPY staging table live on one connection.
  */
+/** The library's schema as a database has it (`PostgresSessionFactory.schemaState`). */
+export interface SchemaState {
+  /** Applied schema migrations, newest first; null when the ledger table does not exist. */
+  applied: string[] | null;
+  tenantsTable: boolean;
+}
+
 export interface PostgresSession {
   readonly client: PoolClient;
   release(): Promise<void>;
@@ -35,6 +42,32 @@ export class PostgresSessionFactory {
     return { client, release: () => runner.release() };
   }
 
+  /** Runs `work` on a session of its own, released afterwards whatever happens. */
+  async withSession<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const session = await this.open();
+    try {
+      return await work(session.client);
+    } finally {
+      await session.release();
+    }
+  }
+
+  /**
+   * Runs `work` in a transaction on the client (`begin` may set its isolation): committed
+   * when `work` returns, rolled back when it throws (the error is rethrown).
+   */
+  async transaction<T>(client: PoolClient, work: () => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    await client.query(begin);
+    try {
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
   /**
    * The ledger of applied schema migrations, as a quoted SQL name: the host's DataSource keeps
    * it under its own `migrationsTableName` (TypeORM's default `migrations`).
@@ -47,26 +80,34 @@ export class PostgresSessionFactory {
   }
 
   /**
+   * What the database has of the library's schema: the applied schema migrations, newest
+   * first (null without a ledger), and whether the configured tenants table exists.
+   */
+  async schemaState(client: PoolClient): Promise<SchemaState> {
+    const { rows } = await client.query<{ ledger: boolean; tenants: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS ledger, to_regclass($2) IS NOT NULL AS tenants',
+      [this.schemaLedger(), this.options.tables.tenants],
+    );
+    const applied = rows[0].ledger
+      ? (await client.query<{ name: string }>(`SELECT name FROM ${this.schemaLedger()} ORDER BY "timestamp" DESC, id DESC`)).rows.map((r) => r.name)
+      : null;
+    return { applied, tenantsTable: rows[0].tenants };
+  }
+
+  /**
    * Throws SchemaMissingError unless the library's newest schema migration has been applied
    * and the configured tenants table exists (a module configured with table names the
    * schema migrations did not create fails here, not in its first query).
    */
   async assertSchema(client: PoolClient): Promise<void> {
-    const { tenants } = this.options.tables;
-    const { rows } = await client.query<{ ledger: boolean; tenants: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS ledger, to_regclass($2) IS NOT NULL AS tenants',
-      [this.schemaLedger(), tenants],
-    );
-    const found = rows[0];
-    const applied =
-      found?.ledger === true &&
-      (await client.query(`SELECT 1 FROM ${this.schemaLedger()} WHERE name = $1`, [LATEST_SCHEMA_MIGRATION])).rowCount === 1;
-    if (!applied) {
+    const { applied, tenantsTable } = await this.schemaState(client);
+    if (!applied?.includes(LATEST_SCHEMA_MIGRATION)) {
       throw new SchemaMissingError('the database schema is missing or out of date: run `npm run db:migrate`', {
         expected: LATEST_SCHEMA_MIGRATION,
       });
     }
-    if (found?.tenants !== true) {
+    if (!tenantsTable) {
+      const { tenants } = this.options.tables;
       throw new SchemaMissingError(
         `the tenants table ${tenants} (option tables.tenants) does not exist: the schema migrations were run with other table names; ` +
           'run them with the configured names (tenantMigrationSchemaMigrations(tables))',

@@ -20,7 +20,6 @@ export interface StagedTenant {
 
 /** What one merge did: staged subdomains not in `updated` or `unwritten` were inserted. */
 export interface MergeOutcome {
-  created: number;
   updated: Set<string>;
   unwritten: Set<string>;
 }
@@ -47,6 +46,12 @@ const ms = (value: number | null): string => (value === null ? '\\N' : String(va
 /** SQL turning a staged epoch-milliseconds column into timestamptz without floating point. */
 export const fromEpochMs = (column: string): string =>
   `to_timestamp(${column} / 1000) + (${column} % 1000) * interval '1 millisecond'`;
+/** The columns the staging table and the parameters carry as epoch milliseconds. */
+const EPOCH_MS_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'subscription_expires_at']);
+/** A staged column as the value of its tenants column (epoch milliseconds become timestamps). */
+const stagedValue = (column: string): string => (EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(column) : column);
+/** Parameter `$n` as the value of a tenants column (epoch milliseconds become timestamps). */
+export const tenantParam = (column: string, n: number): string => (EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(`$${n}::bigint`) : `$${n}`);
 const bool = (value: boolean): string => (value ? 't' : 'f');
 
 /**
@@ -99,7 +104,7 @@ export const stagingTableSql = (tenants: string, stage: string, onCommit: 'DELET
  * migration) a handled conflict rather than a unique violation of a non-arbiter index.
  */
 export const mergeStagedSql = (tenants: string, stage: string, policy: ConflictPolicy): string => {
-  const staged = TENANT_COLUMNS.map((c) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(c) : c)).join(', ');
+  const staged = TENANT_COLUMNS.map(stagedValue).join(', ');
   const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ');
@@ -109,8 +114,7 @@ export const mergeStagedSql = (tenants: string, stage: string, policy: ConflictP
          ON CONFLICT (id) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
          WHERE ${updatePredicateSql(policy, tenants)}
          RETURNING subdomain, (xmax = 0) AS inserted)
-       SELECT (SELECT count(*) FROM written WHERE inserted)::int AS created,
-              (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
+       SELECT (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
               (SELECT coalesce(array_agg(s.subdomain), '{}') FROM ${stage} s
                 WHERE NOT EXISTS (SELECT 1 FROM written w WHERE w.subdomain = s.subdomain)) AS unwritten`;
 };
@@ -137,7 +141,7 @@ export class TenantMergeRepository {
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions) {
     const { tenants, migrationExceptions } = options.tables;
     this.tenants = tenants;
-    const values = TENANT_COLUMNS.map((c, i) => (c === 'created_at' || c === 'subscription_expires_at' ? fromEpochMs(`$${i + 1}::bigint`) : `$${i + 1}`));
+    const values = TENANT_COLUMNS.map((c, i) => tenantParam(c, i + 1));
     this.sql = {
       findExisting: `SELECT subdomain, source_hash, source_key, migrated_at, updated_at
          FROM ${tenants} WHERE subdomain = ANY($1::text[])`,
@@ -189,7 +193,7 @@ export class TenantMergeRepository {
   /**
    * Merges the staged rows into the tenants table with one INSERT .. ON CONFLICT .. DO UPDATE
    * .. WHERE (its SQL built once per staging table and policy). The answer is one row, not one
-   * per tenant: how many were inserted, which were updated, and which the predicate refused
+   * per tenant: which were updated and which the predicate refused
    * (unchanged, conflicting, or held by another key).
    */
   async mergeStaged(client: PoolClient, policy: ConflictPolicy, table = 'tenant_stage'): Promise<MergeOutcome> {
@@ -199,9 +203,9 @@ export class TenantMergeRepository {
       sql = mergeStagedSql(this.tenants, table, policy);
       this.mergeSql.set(cacheKey, sql);
     }
-    const { rows } = await client.query<{ created: number; updated: string[]; unwritten: string[] }>(sql);
+    const { rows } = await client.query<{ updated: string[]; unwritten: string[] }>(sql);
     const [row] = rows;
-    return { created: row.created, updated: new Set(row.updated), unwritten: new Set(row.unwritten) };
+    return { updated: new Set(row.updated), unwritten: new Set(row.unwritten) };
   }
 
   /**

@@ -6,6 +6,8 @@ import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { withTimeout } from '../common/with-timeout.js';
+import { redisReady } from '../common/redis-ready.js';
 import { LATEST_SCHEMA_MIGRATION, TENANT_MIGRATION_SCHEMA_MIGRATIONS } from '../database/index.js';
 import { InvalidOptionError, StoreUnavailableError } from '../errors/index.js';
 import { redactUrl } from '../common/redact-url.js';
@@ -15,6 +17,7 @@ import { KeyspaceClassifier, type PreparedBatch } from '../migration/keyspace-cl
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { decideMerge } from '../migration/outcome.js';
+import { accountBatch } from '../migration/batch-accounting.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { toLegacyValue } from '../tenants/tenant-mapper.js';
 import { TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
@@ -32,7 +35,6 @@ const [CONNECTIVITY, PROCESS, COMPATIBILITY] = SELF_TEST_NAMES;
 
 /** The first `sampleSize` keys SCAN returned, classified exactly as a migration would. */
 interface LiveSample {
-  size: number;
   /** Every key under the prefix is in the sample. */
   complete: boolean;
   prepared: PreparedBatch;
@@ -75,19 +77,7 @@ const describeError = (error: unknown): string => {
   return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
 };
 
-/** The promise, or a rejection naming `what` after `ms`; a late failure of the work is ignored. */
-const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> => {
-  work.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-};
 
-const countBy = (table: Record<string, number>, code: string): void => {
-  table[code] = (table[code] ?? 0) + 1;
-};
 const listCounts = (table: Record<string, number>): string =>
   Object.entries(table)
     .sort((a, b) => b[1] - a[1])
@@ -193,16 +183,10 @@ export class MigrationTests {
       await withTimeout(this.connectPostgres(), timeoutMs, `PostgreSQL at ${this.postgresTarget()}`);
       found = await withTimeout(
         this.readOnly(async (client) => {
-          const { rows } = await client.query<{ version: string; database: string; ledger: boolean; tenants: boolean }>(
-            `SELECT current_setting('server_version') AS version, current_database() AS database,
-                    to_regclass($1) IS NOT NULL AS ledger, to_regclass($2) IS NOT NULL AS tenants`,
-            [this.sessions.schemaLedger(), tenants],
+          const { rows } = await client.query<{ version: string; database: string }>(
+            `SELECT current_setting('server_version') AS version, current_database() AS database`,
           );
-          const [row] = rows;
-          const applied = row.ledger
-            ? (await client.query<{ name: string }>(`SELECT name FROM ${this.sessions.schemaLedger()} ORDER BY "timestamp" DESC, id DESC`)).rows.map((r) => r.name)
-            : null;
-          return { version: row.version, database: row.database, applied, tenantsTable: row.tenants };
+          return { ...rows[0], ...(await this.sessions.schemaState(client)) };
         }),
         timeoutMs,
         `PostgreSQL at ${this.postgresTarget()}`,
@@ -231,7 +215,7 @@ export class MigrationTests {
   private async checkRedis(log: TestLog, timeoutMs: number): Promise<void> {
     const target = `Redis at ${this.redisTarget()}`;
     try {
-      await this.redisReady(timeoutMs);
+      await redisReady(this.redis, timeoutMs);
       const pong = await withTimeout(this.redis.ping(), timeoutMs, target);
       if (pong !== 'PONG') throw new Error(`PING answered ${JSON.stringify(pong)}`);
     } catch (error) {
@@ -282,26 +266,6 @@ export class MigrationTests {
     return path ? path : `${host ?? 'localhost'}:${port ?? 6379}${db ? `/${db}` : ''}`;
   }
 
-  /** Waits for the client's connection: ready, or its first error (no waiting out the retries). */
-  private redisReady(timeoutMs: number): Promise<void> {
-    const status = this.redis.status;
-    if (status === 'ready' || status === 'wait' || status === 'end' || status === 'close') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error): void => {
-        clearTimeout(timer);
-        this.redis.off('ready', onReady);
-        this.redis.off('error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onReady = (): void => done();
-      const onError = (error: Error): void => done(error);
-      const timer = setTimeout(() => done(new Error(`no connection within ${timeoutMs / 1000}s`)), timeoutMs);
-      this.redis.on('ready', onReady);
-      this.redis.on('error', onError);
-    });
-  }
-
   /** Runs reads in one `REPEATABLE READ READ ONLY` transaction (PostgreSQL refuses any write), then rolls back. */
   private async readOnly<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const session = await this.sessions.open();
@@ -334,48 +298,11 @@ export class MigrationTests {
     const { prepared } = sample;
     const candidates = prepared.candidates;
     const existing = await this.readOnly((client) => this.merges.findExisting(client, candidates.map((c) => c.record.subdomain)));
-    let created = 0;
-    let updated = 0;
-    let unchanged = 0;
-    let conflicts = 0;
-    const rejectedByReason: Record<string, number> = {};
-    const skippedByReason: Record<string, number> = {};
-    const rejected: { key: string; reasons: string }[] = [];
-    let skipped = 0;
-    for (const e of prepared.exceptions) {
-      if (e.bucket === 'skipped') {
-        skipped++;
-        countBy(skippedByReason, e.reasons[0]?.code ?? 'unknown');
-      } else {
-        rejected.push({ key: e.key, reasons: e.reasons.map((r) => r.message).join('; ') });
-        for (const r of e.reasons) countBy(rejectedByReason, r.code);
-      }
-    }
-    for (const c of candidates) {
-      const decision = decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, conflictPolicy);
-      switch (decision.action) {
-        case 'create':
-          created++;
-          break;
-        case 'update':
-          updated++;
-          break;
-        case 'unchanged':
-          unchanged++;
-          break;
-        case 'skip':
-          skipped++;
-          if (decision.conflict) conflicts++;
-          countBy(skippedByReason, decision.reason.code);
-          break;
-        case 'reject':
-          rejected.push({ key: c.key, reasons: decision.reason.message });
-          countBy(rejectedByReason, decision.reason.code);
-          break;
-      }
-    }
-    const scanned = prepared.scanned;
-    const migrated = created + updated;
+    const { counts, exceptions } = accountBatch(prepared, (c) =>
+      decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, conflictPolicy),
+    );
+    const { scanned, migrated, created, updated, unchanged, skipped, conflicts, skippedByReason, rejectedByReason } = counts;
+    const rejected = exceptions.filter((e) => e.bucket === 'rejected').map((e) => ({ key: e.key, reasons: e.reasons.map((r) => r.message).join('; ') }));
     const scope = sample.complete
       ? `all ${scanned} keys under "${keyPrefix}"`
       : `a sample of ${scanned} keys under "${keyPrefix}" (the first SCAN returned; sample size ${sampleSize})`;
@@ -419,7 +346,7 @@ export class MigrationTests {
     const values = new Map<string, Buffer>();
     for (const entry of entries) if (entry.kind === 'value') values.set(entry.key, entry.value);
     const prepared = await this.classifier.classify({ cursor: '0', entries });
-    return { size, complete, prepared, values };
+    return { complete, prepared, values };
   }
 
   // ---- 3. Backward compatibility verification -----------------------------------------------

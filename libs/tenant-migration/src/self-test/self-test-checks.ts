@@ -3,7 +3,7 @@
  * value against the legacy value its mapped tenant is written back as. No I/O.
  */
 import type { OutcomeReason } from '../migration/migration.types.js';
-import { toLegacyValue } from '../tenants/tenant-mapper.js';
+import { LEGACY_FIELDS, toLegacyValue } from '../tenants/tenant-mapper.js';
 import type { EnhancedTenant, SourceFormat, TenantRecord } from '../tenants/tenant.types.js';
 
 /** The fields of the enhanced tenant the platform reads, in the spec's order. */
@@ -48,7 +48,7 @@ export const tenantOf = (record: TenantRecord): EnhancedTenant => {
  * it is not drift); and the stable id for both.
  */
 export const comparedFieldsFor = (format: SourceFormat): readonly (keyof EnhancedTenant)[] =>
-  format === 'legacy' ? ['id', 'emoji', 'createdAt'] : TENANT_FIELDS.filter((f) => f !== 'subdomain' && f !== 'sourceFormat');
+  format === 'legacy' ? ['id', ...LEGACY_FIELDS] : TENANT_FIELDS.filter((f) => f !== 'subdomain' && f !== 'sourceFormat');
 
 /** Every field (of `fields`, default all) in which the two tenants differ, as `field: <expected> / <actual>`; empty when equal. */
 export const tenantDifferences = (expected: EnhancedTenant, actual: EnhancedTenant, fields: readonly (keyof EnhancedTenant)[] = TENANT_FIELDS): string[] =>

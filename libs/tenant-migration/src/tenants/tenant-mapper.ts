@@ -5,6 +5,7 @@ import type {
   BrandColors,
   BusinessCategory,
   EnhancedTenant,
+  LegacySubdomainData,
   SourceFormat,
   SubscriptionPlan,
   SubscriptionStatus,
@@ -127,6 +128,12 @@ export function toTenantRecord(input: TenantRecordInput, defaults: TenantDefault
     sourceHash: sourceHashOf(input.raw),
   };
 }
+
+/**
+ * The fields a legacy record carries. Of a tenant migrated from one, these are the fields Redis
+ * and PostgreSQL can disagree on; the profile PostgreSQL adds is its own.
+ */
+export const LEGACY_FIELDS = ['emoji', 'createdAt'] as const satisfies readonly (keyof LegacySubdomainData)[];
 
 /** The legacy Redis value of a tenant, `{"emoji":..,"createdAt":..}`, byte-identical to what the legacy app wrote. */
 export function toLegacyValue(tenant: EnhancedTenant): string {

@@ -41,6 +41,9 @@ export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM crea
   subscription_plan, subscription_status, (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
   profile_complete, source_format, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
 
+/** The statement that reads one tenant row by its subdomain (`$1`) from the given tenants table. */
+export const selectTenantRowSql = (tenantsTable: string): string => `SELECT ${TENANT_ROW_SELECT} FROM ${tenantsTable} WHERE subdomain = $1`;
+
 export const tenantFromRow = (row: TenantRow): EnhancedTenant => ({
   id: row.id,
   subdomain: row.subdomain,

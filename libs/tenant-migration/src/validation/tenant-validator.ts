@@ -7,6 +7,7 @@ import { assertPhoneRegion } from './rules/phone.rule.js';
 import { checkSubdomain, normalizeSubdomain } from './rules/subdomain.rule.js';
 import type { FieldContext } from './tenant-fields.js';
 import { validateBody } from './validate-body.js';
+import { InvalidSubdomainError } from '../errors/index.js';
 import { VALIDATION_SETTINGS } from './validation.constants.js';
 import type { SubdomainInputResult, TimestampRange, ValidationResult, ValidationSettings } from './validation.types.js';
 
@@ -75,6 +76,15 @@ export class TenantValidator {
     const normalized = normalizeSubdomain(subdomain);
     const reasons = checkSubdomain(normalized, this.reserved);
     return reasons.length === 0 ? { ok: true, subdomain: normalized } : { ok: false, reasons: [...reasons] };
+  }
+
+  /** The normalized form of a subdomain typed by a user or operator; `InvalidSubdomainError` with every reason otherwise. */
+  requireSubdomain(subdomain: string): string {
+    const input = this.validateInput(subdomain);
+    if (input.ok) return input.subdomain;
+    throw new InvalidSubdomainError(`"${String(subdomain)}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`, {
+      reasons: input.reasons,
+    });
   }
 
   /** The decoded text, or the reason the bytes cannot be read as a value. */
