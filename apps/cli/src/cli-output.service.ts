@@ -244,7 +244,7 @@ export const migrationExitCode = (c: MigrationCounts): number =>
 const show = (value: unknown): string => (value === null ? 'null' : JSON.stringify(value));
 
 /** One line per drift: what kind, which tenant, and for a difference every field with both values. */
-export const describeDrift = (d: TenantDrift): string => {
+const describeDrift = (d: TenantDrift): string => {
   const head = `${d.kind.padEnd(16)} ${d.subdomain}${d.key ? ` (${d.key})` : ''}`;
   if (d.kind !== 'different') return head;
   const fields = (d.fields ?? []).map((f) => `${f.field}: redis ${show(f.redis)} / postgres ${show(f.postgres)}`).join('; ');

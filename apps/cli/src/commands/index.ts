@@ -8,6 +8,7 @@ import { ReportCommand, StatsCommand } from './report.command.js';
 import { RunsCommand } from './runs.command.js';
 import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
+import { TestCommand } from './test.command.js';
 
 /** Every command of the CLI; registered as providers of CliModule. */
 export const COMMANDS = [
@@ -27,4 +28,5 @@ export const COMMANDS = [
   BackupListCommand,
   RestoreCommand,
   RestorePostgresCommand,
+  TestCommand,
 ];

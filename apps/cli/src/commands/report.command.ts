@@ -7,7 +7,7 @@ import { assertNoArguments } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
 
 /** Where reports go unless `--out-dir` says otherwise. */
-export const DEFAULT_REPORT_DIR = 'reports';
+const DEFAULT_REPORT_DIR = 'reports';
 
 /** Writes the report (JSON and Markdown) and prints where: `report` and the root's `--report`. */
 export const runReport = async (reports: ReportService, out: CliOutput, preflight: StorePreflight, flags: { outDir?: string; json?: boolean }): Promise<number> => {

@@ -25,11 +25,6 @@ export const runSync = async (sync: SyncService, out: CliOutput, preflight: Stor
   return ExitCode.Clean;
 };
 
-export const parsePrefer = (value: string): 'redis' | 'postgres' => {
-  if (value !== 'redis' && value !== 'postgres') throw new InvalidOptionError(`--prefer must be redis or postgres, got "${value}"`);
-  return value;
-};
-
 /** `sync <subdomain> | --all-drifted | --pending [--prefer redis|postgres] [--dry-run] [--json]` */
 @Command({
   name: 'sync',
@@ -87,7 +82,8 @@ export class SyncCommand extends CliCommand {
 
   @Option({ flags: '--prefer <side>', description: 'redis or postgres: the side that wins when both changed since the last migration' })
   parsePrefer(value: string): 'redis' | 'postgres' {
-    return parsePrefer(value);
+    if (value !== 'redis' && value !== 'postgres') throw new InvalidOptionError(`--prefer must be redis or postgres, got "${value}"`);
+    return value;
   }
 
   @Option({ flags: '--dry-run', description: 'say which direction it would take; change nothing' })

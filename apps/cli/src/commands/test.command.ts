@@ -8,7 +8,7 @@ import { CliCommand } from './cli-command.base.js';
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
 /** The human view: one ✓/✗ line per test, then its details and warnings, indented. */
-export const printSelfTest = (out: CliOutput, report: SelfTestReport): void => {
+const printSelfTest = (out: CliOutput, report: SelfTestReport): void => {
   out.line(`Self-test: ${report.passed ? 'passed' : 'FAILED'} (${seconds(report.durationMs)}; read-only, nothing was written)`);
   for (const test of report.tests) {
     out.line(`  ${test.passed ? '✓' : '✗'} ${test.name} (${seconds(test.durationMs)})`);
