@@ -80,12 +80,13 @@ if (!existsSync(resolve(referenceDir, 'reference-pipeline.js'))) {
 /**
  * The node flags of `npm run cli` (a smaller young generation keeps peak memory flat), so the
  * benchmark runs the CLI exactly as an operator does, without the npm wrapper's own time.
+ * Read once: every CLI run of every size uses them.
  */
-const cliNodeFlags = (): string[] => {
+const cliNodeFlags = ((): string[] => {
   const script = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.cli;
   const match = /\bnode((?:\s+--\S+)*)\s+dist\/apps\/cli/.exec(script);
   return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
-};
+})();
 
 const peakRss = (pid: number): number => {
   try {
@@ -141,128 +142,130 @@ const runReference = async (): Promise<Measurement & { seconds: number }> => {
 };
 
 const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Measurement> =>
-  measure(process.execPath, [...cliNodeFlags(), resolve(root, 'dist/apps/cli/src/main.js'), ...args], {
+  measure(process.execPath, [...cliNodeFlags, resolve(root, 'dist/apps/cli/src/main.js'), ...args], {
     DATABASE_URL: databaseUrl,
     TENANT_KEY_PREFIX: 'subdomain:',
     ...env,
   });
 
-/** Backup of N keys to a file, verify, then restore into an empty Redis database. */
-const runBackup = async (): Promise<void> => {
-  const rows: string[] = [];
-  const rss = new Map<number, number>();
-  const folder = resolve(root, 'backups', 'bench');
-  for (const n of sizes) {
-    await seedFresh(n);
-    process.stderr.write('bench: backup\n');
-    const backup = await cli(['backup', '--json'], { REDIS_URL: redisUrl, BACKUP_DIR: folder });
-    const summary = JSON.parse(backup.output) as { id: string; path: string; entryCount: number; totalBytes: number };
-    if (summary.entryCount !== n) fail(`backup holds ${summary.entryCount} keys, expected ${n}`);
-    process.stderr.write('bench: verify\n');
-    const verify = await cli(['backup', 'verify', summary.id, '--json'], { REDIS_URL: redisUrl });
-    process.stderr.write('bench: restore into an empty database\n');
-    await measure('redis-cli', ['-u', restoreUrl, 'FLUSHDB'], {});
-    const restore = await cli(['restore', summary.id, '--target-url', restoreUrl, '--json'], { REDIS_URL: redisUrl });
-    const restored = JSON.parse(restore.output) as { restored: number };
-    if (restored.restored !== n) fail(`restored ${restored.restored} keys, expected ${n}`);
-    const fileMb = (await stat(summary.path)).size / 1048576;
-    rss.set(n, Math.max(backup.peakRssMb, restore.peakRssMb));
-    rows.push(
-      [
-        n.toLocaleString('en-US').padStart(10),
-        backup.seconds.toFixed(2).padStart(8),
-        verify.seconds.toFixed(2).padStart(8),
-        restore.seconds.toFixed(2).padStart(9),
-        fileMb.toFixed(1).padStart(7),
-        String(backup.peakRssMb).padStart(10),
-        String(verify.peakRssMb).padStart(10),
-        String(restore.peakRssMb).padStart(11),
-      ].join('  '),
-    );
-    await rm(summary.path, { force: true });
-  }
-  console.log('\nscenario: backup (Redis keyspace to a gzip file, verify, restore into an empty database)');
-  console.log('   tenants  backup_s  verify_s  restore_s  file_mb  backup_rss  verify_rss  restore_rss');
-  for (const row of rows) console.log(row);
-  printRssRatio(rss);
-};
+/** One size's row of a scenario's table (after the tenants column), and the peak RSS it compares across sizes. */
+interface SizeResult {
+  cells: string[];
+  peakRssMb: number;
+}
 
-/** Migrates N tenants, then times the integrity check of the consistent stores against the reference pipeline. */
-const runCheckScenario = async (): Promise<void> => {
+/**
+ * Runs `measureSize` for each --tenants size on freshly seeded stores, then prints the
+ * scenario's table and, for two sizes or more, the ratio of their peak RSS.
+ */
+const forEachSize = async (title: string, header: string, measureSize: (n: number) => Promise<SizeResult>): Promise<void> => {
   const rows: string[] = [];
   const rss = new Map<number, number>();
   for (const n of sizes) {
     await seedFresh(n);
-    process.stderr.write('bench: migration (not timed here)\n');
-    await cli(['migrate', '--json'], { REDIS_URL: redisUrl });
-    process.stderr.write('bench: integrity check\n');
-    const check = await cli(['check', '--json'], { REDIS_URL: redisUrl });
-    const report = JSON.parse(check.output) as { consistent: boolean; redisKeys: number; matching: number };
-    if (!report.consistent || report.redisKeys !== n) fail(`the check of a fresh migration is not clean: ${check.output.slice(0, 500)}`);
-    const reference = await runReference();
-    const refSeconds = reference.seconds;
-    rss.set(n, check.peakRssMb);
-    rows.push(
-      [
-        n.toLocaleString('en-US').padStart(10),
-        check.seconds.toFixed(2).padStart(8),
-        refSeconds.toFixed(2).padStart(9),
-        (check.seconds / refSeconds).toFixed(2).padStart(6),
-        String(check.peakRssMb).padStart(9),
-        `matching ${report.matching.toLocaleString('en-US')}`,
-      ].join('  '),
-    );
+    const { cells, peakRssMb } = await measureSize(n);
+    rss.set(n, peakRssMb);
+    rows.push([n.toLocaleString('en-US').padStart(10), ...cells].join('  '));
   }
-  console.log('\nscenario: check (integrity check of a consistent migration vs the reference pipeline)');
-  console.log('   tenants   check_s  refer_s   ratio  check_rss  result');
+  console.log(`\nscenario: ${title}`);
+  console.log(header);
   for (const row of rows) console.log(row);
-  printRssRatio(rss);
-};
-
-const printRssRatio = (rss: Map<number, number>): void => {
   if (rss.size < 2) return;
   const [small, large] = [Math.min(...rss.keys()), Math.max(...rss.keys())];
   console.log(`peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')}: ${(rss.get(large)! / rss.get(small)!).toFixed(2)}x`);
 };
 
-const runMigrate = async (): Promise<void> => {
-  const rows: string[] = [];
-  const rss = new Map<number, number>();
-  for (const n of sizes) {
-    await seedFresh(n);
-
-    process.stderr.write('bench: project migration\n');
-    const project = await cli(['migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])], { REDIS_URL: redisUrl });
-    const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
-    if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
-
-    const reference = await runReference();
-    const refSeconds = reference.seconds;
-
-    rss.set(n, project.peakRssMb);
-    rows.push(
-      [
-        n.toLocaleString('en-US').padStart(10),
-        project.seconds.toFixed(2).padStart(9),
-        refSeconds.toFixed(2).padStart(9),
-        (project.seconds / refSeconds).toFixed(2).padStart(6),
-        Math.round(n / project.seconds).toLocaleString('en-US').padStart(11),
-        String(project.peakRssMb).padStart(9),
-        String(reference.peakRssMb).padStart(8),
-        `migrated ${result.counts.migrated.toLocaleString('en-US')}, rejected ${result.counts.rejected.toLocaleString('en-US')}`,
-      ].join('  '),
-    );
-  }
-  console.log(`\nscenario: migrate (batch size ${batchSize || 'default'}, seed ${seedArgs.join(' ')})`);
-  console.log('   tenants  project_s  refer_s   ratio  tenants/s  proj_rss  ref_rss  accounting');
-  for (const row of rows) console.log(row);
-  printRssRatio(rss);
+/** Backup of N keys to a file, verify, then restore into an empty Redis database. */
+const runBackup = (): Promise<void> => {
+  const folder = resolve(root, 'backups', 'bench');
+  return forEachSize(
+    'backup (Redis keyspace to a gzip file, verify, restore into an empty database)',
+    '   tenants  backup_s  verify_s  restore_s  file_mb  backup_rss  verify_rss  restore_rss',
+    async (n) => {
+      process.stderr.write('bench: backup\n');
+      const backup = await cli(['backup', '--json'], { REDIS_URL: redisUrl, BACKUP_DIR: folder });
+      const summary = JSON.parse(backup.output) as { id: string; path: string; entryCount: number; totalBytes: number };
+      if (summary.entryCount !== n) fail(`backup holds ${summary.entryCount} keys, expected ${n}`);
+      process.stderr.write('bench: verify\n');
+      const verify = await cli(['backup', 'verify', summary.id, '--json'], { REDIS_URL: redisUrl });
+      process.stderr.write('bench: restore into an empty database\n');
+      await measure('redis-cli', ['-u', restoreUrl, 'FLUSHDB'], {});
+      const restore = await cli(['restore', summary.id, '--target-url', restoreUrl, '--json'], { REDIS_URL: redisUrl });
+      const restored = JSON.parse(restore.output) as { restored: number };
+      if (restored.restored !== n) fail(`restored ${restored.restored} keys, expected ${n}`);
+      const fileMb = (await stat(summary.path)).size / 1048576;
+      await rm(summary.path, { force: true });
+      return {
+        cells: [
+          backup.seconds.toFixed(2).padStart(8),
+          verify.seconds.toFixed(2).padStart(8),
+          restore.seconds.toFixed(2).padStart(9),
+          fileMb.toFixed(1).padStart(7),
+          String(backup.peakRssMb).padStart(10),
+          String(verify.peakRssMb).padStart(10),
+          String(restore.peakRssMb).padStart(11),
+        ],
+        peakRssMb: Math.max(backup.peakRssMb, restore.peakRssMb),
+      };
+    },
+  );
 };
+
+/** Migrates N tenants, then times the integrity check of the consistent stores against the reference pipeline. */
+const runCheckScenario = (): Promise<void> =>
+  forEachSize(
+    'check (integrity check of a consistent migration vs the reference pipeline)',
+    '   tenants   check_s  refer_s   ratio  check_rss  result',
+    async (n) => {
+      process.stderr.write('bench: migration (not timed here)\n');
+      await cli(['migrate', '--json'], { REDIS_URL: redisUrl });
+      process.stderr.write('bench: integrity check\n');
+      const check = await cli(['check', '--json'], { REDIS_URL: redisUrl });
+      const report = JSON.parse(check.output) as { consistent: boolean; redisKeys: number; matching: number };
+      if (!report.consistent || report.redisKeys !== n) fail(`the check of a fresh migration is not clean: ${check.output.slice(0, 500)}`);
+      const reference = await runReference();
+      return {
+        cells: [
+          check.seconds.toFixed(2).padStart(8),
+          reference.seconds.toFixed(2).padStart(9),
+          (check.seconds / reference.seconds).toFixed(2).padStart(6),
+          String(check.peakRssMb).padStart(9),
+          `matching ${report.matching.toLocaleString('en-US')}`,
+        ],
+        peakRssMb: check.peakRssMb,
+      };
+    },
+  );
+
+const runMigrate = (): Promise<void> =>
+  forEachSize(
+    `migrate (batch size ${batchSize || 'default'}, seed ${seedArgs.join(' ')})`,
+    '   tenants  project_s  refer_s   ratio  tenants/s  proj_rss  ref_rss  accounting',
+    async (n) => {
+      process.stderr.write('bench: project migration\n');
+      const project = await cli(['migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])], { REDIS_URL: redisUrl });
+      const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
+      if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
+      const reference = await runReference();
+      return {
+        cells: [
+          project.seconds.toFixed(2).padStart(9),
+          reference.seconds.toFixed(2).padStart(9),
+          (project.seconds / reference.seconds).toFixed(2).padStart(6),
+          Math.round(n / project.seconds).toLocaleString('en-US').padStart(11),
+          String(project.peakRssMb).padStart(9),
+          String(reference.peakRssMb).padStart(8),
+          `migrated ${result.counts.migrated.toLocaleString('en-US')}, rejected ${result.counts.rejected.toLocaleString('en-US')}`,
+        ],
+        peakRssMb: project.peakRssMb,
+      };
+    },
+  );
 
 /** The resolve scenario loads Nest and the library, so only when it runs. */
 const runResolveScenario = async (): Promise<void> => {
   const { runResolve } = await import('./resolve.js');
-  await runResolve({ root, referenceDir, redisUrl, adminUrl, databaseUrl, database, sizes, flag, fail });
+  await runResolve({ redisUrl, databaseUrl, sizes, flag, fail, seedFresh });
 };
 
 (scenario === 'backup'

@@ -4,9 +4,9 @@
  * against a bare `SELECT <the resolver's column list> FROM tenants WHERE subdomain = $1` run
  * through the same pg pool (the one under the resolver's TypeORM DataSource).
  *
- * 1. Seeds N tenants (legacy and enhanced, none malformed) into the flushed bench Redis with
- *    the shared seed script, re-creates the bench database and applies the schema with
- *    `dataSource.runMigrations()`, then migrates them in-process with `MigrationService`.
+ * 1. Seeds N tenants (legacy and enhanced, none malformed) into the flushed bench Redis and
+ *    re-creates the bench database with its schema (main.ts's `seedFresh`, as every scenario),
+ *    then migrates them in-process with `MigrationService`.
  * 2. Hit phase: one random sequence of subdomains (deterministic) is replayed by the bare
  *    query and by the resolver with the same concurrency: a warm-up of each, then `rounds`
  *    alternating rounds (bare, resolver, bare, resolver, ...). The best round of each (by
@@ -22,33 +22,29 @@
  * figure that stays readable when wall times are noisy (two cores shared with PostgreSQL).
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { resolve as resolvePath } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RedisModule } from '@nestjs-modules/ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { buildDataSourceOptions, MigrationService, TenantMigrationModule, TenantResolver } from '#tenant-migration';
-// The resolver's own select list (not part of the library's public API), so the bare query
-// reads exactly what the resolver reads.
-import { TENANT_ROW_SELECT } from '../libs/tenant-migration/src/tenants/tenant-row.js';
+// The resolver's own statement (not part of the library's public API), so the bare query
+// is exactly what the resolver runs.
+import { selectTenantRowSql } from '../libs/tenant-migration/src/tenants/tenant-row.js';
 
-/** What main.ts hands over: its parsed environment and its option helpers. */
+/** What main.ts hands over: its parsed environment and its helpers. */
 export interface ResolveBenchSettings {
-  root: string;
-  referenceDir: string;
   redisUrl: string;
-  adminUrl: string;
   databaseUrl: string;
-  database: string;
   /** The --tenants values (one expected). */
   sizes: number[];
   flag: (name: string, fallback: string) => string;
   fail: (message: string) => never;
+  /** Seeds N tenants into the flushed bench Redis and re-creates the bench database with its schema. */
+  seedFresh: (n: number) => Promise<void>;
 }
 
 interface RoundStats {
@@ -130,24 +126,6 @@ const shuffled = <T>(items: readonly T[], next: () => number): T[] => {
   return out;
 };
 
-const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> =>
-  new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
-  });
-
-const recreateDatabase = async (adminUrl: string, database: string): Promise<void> => {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
-};
-
 /** The library wired as the apps and the test support wire it: TypeORM, ioredis, the module. */
 const createContext = (databaseUrl: string, redisUrl: string): Promise<INestApplicationContext> =>
   NestFactory.createApplicationContext(
@@ -194,19 +172,11 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
   if (tenants < 2) fail('resolve needs --tenants of at least 2');
   const loadBefore = loadavg();
 
-  process.stderr.write(`bench: seeding ${tenants.toLocaleString('en-US')} tenants into ${settings.redisUrl}\n`);
-  await run(
-    process.execPath,
-    [resolvePath(settings.referenceDir, 'seed-redis.js'), String(tenants), '--flush', '--enhanced-pct', enhancedPct, '--bad-pct', '0'],
-    settings.root,
-    { REDIS_URL: settings.redisUrl },
-  );
-  await recreateDatabase(settings.adminUrl, settings.database);
+  await settings.seedFresh(tenants);
 
   const app = await createContext(settings.databaseUrl, settings.redisUrl);
   try {
     const dataSource = app.get(DataSource);
-    await dataSource.runMigrations();
     const pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
     const resolver = app.get(TenantResolver);
 
@@ -223,7 +193,7 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
     const next = random(42);
     const sequence = Array.from({ length: requests }, () => subdomains[Math.floor(next() * subdomains.length)]);
     const warmupSequence = sequence.slice(0, Math.min(warmup, sequence.length));
-    const bareSql = `SELECT ${TENANT_ROW_SELECT} FROM tenants WHERE subdomain = $1`;
+    const bareSql = selectTenantRowSql('tenants');
     const bare = async (subdomain: string): Promise<boolean> => (await pool.query(bareSql, [subdomain])).rowCount === 1;
     const viaResolver = async (subdomain: string): Promise<boolean> => (await resolver.resolve(subdomain)) !== null;
 
