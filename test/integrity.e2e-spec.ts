@@ -175,13 +175,14 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.equal((await sync.sync('tacos')).direction, 'none', 'the written value is recorded as migrated');
     });
 
-    it('PostgreSQL to Redis keeps an enhanced record enhanced, and restores a deleted key', async () => {
+    it('PostgreSQL to Redis keeps an enhanced record enhanced; a key deleted in Redis deletes the tenant', async () => {
       await stores.db.query(`UPDATE tenants SET owner_name = 'Élise M.' WHERE subdomain = 'salon'`);
       assert.equal((await sync.sync('salon')).direction, 'postgres-to-redis');
       assert.equal(JSON.parse((await stores.redis.get(key('salon'))) ?? '{}').ownerName, 'Élise M.');
       await stores.redis.del(key('gelato'));
-      const restored = await sync.sync('gelato');
-      assert.deepEqual([restored.direction, restored.reason], ['postgres-to-redis', 'only PostgreSQL has the tenant']);
+      const followed = await sync.sync('gelato');
+      assert.deepEqual([followed.direction, followed.change], ['redis-to-postgres', 'delete']);
+      assert.equal(await stores.redis.exists(key('gelato')), 0, 'the deleted key is not brought back');
       assert.equal((await integrity.check()).consistent, true);
     });
 
@@ -228,12 +229,13 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       await stores.db.query(`UPDATE tenants SET emoji = '🌯' WHERE subdomain = 'tacos'`); // PostgreSQL changed
       await stores.redis.set(key('salon'), JSON.stringify({ ...ENHANCED, ownerName: 'E. M.' })); // both changed
       await stores.db.query(`UPDATE tenants SET owner_name = 'Élise' WHERE subdomain = 'salon'`);
-      await stores.redis.del(key('gelato')); // only in PostgreSQL
+      await stores.redis.del(key('gelato')); // deleted in Redis: only in PostgreSQL
       await stores.redis.set(key('bagel'), legacy('🥯')); // only in Redis
 
       const all = await sync.syncAllDrifted();
       assert.deepEqual([all.drifted, all.synced], [5, 4]);
-      assert.deepEqual(all.byDirection, { 'redis-to-postgres': 2, 'postgres-to-redis': 2 });
+      assert.deepEqual(all.byDirection, { 'redis-to-postgres': 3, 'postgres-to-redis': 1 });
+      assert.deepEqual(all.byChange, { write: 3, delete: 1 });
       assert.deepEqual(all.refused.map((r) => r.subdomain), ['salon']);
       const after = await integrity.check();
       assert.deepEqual(after.drift.map((d) => d.subdomain), ['salon']);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import { InvalidOptionError, SyncService, type SyncRequest } from '#tenant-migration';
+import { InvalidOptionError, SyncService, type SyncAllResult, type SyncRequest, type SyncResult } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -15,13 +15,29 @@ export interface SyncFlags {
   pending?: boolean;
 }
 
+/**
+ * A sync's direction, what it did and why. A deletion is spelled out: "redis-to-postgres" alone
+ * would read as a write.
+ */
+export const describeSync = (result: SyncResult): string => {
+  const deleted = result.change === 'delete' ? (result.dryRun ? ', would delete in PostgreSQL' : ', deleted in PostgreSQL') : '';
+  return `${result.direction}${deleted} — ${result.reason}`;
+};
+
+/** The summary line of a run over many tenants, with the deletions counted apart. */
+const describeSyncAll = (result: SyncAllResult, what: string): string => {
+  const deletions = result.byChange.delete ?? 0;
+  const deleted = deletions === 0 ? '' : ` (${deletions} ${result.dryRun ? 'to delete' : 'deleted'} in PostgreSQL: their keys were deleted or expired in Redis)`;
+  return `${result.dryRun ? 'Would sync' : 'Synced'} ${result.synced} of ${result.drifted} ${what}${deleted}`;
+};
+
 /** Syncs one tenant and prints the direction taken: `sync <name>` and the root's `--sync --subdomain <name>`. */
 export const runSync = async (sync: SyncService, out: CliOutput, preflight: StorePreflight, subdomain: string, flags: SyncFlags): Promise<number> => {
   await preflight.assertStores();
   const request: SyncRequest = { prefer: flags.prefer, dryRun: flags.dryRun ?? false, actor: cliActor() };
   const result = await sync.sync(subdomain, request);
   if (flags.json) out.json(result);
-  else out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.subdomain} (${result.key}): ${result.direction} — ${result.reason}`);
+  else out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.subdomain} (${result.key}): ${describeSync(result)}`);
   return ExitCode.Clean;
 };
 
@@ -33,8 +49,8 @@ export const runSync = async (sync: SyncService, out: CliOutput, preflight: Stor
   description:
     'reconcile one tenant (or, with --all-drifted, every tenant the check finds drifted; with --pending, every tenant ' +
     'whose Redis write-back failed): Redis to PostgreSQL when ' +
-    'Redis holds the newer or only copy, PostgreSQL to Redis (legacy format) when PostgreSQL does; refuses when both ' +
-    'changed unless --prefer',
+    'Redis holds the newer or only copy (a key deleted or expired in Redis deletes the tenant in PostgreSQL), ' +
+    'PostgreSQL to Redis (legacy format) when PostgreSQL does; refuses when both changed unless --prefer',
 })
 export class SyncCommand extends CliCommand {
   constructor(
@@ -58,8 +74,8 @@ export class SyncCommand extends CliCommand {
       if (flags.json) this.out.json(result);
       else {
         const what = flags.pending ? 'tenants with a pending write-back' : 'drifted tenants';
-        this.out.line(`${result.dryRun ? 'Would sync' : 'Synced'} ${result.synced} of ${result.drifted} ${what}`);
-        for (const r of result.results) if (r.direction !== 'none') this.out.line(`  ${r.subdomain}: ${r.direction} — ${r.reason}`);
+        this.out.line(describeSyncAll(result, what));
+        for (const r of result.results) if (r.direction !== 'none') this.out.line(`  ${r.subdomain} (${r.key}): ${describeSync(r)}`);
         for (const r of result.refused) this.out.line(`  refused ${r.subdomain}: ${r.reason}`);
       }
       return result.refused.length > 0 ? ExitCode.Findings : ExitCode.Clean;
