@@ -18,7 +18,7 @@ import request from 'supertest';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
-import { MIGRATION_LOCK_KEY } from '../libs/tenant-migration/src/tenant-migration.constants.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { collect, type CliResult } from './support/cli.js';
 
@@ -351,7 +351,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       const holder = new pg.Client({ connectionString: databaseUrl });
       await holder.connect();
       try {
-        await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        await holder.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, ['tenants']);
         const res = await http().post(BASE).set(auth).send({ action: 'migrate' });
         assert.equal(res.status, 409);
         assert.equal(res.body.statusCode, 409);
@@ -359,7 +359,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         assert.match(res.body.message, /another migration is running/);
         assert.equal(res.headers.location, undefined);
       } finally {
-        await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        await holder.query(`SELECT pg_advisory_unlock(${tableLockKeySql('$1')})`, ['tenants']);
         await holder.end();
       }
       assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });

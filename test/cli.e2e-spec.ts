@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import pg from 'pg';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -221,8 +222,7 @@ describe('CLI: exit codes, output and errors', () => {
     const holder = new pg.Client({ connectionString: databaseUrl });
     await holder.connect();
     try {
-      const { MIGRATION_LOCK_KEY } = await import('../libs/tenant-migration/src/tenant-migration.constants.js');
-      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await holder.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, ['tenants']);
       const result = await runCli(['migrate'], env());
       assert.equal(result.code, 3);
       assert.match(result.stderr, /another migration is running/);

@@ -19,7 +19,7 @@ import {
   TenantMigrationService,
   TenantResolver,
 } from '#tenant-migration';
-import { migrationLockKey } from '../libs/tenant-migration/src/tenant-migration.constants.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import { PlatformAppModule, type PlatformSettings } from './example-host/platform-app.module.js';
 import { PlatformStaffGuard } from './example-host/platform-auth.js';
 import { createTestStores, TEST_REDIS_URL, type TestStores } from './support/test-stores.js';
@@ -185,6 +185,8 @@ describe('a host platform importing TenantMigrationModule', () => {
       redisCleanups: 'tenancy.cleaned_keys',
       redisWriteBacks: 'tenancy.write_back_queue',
       auditLog: 'tenancy.audit',
+      tenantTombstones: 'tenancy.tombstones',
+      migrationRunKeys: 'tenancy.run_keys',
     };
     let named: INestApplication;
     let backupDir: string;
@@ -250,11 +252,11 @@ describe('a host platform importing TenantMigrationModule', () => {
     });
 
     it('locks migrations per tenants table: a run into the default tables does not block this one', async () => {
-      await stores.db.query('SELECT pg_advisory_lock($1)', [migrationLockKey('tenants')]);
+      await stores.db.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, ['tenants']);
       try {
         const run = await named.get(TenantMigrationService).migrateAllTenants();
         assert.equal(run.status, 'completed');
-        await stores.db.query('SELECT pg_advisory_lock($1)', [migrationLockKey(tables.tenants)]);
+        await stores.db.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, [tables.tenants]);
         await assert.rejects(named.get(TenantMigrationService).migrateAllTenants(), MigrationLockedError);
       } finally {
         await stores.db.query('SELECT pg_advisory_unlock_all()');

@@ -9,6 +9,7 @@ import {
   InvalidTenantError,
   PostgresSessionFactory,
   RedisWriteBackQueue,
+  TenantTombstoneRepository,
   ReportService,
   RESOLVED_OPTIONS,
   StoreUnavailableError,
@@ -45,6 +46,7 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
       ctx.app.get(PostgresSessionFactory),
       ctx.app.get(TenantResolver),
       ctx.app.get(RedisWriteBackQueue),
+      ctx.app.get(TenantTombstoneRepository),
     );
   };
   const row = async (subdomain: string) =>

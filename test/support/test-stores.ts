@@ -102,7 +102,7 @@ export const createTestStores = async (name: string): Promise<TestStores> => {
     db,
     clearRedis,
     clearDatabase: async () => {
-      await db.query('TRUNCATE tenants, migration_exceptions, migration_runs, redis_cleanups, redis_write_backs, backups, audit_log');
+      await db.query('TRUNCATE tenants, migration_exceptions, migration_runs, redis_cleanups, redis_write_backs, backups, audit_log, tenant_tombstones, migration_run_keys');
     },
     close: async () => {
       await clearRedis();

@@ -62,6 +62,7 @@ export type { SelfTestName, SelfTestReport, SelfTestRequest, SelfTestResult } fr
 export { TenantService } from './compat/tenant.service.js';
 export type { TenantChanges, TenantInput, TenantWriteOptions, TenantWriteResult, WriteBackOutcome } from './compat/tenant.service.js';
 export { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+export { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 export type { PendingWriteBack } from './compat/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';
 export { MigrationUtils } from './compat/migration-utils.service.js';

@@ -13,6 +13,9 @@ import { PostgresSessionFactory } from './migration/postgres-session.factory.js'
 import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
 import { AuditRepository } from './audit/audit.repository.js';
 import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
+import { BatchWriter } from './migration/batch-writer.js';
+import { TableLock } from './migration/table-lock.js';
+import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
 import { SyncService } from './integrity/sync.service.js';
@@ -48,7 +51,10 @@ const LIBRARY_PROVIDERS = [
   PostgresSessionFactory,
   MigrationRunRepository,
   TenantMergeRepository,
+  TenantTombstoneRepository,
   KeyspaceClassifier,
+  TableLock,
+  BatchWriter,
   MigrationService,
   AuditRepository,
   BackupService,

@@ -12,6 +12,7 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { digestsOf } from '../source/redis-content-digest.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { TableLock } from '../migration/table-lock.js';
 import { TENANT_COLUMNS } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
@@ -70,6 +71,7 @@ export class BackupService {
     private readonly reader: RedisKeyspaceReader,
     private readonly sessions: PostgresSessionFactory,
     private readonly audit: AuditRepository,
+    private readonly lock: TableLock,
   ) {}
 
   /** Writes every key under the prefix, whatever its type, with its TTL, to a new backup file. */
@@ -237,7 +239,8 @@ export class BackupService {
           const { rows } = await session.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
           const current = Number(rows[0].n);
           if (dryRun) return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
-          await this.sessions.transaction(session.client, async () => {
+          // Never while a migration, sync or cleanup decides on the rows this replaces.
+          await this.lock.hold('restore-postgres', () => this.sessions.transaction(session.client, async () => {
             await session.client.query(`DELETE FROM ${table}`);
             const copy = session.client.query(copyFrom(`COPY ${table} (${TENANT_TABLE_COLUMNS.join(', ')}) FROM STDIN`));
             const copied = new Promise<void>((resolvePromise, reject) => {
@@ -250,7 +253,7 @@ export class BackupService {
             });
             copy.end();
             await copied;
-          });
+          }));
           return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
         } finally {
           await session.release();

@@ -104,6 +104,9 @@ export class TenantResolver {
   /** The Redis record, validated and mapped; with `migrate`, written to PostgreSQL first. */
   private async fromRedis(subdomain: string, migrate: boolean): Promise<EnhancedTenant | null> {
     const key = this.options.keyPrefix + subdomain;
+    // Taken before Redis is read: a tenant deleted in PostgreSQL after this read is not
+    // brought back by the insert below.
+    const fence = migrate ? await this.merges.fence((sql) => this.dataSource.query(sql)) : null;
     const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
     if (entry.kind === 'vanished') return null;
     if (entry.kind !== 'value') {
@@ -118,11 +121,11 @@ export class TenantResolver {
         reasons: result.reasons,
       });
     }
-    if (!migrate) {
+    if (fence === null) {
       const { sourceId: _sourceId, sourceHash: _sourceHash, ...tenant } = result.record;
       return tenant;
     }
-    await this.merges.insertIfAbsent((sql, params) => this.dataSource.query(sql, params), { key, record: result.record });
+    await this.merges.insertIfAbsent((sql, params) => this.dataSource.query(sql, params), { key, record: result.record }, fence);
     // Whoever inserted it (this call, another request, another process), this is the row now.
     return this.fromPostgres(subdomain);
   }

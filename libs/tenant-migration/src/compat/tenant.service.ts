@@ -17,6 +17,7 @@ import {
 } from '../errors/index.js';
 import { withTimeout } from '../common/with-timeout.js';
 import { RedisWriteBackQueue } from './redis-write-back.queue.js';
+import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { TenantResolver } from './tenant-resolver.js';
 
 /**
@@ -66,7 +67,7 @@ export interface TenantWriteOptions {
 export class TenantService {
   private readonly logger = new Logger('TenantService');
   /** The statements, built once for the configured tenants table. */
-  private readonly sql: { insert: string; update: string; select: string; lock: string; delete: string };
+  private readonly sql: { insert: string; update: string; select: string; lock: string };
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
@@ -75,6 +76,7 @@ export class TenantService {
     private readonly sessions: PostgresSessionFactory,
     private readonly resolver: TenantResolver,
     private readonly queue: RedisWriteBackQueue,
+    private readonly tombstones: TenantTombstoneRepository,
   ) {
     const table = options.tables.tenants;
     const select = selectTenantRowSql(table);
@@ -85,7 +87,6 @@ export class TenantService {
          WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
       select,
       lock: `${select} FOR UPDATE`,
-      delete: `DELETE FROM ${table} WHERE subdomain = $1`,
     };
   }
 
@@ -144,7 +145,7 @@ export class TenantService {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
     const key = this.options.keyPrefix + subdomain;
     return this.inTransaction(async (client) => {
-      const { rowCount } = await client.query(this.sql.delete, [subdomain]);
+      const deleted = await this.tombstones.delete(client, subdomain);
       await this.queue.settle(client, subdomain);
       let removed: number;
       try {
@@ -156,7 +157,7 @@ export class TenantService {
           { cause: error },
         );
       }
-      if (rowCount === 0 && removed === 0) throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
+      if (!deleted && removed === 0) throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
       return { subdomain, deleted: true as const, redisKeyDeleted: removed === 1 };
     });
   }

@@ -8,6 +8,7 @@ import { AuditLogEntity } from '../audit/audit-log.entity.js';
 import { backupsAndAudit } from './migrations/1764100000000-backups-and-audit.js';
 import { redisCleanups } from './migrations/1764200000000-redis-cleanups.js';
 import { redisWriteBacks } from './migrations/1764300000000-redis-write-backs.js';
+import { writeFences } from './migrations/1764400000000-write-fences.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
 import type { EntityClass } from '../tenant-migration.tokens.js';
 
@@ -30,14 +31,14 @@ export const TENANT_MIGRATION_ENTITIES = [...ENTITY_TABLES.keys()];
  */
 export const tenantMigrationSchemaMigrations = (tables: Partial<TableNames> = {}) => {
   const names = resolveTableNames(tables);
-  return [initialSchema(names), backupsAndAudit(names), redisCleanups(names), redisWriteBacks(names)];
+  return [initialSchema(names), backupsAndAudit(names), redisCleanups(names), redisWriteBacks(names), writeFences(names)];
 };
 
 /** The schema migrations for the default table names. */
 export const TENANT_MIGRATION_SCHEMA_MIGRATIONS = tenantMigrationSchemaMigrations();
 
 /** The newest schema migration name; used to tell a missing or stale schema at start-up. */
-export const LATEST_SCHEMA_MIGRATION = 'RedisWriteBacks1764300000000';
+export const LATEST_SCHEMA_MIGRATION = 'WriteFences1764400000000';
 
 /**
  * PostgreSQL DataSource options for the library's schema, from a connection URL; `tables`

@@ -14,6 +14,10 @@ export interface TableNames {
   redisCleanups: string;
   redisWriteBacks: string;
   auditLog: string;
+  /** Tenants deleted in PostgreSQL, so a writer that read Redis before the delete cannot bring them back. */
+  tenantTombstones: string;
+  /** The keyed fingerprints of the keys each batch of a run accounted for (exact resume). */
+  migrationRunKeys: string;
 }
 
 export const DEFAULT_TABLE_NAMES: Readonly<TableNames> = Object.freeze({
@@ -24,6 +28,8 @@ export const DEFAULT_TABLE_NAMES: Readonly<TableNames> = Object.freeze({
   redisCleanups: 'redis_cleanups',
   redisWriteBacks: 'redis_write_backs',
   auditLog: 'audit_log',
+  tenantTombstones: 'tenant_tombstones',
+  migrationRunKeys: 'migration_run_keys',
 });
 
 const IDENTIFIER = '[a-z_][a-z0-9_]{0,62}';

@@ -10,6 +10,7 @@ import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import { TableLock } from '../migration/table-lock.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { BackupEntity } from '../backup/backup.entity.js';
 import { BackupService } from '../backup/backup.service.js';
@@ -90,6 +91,7 @@ export class CleanupService {
     private readonly sessions: PostgresSessionFactory,
     private readonly merges: TenantMergeRepository,
     private readonly audit: AuditRepository,
+    private readonly lock: TableLock,
   ) {
     this.compareStagedSql = compareStaged(options.tables.tenants);
     this.recordCleanupsSql = recordCleanups(options.tables.redisCleanups);
@@ -99,7 +101,8 @@ export class CleanupService {
     const dryRun = request.dryRun ?? true;
     return this.audit.around(
       { actor: request.actor, action: 'cleanup', params: { dryRun, prefix: this.options.keyPrefix } },
-      () => this.run(dryRun, request.actor),
+      // A cleanup that deletes holds the tenants table's lock: never during a migration, restore or sync.
+      () => (dryRun ? this.run(dryRun, request.actor) : this.lock.hold('cleanup', () => this.run(dryRun, request.actor))),
       (result) => ({ backupId: result.backupId, deleted: result.deleted, kept: result.kept, keptByReason: result.keptByReason }),
     );
   }

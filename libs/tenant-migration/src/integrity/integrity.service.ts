@@ -3,7 +3,8 @@ import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { TableNames } from '../database/table-names.js';
-import { SeenKeySet } from '../common/seen-key-set.js';
+import { storableText } from '../common/storable-text.js';
+import { ScanState } from '../migration/scan-state.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
@@ -65,6 +66,18 @@ const findDrift = (tables: Pick<TableNames, 'tenants' | 'redisCleanups'>): strin
       OR (s.subdomain IS NOT NULL AND t.subdomain IS NOT NULL AND ${ROW_DIFFERS})`;
 const FIELD_PAIRS = COMPARED_FIELDS.map(([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`).join(',\n        ');
 
+/**
+ * Moves the staged records whose subdomain's tenant was migrated from another key (the
+ * migration's ownership rule, `decideMerge`) out of the comparison and into the invalid keys.
+ */
+const moveOwnershipConflicts = (tenants: string): string => `
+  WITH moved AS (
+    DELETE FROM ${STAGE} s USING ${tenants} t
+     WHERE t.subdomain = s.subdomain AND t.source_key IS NOT NULL AND t.source_key <> s.source_key
+    RETURNING s.source_key AS key, s.subdomain, t.source_key AS owner),
+  recorded AS (INSERT INTO integrity_invalid (key) SELECT key FROM moved)
+  SELECT key, subdomain, owner FROM moved ORDER BY key`;
+
 export interface IntegrityCheckRequest {
   /** How many drifts to list (0: all). Counts always cover everything. Default 0. */
   limit?: number;
@@ -81,6 +94,7 @@ export interface IntegrityCheckRequest {
 export class IntegrityService {
   /** `findDrift` for the configured table names. */
   private readonly findDriftSql: string;
+  private readonly moveConflictsSql: string;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
@@ -90,6 +104,7 @@ export class IntegrityService {
     private readonly merges: TenantMergeRepository,
   ) {
     this.findDriftSql = findDrift(options.tables);
+    this.moveConflictsSql = moveOwnershipConflicts(options.tables.tenants);
   }
 
   async check(request: IntegrityCheckRequest = {}): Promise<IntegrityReport> {
@@ -106,7 +121,7 @@ export class IntegrityService {
       await this.merges.prepareSession(client, STAGE, 'DROP');
       await client.query('CREATE TEMP TABLE integrity_invalid (key text NOT NULL) ON COMMIT DROP');
 
-      const seen = new SeenKeySet();
+      const state = new ScanState(this.options.keyPrefix);
       let scanned = 0;
       let valid = 0;
       let skipped = 0;
@@ -115,8 +130,8 @@ export class IntegrityService {
       const scan = { prefix: this.options.keyPrefix, batchSize: this.options.batchSize, maxValueBytes: this.options.maxValueBytes };
       // One COPY in flight while the next batch is read and classified.
       let staging: Promise<void> = Promise.resolve();
-      for await (const batch of this.reader.batches(scan)) {
-        const prepared = await this.classifier.classify(batch, seen);
+      for await (const batch of this.reader.batches({ ...scan, seen: state.seen })) {
+        const prepared = await this.classifier.classify(batch, state);
         scanned += prepared.scanned;
         valid += prepared.candidates.length;
         await staging;
@@ -128,11 +143,24 @@ export class IntegrityService {
         for (const r of rejected) if (limit === 0 || invalidRecords.length < limit) invalidRecords.push({ key: r.key, reasons: r.reasons });
         if (rejected.length > 0) {
           await staging;
-          await client.query('INSERT INTO integrity_invalid (key) SELECT unnest($1::text[])', [rejected.map((r) => r.key.replace(/\0/g, '\\x00'))]);
+          await client.query('INSERT INTO integrity_invalid (key) SELECT unnest($1::text[])', [rejected.map((r) => storableText(r.key))]);
         }
         request.onProgress?.(scanned);
       }
       await staging;
+      // A key whose subdomain PostgreSQL credits to another key is what a migration rejects
+      // (subdomain-conflict), not a tenant to compare: counted and listed as invalid.
+      const { rows: conflicts } = await client.query<{ key: string; subdomain: string; owner: string }>(this.moveConflictsSql);
+      invalid += conflicts.length;
+      valid -= conflicts.length;
+      for (const c of conflicts) {
+        if (limit === 0 || invalidRecords.length < limit) {
+          invalidRecords.push({
+            key: c.key,
+            reasons: [{ code: 'subdomain-conflict', field: 'subdomain', message: `the subdomain already belongs to the tenant migrated from ${c.owner}` }],
+          });
+        }
+      }
       await client.query(`ANALYZE ${STAGE}; ANALYZE integrity_invalid`);
       await client.query(this.findDriftSql);
 

@@ -34,7 +34,7 @@ export interface IntegrityReport {
   valid: number;
   /** Known-invalid records (what a migration rejects): reported apart from drift. */
   invalid: number;
-  /** Vanished between SCAN and GET, or returned twice by SCAN. */
+  /** Vanished between SCAN and GET. (A key SCAN returns twice is counted once.) */
   skipped: number;
   postgresTenants: number;
   /** Tenants whose Redis key cleanup deleted on purpose (same value): not drift. */

@@ -13,6 +13,8 @@ import { redisValueOf, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tena
 import { ConcurrentChangeError, InvalidOptionError, InvalidTenantRecordError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
 import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
+import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
+import { TableLock } from '../migration/table-lock.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
 
 export type SyncDirection = 'redis-to-postgres' | 'postgres-to-redis' | 'none';
@@ -118,6 +120,8 @@ export class SyncService {
     private readonly audit: AuditRepository,
     private readonly integrity: IntegrityService,
     private readonly writeBacks: RedisWriteBackQueue,
+    private readonly tombstones: TenantTombstoneRepository,
+    private readonly lock: TableLock,
   ) {
     const { tenants, redisCleanups } = options.tables;
     this.sql = {
@@ -153,7 +157,12 @@ export class SyncService {
   }
 
   sync(subdomainInput: string, request: SyncRequest = {}): Promise<SyncResult> {
-    return this.audited({ subdomain: subdomainInput }, request, false);
+    return this.locked(request, () => this.audited({ subdomain: subdomainInput }, request, false));
+  }
+
+  /** A sync that writes holds the tenants table's lock: never during a migration, restore or cleanup. */
+  private locked<T>(request: SyncRequest, work: () => Promise<T>): Promise<T> {
+    return request.dryRun ? work() : this.lock.hold('sync', work);
   }
 
   /**
@@ -161,7 +170,11 @@ export class SyncService {
    * replay) each sync also settles the tenant's queue entry, and a tenant deleted since is
    * settled (nothing is left to write back) rather than refused.
    */
-  private async syncEach(targets: SyncTarget[], request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncAllResult> {
+  private syncEach(targets: SyncTarget[], request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncAllResult> {
+    return this.locked(request, () => this.syncAll(targets, request, fromWriteBackQueue));
+  }
+
+  private async syncAll(targets: SyncTarget[], request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncAllResult> {
     const result: SyncAllResult = {
       dryRun: request.dryRun ?? false,
       drifted: targets.length,
@@ -210,6 +223,9 @@ export class SyncService {
       const key = this.keyOf(subdomain, row, target.key);
       const done = (decided: SyncDecision): SyncResult => ({ subdomain, key, ...decided, dryRun });
 
+      // Taken before Redis is read: a PostgreSQL write committed after this read is not
+      // overwritten with what was read (the merge refuses it, and the sync says so).
+      const fence = await this.merges.fence(async (sql) => (await client.query<{ fence: string }>(sql)).rows);
       // The key is classified exactly as the migration classifies it (a renamed key included),
       // so sync and migrate agree on what the record is.
       const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
@@ -263,7 +279,7 @@ export class SyncService {
 
       if (dryRun) return done(decided);
       if (decided.change === 'delete') await this.deletePostgres(client, subdomain, key, row as SyncRow);
-      else if (decided.direction === 'redis-to-postgres') await this.writePostgres(client, candidate ? [candidate] : []);
+      else if (decided.direction === 'redis-to-postgres') await this.writePostgres(client, subdomain, candidate ? [candidate] : [], fence);
       else if (decided.direction === 'postgres-to-redis') await this.writeRedis(client, subdomain, key, row as SyncRow, raw);
       // A PostgreSQL-to-Redis write and a deletion settled the tenant's entry themselves.
       if (fromWriteBackQueue && decided.direction !== 'postgres-to-redis' && decided.change !== 'delete') await this.writeBacks.settle(client, subdomain);
@@ -353,16 +369,25 @@ export class SyncService {
       }
       const [present] = await this.reader.exist([key]);
       if (present) throw new ConcurrentChangeError(`"${subdomain}" was written to Redis while it was being synced; nothing was deleted, run sync again`, { subdomain, key });
+      // A migration batch or resolver that read the key before it went must not bring it back.
+      await this.tombstones.mark(client, subdomain, key);
       await this.writeBacks.settle(client, subdomain);
     });
   }
 
-  /** Redis to PostgreSQL: the one record goes through the migration's own merge (Redis wins). */
-  private async writePostgres(client: PoolClient, staged: Parameters<TenantMergeRepository['stage']>[1]): Promise<void> {
+  /**
+   * Redis to PostgreSQL: the one record goes through the migration's own merge (Redis wins),
+   * guarded by the fence taken before Redis was read: a row written (or a tenant deleted) in
+   * PostgreSQL since is kept, and the sync fails with ConcurrentChangeError.
+   */
+  private async writePostgres(client: PoolClient, subdomain: string, staged: Parameters<TenantMergeRepository['stage']>[1], fence: string): Promise<void> {
     await this.sessions.transaction(client, async () => {
       await this.merges.prepareSession(client, 'sync_stage', 'DROP');
       await this.merges.stage(client, staged, 'sync_stage');
-      await this.merges.mergeStaged(client, 'overwrite', 'sync_stage');
+      const merged = await this.merges.mergeStaged(client, 'overwrite', fence, 'sync_stage');
+      if (merged.unwritten.has(subdomain)) {
+        throw new ConcurrentChangeError(`"${subdomain}" changed in PostgreSQL while it was being synced; nothing was written, run sync again`, { subdomain });
+      }
     });
   }
 

@@ -16,12 +16,15 @@ import type {
   MigrationRunStatus,
 } from './migration.types.js';
 import { emptyCounts } from './migration.types.js';
+import { storableText } from '../common/storable-text.js';
 
 /** The run ledger: creation, in-transaction checkpoints, completion, and queries for the UIs. */
 @Injectable()
 export class MigrationRunRepository {
   /** The configured name of the runs table, for the raw checkpoint statement. */
   private readonly runsTable: string;
+  /** The configured name of the table of the runs' key fingerprints. */
+  private readonly keysTable: string;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions,
@@ -29,6 +32,7 @@ export class MigrationRunRepository {
     @InjectTenantRepository(MigrationExceptionEntity) private readonly exceptions: Repository<MigrationExceptionEntity>,
   ) {
     this.runsTable = options.tables.migrationRuns;
+    this.keysTable = options.tables.migrationRunKeys;
   }
 
   async create(kind: MigrationRunKind, options: MigrationRunOptions): Promise<MigrationRunEntity> {
@@ -65,15 +69,38 @@ export class MigrationRunRepository {
   }
 
   /**
-   * Stores counts and checkpoint in the batch's transaction and commits it, in one round
-   * trip (a simple-protocol multi-statement, hence the escaped literals).
+   * Stores the batch's key fingerprints, the run's counts and its checkpoint in the batch's
+   * transaction and commits it, in one round trip (a simple-protocol multi-statement, hence
+   * the escaped literals). Counts and checkpoint hold no text from Redis.
    */
-  async checkpointAndCommit(client: PoolClient, id: string, counts: MigrationCounts, checkpoint: MigrationCheckpoint): Promise<void> {
+  async checkpointAndCommit(client: PoolClient, id: string, counts: MigrationCounts, checkpoint: MigrationCheckpoint, fingerprints: Buffer): Promise<void> {
+    const run = client.escapeLiteral(id);
+    const keys =
+      fingerprints.length > 0
+        ? `INSERT INTO ${this.keysTable} (run_id, batch, fingerprints) VALUES (${run}, ${checkpoint.batches}, '\\x${fingerprints.toString('hex')}'::bytea);`
+        : '';
     await client.query(
-      `UPDATE ${this.runsTable} SET counts = ${client.escapeLiteral(JSON.stringify(counts))}::jsonb,
+      `${keys} UPDATE ${this.runsTable} SET counts = ${client.escapeLiteral(JSON.stringify(counts))}::jsonb,
          checkpoint = ${client.escapeLiteral(JSON.stringify(checkpoint))}::jsonb, heartbeat_at = now()
-       WHERE id = ${client.escapeLiteral(id)}; COMMIT`,
+       WHERE id = ${run}; COMMIT`,
     );
+  }
+
+  /**
+   * Hands the stored key fingerprints of a run's committed batches to `add`, a page of batches
+   * at a time (a resumed run rebuilds what it had accounted for).
+   */
+  async forEachFingerprints(runId: string, add: (fingerprints: Buffer) => void): Promise<void> {
+    const page = 200;
+    for (let after = -1; ; ) {
+      const rows = (await this.runs.query(
+        `SELECT batch, fingerprints FROM ${this.keysTable} WHERE run_id = $1 AND batch > $2 ORDER BY batch LIMIT ${page}`,
+        [runId, after],
+      )) as { batch: number; fingerprints: Buffer }[];
+      for (const row of rows) add(row.fingerprints);
+      if (rows.length < page) return;
+      after = rows[rows.length - 1].batch;
+    }
   }
 
   async finish(
@@ -83,7 +110,7 @@ export class MigrationRunRepository {
     durationMs: number,
     error: string | null = null,
   ): Promise<void> {
-    await this.runs.update({ id }, { status, counts, durationMs, error, finishedAt: new Date() });
+    await this.runs.update({ id }, { status, counts, durationMs, error: error === null ? null : storableText(error), finishedAt: new Date() });
   }
 
   exceptionsOf(runId: string, bucket: ExceptionBucket | undefined, limit: number, offset = 0): Promise<MigrationExceptionEntity[]> {

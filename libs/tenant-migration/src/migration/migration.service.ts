@@ -1,31 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { PoolClient } from 'pg';
-import { migrationLockKey, RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import { randomBytes } from 'node:crypto';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
-import { SeenKeySet } from '../common/seen-key-set.js';
-import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
-import {
-  InvalidOptionError,
-  MigrationLockedError,
-  MigrationRunNotFoundError,
-  RunNotResumableError,
-} from '../errors/index.js';
+import { FINGERPRINT_SECRET_BYTES } from '../common/seen-key-set.js';
+import { RedisKeyspaceReader, type KeyspaceScanOptions } from '../source/redis-keyspace.reader.js';
+import { InvalidOptionError, MigrationRunNotFoundError, RunNotResumableError } from '../errors/index.js';
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { TenantMergeRepository, type ExceptionRow, type MergeOutcome } from './tenant-merge.repository.js';
-import { accountBatch, countExceptions, noteNormalized } from './batch-accounting.js';
-import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
+import { TenantMergeRepository, type ExceptionRow } from './tenant-merge.repository.js';
+import { countExceptions, noteNormalized } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
-import { KeyspaceClassifier, type Candidate, type PreparedBatch } from './keyspace-classifier.js';
-import {
-  addCounts,
-  emptyCounts,
-  type ConflictPolicy,
-  type MigrationCounts,
-  type MigrationRunOptions,
-  type OutcomeReason,
-} from './migration.types.js';
+import { BatchWriter } from './batch-writer.js';
+import { KeyspaceClassifier } from './keyspace-classifier.js';
+import { ScanState } from './scan-state.js';
+import { TableLock } from './table-lock.js';
+import { emptyCounts, type ConflictPolicy, type MigrationCounts, type MigrationRunOptions, type OutcomeReason } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
+
+/** Whether a run's checkpoint lets it resume exactly (it keeps the run's fingerprint secret). */
+const resumableExactly = (run: MigrationRunEntity): boolean => run.checkpoint === null || run.checkpoint.secret !== undefined;
 
 export interface MigrationProgress {
   runId: string | null;
@@ -40,6 +33,20 @@ export interface MigrationProgress {
   etaSeconds: number | null;
 }
 
+/**
+ * The points of a run an observer can act on, in order. `batch-staged` and `batch-merged` are
+ * inside the batch's transaction; `batch-committed` is after its commit and before the next
+ * batch is handed over; `scan-finished` is after the last batch, before the run is closed.
+ */
+export type MigrationStage =
+  | 'run-recorded'
+  | 'batch-read'
+  | 'batch-staged'
+  | 'batch-merged'
+  | 'batch-committed'
+  | 'scan-finished'
+  | 'run-finished';
+
 export interface MigrationRequest {
   /** Run the whole pipeline in a read-only transaction and write nothing. */
   dryRun?: boolean;
@@ -52,6 +59,11 @@ export interface MigrationRequest {
   onProgress?: (progress: MigrationProgress) => void;
   /** Called once the run is recorded (or resumed), before the first batch. */
   onStart?: (runId: string, resumed: boolean) => void;
+  /**
+   * Called at each stage of a real run with the batch's number (0 before the first): for
+   * observers, and for fault injection in crash tests. It runs synchronously in the engine.
+   */
+  onStage?: (stage: MigrationStage, batch: number) => void;
 }
 
 export interface ExceptionSample {
@@ -90,22 +102,17 @@ export interface ValidationReport
 }
 
 const SAMPLE_LIMIT = 20;
-const CREATED: MergeDecision = { action: 'create' };
-const UPDATED: MergeDecision = { action: 'update' };
-const CONCURRENT_WRITE: MergeDecision = {
-  action: 'skip',
-  conflict: true,
-  reason: { code: 'concurrent-write', message: 'another writer changed this tenant during the migration; it was kept' },
-};
 
-/** One batch on its way to PostgreSQL: where, for which run, and its place in the order. */
-interface BatchWrite {
-  session: PostgresSession;
+/** Everything one execution of a run needs: where it writes, what it remembers. */
+interface RunContext {
+  /** Sessions that write batches (two overlap), or the dry run's one read-only session. */
+  writers: PostgresSession[];
+  /** Where a real run takes its write fences; null for a dry run. */
+  fences: PostgresSession | null;
   run: MigrationRunEntity | null;
   options: MigrationRunOptions;
-  batch: PreparedBatch;
-  number: number;
-  turn: BatchTurn;
+  request: MigrationRequest;
+  resumed: boolean;
 }
 
 export const isBalanced = (c: MigrationCounts): boolean =>
@@ -130,30 +137,40 @@ export class MigrationService {
     private readonly runs: MigrationRunRepository,
     private readonly merges: TenantMergeRepository,
     private readonly classifier: KeyspaceClassifier,
+    private readonly writer: BatchWriter,
+    private readonly lock: TableLock,
   ) {}
 
-  /** Migrates every tenant key (or previews it with `dryRun`). */
+  /**
+   * Migrates every tenant key (or previews it with `dryRun`). A real run holds the tenants
+   * table's lock (no other migration, PostgreSQL restore, sync or cleanup meanwhile).
+   */
   async migrate(request: MigrationRequest = {}): Promise<MigrationResult> {
     const runOptions = this.runOptions(request);
-    const dryRun = request.dryRun ?? false;
-    const session = await this.sessions.open();
+    if (request.dryRun) {
+      return this.sessions.withSession(async (client) => {
+        const session = { client, release: async () => undefined, discard: async () => undefined };
+        await this.sessions.assertSchema(client);
+        return this.execute({ writers: [session], fences: null, run: null, options: runOptions, request, resumed: false });
+      });
+    }
+    return this.lock.hold('migrate', () => this.realRun(runOptions, request));
+  }
+
+  /** A real run on three sessions of its own: two write batches in turn, one takes fences. */
+  private async realRun(runOptions: MigrationRunOptions, request: MigrationRequest): Promise<MigrationResult> {
+    const opened: PostgresSession[] = [];
     try {
-      await this.sessions.assertSchema(session.client);
-      if (dryRun) return await this.execute([session], null, runOptions, request, false);
-      await this.lock(session.client);
-      // A second connection lets PostgreSQL stage one batch while it merges the previous one.
-      const second = await this.sessions.open();
-      try {
-        const { run, resumed } = await this.startOrResume(runOptions, request);
-        for (const s of [session, second]) await this.merges.prepareSession(s.client);
-        request.onStart?.(run.id, resumed);
-        return await this.execute([session, second], run, run.options, request, resumed);
-      } finally {
-        await second.release();
-        await session.client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey(this.options.tables.tenants)]).catch(() => undefined);
-      }
+      for (let i = 0; i < 3; i++) opened.push(await this.sessions.open());
+      const [first, second, fences] = opened;
+      await this.sessions.assertSchema(first.client);
+      const { run, resumed } = await this.startOrResume(runOptions, request);
+      for (const s of [first, second]) await this.merges.prepareSession(s.client);
+      request.onStart?.(run.id, resumed);
+      request.onStage?.('run-recorded', run.checkpoint?.batches ?? 0);
+      return await this.execute({ writers: [first, second], fences, run, options: run.options, request, resumed });
     } finally {
-      await session.release();
+      for (const session of opened) await session.release();
     }
   }
 
@@ -165,12 +182,12 @@ export class MigrationService {
   /** Validates every tenant key without touching PostgreSQL. */
   async validateAll(onProgress?: (scanned: number) => void): Promise<ValidationReport> {
     const started = Date.now();
-    const seen = new SeenKeySet();
+    const scan = new ScanState(this.options.keyPrefix, { consultPostgres: false });
     const counts = emptyCounts();
     let valid = 0;
     const samples: ExceptionSample[] = [];
-    for await (const batch of this.reader.batches(this.scanOptions(this.options.batchSize))) {
-      const prepared = await this.classifier.classify(batch, seen);
+    for await (const batch of this.reader.batches({ ...this.scanOptions(this.options.batchSize), seen: scan.seen })) {
+      const prepared = await this.classifier.classify(batch, scan);
       counts.scanned += prepared.scanned;
       valid += prepared.candidates.length;
       for (const c of prepared.candidates) noteNormalized(counts, c);
@@ -205,20 +222,8 @@ export class MigrationService {
     };
   }
 
-  private scanOptions(batchSize: number, cursor?: string) {
-    return { prefix: this.options.keyPrefix, batchSize, maxValueBytes: this.options.maxValueBytes, cursor };
-  }
-
-  private async lock(client: PoolClient): Promise<void> {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-      migrationLockKey(this.options.tables.tenants),
-    ]);
-    if (!rows[0]?.locked) {
-      const running = await this.runs.findInterrupted('migrate');
-      throw new MigrationLockedError('another migration is running on this database; wait for it to finish', {
-        runId: running[0]?.id ?? null,
-      });
-    }
+  private scanOptions(batchSize: number): KeyspaceScanOptions {
+    return { prefix: this.options.keyPrefix, batchSize, maxValueBytes: this.options.maxValueBytes };
   }
 
   private async startOrResume(
@@ -232,6 +237,11 @@ export class MigrationService {
         throw new RunNotResumableError(`run ${run.id} already completed`, { runId: run.id, status: run.status });
       }
       this.assertSameScope(run, options);
+      if (!resumableExactly(run)) {
+        throw new RunNotResumableError(`run ${run.id} was checkpointed before key fingerprints were kept; it cannot be resumed exactly: start a new run`, {
+          runId: run.id,
+        });
+      }
       await this.runs.markStatus(run.id, 'running');
       return { run, resumed: true };
     }
@@ -239,7 +249,9 @@ export class MigrationService {
     // The newest one of this prefix is resumed (unless told not to); the other ones of this
     // prefix are retired, so an old checkpoint is never picked up by a later run.
     const interrupted = (await this.runs.findInterrupted('migrate')).filter((run) => run.options.prefix === options.prefix);
-    const candidate = request.autoResume === false ? undefined : interrupted[0];
+    // A run checkpointed before key fingerprints were kept cannot be resumed without counting
+    // keys twice: it is retired, and a new run accounts for every key afresh.
+    const candidate = request.autoResume === false || !interrupted[0] || !resumableExactly(interrupted[0]) ? undefined : interrupted[0];
     for (const run of interrupted) await this.runs.markStatus(run.id, run === candidate ? 'running' : 'abandoned');
     if (candidate) {
       this.logger.log(`resuming interrupted run ${candidate.id} after ${candidate.checkpoint?.batches ?? 0} batches`);
@@ -257,43 +269,56 @@ export class MigrationService {
     }
   }
 
-  private async execute(
-    sessions: PostgresSession[],
-    run: MigrationRunEntity | null,
-    options: MigrationRunOptions,
-    request: MigrationRequest,
-    resumed: boolean,
-  ): Promise<MigrationResult> {
+  private async execute(ctx: RunContext): Promise<MigrationResult> {
+    const { writers, run, options, request, resumed } = ctx;
     const dryRun = run === null;
     const started = Date.now();
     const counts: MigrationCounts = run ? { ...emptyCounts(), ...run.counts } : emptyCounts();
     const scannedAtStart = counts.scanned;
-    let batchNumber = run?.checkpoint?.batches ?? 0;
+    const checkpoint = run?.checkpoint ?? null;
+    let batchNumber = checkpoint?.batches ?? 0;
     const samples: ExceptionSample[] = [];
-    const seen = new SeenKeySet();
+    const secret = checkpoint?.secret ? Buffer.from(checkpoint.secret, 'hex') : randomBytes(FINGERPRINT_SECRET_BYTES);
+    const scan = new ScanState(options.prefix, { secret });
+    // Every key the run accounted for before it was interrupted is recognised, wherever the
+    // resumed scan meets it again.
+    if (run && resumed) await this.runs.forEachFingerprints(run.id, (fingerprints) => scan.seen.addFingerprints(fingerprints));
     const estimatedTotal = request.onProgress ? await this.reader.estimateTotal().catch(() => null) : null;
-    if (dryRun) await sessions[0].client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (dryRun) await writers[0].client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
     // Up to one batch per session is being written while the next is read and validated.
     const writing: Promise<void>[] = [];
     let previous: BatchTurn | null = null;
     let failure: unknown = null;
     try {
-      const cursor = run?.checkpoint?.cursor;
-      if (cursor === '0') {
+      if (checkpoint?.cursor === '0') {
         this.logger.log(`run ${run?.id} had already scanned everything; finishing it`);
       } else {
-        for await (const batch of this.reader.batches(this.scanOptions(options.batchSize, cursor))) {
-          const prepared = await this.classifier.classify(batch, seen);
-          if (writing.length >= sessions.length) await writing.shift();
+        const fences = ctx.fences;
+        const batches = this.reader.batches({
+          ...this.scanOptions(options.batchSize),
+          resumeFrom: checkpoint ? { cursor: checkpoint.cursor, server: checkpoint.server ?? null } : undefined,
+          seen: scan.seen,
+          beforeFetch: fences ? () => this.merges.fence(async (sql) => (await fences.client.query<{ fence: string }>(sql)).rows) : undefined,
+          onRestart: ({ from, to }) =>
+            this.logger.warn(`Redis answers from another server (${from ?? 'unknown'} -> ${to ?? 'unknown'}): its SCAN cursor is void, scanning again from the start; keys already accounted for are passed over`),
+        });
+        for await (const batch of batches) {
+          const prepared = await this.classifier.classify(batch, scan);
+          if (writing.length >= writers.length) await writing.shift();
           if (failure) break;
           const number = ++batchNumber;
+          request.onStage?.('batch-read', number);
           const turn: BatchTurn = new BatchTurn(previous);
           previous = turn;
-          const write = { session: sessions[number % sessions.length], run, options, batch: prepared, number, turn };
+          const write = { session: writers[number % writers.length], run, options, batch: prepared, number, turn, secret: secret.toString('hex'), onStage: request.onStage };
           writing.push(
-            this.commitBatch(write, counts, samples)
-              .then(() => request.onProgress?.(this.progress(run, counts, number, started, scannedAtStart, estimatedTotal)))
+            this.writer
+              .write(write, counts)
+              .then((exceptions) => {
+                this.sample(exceptions, samples);
+                request.onProgress?.(this.progress(run, counts, number, started, scannedAtStart, estimatedTotal));
+              })
               .catch((error: unknown) => {
                 failure ??= error;
               }),
@@ -302,9 +327,11 @@ export class MigrationService {
       }
       await Promise.all(writing);
       if (failure) throw failure;
-      if (dryRun) await sessions[0].client.query('ROLLBACK');
+      if (dryRun) await writers[0].client.query('ROLLBACK');
+      request.onStage?.('scan-finished', batchNumber);
       const durationMs = Date.now() - started;
       if (run) await this.runs.finish(run.id, 'completed', counts, durationMs + (run.durationMs ?? 0));
+      if (run) request.onStage?.('run-finished', batchNumber);
       return {
         runId: run?.id ?? null,
         dryRun,
@@ -319,7 +346,7 @@ export class MigrationService {
       };
     } catch (error) {
       await Promise.all(writing);
-      if (dryRun) await sessions[0].client.query('ROLLBACK').catch(() => undefined);
+      if (dryRun) await writers[0].client.query('ROLLBACK').catch(() => undefined);
       if (run) {
         const message = error instanceof Error ? error.message : String(error);
         await this.runs.finish(run.id, 'failed', counts, Date.now() - started, message).catch(() => undefined);
@@ -349,62 +376,6 @@ export class MigrationService {
       estimatedTotal,
       etaSeconds: remaining === null || rate === 0 ? null : Math.round(remaining / rate),
     };
-  }
-
-  /**
-   * Writes, decides and accounts one batch; in a real run atomically with its checkpoint.
-   *
-   * A real run stages and merges first (the ON CONFLICT predicate is the SQL form of
-   * `decideMerge`), then reads the state of only the rows it did not write, to say why:
-   * unchanged, conflict, or held by another key. A dry run reads the state of every row and
-   * decides in memory. `turn` orders merges and commits across sessions.
-   */
-  private async commitBatch(write: BatchWrite, counts: MigrationCounts, samples: ExceptionSample[]): Promise<void> {
-    const { session, run, options, batch, number, turn } = write;
-    const { client } = session;
-    try {
-      let merged: MergeOutcome | null = null;
-      if (run) {
-        // The batch and its checkpoint commit together, so a server crash that loses the
-        // last commits only rewinds the checkpoint with them: no need to wait for the WAL.
-        await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF');
-        await this.merges.stage(client, batch.candidates);
-        await turn.previous?.merged.done;
-        merged = await this.merges.mergeStaged(client, options.conflictPolicy);
-      }
-      turn.merged.resolve();
-      const unwritten = merged ? [...merged.unwritten] : batch.candidates.map((c) => c.record.subdomain);
-      const existing = await this.merges.findExisting(client, unwritten);
-
-      const { counts: delta, exceptions } = accountBatch(batch, (c) => this.decide(c, merged, existing, options.conflictPolicy));
-      this.sample(exceptions, samples);
-      if (run) await this.merges.insertExceptions(client, run.id, exceptions);
-      await turn.previous?.committed.done;
-      const next = addCounts(counts, delta);
-      if (run) await this.runs.checkpointAndCommit(client, run.id, next, { cursor: batch.cursor, batches: number });
-      Object.assign(counts, next);
-      turn.committed.resolve();
-    } catch (error) {
-      turn.fail(error);
-      if (run) await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** The outcome of one candidate: what the merge did, or (dry run / not written) why not. */
-  private decide(
-    c: Candidate,
-    merged: MergeOutcome | null,
-    existing: Map<string, ExistingTenantState>,
-    policy: ConflictPolicy,
-  ): MergeDecision {
-    const { subdomain } = c.record;
-    if (merged && !merged.unwritten.has(subdomain)) return merged.updated.has(subdomain) ? UPDATED : CREATED;
-    const decision = decideMerge(existing.get(subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, policy);
-    if (!merged || (decision.action !== 'create' && decision.action !== 'update')) return decision;
-    // The merge's guard refused a row the decision would write: another writer changed it
-    // between the merge and this read. It is kept as it is and counted apart.
-    return CONCURRENT_WRITE;
   }
 
   /** Keeps the first few exceptions as samples. */

@@ -42,12 +42,28 @@ export interface MigrationCounts {
    */
   normalized: number;
   normalizedByNote: Record<string, number>;
+  /**
+   * Keys SCAN listed again after they were accounted for (Redis rehashing, or a scan started
+   * again after a server restart or failover): passed over, and not part of `scanned`.
+   */
+  repeated: number;
 }
 
 export interface MigrationCheckpoint {
   /** The SCAN cursor after the last committed batch; '0' once the scan finished. */
   cursor: string;
   batches: number;
+  /**
+   * The Redis server that issued `cursor` (its `run_id`; null when it could not be told). A
+   * resume on any other server, or when it cannot be told, scans again from the beginning.
+   */
+  server?: string | null;
+  /**
+   * The run's fingerprint secret (hex): the committed batches' key fingerprints are keyed with
+   * it, so a resumed run can recognise the keys already accounted for. Checkpoints written
+   * before fingerprints were kept have none.
+   */
+  secret?: string;
 }
 
 export const emptyCounts = (): MigrationCounts => ({
@@ -63,6 +79,7 @@ export const emptyCounts = (): MigrationCounts => ({
   rejectedByReason: {},
   normalized: 0,
   normalizedByNote: {},
+  repeated: 0,
 });
 
 /** The sum of two accountings (by-reason tables merged). */
@@ -85,5 +102,6 @@ export const addCounts = (a: MigrationCounts, b: MigrationCounts): MigrationCoun
     rejectedByReason: table(a.rejectedByReason, b.rejectedByReason),
     normalized: a.normalized + b.normalized,
     normalizedByNote: table(a.normalizedByNote, b.normalizedByNote),
+    repeated: (a.repeated ?? 0) + (b.repeated ?? 0),
   };
 };

@@ -4,6 +4,10 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
+
+interface Discardable {
+  releasePostgresConnection(error: Error): Promise<void>;
+}
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
 import { LATEST_SCHEMA_MIGRATION } from '../database/index.js';
 
@@ -21,6 +25,11 @@ export interface SchemaState {
 export interface PostgresSession {
   readonly client: PoolClient;
   release(): Promise<void>;
+  /**
+   * Closes the connection instead of returning it to the pool: for a session whose state
+   * (a lock, a transaction) could not be cleared.
+   */
+  discard(): Promise<void>;
 }
 
 @Injectable()
@@ -39,7 +48,13 @@ export class PostgresSessionFactory {
       await runner.release().catch(() => undefined);
       throw new StoreUnavailableError('cannot connect to PostgreSQL', {}, { cause: error });
     }
-    return { client, release: () => runner.release() };
+    return {
+      client,
+      release: () => runner.release(),
+      // TypeORM's Postgres runner releases with an error to make the pool drop the connection;
+      // the method is public at run time but not in its typings.
+      discard: () => (runner as unknown as Discardable).releasePostgresConnection(new Error('session discarded')),
+    };
   }
 
   /** Runs `work` on a session of its own, released afterwards whatever happens. */

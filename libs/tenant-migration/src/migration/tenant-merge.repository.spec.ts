@@ -60,7 +60,7 @@ const recordingClient = (): { client: PoolClient; sent: string[] } => {
 describe('tenant merge SQL and the configured table names', () => {
   it('stages and merges into the table it is given (default names unchanged)', () => {
     assert.match(stagingTableSql('tenants', 'tenant_stage', 'DROP'), /CREATE TEMP TABLE tenant_stage \(LIKE tenants INCLUDING DEFAULTS\) ON COMMIT DROP;/);
-    const merge = mergeStagedSql('tenants', 'tenant_stage', 'keep-postgres');
+    const merge = mergeStagedSql('tenants', 'tenant_tombstones', 'tenant_stage', 'keep-postgres');
     assert.match(merge, /INSERT INTO tenants \(id, subdomain, /);
     assert.match(merge, /WHERE tenants\.source_hash IS DISTINCT FROM EXCLUDED\.source_hash AND tenants\.source_key = EXCLUDED\.source_key/);
 
@@ -68,7 +68,7 @@ describe('tenant merge SQL and the configured table names', () => {
     assert.match(staging, /CREATE TEMP TABLE sync_stage \(LIKE tenancy\.shops INCLUDING DEFAULTS\) ON COMMIT DELETE ROWS;/);
     assert.doesNotMatch(staging, DEFAULT_TABLE);
     for (const policy of ['keep-postgres', 'overwrite', 'skip'] as const) {
-      const sql = mergeStagedSql('tenancy.shops', 'sync_stage', policy);
+      const sql = mergeStagedSql('tenancy.shops', 'tenancy.tombstones', 'sync_stage', policy);
       assert.match(sql, /INSERT INTO tenancy\.shops \(id, subdomain, /, policy);
       assert.match(sql, /FROM sync_stage s/, policy);
       assert.doesNotMatch(sql, DEFAULT_TABLE, policy);
@@ -77,14 +77,16 @@ describe('tenant merge SQL and the configured table names', () => {
   });
 
   it('sends every statement to the configured tables', async () => {
-    const merges = new TenantMergeRepository(resolveOptions({ tables: { tenants: 'tenancy.shops', migrationExceptions: 'tm_exceptions' } }));
+    const merges = new TenantMergeRepository(
+      resolveOptions({ tables: { tenants: 'tenancy.shops', migrationExceptions: 'tm_exceptions', tenantTombstones: 'tenancy.tombstones' } }),
+    );
     const { client, sent } = recordingClient();
     await merges.prepareSession(client);
     await merges.findExisting(client, ['salon']);
-    await merges.mergeStaged(client, 'overwrite');
-    await merges.mergeStaged(client, 'overwrite');
+    await merges.mergeStaged(client, 'overwrite', '1:1:');
+    await merges.mergeStaged(client, 'overwrite', '1:1:');
     await merges.insertExceptions(client, 'run', [{ key: 'subdomain:x', bucket: 'rejected', reasons: [{ code: 'c', message: 'm' }] }]);
-    await merges.insertIfAbsent((sql) => client.query(sql), { key: 'subdomain:salon', record: record() });
+    await merges.insertIfAbsent((sql) => client.query(sql), { key: 'subdomain:salon', record: record() }, '1:1:');
     assert.equal(sent.length, 6);
     for (const sql of sent) assert.doesNotMatch(sql, DEFAULT_TABLE, sql);
     assert.match(sent[0], /LIKE tenancy\.shops INCLUDING DEFAULTS/);
@@ -92,6 +94,6 @@ describe('tenant merge SQL and the configured table names', () => {
     assert.match(sent[2], /INSERT INTO tenancy\.shops .*FROM tenant_stage/s);
     assert.equal(sent[3], sent[2], 'the merge statement is built once and reused');
     assert.match(sent[4], /^INSERT INTO tm_exceptions \(run_id, /);
-    assert.match(sent[5], /^INSERT INTO tenancy\.shops \(id, subdomain, .*ON CONFLICT DO NOTHING$/s);
+    assert.match(sent[5], /^INSERT INTO tenancy\.shops \(id, subdomain, .*FROM tenancy\.tombstones .*ON CONFLICT DO NOTHING$/s);
   });
 });

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { copyValue } from '../common/copy-text.js';
+import { storableJson, storableText } from '../common/storable-text.js';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
@@ -53,6 +54,19 @@ const stagedValue = (column: string): string => (EPOCH_MS_COLUMNS.has(column) ? 
 /** Parameter `$n` as the value of a tenants column (epoch milliseconds become timestamps). */
 export const tenantParam = (column: string, n: number): string => (EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(`$${n}::bigint`) : `$${n}`);
 const bool = (value: boolean): string => (value ? 't' : 'f');
+/** The SQL types of the columns that are not text, for parameters PostgreSQL cannot type from a VALUES target. */
+const PARAM_TYPES: Readonly<Record<string, string>> = {
+  id: 'uuid',
+  brand_colors: 'jsonb',
+  feature_whatsapp: 'boolean',
+  feature_home_visit: 'boolean',
+  feature_analytics: 'boolean',
+  feature_custom_templates: 'boolean',
+  feature_multi_staff: 'boolean',
+  profile_complete: 'boolean',
+};
+/** Parameter `$n` as a typed value of a tenants column, for INSERT .. SELECT. */
+const typedParam = (column: string, n: number): string => (EPOCH_MS_COLUMNS.has(column) ? tenantParam(column, n) : `$${n}::${PARAM_TYPES[column] ?? 'text'}`);
 
 /**
  * One COPY line, in TENANT_COLUMNS order. This runs once per migrated key, so it is written
@@ -77,8 +91,22 @@ export const tenantColumnValues = ({ key, record: r }: StagedTenant): (string | 
   r.profileComplete, r.sourceFormat, r.sourceId, key, r.sourceHash,
 ];
 
-/** PostgreSQL text and jsonb cannot hold NUL; a key or message that has one shows it as `\x00`. */
-const withoutNul = (text: string): string => (text.includes('\0') ? text.replace(/\0/g, '\\x00') : text);
+/**
+ * The columns a legacy record carries (`{emoji, createdAt}`) and those that say where the row
+ * came from. A legacy record updates only these: the profile PostgreSQL holds beyond them
+ * (added by the platform, or by an enhanced record earlier) has no place in a legacy value, so
+ * a legacy value never clears it.
+ */
+const LEGACY_AND_PROVENANCE_COLUMNS: ReadonlySet<string> = new Set(['emoji', 'created_at', 'source_format', 'source_id', 'source_key', 'source_hash']);
+
+/**
+ * SQL true when the write of `column` (an xid8: the transaction that wrote the row or the
+ * tombstone) is visible in the write fence `$fence` (a pg_snapshot taken before the writer
+ * read Redis): it committed before the read. No transaction recorded (rows older than the
+ * column) counts as visible.
+ */
+export const writtenBeforeFence = (column: string, fence: string): string =>
+  `(${column} IS NULL OR pg_visible_in_snapshot(${column}, ${fence}::pg_snapshot))`;
 
 /** How much of a quarantined value is kept in the table; the sha256 and size cover the rest. */
 export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
@@ -98,21 +126,27 @@ export const stagingTableSql = (tenants: string, stage: string, onCommit: 'DELET
  * The merge of the staging table `stage` into `tenants` (the configured name): one INSERT ..
  * ON CONFLICT .. DO UPDATE .. WHERE `policy`'s predicate, answering one row.
  *
+ * `$1` is the write fence the writer took before it read Redis. A row written, or a tenant
+ * deleted (its tombstone), by a transaction the fence does not see committed after the read:
+ * the read is older than that write, so the merge neither overwrites the row nor brings the
+ * tenant back; the caller re-decides (it is reported as a concurrent change).
+ *
  * The conflict target is the primary key. The id is derived from the subdomain, so a conflict
  * on either unique index is a conflict on both; naming the primary key (the index PostgreSQL
  * checks first) makes a row another session inserts concurrently (the resolver's on-the-fly
  * migration) a handled conflict rather than a unique violation of a non-arbiter index.
  */
-export const mergeStagedSql = (tenants: string, stage: string, policy: ConflictPolicy): string => {
+export const mergeStagedSql = (tenants: string, tombstones: string, stage: string, policy: ConflictPolicy): string => {
   const staged = TENANT_COLUMNS.map(stagedValue).join(', ');
   const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
-    .map((c) => `${c} = EXCLUDED.${c}`)
+    .map((c) => (LEGACY_AND_PROVENANCE_COLUMNS.has(c) ? `${c} = EXCLUDED.${c}` : `${c} = CASE WHEN EXCLUDED.source_format = 'legacy' THEN ${tenants}.${c} ELSE EXCLUDED.${c} END`))
     .join(', ');
   return `WITH written AS (
          INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
-         SELECT ${staged}, now(), now() FROM ${stage}
+         SELECT ${staged}, now(), now() FROM ${stage} s
+          WHERE NOT EXISTS (SELECT 1 FROM ${tombstones} d WHERE d.subdomain = s.subdomain AND NOT ${writtenBeforeFence('d.deleted_xact', '$1')})
          ON CONFLICT (id) DO UPDATE SET ${updates}, migrated_at = now(), updated_at = now()
-         WHERE ${updatePredicateSql(policy, tenants)}
+         WHERE ${updatePredicateSql(policy, tenants)} AND ${writtenBeforeFence(`${tenants}.written_xact`, '$1')}
          RETURNING subdomain, (xmax = 0) AS inserted)
        SELECT (SELECT coalesce(array_agg(subdomain), '{}') FROM written WHERE NOT inserted) AS updated,
               (SELECT coalesce(array_agg(s.subdomain), '{}') FROM ${stage} s
@@ -124,6 +158,7 @@ interface MergeStatements {
   findExisting: string;
   insertIfAbsent: string;
   insertExceptions: string;
+  fence: string;
 }
 
 /**
@@ -138,15 +173,21 @@ export class TenantMergeRepository {
   /** The merge statement per staging table and policy, built on first use. */
   private readonly mergeSql = new Map<string, string>();
 
+  private readonly tombstones: string;
+
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions) {
-    const { tenants, migrationExceptions } = options.tables;
+    const { tenants, migrationExceptions, tenantTombstones } = options.tables;
     this.tenants = tenants;
-    const values = TENANT_COLUMNS.map((c, i) => tenantParam(c, i + 1));
+    this.tombstones = tenantTombstones;
+    const values = TENANT_COLUMNS.map((c, i) => typedParam(c, i + 1));
     this.sql = {
       findExisting: `SELECT subdomain, source_hash, source_key, migrated_at, updated_at
          FROM ${tenants} WHERE subdomain = ANY($1::text[])`,
       insertIfAbsent: `INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
-       VALUES (${values.join(', ')}, now(), now()) ON CONFLICT DO NOTHING`,
+       SELECT ${values.join(', ')}, now(), now()
+        WHERE NOT EXISTS (SELECT 1 FROM ${tenantTombstones} d WHERE d.subdomain = $2::text AND NOT ${writtenBeforeFence('d.deleted_xact', `$${values.length + 1}`)})
+       ON CONFLICT DO NOTHING`,
+      fence: 'SELECT pg_current_snapshot()::text AS fence',
       insertExceptions: `INSERT INTO ${migrationExceptions} (run_id, key, bucket, reasons, value_prefix, value_sha256, value_size)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bytea[], $6::text[], $7::int[])`,
     };
@@ -190,20 +231,25 @@ export class TenantMergeRepository {
     await pipeline(Readable.from([staged.map(tenantCopyRow).join('')]), copy);
   }
 
+  /** Empties this session's staging table (between the one-record merges of a refused batch). */
+  async clearStage(client: PoolClient, table = 'tenant_stage'): Promise<void> {
+    await client.query(`DELETE FROM ${table}`);
+  }
+
   /**
    * Merges the staged rows into the tenants table with one INSERT .. ON CONFLICT .. DO UPDATE
    * .. WHERE (its SQL built once per staging table and policy). The answer is one row, not one
    * per tenant: which were updated and which the predicate refused
    * (unchanged, conflicting, or held by another key).
    */
-  async mergeStaged(client: PoolClient, policy: ConflictPolicy, table = 'tenant_stage'): Promise<MergeOutcome> {
+  async mergeStaged(client: PoolClient, policy: ConflictPolicy, fence: string, table = 'tenant_stage'): Promise<MergeOutcome> {
     const cacheKey = `${policy} ${table}`;
     let sql = this.mergeSql.get(cacheKey);
     if (sql === undefined) {
-      sql = mergeStagedSql(this.tenants, table, policy);
+      sql = mergeStagedSql(this.tenants, this.tombstones, table, policy);
       this.mergeSql.set(cacheKey, sql);
     }
-    const { rows } = await client.query<{ updated: string[]; unwritten: string[] }>(sql);
+    const { rows } = await client.query<{ updated: string[]; unwritten: string[] }>(sql, [fence]);
     const [row] = rows;
     return { updated: new Set(row.updated), unwritten: new Set(row.unwritten) };
   }
@@ -212,10 +258,20 @@ export class TenantMergeRepository {
    * Inserts one migrated tenant unless it exists (another process may have just migrated it):
    * the on-the-fly migration of the resolver. Same columns and conversions as the bulk merge.
    * `ON CONFLICT DO NOTHING` without a target makes every unique index an arbiter, so a
-   * concurrent insert of the same tenant is never an error.
+   * concurrent insert of the same tenant is never an error. `fence` was taken before Redis was
+   * read: a tenant deleted after it (its tombstone) is not brought back.
    */
-  async insertIfAbsent(run: (sql: string, params: unknown[]) => Promise<unknown>, staged: StagedTenant): Promise<void> {
-    await run(this.sql.insertIfAbsent, tenantColumnValues(staged));
+  async insertIfAbsent(run: (sql: string, params: unknown[]) => Promise<unknown>, staged: StagedTenant, fence: string): Promise<void> {
+    await run(this.sql.insertIfAbsent, [...tenantColumnValues(staged), fence]);
+  }
+
+  /**
+   * A write fence: a snapshot of which transactions have committed, taken before a writer
+   * reads Redis (see `mergeStagedSql`). Any connection will do: the snapshot is global.
+   */
+  async fence(run: (sql: string) => Promise<{ fence: string }[]>): Promise<string> {
+    const [row] = await run(this.sql.fence);
+    return row.fence;
   }
 
   /** Records quarantined keys of one run (rejected or skipped) with a bounded value prefix. */
@@ -223,9 +279,9 @@ export class TenantMergeRepository {
     if (rows.length === 0) return;
     await client.query(this.sql.insertExceptions, [
       runId,
-      rows.map((r) => withoutNul(r.key)),
+      rows.map((r) => storableText(r.key)),
       rows.map((r) => r.bucket),
-      rows.map((r) => JSON.stringify(r.reasons.map((reason) => ({ ...reason, message: withoutNul(reason.message) })))),
+      rows.map((r) => storableJson(r.reasons)),
       rows.map((r) => (r.value ? r.value.subarray(0, EXCEPTION_VALUE_PREFIX_BYTES) : null)),
       rows.map((r) => (r.value ? createHash('sha256').update(r.value).digest('hex') : null)),
       rows.map((r) => (r.value ? r.value.length : null)),

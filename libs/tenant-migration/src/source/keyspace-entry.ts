@@ -11,8 +11,17 @@ export type KeyspaceEntry =
   /** Larger than the configured maximum; never fetched. */
   | { key: string; kind: 'too-large'; size: number };
 
-/** A group of entries and the SCAN cursor after them (the resume point once committed). */
+/**
+ * A group of entries and the resume point after them: the SCAN cursor and the server that
+ * issued it (a cursor means nothing to another server).
+ */
 export interface KeyspaceBatch {
   cursor: string;
+  /** The Redis server's identity (`run_id`), or null when it cannot be told. */
+  server: string | null;
+  /** What `beforeFetch` answered just before the values were read (a write fence), if asked. */
+  fence: string | null;
+  /** Keys SCAN listed that were already accounted for (`seen`): not fetched, not in `entries`. */
+  passedOver: number;
   entries: KeyspaceEntry[];
 }

@@ -5,15 +5,44 @@ import { StoreUnavailableError } from '../errors/index.js';
 import { digestsOf } from './redis-content-digest.js';
 import { isUtf8 } from 'node:buffer';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
+import type { SeenKeySet } from '../common/seen-key-set.js';
+
+/**
+ * The identity of the Redis server process from its `INFO server` reply: its `run_id`, a
+ * random id Redis draws at every start, so a restart or a failover to another node changes it.
+ * Null when the reply has none (a proxy or a managed service may hide it).
+ */
+export const serverIdentityOf = (info: string): string | null => /^run_id:([0-9a-f]+)\s*$/m.exec(info)?.[1] ?? null;
 
 export interface KeyspaceScanOptions {
   prefix: string;
-  /** Resume point: a cursor from a committed checkpoint. */
-  cursor?: string;
+  /**
+   * Where to continue: a committed checkpoint's cursor and the server that issued it. A SCAN
+   * cursor means something only to that server process; when another one answers (a restart,
+   * a failover), the scan starts again from the beginning.
+   */
+  resumeFrom?: { cursor: string; server: string | null };
   /** Keys per batch (approximate lower bound: whole SCAN pages are kept together). */
   batchSize: number;
   /** Values over this many bytes are reported, not fetched. */
   maxValueBytes: number;
+  /** Keys already accounted for: passed over without being fetched (a restarted or resumed scan). */
+  seen?: Pick<SeenKeySet, 'has'>;
+  /**
+   * Awaited just before each batch's values are read; its answer travels with the batch (the
+   * migration takes a PostgreSQL write fence here).
+   */
+  beforeFetch?: () => Promise<string>;
+  /** Told each time the scan starts again from the beginning because another server answers. */
+  onRestart?: (restart: ScanRestart) => void;
+}
+
+/** Why a scan started again from the beginning. */
+export interface ScanRestart {
+  /** The server the cursor belonged to (null when it could not be told). */
+  from: string | null;
+  /** The server that answers now (null when it cannot be told). */
+  to: string | null;
 }
 
 /** A key name that is not UTF-8, printable: ASCII as it is, every other byte as `\xNN`. */
@@ -25,6 +54,38 @@ export const escapeKeyName = (name: Buffer): string => {
 
 /** Escapes glob characters so a prefix such as `tenant[eu]:` matches itself only. */
 export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+
+/**
+ * A Redis failure as callers see it: a reply error (the server refused the command) as it is;
+ * anything else means Redis could not be reached, a domain error.
+ */
+const asStoreError = (error: unknown): unknown => {
+  if (error instanceof Error && error.name === 'ReplyError') return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
+};
+
+/** Where a scan is: its cursor and the server that issued it. */
+interface ScanPosition {
+  pattern: string;
+  cursor: string;
+  /** The server that issued `cursor` (null: it could not be told). */
+  server: string | null;
+  /** The cursor comes from a checkpoint of another process, not from this scan. */
+  inherited: boolean;
+}
+
+/**
+ * Whether a page answered by `server` continues the scan. A scan from the beginning is valid
+ * on any server. A cursor this process followed continues on the same server (when no
+ * server can be told, nothing better is known). A cursor from a checkpoint continues only on
+ * the very server that issued it: when either cannot be told, the scan starts again.
+ */
+const continues = (scan: ScanPosition, server: string | null): boolean => {
+  if (scan.cursor === '0') return true;
+  if (scan.inherited) return server !== null && server === scan.server;
+  return server === scan.server;
+};
 
 /** One key as DUMP gives it, for backups. */
 export interface DumpedKey {
@@ -64,36 +125,77 @@ export class RedisKeyspaceReader {
   /**
    * The keyspace in batches of whole SCAN pages. The next batch is read while the caller
    * works on the current one, so Redis round trips overlap with validation and writes.
+   *
+   * Every SCAN page is read together with the server's identity (one pipeline, one
+   * connection), so a page another server answered is never taken for the continuation of
+   * the cursor: when the server changes (or cannot be told, on a resume), the scan starts again
+   * from the beginning, and keys already accounted for (`seen`) are passed over. Each batch
+   * carries the cursor and server of its last page: together they are the resume point.
    */
   async *batches(options: KeyspaceScanOptions): AsyncGenerator<KeyspaceBatch> {
-    const pattern = scanPatternFor(options.prefix);
-    let next: Promise<KeyspaceBatch | null> | null = this.readBatch(pattern, options.cursor ?? '0', options);
+    const scan: ScanPosition = {
+      pattern: scanPatternFor(options.prefix),
+      cursor: options.resumeFrom?.cursor ?? '0',
+      server: options.resumeFrom?.server ?? null,
+      inherited: options.resumeFrom !== undefined,
+    };
+    let next: Promise<KeyspaceBatch | null> | null = this.readBatch(scan, options);
     while (next) {
       const batch: KeyspaceBatch | null = await next;
       if (!batch) return;
-      next = batch.cursor === '0' ? null : this.readBatch(pattern, batch.cursor, options);
+      next = batch.cursor === '0' ? null : this.readBatch(scan, options);
       // A caller that stops early must not leave a failed read-ahead unhandled.
       next?.catch(() => undefined);
       yield batch;
     }
   }
 
-  private async readBatch(pattern: string, from: string, options: KeyspaceScanOptions): Promise<KeyspaceBatch | null> {
-    let cursor = from;
+  private async readBatch(scan: ScanPosition, options: KeyspaceScanOptions): Promise<KeyspaceBatch | null> {
     const keys: string[] = [];
     // Key names are bytes; one that is not UTF-8 cannot name a tenant (nor be fetched by a
     // decoded name), so it is reported as it is, escaped.
     const badNames: KeyspaceEntry[] = [];
-    do {
-      const [next, page] = await this.call(() => this.redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', options.batchSize));
-      cursor = String(next);
-      for (const name of page) {
-        if (isUtf8(name)) keys.push(name.toString('utf8'));
-        else badNames.push({ key: escapeKeyName(name), kind: 'bad-name' });
+    let passedOver = 0;
+    while (keys.length + badNames.length < options.batchSize) {
+      const { server, cursor, page } = await this.scanPage(scan.pattern, scan.cursor, options.batchSize);
+      if (!continues(scan, server)) {
+        options.onRestart?.({ from: scan.server, to: server });
+        Object.assign(scan, { cursor: '0', server, inherited: false });
+        continue;
       }
-    } while (keys.length + badNames.length < options.batchSize && cursor !== '0');
-    if (keys.length + badNames.length === 0) return null;
-    return { cursor, entries: [...badNames, ...(await this.fetch(keys, options.maxValueBytes))] };
+      Object.assign(scan, { cursor, server, inherited: false });
+      for (const name of page) {
+        if (!isUtf8(name)) {
+          badNames.push({ key: escapeKeyName(name), kind: 'bad-name' });
+          continue;
+        }
+        const key = name.toString('utf8');
+        if (options.seen?.has(key)) passedOver++;
+        else keys.push(key);
+      }
+      if (scan.cursor === '0') break;
+    }
+    if (keys.length + badNames.length + passedOver === 0) return null;
+    const fence = options.beforeFetch ? await options.beforeFetch() : null;
+    return {
+      cursor: scan.cursor,
+      server: scan.server,
+      fence,
+      passedOver,
+      entries: [...badNames, ...(await this.fetch(keys, options.maxValueBytes))],
+    };
+  }
+
+  /** One SCAN page and the identity of the server that answered it, in one pipeline. */
+  private async scanPage(pattern: string, cursor: string, count: number): Promise<{ server: string | null; cursor: string; page: Buffer[] }> {
+    const replies = await this.call(() => this.redis.pipeline().info('server').scanBuffer(cursor, 'MATCH', pattern, 'COUNT', count).exec());
+    const [infoReply, scanReply] = replies ?? [];
+    if (!scanReply) throw new StoreUnavailableError('Redis is unavailable: the SCAN pipeline got no reply', {});
+    if (scanReply[0]) throw asStoreError(scanReply[0]);
+    const [next, page] = scanReply[1] as [Buffer | string, Buffer[]];
+    // A server that refuses INFO (a restricted managed service) cannot be told apart.
+    const info = infoReply && !infoReply[0] ? String(infoReply[1]) : '';
+    return { server: serverIdentityOf(info), cursor: String(next), page };
   }
 
   /** Fetches the given keys; the result is in the same order and of the same length. */
@@ -181,9 +283,7 @@ export class RedisKeyspaceReader {
     try {
       return await command();
     } catch (error) {
-      if (error instanceof Error && error.name === 'ReplyError') throw error;
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
+      throw asStoreError(error);
     }
   }
 }

@@ -1,0 +1,219 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { isUnstorableDataError } from '../common/pg-errors.js';
+import { storableText } from '../common/storable-text.js';
+import { MigrationRunRepository } from './migration-run.repository.js';
+import { TenantMergeRepository, type ExceptionRow, type MergeOutcome } from './tenant-merge.repository.js';
+import { accountBatch } from './batch-accounting.js';
+import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
+import type { BatchTurn } from './batch-turn.js';
+import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
+import type { PostgresSession } from './postgres-session.factory.js';
+import { addCounts, type ConflictPolicy, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
+import type { MigrationRunEntity } from './migration-run.entity.js';
+import type { MigrationStage } from './migration.service.js';
+
+/** One batch on its way to PostgreSQL: where, for which run, and its place in the order. */
+export interface BatchWrite {
+  session: PostgresSession;
+  /** Null for a dry run: decide and count, write nothing. */
+  run: MigrationRunEntity | null;
+  options: MigrationRunOptions;
+  batch: PreparedBatch;
+  number: number;
+  turn: BatchTurn;
+  /** The run's fingerprint secret (hex), kept in every checkpoint. */
+  secret: string;
+  onStage?: (stage: MigrationStage, batch: number) => void;
+}
+
+const CREATED: MergeDecision = { action: 'create' };
+const UPDATED: MergeDecision = { action: 'update' };
+const CONCURRENT_WRITE: MergeDecision = {
+  action: 'skip',
+  conflict: true,
+  reason: { code: 'concurrent-write', message: 'PostgreSQL changed this tenant after this run read it from Redis; PostgreSQL was kept' },
+};
+const CONCURRENT_DELETE: MergeDecision = {
+  action: 'skip',
+  conflict: true,
+  reason: { code: 'concurrent-delete', message: 'the tenant was deleted in PostgreSQL after this run read it from Redis; it was not brought back' },
+};
+
+/**
+ * Writes one batch: stages and merges its candidates, records its exceptions, and commits
+ * them with the run's counts, checkpoint and key fingerprints in one transaction. A batch
+ * whose data PostgreSQL refuses is not lost with it: the merge is retried one record at a
+ * time, and only the records that cannot be stored are quarantined (`unstorable`), each by
+ * itself; the rest of the batch migrates.
+ */
+@Injectable()
+export class BatchWriter {
+  constructor(
+    private readonly merges: TenantMergeRepository,
+    private readonly runs: MigrationRunRepository,
+  ) {}
+
+  /**
+   * Writes, decides and accounts one batch; in a real run atomically with its checkpoint.
+   *
+   * A real run stages and merges first (the ON CONFLICT predicate is the SQL form of
+   * `decideMerge`, guarded by the batch's write fence), then reads the state of only the rows
+   * it did not write, to say why: unchanged, conflict, held by another key, or changed (or
+   * deleted) by another writer after the batch read Redis. A dry run reads the state of every
+   * row and decides in memory. `turn` orders merges and commits across sessions.
+   */
+  async write(write: BatchWrite, counts: MigrationCounts): Promise<ExceptionRow[]> {
+    const { session, run, options, batch, number, turn } = write;
+    const { client } = session;
+    try {
+      let merged: MergeOutcome | null = null;
+      let candidates = batch.candidates;
+      const unstorable: ExceptionRow[] = [];
+      if (run) {
+        // The batch and its checkpoint commit together, so a server crash that loses the
+        // last commits only rewinds the checkpoint with them: no need to wait for the WAL.
+        await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SAVEPOINT batch');
+        const staged = await this.tryStage(client, candidates);
+        write.onStage?.('batch-staged', number);
+        await turn.previous?.merged.done;
+        merged = staged ? await this.tryMerge(client, options.conflictPolicy, batch.fence) : null;
+        if (!merged) ({ merged, candidates } = await this.mergeOneByOne(client, candidates, options.conflictPolicy, batch.fence, unstorable));
+        write.onStage?.('batch-merged', number);
+      }
+      turn.merged.resolve();
+      const unwritten = merged ? [...merged.unwritten] : candidates.map((c) => c.record.subdomain);
+      const existing = await this.merges.findExisting(client, unwritten);
+
+      const accounted = { ...batch, candidates, exceptions: [...batch.exceptions, ...unstorable] };
+      const { counts: delta, exceptions } = accountBatch(accounted, (c) => decide(c, merged, existing, options.conflictPolicy));
+      delta.repeated = batch.repeated;
+      if (run) await this.insertExceptions(client, run.id, exceptions);
+      await turn.previous?.committed.done;
+      const next = addCounts(counts, delta);
+      if (run) {
+        const checkpoint = { cursor: batch.cursor, batches: number, server: batch.server, secret: write.secret };
+        await this.runs.checkpointAndCommit(client, run.id, next, checkpoint, batch.fingerprints);
+      }
+      Object.assign(counts, next);
+      turn.committed.resolve();
+      if (run) write.onStage?.('batch-committed', number);
+      return exceptions;
+    } catch (error) {
+      turn.fail(error);
+      if (run) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Stages the batch; false (and nothing staged) when PostgreSQL refuses its data. */
+  private async tryStage(client: PoolClient, candidates: Candidate[]): Promise<boolean> {
+    try {
+      await this.merges.stage(client, candidates);
+      return true;
+    } catch (error) {
+      if (!isUnstorableDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT batch');
+      return false;
+    }
+  }
+
+  /** Merges what is staged; null (and nothing merged) when PostgreSQL refuses its data. */
+  private async tryMerge(client: PoolClient, policy: ConflictPolicy, fence: string | null): Promise<MergeOutcome | null> {
+    try {
+      return await this.merges.mergeStaged(client, policy, requireFence(fence));
+    } catch (error) {
+      if (!isUnstorableDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT batch');
+      return null;
+    }
+  }
+
+  /**
+   * The slow path of a batch PostgreSQL refused: each record staged and merged under its own
+   * savepoint. A record refused alone is quarantined with PostgreSQL's reason; the others are
+   * merged as usual. Returns the merged outcome and the candidates that were stored.
+   */
+  private async mergeOneByOne(
+    client: PoolClient,
+    candidates: Candidate[],
+    policy: ConflictPolicy,
+    fence: string | null,
+    unstorable: ExceptionRow[],
+  ): Promise<{ merged: MergeOutcome; candidates: Candidate[] }> {
+    const merged: MergeOutcome = { updated: new Set(), unwritten: new Set() };
+    const stored: Candidate[] = [];
+    for (const candidate of candidates) {
+      await client.query('SAVEPOINT one');
+      try {
+        await this.merges.stage(client, [candidate]);
+        const one = await this.merges.mergeStaged(client, policy, requireFence(fence));
+        await this.merges.clearStage(client);
+        await client.query('RELEASE SAVEPOINT one');
+        for (const s of one.updated) merged.updated.add(s);
+        for (const s of one.unwritten) merged.unwritten.add(s);
+        stored.push(candidate);
+      } catch (error) {
+        if (!isUnstorableDataError(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT one');
+        unstorable.push({
+          key: candidate.key,
+          bucket: 'rejected',
+          reasons: [{ code: 'unstorable', message: `PostgreSQL cannot store this record: ${storableText(error.message)}` }],
+        });
+      }
+    }
+    return { merged, candidates: stored };
+  }
+
+  /**
+   * Records the batch's exceptions. Everything in them went through the storable encoder;
+   * should PostgreSQL still refuse one, the others are stored and that one keeps its key and
+   * reason codes with PostgreSQL's message, so no key leaves the quarantine unrecorded.
+   */
+  private async insertExceptions(client: PoolClient, runId: string, rows: ExceptionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await client.query('SAVEPOINT exceptions');
+    try {
+      await this.merges.insertExceptions(client, runId, rows);
+      return;
+    } catch (error) {
+      if (!isUnstorableDataError(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT exceptions');
+    }
+    for (const row of rows) {
+      await client.query('SAVEPOINT exceptions');
+      try {
+        await this.merges.insertExceptions(client, runId, [row]);
+      } catch (error) {
+        if (!isUnstorableDataError(error)) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT exceptions');
+        const codes = row.reasons.map((r) => storableText(r.code)).join(', ');
+        const reasons = [{ code: 'unstorable', message: `the reasons (${codes}) could not be stored: ${storableText(error.message)}` }];
+        await this.merges.insertExceptions(client, runId, [{ key: row.key, bucket: row.bucket, reasons }]);
+      }
+    }
+  }
+}
+
+const requireFence = (fence: string | null): string => {
+  if (fence === null) throw new Error('a batch of a real run was read without a write fence');
+  return fence;
+};
+
+/** The outcome of one candidate: what the merge did, or (dry run / not written) why not. */
+const decide = (
+  c: Candidate,
+  merged: MergeOutcome | null,
+  existing: Map<string, ExistingTenantState>,
+  policy: ConflictPolicy,
+): MergeDecision => {
+  const { subdomain } = c.record;
+  if (merged && !merged.unwritten.has(subdomain)) return merged.updated.has(subdomain) ? UPDATED : CREATED;
+  const state = existing.get(subdomain);
+  const decision = decideMerge(state, { sourceHash: c.record.sourceHash, sourceKey: c.key }, policy);
+  if (!merged || (decision.action !== 'create' && decision.action !== 'update')) return decision;
+  // The merge's guard refused a row the decision would write: another writer changed it (or
+  // deleted the tenant) after this batch read Redis. PostgreSQL is kept, and it is counted.
+  return state === undefined ? CONCURRENT_DELETE : CONCURRENT_WRITE;
+};

@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
+import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
+import { MigrationLockedError } from '../errors/index.js';
+import { MigrationRunRepository } from './migration-run.repository.js';
+import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
+
+/** The library's advisory-lock namespace: the high 32 bits of every lock key it takes. */
+export const TABLE_LOCK_SPACE = 0x746d6c6b;
+
+/**
+ * SQL for the advisory-lock key of a tenants table given by the text parameter `param`: the
+ * namespace and the table's OID. The OID names the table itself, however it is written
+ * (`tenants`, `public.tenants`), and two tables never share one.
+ */
+export const tableLockKeySql = (param: string): string => `((${TABLE_LOCK_SPACE}::bigint << 32) | to_regclass(${param})::oid::bigint)`;
+
+/** What holds the table: shown to whoever is refused. */
+export type LockedOperation = 'migrate' | 'restore-postgres' | 'sync' | 'cleanup';
+
+/**
+ * The exclusive lock of the tenants table for the operations that must never overlap on it:
+ * a migration, a PostgreSQL restore, a sync and a cleanup (each changes rows or keys the
+ * others decide on). Taken with try, so a second operation fails at once with
+ * `MigrationLockedError` (HTTP 409, CLI exit 3) instead of waiting. The lock is a session lock
+ * on a connection of its own; if it cannot be released, the connection is closed rather than
+ * returned to the pool still holding it.
+ */
+@Injectable()
+export class TableLock {
+  private readonly logger = new Logger(TableLock.name);
+  private readonly lockSql = `SELECT pg_try_advisory_lock(${tableLockKeySql('$1')}) AS locked`;
+  private readonly unlockSql = `SELECT pg_advisory_unlock(${tableLockKeySql('$1')}) AS unlocked`;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
+    private readonly sessions: PostgresSessionFactory,
+    private readonly runs: MigrationRunRepository,
+  ) {}
+
+  /** Runs `work` holding the table's lock; `MigrationLockedError` if another operation holds it. */
+  async hold<T>(operation: LockedOperation, work: () => Promise<T>): Promise<T> {
+    const { tenants } = this.options.tables;
+    const session = await this.sessions.open();
+    let locked = false;
+    try {
+      const { rows } = await session.client.query<{ locked: boolean | null }>(this.lockSql, [tenants]);
+      locked = rows[0]?.locked === true;
+      if (!locked) {
+        const running = await this.runs.findInterrupted('migrate');
+        throw new MigrationLockedError(
+          `${operation} cannot start: a migration, PostgreSQL restore, sync or cleanup is running on ${tenants}; wait for it to finish`,
+          { table: tenants, runId: running[0]?.id ?? null },
+        );
+      }
+      return await work();
+    } finally {
+      await this.release(session, locked, tenants);
+    }
+  }
+
+  private async release(session: PostgresSession, locked: boolean, table: string): Promise<void> {
+    if (!locked) return session.release();
+    try {
+      const { rows } = await session.client.query<{ unlocked: boolean }>(this.unlockSql, [table]);
+      if (rows[0]?.unlocked) return await session.release();
+    } catch (error) {
+      this.logger.warn(`could not release the lock of ${table}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await session.discard();
+  }
+}
