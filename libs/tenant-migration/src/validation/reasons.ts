@@ -7,6 +7,7 @@ export const REJECTION_CODES = [
   'invalid-utf8',
   'invalid-json',
   'not-an-object',
+  'duplicate-field',
   'unknown-field',
   'missing-field',
   'invalid-type',
@@ -96,3 +97,7 @@ export const isJsonObject = (value: unknown): value is Record<string, unknown> =
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const missingField = (field: string): OutcomeReason => reason('missing-field', `${field} is required`, field);
+
+/** A member name the value repeats: `JSON.parse` would keep the last one silently. */
+export const duplicateField = (field: string, count: number): OutcomeReason =>
+  reason('duplicate-field', `field ${preview(field)} appears ${count} times in the value; it is ambiguous`, field);

@@ -254,6 +254,51 @@ describe('TenantValidator.validateValue: fields', () => {
   });
 });
 
+describe('TenantValidator.validateValue: repeated member names', () => {
+  it("rejects the issue's example: emoji given twice is ambiguous, whichever JSON.parse kept", () => {
+    const result = check('shop', '{"emoji":"bad","createdAt":1,"emoji":"🍔"}');
+    assert.ok(!result.ok);
+    assert.deepEqual(result.reasons[0], {
+      code: 'duplicate-field',
+      field: 'emoji',
+      message: 'field "emoji" appears 2 times in the value; it is ambiguous',
+    });
+    // createdAt 1 is still reported: every problem of the value, in canonical order
+    assert.deepEqual(codes(result), ['duplicate-field', 'timestamp-out-of-range']);
+    assert.deepEqual(fields(result), ['emoji', 'createdAt']);
+  });
+
+  it('rejects a repeated name even when the value JSON.parse kept is valid', () => {
+    assert.deepEqual(codes(check('shop', `{"emoji":"bad","createdAt":${T},"emoji":"🍔"}`)), ['duplicate-field']);
+    assert.deepEqual(codes(check('shop', `{"emoji":"🍔","createdAt":${T},"\\u0065moji":"🍔"}`)), ['duplicate-field']);
+  });
+
+  it('still accepts a valid value, and the same name in different objects', () => {
+    assert.equal(check('shop', `{"emoji":"🍕","createdAt":${T}}`).ok, true);
+    const nested = `{"emoji":"🍕","createdAt":${T},"subscription":{"plan":"basic","status":"active"},"features":{"analytics":true},"businessName":"\\"emoji\\":1"}`;
+    assert.equal(check('shop', nested).ok, true);
+  });
+
+  it('reports the repeated names with the key and body reasons, nested names by path', () => {
+    const value = `{"emoji":"pizza","createdAt":1,"createdAt":${T},"features":{"whatsapp":true,"whatsapp":1,"whatsapp":false},"nickname":1}`;
+    const result = check('Admin', value);
+    assert.ok(!result.ok);
+    assert.deepEqual(
+      result.reasons.map((r) => `${r.field}:${r.code}`),
+      ['subdomain:subdomain-reserved', 'emoji:invalid-emoji', 'createdAt:duplicate-field', 'features.whatsapp:duplicate-field', 'nickname:unknown-field'],
+    );
+    assert.equal(result.reasons[3]?.message, 'field "features.whatsapp" appears 3 times in the value; it is ambiguous');
+  });
+
+  it('quotes a hostile name shortened, never whole', () => {
+    const name = `${'n'.repeat(5000)}\\u0000`;
+    const result = check('shop', `{"emoji":"🍕","createdAt":${T},"${name}":1,"${name}":2}`);
+    assert.ok(!result.ok);
+    const duplicate = result.reasons.find((r) => r.code === 'duplicate-field');
+    assert.ok(duplicate !== undefined && duplicate.message.length < 200 && !duplicate.message.includes('\0'));
+  });
+});
+
 describe('TenantValidator.validateValue: the subdomain', () => {
   it('normalizes the key subdomain, notes the rename and says what it was', () => {
     const result = check('Shop', json({ emoji: '🍕', createdAt: T }));

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js';
 import type { OutcomeReason } from '../migration/migration.types.js';
 import { toTenantRecord } from '../tenants/tenant-mapper.js';
-import { invalidType, isJsonObject, preview, reason } from './reasons.js';
+import { findDuplicateNames } from './json-duplicate-keys.js';
+import { duplicateField, invalidType, isJsonObject, preview, reason } from './reasons.js';
 import { assertPhoneRegion } from './rules/phone.rule.js';
 import { checkSubdomain, normalizeSubdomain } from './rules/subdomain.rule.js';
-import type { FieldContext } from './tenant-fields.js';
+import { type FieldContext, sortReasons } from './tenant-fields.js';
 import { validateBody } from './validate-body.js';
 import { InvalidSubdomainError } from '../errors/index.js';
 import { VALIDATION_SETTINGS } from './validation.constants.js';
@@ -39,7 +40,9 @@ export class TenantValidator {
    * The verdict on one Redis value. `subdomainFromKey` is the key without its prefix; `key`
    * is used in messages only. Every problem is reported (the key's subdomain and the body's
    * fields together); a value that cannot be read (too large, not UTF-8, not JSON, not an
-   * object) stops there. An accepted value comes back mapped, with notes on what was coerced.
+   * object) stops there. A member name repeated in one object is rejected (`duplicate-field`):
+   * which of its values the sender meant is ambiguous. An accepted value comes back mapped,
+   * with notes on what was coerced.
    */
   validateValue(key: string, subdomainFromKey: string, raw: Buffer): ValidationResult {
     const subdomain = normalizeSubdomain(subdomainFromKey);
@@ -56,8 +59,16 @@ export class TenantValidator {
     if (!isJsonObject(body)) {
       return { ok: false, reasons: [...keyReasons, invalidBody(body)] };
     }
+    // JSON.parse kept the last of each repeated name silently; only the text still shows them
+    const duplicates = findDuplicateNames(text);
     const ctx: FieldContext = { createdAtRange: this.createdAtRange, defaultPhoneRegion: this.defaultPhoneRegion, keySubdomain: subdomain };
     const verdict = validateBody(body, ctx);
+    if (duplicates.length > 0) {
+      // the body's other problems (as parsed) are reported too, in one canonical order
+      const reasons = duplicates.map((d) => duplicateField(d.path, d.count));
+      if (!verdict.ok) reasons.push(...verdict.reasons);
+      return { ok: false, reasons: [...keyReasons, ...sortReasons(reasons)] };
+    }
     if (!verdict.ok) return { ok: false, reasons: keyReasons.length === 0 ? verdict.reasons : [...keyReasons, ...verdict.reasons] };
     if (keyReasons.length > 0) return { ok: false, reasons: [...keyReasons] };
     const record = toTenantRecord({ subdomain, sourceFormat: verdict.format, values: verdict.values, raw }, this.settings.defaults);
