@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '#tenant-migration';
-import { resolveRedisEndpoint, tableNamesFrom, validateEnvironment, type EnvironmentVariables } from './environment.js';
+import { killPointFrom, resolveRedisEndpoint, tableNamesFrom, validateEnvironment, type EnvironmentVariables } from './environment.js';
 import { migrationOptionsFrom } from './infrastructure.module.js';
 
 /** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */
@@ -109,6 +109,13 @@ describe('validateEnvironment', () => {
     ['TENANT_TABLES', 'tenants=x;drop', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'clients=tm_clients', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=backups', /TENANT_TABLES must be comma-separated table=name pairs/],
+    ['TENANT_MIGRATE_KILL_AT', 'batch-merged', /^invalid environment: TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    ['TENANT_MIGRATE_KILL_AT', 'batch-merged:0', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    ['TENANT_MIGRATE_KILL_AT', 'batch-merged:*', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    ['TENANT_MIGRATE_KILL_AT', 'batch-merged:-1', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    ['TENANT_MIGRATE_KILL_AT', 'batch-exploded:3', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    ['TENANT_MIGRATE_KILL_AT', 'constructor:1', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    ['TENANT_MIGRATE_KILL_AT', 'scan-finished:', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
   ];
   /** Valid variables a case needs beside the bad one (Upstash comes as a pair). */
   const companions: Record<string, Record<string, string>> = { UPSTASH_REDIS_REST_URL: { UPSTASH_REDIS_REST_TOKEN: 'AXtoken' } };
@@ -124,6 +131,17 @@ describe('validateEnvironment', () => {
     const env = validateEnvironment({ TENANT_TABLES: 'tenants=tenancy.tenants, auditLog=tm_audit' });
     assert.deepEqual(tableNamesFrom(env.TENANT_TABLES), { tenants: 'tenancy.tenants', auditLog: 'tm_audit' });
     assert.deepEqual(tableNamesFrom(undefined), {});
+  });
+
+  it('reads TENANT_MIGRATE_KILL_AT as a stage and a batch (any batch for run-level stages)', () => {
+    const env = validateEnvironment({ TENANT_MIGRATE_KILL_AT: 'batch-merged:3' });
+    assert.deepEqual(killPointFrom(env.TENANT_MIGRATE_KILL_AT), { stage: 'batch-merged', batch: 3 });
+    assert.deepEqual(killPointFrom('batch-committed:12'), { stage: 'batch-committed', batch: 12 });
+    for (const value of ['run-recorded:*', 'scan-finished:0', 'run-finished:15']) {
+      assert.deepEqual(killPointFrom(value), { stage: value.split(':')[0], batch: null }, value);
+    }
+    assert.equal(killPointFrom(undefined), null);
+    assert.equal(validateEnvironment({}).TENANT_MIGRATE_KILL_AT, undefined);
   });
 
   it('names every bad variable in one error', () => {

@@ -5,7 +5,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateBy, type ValidationError } from 'class-validator';
 import { DEFAULT_TABLE_NAMES, InvalidOptionError, resolveTableNames } from '#tenant-migration';
-import type { ConflictPolicy, TableNames } from '#tenant-migration';
+import type { ConflictPolicy, MigrationRequest, TableNames } from '#tenant-migration';
 
 // Negative integers too, so `-1` is reported as out of range rather than as "not an integer".
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
@@ -55,6 +55,70 @@ const IsTableNames = () =>
       defaultMessage: () =>
         `TENANT_TABLES must be comma-separated table=name pairs (tables: ${Object.keys(DEFAULT_TABLE_NAMES).join(', ')}; ` +
         'names: distinct lower-case identifiers, optionally schema-qualified)',
+    },
+  });
+
+/** The engine's stages (the library exports the callback, not the union). */
+export type MigrationStage = Parameters<NonNullable<MigrationRequest['onStage']>>[0];
+
+/**
+ * Whether each stage happens once per process (its kill point ignores the batch number) or once
+ * per batch. A Record, so a stage the engine gains fails the build until it is listed here.
+ */
+const STAGE_SCOPES: Record<MigrationStage, 'run' | 'batch'> = {
+  'run-recorded': 'run',
+  'batch-read': 'batch',
+  'batch-staged': 'batch',
+  'batch-merged': 'batch',
+  'batch-committed': 'batch',
+  'scan-finished': 'run',
+  'run-finished': 'run',
+};
+const stagesOf = (scope: 'run' | 'batch'): string =>
+  Object.entries(STAGE_SCOPES)
+    .filter(([, s]) => s === scope)
+    .map(([stage]) => stage)
+    .join(', ');
+
+const KILL_POINT_FORMAT =
+  `TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1> for ${stagesOf('batch')}, ` +
+  `or <stage>:* (any number) for ${stagesOf('run')}`;
+
+/** Where `TENANT_MIGRATE_KILL_AT` kills the process; `batch` null matches any batch. */
+export interface KillPoint {
+  stage: MigrationStage;
+  batch: number | null;
+}
+
+/**
+ * `TENANT_MIGRATE_KILL_AT` (a testing aid): `<stage>:<batch>`, e.g. `batch-merged:3`; run-level
+ * stages take any number or `*`. Null when unset; throws InvalidOptionError when malformed.
+ */
+export const killPointFrom = (value: string | undefined): KillPoint | null => {
+  if (!value) return null;
+  const match = /^([a-z-]+):(\*|\d+)$/.exec(value);
+  const stage = match?.[1];
+  if (match && stage && Object.hasOwn(STAGE_SCOPES, stage)) {
+    const known = stage as MigrationStage;
+    if (STAGE_SCOPES[known] === 'run') return { stage: known, batch: null };
+    // A batch stage needs a batch: they are numbered from 1, so `:0` would never fire.
+    if (/^[1-9]\d*$/.test(match[2])) return { stage: known, batch: Number(match[2]) };
+  }
+  throw new InvalidOptionError(KILL_POINT_FORMAT);
+};
+
+const IsKillPoint = () =>
+  ValidateBy({
+    name: 'isKillPoint',
+    validator: {
+      validate: (value) => {
+        try {
+          return killPointFrom(value as string) !== null;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => KILL_POINT_FORMAT,
     },
   });
 
@@ -108,6 +172,10 @@ export class EnvironmentVariables {
   /** The library's table names, when not the defaults: see `tableNamesFrom`. */
   @IsOptional() @IsString() @IsTableNames()
   TENANT_TABLES?: string;
+
+  /** Testing aid: SIGKILL the CLI at this stage of a migration (see `killPointFrom`). */
+  @IsOptional() @IsString() @IsKillPoint()
+  TENANT_MIGRATE_KILL_AT?: string;
 }
 
 export interface RedisEndpoint {

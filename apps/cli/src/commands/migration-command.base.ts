@@ -4,6 +4,7 @@ import { InvalidOptionError, MigrationService, type ConflictPolicy } from '#tena
 import { CliOutput, migrationExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, assertRunId } from '../cli-arguments.js';
+import { killSwitch } from '../kill-switch.js';
 import { CliCommand } from './cli-command.base.js';
 
 export interface MigrationFlags {
@@ -39,6 +40,7 @@ export abstract class MigrationCommandBase extends CliCommand {
         resumeRunId,
         autoResume: flags.resume ?? true,
         onProgress: this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
+        onStage: killSwitch(),
       });
       this.out.stopProgress();
       if (result.resumed) this.out.resumeNotice(result, flags);
