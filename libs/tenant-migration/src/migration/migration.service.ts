@@ -348,8 +348,13 @@ export class MigrationService {
       await Promise.all(writing);
       if (dryRun) await writers[0].client.query('ROLLBACK').catch(() => undefined);
       if (run) {
+        // Everything committed is checkpointed with its batch and no record fails a batch, so
+        // whatever stopped the run (a store that went away, a lost connection, a cancelled
+        // statement), it resumes exactly where its last commit left it: the next `migrate`
+        // picks it up. Should this write be lost with the connection, the run stays `running`,
+        // which is resumed the same way.
         const message = error instanceof Error ? error.message : String(error);
-        await this.runs.finish(run.id, 'failed', counts, Date.now() - started, message).catch(() => undefined);
+        await this.runs.finish(run.id, 'interrupted', counts, Date.now() - started, message).catch(() => undefined);
       }
       throw error;
     }

@@ -1,7 +1,11 @@
 /** Shapes shared by the migration engine, its records and its callers. */
 
 export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';
-/** `interrupted`: its process died (resumable); `abandoned`: a newer run superseded it. */
+/**
+ * `interrupted`: it stopped on an error, or its process died (resumable: the next migration
+ * continues it); `abandoned`: a newer run superseded it. `failed` is kept for runs recorded by
+ * earlier versions.
+ */
 export type MigrationRunStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'abandoned';
 export type ConflictPolicy = 'keep-postgres' | 'overwrite' | 'skip';
 export type ExceptionBucket = 'rejected' | 'skipped';
