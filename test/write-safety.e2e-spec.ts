@@ -169,4 +169,19 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
     }
     assert.equal((await row('salon')).business_name, 'Renamed in PostgreSQL', 'the newer PostgreSQL write is kept');
   });
+
+  it("TenantService writes back to, and deletes, the tenant's own key (a renamed one), keeping its TTL", async () => {
+    await stores.redis.set(key('MyShop'), legacy('🛍️'), 'PX', 600_000);
+    await ctx.migrations.migrate();
+    await tenants.update('myshop', { emoji: '🎁' });
+    assert.equal(await stores.redis.exists(key('myshop')), 0, 'no second key for the tenant');
+    assert.equal(JSON.parse((await stores.redis.get(key('MyShop'))) ?? '').emoji, '🎁');
+    assert.ok((await stores.redis.pttl(key('MyShop'))) > 500_000, 'the key keeps its TTL');
+    const next = await ctx.migrations.migrate();
+    assert.equal(next.counts.rejected, 0, 'the key it came from is still the tenant\'s');
+    assert.equal(next.counts.unchanged, 1);
+    await tenants.delete('myshop');
+    assert.equal(await stores.redis.exists(key('MyShop')), 0, 'the key it came from is deleted with it');
+    assert.equal((await ctx.migrations.migrate()).counts.created, 0, 'and nothing brings it back');
+  });
 });

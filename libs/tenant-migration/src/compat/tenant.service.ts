@@ -7,7 +7,7 @@ import { TenantValidator } from '../validation/tenant-validator.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TENANT_COLUMNS, tenantColumnValues, tenantParam } from '../migration/tenant-merge.repository.js';
 import type { TenantBodyValues } from '../tenants/tenant-mapper.js';
-import { redisValueOf, selectTenantRowSql, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import { redisKeyOf, redisValueOf, selectTenantRowSql, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant, SubscriptionPlan, SubscriptionStatus, TenantFeatures } from '../tenants/tenant.types.js';
 import {
   InvalidTenantError,
@@ -136,16 +136,18 @@ export class TenantService {
       // Provenance (source_*) stays: it says where the tenant came from and what Redis held.
       const values = tenantColumnValues({ key, record });
       const { rows } = await client.query<TenantRow>(this.sql.update, [subdomain, ...UPDATABLE_COLUMNS.map((c) => values[TENANT_COLUMNS.indexOf(c)])]);
-      return this.writeBack(client, rows[0], key, options);
+      // The copy goes to the key the tenant came from (`MyShop` for `myshop`), not a new one.
+      return this.writeBack(client, rows[0], redisKeyOf(this.options.keyPrefix, subdomain, current.source_key), options);
     });
   }
 
   /** Deletes a tenant from PostgreSQL and its key from Redis; all or nothing. */
   async delete(subdomainInput: string): Promise<{ subdomain: string; deleted: true; redisKeyDeleted: boolean }> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
-    const key = this.options.keyPrefix + subdomain;
     return this.inTransaction(async (client) => {
       const deleted = await this.tombstones.delete(client, subdomain);
+      // The key the tenant came from (`MyShop` for `myshop`), or the one its name gives.
+      const key = redisKeyOf(this.options.keyPrefix, subdomain, deleted.sourceKey);
       await this.queue.settle(client, subdomain);
       let removed: number;
       try {
@@ -157,7 +159,7 @@ export class TenantService {
           { cause: error },
         );
       }
-      if (!deleted && removed === 0) throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
+      if (!deleted.row && removed === 0) throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
       return { subdomain, deleted: true as const, redisKeyDeleted: removed === 1 };
     });
   }
@@ -178,7 +180,8 @@ export class TenantService {
     if (!(options.writeBack ?? this.options.writeBack.enabled)) return { tenant, writeBack: 'off' };
     const value = redisValueOf(row);
     try {
-      await this.withTimeout(this.redis.set(key, value));
+      // KEEPTTL: a key the legacy application gave a lifetime keeps it.
+      await this.withTimeout(this.redis.set(key, value, 'KEEPTTL'));
     } catch (error) {
       this.logger.warn(`write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${messageOf(error)}`);
       await this.queue.enqueue(client, row.subdomain, key, messageOf(error));

@@ -9,7 +9,7 @@ import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { redisValueOf, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
+import { redisKeyOf, redisValueOf, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
 import { ConcurrentChangeError, InvalidOptionError, InvalidTenantRecordError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
 import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
@@ -72,7 +72,6 @@ const decision = (direction: SyncDirection, change: SyncChange, reason: string):
  * and its last write time in exact microseconds (what a compare-and-delete compares).
  */
 interface SyncRow extends TenantRow {
-  source_key: string | null;
   updated_us: string;
 }
 
@@ -125,7 +124,7 @@ export class SyncService {
   ) {
     const { tenants, redisCleanups } = options.tables;
     this.sql = {
-      selectRow: `SELECT ${TENANT_ROW_SELECT}, source_key, ${UPDATED_US}::text AS updated_us FROM ${tenants} WHERE subdomain = $1`,
+      selectRow: `SELECT ${TENANT_ROW_SELECT}, ${UPDATED_US}::text AS updated_us FROM ${tenants} WHERE subdomain = $1`,
       // Exactly the row decided on: same migrated value, same last write and, unless the
       // caller overrides a PostgreSQL change ($4), still unchanged since its migration.
       deleteIfUnchanged: `DELETE FROM ${tenants}
@@ -295,10 +294,7 @@ export class SyncService {
    * tenant PostgreSQL does not have, the key the caller found it under; else prefix + subdomain.
    */
   private keyOf(subdomain: string, row: SyncRow | null, known: string | null | undefined): string {
-    const prefix = this.options.keyPrefix;
-    if (row?.source_key?.startsWith(prefix)) return row.source_key;
-    if (!row && known?.startsWith(prefix)) return known;
-    return prefix + subdomain;
+    return redisKeyOf(this.options.keyPrefix, subdomain, row ? row.source_key : known);
   }
 
   /**

@@ -30,6 +30,7 @@ export interface TenantRow {
   expires_ms: string | null;
   profile_complete: boolean;
   source_format: 'legacy' | 'enhanced' | 'app';
+  source_key: string | null;
   source_hash: string | null;
   changed_in_postgres: boolean;
 }
@@ -39,7 +40,14 @@ export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM crea
   business_name, business_category, business_description, owner_name, email, phone, address, logo, brand_colors,
   feature_whatsapp, feature_home_visit, feature_analytics, feature_custom_templates, feature_multi_staff,
   subscription_plan, subscription_status, (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
-  profile_complete, source_format, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
+  profile_complete, source_format, source_key, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
+
+/**
+ * A tenant's Redis key: the one its row was migrated from, when that is under the prefix (its
+ * name need not be prefix + subdomain: `MyShop` migrates as `myshop`); else prefix + subdomain.
+ */
+export const redisKeyOf = (prefix: string, subdomain: string, sourceKey: string | null | undefined): string =>
+  sourceKey?.startsWith(prefix) ? sourceKey : prefix + subdomain;
 
 /** The statement that reads one tenant row by its subdomain (`$1`) from the given tenants table. */
 export const selectTenantRowSql = (tenantsTable: string): string => `SELECT ${TENANT_ROW_SELECT} FROM ${tenantsTable} WHERE subdomain = $1`;

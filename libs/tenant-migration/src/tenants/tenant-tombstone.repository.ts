@@ -24,14 +24,14 @@ export class TenantTombstoneRepository {
     this.deleteSql = `
       WITH gone AS (DELETE FROM ${tenants} WHERE subdomain = $1 RETURNING source_key),
       marked AS (${mark('(SELECT source_key FROM gone)')})
-      SELECT count(*)::int AS deleted FROM gone`;
+      SELECT count(*)::int AS deleted, max(source_key) AS source_key FROM gone`;
     this.markSql = mark('$2');
   }
 
-  /** Deletes the tenant's row (if any) and tombstones it; returns whether a row was deleted. */
-  async delete(client: PoolClient, subdomain: string): Promise<boolean> {
-    const { rows } = await client.query<{ deleted: number }>(this.deleteSql, [subdomain]);
-    return rows[0].deleted === 1;
+  /** Deletes the tenant's row (if any) and tombstones it: whether a row was deleted, and its source key. */
+  async delete(client: PoolClient, subdomain: string): Promise<{ row: boolean; sourceKey: string | null }> {
+    const { rows } = await client.query<{ deleted: number; source_key: string | null }>(this.deleteSql, [subdomain]);
+    return { row: rows[0].deleted === 1, sourceKey: rows[0].source_key };
   }
 
   /** Tombstones a tenant whose row the caller deleted in this transaction (`sourceKey`: its key). */
