@@ -356,7 +356,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         assert.equal(res.status, 409);
         assert.equal(res.body.statusCode, 409);
         assert.equal(res.body.error, 'migration-locked');
-        assert.match(res.body.message, /another migration is running/);
+        assert.match(res.body.message, /cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/);
         assert.equal(res.headers.location, undefined);
       } finally {
         await holder.query(`SELECT pg_advisory_unlock(${tableLockKeySql('$1')})`, ['tenants']);

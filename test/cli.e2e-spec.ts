@@ -225,7 +225,7 @@ describe('CLI: exit codes, output and errors', () => {
       await holder.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, ['tenants']);
       const result = await runCli(['migrate'], env());
       assert.equal(result.code, 3);
-      assert.match(result.stderr, /another migration is running/);
+      assert.match(result.stderr, /migrate cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/);
     } finally {
       await holder.end();
     }

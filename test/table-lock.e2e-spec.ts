@@ -20,6 +20,7 @@ import {
   CleanupService,
   MigrationLockedError,
   MigrationService,
+  SchemaMissingError,
   StoreUnavailableError,
   SyncService,
   TENANT_REDIS,
@@ -30,6 +31,7 @@ import type { Redis } from 'ioredis';
 import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import {
   createMigrationContext,
+  createTestDatabase,
   createTestStores,
   snapshotRedis,
   TEST_REDIS_URL,
@@ -121,7 +123,7 @@ describe('the tenants table lock', () => {
     ctx = await createMigrationContext(stores, { backupDir });
   });
   after(async () => {
-    await closeApp(ctx.app);
+    await ctx.close();
     await stores.close();
     await rm(backupDir, { recursive: true, force: true });
   });
@@ -292,5 +294,20 @@ describe('the tenants table lock', () => {
       assert.equal(await stores.redis.exists(key('salon')), 0, 'once the lock is free the unchanged, migrated key is deleted');
       assert.equal(await stores.redis.exists(key('pizza')), 1);
     });
+  });
+
+  it('says the schema is missing (not that the lock is held) when the database or the configured table has none', async () => {
+    const bare = await createMigrationContext({ ...stores, databaseUrl: await createTestDatabase('table_lock_bare', { schema: false }) });
+    try {
+      await assert.rejects(bare.migrations.migrate(), SchemaMissingError);
+    } finally {
+      await bare.close();
+    }
+    const elsewhere = await createMigrationContext(stores, { tables: { tenants: 'tenancy.tenants' } });
+    try {
+      await assert.rejects(elsewhere.migrations.migrate(), SchemaMissingError);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });

@@ -97,7 +97,12 @@ export class CliOutput {
     this.countsTable(c, verb);
     this.row('conflicts', c.conflicts);
     if (c.normalized > 0) this.row('normalized', c.normalized, byReason(c.normalizedByNote));
-    this.line(result.balanced ? 'Counts add up: scanned = migrated + unchanged + skipped + rejected.' : 'WARNING: counts do not add up.');
+    if (c.repeated > 0) this.row('repeated', c.repeated, '(listed again by SCAN: passed over, each key counted once)');
+    this.line(
+      result.balanced
+        ? 'Counts add up: scanned = migrated + unchanged + skipped + rejected.'
+        : 'ERROR: counts do not add up: scanned != migrated + unchanged + skipped + rejected; the run cannot show that every key is accounted for.',
+    );
     this.samples(result.samples);
   }
 
@@ -238,8 +243,14 @@ export const restoreExitCode = (r: Pick<RedisRestoreReport, 'conflicts'>): numbe
 export const verifyExitCode = (r: Pick<BackupVerifyReport, 'ok'>): number => (r.ok ? ExitCode.Clean : ExitCode.Findings);
 
 /** Exit code of a finished migration: 1 when keys were rejected or conflicted. */
-export const migrationExitCode = (c: MigrationCounts): number =>
-  c.rejected > 0 || c.conflicts > 0 ? ExitCode.Findings : ExitCode.Clean;
+/**
+ * Exit code of a migration: 3 when its counts do not add up (the run cannot prove that every key
+ * is in exactly one bucket), 1 with rejected or conflicting keys, 0 otherwise.
+ */
+export const migrationExitCode = ({ counts: c, balanced }: Pick<MigrationResult, 'counts' | 'balanced'>): number => {
+  if (!balanced) return ExitCode.CouldNotRun;
+  return c.rejected > 0 || c.conflicts > 0 ? ExitCode.Findings : ExitCode.Clean;
+};
 
 const show = (value: unknown): string => (value === null ? 'null' : JSON.stringify(value));
 

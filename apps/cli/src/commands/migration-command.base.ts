@@ -46,7 +46,7 @@ export abstract class MigrationCommandBase extends CliCommand {
       if (result.resumed) this.out.resumeNotice(result, flags);
       if (flags.json) this.out.json(result);
       else this.out.migrationSummary(result);
-      return migrationExitCode(result.counts);
+      return migrationExitCode(result);
     });
   }
 

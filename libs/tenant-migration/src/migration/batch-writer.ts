@@ -11,7 +11,7 @@ import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
 import type { PostgresSession } from './postgres-session.factory.js';
 import { addCounts, type ConflictPolicy, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
-import type { MigrationStage } from './migration.service.js';
+import type { MigrationStage } from './migration-request.types.js';
 
 /** One batch on its way to PostgreSQL: where, for which run, and its place in the order. */
 export interface BatchWrite {

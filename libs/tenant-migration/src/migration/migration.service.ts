@@ -14,92 +14,22 @@ import { BatchWriter } from './batch-writer.js';
 import { KeyspaceClassifier } from './keyspace-classifier.js';
 import { ScanState } from './scan-state.js';
 import { TableLock } from './table-lock.js';
-import { emptyCounts, type ConflictPolicy, type MigrationCounts, type MigrationRunOptions, type OutcomeReason } from './migration.types.js';
+import { emptyCounts, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
+
+import type { ExceptionSample, MigrationProgress, MigrationRequest, MigrationResult, ValidationReport } from './migration-request.types.js';
+
+export type {
+  ExceptionSample,
+  MigrationProgress,
+  MigrationRequest,
+  MigrationResult,
+  MigrationStage,
+  ValidationReport,
+} from './migration-request.types.js';
 
 /** Whether a run's checkpoint lets it resume exactly (it keeps the run's fingerprint secret). */
 const resumableExactly = (run: MigrationRunEntity): boolean => run.checkpoint === null || run.checkpoint.secret !== undefined;
-
-export interface MigrationProgress {
-  runId: string | null;
-  dryRun: boolean;
-  counts: MigrationCounts;
-  batches: number;
-  elapsedMs: number;
-  /** Keys per second since this process started the run. */
-  rate: number;
-  /** Upper bound of the keys to scan (DBSIZE), or null when unknown. */
-  estimatedTotal: number | null;
-  etaSeconds: number | null;
-}
-
-/**
- * The points of a run an observer can act on, in order. `batch-staged` and `batch-merged` are
- * inside the batch's transaction; `batch-committed` is after its commit and before the next
- * batch is handed over; `scan-finished` is after the last batch, before the run is closed.
- */
-export type MigrationStage =
-  | 'run-recorded'
-  | 'batch-read'
-  | 'batch-staged'
-  | 'batch-merged'
-  | 'batch-committed'
-  | 'scan-finished'
-  | 'run-finished';
-
-export interface MigrationRequest {
-  /** Run the whole pipeline in a read-only transaction and write nothing. */
-  dryRun?: boolean;
-  conflictPolicy?: ConflictPolicy;
-  batchSize?: number;
-  /** Resume this run from its last checkpoint. */
-  resumeRunId?: string;
-  /** Resume the newest interrupted run automatically (default true). */
-  autoResume?: boolean;
-  onProgress?: (progress: MigrationProgress) => void;
-  /** Called once the run is recorded (or resumed), before the first batch. */
-  onStart?: (runId: string, resumed: boolean) => void;
-  /**
-   * Called at each stage of a real run with the batch's number (0 before the first): for
-   * observers, and for fault injection in crash tests. It runs synchronously in the engine.
-   */
-  onStage?: (stage: MigrationStage, batch: number) => void;
-}
-
-export interface ExceptionSample {
-  key: string;
-  bucket: ExceptionRow['bucket'];
-  reasons: OutcomeReason[];
-}
-
-export interface MigrationResult {
-  /** Null for a dry run, which records nothing. */
-  runId: string | null;
-  dryRun: boolean;
-  status: 'completed';
-  counts: MigrationCounts;
-  /** scanned = migrated + unchanged + skipped + rejected. */
-  balanced: boolean;
-  durationMs: number;
-  rate: number;
-  resumed: boolean;
-  /** The options the run used: a resumed run keeps those it started with. */
-  options: MigrationRunOptions;
-  /** Up to `SAMPLE_LIMIT` rejected or skipped keys with their reasons. */
-  samples: ExceptionSample[];
-}
-
-/** What `validateAll` found: valid + rejected + skipped = scanned. */
-export interface ValidationReport
-  extends Pick<
-    MigrationCounts,
-    'scanned' | 'rejected' | 'skipped' | 'normalized' | 'normalizedByNote' | 'rejectedByReason' | 'skippedByReason'
-  > {
-  valid: number;
-  balanced: boolean;
-  durationMs: number;
-  samples: ExceptionSample[];
-}
 
 const SAMPLE_LIMIT = 20;
 

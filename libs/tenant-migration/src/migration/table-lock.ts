@@ -44,6 +44,8 @@ export class TableLock {
     const session = await this.sessions.open();
     let locked = false;
     try {
+      // A missing schema or table is said as such (its lock key would be NULL, not a holder).
+      await this.sessions.assertSchema(session.client);
       const { rows } = await session.client.query<{ locked: boolean | null }>(this.lockSql, [tenants]);
       locked = rows[0]?.locked === true;
       if (!locked) {

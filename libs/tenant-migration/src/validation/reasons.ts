@@ -36,10 +36,12 @@ export const REJECTION_CODES = [
   'invalid-color',
   'invalid-source-id',
   // given by the migration engine, not by validation: a hash, list or other non-string key,
-  // and a (normalised) subdomain that another key already holds
+  // a (normalised) subdomain that another key already holds, a key name that is not UTF-8,
+  // and a record PostgreSQL refused to store (quarantined by itself; its batch migrated)
   'wrong-type',
   'subdomain-conflict',
   'invalid-key-name',
+  'unstorable',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
