@@ -10,6 +10,12 @@ import { SeenKeySet } from '../common/seen-key-set.js';
  */
 export class ScanState {
   readonly seen: SeenKeySet;
+  /**
+   * Whether a renamed key is also checked against the key PostgreSQL credits with its
+   * subdomain (migrations, dry runs and the integrity check do; validation alone does not
+   * touch PostgreSQL).
+   */
+  readonly consultPostgres: boolean;
   private readonly claims = new Map<string, string>();
 
   constructor(
@@ -17,19 +23,13 @@ export class ScanState {
     options: {
       /** The run's fingerprint secret (a resumed run passes its own); random by default. */
       secret?: Buffer;
-      /**
-       * Whether a renamed key is also checked against the key PostgreSQL credits with its
-       * subdomain (migrations, dry runs and the integrity check do; validation alone does not
-       * touch PostgreSQL).
-       */
+      /** See `consultPostgres`; default true. */
       consultPostgres?: boolean;
     } = {},
   ) {
     this.seen = new SeenKeySet(options.secret, prefix);
     this.consultPostgres = options.consultPostgres ?? true;
   }
-
-  readonly consultPostgres: boolean;
 
   /** Claims `subdomain` for `key`; returns the key that claimed it before, if another one did. */
   claim(subdomain: string, key: string): string | undefined {
