@@ -18,6 +18,15 @@ import { createSchemasOf, schemaOf, type TableNames, unqualified } from '../tabl
 export const writeFences = ({ tenants, tenantTombstones, migrationRunKeys, migrationRuns }: TableNames) => {
   const stem = unqualified(tenants);
   const touch = `${schemaOf(tenants)}${stem}_touch_updated_at`;
+  /** The touch trigger's function; with `recordXact`, it also records the writing transaction. */
+  const touchFunction = (recordXact: boolean) => `
+        CREATE OR REPLACE FUNCTION ${touch}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.migrated_at IS NOT DISTINCT FROM OLD.migrated_at THEN
+            NEW.updated_at := now();
+          END IF;${recordXact ? '\n          NEW.written_xact := pg_current_xact_id();' : ''}
+          RETURN NEW;
+        END $$`;
   return class WriteFences1764400000000 implements MigrationInterface {
     name = 'WriteFences1764400000000';
 
@@ -26,15 +35,7 @@ export const writeFences = ({ tenants, tenantTombstones, migrationRunKeys, migra
       // Added without a default first, so existing rows are not rewritten; new rows get one.
       await queryRunner.query(`ALTER TABLE ${tenants} ADD COLUMN written_xact xid8`);
       await queryRunner.query(`ALTER TABLE ${tenants} ALTER COLUMN written_xact SET DEFAULT pg_current_xact_id()`);
-      await queryRunner.query(`
-        CREATE OR REPLACE FUNCTION ${touch}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.migrated_at IS NOT DISTINCT FROM OLD.migrated_at THEN
-            NEW.updated_at := now();
-          END IF;
-          NEW.written_xact := pg_current_xact_id();
-          RETURN NEW;
-        END $$`);
+      await queryRunner.query(touchFunction(true));
       await queryRunner.query(`
         CREATE TABLE ${tenantTombstones} (
           subdomain text PRIMARY KEY,
@@ -54,14 +55,7 @@ export const writeFences = ({ tenants, tenantTombstones, migrationRunKeys, migra
     async down(queryRunner: QueryRunner): Promise<void> {
       await queryRunner.query(`DROP TABLE ${migrationRunKeys}`);
       await queryRunner.query(`DROP TABLE ${tenantTombstones}`);
-      await queryRunner.query(`
-        CREATE OR REPLACE FUNCTION ${touch}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.migrated_at IS NOT DISTINCT FROM OLD.migrated_at THEN
-            NEW.updated_at := now();
-          END IF;
-          RETURN NEW;
-        END $$`);
+      await queryRunner.query(touchFunction(false));
       await queryRunner.query(`ALTER TABLE ${tenants} DROP COLUMN written_xact`);
     }
   };
