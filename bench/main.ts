@@ -1,7 +1,8 @@
 /**
  * Benchmarks: `npm run bench -- [migrate|backup|check] --tenants 1000000[,100000] [--batch-size N]
  * [--enhanced-pct 15] [--bad-pct 0]`, and `npm run bench -- resolve [--tenants 20000]
- * [--concurrency 32] [--requests 50000] [--warmup 5000] [--rounds 2] [--enhanced-pct 15]`.
+ * [--concurrency 32] [--requests 50000] [--warmup 5000] [--rounds 2] [--enhanced-pct 15]`, and
+ * `npm run bench -- properties [--cases 200] [--seed S]`.
  *
  * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
  * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
@@ -11,6 +12,9 @@
  * resolver's throughput and p50/p99 latency for PostgreSQL hits, against a bare
  * `SELECT .. WHERE subdomain = $1` through the same pool (target >= 0.70 of its throughput),
  * and for Redis fallbacks after emptying `tenants`; all with the given concurrency.
+ * `properties` (bench/properties.ts): the end-to-end property of test/properties.e2e-spec.ts
+ * (hostile generated keyspaces, dry run then migration, every key in one bucket) for N cases
+ * against its own database and key prefix; prints cases, keys and seconds.
  *
  * For each size: seeds a dedicated Redis database deterministically with the shared seed
  * script, runs the project's migration (the real CLI, as a child process) into a fresh
@@ -48,6 +52,7 @@ const scenarios = new Map<string, string[]>([
   ['backup', copyOptions],
   ['check', copyOptions],
   ['resolve', ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct']],
+  ['properties', ['--cases', '--seed']],
 ]);
 const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
 const known = new Set(scenarios.get(scenario) ?? fail(`unknown scenario "${scenario}"; available: ${[...scenarios.keys()].join(', ')}`));
@@ -268,13 +273,21 @@ const runResolveScenario = async (): Promise<void> => {
   await runResolve({ redisUrl, databaseUrl, sizes, flag, fail, seedFresh });
 };
 
+/** The properties scenario loads Nest, the library and fast-check, so only when it runs. */
+const runPropertiesScenario = async (): Promise<void> => {
+  const { runProperties } = await import('./properties.js');
+  await runProperties({ redisUrl, adminUrl, flag, fail });
+};
+
 (scenario === 'backup'
   ? runBackup()
   : scenario === 'check'
     ? runCheckScenario()
     : scenario === 'resolve'
       ? runResolveScenario()
-      : runMigrate()
+      : scenario === 'properties'
+        ? runPropertiesScenario()
+        : runMigrate()
 ).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
