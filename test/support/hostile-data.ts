@@ -19,6 +19,7 @@ import { isStorableText, storableJsonValue } from '../../libs/tenant-migration/s
 // Not part of the library's public API: how the reader names a key that is not UTF-8, which the
 // quarantine stores; the end-to-end check compares against exactly that.
 import { escapeKeyName } from '../../libs/tenant-migration/src/source/redis-keyspace.reader.js';
+import { quarantineName } from '../../libs/tenant-migration/src/migration/tenant-merge.repository.js';
 
 // ---------------------------------------------------------------------------------------------
 // Text helpers (independent of the code under test: they are the oracle)
@@ -527,9 +528,13 @@ export interface KeyspaceHarness {
 /** The Redis key of an entry, as bytes. */
 const keyBytes = (prefix: string, name: string | Buffer): Buffer => Buffer.concat([Buffer.from(prefix), typeof name === 'string' ? Buffer.from(name) : name]);
 
-/** The name the engine reports a key under: the key itself, or its escaped form when it is not UTF-8. */
+/**
+ * The name the quarantine reports a key under (the engine's `quarantineName`): a UTF-8 key with
+ * its backslashes doubled, or the escaped form of one that is not UTF-8. A tenant row's
+ * `source_key` is the key itself; tenant keys never hold a backslash, so the two agree.
+ */
 export const reportedName = (prefix: string, name: string | Buffer): string =>
-  typeof name === 'string' ? prefix + name : escapeKeyName(keyBytes(prefix, name));
+  typeof name === 'string' ? quarantineName({ key: prefix + name }) : quarantineName({ key: escapeKeyName(keyBytes(prefix, name)), escapedName: true });
 
 const writeKeyspace = async (harness: KeyspaceHarness, keyspace: Keyspace): Promise<void> => {
   const CHUNK = 200;

@@ -45,9 +45,8 @@ const sanitize = (value: Json): Json => {
   if (typeof value === 'string') return storableText(value);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(sanitize);
-  const out: { [key: string]: Json } = {};
-  for (const [key, item] of Object.entries(value)) out[storableText(key)] = sanitize(item);
-  return out;
+  // fromEntries defines own properties: a member named `__proto__` stays a member.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), sanitize(item)])) as { [key: string]: Json };
 };
 
 /**

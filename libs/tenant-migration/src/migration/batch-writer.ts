@@ -190,7 +190,7 @@ export class BatchWriter {
         await client.query('ROLLBACK TO SAVEPOINT exceptions');
         const codes = row.reasons.map((r) => storableText(r.code)).join(', ');
         const reasons = [{ code: 'unstorable', message: `the reasons (${codes}) could not be stored: ${storableText(error.message)}` }];
-        await this.merges.insertExceptions(client, runId, [{ key: row.key, bucket: row.bucket, reasons }]);
+        await this.merges.insertExceptions(client, runId, [{ ...row, value: undefined, reasons }]);
       }
     }
   }

@@ -74,7 +74,9 @@ export class KeyspaceClassifier {
       const entry = batch.entries[i];
       const { key } = entry;
       if (scan) {
-        if (!scan.seen.add(key)) {
+        // An escaped name cannot be told from a UTF-8 name spelled the same way, so it is
+        // remembered apart: a lone surrogate never starts a name decoded from UTF-8.
+        if (!scan.seen.add(entry.kind === 'bad-name' ? `\udfff${key}` : key)) {
           repeated++;
           continue;
         }
@@ -89,7 +91,7 @@ export class KeyspaceClassifier {
           exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'wrong-type', message: `the key holds a ${entry.type}, not a string` }] });
           break;
         case 'bad-name':
-          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'invalid-key-name', message: 'the key name is not valid UTF-8 (shown escaped)' }] });
+          exceptions.push({ key, bucket: 'rejected', escapedName: true, reasons: [{ code: 'invalid-key-name', message: 'the key name is not valid UTF-8 (shown escaped)' }] });
           break;
         case 'too-large':
           exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'value-too-large', message: `the value is ${entry.size} bytes; the limit is ${this.options.maxValueBytes}` }] });

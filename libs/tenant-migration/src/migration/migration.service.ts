@@ -7,7 +7,7 @@ import { RedisKeyspaceReader, type KeyspaceScanOptions } from '../source/redis-k
 import { InvalidOptionError, MigrationRunNotFoundError, RunNotResumableError } from '../errors/index.js';
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { TenantMergeRepository, type ExceptionRow } from './tenant-merge.repository.js';
+import { quarantineName, TenantMergeRepository, type ExceptionRow } from './tenant-merge.repository.js';
 import { countExceptions, noteNormalized } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
 import { BatchWriter } from './batch-writer.js';
@@ -317,7 +317,7 @@ export class MigrationService {
   private sample(exceptions: ExceptionRow[], samples: ExceptionSample[]): void {
     for (const e of exceptions) {
       if (samples.length >= SAMPLE_LIMIT) return;
-      samples.push({ key: e.key, bucket: e.bucket, reasons: e.reasons });
+      samples.push({ key: quarantineName(e), bucket: e.bucket, reasons: e.reasons });
     }
   }
 }

@@ -27,11 +27,23 @@ export interface MergeOutcome {
 
 /** A key quarantined by a run. */
 export interface ExceptionRow {
+  /** The key name; for a name that is not UTF-8, its escaped form (see `escapedName`). */
   key: string;
   bucket: ExceptionBucket;
   reasons: OutcomeReason[];
   value?: Buffer;
+  /** `key` is the escaped form of a name that is not UTF-8 (`\xNN` for each byte it cannot show). */
+  escapedName?: true;
 }
+
+/**
+ * How the quarantine names a key: a UTF-8 name as it is with each backslash doubled, a name
+ * that is not UTF-8 in its escaped form (`\xNN`, backslash as `\x5c`). A single backslash
+ * followed by `x` then only ever comes from an escaped byte, so two keys never share a name
+ * (a valid name spelled `\xff0` is stored `\\xff0`, the bytes ff 30 as `\xff0`).
+ */
+export const quarantineName = (row: Pick<ExceptionRow, 'key' | 'escapedName'>): string =>
+  storableText(row.escapedName || !row.key.includes('\\') ? row.key : row.key.replace(/\\/g, '\\\\'));
 
 export const TENANT_COLUMNS = [
   'id', 'subdomain', 'emoji', 'created_at', 'business_name', 'business_category', 'business_description',
@@ -279,7 +291,7 @@ export class TenantMergeRepository {
     if (rows.length === 0) return;
     await client.query(this.sql.insertExceptions, [
       runId,
-      rows.map((r) => storableText(r.key)),
+      rows.map(quarantineName),
       rows.map((r) => r.bucket),
       rows.map((r) => storableJson(r.reasons)),
       rows.map((r) => (r.value ? r.value.subarray(0, EXCEPTION_VALUE_PREFIX_BYTES) : null)),
