@@ -206,7 +206,7 @@ describe('a host platform importing TenantMigrationModule', () => {
       const { rows } = await stores.db.query<{ name: string }>(
         `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'tenancy' ORDER BY 1`,
       );
-      assert.deepEqual(rows.map((r) => r.name), ['audit', 'backup_files', 'cleaned_keys', 'run_exceptions', 'runs', 'tenants', 'write_back_queue']);
+      assert.deepEqual(rows.map((r) => r.name), ['audit', 'backup_files', 'cleaned_keys', 'run_exceptions', 'run_keys', 'runs', 'tenants', 'tombstones', 'write_back_queue']);
 
       await stores.redis.set(key('pizza'), legacy('🍕'));
       await stores.redis.set(key('broken'), '{"emoji": 42}');

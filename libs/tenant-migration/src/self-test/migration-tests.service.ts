@@ -107,6 +107,9 @@ const listCounts = (table: Record<string, number>): string =>
  * the host has not connected its DataSource yet (the CLI connects on demand), it is connected,
  * unless connecting would run schema migrations or synchronize.
  */
+/** SCAN pages (of about 1,000 keys) the connectivity check reads at most to find a tenant key. */
+const SCAN_PAGES = 20;
+
 @Injectable()
 export class MigrationTests {
   private connecting: Promise<void> | null = null;
@@ -227,8 +230,16 @@ export class MigrationTests {
     log.detail(`Redis ${version ?? '(version not reported)'} answers PING (${this.redisTarget()})`);
     const { keyPrefix } = this.options;
     try {
-      const [, keys] = await withTimeout(this.redis.scan('0', 'MATCH', scanPatternFor(keyPrefix), 'COUNT', 100), timeoutMs, target);
-      log.detail(`the tenant keys under "${keyPrefix}" are readable (SCAN answered${keys.length > 0 ? ', keys found' : ''})`);
+      // A few pages at most: a large database can hold many keys before the first tenant key.
+      let cursor = '0';
+      let found = false;
+      for (let page = 0; page < SCAN_PAGES && !found; page++) {
+        const [next, keys] = await withTimeout(this.redis.scan(cursor, 'MATCH', scanPatternFor(keyPrefix), 'COUNT', 1000), timeoutMs, target);
+        found = keys.length > 0;
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      log.detail(`the tenant keys under "${keyPrefix}" are readable (SCAN answered${found ? ', keys found' : ''})`);
     } catch (error) {
       log.fail(`SCAN of the tenant keys under "${keyPrefix}" failed: ${describeError(error)}`);
     }
