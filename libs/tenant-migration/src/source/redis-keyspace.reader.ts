@@ -75,7 +75,11 @@ interface ScanPosition {
   inherited: boolean;
   /** The scan started again from the beginning (its server changed): most keys are repeats. */
   restarted: boolean;
+  restarts: number;
 }
+
+/** Restarts of one scan (server changes) after which following it is given up as impossible. */
+const MAX_SCAN_RESTARTS = 20;
 
 /**
  * Whether a page answered by `server` continues the scan. A scan from the beginning is valid
@@ -141,6 +145,7 @@ export class RedisKeyspaceReader {
       server: options.resumeFrom?.server ?? null,
       inherited: options.resumeFrom !== undefined,
       restarted: false,
+      restarts: 0,
     };
     let next: Promise<KeyspaceBatch | null> | null = this.readBatch(scan, options);
     while (next) {
@@ -162,6 +167,12 @@ export class RedisKeyspaceReader {
     while (keys.length + badNames.length < options.batchSize) {
       const { server, cursor, page } = await this.scanPage(scan.pattern, scan.cursor, options.batchSize);
       if (!continues(scan, server)) {
+        if (++scan.restarts > MAX_SCAN_RESTARTS) {
+          throw new StoreUnavailableError(
+            `Redis answered from another server ${scan.restarts} times during one scan (a proxy spreading commands over nodes?); a SCAN cursor cannot be followed there`,
+            { from: scan.server, to: server },
+          );
+        }
         options.onRestart?.({ from: scan.server, to: server });
         Object.assign(scan, { cursor: '0', server, inherited: false, restarted: true });
         continue;
