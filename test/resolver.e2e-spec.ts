@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
+  InvalidOptionError,
   InvalidSubdomainError,
   InvalidTenantRecordError,
   RedisKeyspaceReader,
@@ -22,11 +23,11 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
   let stores: TestStores;
   let ctx: MigrationContext;
   /** The module's resolver (default mode), or one wired from the same providers with other options. */
-  const resolver = (mode: ResolverMode = 'postgres-first', cacheTtlMs = 0): TenantResolver => {
+  const resolver = (mode: ResolverMode = 'postgres-first', cacheTtlMs = 0, cacheMaxEntries = 10_000): TenantResolver => {
     if (mode === 'postgres-first' && cacheTtlMs === 0) return ctx.app.get(TenantResolver);
     const options = ctx.app.get<ResolvedTenantMigrationOptions>(RESOLVED_OPTIONS);
     return new TenantResolver(
-      { ...options, resolver: { mode, cacheTtlMs } },
+      { ...options, resolver: { mode, cacheTtlMs, cacheMaxEntries } },
       ctx.app.get<DataSource>(getDataSourceToken()),
       ctx.app.get(RedisKeyspaceReader),
       ctx.app.get(TenantValidator),
@@ -155,5 +156,25 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     r.invalidate('PIZZA');
     assert.equal((await r.resolve('pizza'))?.emoji, '🍔');
     assert.equal((await resolver().resolve('pizza'))?.emoji, '🍔', 'off by default');
+  });
+
+  it('never caches a miss: a tenant created after a miss is found at once', async () => {
+    const r = resolver('postgres-first', 60_000);
+    assert.equal(await r.resolve('newcomer'), null);
+    await stores.redis.set(key('newcomer'), legacy('🆕'));
+    assert.equal((await r.resolve('newcomer'))?.emoji, '🆕');
+  });
+
+  it('keeps at most cacheMaxEntries tenants, the least recently used evicted first', async () => {
+    const r = resolver('postgres-first', 60_000, 100);
+    const names = Array.from({ length: 150 }, (_, i) => `lru-${i}`);
+    const pipeline = stores.redis.pipeline();
+    for (const name of names) pipeline.set(key(name), legacy('🍕'));
+    await pipeline.exec();
+    for (const name of names) await r.resolve(name);
+    await stores.db.query(`UPDATE tenants SET emoji = '🍔' WHERE subdomain LIKE 'lru-%'`);
+    assert.equal((await r.resolve('lru-0'))?.emoji, '🍔', 'the oldest entry was evicted: read afresh');
+    assert.equal((await r.resolve('lru-149'))?.emoji, '🍕', 'the newest is still cached');
+    assert.throws(() => resolver('postgres-first', 60_000, 0), InvalidOptionError);
   });
 });

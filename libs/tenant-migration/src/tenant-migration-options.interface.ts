@@ -18,10 +18,12 @@ export interface TenantMigrationModuleOptions {
   /** Folder of new backup files (relative to the working directory). Default `backups`. */
   backupDir?: string;
   /**
-   * The fallback resolver: where it looks first (default `postgres-first`) and how long it
-   * keeps answers in memory (default 0: no cache; `invalidate()` drops them).
+   * The fallback resolver: where it looks first (default `postgres-first`), how long it keeps
+   * found tenants in memory (`cacheTtlMs`, default 0: no cache; `invalidate()` drops them) and
+   * how many at most (`cacheMaxEntries`, default 10000, least recently used evicted first).
+   * Misses are never cached.
    */
-  resolver?: { mode?: ResolverMode; cacheTtlMs?: number };
+  resolver?: { mode?: ResolverMode; cacheTtlMs?: number; cacheMaxEntries?: number };
   /**
    * `TenantService` writes: also write each tenant's legacy-compatible value back to Redis
    * (default off), waiting at most `timeoutMs` (default 2000) for Redis before queueing it.
@@ -43,7 +45,7 @@ export interface ResolvedTenantMigrationOptions {
   conflictPolicy: ConflictPolicy;
   validation: ValidationSettings;
   backupDir: string;
-  resolver: { mode: ResolverMode; cacheTtlMs: number };
+  resolver: { mode: ResolverMode; cacheTtlMs: number; cacheMaxEntries: number };
   writeBack: { enabled: boolean; timeoutMs: number };
   /** Checked identifiers: safe to write into SQL as they are. */
   tables: TableNames;

@@ -34,7 +34,11 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
   maxValueBytes: options.maxValueBytes ?? 65_536,
   conflictPolicy: options.conflictPolicy ?? 'keep-postgres',
   backupDir: options.backupDir ?? 'backups',
-  resolver: { mode: options.resolver?.mode ?? 'postgres-first', cacheTtlMs: options.resolver?.cacheTtlMs ?? 0 },
+  resolver: {
+    mode: options.resolver?.mode ?? 'postgres-first',
+    cacheTtlMs: options.resolver?.cacheTtlMs ?? 0,
+    cacheMaxEntries: options.resolver?.cacheMaxEntries ?? 10_000,
+  },
   writeBack: { enabled: options.writeBack?.enabled ?? false, timeoutMs: options.writeBack?.timeoutMs ?? 2000 },
   tables: resolveTableNames(options.tables),
   validation: {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
@@ -8,7 +9,7 @@ import { TenantValidator } from '../validation/tenant-validator.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { selectTenantRowSql, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';
-import { InvalidTenantRecordError } from '../errors/index.js';
+import { InvalidOptionError, InvalidTenantRecordError } from '../errors/index.js';
 
 /**
  * Where the resolver looks first. `postgres-first` (default): PostgreSQL, then Redis with
@@ -28,7 +29,12 @@ export type ResolverMode = 'postgres-first' | 'redis-first' | 'postgres-only';
 @Injectable()
 export class TenantResolver {
   private readonly inFlight = new Map<string, Promise<EnhancedTenant | null>>();
-  private readonly cache = new Map<string, { tenant: EnhancedTenant | null; expires: number }>();
+  /**
+   * Found tenants, for `cacheTtlMs`, at most `cacheMaxEntries` of them (least recently used
+   * first out). Misses are never kept: requests for subdomains nobody has would otherwise grow
+   * it without limit, and a tenant created meanwhile must be found at once.
+   */
+  private readonly cache: LRUCache<string, EnhancedTenant> | null;
   private readonly selectSql: string;
 
   constructor(
@@ -39,18 +45,20 @@ export class TenantResolver {
     private readonly merges: TenantMergeRepository,
   ) {
     this.selectSql = selectTenantRowSql(options.tables.tenants);
+    const { cacheTtlMs, cacheMaxEntries } = options.resolver;
+    if (cacheTtlMs > 0 && !(Number.isInteger(cacheMaxEntries) && cacheMaxEntries >= 1)) {
+      throw new InvalidOptionError(`resolver.cacheMaxEntries must be a whole number of at least 1, got ${cacheMaxEntries}`, { option: 'resolver.cacheMaxEntries' });
+    }
+    this.cache = cacheTtlMs > 0 ? new LRUCache({ max: cacheMaxEntries, ttl: cacheTtlMs }) : null;
   }
 
   /** The tenant of a subdomain in the enhanced format, or null if neither store has it. */
   async resolve(subdomainInput: string): Promise<EnhancedTenant | null> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
-    const ttl = this.options.resolver.cacheTtlMs;
-    if (ttl > 0) {
-      const hit = this.cache.get(subdomain);
-      if (hit && hit.expires > Date.now()) return hit.tenant;
-    }
+    const hit = this.cache?.get(subdomain);
+    if (hit) return hit;
     const tenant = await this.lookup(subdomain);
-    if (ttl > 0) this.cache.set(subdomain, { tenant, expires: Date.now() + ttl });
+    if (tenant) this.cache?.set(subdomain, tenant);
     return tenant;
   }
 
@@ -71,9 +79,9 @@ export class TenantResolver {
 
   /** Drops cached answers: one subdomain's, or all. */
   invalidate(subdomain?: string): void {
-    if (subdomain === undefined) return this.cache.clear();
+    if (subdomain === undefined) return this.cache?.clear();
     const input = this.validator.validateInput(subdomain);
-    if (input.ok) this.cache.delete(input.subdomain);
+    if (input.ok) this.cache?.delete(input.subdomain);
   }
 
   private async lookup(subdomain: string): Promise<EnhancedTenant | null> {
