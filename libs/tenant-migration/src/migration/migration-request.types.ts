@@ -10,7 +10,11 @@ export interface MigrationProgress {
   elapsedMs: number;
   /** Keys per second since this process started the run. */
   rate: number;
-  /** Upper bound of the keys to scan (DBSIZE), or null when unknown. */
+  /**
+   * Estimated tenant keys under the prefix: the keys accounted for so far divided by how far
+   * the SCAN has got (from its cursor); null until the scan is 1% through. Not DBSIZE, which
+   * counts every key of the database.
+   */
   estimatedTotal: number | null;
   etaSeconds: number | null;
 }

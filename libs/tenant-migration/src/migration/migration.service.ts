@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { FINGERPRINT_SECRET_BYTES } from '../common/seen-key-set.js';
-import { RedisKeyspaceReader, type KeyspaceScanOptions } from '../source/redis-keyspace.reader.js';
+import { RedisKeyspaceReader, scanFraction, type KeyspaceScanOptions } from '../source/redis-keyspace.reader.js';
 import { InvalidOptionError, MigrationRunNotFoundError, RunNotResumableError } from '../errors/index.js';
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
@@ -32,6 +32,8 @@ export type {
 const resumableExactly = (run: MigrationRunEntity): boolean => run.checkpoint === null || run.checkpoint.secret !== undefined;
 
 const SAMPLE_LIMIT = 20;
+/** How far a scan must be through before its key count is estimated (earlier it is noise). */
+const MIN_FRACTION_FOR_ESTIMATE = 0.01;
 
 /** Everything one execution of a run needs: where it writes, what it remembers. */
 interface RunContext {
@@ -213,7 +215,7 @@ export class MigrationService {
     // Every key the run accounted for before it was interrupted is recognised, wherever the
     // resumed scan meets it again.
     if (run && resumed) await this.runs.forEachFingerprints(run.id, (fingerprints) => scan.seen.addFingerprints(fingerprints));
-    const estimatedTotal = request.onProgress ? await this.reader.estimateTotal().catch(() => null) : null;
+    const databaseSize = request.onProgress ? await this.reader.databaseSize().catch(() => null) : null;
     if (dryRun) await writers[0].client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
     // Up to one batch per session is being written while the next is read and validated.
@@ -247,7 +249,7 @@ export class MigrationService {
               .write(write, counts)
               .then((exceptions) => {
                 this.sample(exceptions, samples);
-                request.onProgress?.(this.progress(run, counts, number, started, scannedAtStart, estimatedTotal));
+                request.onProgress?.(this.progress(run, counts, number, started, scannedAtStart, databaseSize, prepared.cursor));
               })
               .catch((error: unknown) => {
                 failure ??= error;
@@ -296,10 +298,13 @@ export class MigrationService {
     batches: number,
     started: number,
     scannedAtStart: number,
-    estimatedTotal: number | null,
+    databaseSize: number | null,
+    cursor: string,
   ): MigrationProgress {
     const elapsedMs = Date.now() - started;
     const rate = ((counts.scanned - scannedAtStart) / Math.max(elapsedMs, 1)) * 1000;
+    const fraction = databaseSize === null ? 0 : scanFraction(cursor, databaseSize);
+    const estimatedTotal = fraction >= MIN_FRACTION_FOR_ESTIMATE ? Math.max(counts.scanned, Math.round(counts.scanned / fraction)) : null;
     const remaining = estimatedTotal === null ? null : Math.max(estimatedTotal - counts.scanned, 0);
     return {
       runId: run?.id ?? null,

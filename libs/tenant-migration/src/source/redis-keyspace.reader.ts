@@ -52,6 +52,26 @@ export const escapeKeyName = (name: Buffer): string => {
   return out;
 };
 
+/**
+ * How far a SCAN has got through the database, from its cursor: Redis visits the buckets of
+ * its hash table in reversed-bit order, so the cursor's low `bits` bits, reversed, count the
+ * buckets already visited. The table has about the next power of two of `databaseSize`
+ * buckets (it may be twice that while it grows, or larger after many deletions), so this is an
+ * estimate. `'0'` (the end) is 1. It says nothing about how many keys match the prefix: the
+ * keys seen so far divided by it does.
+ */
+export const scanFraction = (cursor: string, databaseSize: number): number => {
+  if (cursor === '0') return 1;
+  const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, databaseSize))));
+  let rest = BigInt(cursor) & ((1n << BigInt(bits)) - 1n);
+  let reversed = 0n;
+  for (let i = 0; i < bits; i++) {
+    reversed = (reversed << 1n) | (rest & 1n);
+    rest >>= 1n;
+  }
+  return Number(reversed) / 2 ** bits;
+};
+
 /** Escapes glob characters so a prefix such as `tenant[eu]:` matches itself only. */
 export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 
@@ -286,8 +306,8 @@ export class RedisKeyspaceReader {
     });
   }
 
-  /** An upper bound of the key count (DBSIZE counts every key of the database), for ETAs. */
-  estimateTotal(): Promise<number> {
+  /** The key count of the whole database (DBSIZE): what `scanFraction` needs to read a cursor. */
+  databaseSize(): Promise<number> {
     return this.call(() => this.redis.dbsize());
   }
 
