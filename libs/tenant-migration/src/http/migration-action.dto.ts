@@ -1,6 +1,40 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateBy, type ValidationArguments, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
 import type { ConflictPolicy } from '../migration/migration.types.js';
+
+/**
+ * The largest offset into a run's quarantine: the largest integer a JavaScript number holds
+ * exactly (and well inside PostgreSQL's bigint), so the value checked is the value queried.
+ */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+export const MAX_LIMIT = 1000;
+export const MAX_BATCH_SIZE = 50_000;
+
+/**
+ * A safe integer within [min, max]. One rule per parameter, so a bad value gets one message
+ * that names the parameter and its range (an unbounded one reached PostgreSQL as a bigint out of
+ * range, a 500).
+ */
+const IntegerInRange = (min: number, max: number): PropertyDecorator =>
+  ValidateBy({
+    name: 'integerInRange',
+    constraints: [min, max],
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max,
+      defaultMessage: ({ property, value }: ValidationArguments) => {
+        const range = `an integer from ${min} to ${max}`;
+        if (typeof value !== 'number' || !Number.isInteger(value)) return `${property} must be ${range}`;
+        return value < min ? `${property} must not be less than ${min} (${range})` : `${property} must not be greater than ${max} (${range})`;
+      },
+    },
+  });
+
+/**
+ * A query parameter's digits as a number; anything else stays as it came, for the range rule to
+ * refuse. `Number()` alone would read '' as 0, '0x10' as 16 and ' 5 ' as 5.
+ */
+const QueryInteger = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,300}$/.test(value) ? Number(value) : value));
 
 export const GET_ACTIONS = ['status', 'runs', 'backups', 'check', 'stats', 'report', 'test'] as const;
 /** Restores are deliberately not here: they stay CLI-only. */
@@ -17,10 +51,10 @@ export class ExceptionPageQueryDto {
   @IsOptional() @IsIn(['rejected', 'skipped'])
   bucket?: 'rejected' | 'skipped';
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @IsOptional() @QueryInteger() @IntegerInRange(1, MAX_LIMIT)
   limit = 100;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  @IsOptional() @QueryInteger() @IntegerInRange(0, MAX_OFFSET)
   offset = 0;
 }
 
@@ -32,7 +66,7 @@ export class MigrationActionDto {
   @IsOptional() @IsBoolean()
   dryRun?: boolean;
 
-  @IsOptional() @IsInt() @Min(1) @Max(50_000)
+  @IsOptional() @IntegerInRange(1, MAX_BATCH_SIZE)
   batchSize?: number;
 
   @IsOptional() @IsIn(['keep-postgres', 'overwrite', 'skip'])

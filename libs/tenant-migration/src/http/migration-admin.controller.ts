@@ -1,5 +1,7 @@
-import { BadRequestException, Body, Get, HttpCode, Injectable, Logger, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { BadRequestException, Body, Get, HttpCode, Inject, Injectable, Logger, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
 import { BackupService } from '../backup/backup.service.js';
 import { CleanupService } from '../integrity/cleanup.service.js';
 import { IntegrityService } from '../integrity/integrity.service.js';
@@ -9,7 +11,36 @@ import { MigrationRunRepository } from '../migration/migration-run.repository.js
 import { MigrationService } from '../migration/migration.service.js';
 import { MigrationTests } from '../self-test/migration-tests.service.js';
 import { MigrationRunNotFoundError } from '../errors/index.js';
-import { ExceptionPageQueryDto, MigrationActionDto, MigrationQueryDto, misplacedProperties } from './migration-action.dto.js';
+import { TENANT_REDIS } from '../tenant-migration.constants.js';
+import { TENANT_DATA_SOURCE } from '../tenant-migration.tokens.js';
+import { ExceptionPageQueryDto, GET_ACTIONS, MigrationActionDto, MigrationQueryDto, misplacedProperties, POST_ACTIONS } from './migration-action.dto.js';
+import { assertStoresAnswer, type Store } from './store-readiness.js';
+
+const BOTH: readonly Store[] = ['postgres', 'redis'];
+const POSTGRES: readonly Store[] = ['postgres'];
+
+/**
+ * The stores each action reads or writes: they are asked before the action starts, so an outage
+ * is a prompt 503 rather than an accepted run that fails later or a request that hangs.
+ */
+const GET_NEEDS: Record<(typeof GET_ACTIONS)[number], readonly Store[]> = {
+  status: POSTGRES,
+  runs: POSTGRES,
+  backups: POSTGRES,
+  check: BOTH,
+  stats: BOTH,
+  report: BOTH,
+  test: BOTH,
+};
+const POST_NEEDS: Record<(typeof POST_ACTIONS)[number], readonly Store[]> = {
+  migrate: BOTH,
+  'dry-run': BOTH,
+  // Validation reads Redis only: it still answers while PostgreSQL is down.
+  validate: ['redis'],
+  backup: BOTH,
+  sync: BOTH,
+  cleanup: BOTH,
+};
 
 /** Who the audit log names for what the admin API does. */
 const ACTOR = 'admin-api';
@@ -35,10 +66,17 @@ export class MigrationAdminController {
     private readonly cleanups: CleanupService,
     private readonly reports: ReportService,
     private readonly selfTests: MigrationTests,
+    @Inject(TENANT_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(TENANT_REDIS) private readonly redis: Redis,
   ) {}
+
+  private storesAnswer(needs: readonly Store[]): Promise<void> {
+    return assertStoresAnswer({ dataSource: this.dataSource, redis: this.redis }, needs);
+  }
 
   @Get()
   async query(@Query() { action }: MigrationQueryDto) {
+    await this.storesAnswer(GET_NEEDS[action]);
     if (action === 'backups') return { backups: await this.backups.list(20) };
     // A check reads both stores and writes nothing; its first 1,000 differences are listed.
     if (action === 'check') return this.integrity.check({ limit: 1000 });
@@ -51,12 +89,14 @@ export class MigrationAdminController {
   }
 
   @Get('runs/:id')
-  run(@Param('id', new ParseUUIDPipe()) id: string) {
+  async run(@Param('id', new ParseUUIDPipe()) id: string) {
+    await this.storesAnswer(POSTGRES);
     return this.findRun(id);
   }
 
   @Get('runs/:id/exceptions')
   async exceptions(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: ExceptionPageQueryDto) {
+    await this.storesAnswer(POSTGRES);
     // An unknown run is a 404, not an empty list that looks like a clean run.
     await this.findRun(id);
     const rows = await this.runs.exceptionsOf(id, page.bucket, page.limit, page.offset);
@@ -76,6 +116,8 @@ export class MigrationAdminController {
   async action(@Body() body: MigrationActionDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const misplaced = misplacedProperties(body);
     if (misplaced.length > 0) throw new BadRequestException(misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`));
+    // A bad request is a 400 whatever the stores; a valid one is refused (503) before it starts.
+    await this.storesAnswer(POST_NEEDS[body.action]);
     if (body.action === 'backup') {
       const summary = body.postgres ? await this.backups.backupPostgres({ actor: ACTOR }) : await this.backups.backupRedis({ actor: ACTOR });
       response.status(201);

@@ -1,7 +1,9 @@
-import { type CanActivate, Controller, type DynamicModule, type ForwardReference, type Type, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { type CanActivate, Controller, type DynamicModule, type ForwardReference, type Type, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { InvalidOptionError } from '../errors/index.js';
 import { DomainErrorFilter } from './domain-error.filter.js';
+import { JsonOnlyInterceptor } from './json-only.interceptor.js';
 import { MigrationAdminController } from './migration-admin.controller.js';
+import { StrictValidationPipe } from './strict-validation.pipe.js';
 
 /** Where and behind what the admin API is mounted (the module's `admin` extra). */
 export interface AdminControllerMount {
@@ -20,8 +22,9 @@ export interface AdminControllerMount {
 export const DEFAULT_ADMIN_PATH = 'api/admin/migration';
 
 /**
- * The admin controller with its route, the host's guard, strict request validation (unknown
- * properties are refused, whatever pipes the host has) and the mapping of domain errors to
+ * The admin controller with its route, the host's guard, JSON bodies only (415 otherwise), strict
+ * request validation (unknown properties are refused, whatever their name and whatever pipes the
+ * host has) and the mapping of domain errors to
  * HTTP statuses (4xx with a message; a 500 never shows internals).
  */
 export const mountAdminController = (mount: AdminControllerMount): Type<MigrationAdminController> => {
@@ -31,7 +34,8 @@ export const mountAdminController = (mount: AdminControllerMount): Type<Migratio
   class MountedMigrationAdminController extends MigrationAdminController {}
   Controller(mount.path ?? DEFAULT_ADMIN_PATH)(MountedMigrationAdminController);
   UseGuards(mount.guard)(MountedMigrationAdminController);
-  UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))(MountedMigrationAdminController);
+  UseInterceptors(JsonOnlyInterceptor)(MountedMigrationAdminController);
+  UsePipes(new StrictValidationPipe())(MountedMigrationAdminController);
   UseFilters(DomainErrorFilter)(MountedMigrationAdminController);
   return MountedMigrationAdminController;
 };
