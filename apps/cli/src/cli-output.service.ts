@@ -16,6 +16,7 @@ import type {
   ValidationReport,
 } from '#tenant-migration';
 import { describeFailure, ExitCode } from './exit-codes.js';
+import { terminalSafeJson, terminalText } from './terminal-text.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const byReason = (table: Record<string, number>): string =>
@@ -26,7 +27,9 @@ const byReason = (table: Record<string, number>): string =>
 
 /**
  * Everything the CLI prints. Human output and progress go to stderr/stdout as usual; with
- * `--json`, stdout carries exactly one JSON document and progress stays on stderr.
+ * `--json`, stdout carries exactly one JSON document and progress stays on stderr. Every human
+ * line, on either stream, passes through `terminalText` (in `line` and `err`): key names, values
+ * and messages quoting them come from the stores, and must not drive the operator's terminal.
  */
 @Injectable()
 export class CliOutput {
@@ -50,9 +53,9 @@ export class CliOutput {
       } else if (Date.now() - this.lastLine >= 5000) {
         this.lastLine = Date.now();
         const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds}s`;
-        process.stderr.write(
+        this.err(
           `${label}: scanned ${n(p.counts.scanned)}, migrated ${n(p.counts.migrated)}, unchanged ${n(p.counts.unchanged)}, ` +
-            `conflicts ${n(p.counts.conflicts)}, rejected ${n(p.counts.rejected)} (${n(p.rate)} keys/s${eta})\n`,
+            `conflicts ${n(p.counts.conflicts)}, rejected ${n(p.counts.rejected)} (${n(p.rate)} keys/s${eta})`,
         );
       }
     };
@@ -63,19 +66,26 @@ export class CliOutput {
     this.bar = null;
   }
 
+  /** The document, with C1, DEL and bidi/zero-width characters as `\u` escapes (same value once parsed). */
   json(document: unknown): void {
-    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    process.stdout.write(`${terminalSafeJson(JSON.stringify(document, null, 2))}\n`);
   }
 
+  /** One line on stdout; the text is escaped for a terminal (a newline inside it is shown as `\x0a`). */
   line(text = ''): void {
-    process.stdout.write(`${text}\n`);
+    process.stdout.write(`${terminalText(text)}\n`);
+  }
+
+  /** One line on stderr, escaped like `line`. */
+  err(text: string): void {
+    process.stderr.write(`${terminalText(text)}\n`);
   }
 
   /** Prints the error as one line on stderr and returns the exit code for it. */
   fail(error: unknown): number {
     this.stopProgress();
     const { code, line } = describeFailure(error);
-    process.stderr.write(`tenant-migrate: ${line}\n`);
+    this.err(`tenant-migrate: ${line}`);
     return code;
   }
 
@@ -83,9 +93,9 @@ export class CliOutput {
   resumeNotice(result: MigrationResult, asked: { batchSize?: number; conflictPolicy?: string }): void {
     const { batchSize, conflictPolicy } = result.options;
     if ((asked.batchSize ?? batchSize) === batchSize && (asked.conflictPolicy ?? conflictPolicy) === conflictPolicy) return;
-    process.stderr.write(
+    this.err(
       `tenant-migrate: resumed run ${result.runId} kept its own options (batch size ${batchSize}, conflict policy ` +
-        `${conflictPolicy}); use --no-resume to start a new run with yours\n`,
+        `${conflictPolicy}); use --no-resume to start a new run with yours`,
     );
   }
 

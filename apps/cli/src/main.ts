@@ -6,12 +6,41 @@ import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { validateEnvironment } from '../../shared/environment.js';
 import { describeFailure, ExitCode, exitOnCommanderError } from './exit-codes.js';
+import { terminalText } from './terminal-text.js';
 
 const reportFailure = (error: unknown): void => {
   const { code, line } = describeFailure(error);
-  process.stderr.write(`tenant-migrate: ${line}\n`);
+  // the reason can quote a key or a value from the stores
+  process.stderr.write(`tenant-migrate: ${terminalText(line)}\n`);
   process.exitCode = code;
 };
+
+/**
+ * A reader that stops early (`| head -c 100`) closes the pipe: the rest of the output has nowhere
+ * to go, by the reader's choice. Unheard, Node raises that EPIPE as an uncaught error with a
+ * stack trace. The stream is destroyed by then, so later writes are dropped silently; the command
+ * still finishes and keeps its own exit code. Any other write failure (a full disk) means the
+ * output is incomplete: exit 3, and say so on stderr when stderr is not the stream that failed.
+ */
+const onOutputError = (stream: 'stdout' | 'stderr') => (error: NodeJS.ErrnoException): void => {
+  if (error.code === 'EPIPE') return;
+  process.exitCode = ExitCode.CouldNotRun;
+  if (stream === 'stdout') process.stderr.write(`tenant-migrate: could not write the output: ${terminalText(error.message)}\n`);
+};
+process.stdout.on('error', onOutputError('stdout'));
+process.stderr.on('error', onOutputError('stderr'));
+
+/**
+ * Resolves once everything written to the stream so far has been handed to the OS. To a pipe
+ * or a socket, Node writes asynchronously: what the reader has not taken yet waits in the
+ * process, and exiting drops it (a large `--json` document was cut at 128 KiB). An empty write
+ * completes after every earlier one; on a destroyed stream (the reader left) it fails at once.
+ */
+const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => {
+    if (stream.destroyed) return resolve();
+    stream.write('', () => resolve());
+  });
 
 const bootstrap = async (): Promise<void> => {
   try {
@@ -34,5 +63,7 @@ const bootstrap = async (): Promise<void> => {
 };
 
 await bootstrap();
-// A failed start can leave a client reconnecting; the command is over either way.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+// Only now, with the output delivered: a failed start can leave a client reconnecting, which
+// would keep the process alive, and the command is over either way.
 process.exit(process.exitCode ?? ExitCode.Clean);
