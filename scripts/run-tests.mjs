@@ -40,8 +40,8 @@ const cleanUp = async () => {
   const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`tm\\_${run}\\_%`]);
   for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   await admin.end();
-  for (const db of [0, 12, 13]) {
-    const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  for (const db of [0, 11, 12, 13]) {
+    const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11');
     url.pathname = `/${db}`;
     const redis = new Redis(url.toString());
     let cursor = '0';

@@ -28,7 +28,7 @@ import {
   TenantMigrationModule,
   type SelfTestReport,
 } from '#tenant-migration';
-import { createMigrationContext, createTestDatabase, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { createMigrationContext, createTestDatabase, createTestStores, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
 import { legacy, ENHANCED as ENHANCED_RECORD } from './support/tenant-fixtures.js';
 import { runCli } from './support/cli.js';
 
@@ -143,7 +143,7 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
     backupDir = await mkdtemp(join(tmpdir(), 'tm-selftest-'));
     Object.assign(process.env, {
       DATABASE_URL: stores.databaseUrl,
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_URL: TEST_REDIS_URL,
       TENANT_KEY_PREFIX: stores.prefix,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
@@ -360,7 +360,7 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
     it('an unreachable PostgreSQL fails connectivity with the reason, without throwing', async () => {
       const down = await contextFor({
         databaseUrl: 'postgres://postgres@127.0.0.1:5499/nowhere',
-        redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        redisUrl: TEST_REDIS_URL,
         prefix: stores.prefix,
         manualInitialization: true,
       });
@@ -378,7 +378,7 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
         createTestDatabase('selftest_bare', { schema: false }),
         createTestDatabase('selftest_stale'),
       ]);
-      const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+      const redisUrl = TEST_REDIS_URL;
       const bare = await contextFor({ databaseUrl: bareUrl, redisUrl, prefix: stores.prefix });
       try {
         assertConnectivityFailed(await bare.get(MigrationTests).runAllTests(), /^the database schema is missing \(no schema migration applied\)/);

@@ -29,7 +29,8 @@ export const TEST_RUN = (process.env.TM_TEST_RUN ?? 'local').replace(/[^a-z0-9]/
 export const testNamespace = (name: string): string => `tm-test:${TEST_RUN}:${name}:`;
 
 export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Redis database 11 by default: the suite keeps out of database 0, where an application's keys live. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
 
 export interface TestStores {
   databaseUrl: string;
