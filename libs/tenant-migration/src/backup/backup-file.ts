@@ -6,38 +6,131 @@
  * crash never leaves a file that looks complete; a truncated or edited file fails its trailer.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { link, lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
+import {
+  BackupExistsError,
+  BackupIoError,
+  BackupNotFoundError,
+  InvalidBackupError,
+  InvalidOptionError,
+  TenantMigrationError,
+} from '../errors/index.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupHeader, type BackupTrailer } from './backup.types.js';
 
 const NEWLINE = 0x0a;
+
+/** The system error code (`ENOENT`, `ENOSPC`...) of a failed file operation, if it has one. */
+const errnoOf = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** Whether anything (file, folder, link) is at `path`; a path that cannot be looked at counts as free, the next step reports why. */
+const taken = async (path: string): Promise<boolean> => {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Hard links are not supported everywhere (some network and FUSE file systems). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** What a caller can fix by naming another place: a usage error, not a broken machine. */
+const unusableFolder = (path: string, error: unknown): TenantMigrationError => {
+  const code = errnoOf(error);
+  const folder = dirname(path);
+  const reasons: Record<string, string> = {
+    ENOENT: 'does not exist and cannot be created',
+    ENOTDIR: 'is not a folder',
+    EEXIST: 'is not a folder',
+    EACCES: 'is not writable',
+    EPERM: 'is not writable',
+    EROFS: 'is on a read-only file system',
+    ENAMETOOLONG: 'has too long a name',
+    ELOOP: 'has too many symbolic links',
+  };
+  const reason = code ? reasons[code] : undefined;
+  if (reason) return new InvalidOptionError(`cannot write the backup ${path}: its folder ${folder} ${reason}`, { path, folder, code });
+  return writeFailed(path, error);
+};
+
+/** Writing failed once the file was open: the machine's fault (exit 3, 503), not the caller's. */
+const writeFailed = (path: string, error: unknown): TenantMigrationError => {
+  if (error instanceof TenantMigrationError) return error;
+  const code = errnoOf(error);
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  return new BackupIoError(`${full ? 'the disk is full: ' : ''}could not write the backup ${path}`, { path, code: code ?? null }, { cause: error });
+};
 
 export class BackupFileWriter {
   private readonly hash: Hash = createHash('sha256');
   private entries = 0;
   private bytes = 0;
+  /** The first error of either stream, as a domain error; every later step throws it. */
+  private failure: TenantMigrationError | null = null;
+  /** Settles when the file has every byte (or rejects with `failure`). */
+  private readonly done: Promise<void>;
+  /** Whether the final name is ours, so that abort() may remove it (never someone else's file). */
+  private published = false;
 
   private constructor(
     readonly path: string,
     private readonly partialPath: string,
     private readonly gzip: Gzip,
     private readonly file: WriteStream,
-  ) {}
+  ) {
+    // pipeline() listens for 'error' on both streams for their whole life: a full disk (ENOSPC)
+    // or an I/O error while writing destroys both and rejects `done`, never an unhandled 'error'.
+    this.done = pipeline(gzip, file).catch((error: unknown) => {
+      this.failure ??= writeFailed(path, error);
+      throw this.failure;
+    });
+    // Observed by push() and finish(); until then, a rejection is not unhandled.
+    this.done.catch(() => undefined);
+  }
 
-  /** Creates `<path>.partial` (and its folder) and writes the header. */
+  /**
+   * Creates `<path>.partial` (and its folder) and writes the header. Refuses, before the
+   * caller reads a single key, a path that is taken (an earlier backup is never replaced) and
+   * a folder that cannot be written.
+   */
   static async create(path: string, header: BackupHeader): Promise<BackupFileWriter> {
-    await mkdir(dirname(path), { recursive: true });
+    if (await taken(path)) {
+      throw new BackupExistsError(`${path} already exists: a backup never replaces a file; choose another path`, { path });
+    }
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (error) {
+      throw unusableFolder(path, error);
+    }
     const partialPath = `${path}.partial`;
-    const gzip = createGzip({ level: 6 });
     const file = createWriteStream(partialPath, { flags: 'wx' });
-    await once(file, 'open');
-    gzip.pipe(file);
-    const writer = new BackupFileWriter(path, partialPath, gzip, file);
-    await writer.push(`${JSON.stringify(header)}\n`);
+    try {
+      await once(file, 'open');
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST') {
+        throw new BackupExistsError(
+          `${partialPath} exists: another backup to ${path} is running or was interrupted; remove that file or choose another path`,
+          { path, partialPath },
+        );
+      }
+      throw unusableFolder(path, error);
+    }
+    const writer = new BackupFileWriter(path, partialPath, createGzip({ level: 6 }), file);
+    try {
+      await writer.push(`${JSON.stringify(header)}\n`);
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
     return writer;
   }
 
@@ -50,32 +143,98 @@ export class BackupFileWriter {
     await this.push(data);
   }
 
-  /** Writes the trailer, flushes, syncs and renames the file to its final name. */
+  /**
+   * Writes the trailer, flushes and syncs the file, gives it its final name without ever
+   * replacing a file there, and syncs the folder so that the name survives a power loss.
+   */
   async finish(): Promise<BackupTrailer> {
+    if (this.failure) throw this.failure;
     const trailer: BackupTrailer = { entries: this.entries, bytes: this.bytes, sha256: this.hash.digest('hex') };
     this.gzip.end(`${JSON.stringify({ trailer })}\n`);
-    await finished(this.file);
-    const handle = await open(this.partialPath, 'r+');
+    await this.done;
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await syncPath(this.partialPath, 'r+');
+      await this.publish();
+      await syncPath(dirname(this.path), 'r');
+    } catch (error) {
+      throw writeFailed(this.path, error);
     }
-    await rename(this.partialPath, this.path);
     return trailer;
   }
 
-  /** Discards the partial file. */
+  /** Discards the partial file (and the final one, if this writer made it); never masks the error that led here. */
   async abort(): Promise<void> {
     this.gzip.destroy();
     this.file.destroy();
-    await rm(this.partialPath, { force: true });
+    await this.done.catch(() => undefined);
+    await rm(this.partialPath, { force: true }).catch(() => undefined);
+    if (this.published) await rm(this.path, { force: true }).catch(() => undefined);
   }
 
   private async push(data: string): Promise<void> {
-    if (!this.gzip.write(data)) await once(this.gzip, 'drain');
+    if (this.failure) throw this.failure;
+    // A destroyed gzip never drains: `done` then rejects with the domain error instead.
+    if (!this.gzip.write(data)) await Promise.race([once(this.gzip, 'drain').catch(() => this.done), this.done]);
+    if (this.failure) throw this.failure;
+  }
+
+  /** link() fails with EEXIST where rename() would silently replace a file created meanwhile. */
+  private async publish(): Promise<void> {
+    try {
+      await link(this.partialPath, this.path);
+    } catch (error) {
+      const code = errnoOf(error);
+      if (code === 'EEXIST') throw new BackupExistsError(`${this.path} already exists: a backup never replaces a file; choose another path`, { path: this.path });
+      if (!code || !NO_HARD_LINKS.has(code)) throw error;
+      if (await taken(this.path)) throw new BackupExistsError(`${this.path} already exists: a backup never replaces a file; choose another path`, { path: this.path });
+      await rename(this.partialPath, this.path);
+      this.published = true;
+      return;
+    }
+    this.published = true;
+    await rm(this.partialPath);
   }
 }
+
+/** fsync of a file or a folder (a folder's entry list is what a rename changes). */
+const syncPath = async (path: string, flags: 'r' | 'r+'): Promise<void> => {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+};
+
+/** Why a backup path cannot be read, as the error the caller can act on. */
+const unreadable = (path: string, error: unknown): TenantMigrationError => {
+  const code = errnoOf(error);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new BackupNotFoundError(`no backup file at ${path}`, { path });
+  if (code === 'EACCES' || code === 'EPERM') return new InvalidBackupError(`cannot read the backup ${path}: permission denied`, { path, code });
+  if (code === 'EISDIR') return new InvalidBackupError(`${path} is a folder, not a backup file`, { path });
+  if (code === 'ENAMETOOLONG' || code === 'ELOOP') return new InvalidBackupError(`cannot open the backup ${path} (${code})`, { path, code });
+  return new BackupIoError(`could not read the backup ${path}`, { path, code: code ?? null }, { cause: error });
+};
+
+/** Opens a backup for reading: a missing path, a folder or an unreadable file is a typed error. */
+const openForReading = async (path: string): Promise<FileHandle> => {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  try {
+    // Linux opens a folder for reading; only the first read would fail (EISDIR).
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw new InvalidBackupError(`${path} is a folder, not a backup file`, { path });
+    if (!stats.isFile()) throw new InvalidBackupError(`${path} is not a regular file, not a backup file`, { path });
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error instanceof TenantMigrationError ? error : unreadable(path, error);
+  }
+};
 
 /** What reading a backup file found. `problems` is empty for an intact file. */
 export interface BackupFileScan {
@@ -91,6 +250,9 @@ export interface BackupFileScan {
  * Reads a backup file from start to end in constant memory, handing each entry line to
  * `onEntry` (which may be async: reading waits for it), and checks the header, the trailer
  * and the checksum. It never throws for a damaged file: damage is reported in `problems`.
+ * It throws a domain error for a path that is not a readable file (BackupNotFoundError,
+ * InvalidBackupError), for a read that fails on the disk (BackupIoError), and `onEntry`'s own
+ * error as it is.
  */
 export const scanBackupFile = async (
   path: string,
@@ -100,6 +262,7 @@ export const scanBackupFile = async (
   const scan: BackupFileScan = { header: null, trailer: null, entries: 0, bytes: 0, sha256: '', problems: [] };
   let carry: Buffer = Buffer.alloc(0);
   let lineNumber = 0;
+  let entryFailed = false;
 
   const handleLine = async (raw: Buffer): Promise<void> => {
     lineNumber++;
@@ -120,12 +283,27 @@ export const scanBackupFile = async (
     hash.update('\n');
     scan.entries++;
     scan.bytes += raw.length + 1;
-    if (onEntry && scan.header) await onEntry(text);
+    if (!onEntry || !scan.header) return;
+    try {
+      await onEntry(text);
+    } catch (error) {
+      entryFailed = true;
+      throw error;
+    }
   };
 
+  const handle = await openForReading(path);
+  const file = handle.createReadStream();
+  const gunzip = createGunzip();
+  // pipe() does not forward errors: without this listener a read error (EIO) would be an
+  // unhandled 'error' that ends the process, and the scan would wait forever.
+  let readError: unknown = null;
+  file.on('error', (error) => {
+    readError = error;
+    gunzip.destroy(error);
+  });
   try {
-    const input = createReadStream(path).pipe(createGunzip());
-    for await (const chunk of input as AsyncIterable<Buffer>) {
+    for await (const chunk of file.pipe(gunzip) as AsyncIterable<Buffer>) {
       let data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
       let newline = data.indexOf(NEWLINE);
       while (newline >= 0) {
@@ -137,18 +315,19 @@ export const scanBackupFile = async (
     }
     if (carry.length > 0) scan.problems.push('the file ends in the middle of a line');
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    scan.problems.push(
-      code === 'ENOENT'
-        ? `no backup file at ${path}`
-        : `the file cannot be read to its end (truncated or not a backup): ${error instanceof Error ? error.message : String(error)}`,
-    );
+    // What the caller does with an entry (a restore's Redis, a COPY) is not damage of the file.
+    if (entryFailed) throw error;
+    if (readError) throw unreadable(path, readError);
+    scan.problems.push(`the file cannot be read to its end (truncated or not a backup): ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    // Closes the file (and its handle) also when the scan stopped early.
+    file.destroy();
   }
 
   scan.sha256 = hash.digest('hex');
   if (!scan.header && scan.problems.length === 0) scan.problems.push('the file has no header');
   if (!scan.trailer) {
-    if (!scan.problems.some((p) => p.startsWith('no backup file'))) scan.problems.push('the file has no trailer: it is incomplete');
+    scan.problems.push('the file has no trailer: it is incomplete');
   } else {
     if (scan.trailer.entries !== scan.entries) scan.problems.push(`the trailer counts ${scan.trailer.entries} entries, the file holds ${scan.entries}`);
     if (scan.trailer.bytes !== scan.bytes) scan.problems.push(`the trailer counts ${scan.trailer.bytes} bytes, the file holds ${scan.bytes}`);

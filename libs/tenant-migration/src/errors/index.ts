@@ -14,3 +14,5 @@ export * from './cleanup-refused.error.js';
 export * from './invalid-tenant-record.error.js';
 export * from './tenant-exists.error.js';
 export * from './invalid-tenant.error.js';
+export * from './backup-io.error.js';
+export * from './backup-exists.error.js';

@@ -16,7 +16,7 @@ import { BackupEntity } from '../backup/backup.entity.js';
 import { BackupService } from '../backup/backup.service.js';
 import { scanBackupFile } from '../backup/backup-file.js';
 import type { RedisBackupEntry } from '../backup/backup.types.js';
-import { CleanupRefusedError } from '../errors/index.js';
+import { BackupNotFoundError, CleanupRefusedError, InvalidBackupError } from '../errors/index.js';
 import { ROW_DIFFERS } from './integrity.service.js';
 
 /** Why cleanup kept a key. Only keys proven safe are deleted; everything else is one of these. */
@@ -120,7 +120,13 @@ export class CleanupService {
       );
     }
     // The file must still be intact now, not only when it was verified.
-    const verification = await this.backups.verify(backup.id, { actor });
+    const verification = await this.backups.verify(backup.id, { actor }).catch((error: unknown) => {
+      // Its file is gone, is a folder now, or cannot be read: nothing can be proven safe.
+      if (error instanceof BackupNotFoundError || error instanceof InvalidBackupError) {
+        throw new CleanupRefusedError(`backup ${backup.id} no longer verifies: ${error.message}`, { backupId: backup.id, path: backup.path }, { cause: error });
+      }
+      throw error;
+    });
     if (!verification.ok) {
       throw new CleanupRefusedError(`backup ${backup.id} no longer verifies: ${verification.problems.join('; ')}`, { backupId: backup.id });
     }
