@@ -6,6 +6,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
@@ -26,7 +28,7 @@ const assertNoRawControl = (label: string, result: CliResult): void => {
   }
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const ADMIN_ENTRY = fileURLToPath(new URL('../apps/admin/src/main.js', import.meta.url));
 
 describe('CLI output: complete through pipes, escaped on terminals', () => {
   const namespace = testNamespace('cli-output');
@@ -130,5 +132,41 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
     assertNoRawControl('check', check);
     assert.match(check.stdout, /different\s+shop .*emoji: .*\\u202e/);
     assert.match(check.stdout, /\\x1b\]0;pwned\\x07/);
+  });
+
+  it('the admin app writes no colour codes when its output is a pipe', async () => {
+    // NO_COLOR unset on purpose: nothing but the pipe tells the app that no terminal is there.
+    const child = spawn(process.execPath, [ADMIN_ENTRY], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        ADMIN_TOKEN: 'tm-cli-output-token-0123456789ab',
+        DATABASE_URL: bigDatabase,
+        REDIS_URL: TEST_REDIS_URL,
+        TENANT_KEY_PREFIX: bigPrefix,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const done = collect(child);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      // Nest's start-up lines and the app's own "listening on" line all go through the logger.
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (/listening on http/.test(seen)) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`the admin app exited with ${code} before listening`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+      clearTimeout(killer);
+    }
+    const result = await done;
+    assert.match(result.stdout, /\[Nest\].*listening on http/);
+    assert.doesNotMatch(result.stdout + result.stderr, /\x1b/);
   });
 });

@@ -6,7 +6,7 @@
  * stderr, nothing started); 3 when the app could not start (e.g. a store is unreachable).
  */
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { InvalidOptionError } from '#tenant-migration';
 import { type EnvironmentVariables, validateEnvironment } from '../../shared/environment.js';
@@ -30,7 +30,11 @@ const bootstrap = async (): Promise<void> => {
   }
   // The module graph validates and reads the environment as it loads: load it only now.
   const { AppModule } = await import('./app.module.js');
-  const app = configureApp(await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] }));
+  // Colour codes only for a person at a terminal: Nest colours whenever NO_COLOR is unset, and
+  // a log file, a pipe or a log collector would keep the ESC sequences as garbage.
+  const colors = process.stdout.isTTY === true && process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const logger = new ConsoleLogger({ logLevels: ['log', 'warn', 'error'], colors });
+  const app = configureApp(await NestFactory.create(AppModule, { logger }));
   app.enableShutdownHooks();
   await app.listen(env.PORT, env.HOST);
   // The actual address: with PORT=0 the system picks the port.
