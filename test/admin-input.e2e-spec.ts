@@ -223,6 +223,17 @@ describe('admin API: input edges and store outages', () => {
       }
     });
 
+    it('a sync without a subdomain says that it needs one (not a length rule)', async () => {
+      for (const body of [{ action: 'sync' }, { action: 'sync', subdomain: '' }]) {
+        const res = await http().post(BASE).set(AUTH).send(body);
+        assert.equal(res.status, 400, res.text);
+        assert.match(JSON.stringify(res.body.message), /sync needs the tenant to reconcile/);
+        assert.doesNotMatch(JSON.stringify(res.body.message), /shorter than/);
+      }
+      const typed = await http().post(BASE).set(AUTH).send({ action: 'sync', subdomain: 42 });
+      assert.match(JSON.stringify(typed.body.message), /subdomain must be a string, not number/);
+    });
+
     it('declared properties are still accepted', async () => {
       const res = await http().post(BASE).set(AUTH).send({ action: 'validate', batchSize: 10 });
       assert.equal(res.status, 200, res.text);

@@ -403,7 +403,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
       assert.deepEqual([ok.body.subdomain, ok.body.direction], ['pizza', 'none']);
       for (const [body, status, pattern] of [
-        [{ action: 'sync' }, 400, /subdomain must be a string/],
+        [{ action: 'sync' }, 400, /sync needs the tenant to reconcile/],
         [{ action: 'sync', subdomain: 'bad_name!' }, 400, /not a valid subdomain/],
         [{ action: 'sync', subdomain: 'pizza', prefer: 'both' }, 400, /prefer must be one of/],
         [{ action: 'sync', subdomain: 'pizza', batchSize: 10 }, 400, /batchSize cannot be used with action sync/],

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateBy, type ValidationArguments, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, ValidateBy, type ValidationArguments, ValidateIf } from 'class-validator';
 import { Transform } from 'class-transformer';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 
@@ -9,6 +9,24 @@ import type { ConflictPolicy } from '../migration/migration.types.js';
 export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 export const MAX_LIMIT = 1000;
 export const MAX_BATCH_SIZE = 50_000;
+
+/**
+ * The subdomain a request names: one rule, so a missing, mistyped or overlong one gets one
+ * message in the caller's terms (not "must be shorter than or equal to 253 characters" for a
+ * subdomain that was never given). Its syntax is checked by the service, with every reason.
+ */
+const SubdomainInput = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'subdomainInput',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= 253,
+      defaultMessage: ({ value }: ValidationArguments) => {
+        if (value === undefined || value === null || value === '') return 'sync needs the tenant to reconcile: {"action":"sync","subdomain":"<name>"}';
+        if (typeof value !== 'string') return `subdomain must be a string, not ${Array.isArray(value) ? 'an array' : typeof value}`;
+        return `subdomain must be at most 253 characters (it has ${value.length})`;
+      },
+    },
+  });
 
 /**
  * A safe integer within [min, max]. One rule per parameter, so a bad value gets one message
@@ -78,7 +96,7 @@ export class MigrationActionDto {
 
   /** `sync` only (required there): the tenant to reconcile. */
   @ValidateIf((body: MigrationActionDto) => body.action === 'sync' || body.subdomain !== undefined)
-  @IsString() @MaxLength(253)
+  @SubdomainInput()
   subdomain?: string;
 
   /** `cleanup` only: delete for real (otherwise the answer is a preview). */
