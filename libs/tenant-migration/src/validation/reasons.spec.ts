@@ -26,6 +26,10 @@ describe('preview', () => {
     [{ a: 1 }, '{"a":1}'],
     [undefined, 'undefined'],
     ['x'.repeat(100), `"${'x'.repeat(76)}...`],
+    // What JSON.parse makes of 1e400 and of 12345678901234567890: never "null", never a bare rounded number.
+    [JSON.parse('1e400'), 'a number too large to represent (beyond 1.8e308)'],
+    [JSON.parse('-1e400'), 'a number too large to represent (-beyond 1.8e308)'],
+    [JSON.parse('12345678901234567890'), '12345678901234567000 (rounded: an integer this large has no exact value)'],
   ];
   for (const [value, expected] of cases) it(`shows ${String(expected).slice(0, 20)}`, () => assert.equal(preview(value), expected));
 

@@ -70,6 +70,12 @@ export const NO_REASONS: readonly OutcomeReason[] = Object.freeze([]);
 
 /** Shortens a value for a message, so a 64 KiB string never ends up in a report. */
 export const preview = (value: unknown): string => {
+  // JSON numbers past a double's range or precision arrive changed: say so rather than show
+  // `null` (what JSON.stringify writes for Infinity) or a silently rounded integer.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `a number too large to represent (${value < 0 ? '-' : ''}beyond 1.8e308)`;
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return `${value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 0 })} (rounded: an integer this large has no exact value)`;
+  }
   let text: string;
   try {
     text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
