@@ -223,6 +223,7 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     const summary = await backups.backupPostgres();
     assert.equal(summary.kind, 'postgres');
     assert.equal(summary.entryCount, 3);
+    assert.deepEqual(summary.source, { host: '127.0.0.1', port: 5432, database: new URL(stores.databaseUrl).pathname.slice(1) }, 'the source host is an address, not 127.0.0.1/32');
 
     await stores.db.query(`UPDATE tenants SET business_name = 'edited' WHERE subdomain = 'pizza'`);
     await stores.db.query(`DELETE FROM tenants WHERE subdomain = 'tacos'`);

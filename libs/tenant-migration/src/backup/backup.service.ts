@@ -117,7 +117,7 @@ export class BackupService {
         try {
           await this.sessions.assertSchema(session.client);
           const { rows: [where] } = await session.client.query<{ host: string | null; port: number | null; database: string }>(
-            'SELECT inet_server_addr()::text AS host, inet_server_port() AS port, current_database() AS database',
+            'SELECT host(inet_server_addr()) AS host, inet_server_port() AS port, current_database() AS database',
           );
           const source: BackupSource = { host: where.host ?? 'local socket', port: where.port ?? 5432, database: where.database };
           const { header, path } = this.newHeader('postgres', this.options.tables.tenants, source, request.outPath, [...TENANT_TABLE_COLUMNS]);
