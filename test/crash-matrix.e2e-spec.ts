@@ -597,6 +597,8 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
         if (killed.code !== 3) problems.push(`the CLI ${describeExit(killed)} after losing PostgreSQL at batch ${seen.batches}, expected exit code 3; stderr: ${show(errorLines)}`);
         if (errorLines.length !== 1 || !errorLines[0].startsWith('tenant-migrate: ')) {
           problems.push(`the CLI's error is not one "tenant-migrate: ..." line without a stack trace: ${show(errorLines.slice(0, 8))}`);
+        } else if (!/^tenant-migrate: run [0-9a-f-]{36} stopped: .*`migrate` \(or `resume [0-9a-f-]{36}`\) continues it/.test(errorLines[0])) {
+          problems.push(`the CLI's error does not name the run and the command that continues it: ${show(errorLines[0])}`);
         }
         const runsBefore = await withDatabase(url, readRuns);
         problems.push(...(await verifyRerun(url, main, runsBefore, false, timings)));

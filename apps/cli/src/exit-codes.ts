@@ -1,4 +1,4 @@
-import { TenantMigrationError, MigrationLockedError } from '#tenant-migration';
+import { TenantMigrationError, MigrationLockedError, plainStoreDetail } from '#tenant-migration';
 
 /** The CLI's exit codes (documented in the README). */
 export const ExitCode = {
@@ -17,7 +17,9 @@ export const describeFailure = (error: unknown): { code: number; line: string } 
   if (error instanceof TenantMigrationError) {
     if (error.kind === 'invalid-data') return { code: ExitCode.Findings, line: error.message };
     const code = error.kind === 'invalid-input' || error.kind === 'not-found' || error.kind === 'conflict' ? ExitCode.Usage : ExitCode.CouldNotRun;
-    const detail = error.kind === 'unavailable' && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    // The cause says why a store is unavailable, unless the message says it already.
+    const cause = error.kind === 'unavailable' && error.cause instanceof Error ? plainStoreDetail(error.cause.message) : '';
+    const detail = cause && !error.message.includes(cause) ? `: ${cause}` : '';
     return { code, line: `${error.message}${detail}` };
   }
   const message = error instanceof Error ? error.message : String(error);

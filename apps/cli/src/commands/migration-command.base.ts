@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Option } from 'nest-commander';
-import { InvalidOptionError, MigrationService, type ConflictPolicy } from '#tenant-migration';
+import { InvalidOptionError, MigrationService, RunInterruptedError, type ConflictPolicy } from '#tenant-migration';
 import { CliOutput, migrationExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, assertRunId } from '../cli-arguments.js';
@@ -33,15 +33,22 @@ export abstract class MigrationCommandBase extends CliCommand {
     await this.attempt(async () => {
       const resumeRunId = command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
       await this.preflight.assertStores();
-      const result = await this.migrations.migrate({
-        dryRun: flags.dryRun ?? false,
-        batchSize: flags.batchSize,
-        conflictPolicy: flags.conflictPolicy,
-        resumeRunId,
-        autoResume: flags.resume ?? true,
-        onProgress: this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
-        onStage: killSwitch(),
-      });
+      let runId: string | null = null;
+      const result = await this.migrations
+        .migrate({
+          dryRun: flags.dryRun ?? false,
+          batchSize: flags.batchSize,
+          conflictPolicy: flags.conflictPolicy,
+          resumeRunId,
+          autoResume: flags.resume ?? true,
+          onStart: (id) => (runId = id),
+          onProgress: this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
+          onStage: killSwitch(),
+        })
+        .catch((error: unknown) => {
+          // A run that was recorded says which one it was and how to continue it.
+          throw runId === null ? error : new RunInterruptedError(runId, error);
+        });
       this.out.stopProgress();
       if (result.resumed) this.out.resumeNotice(result, flags);
       if (flags.json) this.out.json(result);

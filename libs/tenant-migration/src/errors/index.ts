@@ -16,3 +16,5 @@ export * from './tenant-exists.error.js';
 export * from './invalid-tenant.error.js';
 export * from './backup-io.error.js';
 export * from './backup-exists.error.js';
+export * from './store-detail.js';
+export * from './run-interrupted.error.js';

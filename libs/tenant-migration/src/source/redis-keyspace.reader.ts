@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
-import { StoreUnavailableError } from '../errors/index.js';
+import { plainStoreDetail, StoreUnavailableError } from '../errors/index.js';
 import { digestsOf } from './redis-content-digest.js';
 import { isUtf8 } from 'node:buffer';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
@@ -81,7 +81,7 @@ export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?
  */
 const asStoreError = (error: unknown): unknown => {
   if (error instanceof Error && error.name === 'ReplyError') return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = plainStoreDetail(error instanceof Error ? error.message : String(error));
   return new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
 };
 
