@@ -316,6 +316,15 @@ describe('CLI: backup, verify, list and restore', () => {
     oneLine(result);
   });
 
+  it('restore takes its target from RESTORE_TARGET_URL too, so the password stays out of the process list', async () => {
+    const result = await runCli(['restore', redisBackup.id], { ...env(), RESTORE_TARGET_URL: `redis://default:${SECRET}@127.0.0.1:6390/13` });
+    assert.equal(result.code, 3, 'the target of the environment is the one used (and it is unreachable)');
+    assert.match(result.stderr, /cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:6390\/13/);
+    assert.ok(!result.stderr.includes(SECRET));
+    const help = await runCli(['restore', '--help'], env());
+    assert.match(help.stdout, /RESTORE_TARGET_URL/);
+  });
+
   it('backup --out writes where it is told; a path without .gz is a usage error', async () => {
     const out = join(dir, 'nested', 'custom.ndjson.gz');
     const result = await cli(['backup', '--out', out, '--json']);

@@ -132,6 +132,13 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @IsHttpsUrl('UPSTASH_REDIS_REST_URL must be an https:// URL')
   UPSTASH_REDIS_REST_URL?: string;
 
+  /**
+   * The Redis `restore` writes to when `--target-url` is not given: a URL with a password in
+   * the environment stays out of the process list, where a command-line argument is visible.
+   */
+  @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'RESTORE_TARGET_URL must be a redis:// or rediss:// URL' })
+  RESTORE_TARGET_URL?: string;
+
   @IsOptional() @IsString()
   UPSTASH_REDIS_REST_TOKEN?: string;
 

@@ -1,4 +1,6 @@
 import { Command, Option } from 'nest-commander';
+import { ConfigService } from '@nestjs/config';
+import type { EnvironmentVariables } from '../../../shared/environment.js';
 import { BackupService, InvalidOptionError } from '#tenant-migration';
 import { CliOutput, restoreExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -30,6 +32,7 @@ export class RestoreCommand extends CliCommand {
     private readonly backups: BackupService,
     out: CliOutput,
     private readonly preflight: StorePreflight,
+    private readonly config: ConfigService<EnvironmentVariables, true>,
   ) {
     super(out);
   }
@@ -37,11 +40,12 @@ export class RestoreCommand extends CliCommand {
   async run([ref, ...rest]: string[], flags: RestoreFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(rest, 'restore');
-      await this.preflight.assertStores({ redis: !flags.targetUrl });
-      if (flags.targetUrl) await this.preflight.assertRedisAt(flags.targetUrl);
+      const targetUrl = flags.targetUrl ?? this.config.get('RESTORE_TARGET_URL', { infer: true });
+      await this.preflight.assertStores({ redis: !targetUrl });
+      if (targetUrl) await this.preflight.assertRedisAt(targetUrl);
       const report = await this.backups.restoreRedis(ref, {
         dryRun: flags.dryRun ?? false,
-        targetUrl: flags.targetUrl,
+        targetUrl,
         overwrite: flags.overwrite ?? false,
         actor: cliActor(),
       });
@@ -56,7 +60,12 @@ export class RestoreCommand extends CliCommand {
     return true;
   }
 
-  @Option({ flags: '--target-url <url>', description: 'restore into this Redis (redis:// or rediss://) instead of the configured one' })
+  @Option({
+    flags: '--target-url <url>',
+    description:
+      'restore into this Redis (redis:// or rediss://) instead of the configured one; RESTORE_TARGET_URL sets it from the ' +
+      'environment, which keeps a password out of the process list',
+  })
   parseTargetUrl(value: string): string {
     return parseRedisUrl(value, '--target-url');
   }
