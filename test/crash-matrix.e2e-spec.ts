@@ -11,11 +11,8 @@ import type { ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Global, Module } from '@nestjs/common';
-import { buildDataSourceOptions, IntegrityService, TenantMigrationModule, type IntegrityReport, type MigrationCounts, type MigrationResult } from '#tenant-migration';
-import { ADMIN_DATABASE_URL, createTestDatabase, testNamespace } from './support/test-stores.js';
+import { IntegrityService, type IntegrityReport, type MigrationCounts, type MigrationResult } from '#tenant-migration';
+import { ADMIN_DATABASE_URL, createContextOverRedis, createTestDatabase, testNamespace } from './support/test-stores.js';
 import { collect, startCli, type CliResult } from './support/cli.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { ENHANCED, legacy } from './support/tenant-fixtures.js';
@@ -264,8 +261,6 @@ const comparableCheck = (report: IntegrityReport): Omit<IntegrityReport, 'durati
   };
 };
 
-const CHECK_REDIS = 'CHECK_REDIS';
-
 /**
  * The integrity check of a case, in this process (the same service the CLI's `check` runs;
  * the clean run's check is the CLI's own, so the two are compared as the CLI would answer).
@@ -273,18 +268,8 @@ const CHECK_REDIS = 'CHECK_REDIS';
 const checkInProcess = async (databaseUrl: string, redisUrl: string, keyPrefix: string): Promise<IntegrityReport> => {
   // A client of its own, closed here: cases run two at a time against servers that restart.
   const redis = new Redis(redisUrl);
-  @Global()
-  @Module({ providers: [{ provide: CHECK_REDIS, useValue: redis }], exports: [CHECK_REDIS] })
-  class CheckRedisModule {}
   try {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), retryAttempts: 0 }),
-        CheckRedisModule,
-        TenantMigrationModule.forRoot({ keyPrefix, redisToken: CHECK_REDIS }),
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await createContextOverRedis(databaseUrl, redis, { keyPrefix });
     try {
       return await app.get(IntegrityService).check();
     } finally {

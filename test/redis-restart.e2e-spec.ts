@@ -1,18 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Global, Module, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { buildDataSourceOptions, MigrationService, TenantMigrationModule } from '#tenant-migration';
-import { createTestDatabase } from './support/test-stores.js';
+import { MigrationService } from '#tenant-migration';
+import { createContextOverRedis, createTestDatabase } from './support/test-stores.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { legacy } from './support/tenant-fixtures.js';
 
 const PREFIX = 'subdomain:';
 const KEYS = 5_000;
-const SOURCE_REDIS = 'SOURCE_REDIS';
 
 /**
  * A Redis that restarts (from its snapshot) while a migration reads it: the client reconnects
@@ -35,17 +32,7 @@ describe('a Redis restart in the middle of a run (the client reconnects to anoth
     const databaseUrl = await createTestDatabase('redis_restart');
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    @Global()
-    @Module({ providers: [{ provide: SOURCE_REDIS, useValue: client }], exports: [SOURCE_REDIS] })
-    class SourceRedisModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), retryAttempts: 0 }),
-        SourceRedisModule,
-        TenantMigrationModule.forRoot({ keyPrefix: PREFIX, redisToken: SOURCE_REDIS }),
-      ],
-    }).compile();
-    app = await moduleRef.init();
+    app = await createContextOverRedis(databaseUrl, client, { keyPrefix: PREFIX });
   });
 
   after(async () => {

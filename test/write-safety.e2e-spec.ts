@@ -1,23 +1,17 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { Test } from '@nestjs/testing';
-import { Global, Module, type INestApplicationContext } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import type { INestApplicationContext } from '@nestjs/common';
 import {
-  buildDataSourceOptions,
   ConcurrentChangeError,
   MigrationService,
   SyncService,
-  TenantMigrationModule,
   TenantResolver,
   TenantService,
 } from '#tenant-migration';
-import { createMigrationContext, createTestStores, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { createContextOverRedis, createMigrationContext, createTestStores, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
 import { ENHANCED, legacy } from './support/tenant-fixtures.js';
 import { Gate, holdingRedis } from './support/interleave.js';
-
-const HELD_REDIS = 'HELD_REDIS';
 
 /**
  * No writer overwrites or resurrects a PostgreSQL write (or delete) that committed after it
@@ -37,17 +31,9 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
   /** A second app on the same stores whose Redis answers for `subdomain`'s key wait at `gate`. */
   const heldApp = async (subdomain: string, gate: Gate): Promise<INestApplicationContext> => {
     const held = new Redis(TEST_REDIS_URL);
-    @Global()
-    @Module({ providers: [{ provide: HELD_REDIS, useValue: holdingRedis(held, 'mgetBuffer', (args) => args.flat().includes(key(subdomain)), gate) }], exports: [HELD_REDIS] })
-    class HeldRedisModule {}
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(stores.databaseUrl), retryAttempts: 0 }),
-        HeldRedisModule,
-        TenantMigrationModule.forRoot({ keyPrefix: stores.prefix, redisToken: HELD_REDIS }),
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await createContextOverRedis(stores.databaseUrl, holdingRedis(held, 'mgetBuffer', (args) => args.flat().includes(key(subdomain)), gate), {
+      keyPrefix: stores.prefix,
+    });
     const close = app.close.bind(app);
     app.close = async () => {
       await close();

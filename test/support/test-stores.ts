@@ -7,7 +7,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Test } from '@nestjs/testing';
-import type { INestApplicationContext } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RedisModule } from '@nestjs-modules/ioredis';
 import {
@@ -141,6 +141,37 @@ export const createMigrationContext = async (
     if (redis.status !== 'end') redis.disconnect();
   };
   return { app, migrations: app.get(MigrationService), close };
+};
+
+/** The token under which `createContextOverRedis` provides the caller's client. */
+const OWN_REDIS = 'TEST_OWN_REDIS';
+
+@Global()
+@Module({})
+class OwnRedisModule {
+  static with(redis: Redis): DynamicModule {
+    return { module: OwnRedisModule, providers: [{ provide: OWN_REDIS, useValue: redis }], exports: [OWN_REDIS] };
+  }
+}
+
+/**
+ * A Nest application context with the library over a Redis client the caller owns (a private
+ * server, a client whose answers a test holds, one that survives restarts): the library uses
+ * it through `redisToken`, and closing the context leaves it to the caller.
+ */
+export const createContextOverRedis = async (
+  databaseUrl: string,
+  redis: Redis,
+  options: TenantMigrationModuleOptions = {},
+): Promise<INestApplicationContext> => {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), retryAttempts: 0 }),
+      OwnRedisModule.with(redis),
+      TenantMigrationModule.forRoot({ ...options, redisToken: OWN_REDIS }),
+    ],
+  }).compile();
+  return moduleRef.init();
 };
 
 export interface RedisKeySnapshot {

@@ -94,8 +94,8 @@ export class MigrationService {
     const opened: PostgresSession[] = [];
     try {
       for (let i = 0; i < 3; i++) opened.push(await this.sessions.open());
+      // The table lock has checked the schema already.
       const [first, second, fences] = opened;
-      await this.sessions.assertSchema(first.client);
       const { run, resumed } = await this.startOrResume(runOptions, request);
       for (const s of [first, second]) await this.merges.prepareSession(s.client);
       request.onStart?.(run.id, resumed);
