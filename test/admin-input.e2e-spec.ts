@@ -4,12 +4,11 @@
  *
  * The real AppModule with the production HTTP setup, against a Redis of this file's own (killed
  * and restarted here; the shared one is never touched) and the real PostgreSQL reached through a
- * TCP relay this file closes and reopens, so PostgreSQL "goes down" without touching the server.
+ * TCP proxy this file cuts and restores, so PostgreSQL "goes down" without touching the server.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -20,6 +19,8 @@ import type { INestApplication } from '@nestjs/common';
 import { TENANT_REDIS } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { assertProblem, domainProblem, httpProblem } from './support/problem.js';
 
 const NAMESPACE = testNamespace('admin_input');
 const PREFIX = `${NAMESPACE}subdomain:`;
@@ -35,46 +36,6 @@ const MAX_OFFSET = '9007199254740991';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const messageOf = (body: { message?: unknown }): string => (Array.isArray(body.message) ? body.message.join('; ') : String(body.message));
 
-/**
- * A TCP relay to the real PostgreSQL on a port of its own. `close()` drops every relayed
- * connection and stops listening (the port refuses connections, as a stopped server's would);
- * `open()` listens on the same port again.
- */
-class PostgresRelay {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(5432, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-    this.server = server;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
 describe('admin API: input edges and store outages', () => {
   let app: INestApplication;
   let privateRedis: PrivateRedis;
@@ -82,7 +43,7 @@ describe('admin API: input edges and store outages', () => {
   let db: pg.Client;
   let backupDir: string;
   let runId: string;
-  const relay = new PostgresRelay();
+  let relay: TcpProxy;
 
   const http = () => request(app.getHttpServer());
   const runCount = async (): Promise<number> => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM migration_runs')).rows[0].n);
@@ -114,7 +75,7 @@ describe('admin API: input edges and store outages', () => {
     const databaseUrl = await createTestDatabase('admin_input');
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    await relay.open();
+    relay = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     const relayed = new URL(databaseUrl);
     relayed.port = String(relay.port);
     backupDir = await mkdtemp(join(tmpdir(), 'tm-admin-input-backups-'));
@@ -145,13 +106,13 @@ describe('admin API: input edges and store outages', () => {
   });
 
   after(async () => {
-    await relay.open().catch(() => undefined);
+    relay?.restore();
     const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
     await app?.close();
     if (client && client.status !== 'end') client.disconnect();
     seeder?.disconnect();
     await db?.end();
-    await relay.close();
+    await relay?.close();
     await stopAllPrivateRedis();
     if (backupDir) await rm(backupDir, { recursive: true, force: true });
   });
@@ -254,11 +215,8 @@ describe('admin API: input edges and store outages', () => {
       for (const [label, attempt] of attempts) {
         const res = await attempt();
         assert.equal(res.status, 415, `${label}: ${res.text}`);
-        assert.deepEqual(res.body, {
-          statusCode: 415,
-          error: 'Unsupported Media Type',
-          message: 'the admin API accepts JSON only: send Content-Type: application/json',
-        }, label);
+        assert.deepEqual(res.body, httpProblem(415, 'the admin API accepts JSON only: send Content-Type: application/json'), label);
+        assertProblem(res, 415, 'unsupported-media-type', undefined, label);
       }
       assert.equal(await runCount(), before, 'no run was recorded');
     });
@@ -279,7 +237,7 @@ describe('admin API: input edges and store outages', () => {
       }
       const big = await http().post(BASE).set(AUTH).send({ action: 'validate', padding: 'x'.repeat(200_000) });
       assert.equal(big.status, 413);
-      assert.deepEqual(big.body, { statusCode: 413, message: 'request entity too large' });
+      assert.deepEqual(big.body, httpProblem(413, 'request entity too large'));
     });
   });
 
@@ -300,11 +258,7 @@ describe('admin API: input edges and store outages', () => {
       ]) {
         const res = await timed(http().post(BASE).set(AUTH).send(body));
         assert.equal(res.status, 503, `${body.action}: ${res.text}`);
-        assert.deepEqual(res.body, {
-          statusCode: 503,
-          error: 'store-unavailable',
-          message: 'Redis is unavailable: nothing was done; try again once it answers',
-        }, body.action);
+        assert.deepEqual(res.body, domainProblem(503, 'store-unavailable', 'Redis is unavailable: nothing was done; try again once it answers'), body.action);
       }
       assert.equal(await runCount(), before, 'no run was recorded');
     });
@@ -338,18 +292,14 @@ describe('admin API: input edges and store outages', () => {
 
   describe('PostgreSQL down', () => {
     before(async () => {
-      await relay.close();
+      relay.cut();
     });
 
     it('the POST actions that need PostgreSQL answer 503 store-unavailable promptly', async () => {
       for (const body of [{ action: 'migrate' }, { action: 'dry-run' }, { action: 'backup', postgres: true }, { action: 'sync', subdomain: 'pizza' }, { action: 'cleanup' }]) {
         const res = await timed(http().post(BASE).set(AUTH).send(body));
         assert.equal(res.status, 503, `${body.action}: ${res.text}`);
-        assert.deepEqual(res.body, {
-          statusCode: 503,
-          error: 'store-unavailable',
-          message: 'PostgreSQL is unavailable: nothing was done; try again once it answers',
-        }, body.action);
+        assert.deepEqual(res.body, domainProblem(503, 'store-unavailable', 'PostgreSQL is unavailable: nothing was done; try again once it answers'), body.action);
       }
     });
 
@@ -371,7 +321,7 @@ describe('admin API: input edges and store outages', () => {
       const health = await timed(http().get('/health'));
       assert.equal(health.status, 503);
       assert.deepEqual(health.body, { status: 'error', postgres: 'down', redis: 'up' });
-      await relay.open();
+      relay.restore();
       await untilHealthy();
       const res = await timed(http().get(`${BASE}?action=status`).set(AUTH));
       assert.equal(res.status, 200, res.text);
@@ -380,20 +330,16 @@ describe('admin API: input edges and store outages', () => {
 
   describe('both down', () => {
     it('a migrate names both stores', async () => {
-      await relay.close();
+      relay.cut();
       await privateRedis.kill();
       try {
         const res = await timed(http().post(BASE).set(AUTH).send({ action: 'migrate' }));
         assert.equal(res.status, 503, res.text);
-        assert.deepEqual(res.body, {
-          statusCode: 503,
-          error: 'store-unavailable',
-          message: 'PostgreSQL and Redis are unavailable: nothing was done; try again once they answer',
-        });
+        assert.deepEqual(res.body, domainProblem(503, 'store-unavailable', 'PostgreSQL and Redis are unavailable: nothing was done; try again once they answer'));
         const health = await timed(http().get('/health'));
         assert.deepEqual(health.body, { status: 'error', postgres: 'down', redis: 'down' });
       } finally {
-        await relay.open();
+        relay.restore();
         await privateRedis.restart();
       }
       await untilHealthy();

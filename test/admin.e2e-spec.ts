@@ -20,6 +20,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
 import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import { assertProblem, domainProblem, httpProblem, INTERNAL_PROBLEM } from './support/problem.js';
 import { collect, type CliResult } from './support/cli.js';
 
 const NAMESPACE = testNamespace('admin');
@@ -30,7 +31,6 @@ const BASE = '/api/admin/migration';
 const MAIN_ENTRY = fileURLToPath(new URL('../apps/admin/src/main.js', import.meta.url));
 const LEGACY = (emoji: string) => JSON.stringify({ emoji, createdAt: 1700000000000 });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const INTERNAL = { statusCode: 500, error: 'internal', message: 'internal error; see the server log' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -150,7 +150,8 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
           if (method === 'post') req = req.send({ action: 'migrate' });
           const res = await req;
           assert.equal(res.status, 401, label);
-          assert.deepEqual(res.body, { statusCode: 401, message: 'a valid admin bearer token is required', error: 'Unauthorized' }, label);
+          assert.deepEqual(res.body, httpProblem(401, 'a valid admin bearer token is required'), label);
+          assertProblem(res, 401, 'unauthorized', undefined, label);
           assert.ok(!res.text.includes(TOKEN) && !res.text.includes(WRONG_TOKEN), `${label}: the body never echoes a token`);
         }
       });
@@ -281,10 +282,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.doesNotMatch(res.text, /at .*\.js:\d+|node_modules|SyntaxError/);
     });
 
-    it('an oversized body is 413 with the usual JSON error object', async () => {
+    it('an oversized body is 413 with a problem body', async () => {
       const res = await http().post(BASE).set(auth).send({ action: 'validate', padding: 'x'.repeat(200_000) });
       assert.equal(res.status, 413);
-      assert.deepEqual(res.body, { statusCode: 413, message: 'request entity too large' });
+      assert.deepEqual(res.body, httpProblem(413, 'request entity too large'));
+      assertProblem(res, 413, 'payload-too-large');
     });
 
     it('started nothing', async () => {
@@ -307,7 +309,8 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       for (const path of [`${BASE}/runs/${id}`, `${BASE}/runs/${id}/exceptions`]) {
         const res = await http().get(path).set(auth);
         assert.equal(res.status, 404, path);
-        assert.deepEqual(res.body, { statusCode: 404, error: 'migration-run-not-found', message: `no migration run ${id}` }, path);
+        assert.deepEqual(res.body, domainProblem(404, 'migration-run-not-found', `no migration run ${id}`), path);
+        assertProblem(res, 404, 'migration-run-not-found', undefined, path);
       }
     });
   });
@@ -530,10 +533,10 @@ describe('admin app start-up and unexpected errors (compiled main.js)', () => {
       const server = request(url);
       const get = await server.get(`${BASE}?action=status`).set(auth());
       assert.equal(get.status, 500);
-      assert.deepEqual(get.body, INTERNAL);
+      assert.deepEqual(get.body, INTERNAL_PROBLEM);
       const post = await server.post(BASE).set(auth()).send({ action: 'migrate' });
       assert.equal(post.status, 500);
-      assert.deepEqual(post.body, INTERNAL);
+      assert.deepEqual(post.body, INTERNAL_PROBLEM);
       // The unauthenticated and the healthy paths are unaffected.
       assert.equal((await server.get('/health')).status, 200);
       assert.equal((await server.get(`${BASE}?action=status`)).status, 401);

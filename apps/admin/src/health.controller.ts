@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
@@ -25,11 +26,12 @@ export class HealthController {
     @Inject(TENANT_REDIS) private readonly redis: Redis,
   ) {}
 
+  /** 200 or 503 with the same status document: a probe reads the stores, not an error. */
   @Get()
-  async check() {
+  async check(@Res({ passthrough: true }) response: Response) {
     const [postgres, redis] = await Promise.all([probe(this.dataSource.query('SELECT 1'), 'PostgreSQL'), probe(this.redis.ping(), 'Redis')]);
     const body = { status: postgres === 'up' && redis === 'up' ? 'ok' : 'error', postgres, redis };
-    if (body.status !== 'ok') throw new ServiceUnavailableException(body);
+    if (body.status !== 'ok') response.status(HttpStatus.SERVICE_UNAVAILABLE);
     return body;
   }
 }

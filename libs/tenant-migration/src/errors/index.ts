@@ -17,4 +17,5 @@ export * from './invalid-tenant.error.js';
 export * from './backup-io.error.js';
 export * from './backup-exists.error.js';
 export * from './store-detail.js';
+export * from './store-outage.js';
 export * from './run-interrupted.error.js';
