@@ -25,6 +25,16 @@ export interface InfrastructureOptions {
 
 type Config = ConfigService<EnvironmentVariables, true>;
 
+/**
+ * How long anything waits for Redis. A connection attempt gives up after 5 s. A command gives
+ * up after 15 s without a reply: a server that stops answering (stopped, overloaded, behind a
+ * silent network) keeps its connection open, so no reconnection would ever end the wait, and a
+ * request or a command would hang. At the default batch size and value limit, every command
+ * this system sends, a batch's pipeline included, answers in about a second at most. Pending commands fail after the few reconnection attempts
+ * `maxRetriesPerRequest` allows (ioredis' default, 20, held a request for about 10 s).
+ */
+export const REDIS_WAIT_BOUNDS = { connectTimeout: 5000, commandTimeout: 15_000 } as const;
+
 export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptions => {
   const reserved = config.get('RESERVED_SUBDOMAINS', { infer: true });
   const region = config.get('DEFAULT_PHONE_REGION', { infer: true });
@@ -90,9 +100,10 @@ export class InfrastructureModule {
                 });
               },
               options: service
-                ? { connectTimeout: 5000 }
+                ? // A service reconnects for ever, but a request waits for at most a few attempts.
+                  { ...REDIS_WAIT_BOUNDS, maxRetriesPerRequest: 2 }
                 : // A command connects on its first Redis command: `runs`, `--help` or a usage error never dial Redis.
-                  { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
+                  { ...REDIS_WAIT_BOUNDS, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
             };
           },
         }),

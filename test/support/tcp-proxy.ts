@@ -14,6 +14,10 @@ export interface TcpProxy {
   /** `127.0.0.1:<port>` of the proxy. */
   readonly port: number;
   readonly connections: number;
+  /** Bytes forwarded from the store to its clients so far. */
+  readonly bytesFromServer: number;
+  /** Resolves once `bytesFromServer` has reached `bytes` (a point in the middle of some work). */
+  whenServerSent(bytes: number): Promise<void>;
   cut(): void;
   freeze(): void;
   restore(): void;
@@ -24,6 +28,8 @@ type State = 'open' | 'cut' | 'frozen';
 
 export const startTcpProxy = async (target: { host: string; port: number }): Promise<TcpProxy> => {
   let state: State = 'open';
+  let fromServer = 0;
+  const waiters: { bytes: number; resolve: () => void }[] = [];
   const pairs = new Set<[Socket, Socket]>();
 
   const server: Server = createServer((client) => {
@@ -46,7 +52,13 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
       if (state === 'open') upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (state === 'open') client.write(chunk);
+      if (state !== 'open') return;
+      client.write(chunk);
+      fromServer += chunk.length;
+      for (const waiter of waiters.filter((w) => w.bytes <= fromServer)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
     });
   });
   const resetAll = (): void => {
@@ -65,6 +77,13 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
     port: address.port,
     get connections() {
       return pairs.size;
+    },
+    get bytesFromServer() {
+      return fromServer;
+    },
+    whenServerSent(bytes: number) {
+      if (fromServer >= bytes) return Promise.resolve();
+      return new Promise<void>((resolve) => waiters.push({ bytes, resolve }));
     },
     cut() {
       state = 'cut';

@@ -1,0 +1,159 @@
+/**
+ * A store that goes away while the admin app is serving a request: the request is answered
+ * promptly with a 503 `store-unavailable` problem naming the store (not a 500, not a hang), and
+ * the app keeps serving; /health says which store is down and recovers with it.
+ *
+ * The real AppModule, with both stores reached through TCP proxies of this file's own. Each case
+ * cuts a store at a point in the middle of the work: once the Redis proxy has forwarded a given
+ * number of bytes after the request started (the readiness checks before the work are a few
+ * bytes; the keyspace is megabytes).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { Test } from '@nestjs/testing';
+import type { INestApplication } from '@nestjs/common';
+import { TENANT_REDIS } from '#tenant-migration';
+import { createTestDatabase, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { assertProblem } from './support/problem.js';
+
+const PREFIX = `${testNamespace('store_loss')}subdomain:`;
+const TOKEN = 'tm-store-loss-token-0123456789abcd';
+const BASE = '/api/admin/migration';
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+const KEYS = 20_000;
+/** Far below what the store clients' defaults took (about 10 s for Redis; a 500 at once for PostgreSQL). */
+const PROMPT_MS = 5000;
+/** Bytes into the keyspace at which a store is cut: well after the readiness checks, well before the end. */
+const MIDWAY_BYTES = 150_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a store lost while a request is being served', () => {
+  let app: INestApplication;
+  let seeder: Redis;
+  let redisProxy: TcpProxy;
+  let postgresProxy: TcpProxy;
+  let backupDir: string;
+
+  const http = () => request(app.getHttpServer());
+
+  /** Polls /health until both stores answer again (the clients reconnect on their own). */
+  const untilHealthy = async (): Promise<void> => {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if ((await http().get('/health').timeout(5000)).status === 200) return;
+      await sleep(100);
+    }
+    assert.fail('the stores did not come back within 20 s');
+  };
+
+  /**
+   * Sends `send()`, cuts `victim` once the Redis proxy has forwarded MIDWAY_BYTES more, and
+   * returns the answer with how long after the cut it came.
+   */
+  const cutMidway = async (send: () => request.Test, victim: TcpProxy): Promise<{ res: request.Response; afterCutMs: number }> => {
+    const midway = redisProxy.whenServerSent(redisProxy.bytesFromServer + MIDWAY_BYTES);
+    const answer = send().timeout(30_000);
+    let cutAt = 0;
+    const cut = midway.then(() => {
+      cutAt = Date.now();
+      victim.cut();
+    });
+    const res = await answer;
+    assert.ok(cutAt > 0, `the request finished before the store was cut (${res.status} ${res.text.slice(0, 200)}): seed more keys`);
+    await cut;
+    return { res, afterCutMs: Date.now() - cutAt };
+  };
+
+  before(async () => {
+    const redisTarget = new URL(TEST_REDIS_URL);
+    seeder = new Redis(TEST_REDIS_URL);
+    const seed = seeder.pipeline();
+    for (let i = 0; i < KEYS; i++) seed.set(`${PREFIX}tenant-${i}`, JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i }));
+    await seed.exec();
+
+    const databaseUrl = await createTestDatabase('store_loss');
+    redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
+    postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const proxiedRedis = new URL(TEST_REDIS_URL);
+    proxiedRedis.hostname = '127.0.0.1';
+    proxiedRedis.port = String(redisProxy.port);
+    const proxiedPostgres = new URL(databaseUrl);
+    proxiedPostgres.port = String(postgresProxy.port);
+    backupDir = await mkdtemp(join(tmpdir(), 'tm-store-loss-'));
+
+    // The module graph reads the environment when it is imported: configure it first.
+    Object.assign(process.env, {
+      DATABASE_URL: proxiedPostgres.toString(),
+      REDIS_URL: proxiedRedis.toString(),
+      TENANT_KEY_PREFIX: PREFIX,
+      ADMIN_TOKEN: TOKEN,
+      BACKUP_DIR: backupDir,
+    });
+    const { AppModule } = await import('../apps/admin/src/app.module.js');
+    const { configureApp } = await import('../apps/admin/src/configure-app.js');
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = configureApp(moduleRef.createNestApplication({ logger: false }));
+    await app.init();
+  });
+
+  after(async () => {
+    redisProxy?.restore();
+    postgresProxy?.restore();
+    const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
+    await app?.close();
+    if (client && client.status !== 'end') client.disconnect();
+    await redisProxy?.close();
+    await postgresProxy?.close();
+    if (seeder) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await seeder.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+        if (keys.length > 0) await seeder.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      seeder.disconnect();
+    }
+    if (backupDir) await rm(backupDir, { recursive: true, force: true });
+  });
+
+  it('the whole keyspace answers while both stores are up', async () => {
+    const res = await http().post(BASE).set(AUTH).send({ action: 'validate' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.scanned, KEYS);
+  });
+
+  const cases: { name: string; send: () => request.Test; victim: () => TcpProxy; store: RegExp }[] = [
+    { name: 'validate, Redis cut', send: () => http().post(BASE).set(AUTH).send({ action: 'validate' }), victim: () => redisProxy, store: /Redis/ },
+    { name: 'dry-run, Redis cut', send: () => http().post(BASE).set(AUTH).send({ action: 'dry-run' }), victim: () => redisProxy, store: /Redis/ },
+    { name: 'dry-run, PostgreSQL cut', send: () => http().post(BASE).set(AUTH).send({ action: 'dry-run' }), victim: () => postgresProxy, store: /PostgreSQL/ },
+    { name: 'check, Redis cut', send: () => http().get(`${BASE}?action=check`).set(AUTH), victim: () => redisProxy, store: /Redis/ },
+    { name: 'backup, Redis cut', send: () => http().post(BASE).set(AUTH).send({ action: 'backup' }), victim: () => redisProxy, store: /Redis/ },
+  ];
+
+  for (const { name, send, victim, store } of cases) {
+    it(`${name}: a prompt 503 store-unavailable naming the store; /health says so, then recovers`, async () => {
+      const proxy = victim();
+      const { res, afterCutMs } = await cutMidway(send, proxy);
+      try {
+        assertProblem(res, 503, 'store-unavailable', store, name);
+        assert.ok(afterCutMs < PROMPT_MS, `${name}: answered ${afterCutMs} ms after the cut (bound ${PROMPT_MS} ms)`);
+        const health = await http().get('/health').timeout(5000);
+        assert.equal(health.status, 503, health.text);
+        assert.equal(health.body[proxy === redisProxy ? 'redis' : 'postgres'], 'down');
+      } finally {
+        proxy.restore();
+      }
+      await untilHealthy();
+      // Serving as before: the same request now succeeds.
+      const again = await send().timeout(30_000);
+      assert.ok(again.status === 200 || again.status === 201, `${name} after recovery: ${again.status} ${again.text.slice(0, 300)}`);
+    });
+  }
+});
