@@ -1,7 +1,10 @@
 /**
  * The backup file format: gzip of newline-delimited lines. The first line is a JSON header,
  * the last a JSON trailer `{"trailer":{entries,bytes,sha256}}`; every line in between is one
- * entry, and the trailer's sha256 covers exactly those entry lines (each with its newline).
+ * entry. The trailer's sha256 covers the header line and every entry line (each with its
+ * newline), so a file edited anywhere fails it; `entries` and `bytes` count the entry lines.
+ * Every entry must be well formed for its kind and, for Redis, name a key inside the header's
+ * scope (its key prefix): a restore writes no key the backup was not taken of.
  * A file is written under a `.partial` name and renamed only once complete and synced, so a
  * crash never leaves a file that looks complete; a truncated or edited file fails its trailer.
  */
@@ -20,7 +23,8 @@ import {
   InvalidOptionError,
   TenantMigrationError,
 } from '../errors/index.js';
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupHeader, type BackupTrailer } from './backup.types.js';
+import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, READABLE_BACKUP_FORMAT_VERSIONS, type BackupHeader, type BackupTrailer } from './backup.types.js';
+import { entryChecker } from './backup-entry.js';
 
 const NEWLINE = 0x0a;
 
@@ -126,7 +130,9 @@ export class BackupFileWriter {
     }
     const writer = new BackupFileWriter(path, partialPath, createGzip({ level: 6 }), file);
     try {
-      await writer.push(`${JSON.stringify(header)}\n`);
+      const line = `${JSON.stringify(header)}\n`;
+      writer.hash.update(line);
+      await writer.push(line);
     } catch (error) {
       await writer.abort();
       throw error;
@@ -263,6 +269,8 @@ export const scanBackupFile = async (
   let carry: Buffer = Buffer.alloc(0);
   let lineNumber = 0;
   let entryFailed = false;
+  let checkEntry: ((line: string) => string | null) | null = null;
+  const badEntries = new EntryProblems();
 
   const handleLine = async (raw: Buffer): Promise<void> => {
     lineNumber++;
@@ -273,6 +281,11 @@ export const scanBackupFile = async (
     const text = raw.toString('utf8');
     if (lineNumber === 1) {
       scan.header = parseHeader(text, scan.problems);
+      if (scan.header && scan.header.version >= 2) {
+        hash.update(raw);
+        hash.update('\n');
+      }
+      if (scan.header) checkEntry = entryChecker(scan.header);
       return;
     }
     if (text.startsWith('{"trailer":')) {
@@ -283,7 +296,9 @@ export const scanBackupFile = async (
     hash.update('\n');
     scan.entries++;
     scan.bytes += raw.length + 1;
-    if (!onEntry || !scan.header) return;
+    const problem = checkEntry?.(text);
+    if (problem) badEntries.note(lineNumber, problem);
+    if (!onEntry || !scan.header || problem) return;
     try {
       await onEntry(text);
     } catch (error) {
@@ -324,6 +339,7 @@ export const scanBackupFile = async (
     file.destroy();
   }
 
+  scan.problems.push(...badEntries.summary());
   scan.sha256 = hash.digest('hex');
   if (!scan.header && scan.problems.length === 0) scan.problems.push('the file has no header');
   if (!scan.trailer) {
@@ -343,8 +359,12 @@ const parseHeader = (text: string, problems: string[]): BackupHeader | null => {
       problems.push('not a tenant-migrate backup (unknown header)');
       return null;
     }
-    if (header.version !== BACKUP_FORMAT_VERSION) {
-      problems.push(`backup format version ${header.version} is not supported (expected ${BACKUP_FORMAT_VERSION})`);
+    if (!READABLE_BACKUP_FORMAT_VERSIONS.includes(header.version)) {
+      problems.push(`backup format version ${String(header.version)} is not supported (this version reads ${READABLE_BACKUP_FORMAT_VERSIONS.join(' and ')}; it writes ${BACKUP_FORMAT_VERSION})`);
+      return null;
+    }
+    if ((header.kind !== 'redis' && header.kind !== 'postgres') || typeof header.scope !== 'string' || header.scope === '') {
+      problems.push('the header is damaged: it has no kind or no scope');
       return null;
     }
     return header;
@@ -364,3 +384,22 @@ const parseTrailer = (text: string, problems: string[]): BackupTrailer | null =>
   problems.push('the trailer is damaged');
   return null;
 };
+
+/** How many sample problems a scan lists before it only counts the rest. */
+const ENTRY_PROBLEM_SAMPLES = 5;
+
+/** The damaged entries of a file: the first few with their line, then a count. */
+class EntryProblems {
+  private readonly samples: string[] = [];
+  private count = 0;
+
+  note(line: number, problem: string): void {
+    this.count++;
+    if (this.samples.length < ENTRY_PROBLEM_SAMPLES) this.samples.push(`line ${line}: ${problem}`);
+  }
+
+  summary(): string[] {
+    const more = this.count - this.samples.length;
+    return more > 0 ? [...this.samples, `${more} more damaged or out-of-scope entries`] : this.samples;
+  }
+}

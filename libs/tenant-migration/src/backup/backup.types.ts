@@ -11,7 +11,12 @@ export interface BackupSource {
 }
 
 export const BACKUP_FORMAT = 'tenant-migrate-backup';
-export const BACKUP_FORMAT_VERSION = 1;
+/**
+ * 2: the trailer's checksum covers the header line too, so an edited scope, kind or id fails
+ * verification. 1: it covers the entries only; such files are still read.
+ */
+export const BACKUP_FORMAT_VERSION = 2;
+export const READABLE_BACKUP_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** First line of a backup file. */
 export interface BackupHeader {
@@ -27,7 +32,10 @@ export interface BackupHeader {
   columns?: string[];
 }
 
-/** Last line of a backup file: what the entries between header and trailer must add up to. */
+/**
+ * Last line of a backup file: what the entries between header and trailer add up to. `sha256`
+ * covers the header line and every entry line, each with its newline (version 1: the entries only).
+ */
 export interface BackupTrailer {
   entries: number;
   bytes: number;
