@@ -131,7 +131,7 @@ export class BackupFileWriter {
     const writer = new BackupFileWriter(path, partialPath, createGzip({ level: 6 }), file);
     try {
       const line = `${JSON.stringify(header)}\n`;
-      writer.hash.update(line);
+      if (header.version >= 2) writer.hash.update(line);
       await writer.push(line);
     } catch (error) {
       await writer.abort();
