@@ -7,7 +7,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +21,7 @@ import { BackupService } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { mountTmpfs, unmountTmpfs } from './support/tmpfs.js';
 
 const PREFIX = `${testNamespace('backup_faults')}subdomain:`;
 const TOKEN = 'tm-faults-test-token-0123456789ab';
@@ -33,26 +33,6 @@ const oneLine = (result: CliResult): void => {
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   assert.match(result.stderr, /^tenant-migrate: /, result.stderr);
   assert.doesNotMatch(result.stderr, /\n\s+at |node:internal|Error: ENOENT/, 'no stack trace');
-};
-
-/**
- * Mounts a tmpfs of `size` at a new folder, or returns null where the sandbox refuses mounts
- * (the full-disk tests then say so and are skipped: they never fake ENOSPC).
- */
-const mountTmpfs = async (options: string): Promise<string | null> => {
-  const dir = await mkdtemp(join(tmpdir(), 'tm-faults-fs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' });
-    return dir;
-  } catch {
-    await rm(dir, { recursive: true, force: true });
-    return null;
-  }
-};
-const unmount = async (dir: string | null): Promise<void> => {
-  if (!dir) return;
-  execFileSync('umount', [dir], { stdio: 'ignore' });
-  await rm(dir, { recursive: true, force: true });
 };
 
 describe('backup faults: missing files, full disk, unusable folders, taken paths', () => {
@@ -103,8 +83,8 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     client?.disconnect();
     await stopAllPrivateRedis();
     await db?.end();
-    await unmount(full ?? null);
-    await unmount(readOnly ?? null);
+    await unmountTmpfs(full ?? null);
+    await unmountTmpfs(readOnly ?? null);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -120,6 +100,18 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
       const result = await cli(args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message, args.join(' '));
+      oneLine(result);
+      assert.equal(result.stdout, '', 'stdout stays empty on failure');
+    }
+  });
+
+  it('CLI: a read that fails on the device (EIO) is one line and exit 3, for every command that reads a backup', async () => {
+    // A real I/O error without a broken disk: /proc/self/mem is a regular file whose first page
+    // (address 0, never mapped) fails every read with EIO.
+    for (const args of [['backup', 'verify', '/proc/self/mem'], ['restore', '/proc/self/mem', '--dry-run'], ['restore-postgres', '/proc/self/mem', '--dry-run']]) {
+      const result = await cli(args);
+      assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /could not read the backup \/proc\/self\/mem: EIO/, args.join(' '));
       oneLine(result);
       assert.equal(result.stdout, '', 'stdout stays empty on failure');
     }
