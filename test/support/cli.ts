@@ -1,5 +1,5 @@
 /** Runs the compiled CLI as a child process, as an operator would. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TEST_REDIS_URL } from './test-stores.js';
 
@@ -19,8 +19,14 @@ export const cliEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
   ...env,
 });
 
-export const startCli = (args: string[], env: Record<string, string>): ChildProcess =>
-  spawn(process.execPath, [CLI_ENTRY, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * How the process is started beyond its arguments and environment: another user (`uid`, `gid`;
+ * as root, the only way to meet a file it cannot read or a folder it cannot write), a `cwd`.
+ */
+export type CliSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'cwd'>;
+
+export const startCli = (args: string[], env: Record<string, string>, options: CliSpawnOptions = {}): ChildProcess =>
+  spawn(process.execPath, [CLI_ENTRY, ...args], { ...options, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 
 export const collect = (child: ChildProcess): Promise<CliResult> =>
   new Promise((resolve, reject) => {
@@ -32,4 +38,5 @@ export const collect = (child: ChildProcess): Promise<CliResult> =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 
-export const runCli = (args: string[], env: Record<string, string>): Promise<CliResult> => collect(startCli(args, env));
+export const runCli = (args: string[], env: Record<string, string>, options?: CliSpawnOptions): Promise<CliResult> =>
+  collect(startCli(args, env, options));
