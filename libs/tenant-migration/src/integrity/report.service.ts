@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
@@ -10,8 +11,57 @@ import { MigrationRunRepository } from '../migration/migration-run.repository.js
 import { BackupService } from '../backup/backup.service.js';
 import type { BackupSummary } from '../backup/backup.types.js';
 import type { MigrationCounts, MigrationRunStatus } from '../migration/migration.types.js';
+import { InvalidOptionError } from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
 import type { IntegrityReport } from './integrity.types.js';
+
+/** The system error code (`ENOENT`, `ENOSPC`...) of a failed file operation, if it has one. */
+const errnoOf = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** Why a report folder cannot be used, in words the caller can act on (another folder: a usage error). */
+const FOLDER_PROBLEMS: Record<string, string> = {
+  EEXIST: 'it is not a folder',
+  ENOTDIR: 'it is not a folder',
+  EACCES: 'it is not writable',
+  EPERM: 'it is not writable',
+  EROFS: 'it is on a read-only file system',
+  ENOENT: 'it does not exist and cannot be created',
+  ENAMETOOLONG: 'its name is too long',
+  ELOOP: 'it has too many symbolic links',
+};
+
+/**
+ * Creates the report folder if needed and checks that it can be written, before the report is
+ * made: a folder that cannot be used is found at once, not after a full integrity check, and
+ * said plainly (not as `EEXIST: file already exists, mkdir`).
+ */
+const prepareFolder = async (folder: string): Promise<void> => {
+  try {
+    await mkdir(folder, { recursive: true });
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    const problem = FOLDER_PROBLEMS[errnoOf(error) ?? ''];
+    if (problem) throw new InvalidOptionError(`cannot write the report into ${folder}: ${problem}`, { folder, code: errnoOf(error) });
+    throw error;
+  }
+};
+
+/** Writes `text` under `<path>.partial`, then gives it its name: a full disk leaves no partial report behind. */
+const writeComplete = async (path: string, text: string): Promise<void> => {
+  const partial = `${path}.partial`;
+  try {
+    await writeFile(partial, text);
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined);
+    const code = errnoOf(error);
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new Error(`the disk is full: could not write the report ${path} (${code})`, { cause: error });
+    throw new Error(`could not write the report ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+};
 
 export interface MigrationStats {
   at: string;
@@ -98,11 +148,15 @@ export class ReportService {
     return { stats: await this.statsWith(integrity.redisKeys), integrity };
   }
 
-  /** Writes the report as JSON and as readable Markdown into `dir` (complete files only). */
+  /**
+   * Writes the report as JSON and as readable Markdown into `dir` (complete files only). A folder
+   * that cannot be written is an InvalidOptionError, found before the report is made; a full
+   * disk is an error that says so, and leaves no partial file.
+   */
   async write(dir: string, limit = 100): Promise<WrittenReport> {
-    const report = await this.report(limit);
     const folder = resolve(dir);
-    await mkdir(folder, { recursive: true });
+    await prepareFolder(folder);
+    const report = await this.report(limit);
     const stamp = report.stats.at.replace(/[:.]/g, '-');
     const jsonPath = join(folder, `report-${stamp}.json`);
     const markdownPath = join(folder, `report-${stamp}.md`);
@@ -110,8 +164,7 @@ export class ReportService {
       [jsonPath, `${JSON.stringify(report, null, 2)}\n`],
       [markdownPath, toMarkdown(report)],
     ] as const) {
-      await writeFile(`${path}.partial`, text);
-      await rename(`${path}.partial`, path);
+      await writeComplete(path, text);
     }
     return { report, jsonPath, markdownPath };
   }
