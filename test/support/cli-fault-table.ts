@@ -2,9 +2,10 @@
  * The runner of the CLI's fault tables: each row starts the real CLI (a child process, with
  * `--json`) against one fault and judges its answer by the README's rules for every failure:
  * the documented exit code; on stderr exactly one line, `tenant-migrate: <reason>`, and no stack
- * trace; stdout empty on failure, otherwise one complete JSON document; and an end within
- * FAULT_BOUND_MS of the fault, however the store failed (a command that hangs is killed and
- * fails its row).
+ * trace; stdout empty on failure, otherwise one complete JSON document; an end within
+ * FAULT_BOUND_MS of the fault, however the store failed, and within EXIT_AFTER_LINE_MS of the
+ * failure line (the answer is given: nothing is left to wait for). A command still running well
+ * past the bound is killed and fails its row as a hang.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,10 @@ import { collect, startCli, type CliResult, type CliSpawnOptions } from './cli.j
 
 /** How long a command may take to end once its fault struck (or from its start, when the fault was there first). */
 export const FAULT_BOUND_MS = 30_000;
+/** How long a command may take to end once it has printed its failure line. */
+export const EXIT_AFTER_LINE_MS = 5_000;
+/** When a command still running is killed: far enough past the bound to tell a slow end from a hang. */
+const KILL_AFTER_MS = FAULT_BOUND_MS + 5_000;
 
 /** The unprivileged user that meets unreadable files and unwritable folders for real (root reads everything). */
 export const NOBODY: CliSpawnOptions = { uid: 65534, gid: 65534 };
@@ -52,6 +57,8 @@ export interface CliFaultOutcome {
   result: CliResult;
   /** How long after the fault (or the start) the command ended. */
   endedAfterMs: number;
+  /** How long after its first `tenant-migrate: ` line the command ended (null: it printed none). */
+  endedAfterLineMs: number | null;
   /** Whether the fault struck before the command ended. */
   struck: boolean;
   /** Whether the command was still running at the bound (and was killed). */
@@ -62,6 +69,10 @@ export interface CliFaultOutcome {
 export const runFaultCommand = async (run: CliRun): Promise<CliFaultOutcome> => {
   const child = startCli([...run.args, '--json'], run.env, run.spawn);
   const done = collect(child);
+  let lineAt: number | null = null;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (lineAt === null && /(^|\n)tenant-migrate: /.test(chunk.toString())) lineAt = Date.now();
+  });
   let struckAt = Date.now();
   let struck = run.fault === undefined;
   let hung = false;
@@ -71,7 +82,7 @@ export const runFaultCommand = async (run: CliRun): Promise<CliFaultOutcome> => 
     watchdog = setTimeout(() => {
       hung = true;
       child.kill('SIGKILL');
-    }, FAULT_BOUND_MS);
+    }, KILL_AFTER_MS);
   };
   arm();
   void run.fault?.then(() => {
@@ -81,15 +92,16 @@ export const runFaultCommand = async (run: CliRun): Promise<CliFaultOutcome> => 
   });
   const result = await done;
   clearTimeout(watchdog);
-  return { result, endedAfterMs: Date.now() - struckAt, struck, hung };
+  const endedAt = Date.now();
+  return { result, endedAfterMs: endedAt - struckAt, endedAfterLineMs: lineAt === null ? null : endedAt - lineAt, struck, hung };
 };
 
 /** The table's judgement of one answer. */
-export const assertFaultAnswer = (row: CliFaultRow, { result, endedAfterMs, struck, hung }: CliFaultOutcome): void => {
+export const assertFaultAnswer = (row: CliFaultRow, { result, endedAfterMs, endedAfterLineMs, struck, hung }: CliFaultOutcome): void => {
   const label = `${row.command}, ${row.fault}`;
   const shown = `exit ${result.code ?? result.signal}\n--- stderr\n${result.stderr}--- stdout\n${result.stdout.slice(0, 2000)}`;
   assert.ok(struck, `${label}: the command ended before its fault struck; give it more work (${shown})`);
-  assert.ok(!hung, `${label}: still running ${FAULT_BOUND_MS / 1000} s after the fault: it hangs (killed)\n${shown}`);
+  assert.ok(!hung, `${label}: still running ${KILL_AFTER_MS / 1000} s after the fault: it hangs (killed)\n${shown}`);
   assert.doesNotMatch(result.stderr, STACK_TRACE, `${label}: a stack trace on stderr\n${shown}`);
   assert.doesNotMatch(result.stdout, STACK_TRACE, `${label}: a stack trace on stdout\n${shown}`);
   assert.equal(result.code, row.code, `${label}: exit code\n${shown}`);
@@ -112,7 +124,10 @@ export const assertFaultAnswer = (row: CliFaultRow, { result, endedAfterMs, stru
     assert.ok(parsed && result.stdout.endsWith('\n'), `${label}: stdout is one complete JSON document\n${shown}`);
     assert.match(result.stdout, row.reason, `${label}: the document\n${shown}`);
   }
-  assert.ok(endedAfterMs < FAULT_BOUND_MS, `${label}: ended ${endedAfterMs} ms after the fault`);
+  if (endedAfterLineMs !== null) {
+    assert.ok(endedAfterLineMs < EXIT_AFTER_LINE_MS, `${label}: ended ${endedAfterLineMs} ms after its failure line (bound ${EXIT_AFTER_LINE_MS} ms)`);
+  }
+  assert.ok(endedAfterMs < FAULT_BOUND_MS, `${label}: ended ${endedAfterMs} ms after the fault (bound ${FAULT_BOUND_MS} ms)`);
 };
 
 /** One `it` of the table: `<command>: <fault> -> exit <code>`. */
