@@ -272,8 +272,9 @@ export class RedisKeyspaceReader {
       const dumped: DumpedKey[] = [];
       keys.forEach((key, i) => {
         const [typeReply, ttlReply, dumpReply] = [replies[3 * i], replies[3 * i + 1], replies[3 * i + 2]];
+        // A pipelined command fails alone: a connection lost in the middle is Redis being unavailable too.
         const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
-        if (error) throw error;
+        if (error) throw asStoreError(error);
         const dump = dumpReply?.[1] as Buffer | null;
         if (dump) dumped.push({ key, type: String(typeReply?.[1]), pttl: Number(ttlReply?.[1]), dump, digest: null });
       });
@@ -301,7 +302,7 @@ export class RedisKeyspaceReader {
     for (const key of keys) checks.exists(key);
     const replies = (await this.call(() => checks.exec())) ?? [];
     return replies.map(([error, count]) => {
-      if (error) throw error;
+      if (error) throw asStoreError(error);
       return count === 1;
     });
   }
