@@ -144,6 +144,12 @@ describe('validateEnvironment', () => {
     assert.equal(validateEnvironment({}).TENANT_MIGRATE_KILL_AT, undefined);
   });
 
+  it('keeps NODE_ENV as given, any value, unset by default', () => {
+    assert.equal(validateEnvironment({}).NODE_ENV, undefined);
+    assert.equal(validateEnvironment({ NODE_ENV: '' }).NODE_ENV, undefined);
+    for (const value of ['development', 'production', 'test', 'staging']) assert.equal(validateEnvironment({ NODE_ENV: value }).NODE_ENV, value);
+  });
+
   it('names every bad variable in one error', () => {
     const error = rejectionOf({ PORT: 'x', CONFLICT_POLICY: 'yolo', REDIS_URL: 'http://h', MIGRATION_BATCH_SIZE: '0' });
     assert.deepEqual(variablesOf(error).sort(), ['CONFLICT_POLICY', 'MIGRATION_BATCH_SIZE', 'PORT', 'REDIS_URL']);

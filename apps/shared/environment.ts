@@ -180,6 +180,13 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @IsTableNames()
   TENANT_TABLES?: string;
 
+  /**
+   * `development` turns on the CLI's verbose log on stderr, as `--verbose` does; any other
+   * value (production, test) leaves it off. Nothing else reads it.
+   */
+  @IsOptional() @IsString()
+  NODE_ENV?: string;
+
   /** Testing aid: SIGKILL the CLI at this stage of a migration (see `killPointFrom`). */
   @IsOptional() @IsString() @IsKillPoint()
   TENANT_MIGRATE_KILL_AT?: string;

@@ -17,6 +17,7 @@ import type {
 } from '#tenant-migration';
 import { describeFailure, ExitCode } from './exit-codes.js';
 import { terminalSafeJson, terminalText } from './terminal-text.js';
+import { VerboseLog } from './verbose-log.service.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const byReason = (table: Record<string, number>): string =>
@@ -30,15 +31,21 @@ const byReason = (table: Record<string, number>): string =>
  * `--json`, stdout carries exactly one JSON document and progress stays on stderr. Every human
  * line, on either stream, passes through `terminalText` (in `line` and `err`): key names, values
  * and messages quoting them come from the stores, and must not drive the operator's terminal.
+ * The verbose log (`verbose`) is stderr's too.
  */
 @Injectable()
 export class CliOutput {
   private bar: SingleBar | null = null;
   private lastLine = 0;
 
-  /** A progress callback: a bar on a TTY, a log line every 5 s otherwise. Both on stderr. */
+  constructor(readonly verbose: VerboseLog) {}
+
+  /**
+   * A progress callback: a bar on a TTY, a log line every 5 s otherwise. Both on stderr. With
+   * the verbose log there is no bar: its redraws would garble the log's lines.
+   */
   progress(label: string): (p: MigrationProgress) => void {
-    const tty = process.stderr.isTTY === true;
+    const tty = process.stderr.isTTY === true && !this.verbose.enabled;
     return (p) => {
       if (tty) {
         if (!this.bar) {

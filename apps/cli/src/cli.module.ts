@@ -3,9 +3,10 @@ import { InfrastructureModule } from '../../shared/infrastructure.module.js';
 import { COMMANDS } from './commands/index.js';
 import { CliOutput } from './cli-output.service.js';
 import { StorePreflight } from './store-preflight.service.js';
+import { VerboseLog } from './verbose-log.service.js';
 
 @Module({
   imports: [InfrastructureModule.forApp({ mode: 'command' })],
-  providers: [...COMMANDS, CliOutput, StorePreflight],
+  providers: [...COMMANDS, CliOutput, StorePreflight, VerboseLog],
 })
 export class CliModule {}

@@ -11,6 +11,11 @@ export const ExitCode = {
   CouldNotRun: 3,
 } as const;
 
+const MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = { 0: 'clean', 1: 'findings', 2: 'bad usage', 3: 'could not run' };
+
+/** What an exit code means, in a word or two (for the verbose log). */
+export const describeExitCode = (code: number): string => (Object.hasOwn(MEANINGS, code) ? MEANINGS[code as keyof typeof MEANINGS] : 'unknown');
+
 /** Maps any error to an exit code and a one-line reason (no stack, no secrets). */
 export const describeFailure = (error: unknown): { code: number; line: string } => {
   if (error instanceof MigrationLockedError) return { code: ExitCode.CouldNotRun, line: error.message };

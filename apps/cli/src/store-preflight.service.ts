@@ -4,11 +4,19 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
 import { PostgresSessionFactory, redactUrl, redisReady, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
-import { type EnvironmentVariables, resolveRedisEndpoint } from '../../shared/environment.js';
+import { type EnvironmentVariables, type RedisEndpoint, resolveRedisEndpoint } from '../../shared/environment.js';
+import { VerboseLog } from './verbose-log.service.js';
+
+const SOURCES: Record<RedisEndpoint['source'], string> = {
+  REDIS_URL: 'from REDIS_URL',
+  UPSTASH: 'derived from UPSTASH_REDIS_REST_URL',
+  default: 'the default: REDIS_URL is unset',
+};
 
 /**
  * Connects to the stores a command needs, before it starts, so that an unreachable store or
- * a missing schema is one clear line naming the URL (without its password).
+ * a missing schema is one clear line naming the URL (without its password). The verbose log
+ * says which stores a command uses, and how long each took to answer.
  */
 @Injectable()
 export class StorePreflight {
@@ -17,6 +25,7 @@ export class StorePreflight {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sessions: PostgresSessionFactory,
     private readonly config: ConfigService<EnvironmentVariables, true>,
+    private readonly verbose: VerboseLog,
   ) {}
 
   /** PostgreSQL (connected, schema up to date) and, unless told otherwise, Redis. */
@@ -26,11 +35,13 @@ export class StorePreflight {
   }
 
   async assertPostgres(): Promise<void> {
+    const url = redactUrl(this.config.get('DATABASE_URL', { infer: true }));
+    const started = Date.now();
+    this.verbose.log(`PostgreSQL: connecting to ${url}`);
     if (!this.dataSource.isInitialized) {
       try {
         await this.dataSource.initialize();
       } catch (error) {
-        const url = redactUrl(this.config.get('DATABASE_URL', { infer: true }));
         throw new StoreUnavailableError(`cannot reach PostgreSQL at ${url}`, {}, { cause: error });
       }
     }
@@ -40,24 +51,26 @@ export class StorePreflight {
     } finally {
       await session.release();
     }
+    this.verbose.log(`PostgreSQL: connected, schema up to date (${Date.now() - started} ms)`);
   }
 
   async assertRedis(): Promise<void> {
+    const { url, source } = this.redisEndpoint();
+    const started = Date.now();
+    this.verbose.log(`Redis: connecting to ${redactUrl(url)} (${SOURCES[source]})`);
     try {
       await redisReady(this.redis, 5000);
       await this.redis.ping();
     } catch (error) {
-      const { url } = resolveRedisEndpoint({
-        REDIS_URL: this.config.get('REDIS_URL', { infer: true }),
-        UPSTASH_REDIS_REST_URL: this.config.get('UPSTASH_REDIS_REST_URL', { infer: true }),
-        UPSTASH_REDIS_REST_TOKEN: this.config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
-      });
       throw new StoreUnavailableError(`cannot reach Redis at ${redactUrl(url)}`, {}, { cause: error });
     }
+    this.verbose.log(`Redis: answered PING (${Date.now() - started} ms)`);
   }
 
   /** Another Redis than the configured one (a restore target): connects, pings, disconnects. */
   async assertRedisAt(url: string): Promise<void> {
+    const started = Date.now();
+    this.verbose.log(`Redis (restore target): connecting to ${redactUrl(url)}`);
     const client = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
     client.on('error', () => undefined);
     try {
@@ -68,5 +81,24 @@ export class StorePreflight {
     } finally {
       client.disconnect();
     }
+    this.verbose.log(`Redis (restore target): answered PING (${Date.now() - started} ms)`);
+  }
+
+  /**
+   * For a command that connects by itself (the self-test reports an unreachable store as a
+   * finding): logs the stores it will use, without connecting.
+   */
+  announceStores(): void {
+    const { url, source } = this.redisEndpoint();
+    this.verbose.log(`PostgreSQL: ${redactUrl(this.config.get('DATABASE_URL', { infer: true }))}`);
+    this.verbose.log(`Redis: ${redactUrl(url)} (${SOURCES[source]})`);
+  }
+
+  private redisEndpoint(): RedisEndpoint {
+    return resolveRedisEndpoint({
+      REDIS_URL: this.config.get('REDIS_URL', { infer: true }),
+      UPSTASH_REDIS_REST_URL: this.config.get('UPSTASH_REDIS_REST_URL', { infer: true }),
+      UPSTASH_REDIS_REST_TOKEN: this.config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
+    });
   }
 }

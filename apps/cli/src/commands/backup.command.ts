@@ -26,6 +26,7 @@ export const takeBackup = async (
   await preflight.assertStores({ redis: !flags.postgres });
   const request = { outPath: flags.outPath, actor: cliActor() };
   const summary = flags.postgres ? await backups.backupPostgres(request) : await backups.backupRedis(request);
+  out.verbose.log(`backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`);
   if (flags.json) out.json(summary);
   else out.backupSummary(summary);
   return ExitCode.Clean;

@@ -20,7 +20,11 @@ const HUMAN_LIMIT = 50;
  */
 export const runCheck = async (integrity: IntegrityService, out: CliOutput, preflight: StorePreflight, flags: CheckFlags): Promise<number> => {
   await preflight.assertStores();
-  const report = await integrity.check({ limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT) });
+  const report = await integrity.check({ limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT), onProgress: out.verbose.scanProgress('check') });
+  out.verbose.log(
+    `check: ${report.redisKeys} Redis keys, ${report.postgresTenants} PostgreSQL tenants: matching ${report.matching}, only in Redis ${report.onlyInRedis}, ` +
+      `only in PostgreSQL ${report.onlyInPostgres}, different ${report.different} in ${report.durationMs} ms`,
+  );
   if (flags.json) out.json(report);
   else out.integrityReport(report);
   return report.consistent ? ExitCode.Clean : ExitCode.Findings;

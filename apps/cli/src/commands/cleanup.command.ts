@@ -16,6 +16,9 @@ export interface CleanupFlags {
 export const runCleanup = async (cleanups: CleanupService, out: CliOutput, preflight: StorePreflight, flags: CleanupFlags): Promise<number> => {
   await preflight.assertStores();
   const result = await cleanups.cleanup({ dryRun: !flags.yes, actor: cliActor() });
+  out.verbose.log(
+    `cleanup: backup ${result.backupId}: examined ${result.examined}, ${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted}, kept ${result.kept}, already gone ${result.alreadyGone}`,
+  );
   if (flags.json) out.json(result);
   else out.cleanupReport(result);
   return ExitCode.Clean;

@@ -5,6 +5,8 @@ import { CliOutput, migrationExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, assertRunId } from '../cli-arguments.js';
 import { killSwitch } from '../kill-switch.js';
+import { allOf } from '../callbacks.js';
+import { describeOutcome, verboseMigrationHooks } from '../verbose-migration.js';
 import { CliCommand } from './cli-command.base.js';
 
 export interface MigrationFlags {
@@ -34,6 +36,7 @@ export abstract class MigrationCommandBase extends CliCommand {
       const resumeRunId = command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
       await this.preflight.assertStores();
       let runId: string | null = null;
+      const verbose = this.out.verbose.enabled ? verboseMigrationHooks((event) => this.out.verbose.log(event), command) : undefined;
       const result = await this.migrations
         .migrate({
           dryRun: flags.dryRun ?? false,
@@ -41,15 +44,17 @@ export abstract class MigrationCommandBase extends CliCommand {
           conflictPolicy: flags.conflictPolicy,
           resumeRunId,
           autoResume: flags.resume ?? true,
-          onStart: (id) => (runId = id),
-          onProgress: this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
-          onStage: killSwitch(),
+          onStart: allOf<[string, boolean]>((id) => (runId = id), verbose?.onStart),
+          onProgress: allOf(this.out.progress(flags.dryRun ? 'dry run' : 'migrating'), verbose?.onProgress),
+          // The log's line comes first: a kill point at a stage still shows the stage reached.
+          onStage: allOf(verbose?.onStage, killSwitch()),
         })
         .catch((error: unknown) => {
           // A run that was recorded says which one it was and how to continue it.
           throw runId === null ? error : new RunInterruptedError(runId, error);
         });
       this.out.stopProgress();
+      this.out.verbose.log(`${command}: ${describeOutcome(result)}`);
       if (result.resumed) this.out.resumeNotice(result, flags);
       if (flags.json) this.out.json(result);
       else this.out.migrationSummary(result);

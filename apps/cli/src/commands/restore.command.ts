@@ -49,6 +49,10 @@ export class RestoreCommand extends CliCommand {
         overwrite: flags.overwrite ?? false,
         actor: cliActor(),
       });
+      this.out.verbose.log(
+        `restore: backup ${report.backupId} into ${report.target}: ${report.entries} entries, restored ${report.restored}, unchanged ${report.unchanged}, ` +
+          `conflicts ${report.conflicts}, overwritten ${report.overwritten}, expired ${report.expired}`,
+      );
       if (flags.json) this.out.json(report);
       else this.out.redisRestoreReport(report);
       return restoreExitCode(report);

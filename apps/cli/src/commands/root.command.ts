@@ -86,7 +86,7 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
       if (flags.cleanup) return runCleanup(this.cleanups, this.out, this.preflight, { json: flags.json, yes: flags.yes });
       if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
       if (flags.report) return runReport(this.reports, this.out, this.preflight, { json: flags.json });
-      if (flags.test) return runSelfTest(this.selfTests, this.out, { json: flags.json });
+      if (flags.test) return runSelfTest(this.selfTests, this.out, this.preflight, { json: flags.json });
       if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });

@@ -3,6 +3,7 @@ import { MigrationTests, type SelfTestReport } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { assertNoArguments } from '../cli-arguments.js';
+import { StorePreflight } from '../store-preflight.service.js';
 import { CliCommand } from './cli-command.base.js';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
@@ -25,10 +26,12 @@ const printSelfTest = (out: CliOutput, report: SelfTestReport): void => {
  * No store preflight: connectivity is the first test, so an unreachable store or a stale
  * schema is reported as that test's failure (exit 1) with the rest of the report, not as
  * "could not run" (3). Exit 0 when every test passed. Warnings (invalid live records, drift)
- * do not change the exit code.
+ * do not change the exit code. The verbose log names the stores without connecting to them.
  */
-export const runSelfTest = async (tests: MigrationTests, out: CliOutput, flags: { json?: boolean }): Promise<number> => {
+export const runSelfTest = async (tests: MigrationTests, out: CliOutput, preflight: StorePreflight, flags: { json?: boolean }): Promise<number> => {
+  preflight.announceStores();
   const report = await tests.runAllTests();
+  for (const test of report.tests) out.verbose.log(`test: ${test.name} ${test.passed ? 'passed' : 'FAILED'} in ${test.durationMs} ms`);
   if (flags.json) out.json(report);
   else printSelfTest(out, report);
   return report.passed ? ExitCode.Clean : ExitCode.Findings;
@@ -45,6 +48,7 @@ export class TestCommand extends CliCommand {
   constructor(
     private readonly tests: MigrationTests,
     out: CliOutput,
+    private readonly preflight: StorePreflight,
   ) {
     super(out);
   }
@@ -52,7 +56,7 @@ export class TestCommand extends CliCommand {
   async run(args: string[], flags: { json?: boolean }): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(args, 'test');
-      return runSelfTest(this.tests, this.out, flags);
+      return runSelfTest(this.tests, this.out, this.preflight, flags);
     });
   }
 }

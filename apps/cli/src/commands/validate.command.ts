@@ -21,7 +21,10 @@ export class ValidateCommand extends CliCommand {
     await this.attempt(async () => {
       assertNoArguments(args, 'validate');
       await this.preflight.assertRedis();
-      const report = await this.migrations.validateAll();
+      const report = await this.migrations.validateAll(this.out.verbose.scanProgress('validate'));
+      this.out.verbose.log(
+        `validate: scanned ${report.scanned}: valid ${report.valid}, rejected ${report.rejected}, skipped ${report.skipped} in ${report.durationMs} ms`,
+      );
       if (flags.json) this.out.json(report);
       else this.out.validationSummary(report);
       return report.rejected > 0 ? ExitCode.Findings : ExitCode.Clean;

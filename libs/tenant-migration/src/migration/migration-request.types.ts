@@ -17,6 +17,29 @@ export interface MigrationProgress {
    */
   estimatedTotal: number | null;
   etaSeconds: number | null;
+  /**
+   * The batch this report follows: the engine reports once per batch, after its commit (in a
+   * dry run, after its decisions), and always sets this. Optional for callers that build
+   * reports of their own.
+   */
+  batch?: MigrationBatchReport;
+}
+
+/** The counts of one batch: its share of the run's counts (scanned = migrated + unchanged + skipped + rejected). */
+export type MigrationBatchCounts = Pick<MigrationCounts, 'scanned' | 'migrated' | 'unchanged' | 'skipped' | 'rejected' | 'conflicts'>;
+
+/** One batch of a run, as its progress report tells it: for logs that follow a run batch by batch. */
+export interface MigrationBatchReport extends MigrationBatchCounts {
+  /** The batch's number in the run, from 1; a resumed run goes on from its checkpoint's. */
+  number: number;
+  /**
+   * From asking the reader for the batch to having it validated: the part of the SCAN and
+   * fetch that did not overlap earlier batches (the reader reads one batch ahead), and the
+   * validation.
+   */
+  readMs: number;
+  /** From handing the batch to a writer to its commit, waiting for the previous batch's turn included. */
+  writeMs: number;
 }
 
 /**

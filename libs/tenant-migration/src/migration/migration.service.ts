@@ -17,10 +17,12 @@ import { TableLock } from './table-lock.js';
 import { emptyCounts, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 
-import type { ExceptionSample, MigrationProgress, MigrationRequest, MigrationResult, ValidationReport } from './migration-request.types.js';
+import type { ExceptionSample, MigrationBatchCounts, MigrationProgress, MigrationRequest, MigrationResult, ValidationReport } from './migration-request.types.js';
 
 export type {
   ExceptionSample,
+  MigrationBatchCounts,
+  MigrationBatchReport,
   MigrationProgress,
   MigrationRequest,
   MigrationResult,
@@ -46,6 +48,16 @@ interface RunContext {
   request: MigrationRequest;
   resumed: boolean;
 }
+
+/** What a batch added to the run's counts: the counts after it less those before it. */
+const countsSince = (before: MigrationCounts, after: MigrationCounts): MigrationBatchCounts => ({
+  scanned: after.scanned - before.scanned,
+  migrated: after.migrated - before.migrated,
+  unchanged: after.unchanged - before.unchanged,
+  skipped: after.skipped - before.skipped,
+  rejected: after.rejected - before.rejected,
+  conflicts: after.conflicts - before.conflicts,
+});
 
 export const isBalanced = (c: MigrationCounts): boolean =>
   c.scanned === c.migrated + c.unchanged + c.skipped + c.rejected &&
@@ -222,6 +234,11 @@ export class MigrationService {
     const writing: Promise<void>[] = [];
     let previous: BatchTurn | null = null;
     let failure: unknown = null;
+    // The counts as of the last progress report (a resumed run's from its checkpoint). Batches
+    // add their counts in order (BatchTurn), and each report is made before the next batch adds
+    // its own (in a real run that waits for its commit, a dry run writes one batch at a time),
+    // so the difference is exactly the reported batch's share.
+    let reported: MigrationCounts = { ...counts };
     try {
       if (checkpoint?.cursor === '0') {
         this.logger.log(`run ${run?.id} had already scanned everything; finishing it`);
@@ -235,8 +252,10 @@ export class MigrationService {
           onRestart: ({ from, to }) =>
             this.logger.warn(`Redis answers from another server (${from ?? 'unknown'} -> ${to ?? 'unknown'}): its SCAN cursor is void, scanning again from the start; keys already accounted for are passed over`),
         });
+        let askedAt = Date.now();
         for await (const batch of batches) {
           const prepared = await this.classifier.classify(batch, scan);
+          const readMs = Date.now() - askedAt;
           if (writing.length >= writers.length) await writing.shift();
           if (failure) break;
           const number = ++batchNumber;
@@ -244,17 +263,22 @@ export class MigrationService {
           const turn: BatchTurn = new BatchTurn(previous);
           previous = turn;
           const write = { session: writers[number % writers.length], run, options, batch: prepared, number, turn, secret: secret.toString('hex'), onStage: request.onStage };
+          const handedAt = Date.now();
           writing.push(
             this.writer
               .write(write, counts)
               .then((exceptions) => {
                 this.sample(exceptions, samples);
-                request.onProgress?.(this.progress(run, counts, number, started, scannedAtStart, databaseSize, prepared.cursor));
+                if (!request.onProgress) return;
+                const report = { number, ...countsSince(reported, counts), readMs, writeMs: Date.now() - handedAt };
+                reported = { ...counts };
+                request.onProgress({ ...this.progress(run, counts, number, started, scannedAtStart, databaseSize, prepared.cursor), batch: report });
               })
               .catch((error: unknown) => {
                 failure ??= error;
               }),
           );
+          askedAt = Date.now();
         }
       }
       await Promise.all(writing);

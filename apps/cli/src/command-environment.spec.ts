@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { COMMAND_PATHS, describeSettings, environmentHelp, isCommandPath, variablesOf, wrapWords } from './command-environment.js';
+
+describe('command environment table', () => {
+  it('lists each variable once per command, NODE_ENV in every one', () => {
+    for (const path of COMMAND_PATHS) {
+      const names = variablesOf(path).map((u) => u.variable);
+      assert.equal(new Set(names).size, names.length, `${path}: ${names.join(', ')}`);
+      assert.ok(names.includes('NODE_ENV'), path);
+    }
+  });
+
+  it('knows the commands by their path below the root', () => {
+    for (const path of ['tenant-migrate', 'migrate', 'backup verify', 'restore-postgres']) assert.ok(isCommandPath(path), path);
+    for (const path of ['verify', 'backup  verify', 'toString', '']) assert.ok(!isCommandPath(path), path);
+  });
+
+  it('help: one line per variable within 80 columns, with defaults and conditions', () => {
+    for (const path of COMMAND_PATHS) {
+      const help = environmentHelp(path);
+      for (const line of help.split('\n')) assert.ok(line.length <= 80, `${path}: ${line}`);
+      assert.equal([...help.matchAll(/^ {2}[A-Z]/gm)].length, variablesOf(path).length, path);
+    }
+    const backup = environmentHelp('backup');
+    assert.match(backup, /^\nEnvironment \(read by this command; values are never shown here\):\n/);
+    assert.match(backup, /BACKUP_DIR {16}folder of new backup files \(default backups; unless\n {28}--out\)/);
+    assert.match(environmentHelp('runs'), /TENANT_TABLES {13}table=name pairs/);
+  });
+
+  it('settings: the values of variables that hold no secret, never a URL or token', () => {
+    const env: Record<string, unknown> = {
+      DATABASE_URL: 'postgres://u:pw@db/x',
+      REDIS_URL: 'redis://:pw@r',
+      UPSTASH_REDIS_REST_TOKEN: 'tok',
+      RESTORE_TARGET_URL: 'redis://:pw@t',
+      TENANT_KEY_PREFIX: 'tenant:',
+      MIGRATION_BATCH_SIZE: 500,
+    };
+    const line = describeSettings('migrate', (variable) => env[variable]);
+    assert.match(line, /^TENANT_TABLES=unset, TENANT_KEY_PREFIX="tenant:", MIGRATION_BATCH_SIZE=500, /);
+    assert.doesNotMatch(line, /pw|tok|_URL/);
+    assert.equal(describeSettings('restore', (variable) => env[variable]), 'TENANT_TABLES=unset, NODE_ENV=unset');
+  });
+});
+
+describe('wrapWords', () => {
+  const cases: [text: string, width: number, lines: string[]][] = [
+    ['short', 10, ['short']],
+    ['one two three', 7, ['one two', 'three']],
+    ['a verylongword b', 4, ['a', 'verylongword', 'b']],
+    ['', 10, ['']],
+  ];
+  for (const [text, width, lines] of cases) {
+    it(`${JSON.stringify(text)} at ${width}`, () => assert.deepEqual(wrapWords(text, width), lines));
+  }
+});
