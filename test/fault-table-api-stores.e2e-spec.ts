@@ -1,0 +1,331 @@
+/**
+ * The admin API's fault table for the stores: every route with Redis, PostgreSQL or both down
+ * before the request, not answering (frozen), and lost in the middle of a request that was
+ * accepted (cut, or frozen, once the work has read part of the keyspace). A request that needs
+ * a store that is gone answers a prompt 503 `store-unavailable` naming it, never a 500 and never
+ * a hang; one that does not need it still answers; `/health` says which store is down after
+ * each row, and 200 once it is back.
+ *
+ * The real AppModule in this process, with both stores reached through TCP proxies of this
+ * file's own: Redis a private server, PostgreSQL the machine's (its data is never touched).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { Test } from '@nestjs/testing';
+import type { INestApplication } from '@nestjs/common';
+import { BackupService, TENANT_REDIS } from '#tenant-migration';
+import { createTestDatabase, testNamespace } from './support/test-stores.js';
+import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { legacy } from './support/tenant-fixtures.js';
+import { ANSWER_BOUND_MS, answerOf, assertProblemAnswer, HEALTHY, rowName } from './support/api-fault-table.js';
+
+const PREFIX = `${testNamespace('fault_table_api_stores')}subdomain:`;
+const TOKEN = 'tm-fault-table-api-stores-token-0123';
+const BASE = '/api/admin/migration';
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+const KEYS = 10_000;
+/** The readiness check gives up after 2 s: a store down before the request is answered well within this. */
+const PROMPT_MS = 5000;
+/** Bytes the Redis proxy forwards after the request starts before the fault: past the readiness checks, far from the end (~1.2 MB). */
+const REDIS_MIDWAY_BYTES = 150_000;
+/** Bytes of a PostgreSQL COPY out (~3 MB for the tenants) before the fault. */
+const POSTGRES_MIDWAY_BYTES = 200_000;
+
+type Store = 'redis' | 'postgres';
+const NAME: Record<Store, string> = { redis: 'Redis', postgres: 'PostgreSQL' };
+
+let app: INestApplication;
+let redisProxy: TcpProxy;
+let postgresProxy: TcpProxy;
+let runId = '';
+
+const http = () => request(app.getHttpServer());
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const proxyOf = (store: Store): TcpProxy => (store === 'redis' ? redisProxy : postgresProxy);
+
+/** Every route and action of the README's route table, and the stores it needs. */
+interface Route {
+  route: string;
+  send: () => request.Test;
+  needs: readonly Store[];
+  /** Its status when it succeeds. */
+  ok: number;
+}
+const getAction = (action: string, needs: readonly Store[]): Route => ({ route: `GET ${BASE}?action=${action}`, send: () => http().get(`${BASE}?action=${action}`).set(AUTH), needs, ok: 200 });
+const postAction = (label: string, body: Record<string, unknown>, needs: readonly Store[], ok = 200): Route => ({
+  route: `POST ${BASE} ${label}`,
+  send: () => http().post(BASE).set(AUTH).send(body),
+  needs,
+  ok,
+});
+const BOTH = ['postgres', 'redis'] as const;
+const ROUTES: Route[] = [
+  getAction('status', ['postgres']),
+  getAction('runs', ['postgres']),
+  getAction('backups', ['postgres']),
+  getAction('check', BOTH),
+  getAction('stats', BOTH),
+  getAction('report', BOTH),
+  getAction('test', BOTH),
+  { route: `GET ${BASE}/runs/:id`, send: () => http().get(`${BASE}/runs/${runId}`).set(AUTH), needs: ['postgres'], ok: 200 },
+  { route: `GET ${BASE}/runs/:id/exceptions`, send: () => http().get(`${BASE}/runs/${runId}/exceptions`).set(AUTH), needs: ['postgres'], ok: 200 },
+  postAction('migrate', { action: 'migrate' }, BOTH, 202),
+  postAction('dry-run', { action: 'dry-run' }, BOTH),
+  postAction('validate', { action: 'validate' }, ['redis']),
+  postAction('backup', { action: 'backup' }, BOTH, 201),
+  postAction('backup (postgres)', { action: 'backup', postgres: true }, BOTH, 201),
+  postAction('sync', { action: 'sync', subdomain: 'tenant-1' }, BOTH),
+  postAction('cleanup (preview)', { action: 'cleanup' }, BOTH),
+  postAction('cleanup (confirm)', { action: 'cleanup', confirm: true }, BOTH),
+];
+
+/** `/health` while `down` are down: 503 with its document, or 200 when none is. */
+const assertHealth = async (down: readonly Store[], label: string): Promise<void> => {
+  const health = await answerOf(http().get('/health'), `${label}: /health`);
+  if (down.length === 0) {
+    assert.equal(health.status, 200, `${label}: /health ${health.text}`);
+    assert.deepEqual(health.body, HEALTHY, `${label}: /health`);
+    return;
+  }
+  assert.equal(health.status, 503, `${label}: /health ${health.text}`);
+  assert.deepEqual(health.body, { status: 'error', postgres: down.includes('postgres') ? 'down' : 'up', redis: down.includes('redis') ? 'down' : 'up' }, `${label}: /health`);
+};
+
+/** Polls /health until both stores answer again (the clients reconnect by themselves). */
+const untilHealthy = async (): Promise<void> => {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if ((await http().get('/health').timeout(5000)).status === 200) return;
+    await sleep(100);
+  }
+  assert.fail('the stores did not come back within 20 s');
+};
+
+const unavailable = (down: readonly Store[]): RegExp => {
+  const names = down.map((store) => NAME[store]).join(' and ');
+  return new RegExp(`^${names} ${down.length > 1 ? 'are' : 'is'} unavailable: nothing was done; try again once ${down.length > 1 ? 'they answer' : 'it answers'}$`);
+};
+
+/** The stores in `down` are down (cut) or not answering (frozen) before each row's request. */
+const outageTable = (down: readonly Store[], how: 'cut' | 'freeze', routes: Route[]): void => {
+  const title = `${down.map((store) => NAME[store]).join(' and ')} ${how === 'cut' ? 'down' : 'not answering'}`;
+  // The rows' requests are independent, and each waits up to the readiness bound: all at once.
+  describe(title, { concurrency: true }, () => {
+    before(() => {
+      for (const store of down) proxyOf(store)[how]();
+    });
+    after(async () => {
+      for (const store of down) proxyOf(store).restore();
+      await untilHealthy();
+    });
+    for (const route of routes) {
+      const missing = route.needs.filter((store) => down.includes(store));
+      const row = { route: route.route, fault: title, status: missing.length > 0 ? 503 : route.ok, code: missing.length > 0 ? 'store-unavailable' : 'none' };
+      it(rowName(row), async () => {
+        const label = rowName(row);
+        const started = Date.now();
+        const res = await answerOf(route.send(), label);
+        const elapsed = Date.now() - started;
+        if (missing.length > 0) assertProblemAnswer(res, { status: 503, code: 'store-unavailable', detail: unavailable(missing) }, label);
+        else assert.equal(res.status, route.ok, `${label}: ${res.text.slice(0, 300)}`);
+        assert.ok(elapsed < PROMPT_MS, `${label}: answered in ${elapsed} ms (bound ${PROMPT_MS} ms)`);
+        await assertHealth(down, label);
+      });
+    }
+  });
+};
+
+interface MidwayRow {
+  route: Route;
+  victim: Store;
+  /** The proxy whose bytes say how far the work has got (default Redis). */
+  countOn?: Store;
+}
+
+/**
+ * Sends the request and, once the counting proxy has forwarded a share of the work, cuts or
+ * freezes the victim; returns the answer and how long after the fault it came.
+ */
+const faultMidway = async (
+  row: MidwayRow,
+  how: 'cut' | 'freeze',
+  label: string,
+  onFault: () => void = () => undefined,
+): Promise<{ res: request.Response; afterFaultMs: number }> => {
+  const counter = proxyOf(row.countOn ?? 'redis');
+  const midway = counter.whenServerSent(counter.bytesFromServer + (counter === redisProxy ? REDIS_MIDWAY_BYTES : POSTGRES_MIDWAY_BYTES));
+  let faultAt = 0;
+  const answer = answerOf(row.route.send(), label);
+  void midway.then(() => {
+    faultAt = Date.now();
+    proxyOf(row.victim)[how]();
+    onFault();
+  });
+  const res = await answer;
+  assert.ok(faultAt > 0, `${label}: the request was answered before the fault (${res.status} ${res.text.slice(0, 200)}): give it more work`);
+  return { res, afterFaultMs: Date.now() - faultAt };
+};
+
+const midwayRowName = (row: MidwayRow, how: 'cut' | 'freeze'): string =>
+  rowName({ route: row.route.route, fault: `${NAME[row.victim]} ${how === 'cut' ? 'lost' : 'stops answering'} mid-request`, status: 503, code: 'store-unavailable' });
+
+/** A route of ROUTES by its label. */
+const route = (label: string): Route => {
+  const found = ROUTES.find((r) => r.route.endsWith(label));
+  if (!found) throw new Error(`no route ${label}`);
+  return found;
+};
+
+const CUT_MIDWAY: MidwayRow[] = [
+  { route: route('POST /api/admin/migration validate'), victim: 'redis' },
+  { route: route('dry-run'), victim: 'redis' },
+  { route: route('dry-run'), victim: 'postgres' },
+  { route: route('?action=check'), victim: 'redis' },
+  { route: route('?action=check'), victim: 'postgres' },
+  { route: route('?action=stats'), victim: 'redis' },
+  { route: route('?action=report'), victim: 'redis' },
+  { route: route('?action=report'), victim: 'postgres' },
+  { route: route('POST /api/admin/migration backup'), victim: 'redis' },
+  { route: route('backup (postgres)'), victim: 'postgres', countOn: 'postgres' },
+  { route: route('cleanup (preview)'), victim: 'redis' },
+];
+
+describe('admin API fault table: stores', () => {
+  let redis: PrivateRedis;
+  let seeder: Redis;
+  let backupDir: string;
+
+  before(async () => {
+    redis = await startPrivateRedis();
+    seeder = new Redis(redis.url);
+    const seed = seeder.pipeline();
+    for (let i = 0; i < KEYS; i++) seed.set(`${PREFIX}tenant-${i}`, legacy('🍕', 1700000000000 + i));
+    seed.set(`${PREFIX}broken`, '{"emoji":');
+    await seed.exec();
+    const databaseUrl = await createTestDatabase('fault_table_api_stores');
+    redisProxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
+    postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(databaseUrl).port) });
+    const proxied = new URL(databaseUrl);
+    proxied.port = String(postgresProxy.port);
+    backupDir = await mkdtemp(join(tmpdir(), 'tm-fault-table-api-stores-'));
+    // The module graph reads the environment when it is imported: configure it first.
+    Object.assign(process.env, {
+      DATABASE_URL: proxied.toString(),
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      TENANT_KEY_PREFIX: PREFIX,
+      ADMIN_TOKEN: TOKEN,
+      BACKUP_DIR: backupDir,
+    });
+    const { AppModule } = await import('../apps/admin/src/app.module.js');
+    const { configureApp } = await import('../apps/admin/src/configure-app.js');
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = configureApp(moduleRef.createNestApplication({ logger: false }));
+    await app.init();
+    // The keyspace in PostgreSQL (a large COPY for a PostgreSQL backup), a finished run, and a
+    // verified backup (without one a cleanup is refused before it reads anything).
+    const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
+    assert.equal(started.status, 202, started.text);
+    runId = started.body.runId;
+    while ((await http().get(`${BASE}/runs/${runId}`).set(AUTH)).body.status === 'running') await sleep(50);
+    const backups = app.get(BackupService);
+    assert.equal((await backups.verify((await backups.backupRedis()).id)).ok, true);
+  });
+
+  after(async () => {
+    redisProxy?.restore();
+    postgresProxy?.restore();
+    const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
+    await app?.close();
+    if (client && client.status !== 'end') client.disconnect();
+    seeder?.disconnect();
+    await redisProxy?.close();
+    await postgresProxy?.close();
+    await stopAllPrivateRedis();
+    if (backupDir) await rm(backupDir, { recursive: true, force: true });
+  });
+
+  // A migrate accepted here would run on: the outage tables leave it out where it would start.
+  const withoutStartingRuns = (down: readonly Store[]): Route[] => ROUTES.filter((r) => !(r.ok === 202 && r.needs.every((store) => !down.includes(store))));
+  outageTable(['redis'], 'cut', withoutStartingRuns(['redis']));
+  outageTable(['postgres'], 'cut', withoutStartingRuns(['postgres']));
+  outageTable(['postgres', 'redis'], 'cut', [route('POST /api/admin/migration migrate'), route('?action=status'), route('POST /api/admin/migration validate')]);
+  outageTable(['redis'], 'freeze', [route('POST /api/admin/migration validate'), route('?action=status')]);
+  outageTable(['postgres'], 'freeze', [route('?action=status'), route('POST /api/admin/migration validate')]);
+
+  describe('a store lost mid-request', () => {
+    for (const row of CUT_MIDWAY) {
+      const name = midwayRowName(row, 'cut');
+      it(name, async () => {
+        const { res, afterFaultMs } = await faultMidway(row, 'cut', name);
+        try {
+          assertProblemAnswer(res, { status: 503, code: 'store-unavailable', detail: new RegExp(NAME[row.victim]) }, name);
+          assert.ok(afterFaultMs < PROMPT_MS, `${name}: answered ${afterFaultMs} ms after the store was lost (bound ${PROMPT_MS} ms)`);
+          await assertHealth([row.victim], name);
+        } finally {
+          proxyOf(row.victim).restore();
+        }
+        await untilHealthy();
+        await assertHealth([], name);
+      });
+    }
+
+    it(`${rowName({ route: `POST ${BASE} migrate`, fault: 'Redis lost after the 202', status: 202, code: 'none' })}; the run is interrupted`, async () => {
+      const label = 'migrate, Redis lost after the 202';
+      const midway = redisProxy.whenServerSent(redisProxy.bytesFromServer + REDIS_MIDWAY_BYTES);
+      const res = await answerOf(http().post(BASE).set(AUTH).send({ action: 'migrate', batchSize: 100 }), label);
+      assert.equal(res.status, 202, res.text);
+      await midway;
+      redisProxy.cut();
+      try {
+        const deadline = Date.now() + ANSWER_BOUND_MS;
+        let run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as { status: string; error: string | null };
+        while (run.status === 'running' && Date.now() < deadline) {
+          await sleep(100);
+          run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as { status: string; error: string | null };
+        }
+        assert.equal(run.status, 'interrupted', `${label}: ${JSON.stringify(run)}`);
+        assert.match(String(run.error), /Redis/, label);
+        await assertHealth(['redis'], label);
+      } finally {
+        redisProxy.restore();
+      }
+      await untilHealthy();
+    });
+  });
+
+  describe('a store that stops answering mid-request', { concurrency: true }, () => {
+    // PostgreSQL first: the Redis row's request needs Redis only, so it starts once PostgreSQL is frozen.
+    let postgresFrozen: () => void = () => undefined;
+    const frozen = new Promise<void>((resolve) => (postgresFrozen = resolve));
+    const rows: { row: MidwayRow; waitFor?: Promise<void> }[] = [
+      { row: { route: route('backup (postgres)'), victim: 'postgres', countOn: 'postgres' } },
+      { row: { route: route('POST /api/admin/migration validate'), victim: 'redis' }, waitFor: frozen },
+    ];
+    after(async () => {
+      redisProxy.restore();
+      postgresProxy.restore();
+      await untilHealthy();
+      await assertHealth([], 'after the freezes');
+    });
+    for (const { row, waitFor } of rows) {
+      const name = midwayRowName(row, 'freeze');
+      it(name, async () => {
+        await waitFor;
+        try {
+          const { res, afterFaultMs } = await faultMidway(row, 'freeze', name, row.victim === 'postgres' ? postgresFrozen : undefined);
+          assertProblemAnswer(res, { status: 503, code: 'store-unavailable', detail: new RegExp(NAME[row.victim]) }, name);
+          assert.ok(afterFaultMs < ANSWER_BOUND_MS, `${name}: answered ${afterFaultMs} ms after the store stopped answering`);
+        } finally {
+          // Whatever happened, the other row need not wait any longer.
+          postgresFrozen();
+        }
+      });
+    }
+  });
+});
