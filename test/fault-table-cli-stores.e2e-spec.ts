@@ -223,6 +223,7 @@ const goingDownRows: CliFaultRow[] = [
   midway('validate', { store: 'redis', action: 'kill' }, REDIS_LOST),
   midway('check', { store: 'redis', action: 'kill' }, REDIS_LOST),
   midway('backupOut', { store: 'redis', action: 'cut', check: async () => assert.deepEqual(await readdir(join(work, 'cut-backup')), [], 'no .partial is left') }, REDIS_LOST),
+  midway('cleanup', { store: 'redis', action: 'cut' }, REDIS_LOST),
   // A restore's answers are short (+OK per key, ~100 kB for the keyspace).
   midway('restoreTarget', { store: 'redis', action: 'cut', bytes: 20_000 }, REDIS_LOST),
   midway('migrate', { store: 'postgres', action: 'cut', ownDatabase: 'postgres_cut' }, RUN_STOPPED_BY(POSTGRES_LOST)),
@@ -260,8 +261,10 @@ describe('CLI fault table: stores', { concurrency: true }, () => {
     // Tenants in PostgreSQL (a consistent check, a large COPY) and good backups to restore.
     context = await createContextOverRedis(databaseUrl, client, { keyPrefix: PREFIX, backupDir: join(work, 'backups') });
     await context.get(MigrationService).migrate({});
-    await context.get(BackupService).backupRedis({ outPath: redisBackup });
-    await context.get(BackupService).backupPostgres({ outPath: tenantsBackup });
+    const backups = context.get(BackupService);
+    // Verified: without one, a cleanup is refused before it reads a key.
+    assert.equal((await backups.verify((await backups.backupRedis({ outPath: redisBackup })).id)).ok, true);
+    await backups.backupPostgres({ outPath: tenantsBackup });
   });
 
   after(async () => {
