@@ -6,7 +6,7 @@ import { IsNull, Not, type Repository } from 'typeorm';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
-import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import { asStoreError, RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
@@ -62,6 +62,24 @@ const compareStaged = (tenants: string): string =>
 const recordCleanups = (redisCleanups: string): string =>
   `INSERT INTO ${redisCleanups} (key, subdomain, source_hash, backup_id)
        SELECT d.*, $4::uuid FROM unnest($1::text[], $2::text[], $3::text[]) AS d(key, subdomain, source_hash)`;
+
+/**
+ * The replies of a pipeline, in order. A command that failed fails the step, as callers see a
+ * Redis failure (StoreUnavailableError when Redis went away): a lost connection leaves every
+ * reply an error, which must never be read as a value (it was a TypeError, a 500).
+ */
+const repliesOf = async (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> => {
+  let replies: [Error | null, unknown][] | null;
+  try {
+    replies = await pipeline.exec();
+  } catch (error) {
+    throw asStoreError(error);
+  }
+  return (replies ?? []).map(([error, reply]) => {
+    if (error) throw asStoreError(error);
+    return reply;
+  });
+};
 
 /** Deletes the key only if it still holds the verified value: compare-and-delete. */
 const COMPARE_AND_DELETE = `
@@ -169,14 +187,14 @@ export class CleanupService {
     const keys = strings.map((e) => Buffer.from(e.k, 'base64'));
     const live = this.redis.pipeline();
     for (const key of keys) live.dumpBuffer(key).getBuffer(key);
-    const replies = (await live.exec()) ?? [];
+    const replies = await repliesOf(live);
 
     // Unchanged since the backup: the live DUMP is the backed-up one.
     const covered: { key: string; value: Buffer }[] = [];
     strings.forEach((e, i) => {
       const key = keys[i].toString('utf8');
-      const dump = replies[2 * i]?.[1] as Buffer | null;
-      const value = replies[2 * i + 1]?.[1] as Buffer | null;
+      const dump = replies[2 * i] as Buffer | null;
+      const value = replies[2 * i + 1] as Buffer | null;
       if (dump === null || value === null) result.alreadyGone++;
       else if (!dump.equals(Buffer.from(e.d, 'base64'))) this.keep(result, key, 'changed-since-backup');
       else covered.push({ key, value });
@@ -212,11 +230,9 @@ export class CleanupService {
 
     const deletes = this.redis.pipeline();
     for (const c of deletable) deletes.eval(COMPARE_AND_DELETE, 1, c.key, values.get(c.key) as Buffer);
-    const outcomes = (await deletes.exec()) ?? [];
+    const outcomes = await repliesOf(deletes);
     const done = deletable.filter((c, i) => {
-      const [error, removed] = outcomes[i] ?? [];
-      if (error) throw error;
-      if (removed === 1) return true;
+      if (outcomes[i] === 1) return true;
       this.keep(result, c.key, 'changed-during-cleanup');
       return false;
     });

@@ -79,7 +79,7 @@ export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?
  * A Redis failure as callers see it: a reply error (the server refused the command) as it is;
  * anything else means Redis could not be reached, a domain error.
  */
-const asStoreError = (error: unknown): unknown => {
+export const asStoreError = (error: unknown): unknown => {
   if (error instanceof Error && error.name === 'ReplyError') return error;
   const detail = plainStoreDetail(error instanceof Error ? error.message : String(error));
   return new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
