@@ -6,13 +6,16 @@
  * The real AppModule, with both stores reached through TCP proxies of this file's own. Each case
  * cuts a store at a point in the middle of the work: once the Redis proxy has forwarded a given
  * number of bytes after the request started (the readiness checks before the work are a few
- * bytes; the keyspace is megabytes).
+ * bytes; the keyspace is megabytes). A store may also stop answering with its connection open
+ * (the proxy freezes it), or make a request wait for a lock another session holds: the command
+ * timeout and the lock timeout (shortened here) end the wait.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { Test } from '@nestjs/testing';
@@ -31,6 +34,9 @@ const KEYS = 20_000;
 const PROMPT_MS = 5000;
 /** Bytes into the keyspace at which a store is cut: well after the readiness checks, well before the end. */
 const MIDWAY_BYTES = 150_000;
+/** The app's bounds here (defaults 15 s and 30 s), so that the cases that wait them out stay short. */
+const COMMAND_TIMEOUT_MS = 1500;
+const LOCK_TIMEOUT_MS = 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,6 +46,7 @@ describe('a store lost while a request is being served', () => {
   let redisProxy: TcpProxy;
   let postgresProxy: TcpProxy;
   let backupDir: string;
+  let databaseUrl: string;
 
   const http = () => request(app.getHttpServer());
 
@@ -54,16 +61,17 @@ describe('a store lost while a request is being served', () => {
   };
 
   /**
-   * Sends `send()`, cuts `victim` once the Redis proxy has forwarded MIDWAY_BYTES more, and
+   * Sends `send()`, cuts (or freezes) `victim` once the Redis proxy has forwarded MIDWAY_BYTES more, and
    * returns the answer with how long after the cut it came.
    */
-  const cutMidway = async (send: () => request.Test, victim: TcpProxy): Promise<{ res: request.Response; afterCutMs: number }> => {
+  const cutMidway = async (send: () => request.Test, victim: TcpProxy, how: 'cut' | 'freeze' = 'cut'): Promise<{ res: request.Response; afterCutMs: number }> => {
     const midway = redisProxy.whenServerSent(redisProxy.bytesFromServer + MIDWAY_BYTES);
     const answer = send().timeout(30_000);
     let cutAt = 0;
     const cut = midway.then(() => {
       cutAt = Date.now();
-      victim.cut();
+      if (how === 'cut') victim.cut();
+      else victim.freeze();
     });
     const res = await answer;
     assert.ok(cutAt > 0, `the request finished before the store was cut (${res.status} ${res.text.slice(0, 200)}): seed more keys`);
@@ -78,7 +86,7 @@ describe('a store lost while a request is being served', () => {
     for (let i = 0; i < KEYS; i++) seed.set(`${PREFIX}tenant-${i}`, JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i }));
     await seed.exec();
 
-    const databaseUrl = await createTestDatabase('store_loss');
+    databaseUrl = await createTestDatabase('store_loss');
     redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
     postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     const proxiedRedis = new URL(TEST_REDIS_URL);
@@ -95,6 +103,8 @@ describe('a store lost while a request is being served', () => {
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+      POSTGRES_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS),
     });
     const { AppModule } = await import('../apps/admin/src/app.module.js');
     const { configureApp } = await import('../apps/admin/src/configure-app.js');
@@ -156,4 +166,36 @@ describe('a store lost while a request is being served', () => {
       assert.ok(again.status === 200 || again.status === 201, `${name} after recovery: ${again.status} ${again.text.slice(0, 300)}`);
     });
   }
+  it('a Redis that stops answering midway (connection open, no reply): 503 once the command timeout has passed', async () => {
+    const { res, afterCutMs } = await cutMidway(() => http().post(BASE).set(AUTH).send({ action: 'validate' }), redisProxy, 'freeze');
+    try {
+      assertProblem(res, 503, 'store-unavailable', /Redis/);
+      assert.ok(afterCutMs >= COMMAND_TIMEOUT_MS - 100, `answered ${afterCutMs} ms after the freeze: before the command timeout`);
+      assert.ok(afterCutMs < COMMAND_TIMEOUT_MS + PROMPT_MS, `answered ${afterCutMs} ms after the freeze`);
+      assert.equal((await http().get('/health').timeout(5000)).body.redis, 'down');
+    } finally {
+      redisProxy.restore();
+    }
+    await untilHealthy();
+  });
+
+  it("a lock another session holds on the tenants table: 503 naming the lock once the lock timeout has passed", async () => {
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const res = await http().get(`${BASE}?action=check`).set(AUTH).timeout(30_000);
+      const elapsed = Date.now() - started;
+      assertProblem(res, 503, 'store-unavailable', /another session held a lock this needs for longer than the lock timeout/);
+      assert.ok(elapsed >= LOCK_TIMEOUT_MS - 100 && elapsed < LOCK_TIMEOUT_MS + PROMPT_MS, `answered after ${elapsed} ms`);
+      assert.equal((await http().get('/health').timeout(5000)).status, 200, 'both stores answer: only the table was locked');
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    const again = await http().get(`${BASE}?action=check`).set(AUTH).timeout(30_000);
+    assert.equal(again.status, 200, again.text.slice(0, 300));
+  });
 });

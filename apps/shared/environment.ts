@@ -166,6 +166,21 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
+  /**
+   * How long a Redis command may go without a reply before it fails (store-unavailable): a
+   * server that stops answering keeps its connection open, so nothing else would end the wait.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  REDIS_COMMAND_TIMEOUT_MS = 15_000;
+
+  /**
+   * How long a PostgreSQL statement of the apps waits for a lock another session holds (an
+   * `ALTER TABLE` of the host's, a long transaction) before it fails as store-unavailable.
+   * 0 waits for ever.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  POSTGRES_LOCK_TIMEOUT_MS = 30_000;
+
   @Transform(toInt) @IsInt() @Min(0) @Max(65_535)
   PORT = 3000;
 

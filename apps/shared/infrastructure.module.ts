@@ -27,13 +27,22 @@ type Config = ConfigService<EnvironmentVariables, true>;
 
 /**
  * How long anything waits for Redis. A connection attempt gives up after 5 s. A command gives
- * up after 15 s without a reply: a server that stops answering (stopped, overloaded, behind a
- * silent network) keeps its connection open, so no reconnection would ever end the wait, and a
- * request or a command would hang. At the default batch size and value limit, every command
- * this system sends, a batch's pipeline included, answers in about a second at most. Pending commands fail after the few reconnection attempts
+ * up after REDIS_COMMAND_TIMEOUT_MS (15 s) without a reply: a server that stops answering
+ * (stopped, overloaded, behind a silent network) keeps its connection open, so no reconnection
+ * would ever end the wait, and a request or a command would hang. At the default batch size and
+ * value limit, every command this system sends, a batch's pipeline included, answers in about a
+ * second at most. Pending commands fail after the few reconnection attempts
  * `maxRetriesPerRequest` allows (ioredis' default, 20, held a request for about 10 s).
  */
-export const REDIS_WAIT_BOUNDS = { connectTimeout: 5000, commandTimeout: 15_000 } as const;
+const redisWaitBounds = (config: Config) => ({ connectTimeout: 5000, commandTimeout: config.get('REDIS_COMMAND_TIMEOUT_MS', { infer: true }) });
+
+/**
+ * PostgreSQL session settings of the apps' connections: a statement waits for another session's
+ * lock for at most POSTGRES_LOCK_TIMEOUT_MS (30 s), then fails (SQLSTATE 55P03, answered as
+ * store-unavailable) instead of holding a request, or a command, for as long as that session
+ * keeps it. The library's own table lock never waits (it is a try-lock).
+ */
+const postgresSessionOptions = (config: Config): string => `-c lock_timeout=${config.get('POSTGRES_LOCK_TIMEOUT_MS', { infer: true })}`;
 
 export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptions => {
   const reserved = config.get('RESERVED_SUBDOMAINS', { infer: true });
@@ -69,7 +78,7 @@ export class InfrastructureModule {
           useFactory: (config: Config) => ({
             ...buildDataSourceOptions(
               config.get('DATABASE_URL', { infer: true }),
-              { migrationsRun: service, logging: ['error'], extra: { max: 10, connectionTimeoutMillis: 5000 } },
+              { migrationsRun: service, logging: ['error'], extra: { max: 10, connectionTimeoutMillis: 5000, options: postgresSessionOptions(config) } },
               tableNamesFrom(config.get('TENANT_TABLES', { infer: true })),
             ),
             // A command connects when it needs PostgreSQL (StorePreflight), so --help, usage
@@ -101,9 +110,9 @@ export class InfrastructureModule {
               },
               options: service
                 ? // A service reconnects for ever, but a request waits for at most a few attempts.
-                  { ...REDIS_WAIT_BOUNDS, maxRetriesPerRequest: 2 }
+                  { ...redisWaitBounds(config), maxRetriesPerRequest: 2 }
                 : // A command connects on its first Redis command: `runs`, `--help` or a usage error never dial Redis.
-                  { ...REDIS_WAIT_BOUNDS, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
+                  { ...redisWaitBounds(config), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
             };
           },
         }),

@@ -41,7 +41,7 @@ describe('command environment table', () => {
     const line = describeSettings('migrate', (variable) => env[variable]);
     assert.match(line, /^TENANT_TABLES=unset, TENANT_KEY_PREFIX="tenant:", MIGRATION_BATCH_SIZE=500, /);
     assert.doesNotMatch(line, /pw|tok|_URL/);
-    assert.equal(describeSettings('restore', (variable) => env[variable]), 'TENANT_TABLES=unset, NODE_ENV=unset');
+    assert.equal(describeSettings('restore', (variable) => env[variable]), 'TENANT_TABLES=unset, REDIS_COMMAND_TIMEOUT_MS=unset, POSTGRES_LOCK_TIMEOUT_MS=unset, NODE_ENV=unset');
   });
 });
 

@@ -37,6 +37,8 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   DEFAULT_PHONE_REGION: { phrase: 'region of phone numbers without a country code, e.g. US', unset: 'none' },
   BACKUP_DIR: { phrase: 'folder of new backup files' },
   TENANT_MIGRATE_KILL_AT: { phrase: 'testing aid: SIGKILL the process at <stage>:<batch> of a migration' },
+  REDIS_COMMAND_TIMEOUT_MS: { phrase: 'a Redis command without a reply for this long fails (exit 3)' },
+  POSTGRES_LOCK_TIMEOUT_MS: { phrase: "a statement waiting this long for another session's lock fails (exit 3); 0 waits for ever" },
   NODE_ENV: { phrase: 'development turns on the verbose log on stderr, as --verbose does' },
   ADMIN_TOKEN: null,
   PORT: null,
@@ -51,8 +53,8 @@ export interface VariableUse {
 
 const uses = (variables: readonly Variable[], when?: string): VariableUse[] => variables.map((variable) => ({ variable, when }));
 
-const POSTGRES = uses(['DATABASE_URL', 'TENANT_TABLES']);
-const REDIS_VARIABLES: readonly Variable[] = ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
+const POSTGRES = uses(['DATABASE_URL', 'TENANT_TABLES', 'POSTGRES_LOCK_TIMEOUT_MS']);
+const REDIS_VARIABLES: readonly Variable[] = ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'REDIS_COMMAND_TIMEOUT_MS'];
 const REDIS = uses(REDIS_VARIABLES);
 const PREFIX = uses(['TENANT_KEY_PREFIX']);
 const BATCH_SIZE = uses(['MIGRATION_BATCH_SIZE']);

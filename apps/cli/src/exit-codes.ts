@@ -1,4 +1,4 @@
-import { TenantMigrationError, MigrationLockedError, plainStoreDetail } from '#tenant-migration';
+import { TenantMigrationError, MigrationLockedError, plainStoreDetail, storeOutageOf } from '#tenant-migration';
 
 /** The CLI's exit codes (documented in the README). */
 export const ExitCode = {
@@ -27,6 +27,9 @@ export const describeFailure = (error: unknown): { code: number; line: string } 
     const detail = cause && !error.message.includes(cause) ? `: ${cause}` : '';
     return { code, line: `${error.message}${detail}` };
   }
+  // A store that went away mid-command, as its client said it: exit 3, in plain words.
+  const outage = storeOutageOf(error);
+  if (outage) return { code: ExitCode.CouldNotRun, line: outage.message };
   const message = error instanceof Error ? error.message : String(error);
   return { code: ExitCode.CouldNotRun, line: `could not run: ${message}` };
 };

@@ -4,6 +4,9 @@ import { TenantMigrationError } from './tenant-migration.error.js';
 
 type StoreName = 'PostgreSQL' | 'Redis';
 
+/** SQLSTATE 55P03: a statement gave up waiting for a lock (`lock_timeout`). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** SQLSTATEs of a server that is going away or cannot take the connection: class 08, shutdowns, too many connections. */
 const isPostgresOutageCode = (code: string): boolean => code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
 
@@ -31,8 +34,9 @@ const outageStore = (error: object): StoreName | null => {
 };
 
 /**
- * A store's client failing while work was under way (PostgreSQL shut down or the connection
- * reset, Redis gone past its reconnection attempts or silent past its command timeout), as the
+ * A store's client failing while work was under way (PostgreSQL shut down, the connection reset
+ * or a lock not granted in time, Redis gone past its reconnection attempts or silent past its
+ * command timeout), as the
  * StoreUnavailableError it is, so that the caller answers 503 / exit 3 rather than an internal
  * error. Follows `cause` chains; null for any other error. Domain errors are left to their
  * own mapping (a StoreUnavailableError is already one).
@@ -40,6 +44,13 @@ const outageStore = (error: object): StoreName | null => {
 export const storeOutageOf = (error: unknown): StoreUnavailableError | null => {
   for (let current: unknown = error, depth = 0; current !== null && typeof current === 'object' && depth < 8; depth++) {
     if (current instanceof TenantMigrationError && depth === 0) return null;
+    if (stringField(current, 'code') === LOCK_NOT_AVAILABLE) {
+      return new StoreUnavailableError(
+        "PostgreSQL: another session held a lock this needs for longer than the lock timeout; try again once it is released",
+        { store: 'PostgreSQL' },
+        { cause: error },
+      );
+    }
     const store = outageStore(current);
     if (store) {
       const detail = plainStoreDetail(stringField(current, 'message') ?? 'the connection was lost');
