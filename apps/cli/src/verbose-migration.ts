@@ -3,13 +3,11 @@
  * batch with its keys, its decisions and where its time went, and one per stage of the run
  * (recorded, scan finished, closed). Fed by the engine's own hooks; per batch, never per key.
  */
-import type { MigrationProgress, MigrationRequest, MigrationResult } from '#tenant-migration';
+import type { MigrationBatchReport, MigrationProgress, MigrationRequest, MigrationResult } from '#tenant-migration';
 import type { MigrationStage } from '../../shared/environment.js';
 
-type BatchReport = NonNullable<MigrationProgress['batch']>;
-
 /** One batch: its number, its keys, what became of them, and its time reading and writing. */
-export const describeBatch = (b: BatchReport, p: Pick<MigrationProgress, 'dryRun' | 'counts' | 'elapsedMs'>): string =>
+export const describeBatch = (b: MigrationBatchReport, p: Pick<MigrationProgress, 'dryRun' | 'counts' | 'elapsedMs'>): string =>
   `batch ${b.number}: ${b.scanned} keys: ${p.dryRun ? 'would migrate' : 'migrated'} ${b.migrated}, unchanged ${b.unchanged}, ` +
   `skipped ${b.skipped}, rejected ${b.rejected} (conflicts ${b.conflicts}); read ${b.readMs} ms, ${p.dryRun ? 'decided' : 'written'} ${b.writeMs} ms; ` +
   `scanned ${p.counts.scanned} in all after ${p.elapsedMs} ms`;

@@ -21,12 +21,15 @@ export type * from './migration/migration.types.js';
 export { emptyCounts } from './migration/migration.types.js';
 export { MigrationService, isBalanced } from './migration/migration.service.js';
 export type {
+  MigrationBatchCounts,
+  MigrationBatchReport,
   MigrationProgress,
   MigrationRequest,
   MigrationResult,
   ValidationReport,
   ExceptionSample,
-} from './migration/migration.service.js';
+  MigrationStage,
+} from './migration/migration-request.types.js';
 export { MigrationRunRepository } from './migration/migration-run.repository.js';
 export { PostgresSessionFactory } from './migration/postgres-session.factory.js';
 export { RedisKeyspaceReader, scanPatternFor } from './source/redis-keyspace.reader.js';
