@@ -27,10 +27,10 @@ import { faultRowTest, type CliFaultRow, type CliRun } from './support/cli-fault
 
 const PREFIX = `${testNamespace('fault_table_cli_stores')}subdomain:`;
 /** Enough keys, read 100 at a time, that a command is well inside its work when the fault strikes. */
-const KEYS = 20_000;
-/** Bytes the proxy forwards from Redis before the fault: past the preflight and the first batches, far from the end (~2.5 MB). */
+const KEYS = 10_000;
+/** Bytes the proxy forwards from Redis before the fault: past the preflight and the first batches, far from the end (~1.2 MB). */
 const REDIS_MIDWAY_BYTES = 150_000;
-/** Bytes of a PostgreSQL COPY out (~6 MB for the tenants) before the fault. */
+/** Bytes of a PostgreSQL COPY out (~3 MB for the tenants) before the fault. */
 const POSTGRES_MIDWAY_BYTES = 300_000;
 
 let redis: PrivateRedis;
@@ -224,7 +224,7 @@ const goingDownRows: CliFaultRow[] = [
   midway('check', { store: 'redis', action: 'kill' }, REDIS_LOST),
   midway('backupOut', { store: 'redis', action: 'cut', check: async () => assert.deepEqual(await readdir(join(work, 'cut-backup')), [], 'no .partial is left') }, REDIS_LOST),
   midway('cleanup', { store: 'redis', action: 'cut' }, REDIS_LOST),
-  // A restore's answers are short (+OK per key, ~100 kB for the keyspace).
+  // A restore's answers are short (+OK per key, ~50 kB for the keyspace).
   midway('restoreTarget', { store: 'redis', action: 'cut', bytes: 20_000 }, REDIS_LOST),
   midway('migrate', { store: 'postgres', action: 'cut', ownDatabase: 'postgres_cut' }, RUN_STOPPED_BY(POSTGRES_LOST)),
   midway('check', { store: 'postgres', action: 'cut' }, POSTGRES_LOST),
