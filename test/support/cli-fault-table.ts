@@ -85,11 +85,15 @@ export const runFaultCommand = async (run: CliRun): Promise<CliFaultOutcome> => 
     }, KILL_AFTER_MS);
   };
   arm();
-  void run.fault?.then(() => {
-    struck = true;
-    struckAt = Date.now();
-    arm();
-  });
+  // A fault that could not strike (its trigger failed) leaves `struck` false: the row says so.
+  run.fault?.then(
+    () => {
+      struck = true;
+      struckAt = Date.now();
+      arm();
+    },
+    () => undefined,
+  );
   const result = await done;
   clearTimeout(watchdog);
   const endedAt = Date.now();
