@@ -58,6 +58,13 @@ export const GET_ACTIONS = ['status', 'runs', 'backups', 'check', 'stats', 'repo
 /** Restores are deliberately not here: they stay CLI-only. */
 export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup', 'sync', 'cleanup'] as const;
 
+/**
+ * The query of a route that takes no parameters. Declared on such a route all the same, so that
+ * the strict pipe sees its query and refuses any parameter as an unknown property (a route that
+ * never asks for its query would ignore `?x=1`).
+ */
+export class NoQueryDto {}
+
 /** `GET /api/admin/migration?action=..`: read-only actions. */
 export class MigrationQueryDto {
   @IsIn(GET_ACTIONS, { message: `action must be one of: ${GET_ACTIONS.join(', ')}` })

@@ -13,7 +13,7 @@ import { MigrationTests } from '../self-test/migration-tests.service.js';
 import { MigrationRunNotFoundError } from '../errors/index.js';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
 import { TENANT_DATA_SOURCE } from '../tenant-migration.tokens.js';
-import { ExceptionPageQueryDto, GET_ACTIONS, MigrationActionDto, MigrationQueryDto, misplacedProperties, POST_ACTIONS } from './migration-action.dto.js';
+import { ExceptionPageQueryDto, GET_ACTIONS, MigrationActionDto, MigrationQueryDto, misplacedProperties, NoQueryDto, POST_ACTIONS } from './migration-action.dto.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
 
 const BOTH: readonly Store[] = ['postgres', 'redis'];
@@ -49,6 +49,9 @@ const ACTOR = 'admin-api';
  * The admin API: `GET` actions only read; `POST` actions run. A migration runs in the
  * background and answers 202 with its run id as soon as the run is recorded; a backup answers
  * 201 with the recorded backup once its file is complete. Restores are CLI-only.
+ *
+ * Every route declares its query, with `NoQueryDto` where it takes none, so that an unknown
+ * parameter is a 400 as an unknown body property is.
  *
  * Not routed by itself: `mountAdminController` gives it its path, guard, validation and error
  * mapping when the module is asked to mount it (`admin` option), and never without a guard.
@@ -89,7 +92,7 @@ export class MigrationAdminController {
   }
 
   @Get('runs/:id')
-  async run(@Param('id', new ParseUUIDPipe()) id: string) {
+  async run(@Param('id', new ParseUUIDPipe()) id: string, @Query() _query: NoQueryDto) {
     await this.storesAnswer(POSTGRES);
     return this.findRun(id);
   }
@@ -113,7 +116,7 @@ export class MigrationAdminController {
 
   @Post()
   @HttpCode(200)
-  async action(@Body() body: MigrationActionDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  async action(@Body() body: MigrationActionDto, @Query() _query: NoQueryDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const misplaced = misplacedProperties(body);
     if (misplaced.length > 0) throw new BadRequestException(misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`));
     // A bad request is a 400 whatever the stores; a valid one is refused (503) before it starts.
