@@ -42,12 +42,19 @@ const messageOf = (body: string | object, status: number): string | string[] => 
   return reasonOf(status);
 };
 
+/**
+ * The problem document of an HTTP status that no domain error names (a 401, 404, 413, 415, a
+ * validation's 400, or a request the HTTP server could not parse): its reason as the title and,
+ * in kebab case, as the code; the message(s) joined as the one-line detail.
+ */
+export const httpProblem = (status: number, message: string | string[]): ProblemDocument => {
+  const title = reasonOf(status);
+  return { type: 'about:blank', title, status, detail: Array.isArray(message) ? message.join('; ') : message, code: kebab(title), statusCode: status, error: title, message };
+};
+
 const fromHttpException = (error: HttpException): ProblemDocument => {
   const status = error.getStatus();
-  const title = reasonOf(status);
-  const message = messageOf(error.getResponse(), status);
-  const code = kebab(title);
-  return { type: 'about:blank', title, status, detail: Array.isArray(message) ? message.join('; ') : message, code, statusCode: status, error: title, message };
+  return httpProblem(status, messageOf(error.getResponse(), status));
 };
 
 const fromDomainError = (error: TenantMigrationError): ProblemDocument => {
@@ -86,14 +93,22 @@ export class DomainErrorFilter implements ExceptionFilter {
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
+  /**
+   * The answer this filter gives for `status` with `detail`, as content type and body: for the
+   * answers a host writes outside Nest's routing, such as its HTTP server's to a request it could
+   * not parse (a 431 for an oversized head), so that they are the same problem documents. A
+   * static of the filter because the filter is what the library's public API exports.
+   */
+  static httpAnswer(status: number, detail: string): { contentType: string; body: string } {
+    return { contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(httpProblem(status, detail)) };
+  }
+
   private problemOf(error: unknown): ProblemDocument {
     if (error instanceof HttpException) return fromHttpException(error);
     if (error instanceof TenantMigrationError) return fromDomainError(error);
     const outage = storeOutageOf(error);
     if (outage) return fromDomainError(outage);
     this.logger.error(error instanceof Error ? error.stack : String(error));
-    const status = HttpStatus.INTERNAL_SERVER_ERROR;
-    const message = 'internal error; see the server log';
-    return { type: 'about:blank', title: reasonOf(status), status, detail: message, code: 'internal', statusCode: status, error: 'internal', message };
+    return { ...httpProblem(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; see the server log'), code: 'internal', error: 'internal' };
   }
 }
