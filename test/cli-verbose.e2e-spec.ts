@@ -264,7 +264,7 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
     const listed = verboseEvents(runs.stderr);
     assert.ok(listed.some((e) => /^PostgreSQL: connected, schema up to date \(\d+ ms\)$/.test(e)), listed.join('\n'));
     assert.ok(!listed.some((e) => e.startsWith('Redis')), 'runs never connects to Redis');
-    assert.ok(listed.some((e) => /^runs: settings TENANT_TABLES=unset, POSTGRES_LOCK_TIMEOUT_MS=30000, NODE_ENV=unset$/.test(e)), listed.join('\n'));
+    assert.ok(listed.some((e) => /^runs: settings TENANT_TABLES=unset, POSTGRES_LOCK_TIMEOUT_MS=30000, POSTGRES_REPLY_TIMEOUT_MS=120000, NODE_ENV=unset$/.test(e)), listed.join('\n'));
     for (const result of [plain, verbose, runs]) assertNoSecrets('validate/runs', result, secrets);
   });
 });

@@ -221,6 +221,9 @@ describe('admin API fault table: stores', () => {
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
+      // A frozen PostgreSQL is ended after this long without a reply (default 120 s, over the
+      // rows' bound); Redis keeps its default command timeout (15 s).
+      POSTGRES_REPLY_TIMEOUT_MS: '3000',
     });
     const { AppModule } = await import('../apps/admin/src/app.module.js');
     const { configureApp } = await import('../apps/admin/src/configure-app.js');

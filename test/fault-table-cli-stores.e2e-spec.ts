@@ -28,6 +28,7 @@ import { faultRowTest, type CliFaultRow, type CliRun } from './support/cli-fault
 const PREFIX = `${testNamespace('fault_table_cli_stores')}subdomain:`;
 /** Enough keys, read 100 at a time, that a command is well inside its work when the fault strikes. */
 const KEYS = 10_000;
+const POSTGRES_REPLY_TIMEOUT_MS = 3000;
 /** Bytes the proxy forwards from Redis before the fault: past the preflight and the first batches, far from the end (~1.2 MB). */
 const REDIS_MIDWAY_BYTES = 150_000;
 /** Bytes of a PostgreSQL COPY out (~3 MB for the tenants) before the fault. */
@@ -54,6 +55,9 @@ const env = (extra: Record<string, string> = {}): Record<string, string> => ({
   TENANT_KEY_PREFIX: PREFIX,
   BACKUP_DIR: join(work, 'backups'),
   MIGRATION_BATCH_SIZE: '100',
+  // A frozen PostgreSQL is ended once it has not replied for this long (default 120 s, far over
+  // a row's bound); Redis keeps its default command timeout (15 s), within the bound.
+  POSTGRES_REPLY_TIMEOUT_MS: String(POSTGRES_REPLY_TIMEOUT_MS),
   ...extra,
 });
 const seed = async (client: Redis): Promise<void> => {
@@ -233,7 +237,8 @@ const goingDownRows: CliFaultRow[] = [
 
 const frozenRows: CliFaultRow[] = [
   frozenBefore('redis', 'validate', /^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: .*no answer within \d+ ?s/),
-  frozenBefore('postgres', 'runs', /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: .*timeout/),
+  // The reply watchdog (3 s here) ends the connection attempt before its own 5 s timeout would.
+  frozenBefore('postgres', 'runs', /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: (.*timeout|no reply for \d+ s)/),
   midway('validate', { store: 'redis', action: 'freeze' }, REDIS_LOST),
   midway('migrate', { store: 'redis', action: 'freeze', ownDatabase: 'redis_frozen', check: interruptedRun }, RUN_STOPPED_BY(/Redis/)),
   midway('check', { store: 'postgres', action: 'freeze' }, POSTGRES_LOST),

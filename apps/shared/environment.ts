@@ -181,6 +181,14 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
   POSTGRES_LOCK_TIMEOUT_MS = 30_000;
 
+  /**
+   * How long a PostgreSQL connection of the apps waits for any reply to what it sent before it
+   * is ended (store-unavailable): a stopped, frozen or cut-off server keeps the connection open.
+   * Above the longest silent statement (a bulk DELETE of a restore, an index build). 0: for ever.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  POSTGRES_REPLY_TIMEOUT_MS = 120_000;
+
   @Transform(toInt) @IsInt() @Min(0) @Max(65_535)
   PORT = 3000;
 

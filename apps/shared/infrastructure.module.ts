@@ -6,6 +6,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import {
   type AdminControllerMount,
   buildDataSourceOptions,
+  postgresReplyWatchdog,
   DEFAULT_VALIDATION_SETTINGS,
   redactUrl,
   TenantMigrationModule,
@@ -78,7 +79,19 @@ export class InfrastructureModule {
           useFactory: (config: Config) => ({
             ...buildDataSourceOptions(
               config.get('DATABASE_URL', { infer: true }),
-              { migrationsRun: service, logging: ['error'], extra: { max: 10, connectionTimeoutMillis: 5000, options: postgresSessionOptions(config) } },
+              {
+                migrationsRun: service,
+                // Never TypeORM's own log: it prints failed statements with their parameters
+                // (tenant data) on stdout, where a command's --json document goes. Failures
+                // reach the caller as errors, which the apps report in one line.
+                logging: false,
+                extra: {
+                  max: 10,
+                  connectionTimeoutMillis: 5000,
+                  options: postgresSessionOptions(config),
+                  stream: postgresReplyWatchdog(config.get('POSTGRES_REPLY_TIMEOUT_MS', { infer: true })),
+                },
+              },
               tableNamesFrom(config.get('TENANT_TABLES', { infer: true })),
             ),
             // A command connects when it needs PostgreSQL (StorePreflight), so --help, usage

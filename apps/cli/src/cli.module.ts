@@ -4,9 +4,10 @@ import { COMMANDS } from './commands/index.js';
 import { CliOutput } from './cli-output.service.js';
 import { StorePreflight } from './store-preflight.service.js';
 import { VerboseLog } from './verbose-log.service.js';
+import { RedisRelease } from './redis-release.js';
 
 @Module({
   imports: [InfrastructureModule.forApp({ mode: 'command' })],
-  providers: [...COMMANDS, CliOutput, StorePreflight, VerboseLog],
+  providers: [...COMMANDS, CliOutput, StorePreflight, VerboseLog, RedisRelease],
 })
 export class CliModule {}

@@ -25,8 +25,8 @@ describe('command environment table', () => {
     }
     const backup = environmentHelp('backup');
     assert.match(backup, /^\nEnvironment \(read by this command; values are never shown here\):\n/);
-    assert.match(backup, /BACKUP_DIR {16}folder of new backup files \(default backups; unless\n {28}--out\)/);
-    assert.match(environmentHelp('runs'), /TENANT_TABLES {13}table=name pairs/);
+    assert.match(backup, /BACKUP_DIR {17}folder of new backup files \(default backups; unless\n {29}--out\)/);
+    assert.match(environmentHelp('runs'), /TENANT_TABLES {14}table=name pairs/);
   });
 
   it('settings: the values of variables that hold no secret, never a URL or token', () => {
@@ -41,7 +41,7 @@ describe('command environment table', () => {
     const line = describeSettings('migrate', (variable) => env[variable]);
     assert.match(line, /^TENANT_TABLES=unset, TENANT_KEY_PREFIX="tenant:", MIGRATION_BATCH_SIZE=500, /);
     assert.doesNotMatch(line, /pw|tok|_URL/);
-    assert.equal(describeSettings('restore', (variable) => env[variable]), 'TENANT_TABLES=unset, REDIS_COMMAND_TIMEOUT_MS=unset, POSTGRES_LOCK_TIMEOUT_MS=unset, NODE_ENV=unset');
+    assert.equal(describeSettings('restore', (variable) => env[variable]), 'TENANT_TABLES=unset, REDIS_COMMAND_TIMEOUT_MS=unset, POSTGRES_LOCK_TIMEOUT_MS=unset, POSTGRES_REPLY_TIMEOUT_MS=unset, NODE_ENV=unset');
   });
 });
 

@@ -39,6 +39,7 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   TENANT_MIGRATE_KILL_AT: { phrase: 'testing aid: SIGKILL the process at <stage>:<batch> of a migration' },
   REDIS_COMMAND_TIMEOUT_MS: { phrase: 'a Redis command without a reply for this long fails (exit 3)' },
   POSTGRES_LOCK_TIMEOUT_MS: { phrase: "a statement waiting this long for another session's lock fails (exit 3); 0 waits for ever" },
+  POSTGRES_REPLY_TIMEOUT_MS: { phrase: 'a PostgreSQL connection without any reply for this long is ended (exit 3); 0 waits for ever' },
   NODE_ENV: { phrase: 'development turns on the verbose log on stderr, as --verbose does' },
   ADMIN_TOKEN: null,
   PORT: null,
@@ -53,7 +54,7 @@ export interface VariableUse {
 
 const uses = (variables: readonly Variable[], when?: string): VariableUse[] => variables.map((variable) => ({ variable, when }));
 
-const POSTGRES = uses(['DATABASE_URL', 'TENANT_TABLES', 'POSTGRES_LOCK_TIMEOUT_MS']);
+const POSTGRES = uses(['DATABASE_URL', 'TENANT_TABLES', 'POSTGRES_LOCK_TIMEOUT_MS', 'POSTGRES_REPLY_TIMEOUT_MS']);
 const REDIS_VARIABLES: readonly Variable[] = ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'REDIS_COMMAND_TIMEOUT_MS'];
 const REDIS = uses(REDIS_VARIABLES);
 const PREFIX = uses(['TENANT_KEY_PREFIX']);

@@ -17,6 +17,7 @@ export {
   LATEST_SCHEMA_MIGRATION,
 } from './database/index.js';
 export { DEFAULT_TABLE_NAMES, resolveTableNames, type TableNames } from './database/table-names.js';
+export { postgresReplyWatchdog, PostgresReplyTimeoutError } from './database/postgres-reply-watchdog.js';
 export type * from './migration/migration.types.js';
 export { emptyCounts } from './migration/migration.types.js';
 export { MigrationService, isBalanced } from './migration/migration.service.js';

@@ -21,6 +21,9 @@ describe('storeOutageOf', () => {
     ],
     ['ioredis: command timeout', new Error('Command timed out'), /^Redis stopped answering \(Command timed out\)/],
     ['ioredis: closed connection', new Error('Connection is closed.'), /^Redis/],
+    ['pg: the socket reset under a statement', withFields('read ECONNRESET', { code: 'ECONNRESET', errno: -104, syscall: 'read' }), /^PostgreSQL stopped answering \(read ECONNRESET\)/],
+    ['pg: a write to a closed socket', withFields('write EPIPE', { code: 'EPIPE', syscall: 'write' }), /^PostgreSQL/],
+    ['pg: the server sent no reply', withFields('no reply for 60 s', { name: 'PostgresReplyTimeoutError', code: 'ETIMEDOUT' }), /^PostgreSQL stopped answering \(no reply for 60 s\)/],
     ['wrapped in a cause', new Error('batch 3 failed', { cause: new Error('Connection terminated unexpectedly') }), /^PostgreSQL/],
   ];
   for (const [label, error, message] of outages) {
@@ -39,6 +42,8 @@ describe('storeOutageOf', () => {
     ['a Redis reply error', withFields('WRONGTYPE Operation against a key holding the wrong kind of value', { name: 'ReplyError' })],
     ['a programming error', new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['a domain error, mapped on its own', new InvalidOptionError('bad', {}, { cause: new Error('Connection terminated unexpectedly') })],
+    ['a file that is not there', withFields("ENOENT: no such file or directory, open 'x'", { code: 'ENOENT', syscall: 'open' })],
+    ['an errno without a system call', withFields('ECONNRESET', { code: 'ECONNRESET' })],
     ['not an error', 'Connection terminated unexpectedly'],
     ['null', null],
   ];

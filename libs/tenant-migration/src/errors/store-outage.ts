@@ -13,6 +13,13 @@ const isPostgresOutageCode = (code: string): boolean => code.startsWith('08') ||
 /** What pg and pg-pool say when the connection is gone or cannot be had. */
 const POSTGRES_MESSAGES = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error and is not queryable/];
 
+/**
+ * A connection's own socket failing. ioredis never fails a command with one (it reconnects and
+ * fails pending commands with its own errors, matched below), while pg hands the socket's error
+ * to the statement in flight: so such an error is PostgreSQL's.
+ */
+const SOCKET_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** What ioredis says when a command cannot be delivered or answered. */
 const REDIS_MESSAGES = [/^Connection is closed\.?$/, /^Command timed out$/, /^Stream isn't writeable/, /^Reached the max retries per request limit/];
 
@@ -30,33 +37,45 @@ const outageStore = (error: object): StoreName | null => {
   const code = stringField(error, 'code');
   if (code && /^[0-9A-Z]{5}$/.test(code) && isPostgresOutageCode(code)) return 'PostgreSQL';
   if (POSTGRES_MESSAGES.some((pattern) => pattern.test(message))) return 'PostgreSQL';
+  if (name === 'PostgresReplyTimeoutError') return 'PostgreSQL';
+  if (code && SOCKET_ERRNOS.has(code) && stringField(error, 'syscall') !== undefined) return 'PostgreSQL';
+  return null;
+};
+
+interface Outage {
+  /** What happened, in an operator's words. */
+  what: string;
+  /** When trying again makes sense. */
+  retry: string;
+}
+
+const outageOf = (error: unknown): Outage | null => {
+  for (let current: unknown = error, depth = 0; current !== null && typeof current === 'object' && depth < 8; depth++) {
+    if (current instanceof TenantMigrationError && depth === 0) return null;
+    if (stringField(current, 'code') === LOCK_NOT_AVAILABLE) {
+      return { what: 'PostgreSQL: another session held a lock this needs for longer than the lock timeout', retry: 'try again once it is released' };
+    }
+    const store = outageStore(current);
+    if (store) return { what: `${store} stopped answering (${plainStoreDetail(stringField(current, 'message') ?? 'the connection was lost')})`, retry: 'try again once it answers' };
+    current = (current as { cause?: unknown }).cause;
+  }
   return null;
 };
 
 /**
- * A store's client failing while work was under way (PostgreSQL shut down, the connection reset
+ * What a store's client failing while work was under way says, in an operator's words
+ * (`PostgreSQL stopped answering (read ECONNRESET)`): PostgreSQL shut down, the connection reset
  * or a lock not granted in time, Redis gone past its reconnection attempts or silent past its
- * command timeout), as the
- * StoreUnavailableError it is, so that the caller answers 503 / exit 3 rather than an internal
- * error. Follows `cause` chains; null for any other error. Domain errors are left to their
- * own mapping (a StoreUnavailableError is already one).
+ * command timeout. Follows `cause` chains; null for any other error, and for a domain error,
+ * which is mapped on its own (a StoreUnavailableError is already one).
+ */
+export const describeStoreOutage = (error: unknown): string | null => outageOf(error)?.what ?? null;
+
+/**
+ * Such a failure as the StoreUnavailableError it is, so that the caller answers 503 / exit 3
+ * rather than an internal error; null for any other error.
  */
 export const storeOutageOf = (error: unknown): StoreUnavailableError | null => {
-  for (let current: unknown = error, depth = 0; current !== null && typeof current === 'object' && depth < 8; depth++) {
-    if (current instanceof TenantMigrationError && depth === 0) return null;
-    if (stringField(current, 'code') === LOCK_NOT_AVAILABLE) {
-      return new StoreUnavailableError(
-        "PostgreSQL: another session held a lock this needs for longer than the lock timeout; try again once it is released",
-        { store: 'PostgreSQL' },
-        { cause: error },
-      );
-    }
-    const store = outageStore(current);
-    if (store) {
-      const detail = plainStoreDetail(stringField(current, 'message') ?? 'the connection was lost');
-      return new StoreUnavailableError(`${store} stopped answering (${detail}); try again once it answers`, { store }, { cause: error });
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return null;
+  const outage = outageOf(error);
+  return outage && new StoreUnavailableError(`${outage.what}; ${outage.retry}`, {}, { cause: error });
 };
