@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import { TENANT_REDIS } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { assertProblem, domainProblem, httpProblem } from './support/problem.js';
@@ -80,19 +79,13 @@ describe('admin API: input edges and store outages', () => {
     relayed.port = String(relay.port);
     backupDir = await mkdtemp(join(tmpdir(), 'tm-admin-input-backups-'));
 
-    // The module graph reads the environment when it is imported: configure it first.
-    Object.assign(process.env, {
+    app = await startAdminApp({
       DATABASE_URL: relayed.toString(),
       REDIS_URL: privateRedis.url,
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
-    });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: ['error'] }));
-    await app.init();
+    }, ['error']);
 
     // A finished run with quarantined keys, for the exceptions route.
     const res = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
@@ -107,9 +100,7 @@ describe('admin API: input edges and store outages', () => {
 
   after(async () => {
     relay?.restore();
-    const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
-    await app?.close();
-    if (client && client.status !== 'end') client.disconnect();
+    await closeAdminApp(app);
     seeder?.disconnect();
     await db?.end();
     await relay?.close();

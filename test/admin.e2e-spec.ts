@@ -15,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
 import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { assertProblem, domainProblem, httpProblem, INTERNAL_PROBLEM } from './support/problem.js';
 import { collect, type CliResult } from './support/cli.js';
 
@@ -100,23 +100,17 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     await db.connect();
     backupDir = await mkdtemp(join(tmpdir(), 'tm-admin-backups-'));
 
-    // The module graph reads the environment when it is imported: configure it first.
-    Object.assign(process.env, {
+    app = await startAdminApp({
       DATABASE_URL: databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
-    });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: ['error', 'warn'] }));
-    await app.init();
+    }, ['error', 'warn']);
   });
 
   after(async () => {
-    await app?.close();
+    await closeAdminApp(app);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     redis.disconnect();
     await db?.end();

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import { BackupService } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { mountTmpfs, unmountTmpfs } from './support/tmpfs.js';
@@ -70,16 +70,11 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     readOnly = await mountTmpfs('ro,size=64k');
 
     // The admin app's backups go to the small tmpfs (or, without one, to the normal folder).
-    Object.assign(process.env, { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TENANT_KEY_PREFIX: PREFIX, ADMIN_TOKEN: TOKEN, BACKUP_DIR: full ?? dir });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.init();
+    app = await startAdminApp({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TENANT_KEY_PREFIX: PREFIX, ADMIN_TOKEN: TOKEN, BACKUP_DIR: full ?? dir });
   });
 
   after(async () => {
-    await app?.close();
+    await closeAdminApp(app);
     client?.disconnect();
     await stopAllPrivateRedis();
     await db?.end();

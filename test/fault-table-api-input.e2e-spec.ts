@@ -15,10 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import { TENANT_REDIS } from '#tenant-migration';
 import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { legacy } from './support/tenant-fixtures.js';
 import { answerOf, assertProblemAnswer, HEALTHY, rowName, type ApiFaultRow } from './support/api-fault-table.js';
 
@@ -197,13 +196,7 @@ describe('admin API fault table: input', () => {
     await redis.set(`${PREFIX}broken`, '{"emoji":');
     const databaseUrl = await createTestDatabase('fault_table_api_input');
     backupDir = await mkdtemp(join(tmpdir(), 'tm-fault-table-api-input-'));
-    // The module graph reads the environment when it is imported: configure it first.
-    Object.assign(process.env, { DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TENANT_KEY_PREFIX: PREFIX, ADMIN_TOKEN: TOKEN, BACKUP_DIR: backupDir });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.init();
+    app = await startAdminApp({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TENANT_KEY_PREFIX: PREFIX, ADMIN_TOKEN: TOKEN, BACKUP_DIR: backupDir });
     // A finished run with a quarantined key, for the run routes.
     const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
     assert.equal(started.status, 202, started.text);
@@ -214,9 +207,7 @@ describe('admin API fault table: input', () => {
   });
 
   after(async () => {
-    const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
-    await app?.close();
-    if (client && client.status !== 'end') client.disconnect();
+    await closeAdminApp(app);
     if (redis) {
       await deleteByPattern(redis, `${NAMESPACE}*`);
       redis.disconnect();

@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import { BackupService, TENANT_REDIS } from '#tenant-migration';
+import { BackupService } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { legacy } from './support/tenant-fixtures.js';
@@ -214,8 +214,7 @@ describe('admin API fault table: stores', () => {
     const proxied = new URL(databaseUrl);
     proxied.port = String(postgresProxy.port);
     backupDir = await mkdtemp(join(tmpdir(), 'tm-fault-table-api-stores-'));
-    // The module graph reads the environment when it is imported: configure it first.
-    Object.assign(process.env, {
+    app = await startAdminApp({
       DATABASE_URL: proxied.toString(),
       REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
       TENANT_KEY_PREFIX: PREFIX,
@@ -225,11 +224,6 @@ describe('admin API fault table: stores', () => {
       // rows' bound); Redis keeps its default command timeout (15 s).
       POSTGRES_REPLY_TIMEOUT_MS: '3000',
     });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.init();
     // The keyspace in PostgreSQL (a large COPY for a PostgreSQL backup), a finished run, and a
     // verified backup (without one a cleanup is refused before it reads anything).
     const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
@@ -243,9 +237,7 @@ describe('admin API fault table: stores', () => {
   after(async () => {
     redisProxy?.restore();
     postgresProxy?.restore();
-    const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
-    await app?.close();
-    if (client && client.status !== 'end') client.disconnect();
+    await closeAdminApp(app);
     seeder?.disconnect();
     await redisProxy?.close();
     await postgresProxy?.close();

@@ -29,6 +29,7 @@ import {
   type SelfTestReport,
 } from '#tenant-migration';
 import { createMigrationContext, createTestDatabase, createTestStores, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
+import { startAdminApp } from './support/admin-app.js';
 import { legacy, ENHANCED as ENHANCED_RECORD } from './support/tenant-fixtures.js';
 import { runCli } from './support/cli.js';
 
@@ -141,18 +142,13 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
 
     // The admin app, as admin.e2e-spec.ts starts it (the module graph reads the environment).
     backupDir = await mkdtemp(join(tmpdir(), 'tm-selftest-'));
-    Object.assign(process.env, {
+    app = await startAdminApp({
       DATABASE_URL: stores.databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
       TENANT_KEY_PREFIX: stores.prefix,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
-    });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: ['error'] }));
-    await app.init();
+    }, ['error']);
 
     redisBaseline = await snapshotRedis(stores.redis, pattern());
     postgresBaseline = await snapshotPostgres(stores.db);

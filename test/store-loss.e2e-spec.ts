@@ -18,10 +18,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
-import { TENANT_REDIS } from '#tenant-migration';
 import { createTestDatabase, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { assertProblem } from './support/problem.js';
 
@@ -96,8 +95,7 @@ describe('a store lost while a request is being served', () => {
     proxiedPostgres.port = String(postgresProxy.port);
     backupDir = await mkdtemp(join(tmpdir(), 'tm-store-loss-'));
 
-    // The module graph reads the environment when it is imported: configure it first.
-    Object.assign(process.env, {
+    app = await startAdminApp({
       DATABASE_URL: proxiedPostgres.toString(),
       REDIS_URL: proxiedRedis.toString(),
       TENANT_KEY_PREFIX: PREFIX,
@@ -106,19 +104,12 @@ describe('a store lost while a request is being served', () => {
       REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
       POSTGRES_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS),
     });
-    const { AppModule } = await import('../apps/admin/src/app.module.js');
-    const { configureApp } = await import('../apps/admin/src/configure-app.js');
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = configureApp(moduleRef.createNestApplication({ logger: false }));
-    await app.init();
   });
 
   after(async () => {
     redisProxy?.restore();
     postgresProxy?.restore();
-    const client = app?.get<Redis>(TENANT_REDIS, { strict: false });
-    await app?.close();
-    if (client && client.status !== 'end') client.disconnect();
+    await closeAdminApp(app);
     await redisProxy?.close();
     await postgresProxy?.close();
     if (seeder) {

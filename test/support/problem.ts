@@ -2,17 +2,10 @@
 import assert from 'node:assert/strict';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'supertest';
+import type { ProblemDocument } from '#tenant-migration';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  statusCode: number;
-  error: string;
-  message: string | string[];
-}
+/** The library's problem document: the shape every error answer has. */
+export type Problem = ProblemDocument;
 
 const titleOf = (status: number): string => STATUS_CODES[status] ?? 'Error';
 

@@ -1,0 +1,32 @@
+/**
+ * The admin app in the test's own process, exactly as production serves it: the real AppModule
+ * with the production HTTP setup (`configureApp`), configured by the environment it is given.
+ */
+import { Test } from '@nestjs/testing';
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { TENANT_REDIS } from '#tenant-migration';
+
+/**
+ * Sets `env` and starts the app. The module graph reads the environment when it is imported,
+ * so this is the one app a test file can start (a second would reuse the first's settings).
+ */
+export const startAdminApp = async (env: Record<string, string>, logger: false | LogLevel[] = false): Promise<INestApplication> => {
+  Object.assign(process.env, env);
+  const { AppModule } = await import('../../apps/admin/src/app.module.js');
+  const { configureApp } = await import('../../apps/admin/src/configure-app.js');
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = configureApp(moduleRef.createNestApplication({ logger }));
+  await app.init();
+  return app;
+};
+
+/**
+ * Closes the app, dropping its Redis connection first: the Redis module's QUIT would wait for a
+ * server that stopped answering, and it quits only the first application's clients of a process.
+ */
+export const closeAdminApp = async (app: INestApplication | undefined): Promise<void> => {
+  if (!app) return;
+  app.get<Redis>(TENANT_REDIS, { strict: false }).disconnect();
+  await app.close();
+};
