@@ -243,6 +243,8 @@ const frozenRows: CliFaultRow[] = [
   midway('migrate', { store: 'redis', action: 'freeze', ownDatabase: 'redis_frozen', check: interruptedRun }, RUN_STOPPED_BY(/Redis/)),
   midway('check', { store: 'postgres', action: 'freeze' }, POSTGRES_LOST),
   midway('migrate', { store: 'postgres', action: 'freeze', ownDatabase: 'postgres_frozen' }, RUN_STOPPED_BY(POSTGRES_LOST)),
+  // The restore target's client has the configured client's command timeout too.
+  midway('restoreTarget', { store: 'redis', action: 'freeze', bytes: 20_000 }, REDIS_LOST),
 ];
 
 describe('CLI fault table: stores', { concurrency: true }, () => {

@@ -340,7 +340,9 @@ export class BackupService {
 
   private connect(url: string): Redis {
     if (!/^rediss?:\/\//.test(url)) throw new InvalidOptionError(`the target must be a redis:// or rediss:// URL, got ${redactUrl(url)}`);
-    const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, retryStrategy: (times) => (times > 2 ? null : 200) });
+    // The configured client's bounds on a wait (connection, command) hold for the target too.
+    const { connectTimeout, commandTimeout } = this.redis.options;
+    const client = new Redis(url, { lazyConnect: false, connectTimeout, commandTimeout, maxRetriesPerRequest: 1, retryStrategy: (times) => (times > 2 ? null : 200) });
     client.on('error', () => undefined);
     return client;
   }

@@ -21,6 +21,7 @@ describe('storeOutageOf', () => {
     ],
     ['ioredis: command timeout', new Error('Command timed out'), /^Redis stopped answering \(Command timed out\)/],
     ['ioredis: closed connection', new Error('Connection is closed.'), /^Redis/],
+    ['ioredis: a client that gave up reconnecting', new Error('Command aborted due to connection close'), /^Redis stopped answering \(Command aborted due to connection close\)/],
     ['pg: the socket reset under a statement', withFields('read ECONNRESET', { code: 'ECONNRESET', errno: -104, syscall: 'read' }), /^PostgreSQL stopped answering \(read ECONNRESET\)/],
     ['pg: a write to a closed socket', withFields('write EPIPE', { code: 'EPIPE', syscall: 'write' }), /^PostgreSQL/],
     ['pg: the server sent no reply', withFields('no reply for 60 s', { name: 'PostgresReplyTimeoutError', code: 'ETIMEDOUT' }), /^PostgreSQL stopped answering \(no reply for 60 s\)/],

@@ -21,7 +21,13 @@ const POSTGRES_MESSAGES = [/^Connection terminated/, /^timeout exceeded when try
 const SOCKET_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** What ioredis says when a command cannot be delivered or answered. */
-const REDIS_MESSAGES = [/^Connection is closed\.?$/, /^Command timed out$/, /^Stream isn't writeable/, /^Reached the max retries per request limit/];
+const REDIS_MESSAGES = [
+  /^Connection is closed\.?$/,
+  /^Command timed out$/,
+  /^Command aborted due to connection close$/,
+  /^Stream isn't writeable/,
+  /^Reached the max retries per request limit/,
+];
 
 const stringField = (error: object, field: string): string | undefined => {
   const value = (error as Record<string, unknown>)[field];
