@@ -5,7 +5,7 @@
 // so files run in parallel; both carry this run's tag (TM_TEST_RUN), so two runs on one
 // machine never touch each other's data, and the databases and keys of the run are removed
 // when it ends.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
@@ -25,9 +25,26 @@ if (files.length === 0) {
   console.error('run-tests: no compiled spec files found; did the build run?');
   process.exit(1);
 }
+// A compiled spec whose source is gone (deleted or renamed) would still run from dist/: refuse.
+const stale = files.filter((f) => !existsSync(f.replace(/^dist\//, '').replace(/\.js$/, '.ts')));
+if (stale.length > 0) {
+  console.error(`run-tests: compiled specs without a source (remove them, or rm -rf dist): ${stale.join(', ')}`);
+  process.exit(1);
+}
+// And every spec source must have been compiled: a suite that silently lost its files would pass.
+const sources = ['libs', 'apps', 'test']
+  .flatMap((dir) => { try { return walk(dir); } catch { return []; } })
+  .filter((f) => f.endsWith('.spec.ts') || (!unitOnly && f.endsWith('.e2e-spec.ts')));
+const missing = sources.filter((f) => !files.includes(`dist/${f.replace(/\.ts$/, '.js')}`));
+const noEndToEnd = !unitOnly && !files.some((f) => f.endsWith('.e2e-spec.js'));
+if (missing.length > 0 || noEndToEnd) {
+  console.error(`run-tests: spec sources that were not compiled: ${missing.join(', ') || '(no e2e specs at all)'}`);
+  process.exit(1);
+}
 
 const run = `r${process.pid}`;
-const { status } = spawnSync(process.execPath, ['--test', '--test-concurrency=3', ...files], {
+// A test that hangs fails after 5 minutes instead of holding CI until its own limit.
+const { status } = spawnSync(process.execPath, ['--test', '--test-concurrency=3', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
   env: { ...process.env, TM_TEST_RUN: run },
 });
