@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { InvalidOptionError } from '#tenant-migration';
 
 /**
@@ -10,10 +11,10 @@ export const assertNoArguments = (args: readonly string[], command: string): voi
   throw new InvalidOptionError(`${what}; see --help`, { arguments: [...args] });
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const assertRunId = (value: string | undefined): string => {
-  if (!value || !UUID.test(value)) throw new InvalidOptionError(`"${value ?? ''}" is not a run id (a UUID, see \`runs\`)`);
+  // class-validator's check, as the admin API's ParseUUIDPipe uses: a run id means the same in both.
+  if (!value || !isUUID(value)) throw new InvalidOptionError(`"${value ?? ''}" is not a run id (a UUID, see \`runs\`)`);
   return value;
 };
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -265,7 +266,7 @@ export class BackupService {
 
   /** The file of a backup id, or a path (recorded or not). */
   private async locate(ref: string): Promise<{ path: string; record: BackupEntity | null }> {
-    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) {
+    if (isUUID(ref)) {
       const record = await this.backups.findOneBy({ id: ref });
       if (!record) throw new BackupNotFoundError(`no backup ${ref}`, { ref });
       return { path: record.path, record };
