@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { BackupService, InvalidBackupError, type RedisBackupEntry } from '#tenant-migration';
-import { BackupFileWriter, scanBackupFile } from '../libs/tenant-migration/src/backup/backup-file.js';
+import { scanBackupFile } from '../libs/tenant-migration/src/backup/backup-file.js';
+import { BackupFileWriter } from '../libs/tenant-migration/src/backup/backup-file-writer.js';
 import {
   createMigrationContext,
   createTestStores,

@@ -6,7 +6,7 @@
  */
 import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { DomainErrorFilter } from '#tenant-migration';
+import { httpProblem, PROBLEM_CONTENT_TYPE } from '#tenant-migration';
 
 const codeOf = (error: Error): string | undefined => {
   const code: unknown = (error as NodeJS.ErrnoException).code;
@@ -38,10 +38,10 @@ export const clientErrorProblem = (error: Error): { status: number; detail: stri
 /** The whole HTTP/1.1 response to a refused request, head and body; the connection closes after it. */
 export const clientErrorResponse = (error: Error): string => {
   const { status, detail } = clientErrorProblem(error);
-  const { contentType, body } = DomainErrorFilter.httpAnswer(status, detail);
+  const body = JSON.stringify(httpProblem(status, detail));
   return [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-    `Content-Type: ${contentType}`,
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     'X-Content-Type-Options: nosniff',
     'Connection: close',

@@ -59,7 +59,7 @@ export { TenantResolver } from './compat/tenant-resolver.js';
 export type { ResolverMode } from './compat/tenant-resolver.js';
 export { MigrationAdminController } from './http/migration-admin.controller.js';
 export { DEFAULT_ADMIN_PATH, type AdminControllerMount } from './http/mount-admin-controller.js';
-export { DomainErrorFilter, PROBLEM_CONTENT_TYPE, type ProblemDocument } from './http/domain-error.filter.js';
+export { DomainErrorFilter, httpProblem, PROBLEM_CONTENT_TYPE, type ProblemDocument } from './http/domain-error.filter.js';
 export { MigrationTests } from './self-test/migration-tests.service.js';
 export { SELF_TEST_NAMES } from './self-test/self-test.types.js';
 export type { SelfTestName, SelfTestReport, SelfTestRequest, SelfTestResult } from './self-test/self-test.types.js';

@@ -59,3 +59,22 @@ export const entryChecker = (header: BackupHeader): ((line: string) => string | 
   if (columns === 0) return () => 'the header names no columns';
   return (line) => postgresEntryProblem(line, columns);
 };
+
+/** How many sample problems a scan lists before it only counts the rest. */
+const ENTRY_PROBLEM_SAMPLES = 5;
+
+/** The damaged entries of a file: the first few with their line, then a count. */
+export class EntryProblems {
+  private readonly samples: string[] = [];
+  private count = 0;
+
+  note(line: number, problem: string): void {
+    this.count++;
+    if (this.samples.length < ENTRY_PROBLEM_SAMPLES) this.samples.push(`line ${line}: ${problem}`);
+  }
+
+  summary(): string[] {
+    const more = this.count - this.samples.length;
+    return more > 0 ? [...this.samples, `${more} more damaged or out-of-scope entries`] : this.samples;
+  }
+}

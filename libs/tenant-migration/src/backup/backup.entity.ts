@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { BackupKind, BackupSource } from './backup.types.js';
+import type { BackupKind, BackupSource, BackupSummary } from './backup.types.js';
 
 /** A backup file written by this system, with what it must contain to pass verification. */
 @Entity({ name: 'backups' })
@@ -39,3 +39,17 @@ export class BackupEntity {
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt!: Date | null;
 }
+
+/** A backup's record as the API and the CLI show it. */
+export const toSummary = (b: BackupEntity): BackupSummary => ({
+  id: b.id,
+  kind: b.kind,
+  path: b.path,
+  scope: b.scope,
+  source: b.source,
+  entryCount: b.entryCount,
+  totalBytes: Number(b.totalBytes),
+  checksum: b.checksum,
+  createdAt: b.createdAt,
+  verifiedAt: b.verifiedAt,
+});

@@ -11,16 +11,18 @@ import type { Repository } from 'typeorm';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
-import { digestsOf } from '../source/redis-content-digest.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TableLock } from '../migration/table-lock.js';
 import { TENANT_COLUMNS } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { SeenKeySet } from '../common/seen-key-set.js';
 import { redactUrl } from '../common/redact-url.js';
 import { BackupNotFoundError, InvalidBackupError, InvalidOptionError } from '../errors/index.js';
-import { BackupEntity } from './backup.entity.js';
-import { BackupFileWriter, scanBackupFile, type BackupFileScan } from './backup-file.js';
+import { BackupEntity, toSummary } from './backup.entity.js';
+import { scanBackupFile, type BackupFileScan } from './backup-file.js';
+import { BackupFileWriter } from './backup-file-writer.js';
+import { ENTRY_BATCH } from './redis-entries.js';
+import { connectRestoreTarget, RedisRestorer } from './redis-restorer.js';
+import { LiveComparer } from './live-comparer.js';
 import {
   BACKUP_FORMAT,
   BACKUP_FORMAT_VERSION,
@@ -29,18 +31,14 @@ import {
   type BackupSource,
   type BackupSummary,
   type BackupVerifyReport,
-  type LiveComparison,
   type PostgresRestoreReport,
   type RedisBackupEntry,
   type RedisRestoreReport,
-  type RestoreOutcome,
 } from './backup.types.js';
 
 /** The tenants columns a PostgreSQL backup holds, in COPY order: the migrated ones and their timestamps. */
 export const TENANT_TABLE_COLUMNS = [...TENANT_COLUMNS, 'migrated_at', 'updated_at'] as const;
 
-const BATCH = 1000;
-const SAMPLE_LIMIT = 20;
 
 export interface BackupRequest {
   /** Where to write; default `<backupDir>/<kind>-<timestamp>-<id>.ndjson.gz`. */
@@ -84,7 +82,7 @@ export class BackupService {
         const { header, path } = this.newHeader('redis', this.options.keyPrefix, this.redisSource(), request.outPath);
         const writer = await BackupFileWriter.create(path, header);
         try {
-          for await (const batch of this.reader.dumps(this.options.keyPrefix, BATCH)) {
+          for await (const batch of this.reader.dumps(this.options.keyPrefix, ENTRY_BATCH)) {
             const now = Date.now();
             for (const k of batch) {
               const entry: RedisBackupEntry = {
@@ -206,7 +204,7 @@ export class BackupService {
       async () => {
         const started = Date.now();
         const { path, header } = await this.verified(ref, 'redis');
-        const client = request.targetUrl ? this.connect(request.targetUrl) : this.redis;
+        const client = request.targetUrl ? connectRestoreTarget(request.targetUrl, this.redis) : this.redis;
         try {
           const restorer = new RedisRestorer(client, request.dryRun ?? false, request.overwrite ?? false);
           await scanBackupFile(path, (line) => restorer.add(line));
@@ -337,193 +335,5 @@ export class BackupService {
   private redisSource(): BackupSource {
     const { host = 'unknown', port = 6379, db = 0 } = this.redis.options;
     return { host, port, database: String(db) };
-  }
-
-  private connect(url: string): Redis {
-    if (!/^rediss?:\/\//.test(url)) throw new InvalidOptionError(`the target must be a redis:// or rediss:// URL, got ${redactUrl(url)}`);
-    // The configured client's bounds on a wait (connection, command) hold for the target too.
-    const { connectTimeout, commandTimeout } = this.redis.options;
-    const client = new Redis(url, { lazyConnect: false, connectTimeout, commandTimeout, maxRetriesPerRequest: 1, retryStrategy: (times) => (times > 2 ? null : 200) });
-    client.on('error', () => undefined);
-    return client;
-  }
-}
-
-const toSummary = (b: BackupEntity): BackupSummary => ({
-  id: b.id,
-  kind: b.kind,
-  path: b.path,
-  scope: b.scope,
-  source: b.source,
-  entryCount: b.entryCount,
-  totalBytes: Number(b.totalBytes),
-  checksum: b.checksum,
-  createdAt: b.createdAt,
-  verifiedAt: b.verifiedAt,
-});
-
-interface DecodedEntry {
-  key: Buffer;
-  type: string;
-  expiresAt: number | null;
-  dump: Buffer;
-  digest: string | null;
-}
-
-const decodeEntry = (line: string): DecodedEntry => {
-  const entry = JSON.parse(line) as RedisBackupEntry;
-  return {
-    key: Buffer.from(entry.k, 'base64'),
-    type: entry.t,
-    expiresAt: entry.e,
-    dump: Buffer.from(entry.d, 'base64'),
-    digest: entry.h ?? null,
-  };
-};
-
-/**
- * For each entry, whether the live key holds the same value: strings by DUMP payload,
- * collections by content digest (their DUMP order may differ). Null where the key is absent.
- */
-const sameAsLive = async (redis: Redis, entries: DecodedEntry[]): Promise<(boolean | null)[]> => {
-  const live = redis.pipeline();
-  for (const e of entries) live.type(e.key).dumpBuffer(e.key);
-  const replies = (await live.exec()) ?? [];
-  const types = entries.map((_, i) => String(replies[2 * i]?.[1]));
-  const digests = await digestsOf(redis, entries.map((e) => e.key), types);
-  return entries.map((e, i) => {
-    const dump = replies[2 * i + 1]?.[1] as Buffer | null;
-    if (types[i] === 'none' || dump === null) return null;
-    if (types[i] !== e.type) return false;
-    return e.digest !== null ? digests[i] === e.digest : dump.equals(e.dump);
-  });
-};
-
-/** Restores entries in pipelined batches; counts each key's outcome. */
-class RedisRestorer {
-  readonly report: Omit<RedisRestoreReport, 'backupId' | 'target' | 'durationMs'>;
-  private pending: DecodedEntry[] = [];
-
-  constructor(
-    private readonly redis: Redis,
-    dryRun: boolean,
-    private readonly overwrite: boolean,
-  ) {
-    this.report = { dryRun, entries: 0, restored: 0, unchanged: 0, conflicts: 0, overwritten: 0, expired: 0, samples: [] };
-  }
-
-  async add(line: string): Promise<void> {
-    this.pending.push(decodeEntry(line));
-    this.report.entries++;
-    if (this.pending.length >= BATCH) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const now = Date.now();
-    const live = batch.filter((e) => {
-      if (e.expiresAt !== null && e.expiresAt <= now) {
-        this.note(e.key, 'expired');
-        return false;
-      }
-      return true;
-    });
-    // RESTORE without REPLACE refuses existing keys (BUSYKEY): those are compared next.
-    const busy: typeof live = [];
-    if (this.report.dryRun) {
-      busy.push(...live);
-    } else {
-      const restore = this.redis.pipeline();
-      for (const e of live) restore.call('RESTORE', e.key, ttlArgument(e.expiresAt), e.dump, 'ABSTTL');
-      const replies = (await restore.exec()) ?? [];
-      live.forEach((e, i) => {
-        const error = replies[i]?.[0];
-        if (!error) this.note(e.key, 'restored');
-        else if (/BUSYKEY/.test(error.message)) busy.push(e);
-        else throw error;
-      });
-    }
-    if (busy.length === 0) return;
-    const same = await sameAsLive(this.redis, busy);
-    const replace: typeof busy = [];
-    busy.forEach((e, i) => {
-      if (same[i] === null) this.note(e.key, 'restored'); // dry run: absent, would be restored
-      else if (same[i]) this.note(e.key, 'unchanged');
-      else if (this.overwrite) replace.push(e);
-      else this.note(e.key, 'conflict');
-    });
-    if (replace.length === 0) return;
-    if (!this.report.dryRun) {
-      const overwrite = this.redis.pipeline();
-      for (const e of replace) overwrite.call('RESTORE', e.key, ttlArgument(e.expiresAt), e.dump, 'ABSTTL', 'REPLACE');
-      for (const [error] of (await overwrite.exec()) ?? []) if (error) throw error;
-    }
-    for (const e of replace) this.note(e.key, 'overwritten');
-  }
-
-  private note(key: Buffer, outcome: RestoreOutcome): void {
-    const counter: Record<RestoreOutcome, 'restored' | 'unchanged' | 'conflicts' | 'overwritten' | 'expired'> = {
-      restored: 'restored',
-      unchanged: 'unchanged',
-      conflict: 'conflicts',
-      overwritten: 'overwritten',
-      expired: 'expired',
-    };
-    this.report[counter[outcome]]++;
-    if (outcome !== 'restored' && outcome !== 'unchanged' && this.report.samples.length < SAMPLE_LIMIT) {
-      this.report.samples.push({ key: key.toString('utf8'), outcome });
-    }
-  }
-}
-
-/** RESTORE's TTL argument with ABSTTL: the absolute expiry in ms, or 0 for none. */
-const ttlArgument = (expiresAt: number | null): number => expiresAt ?? 0;
-
-/** Compares backup entries with live Redis as they stream by, then finds the extra keys. */
-class LiveComparer {
-  private readonly seen = new SeenKeySet();
-  private pending: DecodedEntry[] = [];
-  private readonly report: LiveComparison = { missing: 0, extra: 0, changed: 0, unchanged: 0, samples: [] };
-
-  constructor(private readonly redis: Redis) {}
-
-  async compare(line: string): Promise<void> {
-    const entry = decodeEntry(line);
-    this.seen.add(entry.key.toString('base64'));
-    this.pending.push(entry);
-    if (this.pending.length >= BATCH) await this.flush();
-  }
-
-  async finish(prefix: string, reader: RedisKeyspaceReader): Promise<LiveComparison> {
-    await this.flush();
-    for await (const keys of reader.keys(prefix, BATCH)) {
-      for (const key of keys) {
-        if (this.seen.add(key.toString('base64'))) this.sample(key, 'extra');
-      }
-    }
-    return this.report;
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const same = await sameAsLive(this.redis, batch);
-    const ttls = this.redis.pipeline();
-    for (const e of batch) ttls.pttl(e.key);
-    const replies = (await ttls.exec()) ?? [];
-    batch.forEach((e, i) => {
-      const hasTtl = Number(replies[i]?.[1]) > 0;
-      if (same[i] === null) this.sample(e.key, 'missing');
-      else if (!same[i] || hasTtl !== (e.expiresAt !== null)) this.sample(e.key, 'changed');
-      else this.report.unchanged++;
-    });
-  }
-
-  private sample(key: Buffer, state: 'missing' | 'extra' | 'changed'): void {
-    this.report[state]++;
-    if (this.report.samples.length < SAMPLE_LIMIT) this.report.samples.push({ key: key.toString('utf8'), state });
   }
 }

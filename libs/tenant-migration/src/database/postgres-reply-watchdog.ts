@@ -37,14 +37,15 @@ export const postgresReplyWatchdog =
     if (timeoutMs <= 0) return socket;
     const readable = !config?.ssl;
     // The last bytes received, and what had been sent by then.
-    let tail = Buffer.alloc(0);
+    let tail: Buffer = Buffer.alloc(0);
     let sentBeforeLastReply = 0;
     // Replies are seen where the socket hands them to its readable side, not by a 'data'
     // listener of our own: pg-copy-streams requires pg's to be the only one.
     const push = socket.push.bind(socket);
     socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
       if (Buffer.isBuffer(chunk) && chunk.length > 0) {
-        tail = Buffer.concat([tail, chunk.subarray(-READY_FOR_QUERY_LENGTH)]).subarray(-READY_FOR_QUERY_LENGTH);
+        // No copy for the usual chunk: only one shorter than the message joins the previous tail.
+        tail = chunk.length >= READY_FOR_QUERY_LENGTH ? chunk.subarray(-READY_FOR_QUERY_LENGTH) : Buffer.concat([tail, chunk]).subarray(-READY_FOR_QUERY_LENGTH);
         sentBeforeLastReply = socket.bytesWritten;
       }
       return push(chunk, encoding);

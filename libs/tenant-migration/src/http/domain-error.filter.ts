@@ -93,16 +93,6 @@ export class DomainErrorFilter implements ExceptionFilter {
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
-  /**
-   * The answer this filter gives for `status` with `detail`, as content type and body: for the
-   * answers a host writes outside Nest's routing, such as its HTTP server's to a request it could
-   * not parse (a 431 for an oversized head), so that they are the same problem documents. A
-   * static of the filter because the filter is what the library's public API exports.
-   */
-  static httpAnswer(status: number, detail: string): { contentType: string; body: string } {
-    return { contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(httpProblem(status, detail)) };
-  }
-
   private problemOf(error: unknown): ProblemDocument {
     if (error instanceof HttpException) return fromHttpException(error);
     if (error instanceof TenantMigrationError) return fromDomainError(error);

@@ -12,26 +12,9 @@ import { BackupService } from '../backup/backup.service.js';
 import type { BackupSummary } from '../backup/backup.types.js';
 import type { MigrationCounts, MigrationRunStatus } from '../migration/migration.types.js';
 import { InvalidOptionError } from '../errors/index.js';
+import { errnoOf, folderProblemOf, isDiskFull } from '../common/file-errors.js';
 import { IntegrityService } from './integrity.service.js';
 import type { IntegrityReport } from './integrity.types.js';
-
-/** The system error code (`ENOENT`, `ENOSPC`...) of a failed file operation, if it has one. */
-const errnoOf = (error: unknown): string | undefined => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-
-/** Why a report folder cannot be used, in words the caller can act on (another folder: a usage error). */
-const FOLDER_PROBLEMS: Record<string, string> = {
-  EEXIST: 'it is not a folder',
-  ENOTDIR: 'it is not a folder',
-  EACCES: 'it is not writable',
-  EPERM: 'it is not writable',
-  EROFS: 'it is on a read-only file system',
-  ENOENT: 'it does not exist and cannot be created',
-  ENAMETOOLONG: 'its name is too long',
-  ELOOP: 'it has too many symbolic links',
-};
 
 /**
  * Creates the report folder if needed and checks that it can be written, before the report is
@@ -43,8 +26,8 @@ const prepareFolder = async (folder: string): Promise<void> => {
     await mkdir(folder, { recursive: true });
     await access(folder, constants.W_OK);
   } catch (error) {
-    const problem = FOLDER_PROBLEMS[errnoOf(error) ?? ''];
-    if (problem) throw new InvalidOptionError(`cannot write the report into ${folder}: ${problem}`, { folder, code: errnoOf(error) });
+    const problem = folderProblemOf(error);
+    if (problem) throw new InvalidOptionError(`cannot write the report into ${folder}: it ${problem}`, { folder, code: errnoOf(error) });
     throw error;
   }
 };
@@ -57,8 +40,7 @@ const writeComplete = async (path: string, text: string): Promise<void> => {
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => undefined);
-    const code = errnoOf(error);
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw new Error(`the disk is full: could not write the report ${path} (${code})`, { cause: error });
+    if (isDiskFull(error)) throw new Error(`the disk is full: could not write the report ${path} (${errnoOf(error)})`, { cause: error });
     throw new Error(`could not write the report ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 };

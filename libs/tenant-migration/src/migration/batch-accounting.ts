@@ -1,6 +1,7 @@
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
 import type { MergeDecision } from './outcome.js';
 import type { ExceptionRow } from './tenant-merge.repository.js';
+import type { MigrationBatchCounts } from './migration-request.types.js';
 import { emptyCounts, type MigrationCounts } from './migration.types.js';
 
 const bump = (table: Record<string, number>, code: string): void => {
@@ -62,3 +63,13 @@ export const accountBatch = (batch: PreparedBatch, decide: (c: Candidate) => Mer
   countExceptions(counts, exceptions);
   return { counts, exceptions };
 };
+
+/** What a batch added to the run's counts: the counts after it less those before it. */
+export const countsSince = (before: MigrationCounts, after: MigrationCounts): MigrationBatchCounts => ({
+  scanned: after.scanned - before.scanned,
+  migrated: after.migrated - before.migrated,
+  unchanged: after.unchanged - before.unchanged,
+  skipped: after.skipped - before.skipped,
+  rejected: after.rejected - before.rejected,
+  conflicts: after.conflicts - before.conflicts,
+});

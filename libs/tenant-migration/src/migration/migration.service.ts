@@ -8,7 +8,7 @@ import { InvalidOptionError, MigrationRunNotFoundError, RunNotResumableError } f
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import { quarantineName, TenantMergeRepository, type ExceptionRow } from './tenant-merge.repository.js';
-import { countExceptions, noteNormalized } from './batch-accounting.js';
+import { countExceptions, countsSince, noteNormalized } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
 import { BatchWriter } from './batch-writer.js';
 import { KeyspaceClassifier } from './keyspace-classifier.js';
@@ -17,7 +17,7 @@ import { TableLock } from './table-lock.js';
 import { emptyCounts, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 
-import type { ExceptionSample, MigrationBatchCounts, MigrationProgress, MigrationRequest, MigrationResult, ValidationReport } from './migration-request.types.js';
+import type { ExceptionSample, MigrationProgress, MigrationRequest, MigrationResult, ValidationReport } from './migration-request.types.js';
 
 export type {
   ExceptionSample,
@@ -48,16 +48,6 @@ interface RunContext {
   request: MigrationRequest;
   resumed: boolean;
 }
-
-/** What a batch added to the run's counts: the counts after it less those before it. */
-const countsSince = (before: MigrationCounts, after: MigrationCounts): MigrationBatchCounts => ({
-  scanned: after.scanned - before.scanned,
-  migrated: after.migrated - before.migrated,
-  unchanged: after.unchanged - before.unchanged,
-  skipped: after.skipped - before.skipped,
-  rejected: after.rejected - before.rejected,
-  conflicts: after.conflicts - before.conflicts,
-});
 
 export const isBalanced = (c: MigrationCounts): boolean =>
   c.scanned === c.migrated + c.unchanged + c.skipped + c.rejected &&

@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import { SeenKeySet } from '../common/seen-key-set.js';
+import type { LiveComparison } from './backup.types.js';
+import { decodeEntry, ENTRY_BATCH, sameAsLive, SAMPLE_LIMIT, type DecodedEntry } from './redis-entries.js';
+
+/** Compares backup entries with live Redis as they stream by, then finds the extra keys. */
+export class LiveComparer {
+  private readonly seen = new SeenKeySet();
+  private pending: DecodedEntry[] = [];
+  private readonly report: LiveComparison = { missing: 0, extra: 0, changed: 0, unchanged: 0, samples: [] };
+
+  constructor(private readonly redis: Redis) {}
+
+  async compare(line: string): Promise<void> {
+    const entry = decodeEntry(line);
+    this.seen.add(entry.key.toString('base64'));
+    this.pending.push(entry);
+    if (this.pending.length >= ENTRY_BATCH) await this.flush();
+  }
+
+  async finish(prefix: string, reader: RedisKeyspaceReader): Promise<LiveComparison> {
+    await this.flush();
+    for await (const keys of reader.keys(prefix, ENTRY_BATCH)) {
+      for (const key of keys) {
+        if (this.seen.add(key.toString('base64'))) this.sample(key, 'extra');
+      }
+    }
+    return this.report;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const same = await sameAsLive(this.redis, batch);
+    const ttls = this.redis.pipeline();
+    for (const e of batch) ttls.pttl(e.key);
+    const replies = (await ttls.exec()) ?? [];
+    batch.forEach((e, i) => {
+      const hasTtl = Number(replies[i]?.[1]) > 0;
+      if (same[i] === null) this.sample(e.key, 'missing');
+      else if (!same[i] || hasTtl !== (e.expiresAt !== null)) this.sample(e.key, 'changed');
+      else this.report.unchanged++;
+    });
+  }
+
+  private sample(key: Buffer, state: 'missing' | 'extra' | 'changed'): void {
+    this.report[state]++;
+    if (this.report.samples.length < SAMPLE_LIMIT) this.report.samples.push({ key: key.toString('utf8'), state });
+  }
+}
