@@ -8,5 +8,9 @@ import { buildDataSourceOptions } from './libs/tenant-migration/src/database/ind
 import { tableNamesFrom } from './apps/shared/environment.js';
 
 export default new DataSource(
-  buildDataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', {}, tableNamesFrom(process.env.TENANT_TABLES)),
+  buildDataSourceOptions(
+    process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    {},
+    tableNamesFrom(process.env.TENANT_TABLES),
+  ),
 );

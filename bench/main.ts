@@ -51,27 +51,44 @@ const scenarios = new Map<string, string[]>([
   ['migrate', copyOptions],
   ['backup', copyOptions],
   ['check', copyOptions],
-  ['resolve', ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct']],
+  [
+    'resolve',
+    ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct'],
+  ],
   ['properties', ['--cases', '--seed']],
 ]);
 const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
-const known = new Set(scenarios.get(scenario) ?? fail(`unknown scenario "${scenario}"; available: ${[...scenarios.keys()].join(', ')}`));
+const known = new Set(
+  scenarios.get(scenario) ??
+    fail(`unknown scenario "${scenario}"; available: ${[...scenarios.keys()].join(', ')}`),
+);
 for (let i = scenario === argv[0] ? 1 : 0; i < argv.length; i += 2) {
-  if (!known.has(argv[i])) fail(`unknown option ${argv[i]} for ${scenario}; options: ${[...known].join(', ')}`);
+  if (!known.has(argv[i]))
+    fail(`unknown option ${argv[i]} for ${scenario}; options: ${[...known].join(', ')}`);
 }
-const sizes = flag('--tenants', scenario === 'resolve' ? '20000' : '100000').split(',').map((s) => {
-  const n = Number(s.replace(/_/g, ''));
-  return Number.isInteger(n) && n > 0 ? n : fail(`--tenants takes positive whole numbers, got "${s}"`);
-});
+const sizes = flag('--tenants', scenario === 'resolve' ? '20000' : '100000')
+  .split(',')
+  .map((s) => {
+    const n = Number(s.replace(/_/g, ''));
+    return Number.isInteger(n) && n > 0
+      ? n
+      : fail(`--tenants takes positive whole numbers, got "${s}"`);
+  });
 const batchSize = flag('--batch-size', '');
-const seedArgs = ['--enhanced-pct', flag('--enhanced-pct', '15'), '--bad-pct', flag('--bad-pct', '0')];
+const seedArgs = [
+  '--enhanced-pct',
+  flag('--enhanced-pct', '15'),
+  '--bad-pct',
+  flag('--bad-pct', '0'),
+];
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const referenceDir = resolve(process.env.BENCH_REFERENCE_DIR ?? resolve(root, '../shared/bench'));
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 /** Where the backup scenario restores to; flushed before each restore. */
 const restoreUrl = process.env.BENCH_RESTORE_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
-const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const adminUrl =
+  process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = 'tm_bench';
 const databaseUrl = (() => {
   const url = new URL(adminUrl);
@@ -88,7 +105,11 @@ if (!existsSync(resolve(referenceDir, 'reference-pipeline.js'))) {
  * Read once: every CLI run of every size uses them.
  */
 const cliNodeFlags = ((): string[] => {
-  const script = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.cli;
+  const script = (
+    JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts.cli;
   const match = /\bnode((?:\s+--\S+)*)\s+dist\/apps\/cli/.exec(script);
   return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
 })();
@@ -106,7 +127,11 @@ const peakRss = (pid: number): number => {
 const measure = (command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Measurement> =>
   new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     let peak = 0;
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -116,7 +141,8 @@ const measure = (command: string, args: string[], env: NodeJS.ProcessEnv): Promi
     child.on('close', (code) => {
       clearInterval(timer);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0 && code !== 1) reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
+      if (code !== 0 && code !== 1)
+        reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
       else resolvePromise({ seconds, peakRssMb: Math.round(peak / 1048576), output });
     });
   });
@@ -127,31 +153,46 @@ const recreateDatabase = async (): Promise<void> => {
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
-  await measure(process.execPath, [resolve(root, 'node_modules/typeorm/cli.js'), 'migration:run', '-d', 'dist/ormconfig.js'], {
-    DATABASE_URL: databaseUrl,
-  });
+  await measure(
+    process.execPath,
+    [resolve(root, 'node_modules/typeorm/cli.js'), 'migration:run', '-d', 'dist/ormconfig.js'],
+    {
+      DATABASE_URL: databaseUrl,
+    },
+  );
 };
 
 /** Seeds N tenants (deterministic) into the flushed bench Redis and re-creates the bench database. */
 const seedFresh = async (n: number): Promise<void> => {
   process.stderr.write(`bench: seeding ${n.toLocaleString('en-US')} tenants into ${redisUrl}\n`);
-  await measure(process.execPath, [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs], { REDIS_URL: redisUrl });
+  await measure(
+    process.execPath,
+    [resolve(referenceDir, 'seed-redis.js'), String(n), '--flush', ...seedArgs],
+    { REDIS_URL: redisUrl },
+  );
   await recreateDatabase();
 };
 
 /** Runs the reference pipeline; its own timing line is the reference time. */
 const runReference = async (): Promise<Measurement & { seconds: number }> => {
   process.stderr.write('bench: reference pipeline\n');
-  const run = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl });
+  const run = await measure(process.execPath, [resolve(referenceDir, 'reference-pipeline.js')], {
+    REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
+  });
   return { ...run, seconds: Number(/seconds=([\d.]+)/.exec(run.output)?.[1] ?? NaN) };
 };
 
 const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Measurement> =>
-  measure(process.execPath, [...cliNodeFlags, resolve(root, 'dist/apps/cli/src/main.js'), ...args], {
-    DATABASE_URL: databaseUrl,
-    TENANT_KEY_PREFIX: 'subdomain:',
-    ...env,
-  });
+  measure(
+    process.execPath,
+    [...cliNodeFlags, resolve(root, 'dist/apps/cli/src/main.js'), ...args],
+    {
+      DATABASE_URL: databaseUrl,
+      TENANT_KEY_PREFIX: 'subdomain:',
+      ...env,
+    },
+  );
 
 /** One size's row of a scenario's table (after the tenants column), and the peak RSS it compares across sizes. */
 interface SizeResult {
@@ -163,7 +204,11 @@ interface SizeResult {
  * Runs `measureSize` for each --tenants size on freshly seeded stores, then prints the
  * scenario's table and, for two sizes or more, the ratio of their peak RSS.
  */
-const forEachSize = async (title: string, header: string, measureSize: (n: number) => Promise<SizeResult>): Promise<void> => {
+const forEachSize = async (
+  title: string,
+  header: string,
+  measureSize: (n: number) => Promise<SizeResult>,
+): Promise<void> => {
   const rows: string[] = [];
   const rss = new Map<number, number>();
   for (const n of sizes) {
@@ -177,7 +222,9 @@ const forEachSize = async (title: string, header: string, measureSize: (n: numbe
   for (const row of rows) console.log(row);
   if (rss.size < 2) return;
   const [small, large] = [Math.min(...rss.keys()), Math.max(...rss.keys())];
-  console.log(`peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')}: ${(rss.get(large)! / rss.get(small)!).toFixed(2)}x`);
+  console.log(
+    `peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')}: ${(rss.get(large)! / rss.get(small)!).toFixed(2)}x`,
+  );
 };
 
 /** Backup of N keys to a file, verify, then restore into an empty Redis database. */
@@ -189,13 +236,20 @@ const runBackup = (): Promise<void> => {
     async (n) => {
       process.stderr.write('bench: backup\n');
       const backup = await cli(['backup', '--json'], { REDIS_URL: redisUrl, BACKUP_DIR: folder });
-      const summary = JSON.parse(backup.output) as { id: string; path: string; entryCount: number; totalBytes: number };
+      const summary = JSON.parse(backup.output) as {
+        id: string;
+        path: string;
+        entryCount: number;
+        totalBytes: number;
+      };
       if (summary.entryCount !== n) fail(`backup holds ${summary.entryCount} keys, expected ${n}`);
       process.stderr.write('bench: verify\n');
       const verify = await cli(['backup', 'verify', summary.id, '--json'], { REDIS_URL: redisUrl });
       process.stderr.write('bench: restore into an empty database\n');
       await measure('redis-cli', ['-u', restoreUrl, 'FLUSHDB'], {});
-      const restore = await cli(['restore', summary.id, '--target-url', restoreUrl, '--json'], { REDIS_URL: redisUrl });
+      const restore = await cli(['restore', summary.id, '--target-url', restoreUrl, '--json'], {
+        REDIS_URL: redisUrl,
+      });
       const restored = JSON.parse(restore.output) as { restored: number };
       if (restored.restored !== n) fail(`restored ${restored.restored} keys, expected ${n}`);
       const fileMb = (await stat(summary.path)).size / 1048576;
@@ -226,8 +280,13 @@ const runCheckScenario = (): Promise<void> =>
       await cli(['migrate', '--json'], { REDIS_URL: redisUrl });
       process.stderr.write('bench: integrity check\n');
       const check = await cli(['check', '--json'], { REDIS_URL: redisUrl });
-      const report = JSON.parse(check.output) as { consistent: boolean; redisKeys: number; matching: number };
-      if (!report.consistent || report.redisKeys !== n) fail(`the check of a fresh migration is not clean: ${check.output.slice(0, 500)}`);
+      const report = JSON.parse(check.output) as {
+        consistent: boolean;
+        redisKeys: number;
+        matching: number;
+      };
+      if (!report.consistent || report.redisKeys !== n)
+        fail(`the check of a fresh migration is not clean: ${check.output.slice(0, 500)}`);
       const reference = await runReference();
       return {
         cells: [
@@ -248,16 +307,25 @@ const runMigrate = (): Promise<void> =>
     '   tenants  project_s  refer_s   ratio  tenants/s  proj_rss  ref_rss  accounting',
     async (n) => {
       process.stderr.write('bench: project migration\n');
-      const project = await cli(['migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])], { REDIS_URL: redisUrl });
-      const result = JSON.parse(project.output) as { counts: { scanned: number; migrated: number; rejected: number }; balanced: boolean };
-      if (!result.balanced || result.counts.scanned !== n) fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
+      const project = await cli(
+        ['migrate', '--json', ...(batchSize ? ['--batch-size', batchSize] : [])],
+        { REDIS_URL: redisUrl },
+      );
+      const result = JSON.parse(project.output) as {
+        counts: { scanned: number; migrated: number; rejected: number };
+        balanced: boolean;
+      };
+      if (!result.balanced || result.counts.scanned !== n)
+        fail(`project accounting is off: ${JSON.stringify(result.counts)}`);
       const reference = await runReference();
       return {
         cells: [
           project.seconds.toFixed(2).padStart(9),
           reference.seconds.toFixed(2).padStart(9),
           (project.seconds / reference.seconds).toFixed(2).padStart(6),
-          Math.round(n / project.seconds).toLocaleString('en-US').padStart(11),
+          Math.round(n / project.seconds)
+            .toLocaleString('en-US')
+            .padStart(11),
           String(project.peakRssMb).padStart(9),
           String(reference.peakRssMb).padStart(8),
           `migrated ${result.counts.migrated.toLocaleString('en-US')}, rejected ${result.counts.rejected.toLocaleString('en-US')}`,

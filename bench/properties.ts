@@ -19,7 +19,15 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RedisModule } from '@nestjs-modules/ioredis';
 import { buildDataSourceOptions, MigrationService, TenantMigrationModule } from '#tenant-migration';
-import { batchSize, binaryNameKeyspace, checkKeyspace, KEYSPACE_SHRINKS, utf8Keyspace, type Keyspace, type KeyspaceHarness } from '../test/support/hostile-data.js';
+import {
+  batchSize,
+  binaryNameKeyspace,
+  checkKeyspace,
+  KEYSPACE_SHRINKS,
+  utf8Keyspace,
+  type Keyspace,
+  type KeyspaceHarness,
+} from '../test/support/hostile-data.js';
 import { deleteByPattern } from '../test/support/test-stores.js';
 
 /** What main.ts hands over: its parsed environment and its helpers. */
@@ -65,7 +73,8 @@ export const runProperties = async (settings: PropertiesBenchSettings): Promise<
   const { flag, fail } = settings;
   const casesText = flag('--cases', '200').replace(/_/g, '');
   const cases = Number(casesText);
-  if (!Number.isInteger(cases) || cases < 1) fail(`--cases takes a whole number >= 1, got "${casesText}"`);
+  if (!Number.isInteger(cases) || cases < 1)
+    fail(`--cases takes a whole number >= 1, got "${casesText}"`);
   const seedText = flag('--seed', '');
   const seed = seedText === '' ? Date.now() ^ (Math.random() * 0x100000000) : Number(seedText);
   if (!Number.isInteger(seed)) fail(`--seed takes an integer, got "${seedText}"`);
@@ -88,7 +97,10 @@ export const runProperties = async (settings: PropertiesBenchSettings): Promise<
   );
   const clearRedis = (): Promise<void> => deleteByPattern(redis, `${NAMESPACE}*`);
   const tables = (
-    await db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> $1", [SCHEMA_LEDGER])
+    await db.query<{ tablename: string }>(
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> $1",
+      [SCHEMA_LEDGER],
+    )
   ).rows.map((r) => `"${r.tablename}"`);
   const harness: KeyspaceHarness = {
     prefix: PREFIX,
@@ -101,15 +113,23 @@ export const runProperties = async (settings: PropertiesBenchSettings): Promise<
     migrations: app.get(MigrationService),
   };
 
-  const run = async (label: string, keyspaces: fc.Arbitrary<Keyspace>, numRuns: number): Promise<PropertyRow> => {
+  const run = async (
+    label: string,
+    keyspaces: fc.Arbitrary<Keyspace>,
+    numRuns: number,
+  ): Promise<PropertyRow> => {
     process.stderr.write(`bench: ${label}: ${numRuns} cases, seed ${seed}\n`);
     let keys = 0;
     const started = process.hrtime.bigint();
     const details = await fc.check(
-      fc.asyncProperty(batchSize, fc.limitShrink(keyspaces, KEYSPACE_SHRINKS), async (size, keyspace) => {
-        keys += keyspace.entries.length;
-        await checkKeyspace(harness, keyspace, size);
-      }),
+      fc.asyncProperty(
+        batchSize,
+        fc.limitShrink(keyspaces, KEYSPACE_SHRINKS),
+        async (size, keyspace) => {
+          keys += keyspace.entries.length;
+          await checkKeyspace(harness, keyspace, size);
+        },
+      ),
       { numRuns, seed, includeErrorInReport: true },
     );
     return { label, details, keys, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -119,7 +139,9 @@ export const runProperties = async (settings: PropertiesBenchSettings): Promise<
   try {
     await clearRedis();
     rows.push(await run('UTF-8 key names', utf8Keyspace(400), cases));
-    rows.push(await run('key names not UTF-8', binaryNameKeyspace(60), Math.max(1, Math.round(cases / 4))));
+    rows.push(
+      await run('key names not UTF-8', binaryNameKeyspace(60), Math.max(1, Math.round(cases / 4))),
+    );
   } finally {
     await clearRedis().catch(() => undefined);
     await app.close();
@@ -130,14 +152,18 @@ export const runProperties = async (settings: PropertiesBenchSettings): Promise<
   console.log(`\nscenario: properties (seed ${seed}; replay with --seed ${seed})`);
   console.log('property               cases     keys   seconds    keys/s  result');
   for (const { label, details, keys, seconds } of rows) {
-    const result = details.failed ? `FAILED after ${details.numRuns} cases, shrunk ${details.numShrinks} times` : 'passed';
+    const result = details.failed
+      ? `FAILED after ${details.numRuns} cases, shrunk ${details.numShrinks} times`
+      : 'passed';
     console.log(
       [
         label.padEnd(20),
         String(details.numRuns).padStart(7),
         keys.toLocaleString('en-US').padStart(8),
         seconds.toFixed(2).padStart(9),
-        Math.round(keys / seconds).toLocaleString('en-US').padStart(9),
+        Math.round(keys / seconds)
+          .toLocaleString('en-US')
+          .padStart(9),
         ` ${result}`,
       ].join(' '),
     );

@@ -30,7 +30,12 @@ import { RedisModule } from '@nestjs-modules/ioredis';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { buildDataSourceOptions, MigrationService, TenantMigrationModule, TenantResolver } from '#tenant-migration';
+import {
+  buildDataSourceOptions,
+  MigrationService,
+  TenantMigrationModule,
+  TenantResolver,
+} from '#tenant-migration';
 // The resolver's own statement (not part of the library's public API), so the bare query
 // is exactly what the resolver runs.
 import { selectTenantRowSql } from '../libs/tenant-migration/src/tenants/tenant-row.js';
@@ -64,7 +69,8 @@ const KEY_PREFIX = 'subdomain:';
 const TARGET_RATIO = 0.7;
 
 /** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: Float64Array, p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 
 /**
  * Runs `call` once per key with `concurrency` workers pulling the next key; returns wall time,
@@ -160,7 +166,9 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
   const whole = (name: string, fallback: string, min: number): number => {
     const text = flag(name, fallback).replace(/_/g, '');
     const n = Number(text);
-    return Number.isInteger(n) && n >= min ? n : fail(`${name} takes a whole number >= ${min}, got "${text}"`);
+    return Number.isInteger(n) && n >= min
+      ? n
+      : fail(`${name} takes a whole number >= ${min}, got "${text}"`);
   };
   if (settings.sizes.length !== 1) fail('resolve takes one --tenants value');
   const tenants = settings.sizes[0];
@@ -180,24 +188,36 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
     const pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
     const resolver = app.get(TenantResolver);
 
-    process.stderr.write('bench: migrating into PostgreSQL (in-process MigrationService, not timed here)\n');
+    process.stderr.write(
+      'bench: migrating into PostgreSQL (in-process MigrationService, not timed here)\n',
+    );
     const migration = await app.get(MigrationService).migrate({ autoResume: false });
     if (!migration.balanced || migration.counts.migrated !== tenants) {
       fail(`the migration did not move every tenant: ${JSON.stringify(migration.counts)}`);
     }
     await pool.query('VACUUM ANALYZE tenants');
-    const subdomains = (await pool.query<{ subdomain: string }>('SELECT subdomain FROM tenants ORDER BY subdomain')).rows.map((r) => r.subdomain);
-    if (subdomains.length !== tenants) fail(`tenants holds ${subdomains.length} rows, expected ${tenants}`);
+    const subdomains = (
+      await pool.query<{ subdomain: string }>('SELECT subdomain FROM tenants ORDER BY subdomain')
+    ).rows.map((r) => r.subdomain);
+    if (subdomains.length !== tenants)
+      fail(`tenants holds ${subdomains.length} rows, expected ${tenants}`);
 
     // Hit phase: the same random sequence for both paths, through the same pool.
     const next = random(42);
-    const sequence = Array.from({ length: requests }, () => subdomains[Math.floor(next() * subdomains.length)]);
+    const sequence = Array.from(
+      { length: requests },
+      () => subdomains[Math.floor(next() * subdomains.length)],
+    );
     const warmupSequence = sequence.slice(0, Math.min(warmup, sequence.length));
     const bareSql = selectTenantRowSql('tenants');
-    const bare = async (subdomain: string): Promise<boolean> => (await pool.query(bareSql, [subdomain])).rowCount === 1;
-    const viaResolver = async (subdomain: string): Promise<boolean> => (await resolver.resolve(subdomain)) !== null;
+    const bare = async (subdomain: string): Promise<boolean> =>
+      (await pool.query(bareSql, [subdomain])).rowCount === 1;
+    const viaResolver = async (subdomain: string): Promise<boolean> =>
+      (await resolver.resolve(subdomain)) !== null;
 
-    process.stderr.write(`bench: hit phase: warm-up of ${warmupSequence.length.toLocaleString('en-US')} calls each\n`);
+    process.stderr.write(
+      `bench: hit phase: warm-up of ${warmupSequence.length.toLocaleString('en-US')} calls each\n`,
+    );
     if (warmupSequence.length > 0) {
       await drive('warm-up bare', warmupSequence, concurrency, bare);
       await drive('warm-up resolver', warmupSequence, concurrency, viaResolver);
@@ -210,7 +230,8 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
       resolverRounds.push(await drive(`hit: resolver #${r}`, sequence, concurrency, viaResolver));
     }
     const missing = [...bareRounds, ...resolverRounds].filter((s) => s.misses > 0);
-    if (missing.length > 0) fail(`hits that found nothing: ${missing.map((s) => `${s.label}: ${s.misses}`).join(', ')}`);
+    if (missing.length > 0)
+      fail(`hits that found nothing: ${missing.map((s) => `${s.label}: ${s.misses}`).join(', ')}`);
 
     // Fallback phase: PostgreSQL emptied, every call a Redis read plus an insert.
     await pool.query('TRUNCATE tenants');
@@ -220,11 +241,14 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
     process.stderr.write(
       `bench: fallback phase: warm-up of ${fallbackWarmup.length.toLocaleString('en-US')}, then ${fallbackKeys.length.toLocaleString('en-US')} distinct subdomains\n`,
     );
-    if (fallbackWarmup.length > 0) await drive('warm-up fallback', fallbackWarmup, concurrency, viaResolver);
+    if (fallbackWarmup.length > 0)
+      await drive('warm-up fallback', fallbackWarmup, concurrency, viaResolver);
     const fallback = await drive('fallback: resolver', fallbackKeys, concurrency, viaResolver);
     const loadAfter = loadavg();
     const resolved = fallbackWarmup.length + fallbackKeys.length;
-    const rows = Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM tenants')).rows[0].n);
+    const rows = Number(
+      (await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM tenants')).rows[0].n,
+    );
 
     const bareBest = best(bareRounds, 'hit: bare SELECT (best)');
     const resolverBest = best(resolverRounds, 'hit: resolver (best)');
@@ -235,8 +259,12 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
       `\nscenario: resolve (${tenants.toLocaleString('en-US')} tenants, seed --enhanced-pct ${enhancedPct} --bad-pct 0, concurrency ${concurrency}, ` +
         `pg pool max ${pool.options.max ?? 10}, resolver mode postgres-first, cache off)`,
     );
-    console.log(`hit phase: ${warmupSequence.length.toLocaleString('en-US')} warm-up calls each, then ${rounds} alternating round(s); best round of each by req/s`);
-    console.log('phase                        requests   seconds     req/s   p50_ms   p99_ms  node_cpu_us');
+    console.log(
+      `hit phase: ${warmupSequence.length.toLocaleString('en-US')} warm-up calls each, then ${rounds} alternating round(s); best round of each by req/s`,
+    );
+    console.log(
+      'phase                        requests   seconds     req/s   p50_ms   p99_ms  node_cpu_us',
+    );
     for (let r = 0; r < rounds; r++) {
       console.log(row(bareRounds[r]));
       console.log(row(resolverRounds[r]));
@@ -248,7 +276,8 @@ export const runResolve = async (settings: ResolveBenchSettings): Promise<void> 
       `resolver / bare throughput (best rounds): ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}: ${ratio >= TARGET_RATIO ? 'PASS' : 'BELOW'}); ` +
         `per round: ${bareRounds.map((b, i) => (resolverRounds[i].perSecond / b.perSecond).toFixed(2)).join(', ')}`,
     );
-    const meanCpu = (list: RoundStats[]): number => list.reduce((sum, s) => sum + s.cpuUsPerCall, 0) / list.length;
+    const meanCpu = (list: RoundStats[]): number =>
+      list.reduce((sum, s) => sum + s.cpuUsPerCall, 0) / list.length;
     console.log(
       `node CPU per hit (mean of rounds): resolver ${meanCpu(resolverRounds).toFixed(0)} us, bare ${meanCpu(bareRounds).toFixed(0)} us ` +
         `(+${(meanCpu(resolverRounds) - meanCpu(bareRounds)).toFixed(0)} us per call in the resolver path)`,

@@ -13,11 +13,18 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = `${root}dist/apps/cli/src/main.js`;
 if (!existsSync(entry)) {
-  const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (build.status !== 0) {
     process.stderr.write('tenant-migrate: the build failed: run `npm run build` to see why\n');
     process.exit(3);
   }
 }
-const cli = spawnSync(process.execPath, ['--max-semi-space-size=8', entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+const cli = spawnSync(
+  process.execPath,
+  ['--max-semi-space-size=8', entry, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 process.exitCode = cli.status ?? 3;

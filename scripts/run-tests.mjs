@@ -18,7 +18,13 @@ const walk = (dir) =>
     return statSync(path).isDirectory() ? walk(path) : [path];
   });
 const files = ['dist/libs', 'dist/apps', 'dist/test']
-  .flatMap((dir) => { try { return walk(dir); } catch { return []; } })
+  .flatMap((dir) => {
+    try {
+      return walk(dir);
+    } catch {
+      return [];
+    }
+  })
   .filter((f) => f.endsWith('.spec.js') || (!unitOnly && f.endsWith('.e2e-spec.js')))
   .sort();
 if (files.length === 0) {
@@ -28,34 +34,54 @@ if (files.length === 0) {
 // A compiled spec whose source is gone (deleted or renamed) would still run from dist/: refuse.
 const stale = files.filter((f) => !existsSync(f.replace(/^dist\//, '').replace(/\.js$/, '.ts')));
 if (stale.length > 0) {
-  console.error(`run-tests: compiled specs without a source (remove them, or rm -rf dist): ${stale.join(', ')}`);
+  console.error(
+    `run-tests: compiled specs without a source (remove them, or rm -rf dist): ${stale.join(', ')}`,
+  );
   process.exit(1);
 }
 // And every spec source must have been compiled: a suite that silently lost its files would pass.
 const sources = ['libs', 'apps', 'test']
-  .flatMap((dir) => { try { return walk(dir); } catch { return []; } })
+  .flatMap((dir) => {
+    try {
+      return walk(dir);
+    } catch {
+      return [];
+    }
+  })
   .filter((f) => f.endsWith('.spec.ts') || (!unitOnly && f.endsWith('.e2e-spec.ts')));
 const missing = sources.filter((f) => !files.includes(`dist/${f.replace(/\.ts$/, '.js')}`));
 const noEndToEnd = !unitOnly && !files.some((f) => f.endsWith('.e2e-spec.js'));
 if (missing.length > 0 || noEndToEnd) {
-  console.error(`run-tests: spec sources that were not compiled: ${missing.join(', ') || '(no e2e specs at all)'}`);
+  console.error(
+    `run-tests: spec sources that were not compiled: ${missing.join(', ') || '(no e2e specs at all)'}`,
+  );
   process.exit(1);
 }
 
 const run = `r${process.pid}`;
 // A test that hangs fails after 5 minutes instead of holding CI until its own limit.
-const { status } = spawnSync(process.execPath, ['--test', '--test-concurrency=3', '--test-timeout=300000', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, TM_TEST_RUN: run },
-});
+const { status } = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=3', '--test-timeout=300000', ...files],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, TM_TEST_RUN: run },
+  },
+);
 
 /** Drops this run's databases and deletes its keys; a failure here never hides the tests' result. */
 const cleanUp = async () => {
   if (unitOnly) return;
-  const admin = new pg.Client({ connectionString: process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const admin = new pg.Client({
+    connectionString:
+      process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
   await admin.connect();
-  const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`tm\\_${run}\\_%`]);
-  for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+    `tm\\_${run}\\_%`,
+  ]);
+  for (const { datname } of rows)
+    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   await admin.end();
   for (const db of [0, 11, 12, 13]) {
     const url = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11');
@@ -63,7 +89,13 @@ const cleanUp = async () => {
     const redis = new Redis(url.toString());
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', `tm-test:${run}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scanBuffer(
+        cursor,
+        'MATCH',
+        `tm-test:${run}:*`,
+        'COUNT',
+        1000,
+      );
       cursor = String(next);
       if (keys.length) await redis.del(...keys);
     } while (cursor !== '0');

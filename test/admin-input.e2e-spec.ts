@@ -17,7 +17,11 @@ import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
-import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import {
+  startPrivateRedis,
+  stopAllPrivateRedis,
+  type PrivateRedis,
+} from './support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { assertProblem, domainProblem, httpProblem } from './support/problem.js';
 
@@ -33,7 +37,8 @@ const REQUEST_TIMEOUT_MS = 8000;
 const MAX_OFFSET = '9007199254740991';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const messageOf = (body: { message?: unknown }): string => (Array.isArray(body.message) ? body.message.join('; ') : String(body.message));
+const messageOf = (body: { message?: unknown }): string =>
+  Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
 
 describe('admin API: input edges and store outages', () => {
   let app: INestApplication;
@@ -45,7 +50,8 @@ describe('admin API: input edges and store outages', () => {
   let relay: TcpProxy;
 
   const http = () => request(app.getHttpServer());
-  const runCount = async (): Promise<number> => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM migration_runs')).rows[0].n);
+  const runCount = async (): Promise<number> =>
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM migration_runs')).rows[0].n);
   /** Polls /health until both stores are up again (the clients reconnect on their own). */
   const untilHealthy = async (): Promise<void> => {
     const deadline = Date.now() + 15_000;
@@ -79,13 +85,16 @@ describe('admin API: input edges and store outages', () => {
     relayed.port = String(relay.port);
     backupDir = await mkdtemp(join(tmpdir(), 'tm-admin-input-backups-'));
 
-    app = await startAdminApp({
-      DATABASE_URL: relayed.toString(),
-      REDIS_URL: privateRedis.url,
-      TENANT_KEY_PREFIX: PREFIX,
-      ADMIN_TOKEN: TOKEN,
-      BACKUP_DIR: backupDir,
-    }, ['error']);
+    app = await startAdminApp(
+      {
+        DATABASE_URL: relayed.toString(),
+        REDIS_URL: privateRedis.url,
+        TENANT_KEY_PREFIX: PREFIX,
+        ADMIN_TOKEN: TOKEN,
+        BACKUP_DIR: backupDir,
+      },
+      ['error'],
+    );
 
     // A finished run with quarantined keys, for the exceptions route.
     const res = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
@@ -117,10 +126,26 @@ describe('admin API: input edges and store outages', () => {
 
     it('an offset or limit out of range or not a decimal integer is 400 naming the parameter and its range', async () => {
       const cases: [query: string, parameter: string, range: string][] = [
-        ...['9223372036854775807', '9223372036854775808', '1e20', '-1', '1.5', 'abc', '', '0x10', ' 5', '9007199254740992', '1'.repeat(400)].map(
-          (value): [string, string, string] => [`offset=${encodeURIComponent(value)}`, 'offset', `from 0 to ${MAX_OFFSET}`],
+        ...[
+          '9223372036854775807',
+          '9223372036854775808',
+          '1e20',
+          '-1',
+          '1.5',
+          'abc',
+          '',
+          '0x10',
+          ' 5',
+          '9007199254740992',
+          '1'.repeat(400),
+        ].map((value): [string, string, string] => [
+          `offset=${encodeURIComponent(value)}`,
+          'offset',
+          `from 0 to ${MAX_OFFSET}`,
+        ]),
+        ...['0', '1001', '1e3', 'ten', '2.5', '-5', '99999999999999999999'].map(
+          (value): [string, string, string] => [`limit=${value}`, 'limit', 'from 1 to 1000'],
         ),
-        ...['0', '1001', '1e3', 'ten', '2.5', '-5', '99999999999999999999'].map((value): [string, string, string] => [`limit=${value}`, 'limit', 'from 1 to 1000']),
         ['offset=1&offset=2', 'offset', `from 0 to ${MAX_OFFSET}`],
       ];
       for (const [query, parameter, range] of cases) {
@@ -136,14 +161,30 @@ describe('admin API: input edges and store outages', () => {
     });
 
     it('the largest offset and limit in range are answered (200, an empty page)', async () => {
-      const res = await http().get(`${BASE}/runs/${runId}/exceptions?offset=${MAX_OFFSET}&limit=1000`).set(AUTH);
+      const res = await http()
+        .get(`${BASE}/runs/${runId}/exceptions?offset=${MAX_OFFSET}&limit=1000`)
+        .set(AUTH);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body, { limit: 1000, offset: Number(MAX_OFFSET), exceptions: [] });
     });
 
     it('batchSize out of range or not an integer is 400 naming it and its range', async () => {
-      for (const raw of ['1e20', '-1', '0', '1.5', '9223372036854775807', '50001', '"100"', '[1]', 'true']) {
-        const res = await http().post(BASE).set(AUTH).set('Content-Type', 'application/json').send(`{"action":"validate","batchSize":${raw}}`);
+      for (const raw of [
+        '1e20',
+        '-1',
+        '0',
+        '1.5',
+        '9223372036854775807',
+        '50001',
+        '"100"',
+        '[1]',
+        'true',
+      ]) {
+        const res = await http()
+          .post(BASE)
+          .set(AUTH)
+          .set('Content-Type', 'application/json')
+          .send(`{"action":"validate","batchSize":${raw}}`);
         assert.equal(res.status, 400, `${raw}: ${res.text}`);
         const message = messageOf(res.body);
         assert.match(message, /^batchSize must /, raw);
@@ -153,12 +194,27 @@ describe('admin API: input edges and store outages', () => {
   });
 
   describe('unknown properties are refused whatever their name', () => {
-    const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', 'prototype'];
+    const names = [
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '__proto__',
+      'valueOf',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      'toLocaleString',
+      '__defineGetter__',
+      'prototype',
+    ];
 
     it('in a POST body: 400 naming the property, and nothing runs', async () => {
       for (const name of names) {
         for (const value of ['1', '{}', '{"action":"migrate"}', 'null']) {
-          const res = await http().post(BASE).set(AUTH).set('Content-Type', 'application/json').send(`{"action":"validate",${JSON.stringify(name)}:${value}}`);
+          const res = await http()
+            .post(BASE)
+            .set(AUTH)
+            .set('Content-Type', 'application/json')
+            .send(`{"action":"validate",${JSON.stringify(name)}:${value}}`);
           assert.equal(res.status, 400, `${name}: ${value}: ${res.text}`);
           assert.match(messageOf(res.body), new RegExp(`property ${name} should not exist`), name);
         }
@@ -167,7 +223,10 @@ describe('admin API: input edges and store outages', () => {
 
     it('in a query: 400 naming the parameter', async () => {
       for (const name of names) {
-        for (const path of [`${BASE}?action=status&${name}=1`, `${BASE}/runs/${runId}/exceptions?${name}=1`]) {
+        for (const path of [
+          `${BASE}?action=status&${name}=1`,
+          `${BASE}/runs/${runId}/exceptions?${name}=1`,
+        ]) {
           const res = await http().get(path).set(AUTH);
           assert.equal(res.status, 400, `${path}: ${res.text}`);
           assert.match(messageOf(res.body), new RegExp(`property ${name} should not exist`), path);
@@ -198,15 +257,30 @@ describe('admin API: input edges and store outages', () => {
       const before = await runCount();
       const attempts: [label: string, req: () => request.Test][] = [
         ['form-encoded', () => http().post(BASE).set(AUTH).type('form').send('action=dry-run')],
-        ['form-encoded migrate', () => http().post(BASE).set(AUTH).type('form').send('action=migrate')],
-        ['text/plain JSON', () => http().post(BASE).set(AUTH).set('Content-Type', 'text/plain').send('{"action":"dry-run"}')],
+        [
+          'form-encoded migrate',
+          () => http().post(BASE).set(AUTH).type('form').send('action=migrate'),
+        ],
+        [
+          'text/plain JSON',
+          () =>
+            http()
+              .post(BASE)
+              .set(AUTH)
+              .set('Content-Type', 'text/plain')
+              .send('{"action":"dry-run"}'),
+        ],
         ['no content type', () => http().post(BASE).set(AUTH)],
         ['multipart', () => http().post(BASE).set(AUTH).field('action', 'dry-run')],
       ];
       for (const [label, attempt] of attempts) {
         const res = await attempt();
         assert.equal(res.status, 415, `${label}: ${res.text}`);
-        assert.deepEqual(res.body, httpProblem(415, 'the admin API accepts JSON only: send Content-Type: application/json'), label);
+        assert.deepEqual(
+          res.body,
+          httpProblem(415, 'the admin API accepts JSON only: send Content-Type: application/json'),
+          label,
+        );
         assertProblem(res, 415, 'unsupported-media-type', undefined, label);
       }
       assert.equal(await runCount(), before, 'no run was recorded');
@@ -218,15 +292,26 @@ describe('admin API: input edges and store outages', () => {
     });
 
     it('JSON with a charset is accepted; invalid JSON is 400; an oversized body is 413', async () => {
-      const ok = await http().post(BASE).set(AUTH).set('Content-Type', 'application/json; charset=utf-8').send('{"action":"validate"}');
+      const ok = await http()
+        .post(BASE)
+        .set(AUTH)
+        .set('Content-Type', 'application/json; charset=utf-8')
+        .send('{"action":"validate"}');
       assert.equal(ok.status, 200, ok.text);
       for (const body of ['{"action": ', '{action:"validate"}', "{'action':'validate'}"]) {
-        const bad = await http().post(BASE).set(AUTH).set('Content-Type', 'application/json').send(body);
+        const bad = await http()
+          .post(BASE)
+          .set(AUTH)
+          .set('Content-Type', 'application/json')
+          .send(body);
         assert.equal(bad.status, 400, body);
         assert.equal(bad.body.statusCode, 400, body);
         assert.doesNotMatch(bad.text, /at .*\.js:\d+|node_modules|SyntaxError/, body);
       }
-      const big = await http().post(BASE).set(AUTH).send({ action: 'validate', padding: 'x'.repeat(200_000) });
+      const big = await http()
+        .post(BASE)
+        .set(AUTH)
+        .send({ action: 'validate', padding: 'x'.repeat(200_000) });
       assert.equal(big.status, 413);
       assert.deepEqual(big.body, httpProblem(413, 'request entity too large'));
     });
@@ -249,7 +334,15 @@ describe('admin API: input edges and store outages', () => {
       ]) {
         const res = await timed(http().post(BASE).set(AUTH).send(body));
         assert.equal(res.status, 503, `${body.action}: ${res.text}`);
-        assert.deepEqual(res.body, domainProblem(503, 'store-unavailable', 'Redis is unavailable: nothing was done; try again once it answers'), body.action);
+        assert.deepEqual(
+          res.body,
+          domainProblem(
+            503,
+            'store-unavailable',
+            'Redis is unavailable: nothing was done; try again once it answers',
+          ),
+          body.action,
+        );
       }
       assert.equal(await runCount(), before, 'no run was recorded');
     });
@@ -266,7 +359,9 @@ describe('admin API: input edges and store outages', () => {
     });
 
     it('a bad request is still a 400, not a 503', async () => {
-      const res = await timed(http().post(BASE).set(AUTH).send({ action: 'migrate', batchSize: 0 }));
+      const res = await timed(
+        http().post(BASE).set(AUTH).send({ action: 'migrate', batchSize: 0 }),
+      );
       assert.equal(res.status, 400);
     });
 
@@ -287,15 +382,36 @@ describe('admin API: input edges and store outages', () => {
     });
 
     it('the POST actions that need PostgreSQL answer 503 store-unavailable promptly', async () => {
-      for (const body of [{ action: 'migrate' }, { action: 'dry-run' }, { action: 'backup', postgres: true }, { action: 'sync', subdomain: 'pizza' }, { action: 'cleanup' }]) {
+      for (const body of [
+        { action: 'migrate' },
+        { action: 'dry-run' },
+        { action: 'backup', postgres: true },
+        { action: 'sync', subdomain: 'pizza' },
+        { action: 'cleanup' },
+      ]) {
         const res = await timed(http().post(BASE).set(AUTH).send(body));
         assert.equal(res.status, 503, `${body.action}: ${res.text}`);
-        assert.deepEqual(res.body, domainProblem(503, 'store-unavailable', 'PostgreSQL is unavailable: nothing was done; try again once it answers'), body.action);
+        assert.deepEqual(
+          res.body,
+          domainProblem(
+            503,
+            'store-unavailable',
+            'PostgreSQL is unavailable: nothing was done; try again once it answers',
+          ),
+          body.action,
+        );
       }
     });
 
     it('every GET route is 503 store-unavailable promptly, not a 500', async () => {
-      for (const path of [`${BASE}?action=status`, `${BASE}?action=runs`, `${BASE}?action=backups`, `${BASE}?action=check`, `${BASE}/runs/${runId}`, `${BASE}/runs/${runId}/exceptions`]) {
+      for (const path of [
+        `${BASE}?action=status`,
+        `${BASE}?action=runs`,
+        `${BASE}?action=backups`,
+        `${BASE}?action=check`,
+        `${BASE}/runs/${runId}`,
+        `${BASE}/runs/${runId}/exceptions`,
+      ]) {
         const res = await timed(http().get(path).set(AUTH));
         assert.equal(res.status, 503, `${path}: ${res.text}`);
         assert.equal(res.body.error, 'store-unavailable', path);
@@ -326,7 +442,14 @@ describe('admin API: input edges and store outages', () => {
       try {
         const res = await timed(http().post(BASE).set(AUTH).send({ action: 'migrate' }));
         assert.equal(res.status, 503, res.text);
-        assert.deepEqual(res.body, domainProblem(503, 'store-unavailable', 'PostgreSQL and Redis are unavailable: nothing was done; try again once they answer'));
+        assert.deepEqual(
+          res.body,
+          domainProblem(
+            503,
+            'store-unavailable',
+            'PostgreSQL and Redis are unavailable: nothing was done; try again once they answer',
+          ),
+        );
         const health = await timed(http().get('/health'));
         assert.deepEqual(health.body, { status: 'error', postgres: 'down', redis: 'down' });
       } finally {

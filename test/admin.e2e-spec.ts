@@ -18,7 +18,13 @@ import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
 import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
-import { createTestDatabase, deleteByPattern, snapshotRedis, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import {
+  createTestDatabase,
+  deleteByPattern,
+  snapshotRedis,
+  TEST_REDIS_URL,
+  testNamespace,
+} from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { assertProblem, domainProblem, httpProblem, INTERNAL_PROBLEM } from './support/problem.js';
 import { collect, type CliResult } from './support/cli.js';
@@ -41,12 +47,22 @@ const messageOf = (body: { message?: unknown }): string =>
 /** Runs the compiled admin main.js with exactly this environment (nothing inherited). */
 const startAdmin = (env: Record<string, string>): ChildProcess =>
   spawn(process.execPath, [MAIN_ENTRY], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NO_COLOR: '1',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 
 /** Waits for the process to end, killing it (and failing) if it is still up after `ms`. */
-const exitWithin = async (child: ChildProcess, ms: number): Promise<CliResult & { timedOut: boolean }> => {
+const exitWithin = async (
+  child: ChildProcess,
+  ms: number,
+): Promise<CliResult & { timedOut: boolean }> => {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -68,7 +84,9 @@ const listeningUrl = (child: ChildProcess): Promise<string> =>
       const match = /listening on (http:\/\/\S+)/.exec(stdout);
       if (match) resolve(match[1]);
     });
-    child.on('exit', (code) => reject(new Error(`the admin app exited with ${code} before listening`)));
+    child.on('exit', (code) =>
+      reject(new Error(`the admin app exited with ${code} before listening`)),
+    );
   });
 
 describe('admin API over HTTP against real PostgreSQL and Redis', () => {
@@ -100,13 +118,16 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     await db.connect();
     backupDir = await mkdtemp(join(tmpdir(), 'tm-admin-backups-'));
 
-    app = await startAdminApp({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      TENANT_KEY_PREFIX: PREFIX,
-      ADMIN_TOKEN: TOKEN,
-      BACKUP_DIR: backupDir,
-    }, ['error', 'warn']);
+    app = await startAdminApp(
+      {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: TEST_REDIS_URL,
+        TENANT_KEY_PREFIX: PREFIX,
+        ADMIN_TOKEN: TOKEN,
+        BACKUP_DIR: backupDir,
+      },
+      ['error', 'warn'],
+    );
   });
 
   after(async () => {
@@ -131,7 +152,10 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       ['a wrong bearer token', `Bearer ${WRONG_TOKEN}`],
       ['an empty bearer token', 'Bearer '],
       ['the token without a scheme', TOKEN],
-      ['the token with the Basic scheme', `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`],
+      [
+        'the token with the Basic scheme',
+        `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`,
+      ],
       ['the token with another scheme', `Token ${TOKEN}`],
       ['the token with a suffix', `Bearer ${TOKEN}x`],
     ];
@@ -144,9 +168,16 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
           if (method === 'post') req = req.send({ action: 'migrate' });
           const res = await req;
           assert.equal(res.status, 401, label);
-          assert.deepEqual(res.body, httpProblem(401, 'a valid admin bearer token is required'), label);
+          assert.deepEqual(
+            res.body,
+            httpProblem(401, 'a valid admin bearer token is required'),
+            label,
+          );
           assertProblem(res, 401, 'unauthorized', undefined, label);
-          assert.ok(!res.text.includes(TOKEN) && !res.text.includes(WRONG_TOKEN), `${label}: the body never echoes a token`);
+          assert.ok(
+            !res.text.includes(TOKEN) && !res.text.includes(WRONG_TOKEN),
+            `${label}: the body never echoes a token`,
+          );
         }
       });
     }
@@ -160,7 +191,10 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
     it('a backup without a valid token is 401 and writes no file', async () => {
       for (const body of [{ action: 'backup' }, { action: 'backup', postgres: true }]) {
-        const res = await http().post(BASE).set('Authorization', `Bearer ${WRONG_TOKEN}`).send(body);
+        const res = await http()
+          .post(BASE)
+          .set('Authorization', `Bearer ${WRONG_TOKEN}`)
+          .send(body);
         assert.equal(res.status, 401);
       }
       assert.deepEqual(await readdir(backupDir), []);
@@ -210,7 +244,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     it('?action=check answers 200 with the integrity report and writes nothing', async () => {
       const res = await http().get(`${BASE}?action=check`).set(auth);
       assert.equal(res.status, 200);
-      assert.equal(res.body.consistent, false, 'seeded tenants are not migrated yet: only in Redis');
+      assert.equal(
+        res.body.consistent,
+        false,
+        'seeded tenants are not migrated yet: only in Redis',
+      );
       assert.equal(res.body.onlyInRedis, res.body.valid);
       assert.ok(res.body.drift.every((d: { kind: string }) => d.kind === 'only-in-redis'));
       assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
@@ -218,12 +256,23 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
     it('an unknown, missing or repeated action is 400 listing the valid actions, and changes nothing', async () => {
       const redisBefore = await snapshotRedis(redis, `${NAMESPACE}*`);
-      const queries = ['action=selftest', 'action=migrate', 'action=cleanup', 'action=', '', 'action=status&action=runs'];
+      const queries = [
+        'action=selftest',
+        'action=migrate',
+        'action=cleanup',
+        'action=',
+        '',
+        'action=status&action=runs',
+      ];
       for (const query of queries) {
         const res = await http().get(`${BASE}?${query}`).set(auth);
         assert.equal(res.status, 400, query);
         assert.equal(res.body.statusCode, 400, query);
-        assert.match(messageOf(res.body), /action must be one of: status, runs, backups, check, stats, report, test/, query);
+        assert.match(
+          messageOf(res.body),
+          /action must be one of: status, runs, backups, check, stats, report, test/,
+          query,
+        );
       }
       const extra = await http().get(`${BASE}?action=status&dryRun=false`).set(auth);
       assert.equal(extra.status, 400);
@@ -244,25 +293,76 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
   describe('POST validates its body', () => {
     const cases: [label: string, body: unknown, message: RegExp][] = [
-      ['an unknown action', { action: 'report-everything' }, /action must be one of: migrate, dry-run, validate, backup, sync, cleanup/],
-      ['a GET action', { action: 'status' }, /action must be one of: migrate, dry-run, validate, backup/],
+      [
+        'an unknown action',
+        { action: 'report-everything' },
+        /action must be one of: migrate, dry-run, validate, backup, sync, cleanup/,
+      ],
+      [
+        'a GET action',
+        { action: 'status' },
+        /action must be one of: migrate, dry-run, validate, backup/,
+      ],
       ['no action', {}, /action must be one of: migrate, dry-run, validate, backup/],
-      ['an extra property', { action: 'migrate', tenant: 'pizza' }, /property tenant should not exist/],
-      ['a sync property with a migration', { action: 'migrate', subdomain: 'pizza' }, /property subdomain cannot be used with action migrate/],
+      [
+        'an extra property',
+        { action: 'migrate', tenant: 'pizza' },
+        /property tenant should not exist/,
+      ],
+      [
+        'a sync property with a migration',
+        { action: 'migrate', subdomain: 'pizza' },
+        /property subdomain cannot be used with action migrate/,
+      ],
       ['batchSize 0', { action: 'migrate', batchSize: 0 }, /batchSize must not be less than 1/],
-      ['batchSize too large', { action: 'migrate', batchSize: 50_001 }, /batchSize must not be greater than 50000/],
-      ['a fractional batchSize', { action: 'migrate', batchSize: 1.5 }, /batchSize must be an integer/],
-      ['a string batchSize', { action: 'migrate', batchSize: '100' }, /batchSize must be an integer/],
-      ['a bad conflict policy', { action: 'migrate', conflictPolicy: 'yolo' }, /conflictPolicy must be one of/],
+      [
+        'batchSize too large',
+        { action: 'migrate', batchSize: 50_001 },
+        /batchSize must not be greater than 50000/,
+      ],
+      [
+        'a fractional batchSize',
+        { action: 'migrate', batchSize: 1.5 },
+        /batchSize must be an integer/,
+      ],
+      [
+        'a string batchSize',
+        { action: 'migrate', batchSize: '100' },
+        /batchSize must be an integer/,
+      ],
+      [
+        'a bad conflict policy',
+        { action: 'migrate', conflictPolicy: 'yolo' },
+        /conflictPolicy must be one of/,
+      ],
       ['a non-boolean dryRun', { action: 'migrate', dryRun: 'yes' }, /dryRun must be a boolean/],
-      ['a non-boolean postgres', { action: 'backup', postgres: 'yes' }, /postgres must be a boolean/],
-      ['postgres with a migration', { action: 'migrate', postgres: true }, /property postgres cannot be used with action migrate/],
-      ['migration options with a backup', { action: 'backup', dryRun: true, batchSize: 10 }, /property dryRun cannot be used with action backup; property batchSize cannot be used with action backup/],
-      ['a restore (CLI-only)', { action: 'restore' }, /action must be one of: migrate, dry-run, validate, backup/],
+      [
+        'a non-boolean postgres',
+        { action: 'backup', postgres: 'yes' },
+        /postgres must be a boolean/,
+      ],
+      [
+        'postgres with a migration',
+        { action: 'migrate', postgres: true },
+        /property postgres cannot be used with action migrate/,
+      ],
+      [
+        'migration options with a backup',
+        { action: 'backup', dryRun: true, batchSize: 10 },
+        /property dryRun cannot be used with action backup; property batchSize cannot be used with action backup/,
+      ],
+      [
+        'a restore (CLI-only)',
+        { action: 'restore' },
+        /action must be one of: migrate, dry-run, validate, backup/,
+      ],
     ];
     for (const [label, body, message] of cases) {
       it(`${label} is 400 with a message`, async () => {
-        const res = await http().post(BASE).set(auth).send(body as object);
+        const res = await http()
+          .post(BASE)
+          .set(auth)
+          .send(body as object);
         assert.equal(res.status, 400);
         assert.equal(res.body.statusCode, 400);
         assert.match(messageOf(res.body), message);
@@ -270,14 +370,21 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     }
 
     it('malformed JSON is 400 without a stack trace', async () => {
-      const res = await http().post(BASE).set(auth).set('Content-Type', 'application/json').send('{"action": ');
+      const res = await http()
+        .post(BASE)
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send('{"action": ');
       assert.equal(res.status, 400);
       assert.equal(res.body.statusCode, 400);
       assert.doesNotMatch(res.text, /at .*\.js:\d+|node_modules|SyntaxError/);
     });
 
     it('an oversized body is 413 with a problem body', async () => {
-      const res = await http().post(BASE).set(auth).send({ action: 'validate', padding: 'x'.repeat(200_000) });
+      const res = await http()
+        .post(BASE)
+        .set(auth)
+        .send({ action: 'validate', padding: 'x'.repeat(200_000) });
       assert.equal(res.status, 413);
       assert.deepEqual(res.body, httpProblem(413, 'request entity too large'));
       assertProblem(res, 413, 'payload-too-large');
@@ -303,14 +410,18 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       for (const path of [`${BASE}/runs/${id}`, `${BASE}/runs/${id}/exceptions`]) {
         const res = await http().get(path).set(auth);
         assert.equal(res.status, 404, path);
-        assert.deepEqual(res.body, domainProblem(404, 'migration-run-not-found', `no migration run ${id}`), path);
+        assert.deepEqual(
+          res.body,
+          domainProblem(404, 'migration-run-not-found', `no migration run ${id}`),
+          path,
+        );
         assertProblem(res, 404, 'migration-run-not-found', undefined, path);
       }
     });
   });
 
   describe('POST runs', () => {
-    it("dry-run answers 200 with the counts and writes nothing", async () => {
+    it('dry-run answers 200 with the counts and writes nothing', async () => {
       const redisBefore = await snapshotRedis(redis, `${NAMESPACE}*`);
       for (const body of [{ action: 'dry-run' }, { action: 'migrate', dryRun: true }]) {
         const res = await http().post(BASE).set(auth).send(body);
@@ -353,7 +464,10 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         assert.equal(res.status, 409);
         assert.equal(res.body.statusCode, 409);
         assert.equal(res.body.error, 'migration-locked');
-        assert.match(res.body.message, /cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/);
+        assert.match(
+          res.body.message,
+          /cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/,
+        );
         assert.equal(res.headers.location, undefined);
       } finally {
         await holder.query(`SELECT pg_advisory_unlock(${tableLockKeySql('$1')})`, ['tenants']);
@@ -388,7 +502,9 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.equal(run.options.batchSize, 5000, 'the requested batch size is used');
       assert.equal(run.options.prefix, PREFIX);
 
-      const { rows } = await db.query<{ subdomain: string; emoji: string }>('SELECT subdomain, emoji FROM tenants ORDER BY subdomain');
+      const { rows } = await db.query<{ subdomain: string; emoji: string }>(
+        'SELECT subdomain, emoji FROM tenants ORDER BY subdomain',
+      );
       assert.deepEqual(rows, [
         { subdomain: 'pizza', emoji: '🍕' },
         { subdomain: 'tacos', emoji: '🌮' },
@@ -403,7 +519,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         [{ action: 'sync' }, 400, /sync needs the tenant to reconcile/],
         [{ action: 'sync', subdomain: 'bad_name!' }, 400, /not a valid subdomain/],
         [{ action: 'sync', subdomain: 'pizza', prefer: 'both' }, 400, /prefer must be one of/],
-        [{ action: 'sync', subdomain: 'pizza', batchSize: 10 }, 400, /batchSize cannot be used with action sync/],
+        [
+          { action: 'sync', subdomain: 'pizza', batchSize: 10 },
+          400,
+          /batchSize cannot be used with action sync/,
+        ],
         [{ action: 'sync', subdomain: 'nowhere' }, 404, /exists in neither/],
       ] as const) {
         const res = await http().post(BASE).set(auth).send(body);
@@ -419,7 +539,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       const bad = await http().post(BASE).set(auth).send({ action: 'cleanup', confirm: 'yes' });
       assert.equal(bad.status, 400);
       assert.match(messageOf(bad.body), /confirm must be a boolean/);
-      assert.equal(Number((await db.query('SELECT count(*) AS n FROM tenants')).rows[0].n), 2, 'nothing deleted or changed');
+      assert.equal(
+        Number((await db.query('SELECT count(*) AS n FROM tenants')).rows[0].n),
+        2,
+        'nothing deleted or changed',
+      );
     });
 
     it('the finished run shows in status, runs and its exceptions', async () => {
@@ -429,7 +553,10 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.equal(status.body.lastRun.status, 'completed');
       const runs = await http().get(`${BASE}?action=runs`).set(auth);
       assert.equal(runs.status, 200);
-      assert.deepEqual(runs.body.runs.map((r: MigrationRunEntity) => r.id), [runId]);
+      assert.deepEqual(
+        runs.body.runs.map((r: MigrationRunEntity) => r.id),
+        [runId],
+      );
       const exceptions = await http().get(`${BASE}/runs/${runId}/exceptions`).set(auth);
       assert.equal(exceptions.status, 200);
       assert.deepEqual(exceptions.body, { limit: 100, offset: 0, exceptions: [] });
@@ -437,7 +564,9 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         const bad = await http().get(`${BASE}/runs/${runId}/exceptions?${query}`).set(auth);
         assert.equal(bad.status, 400, query);
       }
-      const page = await http().get(`${BASE}/runs/${runId}/exceptions?bucket=rejected&limit=10&offset=5`).set(auth);
+      const page = await http()
+        .get(`${BASE}/runs/${runId}/exceptions?bucket=rejected&limit=10&offset=5`)
+        .set(auth);
       assert.deepEqual(page.body, { limit: 10, offset: 5, exceptions: [] });
     });
   });
@@ -454,8 +583,14 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       assert.equal(redisBackup.scope, PREFIX);
       assert.equal(redisBackup.entryCount, 2);
       assert.match(redisBackup.checksum, /^[0-9a-f]{64}$/);
-      assert.ok(redisBackup.path.startsWith(backupDir) && existsSync(redisBackup.path), redisBackup.path);
-      const { rows } = await db.query<{ kind: string; entry_count: number; checksum: string }>('SELECT kind, entry_count, checksum FROM backups WHERE id = $1', [redisBackup.id]);
+      assert.ok(
+        redisBackup.path.startsWith(backupDir) && existsSync(redisBackup.path),
+        redisBackup.path,
+      );
+      const { rows } = await db.query<{ kind: string; entry_count: number; checksum: string }>(
+        'SELECT kind, entry_count, checksum FROM backups WHERE id = $1',
+        [redisBackup.id],
+      );
       assert.deepEqual(rows, [{ kind: 'redis', entry_count: 2, checksum: redisBackup.checksum }]);
     });
 
@@ -470,7 +605,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
 
       const list = await http().get(`${BASE}?action=backups`).set(auth);
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.backups.map((b: BackupSummary) => b.id), [backup.id, redisBackup.id], 'newest first');
+      assert.deepEqual(
+        list.body.backups.map((b: BackupSummary) => b.id),
+        [backup.id, redisBackup.id],
+        'newest first',
+      );
     });
 
     it('the audit log names the admin API for each backup', async () => {
@@ -492,7 +631,11 @@ describe('admin app start-up and unexpected errors (compiled main.js)', () => {
     databaseUrl = await createTestDatabase('admin_broken');
   });
 
-  const baseEnv = () => ({ DATABASE_URL: databaseUrl, REDIS_URL: TEST_REDIS_URL, TENANT_KEY_PREFIX: PREFIX });
+  const baseEnv = () => ({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    TENANT_KEY_PREFIX: PREFIX,
+  });
 
   it('refuses to start without ADMIN_TOKEN: exit 2, one line, nothing listening', async () => {
     const result = await exitWithin(startAdmin(baseEnv()), 20_000);
@@ -504,7 +647,10 @@ describe('admin app start-up and unexpected errors (compiled main.js)', () => {
   });
 
   it('refuses to start with a short ADMIN_TOKEN: exit 2, one line naming the variable, not its value', async () => {
-    const result = await exitWithin(startAdmin({ ...baseEnv(), ADMIN_TOKEN: 'hunter2-secret' }), 20_000);
+    const result = await exitWithin(
+      startAdmin({ ...baseEnv(), ADMIN_TOKEN: 'hunter2-secret' }),
+      20_000,
+    );
     assert.equal(result.timedOut, false, 'the process exited by itself');
     assert.equal(result.code, 2, result.stderr);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
@@ -539,12 +685,20 @@ describe('admin app start-up and unexpected errors (compiled main.js)', () => {
     }
     const result = await exited;
     assert.equal(result.timedOut, false, 'the app shut down on SIGTERM');
-    assert.match(result.stdout + result.stderr, /relation "migration_runs" does not exist/, 'the server log has the details');
+    assert.match(
+      result.stdout + result.stderr,
+      /relation "migration_runs" does not exist/,
+      'the server log has the details',
+    );
   });
 
   it('GET /health answers 503 naming the store that is down, promptly, when Redis is unreachable', async () => {
     // Nothing listens on port 1: the client keeps reconnecting in the background.
-    const child = startAdmin({ ...baseEnv(), ADMIN_TOKEN: TOKEN, REDIS_URL: 'redis://127.0.0.1:1' });
+    const child = startAdmin({
+      ...baseEnv(),
+      ADMIN_TOKEN: TOKEN,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     const exited = exitWithin(child, 60_000);
     try {
       const server = request(await listeningUrl(child));

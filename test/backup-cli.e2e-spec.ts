@@ -13,7 +13,13 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { redactUrl, type BackupSummary, type BackupVerifyReport, type PostgresRestoreReport, type RedisRestoreReport } from '#tenant-migration';
+import {
+  redactUrl,
+  type BackupSummary,
+  type BackupVerifyReport,
+  type PostgresRestoreReport,
+  type RedisRestoreReport,
+} from '#tenant-migration';
 import { createTestDatabase, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
 import { runCli, type CliResult } from './support/cli.js';
 
@@ -62,15 +68,26 @@ const keyspace = async (client: Redis): Promise<Map<string, KeyState>> => {
     const [next, page] = await client.scanBuffer(cursor, 'MATCH', `${NAMESPACE}*`, 'COUNT', 1000);
     cursor = String(next);
     for (const key of page) {
-      const [type, dump, pttl] = await Promise.all([client.type(key), client.dumpBuffer(key), client.pttl(key)]);
-      keys.set(key.toString('hex'), { type, dump: dump?.toString('hex') ?? '', expiresAt: pttl > 0 ? Date.now() + pttl : null });
+      const [type, dump, pttl] = await Promise.all([
+        client.type(key),
+        client.dumpBuffer(key),
+        client.pttl(key),
+      ]);
+      keys.set(key.toString('hex'), {
+        type,
+        dump: dump?.toString('hex') ?? '',
+        expiresAt: pttl > 0 ? Date.now() + pttl : null,
+      });
     }
   } while (cursor !== '0');
   return keys;
 };
 
 /** The two keyspaces hold the same keys with byte-identical values and expiries within 1 s. */
-const assertSameKeyspace = (actual: Map<string, KeyState>, expected: Map<string, KeyState>): void => {
+const assertSameKeyspace = (
+  actual: Map<string, KeyState>,
+  expected: Map<string, KeyState>,
+): void => {
   assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
   for (const [key, want] of expected) {
     const got = actual.get(key)!;
@@ -78,7 +95,11 @@ const assertSameKeyspace = (actual: Map<string, KeyState>, expected: Map<string,
     assert.equal(got.type, want.type, name);
     assert.equal(got.dump, want.dump, `${name}: DUMP payloads are byte-identical`);
     if (want.expiresAt === null) assert.equal(got.expiresAt, null, `${name} has no TTL`);
-    else assert.ok(got.expiresAt !== null && Math.abs(got.expiresAt - want.expiresAt) <= 1000, `${name}: TTL within 1 s`);
+    else
+      assert.ok(
+        got.expiresAt !== null && Math.abs(got.expiresAt - want.expiresAt) <= 1000,
+        `${name}: TTL within 1 s`,
+      );
   }
 };
 
@@ -96,15 +117,23 @@ describe('CLI: backup, verify, list and restore', () => {
   let redisBackup: BackupSummary;
   /** The source keyspace when the backup was taken. */
   let atBackup: Map<string, KeyState>;
-  const binaryKey = Buffer.concat([Buffer.from(`${PREFIX}bin-`), Buffer.from([0xff, 0xfe, 0x00, 0x01])]);
+  const binaryKey = Buffer.concat([
+    Buffer.from(`${PREFIX}bin-`),
+    Buffer.from([0xff, 0xfe, 0x00, 0x01]),
+  ]);
 
   const env = () => ({ DATABASE_URL: databaseUrl, TENANT_KEY_PREFIX: PREFIX, BACKUP_DIR: dir });
   const cli = (args: string[]) => runCli(args, env());
   const json = <T>(result: CliResult): T => JSON.parse(result.stdout) as T;
-  const count = async (sql: string): Promise<number> => Number((await db.query<{ n: string }>(sql)).rows[0].n);
+  const count = async (sql: string): Promise<number> =>
+    Number((await db.query<{ n: string }>(sql)).rows[0].n);
   // written_xact records which transaction wrote the row (a restore writes every row anew), like xmin.
   const tenantsTable = async () =>
-    (await db.query<{ t: Record<string, unknown> }>(`SELECT to_jsonb(t) - 'written_xact' AS t FROM tenants t ORDER BY subdomain`)).rows.map((r) => r.t);
+    (
+      await db.query<{ t: Record<string, unknown> }>(
+        `SELECT to_jsonb(t) - 'written_xact' AS t FROM tenants t ORDER BY subdomain`,
+      )
+    ).rows.map((r) => r.t);
 
   before(async () => {
     source = new Redis(TEST_REDIS_URL);
@@ -154,19 +183,32 @@ describe('CLI: backup, verify, list and restore', () => {
     assert.equal(typeof redisBackup.durationMs, 'number');
     assert.ok(redisBackup.path.startsWith(dir), `${redisBackup.path} is in BACKUP_DIR`);
     assert.ok(existsSync(redisBackup.path));
-    assert.equal(await count(`SELECT count(*) AS n FROM backups WHERE id = '${redisBackup.id}'`), 1);
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM backups WHERE id = '${redisBackup.id}'`),
+      1,
+    );
   });
 
   it('backup list shows it; a bad --limit is a usage error', async () => {
     const list = await cli(['backup', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const backups = json<BackupSummary[]>(list);
-    assert.deepEqual(backups.map((b) => b.id), [redisBackup.id]);
+    assert.deepEqual(
+      backups.map((b) => b.id),
+      [redisBackup.id],
+    );
     assert.equal(backups[0].verifiedAt, null);
     const human = await cli(['backup', 'list']);
     assert.equal(human.code, 0);
-    assert.match(human.stdout, new RegExp(`^${redisBackup.id}  redis .* never verified  ${redisBackup.path}$`, 'm'));
-    for (const args of [['backup', 'list', '--limit', '0'], ['backup', 'list', 'extra'], ['backup', 'lisst']]) {
+    assert.match(
+      human.stdout,
+      new RegExp(`^${redisBackup.id}  redis .* never verified  ${redisBackup.path}$`, 'm'),
+    );
+    for (const args of [
+      ['backup', 'list', '--limit', '0'],
+      ['backup', 'list', 'extra'],
+      ['backup', 'lisst'],
+    ]) {
       const bad = await cli(args);
       assert.equal(bad.code, 2, args.join(' '));
       oneLine(bad);
@@ -208,16 +250,25 @@ describe('CLI: backup, verify, list and restore', () => {
       const report = json<BackupVerifyReport>(result);
       assert.equal(report.ok, true);
       assert.deepEqual(
-        { missing: report.live?.missing, extra: report.live?.extra, changed: report.live?.changed, unchanged: report.live?.unchanged },
+        {
+          missing: report.live?.missing,
+          extra: report.live?.extra,
+          changed: report.live?.changed,
+          unchanged: report.live?.unchanged,
+        },
         { missing: 1, extra: 1, changed: 1, unchanged: 4 },
       );
-      assert.deepEqual(
-        report.live?.samples.map((s) => `${s.state} ${s.key}`).sort(),
-        [`changed ${PREFIX}pizza`, `extra ${PREFIX}newcomer`, `missing ${PREFIX}sushi`],
-      );
+      assert.deepEqual(report.live?.samples.map((s) => `${s.state} ${s.key}`).sort(), [
+        `changed ${PREFIX}pizza`,
+        `extra ${PREFIX}newcomer`,
+        `missing ${PREFIX}sushi`,
+      ]);
       const human = await cli(['backup', 'verify', redisBackup.id, '--live']);
       assert.equal(human.code, 0);
-      assert.match(human.stdout, /Live Redis against the backup: unchanged 4, changed 1, missing 1, extra 1/);
+      assert.match(
+        human.stdout,
+        /Live Redis against the backup: unchanged 4, changed 1, missing 1, extra 1/,
+      );
     } finally {
       await source.set(`${PREFIX}pizza`, LEGACY('🍕'));
       await source.set(`${PREFIX}sushi`, LEGACY('🍣', 1700000000002));
@@ -243,7 +294,9 @@ describe('CLI: backup, verify, list and restore', () => {
   });
 
   it('a tampered backup (one entry line altered, recompressed) is refused: exit 2, nothing written', async () => {
-    const lines = gunzipSync(await readFile(redisBackup.path)).toString('utf8').split('\n');
+    const lines = gunzipSync(await readFile(redisBackup.path))
+      .toString('utf8')
+      .split('\n');
     const entry = JSON.parse(lines[1]) as { k: string };
     entry.k = Buffer.from(`${PREFIX}planted`).toString('base64');
     lines[1] = JSON.stringify(entry);
@@ -251,7 +304,10 @@ describe('CLI: backup, verify, list and restore', () => {
     await writeFile(tampered, gzipSync(lines.join('\n')));
     const result = await cli(['restore', tampered, '--target-url', TARGET_URL]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /refusing to restore .*the checksum does not match: the file was altered/);
+    assert.match(
+      result.stderr,
+      /refusing to restore .*the checksum does not match: the file was altered/,
+    );
     oneLine(result);
     assert.equal((await keyspace(target)).size, 0, 'nothing was written to the target');
     const verify = await cli(['backup', 'verify', tampered]);
@@ -268,7 +324,10 @@ describe('CLI: backup, verify, list and restore', () => {
     assert.equal(report.backupId, redisBackup.id);
     assert.equal(report.entries, 6);
     assert.equal(report.restored, 6);
-    assert.deepEqual([report.unchanged, report.conflicts, report.overwritten, report.expired], [0, 0, 0, 0]);
+    assert.deepEqual(
+      [report.unchanged, report.conflicts, report.overwritten, report.expired],
+      [0, 0, 0, 0],
+    );
     assertSameKeyspace(await keyspace(target), atBackup);
   });
 
@@ -277,49 +336,97 @@ describe('CLI: backup, verify, list and restore', () => {
     const result = await cli(['restore', redisBackup.id, '--target-url', TARGET_URL, '--json']);
     assert.equal(result.code, 1, result.stderr);
     const report = json<RedisRestoreReport>(result);
-    assert.deepEqual([report.restored, report.unchanged, report.conflicts, report.overwritten], [0, 5, 1, 0]);
+    assert.deepEqual(
+      [report.restored, report.unchanged, report.conflicts, report.overwritten],
+      [0, 5, 1, 0],
+    );
     assert.deepEqual(report.samples, [{ key: `${PREFIX}pizza`, outcome: 'conflict' }]);
     assert.equal(await target.get(`${PREFIX}pizza`), 'changed in the target');
     const human = await cli(['restore', redisBackup.id, '--target-url', TARGET_URL]);
     assert.equal(human.code, 1);
-    assert.match(human.stdout, /conflicts\s+1 {2}existing keys with another value, left alone \(--overwrite replaces them\)/);
+    assert.match(
+      human.stdout,
+      /conflicts\s+1 {2}existing keys with another value, left alone \(--overwrite replaces them\)/,
+    );
   });
 
   it('restore --dry-run writes nothing and never shows the target password', async () => {
     await target.del(`${PREFIX}sushi`);
     const before = await keyspace(target);
-    const result = await cli(['restore', redisBackup.id, '--target-url', redisUrlFor(13, SECRET), '--overwrite', '--dry-run', '--json']);
+    const result = await cli([
+      'restore',
+      redisBackup.id,
+      '--target-url',
+      redisUrlFor(13, SECRET),
+      '--overwrite',
+      '--dry-run',
+      '--json',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const report = json<RedisRestoreReport>(result);
     assert.equal(report.dryRun, true);
-    assert.deepEqual([report.restored, report.unchanged, report.conflicts, report.overwritten], [1, 4, 0, 1]);
+    assert.deepEqual(
+      [report.restored, report.unchanged, report.conflicts, report.overwritten],
+      [1, 4, 0, 1],
+    );
     assert.equal(report.target, redactUrl(redisUrlFor(13, SECRET)));
     assert.match(report.target, /^redis:\/\/default:\*\*\*@/);
     assert.ok(!(result.stdout + result.stderr).includes(SECRET));
-    assert.deepEqual(await keyspace(target).then((k) => [...k.keys()].sort()), [...before.keys()].sort());
+    assert.deepEqual(
+      await keyspace(target).then((k) => [...k.keys()].sort()),
+      [...before.keys()].sort(),
+    );
     assert.equal(await target.get(`${PREFIX}pizza`), 'changed in the target');
   });
 
   it('restore --overwrite replaces the changed key and restores the deleted one', async () => {
-    const result = await cli(['restore', redisBackup.id, '--target-url', TARGET_URL, '--overwrite', '--json']);
+    const result = await cli([
+      'restore',
+      redisBackup.id,
+      '--target-url',
+      TARGET_URL,
+      '--overwrite',
+      '--json',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const report = json<RedisRestoreReport>(result);
-    assert.deepEqual([report.restored, report.unchanged, report.conflicts, report.overwritten], [1, 4, 0, 1]);
+    assert.deepEqual(
+      [report.restored, report.unchanged, report.conflicts, report.overwritten],
+      [1, 4, 0, 1],
+    );
     assertSameKeyspace(await keyspace(target), atBackup);
   });
 
   it('restore names an unreachable target without its password: exit 3', async () => {
-    const result = await cli(['restore', redisBackup.id, '--target-url', `redis://default:${SECRET}@127.0.0.1:6390/13`]);
+    const result = await cli([
+      'restore',
+      redisBackup.id,
+      '--target-url',
+      `redis://default:${SECRET}@127.0.0.1:6390/13`,
+    ]);
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:6390\/13/);
+    assert.match(
+      result.stderr,
+      /cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:6390\/13/,
+    );
     assert.ok(!result.stderr.includes(SECRET));
     oneLine(result);
   });
 
   it('restore takes its target from RESTORE_TARGET_URL too, so the password stays out of the process list', async () => {
-    const result = await runCli(['restore', redisBackup.id], { ...env(), RESTORE_TARGET_URL: `redis://default:${SECRET}@127.0.0.1:6390/13` });
-    assert.equal(result.code, 3, 'the target of the environment is the one used (and it is unreachable)');
-    assert.match(result.stderr, /cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:6390\/13/);
+    const result = await runCli(['restore', redisBackup.id], {
+      ...env(),
+      RESTORE_TARGET_URL: `redis://default:${SECRET}@127.0.0.1:6390/13`,
+    });
+    assert.equal(
+      result.code,
+      3,
+      'the target of the environment is the one used (and it is unreachable)',
+    );
+    assert.match(
+      result.stderr,
+      /cannot reach Redis at redis:\/\/default:\*\*\*@127\.0\.0\.1:6390\/13/,
+    );
     assert.ok(!result.stderr.includes(SECRET));
     const help = await runCli(['restore', '--help'], env());
     assert.match(help.stdout, /RESTORE_TARGET_URL/);
@@ -340,7 +447,12 @@ describe('CLI: backup, verify, list and restore', () => {
 
   it('the root --backup flag takes a Redis backup; combined with migration flags it is a usage error', async () => {
     const backupsBefore = await count('SELECT count(*) AS n FROM backups');
-    for (const args of [['--backup', '--dry-run'], ['--backup', '--batch-size', '10'], ['--backup', '--no-resume'], ['--backup', 'extra']]) {
+    for (const args of [
+      ['--backup', '--dry-run'],
+      ['--backup', '--batch-size', '10'],
+      ['--backup', '--no-resume'],
+      ['--backup', 'extra'],
+    ]) {
       const bad = await cli(args);
       assert.equal(bad.code, 2, args.join(' '));
       oneLine(bad);
@@ -368,7 +480,11 @@ describe('CLI: backup, verify, list and restore', () => {
     const migrated = await cli(['migrate', '--json']);
     assert.equal(migrated.code, 1, migrated.stderr);
     const counts = json<{ counts: { migrated: number; rejected: number } }>(migrated).counts;
-    assert.deepEqual([counts.migrated, counts.rejected], [3, 2], 'the hash and the list are rejected');
+    assert.deepEqual(
+      [counts.migrated, counts.rejected],
+      [3, 2],
+      'the hash and the list are rejected',
+    );
     const original = await tenantsTable();
     assert.equal(original.length, 3);
 
@@ -379,7 +495,9 @@ describe('CLI: backup, verify, list and restore', () => {
     assert.equal(pgBackup.entryCount, 3);
 
     // A changed row, a deleted row and a row that was not there.
-    await db.query(`UPDATE tenants SET business_name = 'Changed', feature_whatsapp = NOT feature_whatsapp WHERE subdomain = 'pizza'`);
+    await db.query(
+      `UPDATE tenants SET business_name = 'Changed', feature_whatsapp = NOT feature_whatsapp WHERE subdomain = 'pizza'`,
+    );
     await db.query(`DELETE FROM tenants WHERE subdomain = 'sushi'`);
     await db.query(
       `INSERT INTO tenants SELECT (jsonb_populate_record(NULL::tenants, to_jsonb(t) || $1::jsonb)).* FROM tenants t WHERE subdomain = 'tacos'`,
@@ -399,21 +517,30 @@ describe('CLI: backup, verify, list and restore', () => {
     const dry = await cli(['restore-postgres', pgBackup.id, '--dry-run', '--json']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.deepEqual(
-      (({ dryRun, rowsInBackup, rowsReplaced }) => ({ dryRun, rowsInBackup, rowsReplaced }))(json<PostgresRestoreReport>(dry)),
+      (({ dryRun, rowsInBackup, rowsReplaced }) => ({ dryRun, rowsInBackup, rowsReplaced }))(
+        json<PostgresRestoreReport>(dry),
+      ),
       { dryRun: true, rowsInBackup: 3, rowsReplaced: 3 },
     );
     assert.deepEqual(await tenantsTable(), changed, 'a dry run writes nothing');
 
     const restored = await cli(['restore-postgres', pgBackup.id, '--yes']);
     assert.equal(restored.code, 0, restored.stderr);
-    assert.match(restored.stdout, new RegExp(`^Replaced the 3 rows of tenants with the 3 rows of backup ${pgBackup.id}`));
+    assert.match(
+      restored.stdout,
+      new RegExp(`^Replaced the 3 rows of tenants with the 3 rows of backup ${pgBackup.id}`),
+    );
     assert.deepEqual(await tenantsTable(), original, 'every column of every row is back');
   });
 
   it('the audit log records backups, verifications and restores with their outcome and no secrets', async () => {
-    const { rows } = await db.query<{ actor: string; action: string; status: string; params: Record<string, unknown>; outcome: Record<string, unknown> }>(
-      'SELECT actor, action, status, params, outcome FROM audit_log ORDER BY id',
-    );
+    const { rows } = await db.query<{
+      actor: string;
+      action: string;
+      status: string;
+      params: Record<string, unknown>;
+      outcome: Record<string, unknown>;
+    }>('SELECT actor, action, status, params, outcome FROM audit_log ORDER BY id');
     const seen = new Set(rows.map((r) => `${r.action} ${r.status}`));
     for (const expected of [
       'backup.redis succeeded',
@@ -427,7 +554,10 @@ describe('CLI: backup, verify, list and restore', () => {
     ]) {
       assert.ok(seen.has(expected), `${expected} in ${[...seen].join(', ')}`);
     }
-    assert.ok(rows.every((r) => r.actor === ACTOR), `every entry names ${ACTOR}`);
+    assert.ok(
+      rows.every((r) => r.actor === ACTOR),
+      `every entry names ${ACTOR}`,
+    );
     const dryRun = rows.find((r) => r.action === 'restore.redis' && r.params.dryRun === true);
     assert.equal(dryRun?.params.target, redactUrl(redisUrlFor(13, SECRET)));
     const refused = rows.find((r) => r.action === 'restore.redis' && r.status === 'failed');

@@ -4,7 +4,12 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import {
+  createTestDatabase,
+  deleteByPattern,
+  TEST_REDIS_URL,
+  testNamespace,
+} from './support/test-stores.js';
 import { collect, runCli, startCli } from './support/cli.js';
 
 const KEYS = 60_000;
@@ -21,7 +26,11 @@ describe('a backup killed mid-way (kill -9 of a real CLI process)', () => {
     redis = new Redis(TEST_REDIS_URL);
     await deleteByPattern(redis, `${namespace}*`);
     const pipeline = redis.pipeline();
-    for (let i = 0; i < KEYS; i++) pipeline.set(`${prefix}shop-${i}`, JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i }));
+    for (let i = 0; i < KEYS; i++)
+      pipeline.set(
+        `${prefix}shop-${i}`,
+        JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i }),
+      );
     await pipeline.exec();
     databaseUrl = await createTestDatabase('backup_crash');
     dir = await mkdtemp(join(tmpdir(), 'tm-backup-crash-'));
@@ -47,12 +56,19 @@ describe('a backup killed mid-way (kill -9 of a real CLI process)', () => {
     assert.equal((await exited).signal, 'SIGKILL');
 
     const files = await readdir(dir);
-    assert.deepEqual(files.filter((f) => f.endsWith('.gz')), [], 'no file under a final name');
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.gz')),
+      [],
+      'no file under a final name',
+    );
     const verify = await runCli(['backup', 'verify', join(dir, partial), '--json'], env);
     assert.equal(verify.code, 1, verify.stderr);
     const report = JSON.parse(verify.stdout) as { ok: boolean; problems: string[] };
     assert.equal(report.ok, false);
-    assert.ok(report.problems.some((p) => /truncated|no trailer/.test(p)), report.problems.join('; '));
+    assert.ok(
+      report.problems.some((p) => /truncated|no trailer/.test(p)),
+      report.problems.join('; '),
+    );
     const list = await runCli(['backup', 'list', '--json'], env);
     assert.deepEqual(JSON.parse(list.stdout), [], 'no backup was recorded');
   });

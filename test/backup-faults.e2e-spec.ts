@@ -20,7 +20,11 @@ import { BackupService } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { runCli, type CliResult } from './support/cli.js';
-import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import {
+  startPrivateRedis,
+  stopAllPrivateRedis,
+  type PrivateRedis,
+} from './support/private-redis.js';
 import { mountTmpfs, unmountTmpfs } from './support/tmpfs.js';
 
 const PREFIX = `${testNamespace('backup_faults')}subdomain:`;
@@ -46,13 +50,23 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
   let readOnly: string | null;
   let app: INestApplication;
 
-  const env = (extra: Record<string, string> = {}) => ({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TENANT_KEY_PREFIX: PREFIX, BACKUP_DIR: dir, ...extra });
+  const env = (extra: Record<string, string> = {}) => ({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    TENANT_KEY_PREFIX: PREFIX,
+    BACKUP_DIR: dir,
+    ...extra,
+  });
   const cli = (args: string[], extra?: Record<string, string>) => runCli(args, env(extra));
-  const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await db.query<{ n: string }>(sql, params)).rows[0].n);
+  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
+    Number((await db.query<{ n: string }>(sql, params)).rows[0].n);
   /** How many keys Redis was asked to list or dump since the last reset: 0 means no key was read. */
   const keyReads = async (): Promise<number> => {
     const info = await client.info('commandstats');
-    return [...info.matchAll(/^cmdstat_(scan|dump|type|pttl):calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[2]), 0);
+    return [...info.matchAll(/^cmdstat_(scan|dump|type|pttl):calls=(\d+)/gm)].reduce(
+      (sum, m) => sum + Number(m[2]),
+      0,
+    );
   };
   const http = () => request(app.getHttpServer());
   const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -60,7 +74,8 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
   before(async () => {
     redis = await startPrivateRedis();
     client = new Redis(redis.url);
-    for (const name of ['pizza', 'tacos', 'sushi']) await client.set(`${PREFIX}${name}`, LEGACY('🍕'));
+    for (const name of ['pizza', 'tacos', 'sushi'])
+      await client.set(`${PREFIX}${name}`, LEGACY('🍕'));
     for (let i = 0; i < 4; i++) await client.set(`${PREFIX}blob-${i}`, randomBytes(100_000));
     databaseUrl = await createTestDatabase('backup_faults');
     db = new pg.Client({ connectionString: databaseUrl });
@@ -70,7 +85,13 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     readOnly = await mountTmpfs('ro,size=64k');
 
     // The admin app's backups go to the small tmpfs (or, without one, to the normal folder).
-    app = await startAdminApp({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TENANT_KEY_PREFIX: PREFIX, ADMIN_TOKEN: TOKEN, BACKUP_DIR: full ?? dir });
+    app = await startAdminApp({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+      TENANT_KEY_PREFIX: PREFIX,
+      ADMIN_TOKEN: TOKEN,
+      BACKUP_DIR: full ?? dir,
+    });
   });
 
   after(async () => {
@@ -103,10 +124,18 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
   it('CLI: a read that fails on the device (EIO) is one line and exit 3, for every command that reads a backup', async () => {
     // A real I/O error without a broken disk: /proc/self/mem is a regular file whose first page
     // (address 0, never mapped) fails every read with EIO.
-    for (const args of [['backup', 'verify', '/proc/self/mem'], ['restore', '/proc/self/mem', '--dry-run'], ['restore-postgres', '/proc/self/mem', '--dry-run']]) {
+    for (const args of [
+      ['backup', 'verify', '/proc/self/mem'],
+      ['restore', '/proc/self/mem', '--dry-run'],
+      ['restore-postgres', '/proc/self/mem', '--dry-run'],
+    ]) {
       const result = await cli(args);
       assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
-      assert.match(result.stderr, /could not read the backup \/proc\/self\/mem: EIO/, args.join(' '));
+      assert.match(
+        result.stderr,
+        /could not read the backup \/proc\/self\/mem: EIO/,
+        args.join(' '),
+      );
       oneLine(result);
       assert.equal(result.stdout, '', 'stdout stays empty on failure');
     }
@@ -120,7 +149,10 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     await rm(backup.path);
     const result = await cli(['cleanup']);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, new RegExp(`backup ${backup.id} no longer verifies: no backup file at`));
+    assert.match(
+      result.stderr,
+      new RegExp(`backup ${backup.id} no longer verifies: no backup file at`),
+    );
     oneLine(result);
   });
 
@@ -153,20 +185,29 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     // Any file counts, not only a backup.
     const other = join(dir, 'notes.gz');
     await writeFile(other, 'not mine');
-    await assert.rejects(app.get(BackupService).backupPostgres({ outPath: other }), { code: 'backup-exists' });
+    await assert.rejects(app.get(BackupService).backupPostgres({ outPath: other }), {
+      code: 'backup-exists',
+    });
     assert.equal(await readFile(other, 'utf8'), 'not mine');
   });
 
   it('CLI: a backup into a folder that cannot be written fails (exit 2) before reading a key', async () => {
     const notAFolder = join(dir, 'plain-file');
     await writeFile(notAFolder, '');
-    const targets = [join(notAFolder, 'sub', 'x.ndjson.gz'), ...(readOnly ? [join(readOnly, 'sub', 'x.ndjson.gz')] : [])];
-    if (!readOnly) process.stderr.write('# no read-only tmpfs here: only the not-a-folder case runs\n');
+    const targets = [
+      join(notAFolder, 'sub', 'x.ndjson.gz'),
+      ...(readOnly ? [join(readOnly, 'sub', 'x.ndjson.gz')] : []),
+    ];
+    if (!readOnly)
+      process.stderr.write('# no read-only tmpfs here: only the not-a-folder case runs\n');
     for (const out of targets) {
       await client.config('RESETSTAT');
       const result = await cli(['backup', '--out', out]);
       assert.equal(result.code, 2, `${out}: ${result.stderr}`);
-      assert.match(result.stderr, /cannot write the backup .*: its folder .* (is not a folder|is on a read-only file system|does not exist)/);
+      assert.match(
+        result.stderr,
+        /cannot write the backup .*: its folder .* (is not a folder|is on a read-only file system|does not exist)/,
+      );
       oneLine(result);
       assert.equal(await keyReads(), 0, `${out}: no key was read`);
     }
@@ -178,7 +219,10 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     const rows = await count('SELECT count(*) AS n FROM backups');
     const result = await cli(['backup', '--out', out]);
     assert.equal(result.code, 3, result.stderr);
-    assert.match(result.stderr, /the disk is full: could not write the backup .*cli\.ndjson\.gz.*ENOSPC/);
+    assert.match(
+      result.stderr,
+      /the disk is full: could not write the backup .*cli\.ndjson\.gz.*ENOSPC/,
+    );
     oneLine(result);
     assert.deepEqual(await readdir(full), [], 'neither the .partial nor a final file is left');
     assert.equal(await count('SELECT count(*) AS n FROM backups'), rows);
@@ -193,13 +237,20 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
 
   it('admin: a full disk during a backup answers 503, cleans up, audits, and the app keeps serving', async (t) => {
     if (!full) return t.skip('this sandbox refuses tmpfs mounts: no real full disk to test with');
-    const failedBefore = await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'backup.redis' AND status = 'failed'`);
+    const failedBefore = await count(
+      `SELECT count(*) AS n FROM audit_log WHERE action = 'backup.redis' AND status = 'failed'`,
+    );
     const res = await http().post(BASE).set(auth).send({ action: 'backup' });
     assert.equal(res.status, 503, JSON.stringify(res.body));
     assert.equal(res.body.error, 'backup-io');
     assert.match(res.body.message, /the disk is full/);
     assert.deepEqual(await readdir(full), []);
-    assert.equal(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'backup.redis' AND status = 'failed'`), failedBefore + 1);
+    assert.equal(
+      await count(
+        `SELECT count(*) AS n FROM audit_log WHERE action = 'backup.redis' AND status = 'failed'`,
+      ),
+      failedBefore + 1,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const health = await http().get('/health');
     assert.equal(health.status, 200);

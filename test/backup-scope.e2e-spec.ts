@@ -14,24 +14,49 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
-import { BackupService, InvalidBackupError, type BackupHeader, type RedisBackupEntry } from '#tenant-migration';
-import { createMigrationContext, createTestStores, deleteByPattern, snapshotRedis, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  BackupService,
+  InvalidBackupError,
+  type BackupHeader,
+  type RedisBackupEntry,
+} from '#tenant-migration';
+import {
+  createMigrationContext,
+  createTestStores,
+  deleteByPattern,
+  snapshotRedis,
+  TEST_REDIS_URL,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 
 const TARGET_DB = 13;
 
 /** Writes a backup file the way the format describes, with a trailer that adds up (for `version`). */
-const writeBackup = async (path: string, header: BackupHeader, entries: string[]): Promise<void> => {
+const writeBackup = async (
+  path: string,
+  header: BackupHeader,
+  entries: string[],
+): Promise<void> => {
   const headerLine = `${JSON.stringify(header)}\n`;
   const body = entries.map((line) => `${line}\n`).join('');
   const hash = createHash('sha256');
   if (header.version >= 2) hash.update(headerLine);
   hash.update(body);
-  const trailer = { entries: entries.length, bytes: Buffer.byteLength(body), sha256: hash.digest('hex') };
+  const trailer = {
+    entries: entries.length,
+    bytes: Buffer.byteLength(body),
+    sha256: hash.digest('hex'),
+  };
   await writeFile(path, gzipSync(`${headerLine}${body}${JSON.stringify({ trailer })}\n`));
 };
 
 /** The lines of a backup file: header, entries, trailer. */
-const linesOf = async (path: string): Promise<string[]> => gunzipSync(await readFile(path)).toString('utf8').split('\n').filter(Boolean);
+const linesOf = async (path: string): Promise<string[]> =>
+  gunzipSync(await readFile(path))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean);
 
 describe('backups cover their header and restore only their own scope', () => {
   let stores: TestStores;
@@ -49,15 +74,26 @@ describe('backups cover their header and restore only their own scope', () => {
   const key = (name: string) => `${stores.prefix}${name}`;
   /** The namespace of this file's keys: every key here, in scope or not, is under it. */
   const namespace = () => stores.prefix.replace(/subdomain:$/, '');
-  const everything = async () => [...(await snapshotRedis(target, `${namespace()}*`)).keys(), ...(await snapshotRedis(stores.redis, `${namespace()}*`)).keys()];
+  const everything = async () => [
+    ...(await snapshotRedis(target, `${namespace()}*`)).keys(),
+    ...(await snapshotRedis(stores.redis, `${namespace()}*`)).keys(),
+  ];
 
   /** A real backup of two tenants, and its header and entry lines. */
-  const takeBackup = async (): Promise<{ path: string; header: BackupHeader; entries: string[] }> => {
+  const takeBackup = async (): Promise<{
+    path: string;
+    header: BackupHeader;
+    entries: string[];
+  }> => {
     await stores.redis.set(key('pizza'), JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 }));
     await stores.redis.set(key('tacos'), JSON.stringify({ emoji: '🌮', createdAt: 1700000000000 }));
     const summary = await backups.backupRedis();
     const lines = await linesOf(summary.path);
-    return { path: summary.path, header: JSON.parse(lines[0]) as BackupHeader, entries: lines.slice(1, -1) };
+    return {
+      path: summary.path,
+      header: JSON.parse(lines[0]) as BackupHeader,
+      entries: lines.slice(1, -1),
+    };
   };
 
   /** Verification fails naming `problem`, and a restore is refused with nothing written anywhere. */
@@ -66,9 +102,15 @@ describe('backups cover their header and restore only their own scope', () => {
     await deleteByPattern(stores.redis, `${namespace()}*`);
     const report = await backups.verify(path);
     assert.equal(report.ok, false, `${path} verified`);
-    assert.ok(report.problems.some((p) => problem.test(p)), report.problems.join('; '));
+    assert.ok(
+      report.problems.some((p) => problem.test(p)),
+      report.problems.join('; '),
+    );
     for (const request of [{ targetUrl }, {}, { targetUrl, overwrite: true }]) {
-      await assert.rejects(backups.restoreRedis(path, request), (error: unknown) => error instanceof InvalidBackupError && problem.test(error.message));
+      await assert.rejects(
+        backups.restoreRedis(path, request),
+        (error: unknown) => error instanceof InvalidBackupError && problem.test(error.message),
+      );
     }
     assert.deepEqual(await everything(), [], 'nothing was written');
   };
@@ -116,7 +158,10 @@ describe('backups cover their header and restore only their own scope', () => {
     assert.equal(entries.length, 2);
     for (const [label, edited] of edits) {
       const copy = join(dir, `edited-${label.replace(/\W+/g, '-')}.ndjson.gz`);
-      await writeFile(copy, gzipSync(`${[JSON.stringify(edited), ...lines.slice(1)].join('\n')}\n`));
+      await writeFile(
+        copy,
+        gzipSync(`${[JSON.stringify(edited), ...lines.slice(1)].join('\n')}\n`),
+      );
       await refused(copy, /checksum does not match/);
     }
   });
@@ -131,7 +176,10 @@ describe('backups cover their header and restore only their own scope', () => {
     ];
     for (const [label, name] of cases) {
       const path = join(dir, `outside-${label.replace(/\W+/g, '-')}.ndjson.gz`);
-      await writeBackup(path, header, [...entries, JSON.stringify({ ...entry, k: Buffer.from(name).toString('base64') })]);
+      await writeBackup(path, header, [
+        ...entries,
+        JSON.stringify({ ...entry, k: Buffer.from(name).toString('base64') }),
+      ]);
       await refused(path, /outside the backup's scope/);
     }
   });
@@ -157,8 +205,15 @@ describe('backups cover their header and restore only their own scope', () => {
     const many = join(dir, 'many-damaged.ndjson.gz');
     await writeBackup(many, header, [...entries, ...Array.from({ length: 12 }, () => '{}')]);
     const report = await backups.verify(many);
-    assert.equal(report.problems.filter((p) => /^line \d+: /.test(p)).length, 5, report.problems.join('; '));
-    assert.ok(report.problems.includes('7 more damaged or out-of-scope entries'), report.problems.join('; '));
+    assert.equal(
+      report.problems.filter((p) => /^line \d+: /.test(p)).length,
+      5,
+      report.problems.join('; '),
+    );
+    assert.ok(
+      report.problems.includes('7 more damaged or out-of-scope entries'),
+      report.problems.join('; '),
+    );
   });
 
   it('a PostgreSQL backup row with the wrong number of fields is refused before the table is touched', async () => {
@@ -170,9 +225,16 @@ describe('backups cover their header and restore only their own scope', () => {
     const path = join(dir, 'short-row.ndjson.gz');
     await writeBackup(path, header, [...lines.slice(1, -1), 'only\ttwo']);
     const report = await backups.verify(path);
-    assert.ok(report.problems.some((p) => /line 3: the row has 2 fields/.test(p)), report.problems.join('; '));
+    assert.ok(
+      report.problems.some((p) => /line 3: the row has 2 fields/.test(p)),
+      report.problems.join('; '),
+    );
     await assert.rejects(backups.restorePostgres(path), InvalidBackupError);
-    assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n, 1, 'the table is as it was');
+    assert.equal(
+      (await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
+      1,
+      'the table is as it was',
+    );
   });
 
   it('still reads a version 1 file (checksum over the entries only), and checks its scope too', async () => {
@@ -186,7 +248,10 @@ describe('backups cover their header and restore only their own scope', () => {
     await deleteByPattern(target, `${namespace()}*`);
     const entry = JSON.parse(entries[0]) as RedisBackupEntry;
     const bad = join(dir, 'v1-outside.ndjson.gz');
-    await writeBackup(bad, v1, [...entries, JSON.stringify({ ...entry, k: Buffer.from(outside).toString('base64') })]);
+    await writeBackup(bad, v1, [
+      ...entries,
+      JSON.stringify({ ...entry, k: Buffer.from(outside).toString('base64') }),
+    ]);
     await refused(bad, /outside the backup's scope/);
   });
 
@@ -194,6 +259,9 @@ describe('backups cover their header and restore only their own scope', () => {
     const { header, entries } = await takeBackup();
     const path = join(dir, 'v9.ndjson.gz');
     await writeBackup(path, { ...header, version: 9 }, entries);
-    await refused(path, /format version 9 is not supported \(this version reads 1 and 2; it writes 2\)/);
+    await refused(
+      path,
+      /format version 9 is not supported \(this version reads 1 and 2; it writes 2\)/,
+    );
   });
 });

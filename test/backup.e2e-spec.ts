@@ -36,10 +36,17 @@ const logicalSnapshot = async (redis: Redis, pattern: string): Promise<Record<st
       const pttl = await redis.pttl(key);
       let value: unknown;
       if (type === 'string') value = (await redis.getBuffer(key))?.toString('hex');
-      else if (type === 'hash') value = hex((await redis.callBuffer('HGETALL', key)) as Buffer[]).reduce<string[][]>((acc, item, i) => (i % 2 ? acc[acc.length - 1].push(item) : acc.push([item]), acc), []).sort();
+      else if (type === 'hash')
+        value = hex((await redis.callBuffer('HGETALL', key)) as Buffer[])
+          .reduce<string[][]>(
+            (acc, item, i) => (i % 2 ? acc[acc.length - 1].push(item) : acc.push([item]), acc),
+            [],
+          )
+          .sort();
       else if (type === 'list') value = hex(await redis.lrangeBuffer(key, 0, -1));
       else if (type === 'set') value = hex(await redis.smembersBuffer(key)).sort();
-      else if (type === 'zset') value = hex((await redis.callBuffer('ZRANGE', key, 0, -1, 'WITHSCORES')) as Buffer[]);
+      else if (type === 'zset')
+        value = hex((await redis.callBuffer('ZRANGE', key, 0, -1, 'WITHSCORES')) as Buffer[]);
       out[key.toString('hex')] = { type, ttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl, value };
     }
   } while (cursor !== '0');
@@ -66,8 +73,16 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     const r = stores.redis;
     await r.set(key('pizza'), JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 }));
     await r.set(key('binary'), binary);
-    await r.set(Buffer.concat([Buffer.from(key('raw-')), Buffer.from([0xc3, 0x28])]), 'binary key name');
-    await r.set(key('expiring'), JSON.stringify({ emoji: '⚽', createdAt: 1700000000000 }), 'PX', 3_600_000);
+    await r.set(
+      Buffer.concat([Buffer.from(key('raw-')), Buffer.from([0xc3, 0x28])]),
+      'binary key name',
+    );
+    await r.set(
+      key('expiring'),
+      JSON.stringify({ emoji: '⚽', createdAt: 1700000000000 }),
+      'PX',
+      3_600_000,
+    );
     await r.hset(key('hash'), { emoji: '🍕', note: 'über', empty: '' });
     await r.rpush(key('list'), 'a', 'b', 'a');
     await r.sadd(key('set'), 'x', 'y', 'z');
@@ -102,7 +117,11 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     assert.equal(summary.entryCount, SEEDED);
     assert.match(summary.checksum, /^[0-9a-f]{64}$/);
     assert.ok(summary.path.startsWith(dir) && summary.path.endsWith('.ndjson.gz'));
-    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.partial')), [], 'no partial file left');
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.partial')),
+      [],
+      'no partial file left',
+    );
 
     const report = await backups.restoreRedis(summary.id, { targetUrl });
     assert.equal(report.restored, SEEDED);
@@ -132,10 +151,17 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     assert.equal(await stores.redis.exists(key('list')), 0, 'a dry run writes nothing');
 
     const kept = await backups.restoreRedis(summary.id);
-    assert.deepEqual([kept.restored, kept.unchanged, kept.conflicts, kept.overwritten], [1, SEEDED - 2, 1, 0]);
+    assert.deepEqual(
+      [kept.restored, kept.unchanged, kept.conflicts, kept.overwritten],
+      [1, SEEDED - 2, 1, 0],
+    );
     assert.deepEqual(kept.samples, [{ key: key('pizza'), outcome: 'conflict' }]);
     assert.equal(await stores.redis.get(key('pizza')), 'changed after the backup');
-    assert.deepEqual(await stores.redis.lrange(key('list'), 0, -1), ['a', 'b', 'a'], 'the deleted key is back');
+    assert.deepEqual(
+      await stores.redis.lrange(key('list'), 0, -1),
+      ['a', 'b', 'a'],
+      'the deleted key is back',
+    );
 
     const replaced = await backups.restoreRedis(summary.id, { overwrite: true });
     assert.deepEqual([replaced.overwritten, replaced.unchanged], [1, SEEDED - 1]);
@@ -148,7 +174,15 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     const clean = await backups.verify(summary.id, { live: true });
     assert.equal(clean.ok, true, clean.problems.join('; '));
     assert.equal(clean.entries, SEEDED);
-    assert.deepEqual(clean.live && [clean.live.missing, clean.live.extra, clean.live.changed, clean.live.unchanged], [0, 0, 0, SEEDED]);
+    assert.deepEqual(
+      clean.live && [
+        clean.live.missing,
+        clean.live.extra,
+        clean.live.changed,
+        clean.live.unchanged,
+      ],
+      [0, 0, 0, SEEDED],
+    );
     assert.ok(clean.backup?.verifiedAt, 'verification is recorded');
 
     await stores.redis.set(key('pizza'), 'changed');
@@ -156,11 +190,15 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     await stores.redis.set(key('new'), 'added after the backup');
     const drift = await backups.verify(summary.path, { live: true });
     assert.equal(drift.ok, true, 'the file itself is intact');
-    assert.deepEqual(drift.live && [drift.live.missing, drift.live.extra, drift.live.changed], [1, 1, 1]);
     assert.deepEqual(
-      drift.live?.samples.map((s) => `${s.state}:${s.key}`).sort(),
-      [`changed:${key('pizza')}`, `extra:${key('new')}`, `missing:${key('set')}`],
+      drift.live && [drift.live.missing, drift.live.extra, drift.live.changed],
+      [1, 1, 1],
     );
+    assert.deepEqual(drift.live?.samples.map((s) => `${s.state}:${s.key}`).sort(), [
+      `changed:${key('pizza')}`,
+      `extra:${key('new')}`,
+      `missing:${key('set')}`,
+    ]);
   });
 
   it('refuses truncated and tampered files before writing anything', async () => {
@@ -178,7 +216,10 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     lines[1] = JSON.stringify({ ...entry, d: payload.toString('base64') });
     await writeFile(tampered, gzipSync(lines.join('\n')));
     const cut = join(dir, 'no-trailer.ndjson.gz');
-    await writeFile(cut, gzipSync(`${gunzipSync(bytes).toString('utf8').split('\n').slice(0, -2).join('\n')}\n`));
+    await writeFile(
+      cut,
+      gzipSync(`${gunzipSync(bytes).toString('utf8').split('\n').slice(0, -2).join('\n')}\n`),
+    );
 
     for (const [path, problem] of [
       [truncated, /truncated|cannot be read|no trailer/],
@@ -187,7 +228,10 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     ] as const) {
       const report = await backups.verify(path);
       assert.equal(report.ok, false, path);
-      assert.ok(report.problems.some((p) => problem.test(p)), `${path}: ${report.problems.join('; ')}`);
+      assert.ok(
+        report.problems.some((p) => problem.test(p)),
+        `${path}: ${report.problems.join('; ')}`,
+      );
       await assert.rejects(backups.restoreRedis(path, { targetUrl }), InvalidBackupError);
     }
     assert.equal((await snapshotRedis(target, `${stores.prefix}*`)).size, 0, 'nothing was written');
@@ -204,7 +248,8 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
       source: { host: '127.0.0.1', port: 6379, database: '0' },
       scope: stores.prefix,
     });
-    for (let i = 0; i < 5000; i++) await writer.write(JSON.stringify({ k: 'a2V5', t: 'string', e: null, d: 'AA==' }));
+    for (let i = 0; i < 5000; i++)
+      await writer.write(JSON.stringify({ k: 'a2V5', t: 'string', e: null, d: 'AA==' }));
     // The process "dies" here: no finish(). Only the partial file exists, and it is not valid.
     await assert.rejects(stat(path), /ENOENT/);
     const partial = await scanBackupFile(`${path}.partial`);
@@ -214,7 +259,11 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
   });
 
   it('backs up and restores the tenants table exactly, in one transaction', async () => {
-    for (const [name, emoji] of [['pizza', '🍕'], ['tacos', '🌮'], ['salon', '💈']]) {
+    for (const [name, emoji] of [
+      ['pizza', '🍕'],
+      ['tacos', '🌮'],
+      ['salon', '💈'],
+    ]) {
       await stores.redis.set(key(name), JSON.stringify({ emoji, createdAt: 1700000000000 }));
     }
     await ctx.migrations.migrate();
@@ -224,16 +273,28 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     const summary = await backups.backupPostgres();
     assert.equal(summary.kind, 'postgres');
     assert.equal(summary.entryCount, 3);
-    assert.deepEqual(summary.source, { host: '127.0.0.1', port: 5432, database: new URL(stores.databaseUrl).pathname.slice(1) }, 'the source host is an address, not 127.0.0.1/32');
+    assert.deepEqual(
+      summary.source,
+      { host: '127.0.0.1', port: 5432, database: new URL(stores.databaseUrl).pathname.slice(1) },
+      'the source host is an address, not 127.0.0.1/32',
+    );
 
     await stores.db.query(`UPDATE tenants SET business_name = 'edited' WHERE subdomain = 'pizza'`);
     await stores.db.query(`DELETE FROM tenants WHERE subdomain = 'tacos'`);
     const preview = await backups.restorePostgres(summary.id, { dryRun: true });
     assert.deepEqual([preview.rowsInBackup, preview.rowsReplaced], [3, 2]);
-    assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n, 2, 'a dry run changes nothing');
+    assert.equal(
+      (await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
+      2,
+      'a dry run changes nothing',
+    );
 
     await backups.restorePostgres(summary.id);
-    assert.deepEqual((await stores.db.query(all)).rows, before, 'every column, timestamps included');
+    assert.deepEqual(
+      (await stores.db.query(all)).rows,
+      before,
+      'every column, timestamps included',
+    );
     await assert.rejects(backups.restoreRedis(summary.id), /not a redis backup/);
   });
 
@@ -259,11 +320,22 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     await seedEveryType();
     const summary = await backups.backupRedis({ actor: 'cli:tester' });
     await backups.verify(summary.id);
-    await backups.restoreRedis(summary.id, { targetUrl: targetUrl.replace('redis://', 'redis://:s3cr3t@'), dryRun: true }).catch(() => undefined);
-    const { rows } = await stores.db.query<{ action: string; actor: string | null; status: string; params: unknown }>(
-      'SELECT action, actor, status, params FROM audit_log ORDER BY id',
+    await backups
+      .restoreRedis(summary.id, {
+        targetUrl: targetUrl.replace('redis://', 'redis://:s3cr3t@'),
+        dryRun: true,
+      })
+      .catch(() => undefined);
+    const { rows } = await stores.db.query<{
+      action: string;
+      actor: string | null;
+      status: string;
+      params: unknown;
+    }>('SELECT action, actor, status, params FROM audit_log ORDER BY id');
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['backup.redis', 'backup.verify', 'restore.redis'],
     );
-    assert.deepEqual(rows.map((r) => r.action), ['backup.redis', 'backup.verify', 'restore.redis']);
     assert.equal(rows[0].actor, 'cli:tester');
     assert.doesNotMatch(JSON.stringify(rows), /s3cr3t/);
   });

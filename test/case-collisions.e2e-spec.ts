@@ -9,8 +9,20 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { IntegrityService, TENANT_REDIS, type IntegrityReport, type MigrationCounts, type MigrationResult, type OutcomeReason } from '#tenant-migration';
-import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  IntegrityService,
+  TENANT_REDIS,
+  type IntegrityReport,
+  type MigrationCounts,
+  type MigrationResult,
+  type OutcomeReason,
+} from '#tenant-migration';
+import {
+  createMigrationContext,
+  createTestStores,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
 
 /**
@@ -37,14 +49,21 @@ interface Seed {
 const BROKEN = '{"emoji": broken';
 const cap = (base: string): string => base[0].toUpperCase() + base.slice(1);
 /** Every other letter upper case: `oMeGa`. */
-const alternating = (base: string): string => [...base].map((ch, i) => (i % 2 ? ch.toUpperCase() : ch)).join('');
+const alternating = (base: string): string =>
+  [...base].map((ch, i) => (i % 2 ? ch.toUpperCase() : ch)).join('');
 
 /**
  * The case-collision keyspaces, each for one subdomain `base`. The emojis differ per key, so a
  * comparison against the wrong key's value would show as drift.
  */
 const SCENARIOS: { name: string; group: (base: string) => Seed[] }[] = [
-  { name: 'two variants', group: (b) => [{ name: cap(b), value: legacy('🍕') }, { name: b.toUpperCase(), value: legacy('🌮') }] },
+  {
+    name: 'two variants',
+    group: (b) => [
+      { name: cap(b), value: legacy('🍕') },
+      { name: b.toUpperCase(), value: legacy('🌮') },
+    ],
+  },
   {
     name: 'three variants',
     group: (b) => [
@@ -61,12 +80,29 @@ const SCENARIOS: { name: string; group: (base: string) => Seed[] }[] = [
       { name: b, value: legacy('🥐') },
     ],
   },
-  { name: 'variants, one invalid', group: (b) => [{ name: cap(b), value: legacy('🍕') }, { name: b.toUpperCase(), value: BROKEN }] },
-  { name: 'an invalid exact key and a variant', group: (b) => [{ name: b, value: BROKEN }, { name: cap(b), value: legacy('🍕') }] },
+  {
+    name: 'variants, one invalid',
+    group: (b) => [
+      { name: cap(b), value: legacy('🍕') },
+      { name: b.toUpperCase(), value: BROKEN },
+    ],
+  },
+  {
+    name: 'an invalid exact key and a variant',
+    group: (b) => [
+      { name: b, value: BROKEN },
+      { name: cap(b), value: legacy('🍕') },
+    ],
+  },
 ];
 
 /** Two groups per keyspace; the bases change with the batch size, so the SCAN order does too. */
-const BASES: Record<BatchSize, [string, string]> = { 1: ['zeta', 'omega'], 2: ['kappa', 'sigma'], 3: ['delta', 'theta'], 1000: ['gamma', 'lambda'] };
+const BASES: Record<BatchSize, [string, string]> = {
+  1: ['zeta', 'omega'],
+  2: ['kappa', 'sigma'],
+  3: ['delta', 'theta'],
+  1000: ['gamma', 'lambda'],
+};
 /** Unrelated tenants between the variants, so small batches split the variants apart. */
 const FILLERS = ['f1', 'f2', 'f3', 'f4', 'f5'];
 
@@ -90,7 +126,8 @@ describe('keys that differ only in case', () => {
   before(async () => {
     stores = await createTestStores('case_collisions');
     // The check reads with the module's batch size; one context per size.
-    for (const batchSize of BATCH_SIZES) contexts.set(batchSize, await createMigrationContext(stores, { batchSize }));
+    for (const batchSize of BATCH_SIZES)
+      contexts.set(batchSize, await createMigrationContext(stores, { batchSize }));
   });
   after(async () => {
     for (const ctx of contexts.values()) await closeApp(ctx.app);
@@ -129,18 +166,47 @@ describe('keys that differ only in case', () => {
       .sort();
 
   const tenantOf = async (subdomain: string): Promise<{ source_key: string; emoji: string }[]> =>
-    (await stores.db.query<{ source_key: string; emoji: string }>('SELECT source_key, emoji FROM tenants WHERE subdomain = $1', [subdomain])).rows;
+    (
+      await stores.db.query<{ source_key: string; emoji: string }>(
+        'SELECT source_key, emoji FROM tenants WHERE subdomain = $1',
+        [subdomain],
+      )
+    ).rows;
 
   /**
    * The check agrees with the run: nothing drifted, every key the run rejected is invalid for
    * the check too (the conflicts as `subdomain-conflict`), and nothing else is.
    */
-  const assertCheckAgrees = (report: IntegrityReport, rejected: Map<string, string[]>, context: string): void => {
-    assert.equal(report.consistent, true, `${context}: check finds the stores consistent: ${JSON.stringify(report.drift)}`);
-    assert.deepEqual(report.drift.filter((d) => d.kind === 'different' && !d.fields?.length), [], `${context}: no difference without a field`);
-    assert.equal(report.invalid, rejected.size, `${context}: check counts as invalid what the run rejected`);
-    assert.equal(report.redisKeys, report.valid + report.invalid + report.skipped, `${context}: every key counted once`);
-    assert.equal(report.valid, report.matching + report.different + report.onlyInRedis, `${context}: every valid record classified once`);
+  const assertCheckAgrees = (
+    report: IntegrityReport,
+    rejected: Map<string, string[]>,
+    context: string,
+  ): void => {
+    assert.equal(
+      report.consistent,
+      true,
+      `${context}: check finds the stores consistent: ${JSON.stringify(report.drift)}`,
+    );
+    assert.deepEqual(
+      report.drift.filter((d) => d.kind === 'different' && !d.fields?.length),
+      [],
+      `${context}: no difference without a field`,
+    );
+    assert.equal(
+      report.invalid,
+      rejected.size,
+      `${context}: check counts as invalid what the run rejected`,
+    );
+    assert.equal(
+      report.redisKeys,
+      report.valid + report.invalid + report.skipped,
+      `${context}: every key counted once`,
+    );
+    assert.equal(
+      report.valid,
+      report.matching + report.different + report.onlyInRedis,
+      `${context}: every valid record classified once`,
+    );
     assert.deepEqual(
       report.invalidRecords.map((r) => r.key).sort(),
       [...rejected.keys()],
@@ -171,7 +237,10 @@ describe('keys that differ only in case', () => {
           ctx = contextFor(batchSize);
           await clearStores();
           groups = BASES[batchSize].map((base) => ({ base, seeds: scenario.group(base) }));
-          await seed([...groups.flatMap((g) => g.seeds), ...FILLERS.map((name) => ({ name, value: legacy('🧁') }))]);
+          await seed([
+            ...groups.flatMap((g) => g.seeds),
+            ...FILLERS.map((name) => ({ name, value: legacy('🧁') })),
+          ]);
           dry = await ctx.migrations.migrate({ dryRun: true, batchSize });
           real = await ctx.migrations.migrate({ batchSize });
           rejected = await rejectedBy(real.runId);
@@ -179,8 +248,16 @@ describe('keys that differ only in case', () => {
 
         it('the dry run predicts the real run: its counts and its rejected keys', () => {
           assert.equal(real.balanced, true, `${context}: ${JSON.stringify(real.counts)}`);
-          assert.deepEqual(predicted(dry.counts), predicted(real.counts), `${context}: the dry run predicts the real run`);
-          assert.deepEqual(rejectedIn(dry), [...rejected.keys()], `${context}: the dry run rejects the same keys`);
+          assert.deepEqual(
+            predicted(dry.counts),
+            predicted(real.counts),
+            `${context}: the dry run predicts the real run`,
+          );
+          assert.deepEqual(
+            rejectedIn(dry),
+            [...rejected.keys()],
+            `${context}: the dry run rejects the same keys`,
+          );
         });
 
         it('migrates one tenant per subdomain, from one key; the other keys are rejected', async () => {
@@ -189,18 +266,37 @@ describe('keys that differ only in case', () => {
             const exact = seeds.find((s) => s.name === base);
             // The exact key names the subdomain: a variant never takes it from that key, even an
             // invalid one. Without it, one valid variant becomes the tenant.
-            const expectTenant = exact ? exact.value !== BROKEN : seeds.some((s) => s.value !== BROKEN);
+            const expectTenant = exact
+              ? exact.value !== BROKEN
+              : seeds.some((s) => s.value !== BROKEN);
             assert.equal(rows.length, expectTenant ? 1 : 0, `${context}: tenants for ${base}`);
             const owner = rows[0]?.source_key;
-            if (exact && expectTenant) assert.equal(owner, key(base), `${context}: the exact key keeps ${base}`);
+            if (exact && expectTenant)
+              assert.equal(owner, key(base), `${context}: the exact key keeps ${base}`);
             for (const s of seeds) {
               if (key(s.name) === owner) {
-                assert.equal(rejected.has(owner), false, `${context}: the tenant's key is not rejected`);
-                assert.equal(rows[0].emoji, (JSON.parse(s.value) as { emoji: string }).emoji, `${context}: the tenant holds its key's value`);
+                assert.equal(
+                  rejected.has(owner),
+                  false,
+                  `${context}: the tenant's key is not rejected`,
+                );
+                assert.equal(
+                  rows[0].emoji,
+                  (JSON.parse(s.value) as { emoji: string }).emoji,
+                  `${context}: the tenant holds its key's value`,
+                );
               } else if (s.value === BROKEN) {
-                assert.deepEqual(rejected.get(key(s.name)), ['invalid-json'], `${context}: ${s.name}`);
+                assert.deepEqual(
+                  rejected.get(key(s.name)),
+                  ['invalid-json'],
+                  `${context}: ${s.name}`,
+                );
               } else {
-                assert.deepEqual(rejected.get(key(s.name)), ['subdomain-conflict'], `${context}: ${s.name} is a conflict`);
+                assert.deepEqual(
+                  rejected.get(key(s.name)),
+                  ['subdomain-conflict'],
+                  `${context}: ${s.name} is a conflict`,
+                );
               }
             }
           }
@@ -213,11 +309,27 @@ describe('keys that differ only in case', () => {
         it('a second migrate on the unchanged keyspace migrates nothing and rejects the same keys', async () => {
           const again = await ctx.migrations.migrate({ batchSize });
           assert.equal(again.balanced, true);
-          assert.equal(again.counts.migrated, 0, `${context}: the second run migrates nothing: ${JSON.stringify(again.counts)}`);
-          assert.equal(again.counts.unchanged, real.counts.created, `${context}: every migrated tenant is unchanged`);
-          assert.deepEqual([...(await rejectedBy(again.runId)).keys()], [...rejected.keys()], `${context}: the second run rejects the same keys`);
+          assert.equal(
+            again.counts.migrated,
+            0,
+            `${context}: the second run migrates nothing: ${JSON.stringify(again.counts)}`,
+          );
+          assert.equal(
+            again.counts.unchanged,
+            real.counts.created,
+            `${context}: every migrated tenant is unchanged`,
+          );
+          assert.deepEqual(
+            [...(await rejectedBy(again.runId)).keys()],
+            [...rejected.keys()],
+            `${context}: the second run rejects the same keys`,
+          );
           const dryAgain = await ctx.migrations.migrate({ dryRun: true, batchSize });
-          assert.deepEqual(predicted(dryAgain.counts), predicted(again.counts), `${context}: a dry run after the migration predicts the second run`);
+          assert.deepEqual(
+            predicted(dryAgain.counts),
+            predicted(again.counts),
+            `${context}: a dry run after the migration predicts the second run`,
+          );
         });
       });
     }
@@ -228,7 +340,10 @@ describe('keys that differ only in case', () => {
       const ctx = contextFor(batchSize);
       await clearStores();
       const [base] = BASES[batchSize];
-      await seed([{ name: cap(base), value: legacy('🍕') }, ...FILLERS.map((name) => ({ name, value: legacy('🧁') }))]);
+      await seed([
+        { name: cap(base), value: legacy('🍕') },
+        ...FILLERS.map((name) => ({ name, value: legacy('🧁') })),
+      ]);
       const first = await ctx.migrations.migrate({ batchSize });
       assert.equal(first.counts.created, FILLERS.length + 1);
       assert.deepEqual(await tenantOf(base), [{ source_key: key(cap(base)), emoji: '🍕' }]);
@@ -238,16 +353,32 @@ describe('keys that differ only in case', () => {
       const dry = await ctx.migrations.migrate({ dryRun: true, batchSize });
       const real = await ctx.migrations.migrate({ batchSize });
       assert.equal(real.balanced, true);
-      assert.deepEqual(predicted(dry.counts), predicted(real.counts), 'the dry run predicts the real run');
+      assert.deepEqual(
+        predicted(dry.counts),
+        predicted(real.counts),
+        'the dry run predicts the real run',
+      );
       const rejected = await rejectedBy(real.runId);
       assert.deepEqual(rejectedIn(dry), [...rejected.keys()], 'the dry run rejects the same keys');
-      assert.deepEqual(rejected.get(key(base)), ['subdomain-conflict'], 'migrate rejects the exact key: the tenant is another key\'s');
+      assert.deepEqual(
+        rejected.get(key(base)),
+        ['subdomain-conflict'],
+        "migrate rejects the exact key: the tenant is another key's",
+      );
       assert.equal(real.counts.migrated, 0);
-      assert.deepEqual(await tenantOf(base), [{ source_key: key(cap(base)), emoji: '🍕' }], 'the tenant is left as it was');
+      assert.deepEqual(
+        await tenantOf(base),
+        [{ source_key: key(cap(base)), emoji: '🍕' }],
+        'the tenant is left as it was',
+      );
 
       const report = await ctx.app.get(IntegrityService).check();
       assertCheckAgrees(report, rejected, `exact key added (batch ${batchSize})`);
-      assert.equal(report.onlyInPostgres, 0, 'the tenant of a rejected key is not "only in PostgreSQL"');
+      assert.equal(
+        report.onlyInPostgres,
+        0,
+        'the tenant of a rejected key is not "only in PostgreSQL"',
+      );
     });
   }
 });

@@ -7,7 +7,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, type CliResult } from './support/cli.js';
-import { COMMAND_PATHS, variablesOf, type CommandPath } from '../apps/cli/src/command-environment.js';
+import {
+  COMMAND_PATHS,
+  variablesOf,
+  type CommandPath,
+} from '../apps/cli/src/command-environment.js';
 
 /** Values that must never show: every variable set, and each marker appears nowhere in help. */
 const SECRET_ENV = {
@@ -20,9 +24,20 @@ const SECRET_ENV = {
   BACKUP_DIR: 'backup-dir-marker-6',
   RESERVED_SUBDOMAINS: 'reserved-marker-7',
 };
-const MARKERS = ['pg-Secret-1', 'help_marker_db', 'redis-Secret-2', 'upstash-marker', 'upstash-Secret-3', 'restore-Secret-4', 'prefix-marker-5', 'backup-dir-marker-6', 'reserved-marker-7'];
+const MARKERS = [
+  'pg-Secret-1',
+  'help_marker_db',
+  'redis-Secret-2',
+  'upstash-marker',
+  'upstash-Secret-3',
+  'restore-Secret-4',
+  'prefix-marker-5',
+  'backup-dir-marker-6',
+  'reserved-marker-7',
+];
 
-const argsOf = (path: CommandPath): string[] => (path === 'tenant-migrate' ? ['--help'] : [...path.split(' '), '--help']);
+const argsOf = (path: CommandPath): string[] =>
+  path === 'tenant-migrate' ? ['--help'] : [...path.split(' '), '--help'];
 
 /** The names of the "Commands:" section of a help text (the first word of each entry). */
 const subcommandsIn = (help: string): string[] => {
@@ -47,7 +62,9 @@ describe('CLI --help: the environment variables each command reads', () => {
     const pending: string[][] = [[]];
     while (pending.length > 0) {
       const batch = pending.splice(0);
-      const results = await Promise.all(batch.map((path) => runCli([...path, '--help'], SECRET_ENV)));
+      const results = await Promise.all(
+        batch.map((path) => runCli([...path, '--help'], SECRET_ENV)),
+      );
       batch.forEach((path, i) => {
         helps.set(path.length === 0 ? 'tenant-migrate' : path.join(' '), results[i]);
         for (const sub of subcommandsIn(results[i].stdout)) pending.push([...path, sub]);
@@ -57,7 +74,10 @@ describe('CLI --help: the environment variables each command reads', () => {
 
   it('the table covers every command of the CLI, and only those', () => {
     assert.deepEqual([...helps.keys()].sort(), [...COMMAND_PATHS].sort());
-    assert.ok(helps.has('backup verify') && helps.has('backup list'), 'the subcommands are walked too');
+    assert.ok(
+      helps.has('backup verify') && helps.has('backup list'),
+      'the subcommands are walked too',
+    );
   });
 
   for (const path of COMMAND_PATHS) {
@@ -71,47 +91,94 @@ describe('CLI --help: the environment variables each command reads', () => {
         variablesOf(path).map((u) => u.variable),
       );
       const section = help.stdout.split(`\n${HEADER}\n`)[1] ?? '';
-      assert.ok(section.split('\n').every((line) => line === '' || line.startsWith('  ')), 'the section ends the help');
+      assert.ok(
+        section.split('\n').every((line) => line === '' || line.startsWith('  ')),
+        'the section ends the help',
+      );
       assert.match(help.stdout, /--verbose +log each step/, 'every command takes --verbose');
-      for (const marker of MARKERS) assert.ok(!help.stdout.includes(marker), `${path}: help shows a value (${marker})`);
+      for (const marker of MARKERS)
+        assert.ok(!help.stdout.includes(marker), `${path}: help shows a value (${marker})`);
     });
   }
 
-  const listed = (path: CommandPath): string[] => environmentIn(helps.get(path)?.stdout ?? '') ?? [];
+  const listed = (path: CommandPath): string[] =>
+    environmentIn(helps.get(path)?.stdout ?? '') ?? [];
   const REDIS = ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN'];
   const POSTGRES = ['DATABASE_URL', 'TENANT_TABLES'];
 
   it('a Redis-only command lists no PostgreSQL variable; PostgreSQL-only ones list no Redis variable', () => {
-    for (const variable of POSTGRES) assert.ok(!listed('validate').includes(variable), `validate reads Redis only, not ${variable}`);
-    for (const variable of REDIS) assert.ok(listed('validate').includes(variable), `validate reads ${variable}`);
+    for (const variable of POSTGRES)
+      assert.ok(
+        !listed('validate').includes(variable),
+        `validate reads Redis only, not ${variable}`,
+      );
+    for (const variable of REDIS)
+      assert.ok(listed('validate').includes(variable), `validate reads ${variable}`);
     for (const path of ['runs', 'backup list', 'restore-postgres'] as const) {
-      for (const variable of [...REDIS, 'TENANT_KEY_PREFIX']) assert.ok(!listed(path).includes(variable), `${path} reads PostgreSQL only, not ${variable}`);
-      for (const variable of POSTGRES) assert.ok(listed(path).includes(variable), `${path} reads ${variable}`);
+      for (const variable of [...REDIS, 'TENANT_KEY_PREFIX'])
+        assert.ok(
+          !listed(path).includes(variable),
+          `${path} reads PostgreSQL only, not ${variable}`,
+        );
+      for (const variable of POSTGRES)
+        assert.ok(listed(path).includes(variable), `${path} reads ${variable}`);
     }
     // Backups are recorded in PostgreSQL: every backup command reads it, Redis only where it dumps or compares.
-    for (const path of ['backup', 'backup verify', 'backup list', 'restore', 'cleanup'] as const) assert.ok(listed(path).includes('DATABASE_URL'), path);
+    for (const path of ['backup', 'backup verify', 'backup list', 'restore', 'cleanup'] as const)
+      assert.ok(listed(path).includes('DATABASE_URL'), path);
     assert.match(helps.get('backup verify')?.stdout ?? '', /REDIS_URL +.*\n?.*\(.*with --live\)/);
-    assert.match(helps.get('backup')?.stdout ?? '', /BACKUP_DIR +folder of new backup files \(default backups; unless\s+--out\)/);
+    assert.match(
+      helps.get('backup')?.stdout ?? '',
+      /BACKUP_DIR +folder of new backup files \(default backups; unless\s+--out\)/,
+    );
   });
 
   it('the command-specific variables appear only where they are read', () => {
     for (const path of COMMAND_PATHS) {
       assert.ok(listed(path).includes('NODE_ENV'), `${path} lists NODE_ENV`);
-      assert.equal(listed(path).includes('RESTORE_TARGET_URL'), path === 'restore', `RESTORE_TARGET_URL: ${path}`);
-      assert.equal(listed(path).includes('BACKUP_DIR'), path === 'backup' || path === 'tenant-migrate', `BACKUP_DIR: ${path}`);
-      assert.equal(listed(path).includes('TENANT_MIGRATE_KILL_AT'), ['tenant-migrate', 'migrate', 'dry-run', 'resume'].includes(path), `TENANT_MIGRATE_KILL_AT: ${path}`);
-      for (const adminOnly of ['ADMIN_TOKEN', 'PORT', 'HOST']) assert.ok(!listed(path).includes(adminOnly), `${path}: ${adminOnly} is the admin app's`);
+      assert.equal(
+        listed(path).includes('RESTORE_TARGET_URL'),
+        path === 'restore',
+        `RESTORE_TARGET_URL: ${path}`,
+      );
+      assert.equal(
+        listed(path).includes('BACKUP_DIR'),
+        path === 'backup' || path === 'tenant-migrate',
+        `BACKUP_DIR: ${path}`,
+      );
+      assert.equal(
+        listed(path).includes('TENANT_MIGRATE_KILL_AT'),
+        ['tenant-migrate', 'migrate', 'dry-run', 'resume'].includes(path),
+        `TENANT_MIGRATE_KILL_AT: ${path}`,
+      );
+      for (const adminOnly of ['ADMIN_TOKEN', 'PORT', 'HOST'])
+        assert.ok(!listed(path).includes(adminOnly), `${path}: ${adminOnly} is the admin app's`);
     }
     // A resumed run keeps the batch size and conflict policy it started with.
-    assert.ok(!listed('resume').includes('CONFLICT_POLICY') && !listed('resume').includes('MIGRATION_BATCH_SIZE'));
-    assert.ok(listed('migrate').includes('CONFLICT_POLICY') && listed('dry-run').includes('MIGRATION_BATCH_SIZE'));
+    assert.ok(
+      !listed('resume').includes('CONFLICT_POLICY') &&
+        !listed('resume').includes('MIGRATION_BATCH_SIZE'),
+    );
+    assert.ok(
+      listed('migrate').includes('CONFLICT_POLICY') &&
+        listed('dry-run').includes('MIGRATION_BATCH_SIZE'),
+    );
   });
 
   it('shows the defaults, and connects to no store for help', () => {
     const migrate = helps.get('migrate')?.stdout ?? '';
-    assert.match(migrate, /MIGRATION_BATCH_SIZE +keys per batch and transaction, 1-50000 \(default\s+2000; unless --batch-size\)/);
-    assert.match(migrate, /TENANT_KEY_PREFIX +prefix of the tenant keys in Redis \(default\s+subdomain:\)/);
-    assert.match(migrate, /REDIS_URL +Redis connection URL \(unset: the Upstash pair's,\s+else redis:\/\/127\.0\.0\.1:6379\)/);
+    assert.match(
+      migrate,
+      /MIGRATION_BATCH_SIZE +keys per batch and transaction, 1-50000 \(default\s+2000; unless --batch-size\)/,
+    );
+    assert.match(
+      migrate,
+      /TENANT_KEY_PREFIX +prefix of the tenant keys in Redis \(default\s+subdomain:\)/,
+    );
+    assert.match(
+      migrate,
+      /REDIS_URL +Redis connection URL \(unset: the Upstash pair's,\s+else redis:\/\/127\.0\.0\.1:6379\)/,
+    );
     // SECRET_ENV points at a database that does not exist: help never dialled it.
     for (const [path, help] of helps) assert.equal(help.code, 0, `${path}: ${help.stderr}`);
   });

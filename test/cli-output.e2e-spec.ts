@@ -10,7 +10,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import {
+  createTestDatabase,
+  deleteByPattern,
+  TEST_REDIS_URL,
+  testNamespace,
+} from './support/test-stores.js';
 import { collect, runCli, startCli, type CliResult } from './support/cli.js';
 import { legacy } from './support/tenant-fixtures.js';
 
@@ -18,7 +23,10 @@ import { legacy } from './support/tenant-fixtures.js';
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 const assertNoRawControl = (label: string, result: CliResult): void => {
-  for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', result.stdout],
+    ['stderr', result.stderr],
+  ] as const) {
     const found = RAW_CONTROL.exec(text);
     assert.equal(
       found,
@@ -42,10 +50,14 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
   before(async () => {
     redis = new Redis(TEST_REDIS_URL);
     await deleteByPattern(redis, `${namespace}*`);
-    [bigDatabase, hostileDatabase] = await Promise.all([createTestDatabase('cli_output_big'), createTestDatabase('cli_output_hostile')]);
+    [bigDatabase, hostileDatabase] = await Promise.all([
+      createTestDatabase('cli_output_big'),
+      createTestDatabase('cli_output_hostile'),
+    ]);
     // Never migrated: every key is an only-in-redis drift, so `check --json` lists all of them.
     const seed = redis.pipeline();
-    for (let i = 0; i < TENANTS; i++) seed.set(`${bigPrefix}tenant-${String(i).padStart(5, '0')}`, legacy('🍕', 1700000000000 + i));
+    for (let i = 0; i < TENANTS; i++)
+      seed.set(`${bigPrefix}tenant-${String(i).padStart(5, '0')}`, legacy('🍕', 1700000000000 + i));
     await seed.exec();
   });
   after(async () => {
@@ -54,7 +66,10 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
   });
 
   it('a large check --json read slowly through a pipe arrives complete and parses', async () => {
-    const child = startCli(['check', '--json'], { DATABASE_URL: bigDatabase, TENANT_KEY_PREFIX: bigPrefix });
+    const child = startCli(['check', '--json'], {
+      DATABASE_URL: bigDatabase,
+      TENANT_KEY_PREFIX: bigPrefix,
+    });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -70,15 +85,25 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
     });
     const text = Buffer.concat(chunks).toString('utf8');
     assert.ok(text.length > 300_000, `the document is large (${text.length} bytes)`);
-    const report = JSON.parse(text) as { consistent: boolean; onlyInRedis: number; drift: unknown[] };
+    const report = JSON.parse(text) as {
+      consistent: boolean;
+      onlyInRedis: number;
+      drift: unknown[];
+    };
     assert.equal(code, 1, stderr);
-    assert.deepEqual([report.consistent, report.onlyInRedis, report.drift.length], [false, TENANTS, TENANTS]);
+    assert.deepEqual(
+      [report.consistent, report.onlyInRedis, report.drift.length],
+      [false, TENANTS, TENANTS],
+    );
     assert.equal(stderr, '');
   });
 
   it('a reader that closes after a few bytes ends the CLI promptly, without a stack trace', async () => {
     const started = Date.now();
-    const child = startCli(['check', '--json'], { DATABASE_URL: bigDatabase, TENANT_KEY_PREFIX: bigPrefix });
+    const child = startCli(['check', '--json'], {
+      DATABASE_URL: bigDatabase,
+      TENANT_KEY_PREFIX: bigPrefix,
+    });
     let got = 0;
     child.stdout?.on('data', (chunk: Buffer) => {
       got += chunk.length;
@@ -123,7 +148,9 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
     const db = new pg.Client({ connectionString: hostileDatabase });
     await db.connect();
     try {
-      await db.query("UPDATE tenants SET emoji = $1 WHERE subdomain = 'shop'", [`Shop\u009b31m${titleSequence}\r\u202e\u2066x`]);
+      await db.query("UPDATE tenants SET emoji = $1 WHERE subdomain = 'shop'", [
+        `Shop\u009b31m${titleSequence}\r\u202e\u2066x`,
+      ]);
     } finally {
       await db.end();
     }
@@ -159,7 +186,9 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
           seen += chunk.toString();
           if (/listening on http/.test(seen)) resolve();
         });
-        child.on('exit', (code) => reject(new Error(`the admin app exited with ${code} before listening`)));
+        child.on('exit', (code) =>
+          reject(new Error(`the admin app exited with ${code} before listening`)),
+        );
       });
     } finally {
       child.kill('SIGKILL');

@@ -66,20 +66,53 @@ const batchLines = (events: string[]): BatchLine[] =>
   events.flatMap((event) => {
     const m = BATCH_LINE.exec(event);
     if (!m) return [];
-    const [number, scanned, migrated, unchanged, skipped, rejected, conflicts, readMs, writeMs, total] = m.slice(1, 11).map(Number);
-    return [{ number, scanned, migrated, unchanged, skipped, rejected, conflicts, readMs, writeMs, total }];
+    const [
+      number,
+      scanned,
+      migrated,
+      unchanged,
+      skipped,
+      rejected,
+      conflicts,
+      readMs,
+      writeMs,
+      total,
+    ] = m.slice(1, 11).map(Number);
+    return [
+      {
+        number,
+        scanned,
+        migrated,
+        unchanged,
+        skipped,
+        rejected,
+        conflicts,
+        readMs,
+        writeMs,
+        total,
+      },
+    ];
   });
 
 interface MigrationDocument {
   runId: string | null;
   durationMs: number;
   rate: number;
-  counts: { scanned: number; migrated: number; unchanged: number; skipped: number; rejected: number; conflicts: number; repeated: number };
+  counts: {
+    scanned: number;
+    migrated: number;
+    unchanged: number;
+    skipped: number;
+    rejected: number;
+    conflicts: number;
+    repeated: number;
+  };
   samples: { key: string }[];
   [field: string]: unknown;
 }
 
-const documentOf = (result: CliResult): MigrationDocument => JSON.parse(result.stdout) as MigrationDocument;
+const documentOf = (result: CliResult): MigrationDocument =>
+  JSON.parse(result.stdout) as MigrationDocument;
 
 /**
  * The document less what differs between any two runs of the same work: the run's id, its
@@ -87,17 +120,31 @@ const documentOf = (result: CliResult): MigrationDocument => JSON.parse(result.s
  * write to the same Redis meanwhile, which can rehash it): the keys listed twice, the
  * samples' order.
  */
-const comparable = ({ runId, durationMs, rate, counts, samples, ...rest }: MigrationDocument): Record<string, unknown> => {
+const comparable = ({
+  runId,
+  durationMs,
+  rate,
+  counts,
+  samples,
+  ...rest
+}: MigrationDocument): Record<string, unknown> => {
   assert.ok(runId === null || typeof runId === 'string');
   assert.equal(typeof durationMs, 'number');
   assert.equal(typeof rate, 'number');
   const { repeated, ...accounted } = counts;
   assert.equal(typeof repeated, 'number');
-  return { ...rest, counts: accounted, samples: [...samples].sort((a, b) => a.key.localeCompare(b.key)) };
+  return {
+    ...rest,
+    counts: accounted,
+    samples: [...samples].sort((a, b) => a.key.localeCompare(b.key)),
+  };
 };
 
 /** A verbose event with its numbers and ids blanked: the kind of line, which two runs of the same work share. */
-const shape = (event: string): string => event.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>').replace(/\d+/g, 'N');
+const shape = (event: string): string =>
+  event
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+    .replace(/\d+/g, 'N');
 
 const assertNoSecrets = (label: string, result: CliResult, secrets: string[]): void => {
   for (const secret of secrets) {
@@ -119,10 +166,18 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
   before(async () => {
     stores = await createTestStores('cli_verbose');
     const redis = redisWithPassword();
-    env = { DATABASE_URL: withPassword(stores.databaseUrl), REDIS_URL: redis.url, TENANT_KEY_PREFIX: stores.prefix };
+    env = {
+      DATABASE_URL: withPassword(stores.databaseUrl),
+      REDIS_URL: redis.url,
+      TENANT_KEY_PREFIX: stores.prefix,
+    };
     secrets = [PG_PASSWORD, redis.password];
     const seed = stores.redis.pipeline();
-    for (let i = 0; i < VALID; i++) seed.set(`${stores.prefix}shop-${String(i).padStart(2, '0')}`, legacy('🍕', 1700000000000 + i));
+    for (let i = 0; i < VALID; i++)
+      seed.set(
+        `${stores.prefix}shop-${String(i).padStart(2, '0')}`,
+        legacy('🍕', 1700000000000 + i),
+      );
     seed.set(`${stores.prefix}broken-json`, '{"emoji": ');
     seed.set(`${stores.prefix}admin`, legacy('🛠️'));
     seed.hset(`${stores.prefix}a-hash`, 'emoji', '🍕');
@@ -152,31 +207,67 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
       batches.map((_, i) => i + 1),
       'one line per batch, in order',
     );
-    const sum = (field: keyof BatchLine): number => batches.reduce((total, b) => total + b[field], 0);
+    const sum = (field: keyof BatchLine): number =>
+      batches.reduce((total, b) => total + b[field], 0);
     const { counts } = document;
     assert.deepEqual(
-      { scanned: sum('scanned'), migrated: sum('migrated'), unchanged: sum('unchanged'), skipped: sum('skipped'), rejected: sum('rejected'), conflicts: sum('conflicts') },
-      { scanned: counts.scanned, migrated: counts.migrated, unchanged: counts.unchanged, skipped: counts.skipped, rejected: counts.rejected, conflicts: counts.conflicts },
+      {
+        scanned: sum('scanned'),
+        migrated: sum('migrated'),
+        unchanged: sum('unchanged'),
+        skipped: sum('skipped'),
+        rejected: sum('rejected'),
+        conflicts: sum('conflicts'),
+      },
+      {
+        scanned: counts.scanned,
+        migrated: counts.migrated,
+        unchanged: counts.unchanged,
+        skipped: counts.skipped,
+        rejected: counts.rejected,
+        conflicts: counts.conflicts,
+      },
     );
     assert.deepEqual([counts.scanned, counts.migrated, counts.rejected], [VALID + 3, VALID, 3]);
     let running = 0;
     for (const b of batches) {
       running += b.scanned;
       assert.equal(b.total, running, `batch ${b.number}: the running total`);
-      assert.equal(b.scanned, b.migrated + b.unchanged + b.skipped + b.rejected, `batch ${b.number}: its counts add up`);
+      assert.equal(
+        b.scanned,
+        b.migrated + b.unchanged + b.skipped + b.rejected,
+        `batch ${b.number}: its counts add up`,
+      );
     }
 
-    const has = (pattern: RegExp): void => assert.ok(events.some((e) => pattern.test(e)), `a line matching ${pattern}\n${events.join('\n')}`);
-    has(/^migrate: started \(verbose log on by --verbose\); flags --batch-size 5 --json --verbose$/);
-    has(new RegExp(`^migrate: settings .*TENANT_KEY_PREFIX=${JSON.stringify(stores.prefix)}.*MIGRATION_BATCH_SIZE=2000`));
+    const has = (pattern: RegExp): void =>
+      assert.ok(
+        events.some((e) => pattern.test(e)),
+        `a line matching ${pattern}\n${events.join('\n')}`,
+      );
+    has(
+      /^migrate: started \(verbose log on by --verbose\); flags --batch-size 5 --json --verbose$/,
+    );
+    has(
+      new RegExp(
+        `^migrate: settings .*TENANT_KEY_PREFIX=${JSON.stringify(stores.prefix)}.*MIGRATION_BATCH_SIZE=2000`,
+      ),
+    );
     has(/^PostgreSQL: connecting to postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//);
     has(/^Redis: connecting to redis:\/\/default:\*\*\*@/);
     has(new RegExp(`^migrate: run ${document.runId} started$`));
     has(new RegExp(`^migrate: scan finished after batch ${batches.length}$`));
     has(/^migrate: run closed as completed$/);
-    has(new RegExp(`^migrate: run ${document.runId} done: scanned ${counts.scanned}, .*counts add up.*batch size ${BATCH}, conflict policy keep-postgres$`));
+    has(
+      new RegExp(
+        `^migrate: run ${document.runId} done: scanned ${counts.scanned}, .*counts add up.*batch size ${BATCH}, conflict policy keep-postgres$`,
+      ),
+    );
     has(/^migrate: finished in \d+ ms, exit code 1 \(findings\)$/);
-    assert.ok(!events.some((e) => e.includes('DATABASE_URL=') || e.includes('REDIS_URL=')), 'the settings line leaves the URLs out');
+    assert.ok(
+      !events.some((e) => e.includes('DATABASE_URL=') || e.includes('REDIS_URL=')),
+      'the settings line leaves the URLs out',
+    );
     assert.ok(!verbose.stderr.includes('{"emoji"'), 'no value from Redis');
   });
 
@@ -186,20 +277,33 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
     // One tenant changed in Redis only (updated), one in both stores (a conflict: skipped).
     await stores.redis.set(`${stores.prefix}shop-03`, legacy('🌮', 1700000000003));
     await stores.redis.set(`${stores.prefix}shop-07`, legacy('🌮', 1700000000007));
-    await stores.db.query(`UPDATE tenants SET updated_at = migrated_at + interval '1 hour' WHERE subdomain = 'shop-07'`);
+    await stores.db.query(
+      `UPDATE tenants SET updated_at = migrated_at + interval '1 hour' WHERE subdomain = 'shop-07'`,
+    );
     const second = await migrate(['--verbose']);
     const { counts } = documentOf(second);
-    assert.deepEqual([counts.migrated, counts.unchanged, counts.skipped, counts.conflicts, counts.rejected], [1, VALID - 2, 1, 1, 3], second.stderr);
+    assert.deepEqual(
+      [counts.migrated, counts.unchanged, counts.skipped, counts.conflicts, counts.rejected],
+      [1, VALID - 2, 1, 1, 3],
+      second.stderr,
+    );
     const batches = batchLines(verboseEvents(second.stderr));
-    const sum = (field: keyof BatchLine): number => batches.reduce((total, b) => total + b[field], 0);
-    assert.deepEqual([sum('migrated'), sum('unchanged'), sum('skipped'), sum('conflicts'), sum('rejected')], [1, VALID - 2, 1, 1, 3]);
+    const sum = (field: keyof BatchLine): number =>
+      batches.reduce((total, b) => total + b[field], 0);
+    assert.deepEqual(
+      [sum('migrated'), sum('unchanged'), sum('skipped'), sum('conflicts'), sum('rejected')],
+      [1, VALID - 2, 1, 1, 3],
+    );
   });
 
   it('a resumed run logs its batches from its checkpoint on, each with its own share of the counts', async () => {
     // Killed right after batch 2 commits: batches 1 and 2 are in the checkpoint.
     const killed = await migrate(['--verbose'], { TENANT_MIGRATE_KILL_AT: 'batch-committed:2' });
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
-    const [run] = JSON.parse((await runCli(['runs', '--json'], env)).stdout) as { id: string; counts: { scanned: number } }[];
+    const [run] = JSON.parse((await runCli(['runs', '--json'], env)).stdout) as {
+      id: string;
+      counts: { scanned: number };
+    }[];
     const resumed = await runCli(['resume', run.id, '--json', '--verbose'], env);
     const { counts } = documentOf(resumed);
     const batches = batchLines(verboseEvents(resumed.stderr));
@@ -209,9 +313,18 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
       batches.map((_, i) => i + 3),
       'numbered on from the checkpoint',
     );
-    assert.equal(run.counts.scanned + batches.reduce((total, b) => total + b.scanned, 0), counts.scanned);
-    assert.equal(batches.at(-1)?.total, counts.scanned, 'the running total includes the batches before the resume');
-    assert.ok(verboseEvents(resumed.stderr).includes('resume: run recorded, resuming after batch 2'));
+    assert.equal(
+      run.counts.scanned + batches.reduce((total, b) => total + b.scanned, 0),
+      counts.scanned,
+    );
+    assert.equal(
+      batches.at(-1)?.total,
+      counts.scanned,
+      'the running total includes the batches before the resume',
+    );
+    assert.ok(
+      verboseEvents(resumed.stderr).includes('resume: run recorded, resuming after batch 2'),
+    );
   });
 
   it('NODE_ENV=development logs the same lines as --verbose; production and test log none', async () => {
@@ -224,16 +337,36 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
     // The same kinds of lines, but for the first two: what turned the log on (and the flag
     // itself), and NODE_ENV among the settings. Batch boundaries follow SCAN, so kinds, not lines.
     const own = /^migrate: (started|settings) /;
-    const kinds = (result: CliResult): string[] => [...new Set(verboseEvents(result.stderr).filter((e) => !own.test(e)).map(shape))].sort();
+    const kinds = (result: CliResult): string[] =>
+      [
+        ...new Set(
+          verboseEvents(result.stderr)
+            .filter((e) => !own.test(e))
+            .map(shape),
+        ),
+      ].sort();
     assert.deepEqual(kinds(development), kinds(flag));
     for (const result of [flag, development]) {
       const batches = batchLines(verboseEvents(result.stderr));
       assert.ok(batches.length >= 3);
-      assert.equal(batches.reduce((total, b) => total + b.scanned, 0), documentOf(result).counts.scanned);
+      assert.equal(
+        batches.reduce((total, b) => total + b.scanned, 0),
+        documentOf(result).counts.scanned,
+      );
     }
     const events = verboseEvents(development.stderr);
-    assert.ok(events.some((e) => /^migrate: started \(verbose log on by NODE_ENV=development\); flags --batch-size 5 --json$/.test(e)), events.join('\n'));
-    assert.ok(events.some((e) => /^migrate: settings .*NODE_ENV="development"/.test(e)), events.join('\n'));
+    assert.ok(
+      events.some((e) =>
+        /^migrate: started \(verbose log on by NODE_ENV=development\); flags --batch-size 5 --json$/.test(
+          e,
+        ),
+      ),
+      events.join('\n'),
+    );
+    assert.ok(
+      events.some((e) => /^migrate: settings .*NODE_ENV="development"/.test(e)),
+      events.join('\n'),
+    );
 
     for (const nodeEnv of ['production', 'test', '']) {
       await stores.clearDatabase();
@@ -249,22 +382,43 @@ describe('CLI verbose log: stderr only, per batch, no secrets', () => {
     const verbose = await runCli(['validate', '--json', '--verbose'], env);
     assert.equal(verbose.code, plain.code);
     const { durationMs: _a, ...plainReport } = JSON.parse(plain.stdout) as Record<string, unknown>;
-    const { durationMs: _b, ...verboseReport } = JSON.parse(verbose.stdout) as Record<string, unknown>;
+    const { durationMs: _b, ...verboseReport } = JSON.parse(verbose.stdout) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(verboseReport, plainReport);
     const validate = verboseEvents(verbose.stderr);
-    assert.ok(validate.some((e) => /^Redis: answered PING \(\d+ ms\)$/.test(e)), validate.join('\n'));
-    assert.ok(!validate.some((e) => e.startsWith('PostgreSQL')), 'validate never connects to PostgreSQL');
+    assert.ok(
+      validate.some((e) => /^Redis: answered PING \(\d+ ms\)$/.test(e)),
+      validate.join('\n'),
+    );
+    assert.ok(
+      !validate.some((e) => e.startsWith('PostgreSQL')),
+      'validate never connects to PostgreSQL',
+    );
     assert.ok(validate.some((e) => /^validate: batch 1: \d+ keys, \d+ in all$/.test(e)));
-    assert.ok(validate.some((e) => /^validate: finished in \d+ ms, exit code 1 \(findings\)$/.test(e)));
+    assert.ok(
+      validate.some((e) => /^validate: finished in \d+ ms, exit code 1 \(findings\)$/.test(e)),
+    );
 
     // The root's --verbose covers the subcommand after it.
     const runs = await runCli(['--verbose', 'runs', '--json'], env);
     assert.equal(runs.code, 0, runs.stderr);
     assert.deepEqual(JSON.parse(runs.stdout), []);
     const listed = verboseEvents(runs.stderr);
-    assert.ok(listed.some((e) => /^PostgreSQL: connected, schema up to date \(\d+ ms\)$/.test(e)), listed.join('\n'));
+    assert.ok(
+      listed.some((e) => /^PostgreSQL: connected, schema up to date \(\d+ ms\)$/.test(e)),
+      listed.join('\n'),
+    );
     assert.ok(!listed.some((e) => e.startsWith('Redis')), 'runs never connects to Redis');
-    assert.ok(listed.some((e) => /^runs: settings TENANT_TABLES=unset, POSTGRES_LOCK_TIMEOUT_MS=30000, POSTGRES_REPLY_TIMEOUT_MS=120000, NODE_ENV=unset$/.test(e)), listed.join('\n'));
+    assert.ok(
+      listed.some((e) =>
+        /^runs: settings TENANT_TABLES=unset, POSTGRES_LOCK_TIMEOUT_MS=30000, POSTGRES_REPLY_TIMEOUT_MS=120000, NODE_ENV=unset$/.test(
+          e,
+        ),
+      ),
+      listed.join('\n'),
+    );
     for (const result of [plain, verbose, runs]) assertNoSecrets('validate/runs', result, secrets);
   });
 });

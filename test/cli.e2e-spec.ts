@@ -6,7 +6,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import {
+  createTestDatabase,
+  deleteByPattern,
+  TEST_REDIS_URL,
+  testNamespace,
+} from './support/test-stores.js';
 import { runCli } from './support/cli.js';
 
 describe('CLI: exit codes, output and errors', () => {
@@ -90,7 +95,10 @@ describe('CLI: exit codes, output and errors', () => {
   it('previews with --dry-run (the spec form) and prints only JSON on stdout with --json', async () => {
     const result = await runCli(['--dry-run', '--json'], env());
     assert.equal(result.code, 0, result.stderr);
-    const doc = JSON.parse(result.stdout) as { dryRun: boolean; counts: { scanned: number; migrated: number } };
+    const doc = JSON.parse(result.stdout) as {
+      dryRun: boolean;
+      counts: { scanned: number; migrated: number };
+    };
     assert.equal(doc.dryRun, true);
     assert.equal(doc.counts.scanned, 2);
     assert.equal(doc.counts.migrated, 2);
@@ -114,7 +122,12 @@ describe('CLI: exit codes, output and errors', () => {
     try {
       const result = await runCli(['validate', '--json'], env());
       assert.equal(result.code, 1);
-      const report = JSON.parse(result.stdout) as { scanned: number; valid: number; rejected: number; rejectedByReason: Record<string, number> };
+      const report = JSON.parse(result.stdout) as {
+        scanned: number;
+        valid: number;
+        rejected: number;
+        rejectedByReason: Record<string, number>;
+      };
       assert.deepEqual([report.scanned, report.valid, report.rejected], [3, 2, 1]);
       assert.equal(report.rejectedByReason['invalid-json'], 1);
     } finally {
@@ -146,10 +159,16 @@ describe('CLI: exit codes, output and errors', () => {
     await redis.set(`${prefix}tacos`, JSON.stringify({ emoji: '🌯', createdAt: 1700000000001 }));
     const preview = await runCli(['sync', 'tacos', '--dry-run'], env());
     assert.equal(preview.code, 0, preview.stderr);
-    assert.match(preview.stdout, /Would sync tacos .*redis-to-postgres — Redis changed since the last migration/);
+    assert.match(
+      preview.stdout,
+      /Would sync tacos .*redis-to-postgres — Redis changed since the last migration/,
+    );
     const synced = await runCli(['--sync', '--subdomain', 'tacos', '--json'], env());
     assert.equal(synced.code, 0, synced.stderr);
-    assert.deepEqual((JSON.parse(synced.stdout) as { direction: string }).direction, 'redis-to-postgres');
+    assert.deepEqual(
+      (JSON.parse(synced.stdout) as { direction: string }).direction,
+      'redis-to-postgres',
+    );
     assert.equal((await runCli(['check'], env())).code, 0, 'consistent again');
     const none = await runCli(['sync', '--all-drifted'], env());
     assert.equal(none.code, 0, none.stderr);
@@ -178,24 +197,39 @@ describe('CLI: exit codes, output and errors', () => {
     try {
       // What TenantService leaves when Redis was down: PostgreSQL written, the write-back queued.
       await db.query(`UPDATE tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
-      await db.query(`INSERT INTO redis_write_backs (subdomain, key, last_error) VALUES ('pizza', $1, 'connect ECONNREFUSED')`, [`${prefix}pizza`]);
+      await db.query(
+        `INSERT INTO redis_write_backs (subdomain, key, last_error) VALUES ('pizza', $1, 'connect ECONNREFUSED')`,
+        [`${prefix}pizza`],
+      );
       const stats = await runCli(['stats', '--json'], env());
-      assert.equal((JSON.parse(stats.stdout) as { pendingWriteBacks: number }).pendingWriteBacks, 1);
+      assert.equal(
+        (JSON.parse(stats.stdout) as { pendingWriteBacks: number }).pendingWriteBacks,
+        1,
+      );
       const preview = await runCli(['sync', '--pending', '--dry-run'], env());
       assert.equal(preview.code, 0, preview.stderr);
       assert.match(preview.stdout, /Would sync 1 of 1 tenants with a pending write-back/);
       const replay = await runCli(['sync', '--pending', '--json'], env());
       assert.equal(replay.code, 0, replay.stderr);
       assert.deepEqual((JSON.parse(replay.stdout) as { synced: number }).synced, 1);
-      assert.equal(await redis.get(`${prefix}pizza`), JSON.stringify({ emoji: '🍟', createdAt: 1700000000000 }));
-      assert.equal((await db.query('SELECT count(*)::int AS n FROM redis_write_backs')).rows[0].n, 0);
+      assert.equal(
+        await redis.get(`${prefix}pizza`),
+        JSON.stringify({ emoji: '🍟', createdAt: 1700000000000 }),
+      );
+      assert.equal(
+        (await db.query('SELECT count(*)::int AS n FROM redis_write_backs')).rows[0].n,
+        0,
+      );
     } finally {
       await db.end();
     }
   });
 
   it('names an unreachable Redis without its password, exit 3, no stack trace', async () => {
-    const result = await runCli(['migrate'], { ...env(), REDIS_URL: 'redis://:hunter2secret@127.0.0.1:6390' });
+    const result = await runCli(['migrate'], {
+      ...env(),
+      REDIS_URL: 'redis://:hunter2secret@127.0.0.1:6390',
+    });
     assert.equal(result.code, 3);
     assert.match(result.stderr, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390/);
     assert.doesNotMatch(result.stderr + result.stdout, /hunter2secret/);
@@ -203,9 +237,15 @@ describe('CLI: exit codes, output and errors', () => {
   });
 
   it('names an unreachable PostgreSQL without its password, exit 3', async () => {
-    const result = await runCli(['migrate'], { ...env(), DATABASE_URL: 'postgres://app:hunter2secret@127.0.0.1:5499/x' });
+    const result = await runCli(['migrate'], {
+      ...env(),
+      DATABASE_URL: 'postgres://app:hunter2secret@127.0.0.1:5499/x',
+    });
     assert.equal(result.code, 3);
-    assert.match(result.stderr, /cannot reach PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:5499\/x/);
+    assert.match(
+      result.stderr,
+      /cannot reach PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:5499\/x/,
+    );
     assert.doesNotMatch(result.stderr, /hunter2secret/);
   });
 
@@ -225,7 +265,10 @@ describe('CLI: exit codes, output and errors', () => {
       await holder.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, ['tenants']);
       const result = await runCli(['migrate'], env());
       assert.equal(result.code, 3);
-      assert.match(result.stderr, /migrate cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/);
+      assert.match(
+        result.stderr,
+        /migrate cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/,
+      );
     } finally {
       await holder.end();
     }
@@ -268,11 +311,16 @@ describe('CLI: exit codes, output and errors', () => {
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /no verified backup/);
 
-      const backup = JSON.parse((await runCli(['backup', '--json'], withDir)).stdout) as { id: string };
+      const backup = JSON.parse((await runCli(['backup', '--json'], withDir)).stdout) as {
+        id: string;
+      };
       assert.equal((await runCli(['backup', 'verify', backup.id], withDir)).code, 0);
       const preview = await runCli(['cleanup', '--json'], withDir);
       assert.equal(preview.code, 0, preview.stderr);
-      assert.deepEqual(pick(JSON.parse(preview.stdout), 'dryRun', 'deleted'), { dryRun: true, deleted: 2 });
+      assert.deepEqual(pick(JSON.parse(preview.stdout), 'dryRun', 'deleted'), {
+        dryRun: true,
+        deleted: 2,
+      });
       assert.equal(await redis.exists(`${prefix}pizza`), 1);
 
       const done = await runCli(['--cleanup', '--yes'], withDir);
@@ -288,4 +336,5 @@ describe('CLI: exit codes, output and errors', () => {
   });
 });
 
-const pick = (doc: Record<string, unknown>, ...names: string[]) => Object.fromEntries(names.map((n) => [n, doc[n]]));
+const pick = (doc: Record<string, unknown>, ...names: string[]) =>
+  Object.fromEntries(names.map((n) => [n, doc[n]]));

@@ -11,10 +11,24 @@ import type { ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { IntegrityService, type IntegrityReport, type MigrationCounts, type MigrationResult } from '#tenant-migration';
-import { ADMIN_DATABASE_URL, createContextOverRedis, createTestDatabase, testNamespace } from './support/test-stores.js';
+import {
+  IntegrityService,
+  type IntegrityReport,
+  type MigrationCounts,
+  type MigrationResult,
+} from '#tenant-migration';
+import {
+  ADMIN_DATABASE_URL,
+  createContextOverRedis,
+  createTestDatabase,
+  testNamespace,
+} from './support/test-stores.js';
 import { collect, startCli, type CliResult } from './support/cli.js';
-import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import {
+  startPrivateRedis,
+  stopAllPrivateRedis,
+  type PrivateRedis,
+} from './support/private-redis.js';
 import { ENHANCED, legacy } from './support/tenant-fixtures.js';
 
 /**
@@ -75,14 +89,33 @@ const seed = async (redis: Redis, prefix: string): Promise<number> => {
     const key = `${prefix}shop-${i}`;
     if (i % 97 === 5) pipeline.set(key, 'not json {');
     else if (i % 211 === 11) pipeline.hset(key, 'emoji', '🍕');
-    else if (i % 307 === 13) pipeline.set(key, JSON.stringify({ emoji: '🍕', createdAt, ['bad\u0000field']: 1 }));
-    else if (i % 149 === 23) pipeline.set(key, JSON.stringify({ ...ENHANCED, createdAt, businessName: `Shop ${i}`, email: 'not-an-email' }));
+    else if (i % 307 === 13)
+      pipeline.set(key, JSON.stringify({ emoji: '🍕', createdAt, ['bad\u0000field']: 1 }));
+    else if (i % 149 === 23)
+      pipeline.set(
+        key,
+        JSON.stringify({
+          ...ENHANCED,
+          createdAt,
+          businessName: `Shop ${i}`,
+          email: 'not-an-email',
+        }),
+      );
     else if (i % 401 === 17) pipeline.set(`${prefix}Shop-Upper-${i}`, legacy('🍕', createdAt));
     else if (i % 503 === 19) {
       pipeline.set(`${prefix}shop-dup-${i}`, legacy('🍕', createdAt));
       pipeline.set(`${prefix}Shop-Dup-${i}`, legacy('🌮', createdAt));
     } else if (i % 10 === 3) {
-      pipeline.set(key, JSON.stringify({ ...ENHANCED, createdAt, businessName: `Shop ${i}`, ownerName: `Owner ${i}`, email: `owner${i}@example.com` }));
+      pipeline.set(
+        key,
+        JSON.stringify({
+          ...ENHANCED,
+          createdAt,
+          businessName: `Shop ${i}`,
+          ownerName: `Owner ${i}`,
+          email: `owner${i}@example.com`,
+        }),
+      );
     } else pipeline.set(key, legacy('🍕', createdAt));
   }
   const replies = await pipeline.exec();
@@ -100,14 +133,18 @@ const liveClis = new Set<ChildProcess>();
 
 type TimedResult = CliResult & { timedOut: boolean; ms: number };
 
-const trackCli = (args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<TimedResult> } => {
+const trackCli = (
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; done: Promise<TimedResult> } => {
   const started = Date.now();
   const child = startCli(args, env);
   liveClis.add(child);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+      process.kill(child.pid, 'SIGKILL');
   }, CLI_TIMEOUT_MS);
   const done = collect(child)
     .then((result) => ({ ...result, timedOut, ms: Date.now() - started }))
@@ -120,7 +157,8 @@ const trackCli = (args: string[], env: Record<string, string>): { child: ChildPr
 
 const runCli = (args: string[], env: Record<string, string>) => trackCli(args, env).done;
 
-const describeExit = (r: CliResult): string => (r.signal ? `signal ${r.signal}` : `exit code ${r.code}`);
+const describeExit = (r: CliResult): string =>
+  r.signal ? `signal ${r.signal}` : `exit code ${r.code}`;
 
 const parseJson = <T>(r: CliResult): T | null => {
   try {
@@ -180,9 +218,12 @@ const readState = (url: string): Promise<DatabaseState> =>
   withDatabase(url, async (db) => {
     const runs = await readRuns(db);
     const table = (await db.query<Record<string, unknown>>(TABLE_QUERY)).rows;
-    const exceptions = await db.query<{ run_id: string; key: string; bucket: string; reasons: { code: string }[] }>(
-      'SELECT run_id, key, bucket, reasons FROM migration_exceptions ORDER BY id',
-    );
+    const exceptions = await db.query<{
+      run_id: string;
+      key: string;
+      bucket: string;
+      reasons: { code: string }[];
+    }>('SELECT run_id, key, bucket, reasons FROM migration_exceptions ORDER BY id');
     const quarantine = new Map<string, QuarantineRow[]>(runs.map((run) => [run.id, []]));
     for (const e of exceptions.rows) {
       const rows = quarantine.get(e.run_id) ?? [];
@@ -203,9 +244,17 @@ const readState = (url: string): Promise<DatabaseState> =>
 const show = (value: unknown): string => JSON.stringify(value);
 
 /** The counts a re-run must share with the clean run; created and updated are compared as their sum. */
-const countsProblems = (label: string, actual: MigrationCounts, expected: MigrationCounts, seeded: number): string[] => {
+const countsProblems = (
+  label: string,
+  actual: MigrationCounts,
+  expected: MigrationCounts,
+  seeded: number,
+): string[] => {
   const problems: string[] = [];
-  if (actual.scanned !== seeded) problems.push(`${label}: scanned ${actual.scanned}, seeded ${seeded} (${actual.scanned - seeded > 0 ? '+' : ''}${actual.scanned - seeded})`);
+  if (actual.scanned !== seeded)
+    problems.push(
+      `${label}: scanned ${actual.scanned}, seeded ${seeded} (${actual.scanned - seeded > 0 ? '+' : ''}${actual.scanned - seeded})`,
+    );
   const compared: [string, unknown, unknown][] = [
     ['migrated', actual.migrated, expected.migrated],
     ['created+updated', actual.created + actual.updated, expected.created + expected.updated],
@@ -215,17 +264,24 @@ const countsProblems = (label: string, actual: MigrationCounts, expected: Migrat
     ['skippedByReason', actual.skippedByReason, expected.skippedByReason],
     ['rejectedByReason', actual.rejectedByReason, expected.rejectedByReason],
   ];
-  for (const [name, a, e] of compared) if (!isDeepStrictEqual(a, e)) problems.push(`${label}: ${name} ${show(a)}, clean run ${show(e)}`);
+  for (const [name, a, e] of compared)
+    if (!isDeepStrictEqual(a, e))
+      problems.push(`${label}: ${name} ${show(a)}, clean run ${show(e)}`);
   return problems;
 };
 
-const tableProblems = (actual: Record<string, unknown>[], expected: Record<string, unknown>[]): string[] => {
-  const index = (rows: Record<string, unknown>[]) => new Map(rows.map((r) => [String(r.subdomain), r]));
+const tableProblems = (
+  actual: Record<string, unknown>[],
+  expected: Record<string, unknown>[],
+): string[] => {
+  const index = (rows: Record<string, unknown>[]) =>
+    new Map(rows.map((r) => [String(r.subdomain), r]));
   const [a, e] = [index(actual), index(expected)];
   const missing = [...e.keys()].filter((s) => !a.has(s));
   const extra = [...a.keys()].filter((s) => !e.has(s));
   const different = [...a.keys()].filter((s) => e.has(s) && !isDeepStrictEqual(a.get(s), e.get(s)));
-  if (!missing.length && !extra.length && !different.length && actual.length === expected.length) return [];
+  if (!missing.length && !extra.length && !different.length && actual.length === expected.length)
+    return [];
   const columns = (s: string) =>
     Object.keys(e.get(s) ?? {})
       .filter((c) => !isDeepStrictEqual(a.get(s)?.[c], e.get(s)?.[c]))
@@ -236,7 +292,11 @@ const tableProblems = (actual: Record<string, unknown>[], expected: Record<strin
   ];
 };
 
-const quarantineProblems = (label: string, actual: QuarantineRow[] | undefined, expected: QuarantineRow[]): string[] => {
+const quarantineProblems = (
+  label: string,
+  actual: QuarantineRow[] | undefined,
+  expected: QuarantineRow[],
+): string[] => {
   if (!actual) return [`${label}: no such run`];
   if (isDeepStrictEqual(actual, expected)) return [];
   const line = (r: QuarantineRow) => `${r.key}|${r.bucket}|${r.reasons.join(',')}`;
@@ -256,7 +316,9 @@ const comparableCheck = (report: IntegrityReport): Omit<IntegrityReport, 'durati
   const { durationMs: _durationMs, ...rest } = report;
   return {
     ...rest,
-    drift: [...report.drift].sort((x, y) => `${x.kind}\u0000${x.subdomain}`.localeCompare(`${y.kind}\u0000${y.subdomain}`)),
+    drift: [...report.drift].sort((x, y) =>
+      `${x.kind}\u0000${x.subdomain}`.localeCompare(`${y.kind}\u0000${y.subdomain}`),
+    ),
     invalidRecords: [...report.invalidRecords].sort((x, y) => x.key.localeCompare(y.key)),
   };
 };
@@ -265,7 +327,11 @@ const comparableCheck = (report: IntegrityReport): Omit<IntegrityReport, 'durati
  * The integrity check of a case, in this process (the same service the CLI's `check` runs;
  * the clean run's check is the CLI's own, so the two are compared as the CLI would answer).
  */
-const checkInProcess = async (databaseUrl: string, redisUrl: string, keyPrefix: string): Promise<IntegrityReport> => {
+const checkInProcess = async (
+  databaseUrl: string,
+  redisUrl: string,
+  keyPrefix: string,
+): Promise<IntegrityReport> => {
   // A client of its own, closed here: cases run two at a time against servers that restart.
   const redis = new Redis(redisUrl);
   try {
@@ -280,22 +346,38 @@ const checkInProcess = async (databaseUrl: string, redisUrl: string, keyPrefix: 
   }
 };
 
-const checkProblems = (report: IntegrityReport, expected: { code: number | null; report: IntegrityReport }): string[] => {
+const checkProblems = (
+  report: IntegrityReport,
+  expected: { code: number | null; report: IntegrityReport },
+): string[] => {
   const problems: string[] = [];
   // The CLI's check exits 0 when the stores agree and 1 on drift.
   const code = report.consistent ? 0 : 1;
-  if (code !== expected.code) problems.push(`check: exit code ${code}, clean run's check exit code ${expected.code}`);
+  if (code !== expected.code)
+    problems.push(`check: exit code ${code}, clean run's check exit code ${expected.code}`);
   const [a, e] = [comparableCheck(report), comparableCheck(expected.report)];
   for (const field of Object.keys(e) as (keyof typeof e)[]) {
     if (field === 'drift' || field === 'invalidRecords') continue;
-    if (!isDeepStrictEqual(a[field], e[field])) problems.push(`check: ${field} ${show(a[field])}, clean run's check ${show(e[field])}`);
+    if (!isDeepStrictEqual(a[field], e[field]))
+      problems.push(`check: ${field} ${show(a[field])}, clean run's check ${show(e[field])}`);
   }
   const driftLine = (d: IntegrityReport['drift'][number]) => `${d.kind}:${d.subdomain}`;
   const extra = a.drift.filter((d) => !e.drift.some((x) => isDeepStrictEqual(x, d))).map(driftLine);
-  if (extra.length) problems.push(`check: ${extra.length} drifts the clean run's check does not report ${show(extra.slice(0, 5))}`);
-  const missing = e.drift.filter((d) => !a.drift.some((x) => isDeepStrictEqual(x, d))).map(driftLine);
-  if (missing.length) problems.push(`check: ${missing.length} of the clean run's drifts not reported ${show(missing.slice(0, 5))}`);
-  if (!isDeepStrictEqual(a.invalidRecords, e.invalidRecords)) problems.push(`check: invalidRecords differ (${a.invalidRecords.length}, clean run ${e.invalidRecords.length})`);
+  if (extra.length)
+    problems.push(
+      `check: ${extra.length} drifts the clean run's check does not report ${show(extra.slice(0, 5))}`,
+    );
+  const missing = e.drift
+    .filter((d) => !a.drift.some((x) => isDeepStrictEqual(x, d)))
+    .map(driftLine);
+  if (missing.length)
+    problems.push(
+      `check: ${missing.length} of the clean run's drifts not reported ${show(missing.slice(0, 5))}`,
+    );
+  if (!isDeepStrictEqual(a.invalidRecords, e.invalidRecords))
+    problems.push(
+      `check: invalidRecords differ (${a.invalidRecords.length}, clean run ${e.invalidRecords.length})`,
+    );
   return problems;
 };
 
@@ -321,19 +403,27 @@ class CaseLog {
 const killPointProblems = (at: string, runs: RunRow[]): string[] => {
   const [stage, number] = at.split(':');
   const run = runs.at(-1);
-  if (runs.length !== 1 || !run) return [`kill point ${at}: ${runs.length} runs recorded, expected 1`];
+  if (runs.length !== 1 || !run)
+    return [`kill point ${at}: ${runs.length} runs recorded, expected 1`];
   const problems: string[] = [];
   const expectedStatus = stage === 'run-finished' ? 'completed' : 'running';
-  if (run.status !== expectedStatus) problems.push(`kill point ${at}: the killed run is ${run.status}, expected ${expectedStatus}`);
+  if (run.status !== expectedStatus)
+    problems.push(`kill point ${at}: the killed run is ${run.status}, expected ${expectedStatus}`);
   const committed = run.batches ?? 0;
   const batch = Number(number);
-  if (stage === 'run-recorded' && committed !== 0) problems.push(`kill point ${at}: ${committed} batches committed, expected none`);
-  if (stage === 'batch-committed' && committed !== batch) problems.push(`kill point ${at}: ${committed} batches committed, expected ${batch}`);
+  if (stage === 'run-recorded' && committed !== 0)
+    problems.push(`kill point ${at}: ${committed} batches committed, expected none`);
+  if (stage === 'batch-committed' && committed !== batch)
+    problems.push(`kill point ${at}: ${committed} batches committed, expected ${batch}`);
   // Before its commit: batch N is not in the checkpoint (the previous one may or may not be yet).
-  if ((stage === 'batch-read' || stage === 'batch-staged' || stage === 'batch-merged') && committed >= batch) {
+  if (
+    (stage === 'batch-read' || stage === 'batch-staged' || stage === 'batch-merged') &&
+    committed >= batch
+  ) {
     problems.push(`kill point ${at}: ${committed} batches committed, expected fewer than ${batch}`);
   }
-  if ((stage === 'scan-finished' || stage === 'run-finished') && committed <= 12) problems.push(`kill point ${at}: only ${committed} batches committed`);
+  if ((stage === 'scan-finished' || stage === 'run-finished') && committed <= 12)
+    problems.push(`kill point ${at}: only ${committed} batches committed`);
   return problems;
 };
 
@@ -349,7 +439,9 @@ class Pool<T> {
   constructor(private readonly free: T[]) {}
   acquire(): Promise<T> {
     const item = this.free.pop();
-    return item !== undefined ? Promise.resolve(item) : new Promise((resolve) => this.waiting.push(resolve));
+    return item !== undefined
+      ? Promise.resolve(item)
+      : new Promise((resolve) => this.waiting.push(resolve));
   }
   release(item: T): void {
     const next = this.waiting.shift();
@@ -381,7 +473,11 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
     databases.push(new URL(url).pathname.slice(1));
     return url;
   };
-  const envFor = (url: string, redis: PrivateRedis, extra: Record<string, string> = {}): Record<string, string> => ({
+  const envFor = (
+    url: string,
+    redis: PrivateRedis,
+    extra: Record<string, string> = {},
+  ): Record<string, string> => ({
     DATABASE_URL: url,
     REDIS_URL: redis.url,
     TENANT_KEY_PREFIX: prefix,
@@ -391,7 +487,11 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
   before(async () => {
     // One server for the cases that leave Redis alone (they only read it), one per concurrent
     // restart case; all hold the same seed, saved to their dump.rdb.
-    const servers = await Promise.all([startPrivateRedis(), startPrivateRedis(), startPrivateRedis()]);
+    const servers = await Promise.all([
+      startPrivateRedis(),
+      startPrivateRedis(),
+      startPrivateRedis(),
+    ]);
     [main] = servers;
     const counts = await Promise.all(
       servers.map(async (server) => {
@@ -405,7 +505,10 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
         }
       }),
     );
-    assert.ok(counts.every((n) => n === counts[0]), `every server holds the same seed (${counts.join(', ')})`);
+    assert.ok(
+      counts.every((n) => n === counts[0]),
+      `every server holds the same seed (${counts.join(', ')})`,
+    );
     restartable = new Pool(servers.slice(1));
 
     const url = await database('reference');
@@ -415,24 +518,40 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
     assert.ok(result, `the clean run prints JSON (${describeExit(migrate)}): ${migrate.stderr}`);
     assert.equal(result.balanced, true, 'the clean run balances');
     assert.equal(result.counts.scanned, counts[0], 'the clean run scans every seeded key once');
-    assert.ok(result.counts.rejected > 0 && result.counts.migrated > 0, 'the seed has both migrated and rejected keys');
+    assert.ok(
+      result.counts.rejected > 0 && result.counts.migrated > 0,
+      'the seed has both migrated and rejected keys',
+    );
     const check = await runCli(CHECK, env);
     const report = parseJson<IntegrityReport>(check);
-    assert.ok(report, `the clean run's check prints JSON (${describeExit(check)}): ${check.stderr}`);
+    assert.ok(
+      report,
+      `the clean run's check prints JSON (${describeExit(check)}): ${check.stderr}`,
+    );
     const state = await readState(url);
     assert.equal(state.runs.length, 1);
     const batches = state.runs[0].batches ?? 0;
-    assert.ok(batches > 12, `the clean run has more than 12 batches, so every kill point is inside it (it has ${batches})`);
+    assert.ok(
+      batches > 12,
+      `the clean run has more than 12 batches, so every kill point is inside it (it has ${batches})`,
+    );
 
     const again = await runCli(MIGRATE, env);
     const secondResult = parseJson<MigrationResult>(again);
-    assert.ok(secondResult, `a second clean run prints JSON (${describeExit(again)}): ${again.stderr}`);
+    assert.ok(
+      secondResult,
+      `a second clean run prints JSON (${describeExit(again)}): ${again.stderr}`,
+    );
     const secondState = await readState(url);
     ref = {
       seeded: counts[0],
       batches,
       migrate: { code: migrate.code, result },
-      second: { code: again.code, result: secondResult, quarantine: secondState.quarantine.get(secondState.runs[1]?.id ?? '') ?? [] },
+      second: {
+        code: again.code,
+        result: secondResult,
+        quarantine: secondState.quarantine.get(secondState.runs[1]?.id ?? '') ?? [],
+      },
       check: { code: check.code, report },
       state,
       quarantine: state.quarantine.get(state.runs[0].id) ?? [],
@@ -441,13 +560,15 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
 
   after(async () => {
     for (const child of liveClis) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+        process.kill(child.pid, 'SIGKILL');
     }
     await stopAllPrivateRedis();
     const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
     await admin.connect();
     try {
-      for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      for (const name of databases)
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     } finally {
       await admin.end();
     }
@@ -457,28 +578,62 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
    * The re-run and what it leaves, against the clean run. `runFinished`: the killed run had
    * completed, so the re-run is a new run over a migrated database, like the second clean run.
    */
-  const verifyRerun = async (url: string, redis: PrivateRedis, runsBefore: RunRow[], runFinished: boolean, timings: CaseLog): Promise<string[]> => {
+  const verifyRerun = async (
+    url: string,
+    redis: PrivateRedis,
+    runsBefore: RunRow[],
+    runFinished: boolean,
+    timings: CaseLog,
+  ): Promise<string[]> => {
     const problems: string[] = [];
     const rerun = await runCli(MIGRATE, envFor(url, redis));
     timings.add('re-run', rerun.ms);
     const expected = runFinished ? ref.second : ref.migrate;
     if (rerun.timedOut) problems.push(`the re-run hung: killed after ${CLI_TIMEOUT_MS} ms`);
-    if (rerun.code !== expected.code) problems.push(`re-run: ${describeExit(rerun)}, clean run exit code ${expected.code}; stderr: ${rerun.stderr.trim()}`);
+    if (rerun.code !== expected.code)
+      problems.push(
+        `re-run: ${describeExit(rerun)}, clean run exit code ${expected.code}; stderr: ${rerun.stderr.trim()}`,
+      );
     const result = parseJson<MigrationResult>(rerun);
     if (!result) return [...problems, `the re-run printed no JSON: ${rerun.stderr.trim()}`];
     problems.push(...countsProblems('re-run', result.counts, expected.result.counts, ref.seeded));
     if (!result.balanced) problems.push(`re-run: balanced false ${show(result.counts)}`);
     const state = await readState(url);
-    if (state.duplicateExceptions) problems.push(`quarantine: ${state.duplicateExceptions} keys recorded twice by one run`);
+    if (state.duplicateExceptions)
+      problems.push(`quarantine: ${state.duplicateExceptions} keys recorded twice by one run`);
     problems.push(...tableProblems(state.table, ref.state.table));
     if (runFinished) {
       const [killed, fresh] = state.runs;
       if (result.resumed) problems.push('the re-run resumed a completed run');
-      if (state.runs.length !== 2) problems.push(`${state.runs.length} runs, expected the killed one and the re-run: ${show(state.runs.map((r) => r.status))}`);
-      if (killed?.status !== 'completed') problems.push(`the killed run is ${killed?.status ?? 'missing'}, expected completed`);
-      if (killed) problems.push(...countsProblems('the killed (completed) run', killed.counts, ref.migrate.result.counts, ref.seeded));
-      problems.push(...quarantineProblems('quarantine of the killed run', killed && state.quarantine.get(killed.id), ref.quarantine));
-      problems.push(...quarantineProblems('quarantine of the re-run', fresh ? state.quarantine.get(fresh.id) : undefined, ref.second.quarantine));
+      if (state.runs.length !== 2)
+        problems.push(
+          `${state.runs.length} runs, expected the killed one and the re-run: ${show(state.runs.map((r) => r.status))}`,
+        );
+      if (killed?.status !== 'completed')
+        problems.push(`the killed run is ${killed?.status ?? 'missing'}, expected completed`);
+      if (killed)
+        problems.push(
+          ...countsProblems(
+            'the killed (completed) run',
+            killed.counts,
+            ref.migrate.result.counts,
+            ref.seeded,
+          ),
+        );
+      problems.push(
+        ...quarantineProblems(
+          'quarantine of the killed run',
+          killed && state.quarantine.get(killed.id),
+          ref.quarantine,
+        ),
+      );
+      problems.push(
+        ...quarantineProblems(
+          'quarantine of the re-run',
+          fresh ? state.quarantine.get(fresh.id) : undefined,
+          ref.second.quarantine,
+        ),
+      );
     } else {
       const interrupted = runsBefore.at(-1);
       if (!result.resumed || result.runId !== interrupted?.id) {
@@ -487,7 +642,10 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
         );
       }
       const completed = state.runs.filter((r) => r.status === 'completed');
-      if (completed.length !== 1) problems.push(`${completed.length} completed runs, expected 1: ${show(state.runs.map((r) => r.status))}`);
+      if (completed.length !== 1)
+        problems.push(
+          `${completed.length} completed runs, expected 1: ${show(state.runs.map((r) => r.status))}`,
+        );
       const exceptions = [...state.quarantine.values()].flat().sort(byKey);
       problems.push(...quarantineProblems('quarantine', exceptions, ref.quarantine));
     }
@@ -498,10 +656,18 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
   };
 
   /** Runs the CLI to its kill point; fails at once if it did not die there. */
-  const killAt = async (url: string, redis: PrivateRedis, at: string, timings: CaseLog): Promise<RunRow[]> => {
+  const killAt = async (
+    url: string,
+    redis: PrivateRedis,
+    at: string,
+    timings: CaseLog,
+  ): Promise<RunRow[]> => {
     const killed = await runCli(MIGRATE, envFor(url, redis, { TENANT_MIGRATE_KILL_AT: at }));
     timings.add('killed run', killed.ms);
-    if (killed.timedOut) assert.fail(`TENANT_MIGRATE_KILL_AT=${at}: the CLI neither died nor finished in ${CLI_TIMEOUT_MS} ms`);
+    if (killed.timedOut)
+      assert.fail(
+        `TENANT_MIGRATE_KILL_AT=${at}: the CLI neither died nor finished in ${CLI_TIMEOUT_MS} ms`,
+      );
     if (killed.signal !== 'SIGKILL') {
       assert.fail(
         `TENANT_MIGRATE_KILL_AT=${at} did not kill the CLI: it ran to the end (${describeExit(killed)}), so the engine never ` +
@@ -519,77 +685,130 @@ describe('crash matrix: kill -9 or lose PostgreSQL at any point, re-run, and end
         const timings = new CaseLog();
         const url = await database(`a_${point.at.replace('*', 'any')}`);
         const runsBefore = await killAt(url, main, point.at, timings);
-        const problems = [...killPointProblems(point.at, runsBefore), ...(await verifyRerun(url, main, runsBefore, point.at.startsWith('run-finished'), timings))];
+        const problems = [
+          ...killPointProblems(point.at, runsBefore),
+          ...(await verifyRerun(
+            url,
+            main,
+            runsBefore,
+            point.at.startsWith('run-finished'),
+            timings,
+          )),
+        ];
         t.diagnostic(timings.toString());
         failOn(`(a) ${point.at}`, problems);
       });
     }
   });
 
-  describe('(b) kill -9 of the CLI and of Redis, Redis restarted from its snapshot, then re-run', { concurrency: 2 }, () => {
-    for (const point of KILL_POINTS) {
-      it(`(b) kill -9 at ${point.at} (${point.where}) + Redis restart`, { timeout: CASE_TIMEOUT_MS }, async (t) => {
-        const redis = await restartable.acquire();
-        try {
-          const timings = new CaseLog();
-          const url = await database(`b_${point.at.replace('*', 'any')}`);
-          const runsBefore = await killAt(url, redis, point.at, timings);
-          const oldPid = redis.pid;
-          await redis.restart();
-          assert.notEqual(redis.pid, oldPid, 'a new Redis process');
-          const problems = [...killPointProblems(point.at, runsBefore), ...(await verifyRerun(url, redis, runsBefore, point.at.startsWith('run-finished'), timings))];
-          t.diagnostic(timings.toString());
-          failOn(`(b) ${point.at}`, problems);
-        } finally {
-          restartable.release(redis);
-        }
-      });
-    }
-  });
+  describe(
+    '(b) kill -9 of the CLI and of Redis, Redis restarted from its snapshot, then re-run',
+    { concurrency: 2 },
+    () => {
+      for (const point of KILL_POINTS) {
+        it(
+          `(b) kill -9 at ${point.at} (${point.where}) + Redis restart`,
+          { timeout: CASE_TIMEOUT_MS },
+          async (t) => {
+            const redis = await restartable.acquire();
+            try {
+              const timings = new CaseLog();
+              const url = await database(`b_${point.at.replace('*', 'any')}`);
+              const runsBefore = await killAt(url, redis, point.at, timings);
+              const oldPid = redis.pid;
+              await redis.restart();
+              assert.notEqual(redis.pid, oldPid, 'a new Redis process');
+              const problems = [
+                ...killPointProblems(point.at, runsBefore),
+                ...(await verifyRerun(
+                  url,
+                  redis,
+                  runsBefore,
+                  point.at.startsWith('run-finished'),
+                  timings,
+                )),
+              ];
+              t.diagnostic(timings.toString());
+              failOn(`(b) ${point.at}`, problems);
+            } finally {
+              restartable.release(redis);
+            }
+          },
+        );
+      }
+    },
+  );
 
-  describe('(c) every PostgreSQL backend of the database terminated mid-run, then re-run', { concurrency: 2 }, () => {
-    for (const threshold of TERMINATE_AT_BATCHES) {
-      it(`(c) pg_terminate_backend at checkpoint batch >= ${threshold}`, { timeout: CASE_TIMEOUT_MS }, async (t) => {
-        const timings = new CaseLog();
-        const url = await database(`c_${threshold}`);
-        const { done } = trackCli(MIGRATE, envFor(url, main));
-        let exited = false;
-        const ended = () => (exited = true);
-        void done.then(ended, ended);
-        const seen = await withDatabase(url, async (db) => {
-          let batches = 0;
-          while (!exited && batches < threshold) {
-            const { rows } = await db.query<{ batches: number | null }>(
-              `SELECT (checkpoint->>'batches')::int AS batches FROM migration_runs ORDER BY started_at DESC LIMIT 1`,
-            );
-            batches = rows[0]?.batches ?? 0;
-            if (batches < threshold) await sleep(2);
-          }
-          if (exited) return null;
-          // Every backend but this one: the CLI's sessions and its TypeORM pool.
-          const terminated = await db.query<{ n: string }>(
-            `SELECT count(*) FILTER (WHERE t) AS n FROM (SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity
+  describe(
+    '(c) every PostgreSQL backend of the database terminated mid-run, then re-run',
+    { concurrency: 2 },
+    () => {
+      for (const threshold of TERMINATE_AT_BATCHES) {
+        it(
+          `(c) pg_terminate_backend at checkpoint batch >= ${threshold}`,
+          { timeout: CASE_TIMEOUT_MS },
+          async (t) => {
+            const timings = new CaseLog();
+            const url = await database(`c_${threshold}`);
+            const { done } = trackCli(MIGRATE, envFor(url, main));
+            let exited = false;
+            const ended = () => (exited = true);
+            void done.then(ended, ended);
+            const seen = await withDatabase(url, async (db) => {
+              let batches = 0;
+              while (!exited && batches < threshold) {
+                const { rows } = await db.query<{ batches: number | null }>(
+                  `SELECT (checkpoint->>'batches')::int AS batches FROM migration_runs ORDER BY started_at DESC LIMIT 1`,
+                );
+                batches = rows[0]?.batches ?? 0;
+                if (batches < threshold) await sleep(2);
+              }
+              if (exited) return null;
+              // Every backend but this one: the CLI's sessions and its TypeORM pool.
+              const terminated = await db.query<{ n: string }>(
+                `SELECT count(*) FILTER (WHERE t) AS n FROM (SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity
               WHERE datname = current_database() AND pid <> pg_backend_pid()) x`,
-          );
-          return { batches, terminated: Number(terminated.rows[0].n) };
-        });
-        const killed = await done;
-        timings.add('terminated run', killed.ms);
-        if (!seen) assert.fail(`the run ended (${describeExit(killed)}) before its checkpoint reached batch ${threshold}: ${killed.stderr.trim()}`);
-        const problems: string[] = [];
-        // Progress lines ("migrating: scanned ...") share stderr; the error is every other line.
-        const errorLines = killed.stderr.split('\n').filter((l) => l.trim() && !PROGRESS_LINE.test(l));
-        if (killed.code !== 3) problems.push(`the CLI ${describeExit(killed)} after losing PostgreSQL at batch ${seen.batches}, expected exit code 3; stderr: ${show(errorLines)}`);
-        if (errorLines.length !== 1 || !errorLines[0].startsWith('tenant-migrate: ')) {
-          problems.push(`the CLI's error is not one "tenant-migrate: ..." line without a stack trace: ${show(errorLines.slice(0, 8))}`);
-        } else if (!/^tenant-migrate: run [0-9a-f-]{36} stopped: .*`migrate` \(or `resume [0-9a-f-]{36}`\) continues it/.test(errorLines[0])) {
-          problems.push(`the CLI's error does not name the run and the command that continues it: ${show(errorLines[0])}`);
-        }
-        const runsBefore = await withDatabase(url, readRuns);
-        problems.push(...(await verifyRerun(url, main, runsBefore, false, timings)));
-        t.diagnostic(timings.toString());
-        failOn(`(c) terminated at batch ${seen.batches} (${seen.terminated} backends)`, problems);
-      });
-    }
-  });
+              );
+              return { batches, terminated: Number(terminated.rows[0].n) };
+            });
+            const killed = await done;
+            timings.add('terminated run', killed.ms);
+            if (!seen)
+              assert.fail(
+                `the run ended (${describeExit(killed)}) before its checkpoint reached batch ${threshold}: ${killed.stderr.trim()}`,
+              );
+            const problems: string[] = [];
+            // Progress lines ("migrating: scanned ...") share stderr; the error is every other line.
+            const errorLines = killed.stderr
+              .split('\n')
+              .filter((l) => l.trim() && !PROGRESS_LINE.test(l));
+            if (killed.code !== 3)
+              problems.push(
+                `the CLI ${describeExit(killed)} after losing PostgreSQL at batch ${seen.batches}, expected exit code 3; stderr: ${show(errorLines)}`,
+              );
+            if (errorLines.length !== 1 || !errorLines[0].startsWith('tenant-migrate: ')) {
+              problems.push(
+                `the CLI's error is not one "tenant-migrate: ..." line without a stack trace: ${show(errorLines.slice(0, 8))}`,
+              );
+            } else if (
+              !/^tenant-migrate: run [0-9a-f-]{36} stopped: .*`migrate` \(or `resume [0-9a-f-]{36}`\) continues it/.test(
+                errorLines[0],
+              )
+            ) {
+              problems.push(
+                `the CLI's error does not name the run and the command that continues it: ${show(errorLines[0])}`,
+              );
+            }
+            const runsBefore = await withDatabase(url, readRuns);
+            problems.push(...(await verifyRerun(url, main, runsBefore, false, timings)));
+            t.diagnostic(timings.toString());
+            failOn(
+              `(c) terminated at batch ${seen.batches} (${seen.terminated} backends)`,
+              problems,
+            );
+          },
+        );
+      }
+    },
+  );
 });

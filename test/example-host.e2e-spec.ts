@@ -46,7 +46,9 @@ describe('a host platform importing TenantMigrationModule', () => {
       mountAdmin: true,
       ...overrides,
     };
-    const moduleRef = await Test.createTestingModule({ imports: [PlatformAppModule.register(settings)] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [PlatformAppModule.register(settings)],
+    }).compile();
     return moduleRef.createNestApplication({ logger: false }).init();
   };
 
@@ -66,9 +68,15 @@ describe('a host platform importing TenantMigrationModule', () => {
   });
 
   it('applied the schema through the host connection, under the host ledger', async () => {
-    const { rows } = await stores.db.query<{ name: string }>('SELECT name FROM platform_schema_migrations ORDER BY id');
+    const { rows } = await stores.db.query<{ name: string }>(
+      'SELECT name FROM platform_schema_migrations ORDER BY id',
+    );
     assert.ok(rows.length >= 4);
-    assert.equal((await stores.db.query(`SELECT to_regclass('tenant_migrate_schema_migrations') AS t`)).rows[0].t, null);
+    assert.equal(
+      (await stores.db.query(`SELECT to_regclass('tenant_migrate_schema_migrations') AS t`)).rows[0]
+        .t,
+      null,
+    );
   });
 
   describe("the platform's own routes", () => {
@@ -79,7 +87,9 @@ describe('a host platform importing TenantMigrationModule', () => {
       assert.equal(response.body.emoji, '🍕');
       assert.equal(response.body.createdAt, 1700000000123);
       assert.equal(response.body.profileComplete, false);
-      const { rows } = await stores.db.query(`SELECT source_key FROM tenants WHERE subdomain = 'pizza'`);
+      const { rows } = await stores.db.query(
+        `SELECT source_key FROM tenants WHERE subdomain = 'pizza'`,
+      );
       assert.deepEqual(rows, [{ source_key: key('pizza') }]);
     });
 
@@ -95,15 +105,26 @@ describe('a host platform importing TenantMigrationModule', () => {
     it('create and update tenants in PostgreSQL while Redis keeps the legacy value', async () => {
       const created = await request(app.getHttpServer())
         .post('/tenants')
-        .send({ subdomain: 'bakery', emoji: '🥐', createdAt: 1700000000000, businessName: 'Bakery' })
+        .send({
+          subdomain: 'bakery',
+          emoji: '🥐',
+          createdAt: 1700000000000,
+          businessName: 'Bakery',
+        })
         .expect(201);
       assert.equal(created.body.writeBack, 'written');
       assert.equal(await stores.redis.get(key('bakery')), legacy('🥐'));
       await request(app.getHttpServer()).patch('/tenants/bakery').send({ emoji: '🥖' }).expect(200);
       assert.equal(await stores.redis.get(key('bakery')), legacy('🥖'));
-      const conflict = await request(app.getHttpServer()).post('/tenants').send({ subdomain: 'bakery', emoji: '🍞' }).expect(409);
+      const conflict = await request(app.getHttpServer())
+        .post('/tenants')
+        .send({ subdomain: 'bakery', emoji: '🍞' })
+        .expect(409);
       assert.equal(conflict.body.error, 'tenant-exists');
-      const invalid = await request(app.getHttpServer()).post('/tenants').send({ subdomain: 'shop', emoji: '🍞', email: 'nope' }).expect(400);
+      const invalid = await request(app.getHttpServer())
+        .post('/tenants')
+        .send({ subdomain: 'shop', emoji: '🍞', email: 'nope' })
+        .expect(400);
       assert.equal(invalid.body.error, 'invalid-tenant');
     });
   });
@@ -111,56 +132,106 @@ describe('a host platform importing TenantMigrationModule', () => {
   describe("the original system's programmatic API, injected", () => {
     it('migrateAllTenants, checkDataIntegrity, getSubdomainDataWithFallback, getMigrationStats, runAllTests', async () => {
       await stores.redis.set(key('tacos'), legacy('🌮'));
-      await stores.redis.set(key('sushi'), JSON.stringify({ emoji: '🍣', createdAt: 1700000000000, businessName: 'Sushi', email: 'sushi@example.com' }));
+      await stores.redis.set(
+        key('sushi'),
+        JSON.stringify({
+          emoji: '🍣',
+          createdAt: 1700000000000,
+          businessName: 'Sushi',
+          email: 'sushi@example.com',
+        }),
+      );
       const service = app.get(TenantMigrationService);
       const result = await service.migrateAllTenants();
-      assert.deepEqual([result.counts.scanned, result.counts.migrated, result.balanced], [2, 2, true]);
+      assert.deepEqual(
+        [result.counts.scanned, result.counts.migrated, result.balanced],
+        [2, 2, true],
+      );
       assert.equal((await service.checkDataIntegrity()).consistent, true);
       assert.equal((await service.getSubdomainDataWithFallback('sushi'))?.businessName, 'Sushi');
       const stats = await app.get(MigrationUtils).getMigrationStats();
       assert.deepEqual([stats.redisKeys, stats.postgresTenants], [2, 2]);
       const tests = await app.get(MigrationTests).runAllTests();
       assert.equal(tests.passed, true, JSON.stringify(tests.tests.filter((t) => !t.passed)));
-      assert.equal(app.get(TenantResolver), app.get(TenantResolver), 'one resolver instance (its single flight is per process)');
+      assert.equal(
+        app.get(TenantResolver),
+        app.get(TenantResolver),
+        'one resolver instance (its single flight is per process)',
+      );
     });
   });
 
   describe('the admin API, mounted where the host chose, behind its guard', () => {
     it('refuses a caller the host guard refuses', async () => {
-      await request(app.getHttpServer()).get('/internal/tenant-migration?action=status').expect(403);
-      await request(app.getHttpServer()).get('/internal/tenant-migration?action=status').set('x-staff-key', 'wrong').expect(403);
+      await request(app.getHttpServer())
+        .get('/internal/tenant-migration?action=status')
+        .expect(403);
+      await request(app.getHttpServer())
+        .get('/internal/tenant-migration?action=status')
+        .set('x-staff-key', 'wrong')
+        .expect(403);
     });
 
     it('answers staff, validates the request and maps errors', async () => {
       await stores.redis.set(key('ramen'), legacy('🍜'));
-      const status = await request(app.getHttpServer()).get('/internal/tenant-migration?action=status').set('x-staff-key', STAFF_KEY).expect(200);
+      const status = await request(app.getHttpServer())
+        .get('/internal/tenant-migration?action=status')
+        .set('x-staff-key', STAFF_KEY)
+        .expect(200);
       assert.deepEqual(status.body, { lastRun: null });
-      await request(app.getHttpServer()).get('/internal/tenant-migration?action=nonsense').set('x-staff-key', STAFF_KEY).expect(400);
+      await request(app.getHttpServer())
+        .get('/internal/tenant-migration?action=nonsense')
+        .set('x-staff-key', STAFF_KEY)
+        .expect(400);
       await request(app.getHttpServer())
         .post('/internal/tenant-migration')
         .set('x-staff-key', STAFF_KEY)
         .send({ action: 'dry-run', unknownProperty: true })
         .expect(400);
-      const dry = await request(app.getHttpServer()).post('/internal/tenant-migration').set('x-staff-key', STAFF_KEY).send({ action: 'dry-run' }).expect(200);
+      const dry = await request(app.getHttpServer())
+        .post('/internal/tenant-migration')
+        .set('x-staff-key', STAFF_KEY)
+        .send({ action: 'dry-run' })
+        .expect(200);
       assert.equal(dry.body.counts.migrated, 1);
-      const started = await request(app.getHttpServer()).post('/internal/tenant-migration').set('x-staff-key', STAFF_KEY).send({ action: 'migrate' }).expect(202);
-      assert.equal(started.headers.location, `/internal/tenant-migration/runs/${started.body.runId}`);
+      const started = await request(app.getHttpServer())
+        .post('/internal/tenant-migration')
+        .set('x-staff-key', STAFF_KEY)
+        .send({ action: 'migrate' })
+        .expect(202);
+      assert.equal(
+        started.headers.location,
+        `/internal/tenant-migration/runs/${started.body.runId}`,
+      );
       for (let i = 0; i < 100; i++) {
-        const run = await request(app.getHttpServer()).get(started.headers.location).set('x-staff-key', STAFF_KEY).expect(200);
+        const run = await request(app.getHttpServer())
+          .get(started.headers.location)
+          .set('x-staff-key', STAFF_KEY)
+          .expect(200);
         if (run.body.status !== 'running') {
           assert.equal(run.body.status, 'completed');
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      assert.equal((await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'ramen'`)).rows[0]?.emoji, '🍜');
-      await request(app.getHttpServer()).get('/internal/tenant-migration/runs/00000000-0000-4000-8000-000000000000').set('x-staff-key', STAFF_KEY).expect(404);
+      assert.equal(
+        (await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'ramen'`)).rows[0]
+          ?.emoji,
+        '🍜',
+      );
+      await request(app.getHttpServer())
+        .get('/internal/tenant-migration/runs/00000000-0000-4000-8000-000000000000')
+        .set('x-staff-key', STAFF_KEY)
+        .expect(404);
     });
 
     it('is not mounted unless asked for', async () => {
       const bare = await boot({ mountAdmin: false });
       try {
-        await request(bare.getHttpServer()).get('/internal/tenant-migration?action=status').set('x-staff-key', STAFF_KEY).expect(404);
+        await request(bare.getHttpServer())
+          .get('/internal/tenant-migration?action=status')
+          .set('x-staff-key', STAFF_KEY)
+          .expect(404);
         await stores.redis.set(key('pho'), legacy('🍲'));
         await request(bare.getHttpServer()).get('/tenants/pho').expect(200);
       } finally {
@@ -170,7 +241,10 @@ describe('a host platform importing TenantMigrationModule', () => {
 
     it('is never mounted without a guard', () => {
       assert.throws(
-        () => TenantMigrationModule.forRoot({ admin: { guard: undefined as unknown as typeof PlatformStaffGuard } }),
+        () =>
+          TenantMigrationModule.forRoot({
+            admin: { guard: undefined as unknown as typeof PlatformStaffGuard },
+          }),
         InvalidOptionError,
       );
     });
@@ -194,11 +268,18 @@ describe('a host platform importing TenantMigrationModule', () => {
     before(async () => {
       backupDir = await mkdtemp(join(tmpdir(), 'tm-host-backups-'));
       // A platform of its own in the same database: its own tables, and its own migrations ledger.
-      named = await boot({ tables, backupDir, mountAdmin: false, migrationsTableName: 'tenancy_platform_migrations' });
+      named = await boot({
+        tables,
+        backupDir,
+        mountAdmin: false,
+        migrationsTableName: 'tenancy_platform_migrations',
+      });
     });
     after(async () => {
       await named.close();
-      await stores.db.query('DROP SCHEMA IF EXISTS tenancy CASCADE; DROP TABLE IF EXISTS tenancy_platform_migrations');
+      await stores.db.query(
+        'DROP SCHEMA IF EXISTS tenancy CASCADE; DROP TABLE IF EXISTS tenancy_platform_migrations',
+      );
       await rm(backupDir, { recursive: true, force: true });
     });
 
@@ -206,49 +287,100 @@ describe('a host platform importing TenantMigrationModule', () => {
       const { rows } = await stores.db.query<{ name: string }>(
         `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'tenancy' ORDER BY 1`,
       );
-      assert.deepEqual(rows.map((r) => r.name), ['audit', 'backup_files', 'cleaned_keys', 'run_exceptions', 'run_keys', 'runs', 'tenants', 'tombstones', 'write_back_queue']);
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        [
+          'audit',
+          'backup_files',
+          'cleaned_keys',
+          'run_exceptions',
+          'run_keys',
+          'runs',
+          'tenants',
+          'tombstones',
+          'write_back_queue',
+        ],
+      );
 
       await stores.redis.set(key('pizza'), legacy('🍕'));
       await stores.redis.set(key('broken'), '{"emoji": 42}');
       const service = named.get(TenantMigrationService);
       const run = await service.migrateAllTenants();
       assert.deepEqual([run.counts.migrated, run.counts.rejected], [1, 1]);
-      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.run_exceptions')).rows[0].n, 1);
-      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.runs')).rows[0].n, 1);
+      assert.equal(
+        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.run_exceptions')).rows[0].n,
+        1,
+      );
+      assert.equal(
+        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.runs')).rows[0].n,
+        1,
+      );
       assert.equal((await service.checkDataIntegrity()).consistent, true);
 
       await stores.redis.set(key('tacos'), legacy('🌮'));
       await request(named.getHttpServer()).get('/tenants/tacos').expect(200);
-      await request(named.getHttpServer()).post('/tenants').send({ subdomain: 'bakery', emoji: '🥐' }).expect(201);
-      await request(named.getHttpServer()).patch('/tenants/bakery').send({ emoji: '🥖' }).expect(200);
+      await request(named.getHttpServer())
+        .post('/tenants')
+        .send({ subdomain: 'bakery', emoji: '🥐' })
+        .expect(201);
+      await request(named.getHttpServer())
+        .patch('/tenants/bakery')
+        .send({ emoji: '🥖' })
+        .expect(200);
       assert.deepEqual(
-        (await stores.db.query('SELECT subdomain FROM tenancy.tenants ORDER BY 1')).rows.map((r: { subdomain: string }) => r.subdomain),
+        (await stores.db.query('SELECT subdomain FROM tenancy.tenants ORDER BY 1')).rows.map(
+          (r: { subdomain: string }) => r.subdomain,
+        ),
         ['bakery', 'pizza', 'tacos'],
       );
 
       await stores.db.query(`UPDATE tenancy.tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
-      await stores.db.query(`INSERT INTO tenancy.write_back_queue (subdomain, key, last_error) VALUES ('pizza', $1, 'down')`, [key('pizza')]);
+      await stores.db.query(
+        `INSERT INTO tenancy.write_back_queue (subdomain, key, last_error) VALUES ('pizza', $1, 'down')`,
+        [key('pizza')],
+      );
       assert.equal((await named.get(MigrationUtils).getMigrationStats()).pendingWriteBacks, 1);
       assert.equal((await named.get(SyncService).syncPending()).synced, 1);
       assert.equal(await stores.redis.get(key('pizza')), legacy('🍟'));
 
       const backup = await named.get(BackupService).backupPostgres({ actor: 'host' });
       assert.equal(backup.entryCount, 3);
-      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.backup_files')).rows[0].n, 1);
+      assert.equal(
+        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.backup_files')).rows[0].n,
+        1,
+      );
       const redisBackup = await named.get(BackupService).backupRedis({ actor: 'host' });
       await named.get(BackupService).verify(redisBackup.id, { actor: 'host' });
-      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.backup_files WHERE verified_at IS NOT NULL')).rows[0].n, 1);
+      assert.equal(
+        (
+          await stores.db.query(
+            'SELECT count(*)::int AS n FROM tenancy.backup_files WHERE verified_at IS NOT NULL',
+          )
+        ).rows[0].n,
+        1,
+      );
       const cleanup = await named.get(CleanupService).cleanup({ dryRun: false, actor: 'host' });
       assert.ok(cleanup.deleted >= 1, JSON.stringify(cleanup));
-      assert.ok((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.cleaned_keys')).rows[0].n >= 1);
-      assert.ok((await stores.db.query('SELECT count(*)::int AS n FROM tenancy.audit')).rows[0].n >= 2);
+      assert.ok(
+        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.cleaned_keys')).rows[0].n >=
+          1,
+      );
+      assert.ok(
+        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.audit')).rows[0].n >= 2,
+      );
       assert.equal((await service.checkDataIntegrity()).consistent, true);
       const selfTest = await named.get(MigrationTests).runAllTests();
       assert.equal(selfTest.passed, true, JSON.stringify(selfTest.tests.filter((t) => !t.passed)));
 
       // Nothing went to the default tables of the first platform.
-      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM public.tenants')).rows[0].n, 0);
-      assert.equal((await stores.db.query('SELECT count(*)::int AS n FROM public.migration_runs')).rows[0].n, 0);
+      assert.equal(
+        (await stores.db.query('SELECT count(*)::int AS n FROM public.tenants')).rows[0].n,
+        0,
+      );
+      assert.equal(
+        (await stores.db.query('SELECT count(*)::int AS n FROM public.migration_runs')).rows[0].n,
+        0,
+      );
     });
 
     it('locks migrations per tenants table: a run into the default tables does not block this one', async () => {
@@ -256,15 +388,23 @@ describe('a host platform importing TenantMigrationModule', () => {
       try {
         const run = await named.get(TenantMigrationService).migrateAllTenants();
         assert.equal(run.status, 'completed');
-        await stores.db.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, [tables.tenants]);
-        await assert.rejects(named.get(TenantMigrationService).migrateAllTenants(), MigrationLockedError);
+        await stores.db.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, [
+          tables.tenants,
+        ]);
+        await assert.rejects(
+          named.get(TenantMigrationService).migrateAllTenants(),
+          MigrationLockedError,
+        );
       } finally {
         await stores.db.query('SELECT pg_advisory_unlock_all()');
       }
     });
 
     it('refuses names that are not plain identifiers', () => {
-      assert.throws(() => resolveOptions({ tables: { tenants: 'tenants; DROP TABLE x' } }), InvalidOptionError);
+      assert.throws(
+        () => resolveOptions({ tables: { tenants: 'tenants; DROP TABLE x' } }),
+        InvalidOptionError,
+      );
     });
   });
 });

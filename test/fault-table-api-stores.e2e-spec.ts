@@ -20,10 +20,20 @@ import type { INestApplication } from '@nestjs/common';
 import { BackupService } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
-import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import {
+  startPrivateRedis,
+  stopAllPrivateRedis,
+  type PrivateRedis,
+} from './support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { legacy } from './support/tenant-fixtures.js';
-import { ANSWER_BOUND_MS, answerOf, assertProblemAnswer, HEALTHY, rowName } from './support/api-fault-table.js';
+import {
+  ANSWER_BOUND_MS,
+  answerOf,
+  assertProblemAnswer,
+  HEALTHY,
+  rowName,
+} from './support/api-fault-table.js';
 
 const PREFIX = `${testNamespace('fault_table_api_stores')}subdomain:`;
 const TOKEN = 'tm-fault-table-api-stores-token-0123';
@@ -57,8 +67,18 @@ interface Route {
   /** Its status when it succeeds. */
   ok: number;
 }
-const getAction = (action: string, needs: readonly Store[]): Route => ({ route: `GET ${BASE}?action=${action}`, send: () => http().get(`${BASE}?action=${action}`).set(AUTH), needs, ok: 200 });
-const postAction = (label: string, body: Record<string, unknown>, needs: readonly Store[], ok = 200): Route => ({
+const getAction = (action: string, needs: readonly Store[]): Route => ({
+  route: `GET ${BASE}?action=${action}`,
+  send: () => http().get(`${BASE}?action=${action}`).set(AUTH),
+  needs,
+  ok: 200,
+});
+const postAction = (
+  label: string,
+  body: Record<string, unknown>,
+  needs: readonly Store[],
+  ok = 200,
+): Route => ({
   route: `POST ${BASE} ${label}`,
   send: () => http().post(BASE).set(AUTH).send(body),
   needs,
@@ -73,8 +93,18 @@ const ROUTES: Route[] = [
   getAction('stats', BOTH),
   getAction('report', BOTH),
   getAction('test', BOTH),
-  { route: `GET ${BASE}/runs/:id`, send: () => http().get(`${BASE}/runs/${runId}`).set(AUTH), needs: ['postgres'], ok: 200 },
-  { route: `GET ${BASE}/runs/:id/exceptions`, send: () => http().get(`${BASE}/runs/${runId}/exceptions`).set(AUTH), needs: ['postgres'], ok: 200 },
+  {
+    route: `GET ${BASE}/runs/:id`,
+    send: () => http().get(`${BASE}/runs/${runId}`).set(AUTH),
+    needs: ['postgres'],
+    ok: 200,
+  },
+  {
+    route: `GET ${BASE}/runs/:id/exceptions`,
+    send: () => http().get(`${BASE}/runs/${runId}/exceptions`).set(AUTH),
+    needs: ['postgres'],
+    ok: 200,
+  },
   postAction('migrate', { action: 'migrate' }, BOTH, 202),
   postAction('dry-run', { action: 'dry-run' }, BOTH),
   postAction('validate', { action: 'validate' }, ['redis']),
@@ -94,7 +124,15 @@ const assertHealth = async (down: readonly Store[], label: string): Promise<void
     return;
   }
   assert.equal(health.status, 503, `${label}: /health ${health.text}`);
-  assert.deepEqual(health.body, { status: 'error', postgres: down.includes('postgres') ? 'down' : 'up', redis: down.includes('redis') ? 'down' : 'up' }, `${label}: /health`);
+  assert.deepEqual(
+    health.body,
+    {
+      status: 'error',
+      postgres: down.includes('postgres') ? 'down' : 'up',
+      redis: down.includes('redis') ? 'down' : 'up',
+    },
+    `${label}: /health`,
+  );
 };
 
 /** Polls /health until both stores answer again (the clients reconnect by themselves). */
@@ -109,7 +147,9 @@ const untilHealthy = async (): Promise<void> => {
 
 const unavailable = (down: readonly Store[]): RegExp => {
   const names = down.map((store) => NAME[store]).join(' and ');
-  return new RegExp(`^${names} ${down.length > 1 ? 'are' : 'is'} unavailable: nothing was done; try again once ${down.length > 1 ? 'they answer' : 'it answers'}$`);
+  return new RegExp(
+    `^${names} ${down.length > 1 ? 'are' : 'is'} unavailable: nothing was done; try again once ${down.length > 1 ? 'they answer' : 'it answers'}$`,
+  );
 };
 
 /** The stores in `down` are down (cut) or not answering (frozen) before each row's request. */
@@ -126,15 +166,28 @@ const outageTable = (down: readonly Store[], how: 'cut' | 'freeze', routes: Rout
     });
     for (const route of routes) {
       const missing = route.needs.filter((store) => down.includes(store));
-      const row = { route: route.route, fault: title, status: missing.length > 0 ? 503 : route.ok, code: missing.length > 0 ? 'store-unavailable' : 'none' };
+      const row = {
+        route: route.route,
+        fault: title,
+        status: missing.length > 0 ? 503 : route.ok,
+        code: missing.length > 0 ? 'store-unavailable' : 'none',
+      };
       it(rowName(row), async () => {
         const label = rowName(row);
         const started = Date.now();
         const res = await answerOf(route.send(), label);
         const elapsed = Date.now() - started;
-        if (missing.length > 0) assertProblemAnswer(res, { status: 503, code: 'store-unavailable', detail: unavailable(missing) }, label);
+        if (missing.length > 0)
+          assertProblemAnswer(
+            res,
+            { status: 503, code: 'store-unavailable', detail: unavailable(missing) },
+            label,
+          );
         else assert.equal(res.status, route.ok, `${label}: ${res.text.slice(0, 300)}`);
-        assert.ok(elapsed < PROMPT_MS, `${label}: answered in ${elapsed} ms (bound ${PROMPT_MS} ms)`);
+        assert.ok(
+          elapsed < PROMPT_MS,
+          `${label}: answered in ${elapsed} ms (bound ${PROMPT_MS} ms)`,
+        );
         await assertHealth(down, label);
       });
     }
@@ -159,7 +212,9 @@ const faultMidway = async (
   onFault: () => void = () => undefined,
 ): Promise<{ res: request.Response; afterFaultMs: number }> => {
   const counter = proxyOf(row.countOn ?? 'redis');
-  const midway = counter.whenServerSent(counter.bytesFromServer + (counter === redisProxy ? REDIS_MIDWAY_BYTES : POSTGRES_MIDWAY_BYTES));
+  const midway = counter.whenServerSent(
+    counter.bytesFromServer + (counter === redisProxy ? REDIS_MIDWAY_BYTES : POSTGRES_MIDWAY_BYTES),
+  );
   let faultAt = 0;
   const answer = answerOf(row.route.send(), label);
   void midway.then(() => {
@@ -168,12 +223,20 @@ const faultMidway = async (
     onFault();
   });
   const res = await answer;
-  assert.ok(faultAt > 0, `${label}: the request was answered before the fault (${res.status} ${res.text.slice(0, 200)}): give it more work`);
+  assert.ok(
+    faultAt > 0,
+    `${label}: the request was answered before the fault (${res.status} ${res.text.slice(0, 200)}): give it more work`,
+  );
   return { res, afterFaultMs: Date.now() - faultAt };
 };
 
 const midwayRowName = (row: MidwayRow, how: 'cut' | 'freeze'): string =>
-  rowName({ route: row.route.route, fault: `${NAME[row.victim]} ${how === 'cut' ? 'lost' : 'stops answering'} mid-request`, status: 503, code: 'store-unavailable' });
+  rowName({
+    route: row.route.route,
+    fault: `${NAME[row.victim]} ${how === 'cut' ? 'lost' : 'stops answering'} mid-request`,
+    status: 503,
+    code: 'store-unavailable',
+  });
 
 /** A route of ROUTES by its label. */
 const route = (label: string): Route => {
@@ -205,12 +268,16 @@ describe('admin API fault table: stores', () => {
     redis = await startPrivateRedis();
     seeder = new Redis(redis.url);
     const seed = seeder.pipeline();
-    for (let i = 0; i < KEYS; i++) seed.set(`${PREFIX}tenant-${i}`, legacy('🍕', 1700000000000 + i));
+    for (let i = 0; i < KEYS; i++)
+      seed.set(`${PREFIX}tenant-${i}`, legacy('🍕', 1700000000000 + i));
     seed.set(`${PREFIX}broken`, '{"emoji":');
     await seed.exec();
     const databaseUrl = await createTestDatabase('fault_table_api_stores');
     redisProxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
-    postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(databaseUrl).port) });
+    postgresProxy = await startTcpProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(databaseUrl).port),
+    });
     const proxied = new URL(databaseUrl);
     proxied.port = String(postgresProxy.port);
     backupDir = await mkdtemp(join(tmpdir(), 'tm-fault-table-api-stores-'));
@@ -229,7 +296,8 @@ describe('admin API fault table: stores', () => {
     const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
     assert.equal(started.status, 202, started.text);
     runId = started.body.runId;
-    while ((await http().get(`${BASE}/runs/${runId}`).set(AUTH)).body.status === 'running') await sleep(50);
+    while ((await http().get(`${BASE}/runs/${runId}`).set(AUTH)).body.status === 'running')
+      await sleep(50);
     const backups = app.get(BackupService);
     assert.equal((await backups.verify((await backups.backupRedis()).id)).ok, true);
   });
@@ -246,12 +314,23 @@ describe('admin API fault table: stores', () => {
   });
 
   // A migrate accepted here would run on: the outage tables leave it out where it would start.
-  const withoutStartingRuns = (down: readonly Store[]): Route[] => ROUTES.filter((r) => !(r.ok === 202 && r.needs.every((store) => !down.includes(store))));
+  const withoutStartingRuns = (down: readonly Store[]): Route[] =>
+    ROUTES.filter((r) => !(r.ok === 202 && r.needs.every((store) => !down.includes(store))));
   outageTable(['redis'], 'cut', withoutStartingRuns(['redis']));
   outageTable(['postgres'], 'cut', withoutStartingRuns(['postgres']));
-  outageTable(['postgres', 'redis'], 'cut', [route('POST /api/admin/migration migrate'), route('?action=status'), route('POST /api/admin/migration validate')]);
-  outageTable(['redis'], 'freeze', [route('POST /api/admin/migration validate'), route('?action=status')]);
-  outageTable(['postgres'], 'freeze', [route('?action=status'), route('POST /api/admin/migration validate')]);
+  outageTable(['postgres', 'redis'], 'cut', [
+    route('POST /api/admin/migration migrate'),
+    route('?action=status'),
+    route('POST /api/admin/migration validate'),
+  ]);
+  outageTable(['redis'], 'freeze', [
+    route('POST /api/admin/migration validate'),
+    route('?action=status'),
+  ]);
+  outageTable(['postgres'], 'freeze', [
+    route('?action=status'),
+    route('POST /api/admin/migration validate'),
+  ]);
 
   describe('a store lost mid-request', () => {
     for (const row of CUT_MIDWAY) {
@@ -259,8 +338,15 @@ describe('admin API fault table: stores', () => {
       it(name, async () => {
         const { res, afterFaultMs } = await faultMidway(row, 'cut', name);
         try {
-          assertProblemAnswer(res, { status: 503, code: 'store-unavailable', detail: new RegExp(NAME[row.victim]) }, name);
-          assert.ok(afterFaultMs < PROMPT_MS, `${name}: answered ${afterFaultMs} ms after the store was lost (bound ${PROMPT_MS} ms)`);
+          assertProblemAnswer(
+            res,
+            { status: 503, code: 'store-unavailable', detail: new RegExp(NAME[row.victim]) },
+            name,
+          );
+          assert.ok(
+            afterFaultMs < PROMPT_MS,
+            `${name}: answered ${afterFaultMs} ms after the store was lost (bound ${PROMPT_MS} ms)`,
+          );
           await assertHealth([row.victim], name);
         } finally {
           proxyOf(row.victim).restore();
@@ -273,16 +359,25 @@ describe('admin API fault table: stores', () => {
     it(`${rowName({ route: `POST ${BASE} migrate`, fault: 'Redis lost after the 202', status: 202, code: 'none' })}; the run is interrupted`, async () => {
       const label = 'migrate, Redis lost after the 202';
       const midway = redisProxy.whenServerSent(redisProxy.bytesFromServer + REDIS_MIDWAY_BYTES);
-      const res = await answerOf(http().post(BASE).set(AUTH).send({ action: 'migrate', batchSize: 100 }), label);
+      const res = await answerOf(
+        http().post(BASE).set(AUTH).send({ action: 'migrate', batchSize: 100 }),
+        label,
+      );
       assert.equal(res.status, 202, res.text);
       await midway;
       redisProxy.cut();
       try {
         const deadline = Date.now() + ANSWER_BOUND_MS;
-        let run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as { status: string; error: string | null };
+        let run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as {
+          status: string;
+          error: string | null;
+        };
         while (run.status === 'running' && Date.now() < deadline) {
           await sleep(100);
-          run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as { status: string; error: string | null };
+          run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as {
+            status: string;
+            error: string | null;
+          };
         }
         assert.equal(run.status, 'interrupted', `${label}: ${JSON.stringify(run)}`);
         assert.match(String(run.error), /Redis/, label);
@@ -300,7 +395,10 @@ describe('admin API fault table: stores', () => {
     const frozen = new Promise<void>((resolve) => (postgresFrozen = resolve));
     const rows: { row: MidwayRow; waitFor?: Promise<void> }[] = [
       { row: { route: route('backup (postgres)'), victim: 'postgres', countOn: 'postgres' } },
-      { row: { route: route('POST /api/admin/migration validate'), victim: 'redis' }, waitFor: frozen },
+      {
+        row: { route: route('POST /api/admin/migration validate'), victim: 'redis' },
+        waitFor: frozen,
+      },
     ];
     after(async () => {
       redisProxy.restore();
@@ -313,9 +411,21 @@ describe('admin API fault table: stores', () => {
       it(name, async () => {
         await waitFor;
         try {
-          const { res, afterFaultMs } = await faultMidway(row, 'freeze', name, row.victim === 'postgres' ? postgresFrozen : undefined);
-          assertProblemAnswer(res, { status: 503, code: 'store-unavailable', detail: new RegExp(NAME[row.victim]) }, name);
-          assert.ok(afterFaultMs < ANSWER_BOUND_MS, `${name}: answered ${afterFaultMs} ms after the store stopped answering`);
+          const { res, afterFaultMs } = await faultMidway(
+            row,
+            'freeze',
+            name,
+            row.victim === 'postgres' ? postgresFrozen : undefined,
+          );
+          assertProblemAnswer(
+            res,
+            { status: 503, code: 'store-unavailable', detail: new RegExp(NAME[row.victim]) },
+            name,
+          );
+          assert.ok(
+            afterFaultMs < ANSWER_BOUND_MS,
+            `${name}: answered ${afterFaultMs} ms after the store stopped answering`,
+          );
         } finally {
           // Whatever happened, the other row need not wait any longer.
           postgresFrozen();

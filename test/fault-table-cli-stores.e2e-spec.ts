@@ -19,8 +19,16 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { INestApplicationContext } from '@nestjs/common';
 import { BackupService, MigrationService } from '#tenant-migration';
-import { createContextOverRedis, createTestDatabase, testNamespace } from './support/test-stores.js';
-import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import {
+  createContextOverRedis,
+  createTestDatabase,
+  testNamespace,
+} from './support/test-stores.js';
+import {
+  startPrivateRedis,
+  stopAllPrivateRedis,
+  type PrivateRedis,
+} from './support/private-redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { legacy } from './support/tenant-fixtures.js';
 import { faultRowTest, type CliFaultRow, type CliRun } from './support/cli-fault-table.js';
@@ -62,7 +70,8 @@ const env = (extra: Record<string, string> = {}): Record<string, string> => ({
 });
 const seed = async (client: Redis): Promise<void> => {
   const pipeline = client.pipeline();
-  for (let i = 0; i < KEYS; i++) pipeline.set(`${PREFIX}tenant-${i}`, legacy('🍕', 1700000000000 + i));
+  for (let i = 0; i < KEYS; i++)
+    pipeline.set(`${PREFIX}tenant-${i}`, legacy('🍕', 1700000000000 + i));
   await pipeline.exec();
 };
 const query = async <T extends object>(url: string, sql: string): Promise<T[]> => {
@@ -91,8 +100,10 @@ const afterBatches = async (url: string, calls: number): Promise<void> => {
 type Store = 'redis' | 'postgres';
 const STORE_NAME: Record<Store, string> = { redis: 'Redis', postgres: 'PostgreSQL' };
 const CANNOT_REACH: Record<Store, RegExp> = {
-  postgres: /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
-  redis: /^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
+  postgres:
+    /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
+  redis:
+    /^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: connect ECONNREFUSED 127\.0\.0\.1:\d+$/,
 };
 
 /** Each command: as the operator types it, and its arguments (made once `before` has made the files they name). */
@@ -106,27 +117,53 @@ const COMMANDS = {
   syncPending: { label: 'sync --pending', args: () => ['sync', '--pending'] },
   cleanup: { label: 'cleanup', args: () => ['cleanup'] },
   stats: { label: 'stats', args: () => ['stats'] },
-  report: { label: 'report --out-dir <dir>', args: () => ['report', '--out-dir', join(work, 'reports')] },
+  report: {
+    label: 'report --out-dir <dir>',
+    args: () => ['report', '--out-dir', join(work, 'reports')],
+  },
   test: { label: 'test', args: () => ['test'] },
   backup: { label: 'backup', args: () => ['backup'] },
-  backupOut: { label: 'backup --out <path>', args: () => ['backup', '--out', join(work, 'cut-backup', 'redis.ndjson.gz')] },
-  backupPostgres: { label: 'backup --postgres --out <path>', args: () => ['backup', '--postgres', '--out', join(work, 'cut-postgres', 'tenants.ndjson.gz')] },
+  backupOut: {
+    label: 'backup --out <path>',
+    args: () => ['backup', '--out', join(work, 'cut-backup', 'redis.ndjson.gz')],
+  },
+  backupPostgres: {
+    label: 'backup --postgres --out <path>',
+    args: () => ['backup', '--postgres', '--out', join(work, 'cut-postgres', 'tenants.ndjson.gz')],
+  },
   backupVerify: { label: 'backup verify <backup>', args: () => ['backup', 'verify', redisBackup] },
-  backupVerifyLive: { label: 'backup verify --live <backup>', args: () => ['backup', 'verify', '--live', redisBackup] },
+  backupVerifyLive: {
+    label: 'backup verify --live <backup>',
+    args: () => ['backup', 'verify', '--live', redisBackup],
+  },
   restore: { label: 'restore <backup>', args: () => ['restore', redisBackup] },
   // The target is the row's proxy in front of database 1 of the private Redis.
-  restoreTarget: { label: 'restore <backup> --target-url <url>', args: () => ['restore', redisBackup, '--target-url', 'redis://127.0.0.1:{redis-proxy}/1'] },
-  restorePostgres: { label: 'restore-postgres <backup> --dry-run', args: () => ['restore-postgres', tenantsBackup, '--dry-run'] },
+  restoreTarget: {
+    label: 'restore <backup> --target-url <url>',
+    args: () => ['restore', redisBackup, '--target-url', 'redis://127.0.0.1:{redis-proxy}/1'],
+  },
+  restorePostgres: {
+    label: 'restore-postgres <backup> --dry-run',
+    args: () => ['restore-postgres', tenantsBackup, '--dry-run'],
+  },
 } as const;
 type CommandName = keyof typeof COMMANDS;
 
 /** The store is down before the command starts. */
-const downBefore = (store: Store, name: CommandName, code: 0 | 1 | 3 = 3, reason = CANNOT_REACH[store]): CliFaultRow => ({
+const downBefore = (
+  store: Store,
+  name: CommandName,
+  code: 0 | 1 | 3 = 3,
+  reason = CANNOT_REACH[store],
+): CliFaultRow => ({
   command: COMMANDS[name].label,
   fault: `${STORE_NAME[store]} down before the start`,
   code,
   reason,
-  prepare: async () => ({ args: COMMANDS[name].args(), env: env(store === 'redis' ? { REDIS_URL: deadRedisUrl } : { DATABASE_URL: deadPostgresUrl }) }),
+  prepare: async () => ({
+    args: COMMANDS[name].args(),
+    env: env(store === 'redis' ? { REDIS_URL: deadRedisUrl } : { DATABASE_URL: deadPostgresUrl }),
+  }),
 });
 
 interface Midway {
@@ -153,7 +190,9 @@ const midway = (name: CommandName, fault: Midway, reason: RegExp): CliFaultRow =
   code: 3,
   reason,
   prepare: async (): Promise<CliRun> => {
-    const rowDatabase = fault.ownDatabase ? await createTestDatabase(`fault_table_cli_stores_${fault.ownDatabase}`) : databaseUrl;
+    const rowDatabase = fault.ownDatabase
+      ? await createTestDatabase(`fault_table_cli_stores_${fault.ownDatabase}`)
+      : databaseUrl;
     const closers: (() => Promise<void>)[] = [];
     const cleanup = async () => {
       for (const close of closers) await close();
@@ -173,15 +212,29 @@ const midway = (name: CommandName, fault: Midway, reason: RegExp): CliFaultRow =
       };
     }
     const redisProxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
-    const postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(rowDatabase).port) });
-    closers.push(() => redisProxy.close(), () => postgresProxy.close());
+    const postgresProxy = await startTcpProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(rowDatabase).port),
+    });
+    closers.push(
+      () => redisProxy.close(),
+      () => postgresProxy.close(),
+    );
     const victim: TcpProxy = fault.store === 'redis' ? redisProxy : postgresProxy;
     const counter = (fault.countOn ?? 'redis') === 'redis' ? redisProxy : postgresProxy;
-    const bytes = fault.bytes ?? (counter === redisProxy ? REDIS_MIDWAY_BYTES : POSTGRES_MIDWAY_BYTES);
+    const bytes =
+      fault.bytes ?? (counter === redisProxy ? REDIS_MIDWAY_BYTES : POSTGRES_MIDWAY_BYTES);
     return {
-      args: COMMANDS[name].args().map((arg) => arg.replace('{redis-proxy}', String(redisProxy.port))),
-      env: env({ REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`, DATABASE_URL: withPort(rowDatabase, postgresProxy.port) }),
-      fault: counter.whenServerSent(bytes).then(() => (fault.action === 'cut' ? victim.cut() : victim.freeze())),
+      args: COMMANDS[name]
+        .args()
+        .map((arg) => arg.replace('{redis-proxy}', String(redisProxy.port))),
+      env: env({
+        REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+        DATABASE_URL: withPort(rowDatabase, postgresProxy.port),
+      }),
+      fault: counter
+        .whenServerSent(bytes)
+        .then(() => (fault.action === 'cut' ? victim.cut() : victim.freeze())),
       check: async () => fault.check?.({ databaseUrl: rowDatabase }),
       cleanup,
     };
@@ -195,54 +248,138 @@ const frozenBefore = (store: Store, name: CommandName, reason: RegExp): CliFault
   code: 3,
   reason,
   prepare: async () => {
-    const proxy = await startTcpProxy(store === 'redis' ? { host: '127.0.0.1', port: redis.port } : { host: '127.0.0.1', port: Number(new URL(databaseUrl).port) });
+    const proxy = await startTcpProxy(
+      store === 'redis'
+        ? { host: '127.0.0.1', port: redis.port }
+        : { host: '127.0.0.1', port: Number(new URL(databaseUrl).port) },
+    );
     proxy.freeze();
-    const url = store === 'redis' ? `redis://127.0.0.1:${proxy.port}` : withPort(databaseUrl, proxy.port);
-    return { args: COMMANDS[name].args(), env: env(store === 'redis' ? { REDIS_URL: url } : { DATABASE_URL: url }), cleanup: () => proxy.close() };
+    const url =
+      store === 'redis' ? `redis://127.0.0.1:${proxy.port}` : withPort(databaseUrl, proxy.port);
+    return {
+      args: COMMANDS[name].args(),
+      env: env(store === 'redis' ? { REDIS_URL: url } : { DATABASE_URL: url }),
+      cleanup: () => proxy.close(),
+    };
   },
 });
 
 /** The run a migration left: stopped by the outage, so `migrate` resumes it. */
 const interruptedRun = async ({ databaseUrl: url }: { databaseUrl: string }): Promise<void> => {
-  const runs = await query<{ status: string; error: string | null }>(url, 'SELECT status, error FROM migration_runs');
+  const runs = await query<{ status: string; error: string | null }>(
+    url,
+    'SELECT status, error FROM migration_runs',
+  );
   assert.equal(runs.length, 1, JSON.stringify(runs));
   assert.equal(runs[0].status, 'interrupted', JSON.stringify(runs));
 };
 
 const REDIS_LOST = /^Redis is unavailable|Redis stopped answering/;
 const POSTGRES_LOST = /PostgreSQL/;
-const RUN_STOPPED_BY = (store: RegExp): RegExp => new RegExp(`^run [0-9a-f-]{36} stopped: .*${store.source}.*; it is interrupted: \`migrate\``);
+const RUN_STOPPED_BY = (store: RegExp): RegExp =>
+  new RegExp(`^run [0-9a-f-]{36} stopped: .*${store.source}.*; it is interrupted: \`migrate\``);
 
 const downRows: CliFaultRow[] = [
-  ...(['migrate', 'dryRun', 'runs', 'check', 'sync', 'cleanup', 'report', 'backup', 'backupVerify', 'restorePostgres'] as const).map((name) => downBefore('postgres', name)),
-  downBefore('postgres', 'test', 1, /"passed": false[\s\S]*PostgreSQL does not answer: cannot reach PostgreSQL/),
+  ...(
+    [
+      'migrate',
+      'dryRun',
+      'runs',
+      'check',
+      'sync',
+      'cleanup',
+      'report',
+      'backup',
+      'backupVerify',
+      'restorePostgres',
+    ] as const
+  ).map((name) => downBefore('postgres', name)),
+  downBefore(
+    'postgres',
+    'test',
+    1,
+    /"passed": false[\s\S]*PostgreSQL does not answer: cannot reach PostgreSQL/,
+  ),
   // Validation reads Redis only: it still answers.
   downBefore('postgres', 'validate', 0, new RegExp(`"scanned": ${KEYS}`)),
-  ...(['migrate', 'validate', 'check', 'stats', 'backup', 'restore', 'backupVerifyLive', 'syncPending'] as const).map((name) => downBefore('redis', name)),
-  downBefore('redis', 'test', 1, /"passed": false[\s\S]*Redis at 127\.0\.0\.1:\d+ does not answer PING/),
+  ...(
+    [
+      'migrate',
+      'validate',
+      'check',
+      'stats',
+      'backup',
+      'restore',
+      'backupVerifyLive',
+      'syncPending',
+    ] as const
+  ).map((name) => downBefore('redis', name)),
+  downBefore(
+    'redis',
+    'test',
+    1,
+    /"passed": false[\s\S]*Redis at 127\.0\.0\.1:\d+ does not answer PING/,
+  ),
 ];
 
 const goingDownRows: CliFaultRow[] = [
-  midway('migrate', { store: 'redis', action: 'kill', ownDatabase: 'redis_killed', check: interruptedRun }, RUN_STOPPED_BY(/Redis is unavailable/)),
+  midway(
+    'migrate',
+    { store: 'redis', action: 'kill', ownDatabase: 'redis_killed', check: interruptedRun },
+    RUN_STOPPED_BY(/Redis is unavailable/),
+  ),
   midway('validate', { store: 'redis', action: 'kill' }, REDIS_LOST),
   midway('check', { store: 'redis', action: 'kill' }, REDIS_LOST),
-  midway('backupOut', { store: 'redis', action: 'cut', check: async () => assert.deepEqual(await readdir(join(work, 'cut-backup')), [], 'no .partial is left') }, REDIS_LOST),
+  midway(
+    'backupOut',
+    {
+      store: 'redis',
+      action: 'cut',
+      check: async () =>
+        assert.deepEqual(await readdir(join(work, 'cut-backup')), [], 'no .partial is left'),
+    },
+    REDIS_LOST,
+  ),
   midway('cleanup', { store: 'redis', action: 'cut' }, REDIS_LOST),
   // A restore's answers are short (+OK per key, ~50 kB for the keyspace).
   midway('restoreTarget', { store: 'redis', action: 'cut', bytes: 20_000 }, REDIS_LOST),
-  midway('migrate', { store: 'postgres', action: 'cut', ownDatabase: 'postgres_cut' }, RUN_STOPPED_BY(POSTGRES_LOST)),
+  midway(
+    'migrate',
+    { store: 'postgres', action: 'cut', ownDatabase: 'postgres_cut' },
+    RUN_STOPPED_BY(POSTGRES_LOST),
+  ),
   midway('check', { store: 'postgres', action: 'cut' }, POSTGRES_LOST),
-  midway('backupPostgres', { store: 'postgres', action: 'cut', countOn: 'postgres' }, POSTGRES_LOST),
+  midway(
+    'backupPostgres',
+    { store: 'postgres', action: 'cut', countOn: 'postgres' },
+    POSTGRES_LOST,
+  ),
 ];
 
 const frozenRows: CliFaultRow[] = [
-  frozenBefore('redis', 'validate', /^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: .*no answer within \d+ ?s/),
+  frozenBefore(
+    'redis',
+    'validate',
+    /^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: .*no answer within \d+ ?s/,
+  ),
   // The reply watchdog (3 s here) ends the connection attempt before its own 5 s timeout would.
-  frozenBefore('postgres', 'runs', /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: (.*timeout|no reply for \d+ s)/),
+  frozenBefore(
+    'postgres',
+    'runs',
+    /^cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: (.*timeout|no reply for \d+ s)/,
+  ),
   midway('validate', { store: 'redis', action: 'freeze' }, REDIS_LOST),
-  midway('migrate', { store: 'redis', action: 'freeze', ownDatabase: 'redis_frozen', check: interruptedRun }, RUN_STOPPED_BY(/Redis/)),
+  midway(
+    'migrate',
+    { store: 'redis', action: 'freeze', ownDatabase: 'redis_frozen', check: interruptedRun },
+    RUN_STOPPED_BY(/Redis/),
+  ),
   midway('check', { store: 'postgres', action: 'freeze' }, POSTGRES_LOST),
-  midway('migrate', { store: 'postgres', action: 'freeze', ownDatabase: 'postgres_frozen' }, RUN_STOPPED_BY(POSTGRES_LOST)),
+  midway(
+    'migrate',
+    { store: 'postgres', action: 'freeze', ownDatabase: 'postgres_frozen' },
+    RUN_STOPPED_BY(POSTGRES_LOST),
+  ),
   // The restore target's client has the configured client's command timeout too.
   midway('restoreTarget', { store: 'redis', action: 'freeze', bytes: 20_000 }, REDIS_LOST),
 ];
@@ -266,11 +403,17 @@ describe('CLI fault table: stores', { concurrency: true }, () => {
     redisBackup = join(work, 'redis.ndjson.gz');
     tenantsBackup = join(work, 'tenants.ndjson.gz');
     // Tenants in PostgreSQL (a consistent check, a large COPY) and good backups to restore.
-    context = await createContextOverRedis(databaseUrl, client, { keyPrefix: PREFIX, backupDir: join(work, 'backups') });
+    context = await createContextOverRedis(databaseUrl, client, {
+      keyPrefix: PREFIX,
+      backupDir: join(work, 'backups'),
+    });
     await context.get(MigrationService).migrate({});
     const backups = context.get(BackupService);
     // Verified: without one, a cleanup is refused before it reads a key.
-    assert.equal((await backups.verify((await backups.backupRedis({ outPath: redisBackup })).id)).ok, true);
+    assert.equal(
+      (await backups.verify((await backups.backupRedis({ outPath: redisBackup })).id)).ok,
+      true,
+    );
     await backups.backupPostgres({ outPath: tenantsBackup });
   });
 

@@ -18,9 +18,13 @@ import {
   TenantNotFoundError,
   type IntegrityReport,
 } from '#tenant-migration';
-import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  createMigrationContext,
+  createTestStores,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { legacy, ENHANCED } from './support/tenant-fixtures.js';
-
 
 describe('integrity check against the real Redis and PostgreSQL', () => {
   let stores: TestStores;
@@ -35,7 +39,11 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
   /** The invariants every report must satisfy, whatever it found. */
   const assertAddsUp = (r: IntegrityReport): void => {
     assert.equal(r.redisKeys, r.valid + r.invalid + r.skipped, 'every key counted once');
-    assert.equal(r.valid, r.matching + r.different + r.onlyInRedis, 'every valid record classified once');
+    assert.equal(
+      r.valid,
+      r.matching + r.different + r.onlyInRedis,
+      'every valid record classified once',
+    );
     assert.equal(r.consistent, r.onlyInRedis + r.onlyInPostgres + r.different === 0);
   };
 
@@ -67,15 +75,27 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     const report = await integrity.check();
     assertAddsUp(report);
     assert.equal(report.consistent, true, JSON.stringify(report.drift));
-    assert.deepEqual([report.redisKeys, report.valid, report.matching, report.postgresTenants], [4, 4, 4, 4]);
+    assert.deepEqual(
+      [report.redisKeys, report.valid, report.matching, report.postgresTenants],
+      [4, 4, 4, 4],
+    );
     assert.deepEqual(report.drift, []);
   });
 
   it('names every kind of drift with the fields and both values', async () => {
     // changed in Redis: two fields of the enhanced record
-    await stores.redis.set(key('salon'), JSON.stringify({ ...ENHANCED, businessName: 'Salon Élise & Co', features: { whatsapp: false, analytics: true } }));
+    await stores.redis.set(
+      key('salon'),
+      JSON.stringify({
+        ...ENHANCED,
+        businessName: 'Salon Élise & Co',
+        features: { whatsapp: false, analytics: true },
+      }),
+    );
     // changed in PostgreSQL
-    await stores.db.query(`UPDATE tenants SET emoji = '🌯', subscription_plan = 'enterprise' WHERE subdomain = 'tacos'`);
+    await stores.db.query(
+      `UPDATE tenants SET emoji = '🌯', subscription_plan = 'enterprise' WHERE subdomain = 'tacos'`,
+    );
     // only in Redis: added after the migration
     await stores.redis.set(key('bagel'), legacy('🥯'));
     // only in PostgreSQL: the key was deleted
@@ -84,10 +104,21 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     const report = await integrity.check();
     assertAddsUp(report);
     assert.equal(report.consistent, false);
-    assert.deepEqual([report.onlyInRedis, report.onlyInPostgres, report.different, report.matching], [1, 1, 2, 1]);
+    assert.deepEqual(
+      [report.onlyInRedis, report.onlyInPostgres, report.different, report.matching],
+      [1, 1, 2, 1],
+    );
     const byName = new Map(report.drift.map((d) => [d.subdomain, d]));
-    assert.deepEqual(byName.get('bagel'), { kind: 'only-in-redis', subdomain: 'bagel', key: key('bagel') });
-    assert.deepEqual(byName.get('gelato'), { kind: 'only-in-postgres', subdomain: 'gelato', key: key('gelato') });
+    assert.deepEqual(byName.get('bagel'), {
+      kind: 'only-in-redis',
+      subdomain: 'bagel',
+      key: key('bagel'),
+    });
+    assert.deepEqual(byName.get('gelato'), {
+      kind: 'only-in-postgres',
+      subdomain: 'gelato',
+      key: key('gelato'),
+    });
 
     const salon = byName.get('salon');
     assert.equal(salon?.kind, 'different');
@@ -103,18 +134,25 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     assert.deepEqual([tacos?.changedInRedis, tacos?.changedInPostgres], [false, true]);
   });
 
-  it('treats a profile added in PostgreSQL to a legacy tenant as PostgreSQL\'s own, not as drift', async () => {
-    await stores.db.query(`UPDATE tenants SET business_name = 'Gelato Bar', owner_name = 'Gina', subscription_plan = 'premium' WHERE subdomain = 'gelato'`);
+  it("treats a profile added in PostgreSQL to a legacy tenant as PostgreSQL's own, not as drift", async () => {
+    await stores.db.query(
+      `UPDATE tenants SET business_name = 'Gelato Bar', owner_name = 'Gina', subscription_plan = 'premium' WHERE subdomain = 'gelato'`,
+    );
     const report = await integrity.check();
     assertAddsUp(report);
-    assert.equal(report.drift.find((d) => d.subdomain === 'gelato'), undefined);
+    assert.equal(
+      report.drift.find((d) => d.subdomain === 'gelato'),
+      undefined,
+    );
     await stores.db.query(`UPDATE tenants SET emoji = '🍦' WHERE subdomain = 'gelato'`);
     const changed = (await integrity.check()).drift.find((d) => d.subdomain === 'gelato');
     assert.deepEqual(changed?.fields, [{ field: 'emoji', redis: '🍨', postgres: '🍦' }]);
   });
 
   it('compares timestamps to the millisecond', async () => {
-    await stores.db.query(`UPDATE tenants SET created_at = created_at + interval '1 millisecond' WHERE subdomain = 'tacos'`);
+    await stores.db.query(
+      `UPDATE tenants SET created_at = created_at + interval '1 millisecond' WHERE subdomain = 'tacos'`,
+    );
     const report = await integrity.check();
     const tacos = report.drift.find((d) => d.subdomain === 'tacos');
     assert.equal(tacos?.fields?.length, 1);
@@ -128,12 +166,17 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     assertAddsUp(report);
     assert.equal(report.invalid, 2);
     assert.deepEqual(report.invalidRecords.map((r) => r.key).sort(), [key('pizza'), key('www')]);
-    assert.equal(report.consistent, true, 'an invalid record is not drift, and its migrated row is not "only in PostgreSQL"');
+    assert.equal(
+      report.consistent,
+      true,
+      'an invalid record is not drift, and its migrated row is not "only in PostgreSQL"',
+    );
     assert.equal(report.onlyInPostgres, 0);
   });
 
   it('caps the listed drifts but never the counts', async () => {
-    for (const name of ['a1', 'a2', 'a3', 'a4', 'a5']) await stores.redis.set(key(name), legacy('🍕'));
+    for (const name of ['a1', 'a2', 'a3', 'a4', 'a5'])
+      await stores.redis.set(key(name), legacy('🍕'));
     const report = await integrity.check({ limit: 2 });
     assert.equal(report.onlyInRedis, 5);
     assert.equal(report.drift.length, 2);
@@ -142,14 +185,19 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
   });
 
   it('writes nothing to either store', async () => {
-    const before = (await stores.db.query('SELECT *, xmin::text FROM tenants ORDER BY subdomain')).rows;
+    const before = (await stores.db.query('SELECT *, xmin::text FROM tenants ORDER BY subdomain'))
+      .rows;
     await integrity.check();
-    assert.deepEqual((await stores.db.query('SELECT *, xmin::text FROM tenants ORDER BY subdomain')).rows, before);
+    assert.deepEqual(
+      (await stores.db.query('SELECT *, xmin::text FROM tenants ORDER BY subdomain')).rows,
+      before,
+    );
     assert.equal(await stores.redis.get(key('pizza')), legacy('🍕'));
   });
 
   describe('sync', () => {
-    const driftOf = async (subdomain: string) => (await integrity.check()).drift.find((d) => d.subdomain === subdomain);
+    const driftOf = async (subdomain: string) =>
+      (await integrity.check()).drift.find((d) => d.subdomain === subdomain);
 
     it('Redis to PostgreSQL when Redis changed, and the check is clean again', async () => {
       await stores.redis.set(key('pizza'), legacy('🍔'));
@@ -160,29 +208,49 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       const result = await sync.sync('pizza', { actor: 'test' });
       assert.equal(result.direction, 'redis-to-postgres');
       assert.match(result.reason, /Redis changed/);
-      assert.equal((await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'pizza'`)).rows[0].emoji, '🍔');
+      assert.equal(
+        (await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'pizza'`)).rows[0]
+          .emoji,
+        '🍔',
+      );
       assert.equal((await integrity.check()).consistent, true);
     });
 
     it('PostgreSQL to Redis when PostgreSQL changed, in the format legacy readers understand', async () => {
-      await stores.db.query(`UPDATE tenants SET emoji = '🌯', business_name = 'Taco Town' WHERE subdomain = 'tacos'`);
+      await stores.db.query(
+        `UPDATE tenants SET emoji = '🌯', business_name = 'Taco Town' WHERE subdomain = 'tacos'`,
+      );
       const result = await sync.sync('TACOS ');
       assert.equal(result.direction, 'postgres-to-redis');
       assert.equal(result.subdomain, 'tacos', 'input is normalised');
-      assert.equal(await stores.redis.get(key('tacos')), JSON.stringify({ emoji: '🌯', createdAt: 1700000000123 }));
+      assert.equal(
+        await stores.redis.get(key('tacos')),
+        JSON.stringify({ emoji: '🌯', createdAt: 1700000000123 }),
+      );
       // A legacy record carries emoji and createdAt; the business name is PostgreSQL's own.
       assert.equal((await integrity.check()).consistent, true);
-      assert.equal((await sync.sync('tacos')).direction, 'none', 'the written value is recorded as migrated');
+      assert.equal(
+        (await sync.sync('tacos')).direction,
+        'none',
+        'the written value is recorded as migrated',
+      );
     });
 
     it('PostgreSQL to Redis keeps an enhanced record enhanced; a key deleted in Redis deletes the tenant', async () => {
       await stores.db.query(`UPDATE tenants SET owner_name = 'Élise M.' WHERE subdomain = 'salon'`);
       assert.equal((await sync.sync('salon')).direction, 'postgres-to-redis');
-      assert.equal(JSON.parse((await stores.redis.get(key('salon'))) ?? '{}').ownerName, 'Élise M.');
+      assert.equal(
+        JSON.parse((await stores.redis.get(key('salon'))) ?? '{}').ownerName,
+        'Élise M.',
+      );
       await stores.redis.del(key('gelato'));
       const followed = await sync.sync('gelato');
       assert.deepEqual([followed.direction, followed.change], ['redis-to-postgres', 'delete']);
-      assert.equal(await stores.redis.exists(key('gelato')), 0, 'the deleted key is not brought back');
+      assert.equal(
+        await stores.redis.exists(key('gelato')),
+        0,
+        'the deleted key is not brought back',
+      );
       assert.equal((await integrity.check()).consistent, true);
     });
 
@@ -196,8 +264,14 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     it('refuses when both changed unless told which side wins', async () => {
       await stores.redis.set(key('pizza'), legacy('🍔'));
       await stores.db.query(`UPDATE tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
-      await assert.rejects(sync.sync('pizza'), (e: unknown) => e instanceof InvalidOptionError && /both stores changed/.test(e.message));
-      assert.equal((await sync.sync('pizza', { prefer: 'postgres' })).direction, 'postgres-to-redis');
+      await assert.rejects(
+        sync.sync('pizza'),
+        (e: unknown) => e instanceof InvalidOptionError && /both stores changed/.test(e.message),
+      );
+      assert.equal(
+        (await sync.sync('pizza', { prefer: 'postgres' })).direction,
+        'postgres-to-redis',
+      );
       assert.equal(await stores.redis.get(key('pizza')), legacy('🍟'));
     });
 
@@ -212,8 +286,11 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
       const original = redis.eval.bind(redis);
       // A writer lands between the read and the compare-and-set.
-      (redis as unknown as { eval: typeof redis.eval }).eval = (async (...args: Parameters<typeof redis.eval>) => {
-        if (String(args[0]).includes("redis.call('SET'")) await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
+      (redis as unknown as { eval: typeof redis.eval }).eval = (async (
+        ...args: Parameters<typeof redis.eval>
+      ) => {
+        if (String(args[0]).includes("redis.call('SET'"))
+          await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
         return original(...args);
       }) as typeof redis.eval;
       try {
@@ -221,7 +298,11 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       } finally {
         (redis as unknown as { eval: typeof redis.eval }).eval = original;
       }
-      assert.equal(await stores.redis.get(key('tacos')), legacy('🌮', 1700000009999), 'the concurrent write survives');
+      assert.equal(
+        await stores.redis.get(key('tacos')),
+        legacy('🌮', 1700000009999),
+        'the concurrent write survives',
+      );
     });
 
     it('syncs every drifted tenant, collecting the ones it must refuse', async () => {
@@ -236,9 +317,15 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.deepEqual([all.drifted, all.synced], [5, 4]);
       assert.deepEqual(all.byDirection, { 'redis-to-postgres': 3, 'postgres-to-redis': 1 });
       assert.deepEqual(all.byChange, { write: 3, delete: 1 });
-      assert.deepEqual(all.refused.map((r) => r.subdomain), ['salon']);
+      assert.deepEqual(
+        all.refused.map((r) => r.subdomain),
+        ['salon'],
+      );
       const after = await integrity.check();
-      assert.deepEqual(after.drift.map((d) => d.subdomain), ['salon']);
+      assert.deepEqual(
+        after.drift.map((d) => d.subdomain),
+        ['salon'],
+      );
 
       const forced = await sync.syncAllDrifted({ prefer: 'redis' });
       assert.deepEqual([forced.synced, forced.refused.length], [1, 0]);
@@ -248,10 +335,17 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     it('audits every sync with its direction', async () => {
       await stores.redis.set(key('pizza'), legacy('🍔'));
       await sync.sync('pizza', { actor: 'cli:tester' });
-      const { rows } = await stores.db.query<{ action: string; actor: string; outcome: { direction: string } }>(
+      const { rows } = await stores.db.query<{
+        action: string;
+        actor: string;
+        outcome: { direction: string };
+      }>(
         `SELECT action, actor, outcome FROM audit_log WHERE action = 'sync' ORDER BY id DESC LIMIT 1`,
       );
-      assert.deepEqual([rows[0].actor, rows[0].outcome.direction], ['cli:tester', 'redis-to-postgres']);
+      assert.deepEqual(
+        [rows[0].actor, rows[0].outcome.direction],
+        ['cli:tester', 'redis-to-postgres'],
+      );
     });
   });
 
@@ -263,7 +357,10 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     };
 
     it('refuses without a verified backup, and deletes nothing', async () => {
-      await assert.rejects(cleanup.cleanup({ dryRun: false }), (e: unknown) => e instanceof CleanupRefusedError && /no verified backup/.test(e.message));
+      await assert.rejects(
+        cleanup.cleanup({ dryRun: false }),
+        (e: unknown) => e instanceof CleanupRefusedError && /no verified backup/.test(e.message),
+      );
       await backups.backupRedis(); // taken, never verified
       await assert.rejects(cleanup.cleanup({ dryRun: false }), CleanupRefusedError);
       assert.equal(await stores.redis.exists(key('pizza')), 1);
@@ -277,10 +374,15 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
 
       const done = await cleanup.cleanup({ dryRun: false, actor: 'test' });
       assert.deepEqual([done.deleted, done.kept, done.examined], [4, 0, 4]);
-      for (const name of ['pizza', 'tacos', 'salon', 'gelato']) assert.equal(await stores.redis.exists(key(name)), 0, name);
+      for (const name of ['pizza', 'tacos', 'salon', 'gelato'])
+        assert.equal(await stores.redis.exists(key(name)), 0, name);
       const report = await integrity.check();
       assertAddsUp(report);
-      assert.deepEqual([report.consistent, report.cleanedUp, report.onlyInPostgres], [true, 4, 0], 'cleaned-up tenants are not drift');
+      assert.deepEqual(
+        [report.consistent, report.cleanedUp, report.onlyInPostgres],
+        [true, 4, 0],
+        'cleaned-up tenants are not drift',
+      );
     });
 
     it('never deletes a drifted, invalid, unknown, unbacked or changed key', async () => {
@@ -299,8 +401,13 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
         'invalid-record': 1,
       });
       assert.equal(result.deleted, 1, 'only salon was provably safe');
-      assert.equal(result.examined, result.deleted + result.kept - 1 + result.alreadyGone, 'the unbacked key is counted as kept but not examined');
-      for (const name of ['broken', 'bagel', 'pizza', 'tacos', 'gelato']) assert.equal(await stores.redis.exists(key(name)), 1, name);
+      assert.equal(
+        result.examined,
+        result.deleted + result.kept - 1 + result.alreadyGone,
+        'the unbacked key is counted as kept but not examined',
+      );
+      for (const name of ['broken', 'bagel', 'pizza', 'tacos', 'gelato'])
+        assert.equal(await stores.redis.exists(key(name)), 1, name);
       assert.equal(await stores.redis.exists(key('salon')), 0);
     });
 
@@ -309,12 +416,15 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
       const original = redis.pipeline.bind(redis);
       // A writer lands just before the deletes are sent.
-      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = ((...args: Parameters<typeof redis.pipeline>) => {
+      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = ((
+        ...args: Parameters<typeof redis.pipeline>
+      ) => {
         const pipeline = original(...args);
         const exec = pipeline.exec.bind(pipeline);
         pipeline.exec = (async () => {
           const queued = (pipeline as unknown as { _queue: { name: string }[] })._queue ?? [];
-          if (queued.some((c) => c.name === 'eval')) await stores.redis.set(key('pizza'), legacy('🍕', 1700000000999));
+          if (queued.some((c) => c.name === 'eval'))
+            await stores.redis.set(key('pizza'), legacy('🍕', 1700000000999));
           return exec();
         }) as typeof pipeline.exec;
         return pipeline;
@@ -325,16 +435,27 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       } finally {
         (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = original;
       }
-      assert.equal(await stores.redis.get(key('pizza')), legacy('🍕', 1700000000999), 'the concurrent write survives');
-      const { rows } = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM redis_cleanups WHERE subdomain = 'pizza'`);
+      assert.equal(
+        await stores.redis.get(key('pizza')),
+        legacy('🍕', 1700000000999),
+        'the concurrent write survives',
+      );
+      const { rows } = await stores.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM redis_cleanups WHERE subdomain = 'pizza'`,
+      );
       assert.equal(rows[0].n, 0, 'a kept key is not recorded as cleaned up');
     });
 
     it('audits every cleanup', async () => {
       await verifiedBackup();
       await cleanup.cleanup({ actor: 'cli:tester' });
-      const { rows } = await stores.db.query<{ actor: string; params: { dryRun: boolean } }>(`SELECT actor, params FROM audit_log WHERE action = 'cleanup'`);
-      assert.deepEqual(rows.map((r) => [r.actor, r.params.dryRun]), [['cli:tester', true]]);
+      const { rows } = await stores.db.query<{ actor: string; params: { dryRun: boolean } }>(
+        `SELECT actor, params FROM audit_log WHERE action = 'cleanup'`,
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.actor, r.params.dryRun]),
+        [['cli:tester', true]],
+      );
     });
   });
 
@@ -345,7 +466,13 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       await ctx.migrations.migrate();
       const stats = await reports.stats();
       assert.deepEqual(
-        [stats.redisKeys, stats.postgresTenants, stats.bySourceFormat.legacy, stats.bySourceFormat.enhanced, stats.incompleteProfiles],
+        [
+          stats.redisKeys,
+          stats.postgresTenants,
+          stats.bySourceFormat.legacy,
+          stats.bySourceFormat.enhanced,
+          stats.incompleteProfiles,
+        ],
         [5, 4, 3, 1, 3],
       );
       assert.equal(stats.lastRuns.length, 2);
@@ -353,7 +480,9 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.deepEqual(stats.lastRejectedByReason, { 'invalid-json': 1 });
 
       const written = await reports.write(backupDir);
-      const json = JSON.parse(await readFile(written.jsonPath, 'utf8')) as { integrity: { consistent: boolean; invalid: number } };
+      const json = JSON.parse(await readFile(written.jsonPath, 'utf8')) as {
+        integrity: { consistent: boolean; invalid: number };
+      };
       assert.deepEqual([json.integrity.consistent, json.integrity.invalid], [true, 1]);
       const markdown = await readFile(written.markdownPath, 'utf8');
       assert.match(markdown, /^# Tenant migration report/);

@@ -35,7 +35,13 @@ const ENHANCED = {
   address: '1 rue de la Paix, Paris',
   logo: 'https://cdn.example.com/logo.png',
   brandColors: { primary: '#112233', secondary: '#445566', accent: '#778899' },
-  features: { whatsapp: true, homeVisit: false, analytics: true, customTemplates: false, multiStaff: true },
+  features: {
+    whatsapp: true,
+    homeVisit: false,
+    analytics: true,
+    customTemplates: false,
+    multiStaff: true,
+  },
   subscription: { plan: 'premium', status: 'active', expiresAt: 1799999999000 },
 };
 
@@ -77,12 +83,20 @@ describe('migration engine against real PostgreSQL and Redis', () => {
 
   const key = (name: string) => `${stores.prefix}${name}`;
   const tenant = async (subdomain: string): Promise<TenantRow | undefined> =>
-    (await stores.db.query<TenantRow>('SELECT *, xmin::text FROM tenants WHERE subdomain = $1', [subdomain])).rows[0];
+    (
+      await stores.db.query<TenantRow>('SELECT *, xmin::text FROM tenants WHERE subdomain = $1', [
+        subdomain,
+      ])
+    ).rows[0];
   const count = async (table: string): Promise<number> =>
     Number((await stores.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
   const reasonsOf = async (k: string): Promise<OutcomeReason[]> =>
-    (await stores.db.query<{ reasons: OutcomeReason[] }>('SELECT reasons FROM migration_exceptions WHERE key = $1', [k])).rows[0]
-      ?.reasons ?? [];
+    (
+      await stores.db.query<{ reasons: OutcomeReason[] }>(
+        'SELECT reasons FROM migration_exceptions WHERE key = $1',
+        [k],
+      )
+    ).rows[0]?.reasons ?? [];
 
   /** One of every kind of key a real keyspace holds, good and bad. */
   const seedMixedKeyspace = async (): Promise<void> => {
@@ -102,7 +116,14 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     await r.set(key('www'), JSON.stringify(LEGACY));
     await r.set(key('bad_name!'), JSON.stringify(LEGACY));
     await r.set(key('binary'), Buffer.from([0xff, 0xfe, 0x7b, 0x7d]));
-    await r.set(key('huge'), JSON.stringify({ emoji: '🍕', createdAt: 1700000000000, businessDescription: 'x'.repeat(5000) }));
+    await r.set(
+      key('huge'),
+      JSON.stringify({
+        emoji: '🍕',
+        createdAt: 1700000000000,
+        businessDescription: 'x'.repeat(5000),
+      }),
+    );
     await r.hset(key('hash'), 'emoji', '🍕');
     await r.rpush(key('list'), 'a', 'b');
     await r.set(key('ttl'), JSON.stringify({ emoji: '⚽', createdAt: 1700000000000 }), 'EX', 3600);
@@ -144,7 +165,13 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.equal(legacy.source_format, 'legacy');
     assert.equal(legacy.source_key, key('pizza'));
     assert.deepEqual(
-      [legacy.feature_whatsapp, legacy.feature_home_visit, legacy.feature_analytics, legacy.feature_custom_templates, legacy.feature_multi_staff],
+      [
+        legacy.feature_whatsapp,
+        legacy.feature_home_visit,
+        legacy.feature_analytics,
+        legacy.feature_custom_templates,
+        legacy.feature_multi_staff,
+      ],
       [false, false, false, false, false],
     );
 
@@ -162,7 +189,13 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.equal(enhanced.logo, ENHANCED.logo);
     assert.deepEqual(enhanced.brand_colors, ENHANCED.brandColors);
     assert.deepEqual(
-      [enhanced.feature_whatsapp, enhanced.feature_home_visit, enhanced.feature_analytics, enhanced.feature_custom_templates, enhanced.feature_multi_staff],
+      [
+        enhanced.feature_whatsapp,
+        enhanced.feature_home_visit,
+        enhanced.feature_analytics,
+        enhanced.feature_custom_templates,
+        enhanced.feature_multi_staff,
+      ],
       [true, false, true, false, true],
     );
     assert.equal(enhanced.subscription_plan, 'premium');
@@ -176,13 +209,21 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.equal(coerced?.created_at.getTime(), 1700000000000, 'numeric-string createdAt coerced');
     assert.equal(result.counts.normalizedByNote['coerced-created-at'], 1);
     assert.equal(result.counts.normalizedByNote['renamed-subdomain'], 1, 'MyShop');
-    assert.equal(result.counts.normalizedByNote['mapped-category'], undefined, 'exact category names are not notes');
+    assert.equal(
+      result.counts.normalizedByNote['mapped-category'],
+      undefined,
+      'exact category names are not notes',
+    );
     assert.ok(await tenant('myshop'), 'MyShop migrated under its normalised name, which was free');
     assert.equal((await tenant('myshop'))?.source_key, key('MyShop'));
     assert.equal((await tenant('taken'))?.emoji, '🐶', 'Taken never overwrites taken');
     assert.ok(await tenant('ttl'), 'keys with a TTL migrate');
     assert.equal(await tenant('www'), undefined);
-    assert.equal(await count("tenants WHERE subdomain LIKE '%pizza%' AND source_key NOT LIKE 'tm-test:%'"), 0, 'other prefixes untouched');
+    assert.equal(
+      await count("tenants WHERE subdomain LIKE '%pizza%' AND source_key NOT LIKE 'tm-test:%'"),
+      0,
+      'other prefixes untouched',
+    );
 
     assert.equal(result.counts.migrated, 6);
     assert.equal(result.counts.created, 6);
@@ -211,21 +252,35 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.deepEqual(await codes('hash'), ['wrong-type']);
     assert.deepEqual(await codes('list'), ['wrong-type']);
     assert.deepEqual(await codes('Taken'), ['subdomain-conflict']);
-    assert.ok((await fields('badtypes')).includes('emoji') && (await fields('badtypes')).includes('createdAt'), 'all failing fields reported');
+    assert.ok(
+      (await fields('badtypes')).includes('emoji') &&
+        (await fields('badtypes')).includes('createdAt'),
+      'all failing fields reported',
+    );
     assert.ok((await fields('noemoji')).includes('emoji'));
     assert.ok((await fields('wordemoji')).includes('emoji'));
     assert.ok((await fields('www')).includes('subdomain'), 'reserved name rejected');
     assert.ok((await fields('bad_name!')).includes('subdomain'), 'invalid DNS label rejected');
 
-    const stored = await stores.db.query<{ value_prefix: Buffer; value_sha256: string; value_size: number }>(
-      'SELECT value_prefix, value_sha256, value_size FROM migration_exceptions WHERE key = $1',
-      [key('binary')],
+    const stored = await stores.db.query<{
+      value_prefix: Buffer;
+      value_sha256: string;
+      value_size: number;
+    }>('SELECT value_prefix, value_sha256, value_size FROM migration_exceptions WHERE key = $1', [
+      key('binary'),
+    ]);
+    assert.deepEqual(
+      stored.rows[0].value_prefix,
+      Buffer.from([0xff, 0xfe, 0x7b, 0x7d]),
+      'raw bytes kept for the operator',
     );
-    assert.deepEqual(stored.rows[0].value_prefix, Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), 'raw bytes kept for the operator');
     assert.equal(stored.rows[0].value_size, 4);
     assert.match(stored.rows[0].value_sha256, /^[0-9a-f]{64}$/);
 
-    const run = await stores.db.query<{ status: string; counts: MigrationResult['counts'] }>('SELECT status, counts FROM migration_runs WHERE id = $1', [result.runId]);
+    const run = await stores.db.query<{ status: string; counts: MigrationResult['counts'] }>(
+      'SELECT status, counts FROM migration_runs WHERE id = $1',
+      [result.runId],
+    );
     assert.equal(run.rows[0].status, 'completed');
     assert.deepEqual(run.rows[0].counts, c, 'the run ledger holds the same counts');
   });
@@ -255,9 +310,13 @@ describe('migration engine against real PostgreSQL and Redis', () => {
   it('a second run reports everything unchanged and writes nothing', async () => {
     await seedMixedKeyspace();
     const first = await ctx.migrations.migrate();
-    const before = (await stores.db.query<TenantRow>('SELECT *, xmin::text FROM tenants ORDER BY subdomain')).rows;
+    const before = (
+      await stores.db.query<TenantRow>('SELECT *, xmin::text FROM tenants ORDER BY subdomain')
+    ).rows;
     const second = await ctx.migrations.migrate();
-    const afterRows = (await stores.db.query<TenantRow>('SELECT *, xmin::text FROM tenants ORDER BY subdomain')).rows;
+    const afterRows = (
+      await stores.db.query<TenantRow>('SELECT *, xmin::text FROM tenants ORDER BY subdomain')
+    ).rows;
 
     assert.equal(second.counts.migrated, 0);
     assert.equal(second.counts.unchanged, first.counts.migrated);
@@ -283,10 +342,19 @@ describe('migration engine against real PostgreSQL and Redis', () => {
       stores.db.query(
         `INSERT INTO migration_runs (id, kind, status, options, counts, checkpoint)
          VALUES ($1, 'migrate', 'running', $2, $3, NULL)`,
-        [id, JSON.stringify({ prefix: stores.prefix, batchSize: 5, conflictPolicy: 'keep-postgres' }), JSON.stringify({})],
+        [
+          id,
+          JSON.stringify({ prefix: stores.prefix, batchSize: 5, conflictPolicy: 'keep-postgres' }),
+          JSON.stringify({}),
+        ],
       );
     const status = async (id: string) =>
-      (await stores.db.query<{ status: string }>('SELECT status FROM migration_runs WHERE id = $1', [id])).rows[0]?.status;
+      (
+        await stores.db.query<{ status: string }>(
+          'SELECT status FROM migration_runs WHERE id = $1',
+          [id],
+        )
+      ).rows[0]?.status;
 
     await insertInterrupted('11111111-1111-4111-8111-111111111111');
     let statusAtStart: Promise<string | undefined> = Promise.resolve(undefined);
@@ -308,14 +376,25 @@ describe('migration engine against real PostgreSQL and Redis', () => {
 
   it('rejects key names that are not UTF-8 or hold a NUL, and keeps migrating', async () => {
     await stores.redis.set(key('pizza'), JSON.stringify(LEGACY));
-    await stores.redis.set(Buffer.concat([Buffer.from(key('bad')), Buffer.from([0xff, 0xfe])]), JSON.stringify(LEGACY));
+    await stores.redis.set(
+      Buffer.concat([Buffer.from(key('bad')), Buffer.from([0xff, 0xfe])]),
+      JSON.stringify(LEGACY),
+    );
     await stores.redis.set(key('nul\0name'), JSON.stringify(LEGACY));
     const result = await ctx.migrations.migrate();
     assert.ok(result.balanced);
-    assert.deepEqual([result.counts.scanned, result.counts.migrated, result.counts.rejected], [3, 1, 2]);
+    assert.deepEqual(
+      [result.counts.scanned, result.counts.migrated, result.counts.rejected],
+      [3, 1, 2],
+    );
     assert.equal(result.counts.rejectedByReason['invalid-key-name'], 1);
-    const { rows } = await stores.db.query<{ key: string; reasons: OutcomeReason[] }>('SELECT key, reasons FROM migration_exceptions ORDER BY key');
-    assert.deepEqual(rows.map((r) => r.key), [`${key('bad')}\\xff\\xfe`, `${key('nul')}\\x00name`]);
+    const { rows } = await stores.db.query<{ key: string; reasons: OutcomeReason[] }>(
+      'SELECT key, reasons FROM migration_exceptions ORDER BY key',
+    );
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      [`${key('bad')}\\xff\\xfe`, `${key('nul')}\\x00name`],
+    );
     assert.equal(rows[1].reasons[0].field, 'subdomain');
     await deleteByPattern(stores.redis, `${stores.prefix}*`);
   });
@@ -335,7 +414,9 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     await stores.redis.set(key('pizza'), JSON.stringify(LEGACY));
     await stores.redis.set(key('tacos'), JSON.stringify({ emoji: '🌮', createdAt: 1700000000000 }));
     await ctx.migrations.migrate();
-    await stores.db.query(`UPDATE tenants SET business_name = 'Edited in the app' WHERE subdomain = 'pizza'`);
+    await stores.db.query(
+      `UPDATE tenants SET business_name = 'Edited in the app' WHERE subdomain = 'pizza'`,
+    );
     await stores.redis.set(key('pizza'), JSON.stringify({ ...LEGACY, emoji: '🍔' }));
     await stores.redis.set(key('tacos'), JSON.stringify({ emoji: '🌯', createdAt: 1700000000000 }));
 
@@ -354,7 +435,11 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     assert.equal(overwritten.counts.updated, 1);
     const pizza = await tenant('pizza');
     assert.equal(pizza?.emoji, '🍔', 'Redis wins the fields its record carries under overwrite');
-    assert.equal(pizza?.business_name, 'Edited in the app', 'a legacy record carries no profile, so it never clears one');
+    assert.equal(
+      pizza?.business_name,
+      'Edited in the app',
+      'a legacy record carries no profile, so it never clears one',
+    );
   });
 
   it('keeps tenant ids stable across runs and changes', async () => {
@@ -390,7 +475,10 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     await stores.redis.sadd(key('set'), 'x');
     await stores.redis.set(key('big'), 'x'.repeat(100));
     await stores.redis.set(key('empty'), '');
-    const entries = await reader.fetch([key('a'), key('gone'), key('set'), key('big'), key('empty')], 50);
+    const entries = await reader.fetch(
+      [key('a'), key('gone'), key('set'), key('big'), key('empty')],
+      50,
+    );
     assert.deepEqual(
       entries.map((e) => e.kind),
       ['value', 'vanished', 'wrong-type', 'too-large', 'value'],
@@ -400,12 +488,19 @@ describe('migration engine against real PostgreSQL and Redis', () => {
   });
 
   it('reports an unreachable Redis as StoreUnavailableError, not a raw client error', async () => {
-    const offline = new Redis('redis://127.0.0.1:6390', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const offline = new Redis('redis://127.0.0.1:6390', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     offline.on('error', () => undefined);
     try {
       const reader = new RedisKeyspaceReader(offline);
       await assert.rejects(reader.fetch([key('a')], 100), StoreUnavailableError);
-      await assert.rejects(reader.batches({ prefix: stores.prefix, batchSize: 10, maxValueBytes: 100 }).next(), StoreUnavailableError);
+      await assert.rejects(
+        reader.batches({ prefix: stores.prefix, batchSize: 10, maxValueBytes: 100 }).next(),
+        StoreUnavailableError,
+      );
     } finally {
       offline.disconnect();
     }
@@ -425,7 +520,15 @@ describe('migration engine against real PostgreSQL and Redis', () => {
     });
     assert.ok(result.balanced);
     assert.equal(result.counts.scanned, result.counts.migrated + result.counts.skipped);
-    assert.equal(result.counts.skipped, result.counts.skippedByReason.vanished ?? 0, 'any key fetched after deletion is skipped as vanished');
-    assert.equal(await count('tenants'), result.counts.migrated, 'nothing counted that was not written');
+    assert.equal(
+      result.counts.skipped,
+      result.counts.skippedByReason.vanished ?? 0,
+      'any key fetched after deletion is skipped as vanished',
+    );
+    assert.equal(
+      await count('tenants'),
+      result.counts.migrated,
+      'nothing counted that was not written',
+    );
   });
 });

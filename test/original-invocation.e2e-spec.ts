@@ -10,7 +10,13 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The original system's own invocation, as its documentation gives it. */
 const originalCli = (args: string[], env: Record<string, string>) =>
-  collect(spawn('npx', ['--no-install', 'tsx', 'scripts/migrate-tenants.ts', ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+  collect(
+    spawn('npx', ['--no-install', 'tsx', 'scripts/migrate-tenants.ts', ...args], {
+      cwd: ROOT,
+      env: cliEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 
 describe('npx tsx scripts/migrate-tenants.ts (the original invocation) runs this CLI', () => {
   let stores: TestStores;

@@ -22,7 +22,11 @@ describe('PostgreSQL reply watchdog', () => {
   const pools: pg.Pool[] = [];
 
   const pool = (): pg.Pool => {
-    const created = new pg.Pool({ connectionString: url, max: 1, stream: postgresReplyWatchdog(BOUND_MS) });
+    const created = new pg.Pool({
+      connectionString: url,
+      max: 1,
+      stream: postgresReplyWatchdog(BOUND_MS),
+    });
     created.on('error', () => undefined);
     pools.push(created);
     return created;
@@ -44,7 +48,10 @@ describe('PostgreSQL reply watchdog', () => {
     const db = pool();
     assert.equal((await db.query<{ n: number }>('SELECT 1 AS n')).rows[0].n, 1);
     await sleep(BOUND_MS * 2.5);
-    assert.equal((await db.query<{ n: number }>('SELECT pg_sleep($1), 2 AS n', [BOUND_MS / 2000])).rows[0].n, 2);
+    assert.equal(
+      (await db.query<{ n: number }>('SELECT pg_sleep($1), 2 AS n', [BOUND_MS / 2000])).rows[0].n,
+      2,
+    );
   });
 
   it('leaves a COPY that streams for longer than the bound alone', async () => {
@@ -53,7 +60,9 @@ describe('PostgreSQL reply watchdog', () => {
     try {
       await client.query('CREATE TEMP TABLE streamed (n int)');
       const copy = client.query(copyFrom('COPY streamed (n) FROM STDIN'));
-      const done = new Promise<void>((resolve, reject) => copy.on('finish', resolve).on('error', reject));
+      const done = new Promise<void>((resolve, reject) =>
+        copy.on('finish', resolve).on('error', reject),
+      );
       const started = Date.now();
       for (let n = 0; Date.now() - started < BOUND_MS * 3; n++) {
         copy.write(`${n}\n`);
@@ -61,7 +70,9 @@ describe('PostgreSQL reply watchdog', () => {
       }
       copy.end();
       await done;
-      assert.ok((await client.query<{ n: string }>('SELECT count(*) AS n FROM streamed')).rows[0].n !== '0');
+      assert.ok(
+        (await client.query<{ n: string }>('SELECT count(*) AS n FROM streamed')).rows[0].n !== '0',
+      );
     } finally {
       client.release();
     }
@@ -72,7 +83,10 @@ describe('PostgreSQL reply watchdog', () => {
     const client = await db.connect();
     try {
       let bytes = 0;
-      for await (const chunk of client.query(copyTo('COPY (SELECT generate_series(1, 50000)) TO STDOUT')) as AsyncIterable<Buffer>) bytes += chunk.length;
+      for await (const chunk of client.query(
+        copyTo('COPY (SELECT generate_series(1, 50000)) TO STDOUT'),
+      ) as AsyncIterable<Buffer>)
+        bytes += chunk.length;
       assert.ok(bytes > 200_000, `${bytes} bytes`);
       assert.equal((await client.query<{ n: number }>('SELECT 5 AS n')).rows[0].n, 5);
     } finally {
@@ -92,8 +106,14 @@ describe('PostgreSQL reply watchdog', () => {
       );
       const elapsed = Date.now() - started;
       assert.ok(failure instanceof PostgresReplyTimeoutError, String(failure));
-      assert.ok(elapsed >= BOUND_MS - 50 && elapsed < BOUND_MS + 1500, `failed after ${elapsed} ms`);
-      assert.match(storeOutageOf(failure)?.message ?? '', /^PostgreSQL stopped answering \(no reply for 0\.8 s\); try again once it answers$/);
+      assert.ok(
+        elapsed >= BOUND_MS - 50 && elapsed < BOUND_MS + 1500,
+        `failed after ${elapsed} ms`,
+      );
+      assert.match(
+        storeOutageOf(failure)?.message ?? '',
+        /^PostgreSQL stopped answering \(no reply for 0\.8 s\); try again once it answers$/,
+      );
     } finally {
       proxy.restore();
     }
@@ -107,8 +127,12 @@ describe('PostgreSQL reply watchdog', () => {
     // A checked-out client reports the ended connection as an 'error' event too (TypeORM listens).
     client.on('error', () => undefined);
     try {
-      const midway = proxy.whenServerSent(proxy.bytesFromServer + 100_000).then(() => proxy.freeze());
-      const rows = client.query(copyTo('COPY (SELECT generate_series(1, 2000000)) TO STDOUT')) as AsyncIterable<Buffer>;
+      const midway = proxy
+        .whenServerSent(proxy.bytesFromServer + 100_000)
+        .then(() => proxy.freeze());
+      const rows = client.query(
+        copyTo('COPY (SELECT generate_series(1, 2000000)) TO STDOUT'),
+      ) as AsyncIterable<Buffer>;
       const started = Date.now();
       await assert.rejects(
         (async () => {
@@ -126,12 +150,19 @@ describe('PostgreSQL reply watchdog', () => {
 
   it('fails a statement that is silent for longer than the bound (the bound must exceed the longest one)', async () => {
     const db = pool();
-    await assert.rejects(db.query('SELECT pg_sleep($1)', [(BOUND_MS * 2) / 1000]), PostgresReplyTimeoutError);
+    await assert.rejects(
+      db.query('SELECT pg_sleep($1)', [(BOUND_MS * 2) / 1000]),
+      PostgresReplyTimeoutError,
+    );
   });
 
   it('0 turns it off', async () => {
     const off = new pg.Pool({ connectionString: url, max: 1, stream: postgresReplyWatchdog(0) });
     pools.push(off);
-    assert.equal((await off.query<{ n: number }>('SELECT pg_sleep($1), 4 AS n', [(BOUND_MS * 1.5) / 1000])).rows[0].n, 4);
+    assert.equal(
+      (await off.query<{ n: number }>('SELECT pg_sleep($1), 4 AS n', [(BOUND_MS * 1.5) / 1000]))
+        .rows[0].n,
+      4,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MigrationProgress } from '#tenant-migration';
 import { scanFraction } from '../libs/tenant-migration/src/source/redis-keyspace.reader.js';
-import { createMigrationContext, createTestStores, deleteByPattern, testNamespace, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  createMigrationContext,
+  createTestStores,
+  deleteByPattern,
+  testNamespace,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
 
 const FILLER = 30_000;
@@ -38,26 +45,42 @@ describe('progress: the estimated total and the ETA follow the keys under the pr
 
   const seed = async (n: number) => {
     const pipeline = stores.redis.pipeline();
-    for (let i = 0; i < n; i++) pipeline.set(`${stores.prefix}shop-${i}`, legacy('🍕', 1700000000000 + i));
+    for (let i = 0; i < n; i++)
+      pipeline.set(`${stores.prefix}shop-${i}`, legacy('🍕', 1700000000000 + i));
     await pipeline.exec();
   };
 
   it('estimates the tenant keys, not DBSIZE, within a factor of 2.5 once the scan is under way', async () => {
     await seed(2_000);
     const seen: MigrationProgress[] = [];
-    const result = await ctx.migrations.migrate({ batchSize: 200, onProgress: (p) => seen.push(p) });
+    const result = await ctx.migrations.migrate({
+      batchSize: 200,
+      onProgress: (p) => seen.push(p),
+    });
     assert.equal(result.counts.scanned, 2_000);
     const estimates = seen.map((p) => p.estimatedTotal).filter((e): e is number => e !== null);
     assert.ok(estimates.length > 0, 'the run gave estimates');
-    for (const e of estimates) assert.ok(e >= 2_000 / 2.5 && e <= 2_000 * 2.5, `estimate ${e} for 2,000 tenant keys among ${FILLER} others`);
-    assert.equal(seen.at(-1)?.estimatedTotal, 2_000, 'at the end of the scan the estimate is the count');
+    for (const e of estimates)
+      assert.ok(
+        e >= 2_000 / 2.5 && e <= 2_000 * 2.5,
+        `estimate ${e} for 2,000 tenant keys among ${FILLER} others`,
+      );
+    assert.equal(
+      seen.at(-1)?.estimatedTotal,
+      2_000,
+      'at the end of the scan the estimate is the count',
+    );
   });
 
   it('shows a small ETA for a few tenant keys among many others', async () => {
     await seed(2);
     const seen: MigrationProgress[] = [];
     await ctx.migrations.migrate({ batchSize: 200, onProgress: (p) => seen.push(p) });
-    for (const p of seen) assert.ok(p.etaSeconds === null || p.etaSeconds < 60, `ETA ${p.etaSeconds}s for 2 tenant keys`);
+    for (const p of seen)
+      assert.ok(
+        p.etaSeconds === null || p.etaSeconds < 60,
+        `ETA ${p.etaSeconds}s for 2 tenant keys`,
+      );
   });
 
   it('reads how far a SCAN has got from its cursor (reversed bits over the table size)', () => {

@@ -9,8 +9,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { binaryNameKeyspace, batchSize, checkKeyspace, KEYSPACE_SHRINKS, utf8Keyspace, type KeyspaceHarness } from './support/hostile-data.js';
-import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  binaryNameKeyspace,
+  batchSize,
+  checkKeyspace,
+  KEYSPACE_SHRINKS,
+  utf8Keyspace,
+  type KeyspaceHarness,
+} from './support/hostile-data.js';
+import {
+  createMigrationContext,
+  createTestStores,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 
 const scale = Number(process.env.TM_PROPERTY_RUNS ?? 1);
 const runs = <T>(n: number): fc.Parameters<T> => {
@@ -41,18 +53,26 @@ describe('property: any keyspace migrates with every key in exactly one bucket',
 
   it('keyspaces of up to 400 keys named in UTF-8 (case variants, renames, hostile values, hashes and lists)', async () => {
     await fc.assert(
-      fc.asyncProperty(batchSize, fc.limitShrink(utf8Keyspace(400), KEYSPACE_SHRINKS), async (size, keyspace) => {
-        await checkKeyspace(harness, keyspace, size);
-      }),
+      fc.asyncProperty(
+        batchSize,
+        fc.limitShrink(utf8Keyspace(400), KEYSPACE_SHRINKS),
+        async (size, keyspace) => {
+          await checkKeyspace(harness, keyspace, size);
+        },
+      ),
       runs(40),
     );
   });
 
   it('keyspaces with key names that are not UTF-8, and valid names spelled like their escaped form', async () => {
     await fc.assert(
-      fc.asyncProperty(batchSize, fc.limitShrink(binaryNameKeyspace(60), KEYSPACE_SHRINKS), async (size, keyspace) => {
-        await checkKeyspace(harness, keyspace, size);
-      }),
+      fc.asyncProperty(
+        batchSize,
+        fc.limitShrink(binaryNameKeyspace(60), KEYSPACE_SHRINKS),
+        async (size, keyspace) => {
+          await checkKeyspace(harness, keyspace, size);
+        },
+      ),
       runs(15),
     );
   });

@@ -5,7 +5,11 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { MigrationService } from '#tenant-migration';
 import { createContextOverRedis, createTestDatabase } from './support/test-stores.js';
-import { startPrivateRedis, stopAllPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import {
+  startPrivateRedis,
+  stopAllPrivateRedis,
+  type PrivateRedis,
+} from './support/private-redis.js';
 import { legacy } from './support/tenant-fixtures.js';
 
 const PREFIX = 'subdomain:';
@@ -55,7 +59,10 @@ describe('a Redis restart in the middle of a run (the client reconnects to anoth
     assert.ok(result.balanced, JSON.stringify(result.counts));
     assert.equal(result.counts.scanned, KEYS, 'every key counted exactly once');
     assert.equal(result.counts.created, KEYS);
-    assert.ok(result.counts.repeated > 0, 'the second scan passed over keys the first one had accounted for');
+    assert.ok(
+      result.counts.repeated > 0,
+      'the second scan passed over keys the first one had accounted for',
+    );
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants');
     assert.equal(rows[0].n, KEYS, 'every tenant is in PostgreSQL');
   });

@@ -15,15 +15,23 @@ import {
   type ResolverMode,
 } from '#tenant-migration';
 import { TenantMergeRepository } from '../libs/tenant-migration/src/migration/tenant-merge.repository.js';
-import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  createMigrationContext,
+  createTestStores,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
-
 
 describe('fallback resolver against the real Redis and PostgreSQL', () => {
   let stores: TestStores;
   let ctx: MigrationContext;
   /** The module's resolver (default mode), or one wired from the same providers with other options. */
-  const resolver = (mode: ResolverMode = 'postgres-first', cacheTtlMs = 0, cacheMaxEntries = 10_000): TenantResolver => {
+  const resolver = (
+    mode: ResolverMode = 'postgres-first',
+    cacheTtlMs = 0,
+    cacheMaxEntries = 10_000,
+  ): TenantResolver => {
     if (mode === 'postgres-first' && cacheTtlMs === 0) return ctx.app.get(TenantResolver);
     const options = ctx.app.get<ResolvedTenantMigrationOptions>(RESOLVED_OPTIONS);
     return new TenantResolver(
@@ -36,7 +44,12 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
   };
   const key = (name: string) => `${stores.prefix}${name}`;
   const rows = async (subdomain: string) =>
-    (await stores.db.query<{ id: string; emoji: string; source_key: string }>('SELECT id, emoji, source_key FROM tenants WHERE subdomain = $1', [subdomain])).rows;
+    (
+      await stores.db.query<{ id: string; emoji: string; source_key: string }>(
+        'SELECT id, emoji, source_key FROM tenants WHERE subdomain = $1',
+        [subdomain],
+      )
+    ).rows;
 
   before(async () => {
     stores = await createTestStores('resolver');
@@ -58,7 +71,15 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     const tenant = await resolver().getSubdomainDataWithFallback('pizza');
     assert.ok(tenant);
     assert.deepEqual(
-      [tenant.subdomain, tenant.emoji, tenant.createdAt, tenant.email, tenant.businessCategory, tenant.profileComplete, tenant.sourceFormat],
+      [
+        tenant.subdomain,
+        tenant.emoji,
+        tenant.createdAt,
+        tenant.email,
+        tenant.businessCategory,
+        tenant.profileComplete,
+        tenant.sourceFormat,
+      ],
       ['pizza', '🍕', 1700000000123, null, 'Other', false, 'legacy'],
     );
   });
@@ -71,17 +92,26 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     assert.equal(row.id, tenant?.id);
     assert.equal(row.source_key, key('tacos'));
     const bulk = await ctx.migrations.migrate();
-    assert.equal(bulk.counts.unchanged, 1, 'the bulk run sees the on-the-fly row as already migrated');
+    assert.equal(
+      bulk.counts.unchanged,
+      1,
+      'the bulk run sees the on-the-fly row as already migrated',
+    );
   });
 
   it('100 concurrent calls for a missing tenant give one row and 100 identical answers', async () => {
     await stores.redis.set(key('gelato'), legacy('🍨'));
-    const answers = await Promise.all(Array.from({ length: 100 }, () => resolver().resolve('gelato')));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () => resolver().resolve('gelato')),
+    );
     assert.equal((await rows('gelato')).length, 1);
     assert.ok(answers.every((a) => JSON.stringify(a) === JSON.stringify(answers[0])));
     // and across "processes": two resolvers with their own single-flight maps
     await stores.clearDatabase();
-    const [a, b] = await Promise.all([resolver().resolve('gelato'), resolver('postgres-first', 1).resolve('gelato')]);
+    const [a, b] = await Promise.all([
+      resolver().resolve('gelato'),
+      resolver('postgres-first', 1).resolve('gelato'),
+    ]);
     assert.deepEqual(a, b);
     assert.equal((await rows('gelato')).length, 1);
   });
@@ -98,15 +128,23 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     assert.ok(answers.every((a) => a !== null));
     assert.equal(bulk.balanced, true);
     assert.equal(bulk.counts.scanned, names.length);
-    const { rows: counted } = await stores.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants WHERE subdomain LIKE 'race%'`);
+    const { rows: counted } = await stores.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM tenants WHERE subdomain LIKE 'race%'`,
+    );
     assert.equal(counted[0].n, names.length);
   });
 
   it('reports an invalid Redis record with its reasons and writes nothing', async () => {
-    await stores.redis.set(key('broken'), JSON.stringify({ emoji: 'pizza', createdAt: 'yesterday' }));
+    await stores.redis.set(
+      key('broken'),
+      JSON.stringify({ emoji: 'pizza', createdAt: 'yesterday' }),
+    );
     await assert.rejects(resolver().resolve('broken'), (e: unknown) => {
       assert.ok(e instanceof InvalidTenantRecordError);
-      assert.deepEqual(((e.context.reasons as { field?: string }[]) ?? []).map((r) => r.field).sort(), ['createdAt', 'emoji']);
+      assert.deepEqual(
+        ((e.context.reasons as { field?: string }[]) ?? []).map((r) => r.field).sort(),
+        ['createdAt', 'emoji'],
+      );
       return true;
     });
     await stores.redis.hset(key('hashy'), 'emoji', '🍕');
@@ -123,19 +161,28 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
 
   it('honours each read mode', async () => {
     await stores.redis.set(key('bagel'), legacy('🥯'));
-    assert.equal(await resolver('postgres-only').resolve('bagel'), null, 'after cutover Redis is not read');
+    assert.equal(
+      await resolver('postgres-only').resolve('bagel'),
+      null,
+      'after cutover Redis is not read',
+    );
     const fromRedis = await resolver('redis-first').resolve('bagel');
     assert.equal(fromRedis?.emoji, '🥯');
     assert.equal((await rows('bagel')).length, 0, 'redis-first reads Redis without writing');
     await resolver().resolve('bagel');
     await stores.db.query(`UPDATE tenants SET emoji = '🥨' WHERE subdomain = 'bagel'`);
-    assert.equal((await resolver('redis-first').resolve('bagel'))?.emoji, '🥯', 'redis-first: Redis wins while it has the tenant');
+    assert.equal(
+      (await resolver('redis-first').resolve('bagel'))?.emoji,
+      '🥯',
+      'redis-first: Redis wins while it has the tenant',
+    );
     assert.equal((await resolver('postgres-only').resolve('bagel'))?.emoji, '🥨');
   });
 
   it('propagates a store outage instead of answering "not found"', async () => {
     const r = resolver();
-    const dataSource = (r as unknown as { dataSource: { query: () => Promise<unknown> } }).dataSource;
+    const dataSource = (r as unknown as { dataSource: { query: () => Promise<unknown> } })
+      .dataSource;
     const query = dataSource.query;
     dataSource.query = async () => {
       throw new Error('connection terminated');
@@ -173,7 +220,11 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     await pipeline.exec();
     for (const name of names) await r.resolve(name);
     await stores.db.query(`UPDATE tenants SET emoji = '🍔' WHERE subdomain LIKE 'lru-%'`);
-    assert.equal((await r.resolve('lru-0'))?.emoji, '🍔', 'the oldest entry was evicted: read afresh');
+    assert.equal(
+      (await r.resolve('lru-0'))?.emoji,
+      '🍔',
+      'the oldest entry was evicted: read afresh',
+    );
     assert.equal((await r.resolve('lru-149'))?.emoji, '🍕', 'the newest is still cached');
     assert.throws(() => resolver('postgres-first', 60_000, 0), InvalidOptionError);
   });

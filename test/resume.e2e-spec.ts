@@ -2,7 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createTestDatabase, deleteByPattern, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
+import {
+  createTestDatabase,
+  deleteByPattern,
+  TEST_REDIS_URL,
+  testNamespace,
+} from './support/test-stores.js';
 import { collect, runCli, startCli } from './support/cli.js';
 
 const TENANTS = 12_000;
@@ -34,12 +39,21 @@ describe('crash and resume (kill -9 of a real CLI process)', () => {
         i % 97 === 0
           ? 'not json'
           : i % 7 === 0
-            ? JSON.stringify({ emoji: '💈', createdAt: 1700000000000 + i, businessName: `Shop ${i}`, email: `o${i}@example.com`, businessCategory: 'Healthcare' })
+            ? JSON.stringify({
+                emoji: '💈',
+                createdAt: 1700000000000 + i,
+                businessName: `Shop ${i}`,
+                email: `o${i}@example.com`,
+                businessCategory: 'Healthcare',
+              })
             : JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i });
       pipeline.set(`${prefix}shop-${i}`, value);
     }
     await pipeline.exec();
-    [killedUrl, cleanUrl] = await Promise.all([createTestDatabase('resume_killed'), createTestDatabase('resume_clean')]);
+    [killedUrl, cleanUrl] = await Promise.all([
+      createTestDatabase('resume_killed'),
+      createTestDatabase('resume_clean'),
+    ]);
   });
 
   after(async () => {
@@ -75,21 +89,37 @@ describe('crash and resume (kill -9 of a real CLI process)', () => {
       );
       assert.equal(interrupted.rows.length, 1);
       assert.equal(interrupted.rows[0].status, 'running', 'the dead process left its run open');
-      assert.ok(interrupted.rows[0].scanned < TENANTS, `killed mid-run (scanned ${interrupted.rows[0].scanned})`);
-      const partial = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
+      assert.ok(
+        interrupted.rows[0].scanned < TENANTS,
+        `killed mid-run (scanned ${interrupted.rows[0].scanned})`,
+      );
+      const partial = Number(
+        (await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n,
+      );
       assert.ok(partial > 0 && partial < TENANTS, 'some tenants were committed before the kill');
 
       const resumed = await runCli(['migrate', '--batch-size', BATCH, '--json'], env(killedUrl));
       assert.equal(resumed.code, 1, resumed.stderr);
-      const result = JSON.parse(resumed.stdout) as { resumed: boolean; balanced: boolean; counts: Record<string, number> };
+      const result = JSON.parse(resumed.stdout) as {
+        resumed: boolean;
+        balanced: boolean;
+        counts: Record<string, number>;
+      };
       const cleanResult = JSON.parse(clean.stdout) as { counts: Record<string, number> };
       assert.equal(result.resumed, true);
       assert.equal(result.balanced, true);
-      assert.equal(result.counts.scanned, TENANTS, 'every key counted exactly once across the crash');
+      assert.equal(
+        result.counts.scanned,
+        TENANTS,
+        'every key counted exactly once across the crash',
+      );
       assert.equal(result.counts.migrated, cleanResult.counts.migrated);
       assert.equal(result.counts.rejected, cleanResult.counts.rejected);
       assert.equal(
-        Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM migration_exceptions`)).rows[0].n),
+        Number(
+          (await db.query<{ n: string }>(`SELECT count(*) AS n FROM migration_exceptions`)).rows[0]
+            .n,
+        ),
         cleanResult.counts.rejected,
         'no quarantined key recorded twice',
       );

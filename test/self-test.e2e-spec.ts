@@ -28,25 +28,42 @@ import {
   TenantMigrationModule,
   type SelfTestReport,
 } from '#tenant-migration';
-import { createMigrationContext, createTestDatabase, createTestStores, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  createMigrationContext,
+  createTestDatabase,
+  createTestStores,
+  TEST_REDIS_URL,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { startAdminApp } from './support/admin-app.js';
 import { legacy, ENHANCED as ENHANCED_RECORD } from './support/tenant-fixtures.js';
 import { runCli } from './support/cli.js';
 
 const T = 1700000000000;
-const ENHANCED = JSON.stringify({ ...ENHANCED_RECORD, brandColors: { primary: '#112233', accent: '#abc' } });
+const ENHANCED = JSON.stringify({
+  ...ENHANCED_RECORD,
+  brandColors: { primary: '#112233', accent: '#abc' },
+});
 const TOKEN = 'tm-selftest-token-0123456789abcdef';
 const BASE = '/api/admin/migration';
 
 /** Every key of the namespace: type, DUMP payload and absolute expiry (PEXPIRETIME), byte-exact. */
-const snapshotRedis = async (redis: Redis, pattern: string): Promise<Record<string, { type: string; dump: string; expireAt: unknown }>> => {
+const snapshotRedis = async (
+  redis: Redis,
+  pattern: string,
+): Promise<Record<string, { type: string; dump: string; expireAt: unknown }>> => {
   const out: Record<string, { type: string; dump: string; expireAt: unknown }> = {};
   let cursor = '0';
   do {
     const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = String(next);
     for (const key of keys) {
-      const [type, dump, expireAt] = await Promise.all([redis.type(key), redis.dumpBuffer(key), redis.call('PEXPIRETIME', key)]);
+      const [type, dump, expireAt] = await Promise.all([
+        redis.type(key),
+        redis.dumpBuffer(key),
+        redis.call('PEXPIRETIME', key),
+      ]);
       out[key.toString('hex')] = { type, dump: dump?.toString('hex') ?? '', expireAt };
     }
   } while (cursor !== '0');
@@ -61,16 +78,24 @@ const snapshotPostgres = async (db: pg.Client): Promise<Record<string, unknown[]
       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
   );
   for (const { name } of tables.rows) {
-    out[name] = (await db.query(`SELECT xmin::text AS xmin, ctid::text AS ctid, to_jsonb(t) AS row FROM ${name} t ORDER BY ctid`)).rows;
+    out[name] = (
+      await db.query(
+        `SELECT xmin::text AS xmin, ctid::text AS ctid, to_jsonb(t) AS row FROM ${name} t ORDER BY ctid`,
+      )
+    ).rows;
   }
   const sequences = await db.query<{ name: string }>(
     `SELECT quote_ident(sequence_name) AS name FROM information_schema.sequences WHERE sequence_schema = 'public' ORDER BY 1`,
   );
-  for (const { name } of sequences.rows) out[`sequence ${name}`] = (await db.query(`SELECT last_value::text, is_called FROM ${name}`)).rows;
+  for (const { name } of sequences.rows)
+    out[`sequence ${name}`] = (
+      await db.query(`SELECT last_value::text, is_called FROM ${name}`)
+    ).rows;
   return out;
 };
 
-const allWarnings = (report: SelfTestReport): string[] => report.tests.flatMap((t) => t.warnings ?? []);
+const allWarnings = (report: SelfTestReport): string[] =>
+  report.tests.flatMap((t) => t.warnings ?? []);
 const testNamed = (report: SelfTestReport, name: string) => {
   const test = report.tests.find((t) => t.name === name);
   assert.ok(test, `the report has "${name}"`);
@@ -97,7 +122,11 @@ const contextFor = async (options: {
 }): Promise<INestApplicationContext> => {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TypeOrmModule.forRoot({ ...buildDataSourceOptions(options.databaseUrl), retryAttempts: 0, manualInitialization: options.manualInitialization ?? false }),
+      TypeOrmModule.forRoot({
+        ...buildDataSourceOptions(options.databaseUrl),
+        retryAttempts: 0,
+        manualInitialization: options.manualInitialization ?? false,
+      }),
       RedisModule.forRoot({
         type: 'single',
         url: options.redisUrl,
@@ -142,13 +171,16 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
 
     // The admin app, as admin.e2e-spec.ts starts it (the module graph reads the environment).
     backupDir = await mkdtemp(join(tmpdir(), 'tm-selftest-'));
-    app = await startAdminApp({
-      DATABASE_URL: stores.databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      TENANT_KEY_PREFIX: stores.prefix,
-      ADMIN_TOKEN: TOKEN,
-      BACKUP_DIR: backupDir,
-    }, ['error']);
+    app = await startAdminApp(
+      {
+        DATABASE_URL: stores.databaseUrl,
+        REDIS_URL: TEST_REDIS_URL,
+        TENANT_KEY_PREFIX: stores.prefix,
+        ADMIN_TOKEN: TOKEN,
+        BACKUP_DIR: backupDir,
+      },
+      ['error'],
+    );
 
     redisBaseline = await snapshotRedis(stores.redis, pattern());
     postgresBaseline = await snapshotPostgres(stores.db);
@@ -166,7 +198,10 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
   it('passes on a healthy store; the invalid live record is a warning, not a failure', async () => {
     const report = await tests.runAllTests();
     assert.equal(report.passed, true, JSON.stringify(report, null, 2));
-    assert.deepEqual(report.tests.map((t) => t.name), [...SELF_TEST_NAMES]);
+    assert.deepEqual(
+      report.tests.map((t) => t.name),
+      [...SELF_TEST_NAMES],
+    );
     for (const t of report.tests) {
       assert.equal(t.passed, true, t.name);
       assert.ok(t.durationMs >= 0 && t.details.length > 0, t.name);
@@ -174,21 +209,41 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
     assert.ok(report.durationMs >= 0);
 
     const [connectivity, process_, compat] = report.tests;
-    assert.match(connectivity.details.join('\n'), /^PostgreSQL \d+\.\d+.* answers \(database tm_\w+_selftest\)$/m);
-    assert.ok(connectivity.details.includes(`the schema is at ${LATEST_SCHEMA_MIGRATION} (the latest)`));
+    assert.match(
+      connectivity.details.join('\n'),
+      /^PostgreSQL \d+\.\d+.* answers \(database tm_\w+_selftest\)$/m,
+    );
+    assert.ok(
+      connectivity.details.includes(`the schema is at ${LATEST_SCHEMA_MIGRATION} (the latest)`),
+    );
     assert.match(connectivity.details.join('\n'), /^Redis \d+\.\d+\.\d+ answers PING/m);
-    assert.match(connectivity.details.join('\n'), /tenant keys under ".*subdomain:" are readable \(SCAN answered, keys found\)/);
+    assert.match(
+      connectivity.details.join('\n'),
+      /tenant keys under ".*subdomain:" are readable \(SCAN answered, keys found\)/,
+    );
 
-    assert.match(process_.details[0], /^1[0-9] of 1[0-9] built-in records got the verdict they must get \(legacy record, enhanced record, /);
+    assert.match(
+      process_.details[0],
+      /^1[0-9] of 1[0-9] built-in records got the verdict they must get \(legacy record, enhanced record, /,
+    );
     assert.match(
       process_.details[1],
       /^dry run \(read-only, policy keep-postgres\) over all 6 keys under ".*": would migrate 1 \(create 1, update 0\), unchanged 4, skipped 0, rejected 1 \(invalid-emoji 1\)$/,
     );
     assert.equal(process_.warnings?.length, 1);
-    assert.match(process_.warnings?.[0] ?? '', /^1 live record\(s\) in the sample would be rejected .*bakery: emoji must be exactly one emoji/);
+    assert.match(
+      process_.warnings?.[0] ?? '',
+      /^1 live record\(s\) in the sample would be rejected .*bakery: emoji must be exactly one emoji/,
+    );
 
-    assert.match(compat.details[0], /^5 valid live record\(s\) mapped and written back as legacy values: 4 byte-identical, 1 with the same emoji and createdAt, 0 normalized/);
-    assert.match(compat.details[1], /^4 of the 5 sampled tenants are in PostgreSQL: 4 read back \(resolver's SELECT\) equal to the mapping of their Redis value, 0 drifted$/);
+    assert.match(
+      compat.details[0],
+      /^5 valid live record\(s\) mapped and written back as legacy values: 4 byte-identical, 1 with the same emoji and createdAt, 0 normalized/,
+    );
+    assert.match(
+      compat.details[1],
+      /^4 of the 5 sampled tenants are in PostgreSQL: 4 read back \(resolver's SELECT\) equal to the mapping of their Redis value, 0 drifted$/,
+    );
     assert.equal(compat.warnings, undefined);
     assert.deepEqual(allWarnings(report), process_.warnings);
   });
@@ -203,8 +258,14 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
   it('reads a bounded sample of the live keyspace when asked to', async () => {
     const report = await tests.runAllTests({ sampleSize: 2 });
     assert.equal(report.passed, true);
-    assert.match(testNamed(report, 'Migration process validation').details[1], /over a sample of 2 keys under ".*" \(the first SCAN returned; sample size 2\)/);
-    await assert.rejects(tests.runAllTests({ sampleSize: 0 }), /sample size must be an integer from 1 to 10000/);
+    assert.match(
+      testNamed(report, 'Migration process validation').details[1],
+      /over a sample of 2 keys under ".*" \(the first SCAN returned; sample size 2\)/,
+    );
+    await assert.rejects(
+      tests.runAllTests({ sampleSize: 0 }),
+      /sample size must be an integer from 1 to 10000/,
+    );
   });
 
   describe('the CLI', () => {
@@ -213,20 +274,33 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
         const result = await runCli(args, env());
         assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}${result.stdout}`);
         assert.equal(result.stderr, '');
-        assert.match(result.stdout, /^Self-test: passed \(\d+\.\ds; read-only, nothing was written\)$/m);
-        for (const name of SELF_TEST_NAMES) assert.match(result.stdout, new RegExp(`^  ✓ ${name} \\(\\d+\\.\\ds\\)$`, 'm'));
-        assert.match(result.stdout, /^ {6}warning: 1 live record\(s\) in the sample would be rejected/m);
+        assert.match(
+          result.stdout,
+          /^Self-test: passed \(\d+\.\ds; read-only, nothing was written\)$/m,
+        );
+        for (const name of SELF_TEST_NAMES)
+          assert.match(result.stdout, new RegExp(`^  ✓ ${name} \\(\\d+\\.\\ds\\)$`, 'm'));
+        assert.match(
+          result.stdout,
+          /^ {6}warning: 1 live record\(s\) in the sample would be rejected/m,
+        );
         assert.match(result.stdout, /^3 tests: 3 passed, 0 failed, 1 warning\(s\)\.$/m);
       }
     });
 
     it('--json prints the report alone on stdout', async () => {
-      for (const args of [['--test', '--json'], ['test', '--json']]) {
+      for (const args of [
+        ['--test', '--json'],
+        ['test', '--json'],
+      ]) {
         const result = await runCli(args, env());
         assert.equal(result.code, 0, result.stderr);
         const report = JSON.parse(result.stdout) as SelfTestReport;
         assert.equal(report.passed, true);
-        assert.deepEqual(report.tests.map((t) => [t.name, t.passed]), SELF_TEST_NAMES.map((n) => [n, true]));
+        assert.deepEqual(
+          report.tests.map((t) => [t.name, t.passed]),
+          SELF_TEST_NAMES.map((n) => [n, true]),
+        );
         assert.equal(typeof report.durationMs, 'number');
       }
     });
@@ -234,14 +308,29 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
     it('an unreachable store or a missing schema fails the connectivity test: exit 1 with the reason, the rest not run', async () => {
       const bareUrl = await createTestDatabase('selftest_clibare', { schema: false });
       const cases: [label: string, env: Record<string, string>, reason: RegExp][] = [
-        ['Redis down', { ...env(), REDIS_URL: 'redis://127.0.0.1:1' }, /^Redis at 127\.0\.0\.1:1 does not answer PING: .*ECONNREFUSED/],
-        ['PostgreSQL down', { ...env(), DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:5499/nowhere' }, /^PostgreSQL does not answer: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5499\/nowhere: .*ECONNREFUSED/],
-        ['no schema', { ...env(), DATABASE_URL: bareUrl }, /^the database schema is missing \(no schema migration applied\): run `npm run db:migrate`$/],
+        [
+          'Redis down',
+          { ...env(), REDIS_URL: 'redis://127.0.0.1:1' },
+          /^Redis at 127\.0\.0\.1:1 does not answer PING: .*ECONNREFUSED/,
+        ],
+        [
+          'PostgreSQL down',
+          { ...env(), DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:5499/nowhere' },
+          /^PostgreSQL does not answer: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5499\/nowhere: .*ECONNREFUSED/,
+        ],
+        [
+          'no schema',
+          { ...env(), DATABASE_URL: bareUrl },
+          /^the database schema is missing \(no schema migration applied\): run `npm run db:migrate`$/,
+        ],
       ];
       for (const [label, caseEnv, reason] of cases) {
         const json = await runCli(['test', '--json'], caseEnv);
         assert.equal(json.code, 1, `${label}: ${json.stderr}`);
-        assert.ok(!json.stdout.includes('secret') && !json.stderr.includes('secret'), `${label}: no password in the output`);
+        assert.ok(
+          !json.stdout.includes('secret') && !json.stderr.includes('secret'),
+          `${label}: no password in the output`,
+        );
         const report = JSON.parse(json.stdout) as SelfTestReport;
         assert.equal(report.passed, false, label);
         assert.equal(report.tests[0].passed, false, label);
@@ -254,16 +343,30 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
         assert.equal(human.code, 1, label);
         assert.match(human.stdout, /^Self-test: FAILED/m, label);
         assert.match(human.stdout, /^  ✗ Database connectivity/m, label);
-        assert.match(human.stdout, /^  ✗ Backward compatibility verification \(0\.0s\)\n {6}not run: /m, label);
+        assert.match(
+          human.stdout,
+          /^  ✗ Backward compatibility verification \(0\.0s\)\n {6}not run: /m,
+          label,
+        );
       }
     });
 
     it('--test excludes the other actions and the migration flags; test takes no argument (exit 2)', async () => {
-      for (const args of [['--test', '--dry-run'], ['--test', '--check'], ['--backup', '--test'], ['--test', '--batch-size', '5'], ['test', 'extra']]) {
+      for (const args of [
+        ['--test', '--dry-run'],
+        ['--test', '--check'],
+        ['--backup', '--test'],
+        ['--test', '--batch-size', '5'],
+        ['test', 'extra'],
+      ]) {
         const result = await runCli(args, env());
         assert.equal(result.code, 2, args.join(' '));
         assert.equal(result.stdout, '');
-        assert.match(result.stderr, /^tenant-migrate: .*(cannot be combined with|unexpected argument)/, args.join(' '));
+        assert.match(
+          result.stderr,
+          /^tenant-migrate: .*(cannot be combined with|unexpected argument)/,
+          args.join(' '),
+        );
       }
     });
   });
@@ -274,7 +377,9 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
     it('GET ?action=test needs the token', async () => {
       const res = await http().get(`${BASE}?action=test`);
       assert.equal(res.status, 401);
-      const wrong = await http().get(`${BASE}?action=test`).set('Authorization', `Bearer ${TOKEN}x`);
+      const wrong = await http()
+        .get(`${BASE}?action=test`)
+        .set('Authorization', `Bearer ${TOKEN}x`);
       assert.equal(wrong.status, 401);
     });
 
@@ -283,9 +388,15 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
       assert.equal(res.status, 200);
       const report = res.body as SelfTestReport;
       assert.equal(report.passed, true);
-      assert.deepEqual(report.tests.map((t) => t.name), [...SELF_TEST_NAMES]);
+      assert.deepEqual(
+        report.tests.map((t) => t.name),
+        [...SELF_TEST_NAMES],
+      );
       assert.equal(allWarnings(report).length, 1);
-      const post = await http().post(BASE).set('Authorization', `Bearer ${TOKEN}`).send({ action: 'test' });
+      const post = await http()
+        .post(BASE)
+        .set('Authorization', `Bearer ${TOKEN}`)
+        .send({ action: 'test' });
       assert.equal(post.status, 400);
     });
   });
@@ -298,12 +409,20 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
   it('reports drift between the stores as a warning, not a failure (on the fields the Redis record carries)', async () => {
     await stores.db.query(`UPDATE tenants SET emoji = '🍔' WHERE subdomain = 'tacos'`);
     // A profile added in PostgreSQL to a legacy tenant has no place in its legacy record: not drift.
-    await stores.db.query(`UPDATE tenants SET business_name = 'Added in PostgreSQL' WHERE subdomain = 'pizza'`);
+    await stores.db.query(
+      `UPDATE tenants SET business_name = 'Added in PostgreSQL' WHERE subdomain = 'pizza'`,
+    );
     const report = await tests.runAllTests();
     assert.equal(report.passed, true);
     const compat = testNamed(report, 'Backward compatibility verification');
-    assert.match(compat.details[1], /4 of the 5 sampled tenants are in PostgreSQL: 3 read back .* 1 drifted$/);
-    assert.match(compat.warnings?.[0] ?? '', /^1 sampled tenant\(s\) differ .*tacos: emoji: "🌮" \/ "🍔" \[changed in PostgreSQL since the last migration\]/);
+    assert.match(
+      compat.details[1],
+      /4 of the 5 sampled tenants are in PostgreSQL: 3 read back .* 1 drifted$/,
+    );
+    assert.match(
+      compat.warnings?.[0] ?? '',
+      /^1 sampled tenant\(s\) differ .*tacos: emoji: "🌮" \/ "🍔" \[changed in PostgreSQL since the last migration\]/,
+    );
   });
 
   describe('outages and schema problems', () => {
@@ -325,16 +444,29 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
       assert.match(report.tests[0].details[0], reason);
       for (const t of report.tests.slice(1)) {
         assert.equal(t.passed, false);
-        assert.deepEqual(t.details, [`not run: Database connectivity failed (${report.tests[0].details[0]})`]);
+        assert.deepEqual(t.details, [
+          `not run: Database connectivity failed (${report.tests[0].details[0]})`,
+        ]);
       }
     };
 
     it('a closed Redis port fails connectivity with the reason, without throwing', async () => {
-      const down = await contextFor({ databaseUrl: stores.databaseUrl, redisUrl: 'redis://127.0.0.1:1', prefix: stores.prefix });
+      const down = await contextFor({
+        databaseUrl: stores.databaseUrl,
+        redisUrl: 'redis://127.0.0.1:1',
+        prefix: stores.prefix,
+      });
       try {
         const report = await down.get(MigrationTests).runAllTests();
-        assertConnectivityFailed(report, /^Redis at 127\.0\.0\.1:1 does not answer PING: .*ECONNREFUSED 127\.0\.0\.1:1/);
-        assert.match(report.tests[0].details.join('\n'), /^PostgreSQL \d+.* answers/m, 'PostgreSQL is still checked and reported');
+        assertConnectivityFailed(
+          report,
+          /^Redis at 127\.0\.0\.1:1 does not answer PING: .*ECONNREFUSED 127\.0\.0\.1:1/,
+        );
+        assert.match(
+          report.tests[0].details.join('\n'),
+          /^PostgreSQL \d+.* answers/m,
+          'PostgreSQL is still checked and reported',
+        );
       } finally {
         await shutdown(down);
       }
@@ -342,11 +474,21 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
 
     it('a Redis that accepts connections but never answers fails connectivity after the timeout', async () => {
       const { port } = silent.address() as AddressInfo;
-      const hung = await contextFor({ databaseUrl: stores.databaseUrl, redisUrl: `redis://127.0.0.1:${port}`, prefix: stores.prefix, redisOptions: { maxRetriesPerRequest: 1 } });
+      const hung = await contextFor({
+        databaseUrl: stores.databaseUrl,
+        redisUrl: `redis://127.0.0.1:${port}`,
+        prefix: stores.prefix,
+        redisOptions: { maxRetriesPerRequest: 1 },
+      });
       try {
         const started = Date.now();
         const report = await hung.get(MigrationTests).runAllTests({ timeoutMs: 300 });
-        assertConnectivityFailed(report, new RegExp(`^Redis at 127\\.0\\.0\\.1:${port} does not answer PING: .*no (answer|connection) within 0\\.3s`));
+        assertConnectivityFailed(
+          report,
+          new RegExp(
+            `^Redis at 127\\.0\\.0\\.1:${port} does not answer PING: .*no (answer|connection) within 0\\.3s`,
+          ),
+        );
         assert.ok(Date.now() - started < 5000);
       } finally {
         await shutdown(hung);
@@ -362,8 +504,15 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
       });
       try {
         const report = await down.get(MigrationTests).runAllTests();
-        assertConnectivityFailed(report, /^PostgreSQL does not answer: cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:5499\/nowhere: .*ECONNREFUSED/);
-        assert.match(report.tests[0].details.join('\n'), /^Redis \S+ answers PING/m, 'Redis is still checked and reported');
+        assertConnectivityFailed(
+          report,
+          /^PostgreSQL does not answer: cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:5499\/nowhere: .*ECONNREFUSED/,
+        );
+        assert.match(
+          report.tests[0].details.join('\n'),
+          /^Redis \S+ answers PING/m,
+          'Redis is still checked and reported',
+        );
       } finally {
         await shutdown(down);
       }
@@ -377,18 +526,30 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
       const redisUrl = TEST_REDIS_URL;
       const bare = await contextFor({ databaseUrl: bareUrl, redisUrl, prefix: stores.prefix });
       try {
-        assertConnectivityFailed(await bare.get(MigrationTests).runAllTests(), /^the database schema is missing \(no schema migration applied\)/);
+        assertConnectivityFailed(
+          await bare.get(MigrationTests).runAllTests(),
+          /^the database schema is missing \(no schema migration applied\)/,
+        );
       } finally {
         await shutdown(bare);
       }
       const stale = await contextFor({ databaseUrl: staleUrl, redisUrl, prefix: stores.prefix });
       try {
-        await stale.get(MigrationTests).runAllTests().then((r) => assert.equal(r.passed, true, JSON.stringify(r.tests[0])));
-        await stale.get(DataSource).query('DELETE FROM tenant_migrate_schema_migrations WHERE name = $1', [LATEST_SCHEMA_MIGRATION]);
+        await stale
+          .get(MigrationTests)
+          .runAllTests()
+          .then((r) => assert.equal(r.passed, true, JSON.stringify(r.tests[0])));
+        await stale
+          .get(DataSource)
+          .query('DELETE FROM tenant_migrate_schema_migrations WHERE name = $1', [
+            LATEST_SCHEMA_MIGRATION,
+          ]);
         const report = await stale.get(MigrationTests).runAllTests();
         assertConnectivityFailed(
           report,
-          new RegExp(`^the database schema is out of date \\(newest applied \\w+, expected ${LATEST_SCHEMA_MIGRATION}\\): run \`npm run db:migrate\`$`),
+          new RegExp(
+            `^the database schema is out of date \\(newest applied \\w+, expected ${LATEST_SCHEMA_MIGRATION}\\): run \`npm run db:migrate\`$`,
+          ),
         );
       } finally {
         await shutdown(stale);

@@ -63,7 +63,11 @@ describe('a store lost while a request is being served', () => {
    * Sends `send()`, cuts (or freezes) `victim` once the Redis proxy has forwarded MIDWAY_BYTES more, and
    * returns the answer with how long after the cut it came.
    */
-  const cutMidway = async (send: () => request.Test, victim: TcpProxy, how: 'cut' | 'freeze' = 'cut'): Promise<{ res: request.Response; afterCutMs: number }> => {
+  const cutMidway = async (
+    send: () => request.Test,
+    victim: TcpProxy,
+    how: 'cut' | 'freeze' = 'cut',
+  ): Promise<{ res: request.Response; afterCutMs: number }> => {
     const midway = redisProxy.whenServerSent(redisProxy.bytesFromServer + MIDWAY_BYTES);
     const answer = send().timeout(30_000);
     let cutAt = 0;
@@ -73,7 +77,10 @@ describe('a store lost while a request is being served', () => {
       else victim.freeze();
     });
     const res = await answer;
-    assert.ok(cutAt > 0, `the request finished before the store was cut (${res.status} ${res.text.slice(0, 200)}): seed more keys`);
+    assert.ok(
+      cutAt > 0,
+      `the request finished before the store was cut (${res.status} ${res.text.slice(0, 200)}): seed more keys`,
+    );
     await cut;
     return { res, afterCutMs: Date.now() - cutAt };
   };
@@ -82,11 +89,18 @@ describe('a store lost while a request is being served', () => {
     const redisTarget = new URL(TEST_REDIS_URL);
     seeder = new Redis(TEST_REDIS_URL);
     const seed = seeder.pipeline();
-    for (let i = 0; i < KEYS; i++) seed.set(`${PREFIX}tenant-${i}`, JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i }));
+    for (let i = 0; i < KEYS; i++)
+      seed.set(
+        `${PREFIX}tenant-${i}`,
+        JSON.stringify({ emoji: '🍕', createdAt: 1700000000000 + i }),
+      );
     await seed.exec();
 
     databaseUrl = await createTestDatabase('store_loss');
-    redisProxy = await startTcpProxy({ host: redisTarget.hostname, port: Number(redisTarget.port || 6379) });
+    redisProxy = await startTcpProxy({
+      host: redisTarget.hostname,
+      port: Number(redisTarget.port || 6379),
+    });
     postgresProxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
     const proxiedRedis = new URL(TEST_REDIS_URL);
     proxiedRedis.hostname = '127.0.0.1';
@@ -130,13 +144,39 @@ describe('a store lost while a request is being served', () => {
     assert.equal(res.body.scanned, KEYS);
   });
 
-  const cases: { name: string; send: () => request.Test; victim: () => TcpProxy; store: RegExp }[] = [
-    { name: 'validate, Redis cut', send: () => http().post(BASE).set(AUTH).send({ action: 'validate' }), victim: () => redisProxy, store: /Redis/ },
-    { name: 'dry-run, Redis cut', send: () => http().post(BASE).set(AUTH).send({ action: 'dry-run' }), victim: () => redisProxy, store: /Redis/ },
-    { name: 'dry-run, PostgreSQL cut', send: () => http().post(BASE).set(AUTH).send({ action: 'dry-run' }), victim: () => postgresProxy, store: /PostgreSQL/ },
-    { name: 'check, Redis cut', send: () => http().get(`${BASE}?action=check`).set(AUTH), victim: () => redisProxy, store: /Redis/ },
-    { name: 'backup, Redis cut', send: () => http().post(BASE).set(AUTH).send({ action: 'backup' }), victim: () => redisProxy, store: /Redis/ },
-  ];
+  const cases: { name: string; send: () => request.Test; victim: () => TcpProxy; store: RegExp }[] =
+    [
+      {
+        name: 'validate, Redis cut',
+        send: () => http().post(BASE).set(AUTH).send({ action: 'validate' }),
+        victim: () => redisProxy,
+        store: /Redis/,
+      },
+      {
+        name: 'dry-run, Redis cut',
+        send: () => http().post(BASE).set(AUTH).send({ action: 'dry-run' }),
+        victim: () => redisProxy,
+        store: /Redis/,
+      },
+      {
+        name: 'dry-run, PostgreSQL cut',
+        send: () => http().post(BASE).set(AUTH).send({ action: 'dry-run' }),
+        victim: () => postgresProxy,
+        store: /PostgreSQL/,
+      },
+      {
+        name: 'check, Redis cut',
+        send: () => http().get(`${BASE}?action=check`).set(AUTH),
+        victim: () => redisProxy,
+        store: /Redis/,
+      },
+      {
+        name: 'backup, Redis cut',
+        send: () => http().post(BASE).set(AUTH).send({ action: 'backup' }),
+        victim: () => redisProxy,
+        store: /Redis/,
+      },
+    ];
 
   for (const { name, send, victim, store } of cases) {
     it(`${name}: a prompt 503 store-unavailable naming the store; /health says so, then recovers`, async () => {
@@ -144,7 +184,10 @@ describe('a store lost while a request is being served', () => {
       const { res, afterCutMs } = await cutMidway(send, proxy);
       try {
         assertProblem(res, 503, 'store-unavailable', store, name);
-        assert.ok(afterCutMs < PROMPT_MS, `${name}: answered ${afterCutMs} ms after the cut (bound ${PROMPT_MS} ms)`);
+        assert.ok(
+          afterCutMs < PROMPT_MS,
+          `${name}: answered ${afterCutMs} ms after the cut (bound ${PROMPT_MS} ms)`,
+        );
         const health = await http().get('/health').timeout(5000);
         assert.equal(health.status, 503, health.text);
         assert.equal(health.body[proxy === redisProxy ? 'redis' : 'postgres'], 'down');
@@ -154,15 +197,28 @@ describe('a store lost while a request is being served', () => {
       await untilHealthy();
       // Serving as before: the same request now succeeds.
       const again = await send().timeout(30_000);
-      assert.ok(again.status === 200 || again.status === 201, `${name} after recovery: ${again.status} ${again.text.slice(0, 300)}`);
+      assert.ok(
+        again.status === 200 || again.status === 201,
+        `${name} after recovery: ${again.status} ${again.text.slice(0, 300)}`,
+      );
     });
   }
   it('a Redis that stops answering midway (connection open, no reply): 503 once the command timeout has passed', async () => {
-    const { res, afterCutMs } = await cutMidway(() => http().post(BASE).set(AUTH).send({ action: 'validate' }), redisProxy, 'freeze');
+    const { res, afterCutMs } = await cutMidway(
+      () => http().post(BASE).set(AUTH).send({ action: 'validate' }),
+      redisProxy,
+      'freeze',
+    );
     try {
       assertProblem(res, 503, 'store-unavailable', /Redis/);
-      assert.ok(afterCutMs >= COMMAND_TIMEOUT_MS - 100, `answered ${afterCutMs} ms after the freeze: before the command timeout`);
-      assert.ok(afterCutMs < COMMAND_TIMEOUT_MS + PROMPT_MS, `answered ${afterCutMs} ms after the freeze`);
+      assert.ok(
+        afterCutMs >= COMMAND_TIMEOUT_MS - 100,
+        `answered ${afterCutMs} ms after the freeze: before the command timeout`,
+      );
+      assert.ok(
+        afterCutMs < COMMAND_TIMEOUT_MS + PROMPT_MS,
+        `answered ${afterCutMs} ms after the freeze`,
+      );
       assert.equal((await http().get('/health').timeout(5000)).body.redis, 'down');
     } finally {
       redisProxy.restore();
@@ -170,7 +226,7 @@ describe('a store lost while a request is being served', () => {
     await untilHealthy();
   });
 
-  it("a lock another session holds on the tenants table: 503 naming the lock once the lock timeout has passed", async () => {
+  it('a lock another session holds on the tenants table: 503 naming the lock once the lock timeout has passed', async () => {
     const holder = new pg.Client({ connectionString: databaseUrl });
     await holder.connect();
     try {
@@ -179,9 +235,21 @@ describe('a store lost while a request is being served', () => {
       const started = Date.now();
       const res = await http().get(`${BASE}?action=check`).set(AUTH).timeout(30_000);
       const elapsed = Date.now() - started;
-      assertProblem(res, 503, 'store-unavailable', /another session held a lock this needs for longer than the lock timeout/);
-      assert.ok(elapsed >= LOCK_TIMEOUT_MS - 100 && elapsed < LOCK_TIMEOUT_MS + PROMPT_MS, `answered after ${elapsed} ms`);
-      assert.equal((await http().get('/health').timeout(5000)).status, 200, 'both stores answer: only the table was locked');
+      assertProblem(
+        res,
+        503,
+        'store-unavailable',
+        /another session held a lock this needs for longer than the lock timeout/,
+      );
+      assert.ok(
+        elapsed >= LOCK_TIMEOUT_MS - 100 && elapsed < LOCK_TIMEOUT_MS + PROMPT_MS,
+        `answered after ${elapsed} ms`,
+      );
+      assert.equal(
+        (await http().get('/health').timeout(5000)).status,
+        200,
+        'both stores answer: only the table was locked',
+      );
     } finally {
       await holder.query('ROLLBACK');
       await holder.end();

@@ -45,7 +45,10 @@ import { ENHANCED, legacy } from './support/tenant-fixtures.js';
  * The advisory-lock key of a tenants table, as SQL over the parameter `$1` and its value:
  * exactly what the library locks, so a plain client holding it stands for another operation.
  */
-const lockKeyOf = (table: string): { sql: string; params: unknown[] } => ({ sql: tableLockKeySql('$1'), params: [table] });
+const lockKeyOf = (table: string): { sql: string; params: unknown[] } => ({
+  sql: tableLockKeySql('$1'),
+  params: [table],
+});
 
 /**
  * Closes a context and then its Redis connection: @nestjs-modules/ioredis quits connections
@@ -76,7 +79,10 @@ describe('the tenants table lock', () => {
     await client.query(`SELECT pg_advisory_lock(${sql})`, params);
     return {
       release: async () => {
-        const { rows } = await client.query<{ unlocked: boolean }>(`SELECT pg_advisory_unlock(${sql}) AS unlocked`, params);
+        const { rows } = await client.query<{ unlocked: boolean }>(
+          `SELECT pg_advisory_unlock(${sql}) AS unlocked`,
+          params,
+        );
         assert.equal(rows[0]?.unlocked, true, 'the holder still held the lock it took');
         await client.end();
       },
@@ -89,7 +95,10 @@ describe('the tenants table lock', () => {
     await client.connect();
     try {
       const { sql, params } = lockKeyOf(table);
-      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${sql}) AS locked`, params);
+      const { rows } = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock(${sql}) AS locked`,
+        params,
+      );
       if (rows[0]?.locked) await client.query(`SELECT pg_advisory_unlock(${sql})`, params);
       return rows[0]?.locked === true;
     } finally {
@@ -106,16 +115,23 @@ describe('the tenants table lock', () => {
     return rows[0].n;
   };
 
-  const count = async (table: string): Promise<number> => Number((await stores.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+  const count = async (table: string): Promise<number> =>
+    Number((await stores.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
   /** Every row with its row version: any write (even of equal values) changes `xmin`. */
-  const tenantRows = async (): Promise<Record<string, unknown>[]> => (await stores.db.query('SELECT *, xmin::text AS version FROM tenants ORDER BY subdomain')).rows;
+  const tenantRows = async (): Promise<Record<string, unknown>[]> =>
+    (await stores.db.query('SELECT *, xmin::text AS version FROM tenants ORDER BY subdomain')).rows;
 
   /** The columns a PostgreSQL backup holds, for comparing a restored table with its backup. */
   const backedUpColumns = async (): Promise<Record<string, unknown>[]> =>
-    (await stores.db.query(`SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM tenants ORDER BY subdomain`)).rows;
+    (
+      await stores.db.query(
+        `SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM tenants ORDER BY subdomain`,
+      )
+    ).rows;
 
-  const redisKeys = (): Promise<Map<string, RedisKeySnapshot>> => snapshotRedis(stores.redis, `${stores.prefix}*`);
+  const redisKeys = (): Promise<Map<string, RedisKeySnapshot>> =>
+    snapshotRedis(stores.redis, `${stores.prefix}*`);
 
   before(async () => {
     stores = await createTestStores('table_lock');
@@ -154,7 +170,11 @@ describe('the tenants table lock', () => {
         const target = configured === 'tenants' ? ctx : qualified;
         const holder = await holdLock(held);
         try {
-          await assert.rejects(target.migrations.migrate(), MigrationLockedError, `a migration configured with ${configured} must be refused`);
+          await assert.rejects(
+            target.migrations.migrate(),
+            MigrationLockedError,
+            `a migration configured with ${configured} must be refused`,
+          );
           assert.equal(await count('tenants'), 0, 'the refused migration wrote no tenant');
           assert.equal(await count('migration_runs'), 0, 'the refused migration recorded no run');
         } finally {
@@ -171,17 +191,29 @@ describe('the tenants table lock', () => {
     // A pool of one connection: the run gets its first session and can never open the next one.
     const moduleRef = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(stores.databaseUrl), retryAttempts: 0, extra: { max: 1, connectionTimeoutMillis: 300 } }),
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(stores.databaseUrl),
+          retryAttempts: 0,
+          extra: { max: 1, connectionTimeoutMillis: 300 },
+        }),
         RedisModule.forRoot({ type: 'single', url: TEST_REDIS_URL }),
         TenantMigrationModule.forRoot({ keyPrefix: stores.prefix }),
       ],
     }).compile();
     const tiny: INestApplicationContext = await moduleRef.init();
     try {
-      await assert.rejects(tiny.get(MigrationService).migrate(), StoreUnavailableError, 'the run cannot get the sessions it needs');
+      await assert.rejects(
+        tiny.get(MigrationService).migrate(),
+        StoreUnavailableError,
+        'the run cannot get the sessions it needs',
+      );
       // Checked while the tiny pool (and its one connection) is still alive: a lock left on it
       // would be held until that connection closes, and refuse every later operation.
-      assert.equal(await lockIsFree('tenants'), true, 'another session takes the table lock at once');
+      assert.equal(
+        await lockIsFree('tenants'),
+        true,
+        'another session takes the table lock at once',
+      );
       assert.equal(await advisoryLocksHeld(), 0, 'no session holds any advisory lock');
       const result = await ctx.migrations.migrate();
       assert.equal(result.counts.migrated, 3, 'a migration through another pool is not refused');
@@ -219,14 +251,20 @@ describe('the tenants table lock', () => {
      * Runs `operation` while a plain session holds the table lock: it must be refused with
      * MigrationLockedError naming itself, and leave both stores exactly as they were.
      */
-    const refusedWhileLocked = async (name: string, operation: () => Promise<unknown>): Promise<void> => {
+    const refusedWhileLocked = async (
+      name: string,
+      operation: () => Promise<unknown>,
+    ): Promise<void> => {
       const [rowsBefore, keysBefore] = [await tenantRows(), await redisKeys()];
       const holder = await holdLock('tenants');
       try {
         await assert.rejects(
           operation(),
           (error: unknown) => {
-            assert.ok(error instanceof MigrationLockedError, `${name} is refused with MigrationLockedError, got ${String(error)}`);
+            assert.ok(
+              error instanceof MigrationLockedError,
+              `${name} is refused with MigrationLockedError, got ${String(error)}`,
+            );
             assert.match(error.message, new RegExp(`^${name} cannot start`));
             return true;
           },
@@ -235,7 +273,11 @@ describe('the tenants table lock', () => {
       } finally {
         await holder.release();
       }
-      assert.deepEqual(await tenantRows(), rowsBefore, `the refused ${name} wrote nothing to PostgreSQL`);
+      assert.deepEqual(
+        await tenantRows(),
+        rowsBefore,
+        `the refused ${name} wrote nothing to PostgreSQL`,
+      );
       assert.deepEqual(await redisKeys(), keysBefore, `the refused ${name} wrote nothing to Redis`);
     };
 
@@ -252,14 +294,25 @@ describe('the tenants table lock', () => {
     it('restore-postgres', async () => {
       await sync.sync('pizza');
       assert.notDeepEqual(await backedUpColumns(), atBackup, 'PostgreSQL differs from its backup');
-      await refusedWhileLocked('restore-postgres', () => backups.restorePostgres(postgresBackup, { dryRun: false }));
+      await refusedWhileLocked('restore-postgres', () =>
+        backups.restorePostgres(postgresBackup, { dryRun: false }),
+      );
 
-      const preview = await whileLocked(() => backups.restorePostgres(postgresBackup, { dryRun: true }));
+      const preview = await whileLocked(() =>
+        backups.restorePostgres(postgresBackup, { dryRun: true }),
+      );
       assert.deepEqual([preview.dryRun, preview.rowsInBackup, preview.rowsReplaced], [true, 3, 3]);
 
       const restored = await backups.restorePostgres(postgresBackup, { dryRun: false });
-      assert.deepEqual([restored.dryRun, restored.rowsInBackup, restored.rowsReplaced], [false, 3, 3]);
-      assert.deepEqual(await backedUpColumns(), atBackup, 'once the lock is free the restore replaces the table with its backup');
+      assert.deepEqual(
+        [restored.dryRun, restored.rowsInBackup, restored.rowsReplaced],
+        [false, 3, 3],
+      );
+      assert.deepEqual(
+        await backedUpColumns(),
+        atBackup,
+        'once the lock is free the restore replaces the table with its backup',
+      );
     });
 
     it('sync of one tenant, of every drifted tenant, and of the write-back queue', async () => {
@@ -268,16 +321,40 @@ describe('the tenants table lock', () => {
       await refusedWhileLocked('sync', () => sync.syncPending());
 
       const one = await whileLocked(() => sync.sync('pizza', { dryRun: true }));
-      assert.deepEqual([one.dryRun, one.direction, one.change], [true, 'redis-to-postgres', 'write']);
+      assert.deepEqual(
+        [one.dryRun, one.direction, one.change],
+        [true, 'redis-to-postgres', 'write'],
+      );
       const all = await whileLocked(() => sync.syncAllDrifted({ dryRun: true }));
       assert.deepEqual([all.dryRun, all.drifted, all.synced], [true, 2, 2]);
 
       const synced = await sync.sync('pizza');
-      assert.deepEqual([synced.dryRun, synced.direction, synced.change], [false, 'redis-to-postgres', 'write']);
-      assert.equal((await stores.db.query<{ emoji: string }>(`SELECT emoji FROM tenants WHERE subdomain = 'pizza'`)).rows[0]?.emoji, '🍔');
+      assert.deepEqual(
+        [synced.dryRun, synced.direction, synced.change],
+        [false, 'redis-to-postgres', 'write'],
+      );
+      assert.equal(
+        (
+          await stores.db.query<{ emoji: string }>(
+            `SELECT emoji FROM tenants WHERE subdomain = 'pizza'`,
+          )
+        ).rows[0]?.emoji,
+        '🍔',
+      );
       const rest = await sync.syncAllDrifted();
-      assert.deepEqual([rest.drifted, rest.synced, rest.refused], [1, 1, []], 'tacos is what is left to sync');
-      assert.equal((await stores.db.query<{ emoji: string }>(`SELECT emoji FROM tenants WHERE subdomain = 'tacos'`)).rows[0]?.emoji, '🌯');
+      assert.deepEqual(
+        [rest.drifted, rest.synced, rest.refused],
+        [1, 1, []],
+        'tacos is what is left to sync',
+      );
+      assert.equal(
+        (
+          await stores.db.query<{ emoji: string }>(
+            `SELECT emoji FROM tenants WHERE subdomain = 'tacos'`,
+          )
+        ).rows[0]?.emoji,
+        '🌯',
+      );
       const pending = await sync.syncPending();
       assert.equal(pending.refused.length, 0);
     });
@@ -286,24 +363,39 @@ describe('the tenants table lock', () => {
       await refusedWhileLocked('cleanup', () => cleanup.cleanup({ dryRun: false }));
 
       const preview = await whileLocked(() => cleanup.cleanup({ dryRun: true }));
-      assert.deepEqual([preview.dryRun, preview.deleted, preview.keptByReason], [true, 1, { 'changed-since-backup': 2 }]);
+      assert.deepEqual(
+        [preview.dryRun, preview.deleted, preview.keptByReason],
+        [true, 1, { 'changed-since-backup': 2 }],
+      );
       assert.equal(await stores.redis.exists(key('salon')), 1, 'a dry run deletes nothing');
 
       const done = await cleanup.cleanup({ dryRun: false });
-      assert.deepEqual([done.dryRun, done.deleted, done.keptByReason], [false, 1, { 'changed-since-backup': 2 }]);
-      assert.equal(await stores.redis.exists(key('salon')), 0, 'once the lock is free the unchanged, migrated key is deleted');
+      assert.deepEqual(
+        [done.dryRun, done.deleted, done.keptByReason],
+        [false, 1, { 'changed-since-backup': 2 }],
+      );
+      assert.equal(
+        await stores.redis.exists(key('salon')),
+        0,
+        'once the lock is free the unchanged, migrated key is deleted',
+      );
       assert.equal(await stores.redis.exists(key('pizza')), 1);
     });
   });
 
   it('says the schema is missing (not that the lock is held) when the database or the configured table has none', async () => {
-    const bare = await createMigrationContext({ ...stores, databaseUrl: await createTestDatabase('table_lock_bare', { schema: false }) });
+    const bare = await createMigrationContext({
+      ...stores,
+      databaseUrl: await createTestDatabase('table_lock_bare', { schema: false }),
+    });
     try {
       await assert.rejects(bare.migrations.migrate(), SchemaMissingError);
     } finally {
       await bare.close();
     }
-    const elsewhere = await createMigrationContext(stores, { tables: { tenants: 'tenancy.tenants' } });
+    const elsewhere = await createMigrationContext(stores, {
+      tables: { tenants: 'tenancy.tenants' },
+    });
     try {
       await assert.rejects(elsewhere.migrations.migrate(), SchemaMissingError);
     } finally {

@@ -21,9 +21,13 @@ import {
   TenantValidator,
   type ResolvedTenantMigrationOptions,
 } from '#tenant-migration';
-import { createMigrationContext, createTestStores, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  createMigrationContext,
+  createTestStores,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
-
 
 describe('TenantService: PostgreSQL writes with the Redis write-back, against the real stores', () => {
   let stores: TestStores;
@@ -51,23 +55,44 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
   };
   const row = async (subdomain: string) =>
     (
-      await stores.db.query<{ emoji: string; email: string | null; source_format: string; source_hash: string | null; changed: boolean; xmin: string }>(
+      await stores.db.query<{
+        emoji: string;
+        email: string | null;
+        source_format: string;
+        source_hash: string | null;
+        changed: boolean;
+        xmin: string;
+      }>(
         `SELECT emoji, email, source_format, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed, xmin::text
            FROM tenants WHERE subdomain = $1`,
         [subdomain],
       )
     ).rows[0];
-  const queued = async () => (await stores.db.query<{ subdomain: string; attempts: number }>('SELECT subdomain, attempts FROM redis_write_backs ORDER BY subdomain')).rows;
+  const queued = async () =>
+    (
+      await stores.db.query<{ subdomain: string; attempts: number }>(
+        'SELECT subdomain, attempts FROM redis_write_backs ORDER BY subdomain',
+      )
+    ).rows;
 
   before(async () => {
     stores = await createTestStores('tenant_service');
     ctx = await createMigrationContext(stores, { writeBack: { enabled: true } });
     tenants = ctx.app.get(TenantService);
-    downRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    downRedis = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     downRedis.on('error', () => undefined);
     silentServer = createServer(() => undefined);
     await new Promise<void>((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
-    silentRedis = new Redis({ host: '127.0.0.1', port: (silentServer.address() as AddressInfo).port, maxRetriesPerRequest: 1 });
+    silentRedis = new Redis({
+      host: '127.0.0.1',
+      port: (silentServer.address() as AddressInfo).port,
+      maxRetriesPerRequest: 1,
+    });
     silentRedis.on('error', () => undefined);
   });
   after(async () => {
@@ -84,7 +109,13 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
 
   describe('create', () => {
     it('writes the tenant to PostgreSQL and its legacy value to Redis, so the stores agree', async () => {
-      const result = await tenants.create({ subdomain: 'Pizza', emoji: '🍕', createdAt: 1700000000123, businessName: 'Pizza Place', email: 'Owner@Pizza.example' });
+      const result = await tenants.create({
+        subdomain: 'Pizza',
+        emoji: '🍕',
+        createdAt: 1700000000123,
+        businessName: 'Pizza Place',
+        email: 'Owner@Pizza.example',
+      });
       assert.equal(result.writeBack, 'written');
       assert.equal(result.tenant.subdomain, 'pizza');
       assert.equal(result.tenant.email, 'Owner@pizza.example'); // the domain is case-insensitive, the local part is not
@@ -103,7 +134,10 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
 
     it('defaults createdAt to now and leaves Redis alone when write-back is off for the call', async () => {
       const before = Date.now();
-      const { tenant, writeBack } = await tenants.create({ subdomain: 'quiet', emoji: '🤫' }, { writeBack: false });
+      const { tenant, writeBack } = await tenants.create(
+        { subdomain: 'quiet', emoji: '🤫' },
+        { writeBack: false },
+      );
       assert.equal(writeBack, 'off');
       assert.ok(tenant.createdAt >= before && tenant.createdAt <= Date.now());
       assert.equal(await stores.redis.exists(key('quiet')), 0);
@@ -114,18 +148,34 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
       await tenants.create({ subdomain: 'taken', emoji: '🍕' });
       await assert.rejects(tenants.create({ subdomain: 'taken', emoji: '🍔' }), TenantExistsError);
       await stores.redis.set(key('legacy-only'), legacy('🌮'));
-      await assert.rejects(tenants.create({ subdomain: 'legacy-only', emoji: '🍔' }), TenantExistsError);
+      await assert.rejects(
+        tenants.create({ subdomain: 'legacy-only', emoji: '🍔' }),
+        TenantExistsError,
+      );
       assert.equal(await stores.redis.get(key('legacy-only')), legacy('🌮'));
       assert.equal(await row('legacy-only'), undefined);
     });
 
     it('rejects invalid input with every reason, writing nothing', async () => {
-      await assert.rejects(tenants.create({ subdomain: 'bad_name!', emoji: '🍕' }), InvalidSubdomainError);
-      await assert.rejects(tenants.create({ subdomain: 'www', emoji: '🍕' }), InvalidSubdomainError);
-      const error = await tenants.create({ subdomain: 'shop', emoji: 'not an emoji', email: 'nope' }).catch((e: unknown) => e);
+      await assert.rejects(
+        tenants.create({ subdomain: 'bad_name!', emoji: '🍕' }),
+        InvalidSubdomainError,
+      );
+      await assert.rejects(
+        tenants.create({ subdomain: 'www', emoji: '🍕' }),
+        InvalidSubdomainError,
+      );
+      const error = await tenants
+        .create({ subdomain: 'shop', emoji: 'not an emoji', email: 'nope' })
+        .catch((e: unknown) => e);
       assert.ok(error instanceof InvalidTenantError);
-      const codes = (error.context.reasons as { code: string; field?: string }[]).map((r) => r.field);
-      assert.ok(codes.includes('emoji') && codes.includes('email'), JSON.stringify(error.context.reasons));
+      const codes = (error.context.reasons as { code: string; field?: string }[]).map(
+        (r) => r.field,
+      );
+      assert.ok(
+        codes.includes('emoji') && codes.includes('email'),
+        JSON.stringify(error.context.reasons),
+      );
       assert.equal(await row('shop'), undefined);
       assert.equal(await stores.redis.exists(key('shop')), 0);
     });
@@ -135,7 +185,11 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
     it('keeps a migrated legacy tenant legacy in Redis while PostgreSQL gets the richer record', async () => {
       await stores.redis.set(key('cafe'), legacy('☕', 1700000000000));
       await ctx.migrations.migrate();
-      const { tenant, writeBack } = await tenants.update('cafe', { emoji: '🍵', businessName: 'Tea Room', phone: '+14155550123' });
+      const { tenant, writeBack } = await tenants.update('cafe', {
+        emoji: '🍵',
+        businessName: 'Tea Room',
+        phone: '+14155550123',
+      });
       assert.equal(writeBack, 'written');
       assert.equal(tenant.businessName, 'Tea Room');
       assert.equal(tenant.phone, '+14155550123');
@@ -158,8 +212,17 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
     });
 
     it('keeps fields not named, clears one given as null, and validates the merged record', async () => {
-      await tenants.create({ subdomain: 'merge', emoji: '🍕', email: 'a@b.example', businessName: 'Merge', features: { whatsapp: true } });
-      const { tenant } = await tenants.update('merge', { email: null, features: { analytics: true } });
+      await tenants.create({
+        subdomain: 'merge',
+        emoji: '🍕',
+        email: 'a@b.example',
+        businessName: 'Merge',
+        features: { whatsapp: true },
+      });
+      const { tenant } = await tenants.update('merge', {
+        email: null,
+        features: { analytics: true },
+      });
       assert.equal(tenant.email, null);
       assert.equal(tenant.businessName, 'Merge');
       assert.equal(tenant.features.whatsapp, true);
@@ -240,7 +303,10 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
     });
 
     it('creates nothing when Redis cannot say whether a legacy record holds the subdomain', async () => {
-      await assert.rejects(serviceWith(downRedis).create({ subdomain: 'unsure', emoji: '🍕' }), StoreUnavailableError);
+      await assert.rejects(
+        serviceWith(downRedis).create({ subdomain: 'unsure', emoji: '🍕' }),
+        StoreUnavailableError,
+      );
       assert.equal(await row('unsure'), undefined);
     });
 
@@ -250,7 +316,10 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
       assert.equal((await queued()).length, 1);
       await tenants.update('later', { emoji: '🍩' });
       assert.deepEqual(await queued(), []);
-      assert.equal(await stores.redis.get(key('later')), legacy('🍩', (await tenants.find('later'))?.createdAt));
+      assert.equal(
+        await stores.redis.get(key('later')),
+        legacy('🍩', (await tenants.find('later'))?.createdAt),
+      );
     });
 
     it('a pending entry of a tenant deleted since is settled with nothing to write', async () => {
@@ -271,7 +340,11 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
     it('removes the row and the Redis key', async () => {
       await stores.redis.set(key('bye'), legacy('👋'));
       await ctx.migrations.migrate();
-      assert.deepEqual(await tenants.delete('bye'), { subdomain: 'bye', deleted: true, redisKeyDeleted: true });
+      assert.deepEqual(await tenants.delete('bye'), {
+        subdomain: 'bye',
+        deleted: true,
+        redisKeyDeleted: true,
+      });
       assert.equal(await row('bye'), undefined);
       assert.equal(await stores.redis.exists(key('bye')), 0);
       // Nothing brings it back.
@@ -284,7 +357,10 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
       await tenants.create({ subdomain: 'stay', emoji: '🍕' });
       await assert.rejects(serviceWith(downRedis).delete('stay'), StoreUnavailableError);
       assert.equal((await row('stay')).emoji, '🍕');
-      assert.equal(await stores.redis.get(key('stay')), legacy('🍕', (await tenants.find('stay'))?.createdAt));
+      assert.equal(
+        await stores.redis.get(key('stay')),
+        legacy('🍕', (await tenants.find('stay'))?.createdAt),
+      );
     });
 
     it('is not found when neither store has the tenant', async () => {

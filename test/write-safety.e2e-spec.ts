@@ -9,7 +9,14 @@ import {
   TenantResolver,
   TenantService,
 } from '#tenant-migration';
-import { createContextOverRedis, createMigrationContext, createTestStores, TEST_REDIS_URL, type MigrationContext, type TestStores } from './support/test-stores.js';
+import {
+  createContextOverRedis,
+  createMigrationContext,
+  createTestStores,
+  TEST_REDIS_URL,
+  type MigrationContext,
+  type TestStores,
+} from './support/test-stores.js';
 import { ENHANCED, legacy } from './support/tenant-fixtures.js';
 import { Gate, holdingRedis } from './support/interleave.js';
 
@@ -25,15 +32,24 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
   let tenants: TenantService;
   const key = (name: string) => `${stores.prefix}${name}`;
   const row = async (subdomain: string) =>
-    (await stores.db.query<{ emoji: string; business_name: string | null; owner_name: string | null }>('SELECT emoji, business_name, owner_name FROM tenants WHERE subdomain = $1', [subdomain]))
-      .rows[0];
+    (
+      await stores.db.query<{
+        emoji: string;
+        business_name: string | null;
+        owner_name: string | null;
+      }>('SELECT emoji, business_name, owner_name FROM tenants WHERE subdomain = $1', [subdomain])
+    ).rows[0];
 
   /** A second app on the same stores whose Redis answers for `subdomain`'s key wait at `gate`. */
   const heldApp = async (subdomain: string, gate: Gate): Promise<INestApplicationContext> => {
     const held = new Redis(TEST_REDIS_URL);
-    const app = await createContextOverRedis(stores.databaseUrl, holdingRedis(held, 'mgetBuffer', (args) => args.flat().includes(key(subdomain)), gate), {
-      keyPrefix: stores.prefix,
-    });
+    const app = await createContextOverRedis(
+      stores.databaseUrl,
+      holdingRedis(held, 'mgetBuffer', (args) => args.flat().includes(key(subdomain)), gate),
+      {
+        keyPrefix: stores.prefix,
+      },
+    );
     const close = app.close.bind(app);
     app.close = async () => {
       await close();
@@ -59,16 +75,27 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
   it('a legacy record updates only emoji and createdAt: a profile written back through TenantService survives a change in Redis', async () => {
     await stores.redis.set(key('pizza'), legacy('🍕'));
     await ctx.migrations.migrate();
-    const written = await tenants.update('pizza', { businessName: 'Pizza Palace', ownerName: 'Mario Rossi' });
+    const written = await tenants.update('pizza', {
+      businessName: 'Pizza Palace',
+      ownerName: 'Mario Rossi',
+    });
     assert.equal(written.writeBack, 'written');
-    assert.deepEqual(JSON.parse((await stores.redis.get(key('pizza'))) ?? ''), { emoji: '🍕', createdAt: 1700000000000 }, 'Redis keeps the legacy format');
+    assert.deepEqual(
+      JSON.parse((await stores.redis.get(key('pizza'))) ?? ''),
+      { emoji: '🍕', createdAt: 1700000000000 },
+      'Redis keeps the legacy format',
+    );
 
     // The legacy application changes the emoji in Redis.
     await stores.redis.set(key('pizza'), legacy('🍔'));
     const result = await ctx.migrations.migrate();
     assert.equal(result.counts.updated, 1);
     assert.equal(result.counts.conflicts, 0);
-    assert.deepEqual(await row('pizza'), { emoji: '🍔', business_name: 'Pizza Palace', owner_name: 'Mario Rossi' });
+    assert.deepEqual(await row('pizza'), {
+      emoji: '🍔',
+      business_name: 'Pizza Palace',
+      owner_name: 'Mario Rossi',
+    });
   });
 
   it('a migration batch that read Redis before a TenantService write does not revert it', async () => {
@@ -141,19 +168,30 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
   it('sync Redis -> PostgreSQL refuses, writing nothing, when PostgreSQL changed the tenant after sync read Redis', async () => {
     await stores.redis.set(key('salon'), JSON.stringify(ENHANCED));
     await ctx.migrations.migrate();
-    await stores.redis.set(key('salon'), JSON.stringify({ ...ENHANCED, businessName: 'Renamed in Redis' }));
+    await stores.redis.set(
+      key('salon'),
+      JSON.stringify({ ...ENHANCED, businessName: 'Renamed in Redis' }),
+    );
     const gate = new Gate();
     const app = await heldApp('salon', gate);
     try {
       const syncing = app.get(SyncService).sync('salon', { prefer: 'redis' });
       await gate.reached;
-      await tenants.update('salon', { businessName: 'Renamed in PostgreSQL' }, { writeBack: false });
+      await tenants.update(
+        'salon',
+        { businessName: 'Renamed in PostgreSQL' },
+        { writeBack: false },
+      );
       gate.open();
       await assert.rejects(syncing, ConcurrentChangeError);
     } finally {
       await app.close();
     }
-    assert.equal((await row('salon')).business_name, 'Renamed in PostgreSQL', 'the newer PostgreSQL write is kept');
+    assert.equal(
+      (await row('salon')).business_name,
+      'Renamed in PostgreSQL',
+      'the newer PostgreSQL write is kept',
+    );
   });
 
   it("TenantService writes back to, and deletes, the tenant's own key (a renamed one), keeping its TTL", async () => {
@@ -164,10 +202,14 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
     assert.equal(JSON.parse((await stores.redis.get(key('MyShop'))) ?? '').emoji, '🎁');
     assert.ok((await stores.redis.pttl(key('MyShop'))) > 500_000, 'the key keeps its TTL');
     const next = await ctx.migrations.migrate();
-    assert.equal(next.counts.rejected, 0, 'the key it came from is still the tenant\'s');
+    assert.equal(next.counts.rejected, 0, "the key it came from is still the tenant's");
     assert.equal(next.counts.unchanged, 1);
     await tenants.delete('myshop');
-    assert.equal(await stores.redis.exists(key('MyShop')), 0, 'the key it came from is deleted with it');
+    assert.equal(
+      await stores.redis.exists(key('MyShop')),
+      0,
+      'the key it came from is deleted with it',
+    );
     assert.equal((await ctx.migrations.migrate()).counts.created, 0, 'and nothing brings it back');
   });
 });

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '#tenant-migration';
-import { killPointFrom, resolveRedisEndpoint, tableNamesFrom, validateEnvironment, type EnvironmentVariables } from './environment.js';
+import {
+  killPointFrom,
+  resolveRedisEndpoint,
+  tableNamesFrom,
+  validateEnvironment,
+  type EnvironmentVariables,
+} from './environment.js';
 import { migrationOptionsFrom } from './infrastructure.module.js';
 
 /** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */
@@ -31,13 +37,27 @@ describe('validateEnvironment', () => {
     assert.equal(env.PORT, 3000);
     assert.equal(env.HOST, '127.0.0.1');
     assert.equal(env.BACKUP_DIR, 'backups');
-    for (const optional of ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'RESERVED_SUBDOMAINS', 'DEFAULT_PHONE_REGION', 'ADMIN_TOKEN'] as const) {
+    for (const optional of [
+      'REDIS_URL',
+      'UPSTASH_REDIS_REST_URL',
+      'UPSTASH_REDIS_REST_TOKEN',
+      'RESERVED_SUBDOMAINS',
+      'DEFAULT_PHONE_REGION',
+      'ADMIN_TOKEN',
+    ] as const) {
       assert.equal(env[optional], undefined, optional);
     }
   });
 
   it('treats empty and undefined variables as unset', () => {
-    const env = validateEnvironment({ PORT: '', MIGRATION_BATCH_SIZE: undefined, ADMIN_TOKEN: '', REDIS_URL: '', TENANT_KEY_PREFIX: '', BACKUP_DIR: '' });
+    const env = validateEnvironment({
+      PORT: '',
+      MIGRATION_BATCH_SIZE: undefined,
+      ADMIN_TOKEN: '',
+      REDIS_URL: '',
+      TENANT_KEY_PREFIX: '',
+      BACKUP_DIR: '',
+    });
     assert.equal(env.PORT, 3000);
     assert.equal(env.MIGRATION_BATCH_SIZE, 2000);
     assert.equal(env.ADMIN_TOKEN, undefined);
@@ -46,7 +66,11 @@ describe('validateEnvironment', () => {
     assert.equal(env.BACKUP_DIR, 'backups');
   });
 
-  const coercions: [variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES', raw: string, value: number][] = [
+  const coercions: [
+    variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES',
+    raw: string,
+    value: number,
+  ][] = [
     ['PORT', '8080', 8080],
     ['PORT', '0', 0],
     ['PORT', '65535', 65_535],
@@ -87,17 +111,49 @@ describe('validateEnvironment', () => {
     ['DATABASE_URL', 'mysql://root@localhost/app', /DATABASE_URL must be a postgres:\/\/ URL/],
     ['DATABASE_URL', '127.0.0.1:5432', /DATABASE_URL must be a postgres:\/\/ URL/],
     ['REDIS_URL', 'http://localhost:6379', /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
-    ['UPSTASH_REDIS_REST_URL', 'http://eu1.upstash.io', /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/],
+    [
+      'UPSTASH_REDIS_REST_URL',
+      'http://eu1.upstash.io',
+      /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/,
+    ],
     ['UPSTASH_REDIS_REST_URL', 'https://', /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/],
-    ['UPSTASH_REDIS_REST_URL', 'https://exa mple.io', /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/],
-    ['MIGRATION_BATCH_SIZE', '0', /^invalid environment: MIGRATION_BATCH_SIZE must not be less than 1$/],
-    ['MIGRATION_BATCH_SIZE', '-1', /^invalid environment: MIGRATION_BATCH_SIZE must not be less than 1$/],
-    ['MIGRATION_BATCH_SIZE', '50001', /^invalid environment: MIGRATION_BATCH_SIZE must not be greater than 50000$/],
-    ['MIGRATION_BATCH_SIZE', 'lots', /^invalid environment: MIGRATION_BATCH_SIZE must be an integer number$/],
-    ['MIGRATION_BATCH_SIZE', '1.5', /^invalid environment: MIGRATION_BATCH_SIZE must be an integer number$/],
+    [
+      'UPSTASH_REDIS_REST_URL',
+      'https://exa mple.io',
+      /UPSTASH_REDIS_REST_URL must be an https:\/\/ URL/,
+    ],
+    [
+      'MIGRATION_BATCH_SIZE',
+      '0',
+      /^invalid environment: MIGRATION_BATCH_SIZE must not be less than 1$/,
+    ],
+    [
+      'MIGRATION_BATCH_SIZE',
+      '-1',
+      /^invalid environment: MIGRATION_BATCH_SIZE must not be less than 1$/,
+    ],
+    [
+      'MIGRATION_BATCH_SIZE',
+      '50001',
+      /^invalid environment: MIGRATION_BATCH_SIZE must not be greater than 50000$/,
+    ],
+    [
+      'MIGRATION_BATCH_SIZE',
+      'lots',
+      /^invalid environment: MIGRATION_BATCH_SIZE must be an integer number$/,
+    ],
+    [
+      'MIGRATION_BATCH_SIZE',
+      '1.5',
+      /^invalid environment: MIGRATION_BATCH_SIZE must be an integer number$/,
+    ],
     ['MAX_VALUE_BYTES', '63', /MAX_VALUE_BYTES must not be less than 64/],
     ['MAX_VALUE_BYTES', '1e6', /MAX_VALUE_BYTES must be an integer number/],
-    ['CONFLICT_POLICY', 'yolo', /CONFLICT_POLICY must be one of the following values: keep-postgres, overwrite, skip/],
+    [
+      'CONFLICT_POLICY',
+      'yolo',
+      /CONFLICT_POLICY must be one of the following values: keep-postgres, overwrite, skip/,
+    ],
     ['DEFAULT_PHONE_REGION', 'us', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['DEFAULT_PHONE_REGION', 'USA', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['ADMIN_TOKEN', 'too-short', /ADMIN_TOKEN must be at least 16 characters/],
@@ -107,18 +163,52 @@ describe('validateEnvironment', () => {
     ['TENANT_TABLES', 'tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=Tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=x;drop', /TENANT_TABLES must be comma-separated table=name pairs/],
-    ['TENANT_TABLES', 'clients=tm_clients', /TENANT_TABLES must be comma-separated table=name pairs/],
+    [
+      'TENANT_TABLES',
+      'clients=tm_clients',
+      /TENANT_TABLES must be comma-separated table=name pairs/,
+    ],
     ['TENANT_TABLES', 'tenants=backups', /TENANT_TABLES must be comma-separated table=name pairs/],
-    ['TENANT_MIGRATE_KILL_AT', 'batch-merged', /^invalid environment: TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
-    ['TENANT_MIGRATE_KILL_AT', 'batch-merged:0', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
-    ['TENANT_MIGRATE_KILL_AT', 'batch-merged:*', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
-    ['TENANT_MIGRATE_KILL_AT', 'batch-merged:-1', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
-    ['TENANT_MIGRATE_KILL_AT', 'batch-exploded:3', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
-    ['TENANT_MIGRATE_KILL_AT', 'constructor:1', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
-    ['TENANT_MIGRATE_KILL_AT', 'scan-finished:', /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'batch-merged',
+      /^invalid environment: TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'batch-merged:0',
+      /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'batch-merged:*',
+      /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'batch-merged:-1',
+      /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'batch-exploded:3',
+      /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'constructor:1',
+      /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
+    [
+      'TENANT_MIGRATE_KILL_AT',
+      'scan-finished:',
+      /TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1>/,
+    ],
   ];
   /** Valid variables a case needs beside the bad one (Upstash comes as a pair). */
-  const companions: Record<string, Record<string, string>> = { UPSTASH_REDIS_REST_URL: { UPSTASH_REDIS_REST_TOKEN: 'AXtoken' } };
+  const companions: Record<string, Record<string, string>> = {
+    UPSTASH_REDIS_REST_URL: { UPSTASH_REDIS_REST_TOKEN: 'AXtoken' },
+  };
   for (const [variable, value, message] of invalid) {
     it(`rejects ${variable}=${JSON.stringify(value)}, naming the variable`, () => {
       const error = rejectionOf({ ...companions[variable], [variable]: value });
@@ -128,14 +218,22 @@ describe('validateEnvironment', () => {
   }
 
   it('reads TENANT_TABLES as table=name pairs', () => {
-    const env = validateEnvironment({ TENANT_TABLES: 'tenants=tenancy.tenants, auditLog=tm_audit' });
-    assert.deepEqual(tableNamesFrom(env.TENANT_TABLES), { tenants: 'tenancy.tenants', auditLog: 'tm_audit' });
+    const env = validateEnvironment({
+      TENANT_TABLES: 'tenants=tenancy.tenants, auditLog=tm_audit',
+    });
+    assert.deepEqual(tableNamesFrom(env.TENANT_TABLES), {
+      tenants: 'tenancy.tenants',
+      auditLog: 'tm_audit',
+    });
     assert.deepEqual(tableNamesFrom(undefined), {});
   });
 
   it('reads TENANT_MIGRATE_KILL_AT as a stage and a batch (any batch for run-level stages)', () => {
     const env = validateEnvironment({ TENANT_MIGRATE_KILL_AT: 'batch-merged:3' });
-    assert.deepEqual(killPointFrom(env.TENANT_MIGRATE_KILL_AT), { stage: 'batch-merged', batch: 3 });
+    assert.deepEqual(killPointFrom(env.TENANT_MIGRATE_KILL_AT), {
+      stage: 'batch-merged',
+      batch: 3,
+    });
     assert.deepEqual(killPointFrom('batch-committed:12'), { stage: 'batch-committed', batch: 12 });
     for (const value of ['run-recorded:*', 'scan-finished:0', 'run-finished:15']) {
       assert.deepEqual(killPointFrom(value), { stage: value.split(':')[0], batch: null }, value);
@@ -147,39 +245,86 @@ describe('validateEnvironment', () => {
   it('keeps NODE_ENV as given, any value, unset by default', () => {
     assert.equal(validateEnvironment({}).NODE_ENV, undefined);
     assert.equal(validateEnvironment({ NODE_ENV: '' }).NODE_ENV, undefined);
-    for (const value of ['development', 'production', 'test', 'staging']) assert.equal(validateEnvironment({ NODE_ENV: value }).NODE_ENV, value);
+    for (const value of ['development', 'production', 'test', 'staging'])
+      assert.equal(validateEnvironment({ NODE_ENV: value }).NODE_ENV, value);
   });
 
   it('names every bad variable in one error', () => {
-    const error = rejectionOf({ PORT: 'x', CONFLICT_POLICY: 'yolo', REDIS_URL: 'http://h', MIGRATION_BATCH_SIZE: '0' });
-    assert.deepEqual(variablesOf(error).sort(), ['CONFLICT_POLICY', 'MIGRATION_BATCH_SIZE', 'PORT', 'REDIS_URL']);
-    for (const variable of ['PORT', 'CONFLICT_POLICY', 'REDIS_URL', 'MIGRATION_BATCH_SIZE']) assert.match(error.message, new RegExp(variable));
+    const error = rejectionOf({
+      PORT: 'x',
+      CONFLICT_POLICY: 'yolo',
+      REDIS_URL: 'http://h',
+      MIGRATION_BATCH_SIZE: '0',
+    });
+    assert.deepEqual(variablesOf(error).sort(), [
+      'CONFLICT_POLICY',
+      'MIGRATION_BATCH_SIZE',
+      'PORT',
+      'REDIS_URL',
+    ]);
+    for (const variable of ['PORT', 'CONFLICT_POLICY', 'REDIS_URL', 'MIGRATION_BATCH_SIZE'])
+      assert.match(error.message, new RegExp(variable));
   });
 
   it('rejects half an Upstash configuration unless REDIS_URL is set', () => {
     const urlOnly = rejectionOf({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io' });
     assert.deepEqual(variablesOf(urlOnly), ['UPSTASH_REDIS_REST_TOKEN']);
-    assert.match(urlOnly.message, /UPSTASH_REDIS_REST_TOKEN must be set when UPSTASH_REDIS_REST_URL is/);
+    assert.match(
+      urlOnly.message,
+      /UPSTASH_REDIS_REST_TOKEN must be set when UPSTASH_REDIS_REST_URL is/,
+    );
     const tokenOnly = rejectionOf({ UPSTASH_REDIS_REST_TOKEN: 'AXsecret-upstash-token' });
     assert.deepEqual(variablesOf(tokenOnly), ['UPSTASH_REDIS_REST_URL']);
     assert.doesNotMatch(tokenOnly.message, /AXsecret/);
-    assert.doesNotThrow(() => validateEnvironment({ REDIS_URL: 'redis://h:6379', UPSTASH_REDIS_REST_TOKEN: 'AXsecret-upstash-token' }));
+    assert.doesNotThrow(() =>
+      validateEnvironment({
+        REDIS_URL: 'redis://h:6379',
+        UPSTASH_REDIS_REST_TOKEN: 'AXsecret-upstash-token',
+      }),
+    );
   });
 
   describe('never puts a secret in the error', () => {
     const secretCases: [label: string, raw: Record<string, string>, secrets: string[]][] = [
       ['a short ADMIN_TOKEN', { ADMIN_TOKEN: 'S3cr3tAdm1n' }, ['S3cr3tAdm1n']],
-      ['a valid ADMIN_TOKEN beside another error', { ADMIN_TOKEN: 'Adm1nT0ken-very-secret', PORT: 'x' }, ['Adm1nT0ken-very-secret']],
-      ['a DATABASE_URL password beside another error', { DATABASE_URL: 'postgres://app:Pg-Pa55word@db/prod', PORT: 'x' }, ['Pg-Pa55word']],
-      ['a password in a rejected DATABASE_URL', { DATABASE_URL: 'mysql://app:My-Pa55word@db/prod' }, ['My-Pa55word']],
-      ['a password in a rejected REDIS_URL', { REDIS_URL: 'http://default:Rd-Pa55word@cache:6379' }, ['Rd-Pa55word']],
-      ['the Upstash token beside a rejected Upstash URL', { UPSTASH_REDIS_REST_URL: 'http://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'AXupstash-s3cret' }, ['AXupstash-s3cret']],
+      [
+        'a valid ADMIN_TOKEN beside another error',
+        { ADMIN_TOKEN: 'Adm1nT0ken-very-secret', PORT: 'x' },
+        ['Adm1nT0ken-very-secret'],
+      ],
+      [
+        'a DATABASE_URL password beside another error',
+        { DATABASE_URL: 'postgres://app:Pg-Pa55word@db/prod', PORT: 'x' },
+        ['Pg-Pa55word'],
+      ],
+      [
+        'a password in a rejected DATABASE_URL',
+        { DATABASE_URL: 'mysql://app:My-Pa55word@db/prod' },
+        ['My-Pa55word'],
+      ],
+      [
+        'a password in a rejected REDIS_URL',
+        { REDIS_URL: 'http://default:Rd-Pa55word@cache:6379' },
+        ['Rd-Pa55word'],
+      ],
+      [
+        'the Upstash token beside a rejected Upstash URL',
+        {
+          UPSTASH_REDIS_REST_URL: 'http://eu1.upstash.io',
+          UPSTASH_REDIS_REST_TOKEN: 'AXupstash-s3cret',
+        },
+        ['AXupstash-s3cret'],
+      ],
     ];
     for (const [label, raw, secrets] of secretCases) {
       it(label, () => {
         const error = rejectionOf(raw);
         const everything = `${error.message} ${JSON.stringify(error.context)} ${error.stack ?? ''}`;
-        for (const secret of secrets) assert.ok(!everything.includes(secret), `${label}: "${secret}" leaked into ${everything}`);
+        for (const secret of secrets)
+          assert.ok(
+            !everything.includes(secret),
+            `${label}: "${secret}" leaked into ${everything}`,
+          );
       });
     }
   });
@@ -189,36 +334,62 @@ describe('migrationOptionsFrom', () => {
   /** A ConfigService stand-in over a validated environment. */
   const configOf = (raw: Record<string, string>) => {
     const env = validateEnvironment(raw);
-    return { get: (key: keyof EnvironmentVariables) => env[key] } as unknown as Parameters<typeof migrationOptionsFrom>[0];
+    return { get: (key: keyof EnvironmentVariables) => env[key] } as unknown as Parameters<
+      typeof migrationOptionsFrom
+    >[0];
   };
 
   it('passes BACKUP_DIR to the library as backupDir, with its default', () => {
     assert.equal(migrationOptionsFrom(configOf({})).backupDir, 'backups');
-    assert.equal(migrationOptionsFrom(configOf({ BACKUP_DIR: '/srv/backups' })).backupDir, '/srv/backups');
+    assert.equal(
+      migrationOptionsFrom(configOf({ BACKUP_DIR: '/srv/backups' })).backupDir,
+      '/srv/backups',
+    );
   });
 
   it('passes TENANT_TABLES to the library as tables', () => {
     assert.deepEqual(migrationOptionsFrom(configOf({})).tables, {});
-    assert.deepEqual(migrationOptionsFrom(configOf({ TENANT_TABLES: 'tenants=tenancy.tenants' })).tables, { tenants: 'tenancy.tenants' });
+    assert.deepEqual(
+      migrationOptionsFrom(configOf({ TENANT_TABLES: 'tenants=tenancy.tenants' })).tables,
+      { tenants: 'tenancy.tenants' },
+    );
   });
 });
 
 describe('resolveRedisEndpoint', () => {
-  const cases: [label: string, env: Parameters<typeof resolveRedisEndpoint>[0], expected: ReturnType<typeof resolveRedisEndpoint>][] = [
-    ['REDIS_URL alone', { REDIS_URL: 'redis://cache:6379/2' }, { url: 'redis://cache:6379/2', source: 'REDIS_URL' }],
+  const cases: [
+    label: string,
+    env: Parameters<typeof resolveRedisEndpoint>[0],
+    expected: ReturnType<typeof resolveRedisEndpoint>,
+  ][] = [
+    [
+      'REDIS_URL alone',
+      { REDIS_URL: 'redis://cache:6379/2' },
+      { url: 'redis://cache:6379/2', source: 'REDIS_URL' },
+    ],
     [
       'REDIS_URL wins over Upstash',
-      { REDIS_URL: 'rediss://default:pw@cache:6380', UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'tok' },
+      {
+        REDIS_URL: 'rediss://default:pw@cache:6380',
+        UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io',
+        UPSTASH_REDIS_REST_TOKEN: 'tok',
+      },
       { url: 'rediss://default:pw@cache:6380', source: 'REDIS_URL' },
     ],
     [
       'Upstash REST URL and token',
-      { UPSTASH_REDIS_REST_URL: 'https://eu1-able-fox-12345.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'AX12tok' },
+      {
+        UPSTASH_REDIS_REST_URL: 'https://eu1-able-fox-12345.upstash.io',
+        UPSTASH_REDIS_REST_TOKEN: 'AX12tok',
+      },
       { url: 'rediss://default:AX12tok@eu1-able-fox-12345.upstash.io:6379', source: 'UPSTASH' },
     ],
     [
       'Upstash with a port and path on the REST URL (the host only is kept)',
-      { UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io:443/v1/', UPSTASH_REDIS_REST_TOKEN: 'AX12tok' },
+      {
+        UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io:443/v1/',
+        UPSTASH_REDIS_REST_TOKEN: 'AX12tok',
+      },
       { url: 'rediss://default:AX12tok@eu1.upstash.io:6379', source: 'UPSTASH' },
     ],
     [
@@ -227,7 +398,11 @@ describe('resolveRedisEndpoint', () => {
       { url: 'rediss://default:a%2Fb%2Bc%3D%40%3A@eu1.upstash.io:6379', source: 'UPSTASH' },
     ],
     ['neither: local Redis', {}, { url: 'redis://127.0.0.1:6379', source: 'default' }],
-    ['an empty REDIS_URL counts as unset', { REDIS_URL: '' }, { url: 'redis://127.0.0.1:6379', source: 'default' }],
+    [
+      'an empty REDIS_URL counts as unset',
+      { REDIS_URL: '' },
+      { url: 'redis://127.0.0.1:6379', source: 'default' },
+    ],
   ];
   for (const [label, env, expected] of cases) {
     it(label, () => {
@@ -237,7 +412,10 @@ describe('resolveRedisEndpoint', () => {
 
   it('the derived URL round-trips the token through URL parsing', () => {
     const token = 'a/b+c=@:';
-    const { url } = resolveRedisEndpoint({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: token });
+    const { url } = resolveRedisEndpoint({
+      UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: token,
+    });
     const parsed = new URL(url);
     assert.equal(parsed.protocol, 'rediss:');
     assert.equal(parsed.username, 'default');
@@ -247,7 +425,13 @@ describe('resolveRedisEndpoint', () => {
   });
 
   it('works on what validateEnvironment returns', () => {
-    const env = validateEnvironment({ UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io', UPSTASH_REDIS_REST_TOKEN: 'AX12tok' });
-    assert.deepEqual(resolveRedisEndpoint(env), { url: 'rediss://default:AX12tok@eu1.upstash.io:6379', source: 'UPSTASH' });
+    const env = validateEnvironment({
+      UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 'AX12tok',
+    });
+    assert.deepEqual(resolveRedisEndpoint(env), {
+      url: 'rediss://default:AX12tok@eu1.upstash.io:6379',
+      source: 'UPSTASH',
+    });
   });
 });

@@ -3,12 +3,25 @@
  * the library receives typed options built from this.
  */
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync, ValidateBy, type ValidationError } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidateBy,
+  type ValidationError,
+} from 'class-validator';
 import { DEFAULT_TABLE_NAMES, InvalidOptionError, resolveTableNames } from '#tenant-migration';
 import type { ConflictPolicy, MigrationRequest, TableNames } from '#tenant-migration';
 
 // Negative integers too, so `-1` is reported as out of range rather than as "not an integer".
-const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 const parsesAsUrl = (value: unknown, protocol: string): boolean => {
   if (typeof value !== 'string') return false;
@@ -22,7 +35,10 @@ const parsesAsUrl = (value: unknown, protocol: string): boolean => {
 
 /** An absolute https URL with a host: the Upstash REST URL is parsed to derive the Redis host. */
 const IsHttpsUrl = (message: string) =>
-  ValidateBy({ name: 'isHttpsUrl', validator: { validate: (value) => parsesAsUrl(value, 'https:'), defaultMessage: () => message } });
+  ValidateBy({
+    name: 'isHttpsUrl',
+    validator: { validate: (value) => parsesAsUrl(value, 'https:'), defaultMessage: () => message },
+  });
 
 /**
  * `TENANT_TABLES`: `table=name` pairs, comma-separated, e.g. `tenants=tenancy.tenants,auditLog=tm_audit`.
@@ -33,7 +49,10 @@ export const tableNamesFrom = (value: string | undefined): Partial<TableNames> =
   const names: Record<string, string> = {};
   for (const pair of value.split(',')) {
     const match = /^\s*(\w+)\s*=\s*(\S+)\s*$/.exec(pair);
-    if (!match) throw new InvalidOptionError(`TENANT_TABLES takes table=name pairs, got ${JSON.stringify(pair)}`);
+    if (!match)
+      throw new InvalidOptionError(
+        `TENANT_TABLES takes table=name pairs, got ${JSON.stringify(pair)}`,
+      );
     names[match[1]] = match[2];
   }
   resolveTableNames(names);
@@ -123,54 +142,78 @@ const IsKillPoint = () =>
   });
 
 export class EnvironmentVariables {
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-  @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
-  @IsOptional() @IsString() @IsHttpsUrl('UPSTASH_REDIS_REST_URL must be an https:// URL')
+  @IsOptional()
+  @IsString()
+  @IsHttpsUrl('UPSTASH_REDIS_REST_URL must be an https:// URL')
   UPSTASH_REDIS_REST_URL?: string;
 
   /**
    * The Redis `restore` writes to when `--target-url` is not given: a URL with a password in
    * the environment stays out of the process list, where a command-line argument is visible.
    */
-  @IsOptional() @IsString() @Matches(/^rediss?:\/\//, { message: 'RESTORE_TARGET_URL must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'RESTORE_TARGET_URL must be a redis:// or rediss:// URL' })
   RESTORE_TARGET_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   UPSTASH_REDIS_REST_TOKEN?: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   TENANT_KEY_PREFIX = 'subdomain:';
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(50_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50_000)
   MIGRATION_BATCH_SIZE = 2000;
 
-  @Transform(toInt) @IsInt() @Min(64) @Max(512 * 1024 * 1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(64)
+  @Max(512 * 1024 * 1024)
   MAX_VALUE_BYTES = 65_536;
 
   @IsIn(['keep-postgres', 'overwrite', 'skip'])
   CONFLICT_POLICY: ConflictPolicy = 'keep-postgres';
 
   /** Comma-separated; replaces the built-in reserved list when set. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   RESERVED_SUBDOMAINS?: string;
 
   /** ISO 3166 region for phone numbers without a country code, e.g. US, GB. */
-  @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'DEFAULT_PHONE_REGION must be a two-letter region code such as US' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, {
+    message: 'DEFAULT_PHONE_REGION must be a two-letter region code such as US',
+  })
   DEFAULT_PHONE_REGION?: string;
 
   /** Bearer token of the admin API and dashboard. Required by the admin app. */
-  @IsOptional() @IsString() @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
   /**
    * How long a Redis command may go without a reply before it fails (store-unavailable): a
    * server that stops answering keeps its connection open, so nothing else would end the wait.
    */
-  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   REDIS_COMMAND_TIMEOUT_MS = 15_000;
 
   /**
@@ -178,7 +221,10 @@ export class EnvironmentVariables {
    * `ALTER TABLE` of the host's, a long transaction) before it fails as store-unavailable.
    * 0 waits for ever.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   POSTGRES_LOCK_TIMEOUT_MS = 30_000;
 
   /**
@@ -186,32 +232,44 @@ export class EnvironmentVariables {
    * is ended (store-unavailable): a stopped, frozen or cut-off server keeps the connection open.
    * Above the longest silent statement (a bulk DELETE of a restore, an index build). 0: for ever.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   POSTGRES_REPLY_TIMEOUT_MS = 120_000;
 
-  @Transform(toInt) @IsInt() @Min(0) @Max(65_535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
   PORT = 3000;
 
   @IsString()
   HOST = '127.0.0.1';
 
   /** Folder of new backup files, relative to the working directory. */
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   BACKUP_DIR = 'backups';
 
   /** The library's table names, when not the defaults: see `tableNamesFrom`. */
-  @IsOptional() @IsString() @IsTableNames()
+  @IsOptional()
+  @IsString()
+  @IsTableNames()
   TENANT_TABLES?: string;
 
   /**
    * `development` turns on the CLI's verbose log on stderr, as `--verbose` does; any other
    * value (production, test) leaves it off. Nothing else reads it.
    */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   NODE_ENV?: string;
 
   /** Testing aid: SIGKILL the CLI at this stage of a migration (see `killPointFrom`). */
-  @IsOptional() @IsString() @IsKillPoint()
+  @IsOptional()
+  @IsString()
+  @IsKillPoint()
   TENANT_MIGRATE_KILL_AT?: string;
 }
 
@@ -223,7 +281,10 @@ export interface RedisEndpoint {
 
 /** REDIS_URL, else the TLS URL derived from the Upstash REST variables, else local Redis. */
 export const resolveRedisEndpoint = (
-  env: Pick<EnvironmentVariables, 'REDIS_URL' | 'UPSTASH_REDIS_REST_URL' | 'UPSTASH_REDIS_REST_TOKEN'>,
+  env: Pick<
+    EnvironmentVariables,
+    'REDIS_URL' | 'UPSTASH_REDIS_REST_URL' | 'UPSTASH_REDIS_REST_TOKEN'
+  >,
 ): RedisEndpoint => {
   if (env.REDIS_URL) return { url: env.REDIS_URL, source: 'REDIS_URL' };
   if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
@@ -254,23 +315,34 @@ const problemsOf = (error: ValidationError): Problem[] => {
  * back to local Redis and migrate from the wrong store. REDIS_URL, when set, wins anyway.
  */
 const upstashProblems = (env: EnvironmentVariables): Problem[] => {
-  if (env.REDIS_URL || Boolean(env.UPSTASH_REDIS_REST_URL) === Boolean(env.UPSTASH_REDIS_REST_TOKEN)) return [];
+  if (
+    env.REDIS_URL ||
+    Boolean(env.UPSTASH_REDIS_REST_URL) === Boolean(env.UPSTASH_REDIS_REST_TOKEN)
+  )
+    return [];
   const [present, missing] = env.UPSTASH_REDIS_REST_URL
     ? ['UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN']
     : ['UPSTASH_REDIS_REST_TOKEN', 'UPSTASH_REDIS_REST_URL'];
-  return [{ variable: missing, message: `${missing} must be set when ${present} is (or set REDIS_URL)` }];
+  return [
+    { variable: missing, message: `${missing} must be set when ${present} is (or set REDIS_URL)` },
+  ];
 };
 
 /** Validates the environment; the error lists every bad variable in one message. */
 export const validateEnvironment = (raw: Record<string, unknown>): EnvironmentVariables => {
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const defined = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const env = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   const problems = [...errors.flatMap(problemsOf), ...upstashProblems(env)];
   if (problems.length > 0) {
-    throw new InvalidOptionError(`invalid environment: ${problems.map((p) => p.message).join('; ')}`, {
-      variables: [...new Set(problems.map((p) => p.variable))],
-    });
+    throw new InvalidOptionError(
+      `invalid environment: ${problems.map((p) => p.message).join('; ')}`,
+      {
+        variables: [...new Set(problems.map((p) => p.variable))],
+      },
+    );
   }
   return env;
 };

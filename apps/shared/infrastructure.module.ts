@@ -12,7 +12,12 @@ import {
   TenantMigrationModule,
   type TenantMigrationModuleOptions,
 } from '#tenant-migration';
-import { type EnvironmentVariables, resolveRedisEndpoint, tableNamesFrom, validateEnvironment } from './environment.js';
+import {
+  type EnvironmentVariables,
+  resolveRedisEndpoint,
+  tableNamesFrom,
+  validateEnvironment,
+} from './environment.js';
 
 export interface InfrastructureOptions {
   /**
@@ -35,7 +40,10 @@ type Config = ConfigService<EnvironmentVariables, true>;
  * second at most. Pending commands fail after the few reconnection attempts
  * `maxRetriesPerRequest` allows (ioredis' default, 20, held a request for about 10 s).
  */
-const redisWaitBounds = (config: Config) => ({ connectTimeout: 5000, commandTimeout: config.get('REDIS_COMMAND_TIMEOUT_MS', { infer: true }) });
+const redisWaitBounds = (config: Config) => ({
+  connectTimeout: 5000,
+  commandTimeout: config.get('REDIS_COMMAND_TIMEOUT_MS', { infer: true }),
+});
 
 /**
  * PostgreSQL session settings of the apps' connections: a statement waits for another session's
@@ -43,7 +51,8 @@ const redisWaitBounds = (config: Config) => ({ connectTimeout: 5000, commandTime
  * store-unavailable) instead of holding a request, or a command, for as long as that session
  * keeps it. The library's own table lock never waits (it is a try-lock).
  */
-const postgresSessionOptions = (config: Config): string => `-c lock_timeout=${config.get('POSTGRES_LOCK_TIMEOUT_MS', { infer: true })}`;
+const postgresSessionOptions = (config: Config): string =>
+  `-c lock_timeout=${config.get('POSTGRES_LOCK_TIMEOUT_MS', { infer: true })}`;
 
 export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptions => {
   const reserved = config.get('RESERVED_SUBDOMAINS', { infer: true });
@@ -57,7 +66,10 @@ export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptio
     tables: tableNamesFrom(config.get('TENANT_TABLES', { infer: true })),
     validation: {
       reservedSubdomains: reserved
-        ? reserved.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)
+        ? reserved
+            .split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean)
         : DEFAULT_VALIDATION_SETTINGS.reservedSubdomains,
       ...(region ? { defaultPhoneRegion: region as CountryCode } : {}),
     },
@@ -73,7 +85,11 @@ export class InfrastructureModule {
     return {
       module: InfrastructureModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          validate: validateEnvironment,
+        }),
         TypeOrmModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: Config) => ({
@@ -89,7 +105,9 @@ export class InfrastructureModule {
                   max: 10,
                   connectionTimeoutMillis: 5000,
                   options: postgresSessionOptions(config),
-                  stream: postgresReplyWatchdog(config.get('POSTGRES_REPLY_TIMEOUT_MS', { infer: true })),
+                  stream: postgresReplyWatchdog(
+                    config.get('POSTGRES_REPLY_TIMEOUT_MS', { infer: true }),
+                  ),
                 },
               },
               tableNamesFrom(config.get('TENANT_TABLES', { infer: true })),
@@ -110,7 +128,10 @@ export class InfrastructureModule {
               UPSTASH_REDIS_REST_URL: config.get('UPSTASH_REDIS_REST_URL', { infer: true }),
               UPSTASH_REDIS_REST_TOKEN: config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
             });
-            if (endpoint.source === 'UPSTASH') logger.log(`REDIS_URL is unset; using ${redactUrl(endpoint.url)} derived from UPSTASH_REDIS_REST_URL`);
+            if (endpoint.source === 'UPSTASH')
+              logger.log(
+                `REDIS_URL is unset; using ${redactUrl(endpoint.url)} derived from UPSTASH_REDIS_REST_URL`,
+              );
             return {
               type: 'single',
               url: endpoint.url,
@@ -125,7 +146,12 @@ export class InfrastructureModule {
                 ? // A service reconnects for ever, but a request waits for at most a few attempts.
                   { ...redisWaitBounds(config), maxRetriesPerRequest: 2 }
                 : // A command connects on its first Redis command: `runs`, `--help` or a usage error never dial Redis.
-                  { ...redisWaitBounds(config), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => (times > 2 ? null : 200) },
+                  {
+                    ...redisWaitBounds(config),
+                    lazyConnect: true,
+                    maxRetriesPerRequest: 1,
+                    retryStrategy: (times: number) => (times > 2 ? null : 200),
+                  },
             };
           },
         }),

@@ -8,7 +8,11 @@ import {
   tenantMigrationSchemaMigrations,
   type TableNames,
 } from '#tenant-migration';
-import { PLATFORM_REDIS, PLATFORM_REDIS_URL, PlatformRedisModule } from './platform-redis.module.js';
+import {
+  PLATFORM_REDIS,
+  PLATFORM_REDIS_URL,
+  PlatformRedisModule,
+} from './platform-redis.module.js';
 import { PlatformAuthModule, PlatformStaffGuard } from './platform-auth.js';
 import { TenantsController } from './tenants.controller.js';
 
@@ -75,10 +79,19 @@ export class PlatformAppModule {
           dataSource: 'platform',
           redisToken: PLATFORM_REDIS,
           admin: settings.mountAdmin
-            ? { path: 'internal/tenant-migration', guard: PlatformStaffGuard, imports: [PlatformAuthModule.withKey(settings.staffKey)] }
+            ? {
+                path: 'internal/tenant-migration',
+                guard: PlatformStaffGuard,
+                imports: [PlatformAuthModule.withKey(settings.staffKey)],
+              }
             : undefined,
           inject: [SETTINGS],
-          useFactory: (s: PlatformSettings) => ({ keyPrefix: s.keyPrefix, writeBack: { enabled: true }, tables: s.tables, backupDir: s.backupDir }),
+          useFactory: (s: PlatformSettings) => ({
+            keyPrefix: s.keyPrefix,
+            writeBack: { enabled: true },
+            tables: s.tables,
+            backupDir: s.backupDir,
+          }),
         }),
       ],
       controllers: [TenantsController],

@@ -1,4 +1,11 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, Module } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Module,
+} from '@nestjs/common';
 import type { Request } from 'express';
 
 export const PLATFORM_STAFF_KEY = 'PLATFORM_STAFF_KEY';
@@ -19,7 +26,11 @@ export class StaffDirectory {
 })
 export class PlatformAuthModule {
   static withKey(key: string) {
-    return { module: PlatformAuthModule, providers: [{ provide: PLATFORM_STAFF_KEY, useValue: key }, StaffDirectory], exports: [StaffDirectory] };
+    return {
+      module: PlatformAuthModule,
+      providers: [{ provide: PLATFORM_STAFF_KEY, useValue: key }, StaffDirectory],
+      exports: [StaffDirectory],
+    };
   }
 }
 
@@ -30,7 +41,8 @@ export class PlatformStaffGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<Request>().headers['x-staff-key'];
-    if (!this.staff.isStaff(typeof header === 'string' ? header : undefined)) throw new ForbiddenException('staff only');
+    if (!this.staff.isStaff(typeof header === 'string' ? header : undefined))
+      throw new ForbiddenException('staff only');
     return true;
   }
 }

@@ -1,5 +1,10 @@
 import { Body, Controller, Get, NotFoundException, Param, Patch, Post } from '@nestjs/common';
-import { TenantResolver, TenantService, type TenantChanges, type TenantInput } from '#tenant-migration';
+import {
+  TenantResolver,
+  TenantService,
+  type TenantChanges,
+  type TenantInput,
+} from '#tenant-migration';
 
 /**
  * The platform's own tenant routes: where it used to read `subdomain:<name>` from Redis, it

@@ -11,7 +11,10 @@ import { TENANT_REDIS } from '#tenant-migration';
  * Sets `env` and starts the app. The module graph reads the environment when it is imported,
  * so this is the one app a test file can start (a second would reuse the first's settings).
  */
-export const startAdminApp = async (env: Record<string, string>, logger: false | LogLevel[] = false): Promise<INestApplication> => {
+export const startAdminApp = async (
+  env: Record<string, string>,
+  logger: false | LogLevel[] = false,
+): Promise<INestApplication> => {
   Object.assign(process.env, env);
   const { AppModule } = await import('../../apps/admin/src/app.module.js');
   const { configureApp } = await import('../../apps/admin/src/configure-app.js');

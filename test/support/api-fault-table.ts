@@ -21,7 +21,8 @@ export interface ApiFaultRow {
   detail: RegExp;
 }
 
-export const rowName = (row: Pick<ApiFaultRow, 'route' | 'fault' | 'status' | 'code'>): string => `${row.route}: ${row.fault} -> ${row.status} ${row.code}`;
+export const rowName = (row: Pick<ApiFaultRow, 'route' | 'fault' | 'status' | 'code'>): string =>
+  `${row.route}: ${row.fault} -> ${row.status} ${row.code}`;
 
 /** Sends the request, failing (not hanging) if it is not answered within the bound. */
 export const answerOf = async (req: request.Test, label: string): Promise<request.Response> => {
@@ -35,10 +36,18 @@ export const answerOf = async (req: request.Test, label: string): Promise<reques
 };
 
 /** The row's problem document, the legacy members included, and never a 500. */
-export const assertProblemAnswer = (res: request.Response, row: Pick<ApiFaultRow, 'status' | 'code' | 'detail'>, label: string): void => {
+export const assertProblemAnswer = (
+  res: request.Response,
+  row: Pick<ApiFaultRow, 'status' | 'code' | 'detail'>,
+  label: string,
+): void => {
   assert.notEqual(res.status, 500, `${label}: a 500 (${res.text.slice(0, 500)})`);
   const type = String(res.headers['content-type'] ?? 'none');
-  assert.match(type, /^application\/problem\+json/, `${label}: ${res.status} with Content-Type ${type} and body ${JSON.stringify(res.text.slice(0, 200))}, not a problem document`);
+  assert.match(
+    type,
+    /^application\/problem\+json/,
+    `${label}: ${res.status} with Content-Type ${type} and body ${JSON.stringify(res.text.slice(0, 200))}, not a problem document`,
+  );
   const problem = assertProblem(res, row.status, row.code, row.detail, label);
   assert.equal(typeof problem.error, 'string', `${label}: error`);
   const message = Array.isArray(problem.message) ? problem.message.join('; ') : problem.message;

@@ -97,15 +97,30 @@ export const runFaultCommand = async (run: CliRun): Promise<CliFaultOutcome> => 
   const result = await done;
   clearTimeout(watchdog);
   const endedAt = Date.now();
-  return { result, endedAfterMs: endedAt - struckAt, endedAfterLineMs: lineAt === null ? null : endedAt - lineAt, struck, hung };
+  return {
+    result,
+    endedAfterMs: endedAt - struckAt,
+    endedAfterLineMs: lineAt === null ? null : endedAt - lineAt,
+    struck,
+    hung,
+  };
 };
 
 /** The table's judgement of one answer. */
-export const assertFaultAnswer = (row: CliFaultRow, { result, endedAfterMs, endedAfterLineMs, struck, hung }: CliFaultOutcome): void => {
+export const assertFaultAnswer = (
+  row: CliFaultRow,
+  { result, endedAfterMs, endedAfterLineMs, struck, hung }: CliFaultOutcome,
+): void => {
   const label = `${row.command}, ${row.fault}`;
   const shown = `exit ${result.code ?? result.signal}\n--- stderr\n${result.stderr}--- stdout\n${result.stdout.slice(0, 2000)}`;
-  assert.ok(struck, `${label}: the command ended before its fault struck; give it more work (${shown})`);
-  assert.ok(!hung, `${label}: still running ${KILL_AFTER_MS / 1000} s after the fault: it hangs (killed)\n${shown}`);
+  assert.ok(
+    struck,
+    `${label}: the command ended before its fault struck; give it more work (${shown})`,
+  );
+  assert.ok(
+    !hung,
+    `${label}: still running ${KILL_AFTER_MS / 1000} s after the fault: it hangs (killed)\n${shown}`,
+  );
   assert.doesNotMatch(result.stderr, STACK_TRACE, `${label}: a stack trace on stderr\n${shown}`);
   assert.doesNotMatch(result.stdout, STACK_TRACE, `${label}: a stack trace on stdout\n${shown}`);
   assert.equal(result.code, row.code, `${label}: exit code\n${shown}`);
@@ -115,7 +130,11 @@ export const assertFaultAnswer = (row: CliFaultRow, { result, endedAfterMs, ende
     assert.equal(own.length, 1, `${label}: exactly one line on stderr besides progress\n${shown}`);
     assert.equal(lines.at(-1), own[0], `${label}: the failure line comes last\n${shown}`);
     assert.match(own[0], /^tenant-migrate: /, `${label}: the line's prefix\n${shown}`);
-    assert.match(own[0].slice('tenant-migrate: '.length), row.reason, `${label}: the reason\n${shown}`);
+    assert.match(
+      own[0].slice('tenant-migrate: '.length),
+      row.reason,
+      `${label}: the reason\n${shown}`,
+    );
     assert.equal(result.stdout, '', `${label}: stdout stays empty on failure\n${shown}`);
   } else {
     assert.deepEqual(own, [], `${label}: nothing on stderr but progress\n${shown}`);
@@ -125,13 +144,22 @@ export const assertFaultAnswer = (row: CliFaultRow, { result, endedAfterMs, ende
     } catch {
       parsed = false;
     }
-    assert.ok(parsed && result.stdout.endsWith('\n'), `${label}: stdout is one complete JSON document\n${shown}`);
+    assert.ok(
+      parsed && result.stdout.endsWith('\n'),
+      `${label}: stdout is one complete JSON document\n${shown}`,
+    );
     assert.match(result.stdout, row.reason, `${label}: the document\n${shown}`);
   }
   if (endedAfterLineMs !== null) {
-    assert.ok(endedAfterLineMs < EXIT_AFTER_LINE_MS, `${label}: ended ${endedAfterLineMs} ms after its failure line (bound ${EXIT_AFTER_LINE_MS} ms)`);
+    assert.ok(
+      endedAfterLineMs < EXIT_AFTER_LINE_MS,
+      `${label}: ended ${endedAfterLineMs} ms after its failure line (bound ${EXIT_AFTER_LINE_MS} ms)`,
+    );
   }
-  assert.ok(endedAfterMs < FAULT_BOUND_MS, `${label}: ended ${endedAfterMs} ms after the fault (bound ${FAULT_BOUND_MS} ms)`);
+  assert.ok(
+    endedAfterMs < FAULT_BOUND_MS,
+    `${label}: ended ${endedAfterMs} ms after the fault (bound ${FAULT_BOUND_MS} ms)`,
+  );
 };
 
 /** One `it` of the table: `<command>: <fault> -> exit <code>`. */

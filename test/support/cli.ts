@@ -25,8 +25,16 @@ export const cliEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
  */
 export type CliSpawnOptions = Pick<SpawnOptions, 'uid' | 'gid' | 'cwd'>;
 
-export const startCli = (args: string[], env: Record<string, string>, options: CliSpawnOptions = {}): ChildProcess =>
-  spawn(process.execPath, [CLI_ENTRY, ...args], { ...options, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export const startCli = (
+  args: string[],
+  env: Record<string, string>,
+  options: CliSpawnOptions = {},
+): ChildProcess =>
+  spawn(process.execPath, [CLI_ENTRY, ...args], {
+    ...options,
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 export const collect = (child: ChildProcess): Promise<CliResult> =>
   new Promise((resolve, reject) => {
@@ -38,5 +46,8 @@ export const collect = (child: ChildProcess): Promise<CliResult> =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 
-export const runCli = (args: string[], env: Record<string, string>, options?: CliSpawnOptions): Promise<CliResult> =>
-  collect(startCli(args, env, options));
+export const runCli = (
+  args: string[],
+  env: Record<string, string>,
+  options?: CliSpawnOptions,
+): Promise<CliResult> => collect(startCli(args, env, options));

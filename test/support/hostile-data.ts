@@ -14,8 +14,16 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
-import type { MigrationCounts, MigrationResult, MigrationService, OutcomeReason } from '#tenant-migration';
-import { isStorableText, storableJsonValue } from '../../libs/tenant-migration/src/common/storable-text.js';
+import type {
+  MigrationCounts,
+  MigrationResult,
+  MigrationService,
+  OutcomeReason,
+} from '#tenant-migration';
+import {
+  isStorableText,
+  storableJsonValue,
+} from '../../libs/tenant-migration/src/common/storable-text.js';
 // Not part of the library's public API: how the reader names a key that is not UTF-8, which the
 // quarantine stores; the end-to-end check compares against exactly that.
 import { escapeKeyName } from '../../libs/tenant-migration/src/source/redis-keyspace.reader.js';
@@ -43,7 +51,13 @@ export const wtf8 = (text: string): Buffer => {
     if (cp < 0x80) bytes.push(cp);
     else if (cp < 0x800) bytes.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
     else if (cp < 0x10000) bytes.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
-    else bytes.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    else
+      bytes.push(
+        0xf0 | (cp >> 18),
+        0x80 | ((cp >> 12) & 63),
+        0x80 | ((cp >> 6) & 63),
+        0x80 | (cp & 63),
+      );
   }
   return Buffer.from(bytes);
 };
@@ -54,9 +68,17 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const abbreviate = (text: string): string => {
   const collapsed = text
     // invisible characters (BOM, joiners, bidi controls, separators) spelled out
-    .replace(/[\u0085\u00a0\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-    .replace(/([^]{1,8}?)\1{7,}/g, (run: string, piece: string) => `‹${piece}×${run.length / piece.length}›`);
-  return collapsed.length > 400 ? `${collapsed.slice(0, 400)}… (${collapsed.length} chars)` : collapsed;
+    .replace(
+      /[\u0085\u00a0\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    )
+    .replace(
+      /([^]{1,8}?)\1{7,}/g,
+      (run: string, piece: string) => `‹${piece}×${run.length / piece.length}›`,
+    );
+  return collapsed.length > 400
+    ? `${collapsed.slice(0, 400)}… (${collapsed.length} chars)`
+    : collapsed;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -65,8 +87,21 @@ const abbreviate = (text: string): string => {
 
 /** The member names of the tenant format (README, "Validation rules"): any other name is rejected. */
 export const TENANT_FIELD_NAMES: ReadonlySet<string> = new Set([
-  'id', 'subdomain', 'emoji', 'createdAt', 'businessName', 'businessCategory', 'businessDescription', 'ownerName',
-  'email', 'phone', 'address', 'logo', 'brandColors', 'features', 'subscription',
+  'id',
+  'subdomain',
+  'emoji',
+  'createdAt',
+  'businessName',
+  'businessCategory',
+  'businessDescription',
+  'ownerName',
+  'email',
+  'phone',
+  'address',
+  'logo',
+  'brandColors',
+  'features',
+  'subscription',
 ]);
 const REQUIRED_FIELD_NAMES = ['emoji', 'createdAt'];
 
@@ -86,7 +121,9 @@ export class HostileValue {
   ) {}
 
   [fc.toStringMethod](): string {
-    return this.mustReject === null ? this.shown : `${this.shown} (must be rejected: ${this.mustReject})`;
+    return this.mustReject === null
+      ? this.shown
+      : `${this.shown} (must be rejected: ${this.mustReject})`;
   }
 }
 
@@ -101,10 +138,14 @@ const plain = (text: string): Fragment => ({ text, duplicate: null });
  * What a member-name fragment names once the text has gone through UTF-8: raw lone surrogates
  * become U+FFFD (so two different ones collide), escapes survive.
  */
-const decodedName = (fragment: string): string => JSON.parse(Buffer.from(fragment, 'utf8').toString('utf8')) as string;
+const decodedName = (fragment: string): string =>
+  JSON.parse(Buffer.from(fragment, 'utf8').toString('utf8')) as string;
 
 /** `{ name: value, ... }` from fragments, remembering a duplicate name at any depth. */
-const objectFragment = (members: readonly (readonly [string, Fragment])[], padding = ''): Fragment => {
+const objectFragment = (
+  members: readonly (readonly [string, Fragment])[],
+  padding = '',
+): Fragment => {
   const seen = new Set<string>();
   let duplicate: string | null = null;
   for (const [name, value] of members) {
@@ -127,8 +168,29 @@ export const hostileUnit: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      '\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ud83c', '\udf55', '🍕', '👨‍👩‍👧', '\u200d', '\ufeff', '\u202e',
-      '\u2028', '\u0085', '\u007f', '<', '>', '"', '\\', '\n', '\t', ' ', '\ufffd',
+      '\u0000',
+      '\ud800',
+      '\udbff',
+      '\udc00',
+      '\udfff',
+      '\ud83c',
+      '\udf55',
+      '🍕',
+      '👨‍👩‍👧',
+      '\u200d',
+      '\ufeff',
+      '\u202e',
+      '\u2028',
+      '\u0085',
+      '\u007f',
+      '<',
+      '>',
+      '"',
+      '\\',
+      '\n',
+      '\t',
+      ' ',
+      '\ufffd',
     ),
   },
 );
@@ -138,17 +200,37 @@ export const hostileUnit: fc.Arbitrary<string> = fc.oneof(
  */
 export const jsonStringUnit: fc.Arbitrary<string> = fc.oneof(
   { weight: 12, arbitrary: hostileUnit },
-  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'emoji', 'createdAt') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'emoji', 'createdAt'),
+  },
 );
 /** Short strings of hostile units (may hold NUL and lone surrogates). */
 export const hostileString: fc.Arbitrary<string> = fc.string({ unit: hostileUnit, maxLength: 12 });
 
-const stringLiteral: fc.Arbitrary<string> = fc.oneof(hostileString.map((s) => JSON.stringify(s)), hostileString.map(rawStringLiteral));
+const stringLiteral: fc.Arbitrary<string> = fc.oneof(
+  hostileString.map((s) => JSON.stringify(s)),
+  hostileString.map(rawStringLiteral),
+);
 
 /** Numbers at and past the edges of a double and of the timestamp range. */
 const HOSTILE_NUMBERS = [
-  '1e400', '-1e400', '-0', '0', '18446744073709551616', '12345678901234567890123', '9007199254740993', '1e21',
-  '1.7e12', '1700000000000.5', '-1', '1700000000000', '1.7000000000001e12', '4102444800000', '946684799999', '5e-324',
+  '1e400',
+  '-1e400',
+  '-0',
+  '0',
+  '18446744073709551616',
+  '12345678901234567890123',
+  '9007199254740993',
+  '1e21',
+  '1.7e12',
+  '1700000000000.5',
+  '-1',
+  '1700000000000',
+  '1.7000000000001e12',
+  '4102444800000',
+  '946684799999',
+  '5e-324',
 ] as const;
 const hostileNumber: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(...HOSTILE_NUMBERS),
@@ -171,13 +253,33 @@ const deepNesting: fc.Arbitrary<string> = fc
 const memberName: fc.Arbitrary<string> = fc.oneof(
   { weight: 10, arbitrary: fc.constantFrom(...TENANT_FIELD_NAMES).map((n) => JSON.stringify(n)) },
   // the same names spelled with escapes: a duplicate that a textual check would miss
-  { weight: 1, arbitrary: fc.constantFrom('"\\u0065moji"', '"created\\u0041t"', '"\\u0062usinessName"') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('"\\u0065moji"', '"created\\u0041t"', '"\\u0062usinessName"'),
+  },
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      '"\\u0000x"', '"x\\u0000"', '"\\u0000"', '"\\ud800"', '"\\udfff"', '"\\ud83c"', '"\ud800"', '"a\udc00"', '"\ud83c"',
-      '"__proto__"', '"constructor"', '"prototype"', '"toString"', '"hasOwnProperty"', '"valueOf"', '""',
-      '"emoji\\u0000"', '"EMOJI"', '" emoji"', '"createdat"',
+      '"\\u0000x"',
+      '"x\\u0000"',
+      '"\\u0000"',
+      '"\\ud800"',
+      '"\\udfff"',
+      '"\\ud83c"',
+      '"\ud800"',
+      '"a\udc00"',
+      '"\ud83c"',
+      '"__proto__"',
+      '"constructor"',
+      '"prototype"',
+      '"toString"',
+      '"hasOwnProperty"',
+      '"valueOf"',
+      '""',
+      '"emoji\\u0000"',
+      '"EMOJI"',
+      '" emoji"',
+      '"createdat"',
     ),
   },
   { weight: 1, arbitrary: stringLiteral },
@@ -185,29 +287,66 @@ const memberName: fc.Arbitrary<string> = fc.oneof(
 
 /** Values that are right for some member: so near-valid tenants come out often. */
 const PLAUSIBLE_VALUES = [
-  '"Salon Élise"', '"a@example.com"', '"+33612345678"', '"https://cdn.example.com/l.png"', '"Healthcare"', '"ten_1"',
-  '"1 rue de la Paix\\nParis"', '{"primary":"#112233"}', '{"whatsapp":true,"analytics":false}',
-  '{"plan":"premium","status":"active","expiresAt":1799999999000}', '"<script>x</script>Shop"', '"Ad\\u200dmin"', '""',
-  'null', 'true',
+  '"Salon Élise"',
+  '"a@example.com"',
+  '"+33612345678"',
+  '"https://cdn.example.com/l.png"',
+  '"Healthcare"',
+  '"ten_1"',
+  '"1 rue de la Paix\\nParis"',
+  '{"primary":"#112233"}',
+  '{"whatsapp":true,"analytics":false}',
+  '{"plan":"premium","status":"active","expiresAt":1799999999000}',
+  '"<script>x</script>Shop"',
+  '"Ad\\u200dmin"',
+  '""',
+  'null',
+  'true',
 ] as const;
 
 /** Members right for their field, some with text the sanitizer must clean (NUL, lone surrogates, markup). */
 const FITTING_MEMBERS: readonly (readonly [string, string])[] = [
-  ['"businessName"', '"Salon Élise"'], ['"email"', '"a@example.com"'], ['"phone"', '"+33612345678"'],
-  ['"logo"', '"https://cdn.example.com/l.png"'], ['"businessCategory"', '"Healthcare"'], ['"id"', '"ten_1"'],
-  ['"address"', '"1 rue de la Paix\\nParis"'], ['"brandColors"', '{"primary":"#112233"}'],
-  ['"features"', '{"whatsapp":true,"analytics":false}'], ['"subscription"', '{"plan":"premium","status":"active","expiresAt":1799999999000}'],
-  ['"businessName"', '"<script>x</script>Shop"'], ['"ownerName"', '"Ad\\u200dmin"'], ['"ownerName"', '"Élise\\u0000"'],
-  ['"businessDescription"', '"Cuts\\u0000 and colour\\ud800"'], ['"address"', '"\\udfff1 rue\\u0000"'], ['"businessName"', '"\ud800Shop"'],
+  ['"businessName"', '"Salon Élise"'],
+  ['"email"', '"a@example.com"'],
+  ['"phone"', '"+33612345678"'],
+  ['"logo"', '"https://cdn.example.com/l.png"'],
+  ['"businessCategory"', '"Healthcare"'],
+  ['"id"', '"ten_1"'],
+  ['"address"', '"1 rue de la Paix\\nParis"'],
+  ['"brandColors"', '{"primary":"#112233"}'],
+  ['"features"', '{"whatsapp":true,"analytics":false}'],
+  ['"subscription"', '{"plan":"premium","status":"active","expiresAt":1799999999000}'],
+  ['"businessName"', '"<script>x</script>Shop"'],
+  ['"ownerName"', '"Ad\\u200dmin"'],
+  ['"ownerName"', '"Élise\\u0000"'],
+  ['"businessDescription"', '"Cuts\\u0000 and colour\\ud800"'],
+  ['"address"', '"\\udfff1 rue\\u0000"'],
+  ['"businessName"', '"\ud800Shop"'],
 ];
 
 /** Nested objects shaped like brandColors/features/subscription, with hostile members inside. */
-const NESTED_NAMES = ['"primary"', '"secondary"', '"accent"', '"whatsapp"', '"analytics"', '"plan"', '"status"', '"expiresAt"'] as const;
+const NESTED_NAMES = [
+  '"primary"',
+  '"secondary"',
+  '"accent"',
+  '"whatsapp"',
+  '"analytics"',
+  '"plan"',
+  '"status"',
+  '"expiresAt"',
+] as const;
 const nestedObject: fc.Arbitrary<Fragment> = fc
   .array(
     fc.tuple(
-      fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...NESTED_NAMES) }, { weight: 1, arbitrary: memberName }),
-      fc.oneof(fc.constantFrom('"#112233"', 'true', '"premium"', '"active"', '1799999999000'), stringLiteral, hostileNumber),
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...NESTED_NAMES) },
+        { weight: 1, arbitrary: memberName },
+      ),
+      fc.oneof(
+        fc.constantFrom('"#112233"', 'true', '"premium"', '"active"', '1799999999000'),
+        stringLiteral,
+        hostileNumber,
+      ),
     ),
     { maxLength: 4 },
   )
@@ -218,29 +357,64 @@ const anyMemberValue: fc.Arbitrary<Fragment> = fc.oneof(
   { weight: 3, arbitrary: stringLiteral.map(plain) },
   { weight: 2, arbitrary: hostileNumber.map(plain) },
   { weight: 2, arbitrary: nestedObject },
-  { weight: 1, arbitrary: fc.jsonValue({ stringUnit: jsonStringUnit, maxDepth: 2 }).map((v) => plain(JSON.stringify(v))) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .jsonValue({ stringUnit: jsonStringUnit, maxDepth: 2 })
+      .map((v) => plain(JSON.stringify(v))),
+  },
   { weight: 1, arbitrary: deepNesting.map(plain) },
 );
 
 const GOOD_EMOJIS = ['"🍕"', '"💈"', '"👨‍👩‍👧"', '"🇫🇷"', '"1️⃣"', '"❤️"', '"\\ud83c\\udf55"'] as const;
-const BAD_EMOJIS = ['"🍕🍕"', '"pizza"', '"\\ud83c"', '"\ud83c"', '"\\u0000"', '"🍕\\u0000"', '42', '""'] as const;
+const BAD_EMOJIS = [
+  '"🍕🍕"',
+  '"pizza"',
+  '"\\ud83c"',
+  '"\ud83c"',
+  '"\\u0000"',
+  '"🍕\\u0000"',
+  '42',
+  '""',
+] as const;
 const emojiValue: fc.Arbitrary<string> = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...GOOD_EMOJIS) },
   { weight: 2, arbitrary: fc.constantFrom(...BAD_EMOJIS) },
   { weight: 1, arbitrary: stringLiteral },
 );
 const createdAtValue: fc.Arbitrary<string> = fc.oneof(
-  { weight: 10, arbitrary: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 0, 1) }).map(String) },
-  { weight: 1, arbitrary: fc.constantFrom('"1700000000000"', '"yesterday"', '"2024-01-01T00:00:00Z"', 'null', '"\\u0000"') },
+  {
+    weight: 10,
+    arbitrary: fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 0, 1) }).map(String),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '"1700000000000"',
+      '"yesterday"',
+      '"2024-01-01T00:00:00Z"',
+      'null',
+      '"\\u0000"',
+    ),
+  },
   { weight: 2, arbitrary: hostileNumber },
 );
 
 /** True once in `n` draws; shrinks to false, so a counterexample keeps a rare piece only if it needs it. */
-const rarely = (n: number): fc.Arbitrary<boolean> => fc.integer({ min: 0, max: n - 1 }).map((i) => i === n - 1);
+const rarely = (n: number): fc.Arbitrary<boolean> =>
+  fc.integer({ min: 0, max: n - 1 }).map((i) => i === n - 1);
 
 type Encoding = 'utf-8' | 'wtf-8';
 /** Byte sequences no UTF-8 decoder accepts: a stray byte, an overlong NUL, a surrogate, a cut emoji, past U+10FFFF. */
-const INVALID_UTF8: readonly (readonly number[])[] = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x8d], [0xf4, 0x90, 0x80, 0x80], [0x80], [0xfe, 0xfe]];
+const INVALID_UTF8: readonly (readonly number[])[] = [
+  [0xff],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xf0, 0x9f, 0x8d],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80],
+  [0xfe, 0xfe],
+];
 
 /** Why these bytes cannot be a tenant, whatever the validator's details; null when unsure. */
 const mustRejectReason = (bytes: Buffer, duplicate: string | null): string | null => {
@@ -259,7 +433,8 @@ const mustRejectReason = (bytes: Buffer, duplicate: string | null): string | nul
   } catch {
     return 'not JSON';
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return 'not a JSON object';
   const unknown = Object.keys(parsed).find((name) => !TENANT_FIELD_NAMES.has(name));
   if (unknown !== undefined) return `unknown member ${JSON.stringify(unknown)}`;
   const missing = REQUIRED_FIELD_NAMES.find((name) => !Object.hasOwn(parsed, name));
@@ -267,9 +442,15 @@ const mustRejectReason = (bytes: Buffer, duplicate: string | null): string | nul
   return duplicate === null ? null : `duplicate member ${JSON.stringify(duplicate)}`;
 };
 
-const encode = (text: string, encoding: Encoding): Buffer => (encoding === 'utf-8' ? Buffer.from(text, 'utf8') : wtf8(text));
+const encode = (text: string, encoding: Encoding): Buffer =>
+  encoding === 'utf-8' ? Buffer.from(text, 'utf8') : wtf8(text);
 
-const valueOf = (text: string, encoding: Encoding, duplicate: string | null, splice?: { at: number; bytes: readonly number[] }): HostileValue => {
+const valueOf = (
+  text: string,
+  encoding: Encoding,
+  duplicate: string | null,
+  splice?: { at: number; bytes: readonly number[] },
+): HostileValue => {
   let bytes = encode(text, encoding);
   let shown = `${encoding} ${abbreviate(JSON.stringify(text))}`;
   if (splice) {
@@ -292,7 +473,12 @@ export const tenantLikeValue: fc.Arbitrary<HostileValue> = fc
         weight: 3,
         arbitrary: fc.array(
           fc.oneof(
-            { weight: 1, arbitrary: fc.constantFrom(...FITTING_MEMBERS).map(([n, v]) => [n, plain(v)] as const) },
+            {
+              weight: 1,
+              arbitrary: fc
+                .constantFrom(...FITTING_MEMBERS)
+                .map(([n, v]) => [n, plain(v)] as const),
+            },
             { weight: 1, arbitrary: fc.tuple(memberName, anyMemberValue) },
           ),
           { maxLength: 5 },
@@ -307,7 +493,10 @@ export const tenantLikeValue: fc.Arbitrary<HostileValue> = fc
     splice: fc.oneof(
       { withCrossShrink: true },
       { weight: 14, arbitrary: fc.constant(undefined) },
-      { weight: 1, arbitrary: fc.record({ at: fc.nat(), bytes: fc.constantFrom(...INVALID_UTF8) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ at: fc.nat(), bytes: fc.constantFrom(...INVALID_UTF8) }),
+      },
     ),
   })
   .map(({ emoji, createdAt, extra, extraFirst, bom, space, oversize, encoding, splice }) => {
@@ -322,20 +511,50 @@ export const tenantLikeValue: fc.Arbitrary<HostileValue> = fc
 
 /** Whole values that are not tenant-shaped at all. */
 const TOP_LEVEL = [
-  '🍕', '"🍕"', '\ud83c', '"\\ud83c"', '[]', '{}', 'null', 'true', '1e400', '-0', '12345678901234567890123', '', ' ', '{',
-  '{"emoji":', '{"emoji":"🍕","createdAt":1700000000000', '{"emoji":"🍕",}', "{'emoji':'🍕'}", '\ufeff', '\ufeff{}', '\u0000',
-  '{"emoji":"🍕","createdAt":1700000000000}\u0000', '{"emoji":"🍕","createdAt":1700000000000}{}', 'NaN', 'undefined',
+  '🍕',
+  '"🍕"',
+  '\ud83c',
+  '"\\ud83c"',
+  '[]',
+  '{}',
+  'null',
+  'true',
+  '1e400',
+  '-0',
+  '12345678901234567890123',
+  '',
+  ' ',
+  '{',
+  '{"emoji":',
+  '{"emoji":"🍕","createdAt":1700000000000',
+  '{"emoji":"🍕",}',
+  "{'emoji':'🍕'}",
+  '\ufeff',
+  '\ufeff{}',
+  '\u0000',
+  '{"emoji":"🍕","createdAt":1700000000000}\u0000',
+  '{"emoji":"🍕","createdAt":1700000000000}{}',
+  'NaN',
+  'undefined',
 ] as const;
 const topLevelValue: fc.Arbitrary<HostileValue> = fc.oneof(
-  fc.tuple(fc.constantFrom(...TOP_LEVEL), fc.constantFrom<Encoding>('utf-8', 'wtf-8')).map(([text, encoding]) => valueOf(text, encoding, null)),
+  fc
+    .tuple(fc.constantFrom(...TOP_LEVEL), fc.constantFrom<Encoding>('utf-8', 'wtf-8'))
+    .map(([text, encoding]) => valueOf(text, encoding, null)),
   deepNesting.map((text) => valueOf(text, 'utf-8', null)),
 );
 
 /** Any bytes at all. */
-export const byteValue: fc.Arbitrary<HostileValue> = fc.uint8Array({ maxLength: 48 }).map((array) => {
-  const bytes = Buffer.from(array);
-  return new HostileValue(bytes, `bytes ${bytes.toString('hex') || '(empty)'}`, mustRejectReason(bytes, null));
-});
+export const byteValue: fc.Arbitrary<HostileValue> = fc
+  .uint8Array({ maxLength: 48 })
+  .map((array) => {
+    const bytes = Buffer.from(array);
+    return new HostileValue(
+      bytes,
+      `bytes ${bytes.toString('hex') || '(empty)'}`,
+      mustRejectReason(bytes, null),
+    );
+  });
 
 /** Any JSON value (hostile strings and member names included), as JSON.stringify writes it. */
 export const jsonValueValue: fc.Arbitrary<HostileValue> = fc
@@ -344,9 +563,17 @@ export const jsonValueValue: fc.Arbitrary<HostileValue> = fc
 
 /** Tenants that are valid whatever their key: the accepting path, renames and name conflicts need them. */
 export const validTenantValue: fc.Arbitrary<HostileValue> = fc
-  .tuple(fc.constantFrom(...GOOD_EMOJIS), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 0, 1) }), fc.boolean())
+  .tuple(
+    fc.constantFrom(...GOOD_EMOJIS),
+    fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 0, 1) }),
+    fc.boolean(),
+  )
   .map(([emoji, createdAt, enhanced]) =>
-    valueOf(`{"emoji":${emoji},"createdAt":${createdAt}${enhanced ? ',"businessName":"Shop","features":{"whatsapp":true}' : ''}}`, 'utf-8', null),
+    valueOf(
+      `{"emoji":${emoji},"createdAt":${createdAt}${enhanced ? ',"businessName":"Shop","features":{"whatsapp":true}' : ''}}`,
+      'utf-8',
+      null,
+    ),
   );
 
 /** Every kind of value, near-valid tenants most often. */
@@ -365,19 +592,34 @@ export const hostileValue: fc.Arbitrary<HostileValue> = fc.oneof(
 /** A DNS label as the format allows it (lower case), plus a few names that are invalid or reserved. */
 export const subdomainName: fc.Arbitrary<string> = fc.oneof(
   { weight: 12, arbitrary: fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,12}[a-z0-9])?$/) },
-  { weight: 1, arbitrary: fc.constantFrom('www', 'api', 'admin', 'a--b', '-x', 'x-', 'a'.repeat(63), 'a'.repeat(64), 'xn--p1ai', '0') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'www',
+      'api',
+      'admin',
+      'a--b',
+      '-x',
+      'x-',
+      'a'.repeat(63),
+      'a'.repeat(64),
+      'xn--p1ai',
+      '0',
+    ),
+  },
 );
 
 /** Upper-cases the letters of `name` picked by the bits of `mask` (at least one changes if it can). */
 const applyCase = (name: string, mask: number): string => {
   const letters = [...name].filter((c) => /[a-z]/.test(c)).length;
-  const bits = letters === 0 ? 0 : (mask % 2 ** Math.min(letters, 30)) || 1;
+  const bits = letters === 0 ? 0 : mask % 2 ** Math.min(letters, 30) || 1;
   let i = 0;
   return name.replace(/[a-z]/g, (c) => ((bits >> (i++ % 30)) & 1 ? c.toUpperCase() : c));
 };
 
 /** What a generated key holds: a string value, or a type the migration does not read. */
-export type KeyContent = { kind: 'string'; value: HostileValue } | { kind: 'hash' | 'list' | 'set' };
+export type KeyContent =
+  { kind: 'string'; value: HostileValue } | { kind: 'hash' | 'list' | 'set' };
 
 export interface KeyspaceEntrySpec {
   /** The key's name after the prefix: bytes when it is not UTF-8, a string otherwise. */
@@ -390,7 +632,8 @@ export class Keyspace {
 
   [fc.toStringMethod](): string {
     const lines = this.entries.map(({ name, content }) => {
-      const shownName = typeof name === 'string' ? JSON.stringify(name) : `bytes ${name.toString('hex')}`;
+      const shownName =
+        typeof name === 'string' ? JSON.stringify(name) : `bytes ${name.toString('hex')}`;
       return `  ${shownName} => ${content.kind === 'string' ? content.value[fc.toStringMethod]() : content.kind}`;
     });
     return `Keyspace(${this.entries.length} keys)[\n${lines.join('\n')}\n]`;
@@ -405,18 +648,30 @@ const VALUE_SHRINKS = 40;
 const keyContent: fc.Arbitrary<KeyContent> = fc.oneof(
   { withCrossShrink: true },
   { weight: 20, arbitrary: validTenantValue.map((value) => ({ kind: 'string', value }) as const) },
-  { weight: 20, arbitrary: fc.limitShrink(hostileValue, VALUE_SHRINKS).map((value) => ({ kind: 'string', value }) as const) },
-  { weight: 1, arbitrary: fc.constantFrom('hash', 'list', 'set').map((kind) => ({ kind }) as const) },
+  {
+    weight: 20,
+    arbitrary: fc
+      .limitShrink(hostileValue, VALUE_SHRINKS)
+      .map((value) => ({ kind: 'string', value }) as const),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('hash', 'list', 'set').map((kind) => ({ kind }) as const),
+  },
 );
 
-type NameShape = { shape: 'lower' } | { shape: 'upper'; mask: number } | { shape: 'utf8'; text: string };
+type NameShape =
+  { shape: 'lower' } | { shape: 'upper'; mask: number } | { shape: 'utf8'; text: string };
 const nameShape: fc.Arbitrary<NameShape> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ shape: 'lower' } as const) },
   { weight: 4, arbitrary: fc.nat().map((mask) => ({ shape: 'upper', mask }) as const) },
   {
     weight: 1,
     // Valid UTF-8 without NUL, so the name the quarantine stores is the name itself.
-    arbitrary: fc.string({ unit: 'binary', maxLength: 10 }).filter((s) => !s.includes('\u0000')).map((text) => ({ shape: 'utf8', text }) as const),
+    arbitrary: fc
+      .string({ unit: 'binary', maxLength: 10 })
+      .filter((s) => !s.includes('\u0000'))
+      .map((text) => ({ shape: 'utf8', text }) as const),
   },
 );
 
@@ -440,7 +695,12 @@ export const utf8Keyspace = (maxKeys = 400): fc.Arbitrary<Keyspace> =>
       const byName = new Map<string, KeyspaceEntrySpec>();
       for (const { base, members } of families) {
         for (const [shape, content] of members) {
-          const name = shape.shape === 'lower' ? base : shape.shape === 'upper' ? applyCase(base, shape.mask) : shape.text;
+          const name =
+            shape.shape === 'lower'
+              ? base
+              : shape.shape === 'upper'
+                ? applyCase(base, shape.mask)
+                : shape.text;
           if (!byName.has(name) && byName.size < maxKeys) byName.set(name, { name, content });
         }
       }
@@ -453,7 +713,12 @@ const nonUtf8Name: fc.Arbitrary<Buffer> = fc
   .map(([label, at, bad, tail]) => {
     const bytes = Buffer.from(label);
     const cut = at % (bytes.length + 1);
-    return Buffer.concat([bytes.subarray(0, cut), Buffer.from(bad), bytes.subarray(cut), Buffer.from(tail)]);
+    return Buffer.concat([
+      bytes.subarray(0, cut),
+      Buffer.from(bad),
+      bytes.subarray(cut),
+      Buffer.from(tail),
+    ]);
   })
   .filter((name) => !strictUtf8Ok(name));
 
@@ -478,7 +743,13 @@ export const binaryNameKeyspace = (maxKeys = 60): fc.Arbitrary<Keyspace> =>
         fc.oneof(
           { weight: 2, arbitrary: nonUtf8Name.map((bytes) => ({ bytes, withLookalike: false })) },
           { weight: 1, arbitrary: nonUtf8Name.map((bytes) => ({ bytes, withLookalike: true })) },
-          { weight: 2, arbitrary: subdomainName.map((name) => ({ bytes: Buffer.from(name), withLookalike: false })) },
+          {
+            weight: 2,
+            arbitrary: subdomainName.map((name) => ({
+              bytes: Buffer.from(name),
+              withLookalike: false,
+            })),
+          },
         ),
         keyContent,
       ),
@@ -505,7 +776,10 @@ export const binaryNameKeyspace = (maxKeys = 60): fc.Arbitrary<Keyspace> =>
 export const KEYSPACE_SHRINKS = 300;
 
 /** Batch sizes: tiny ones often (many batch boundaries), up to a few pages of SCAN. */
-export const batchSize: fc.Arbitrary<number> = fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 9, max: 150 }));
+export const batchSize: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: 1, max: 8 }),
+  fc.integer({ min: 9, max: 150 }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // The end-to-end property
@@ -526,7 +800,8 @@ export interface KeyspaceHarness {
 }
 
 /** The Redis key of an entry, as bytes. */
-const keyBytes = (prefix: string, name: string | Buffer): Buffer => Buffer.concat([Buffer.from(prefix), typeof name === 'string' ? Buffer.from(name) : name]);
+const keyBytes = (prefix: string, name: string | Buffer): Buffer =>
+  Buffer.concat([Buffer.from(prefix), typeof name === 'string' ? Buffer.from(name) : name]);
 
 /**
  * The name the quarantine reports a key under (the engine's `quarantineName`): a UTF-8 key with
@@ -534,7 +809,9 @@ const keyBytes = (prefix: string, name: string | Buffer): Buffer => Buffer.conca
  * `source_key` is the key itself; tenant keys never hold a backslash, so the two agree.
  */
 export const reportedName = (prefix: string, name: string | Buffer): string =>
-  typeof name === 'string' ? quarantineName({ key: prefix + name }) : quarantineName({ key: escapeKeyName(keyBytes(prefix, name)), escapedName: true });
+  typeof name === 'string'
+    ? quarantineName({ key: prefix + name })
+    : quarantineName({ key: escapeKeyName(keyBytes(prefix, name)), escapedName: true });
 
 const writeKeyspace = async (harness: KeyspaceHarness, keyspace: Keyspace): Promise<void> => {
   const CHUNK = 200;
@@ -544,14 +821,24 @@ const writeKeyspace = async (harness: KeyspaceHarness, keyspace: Keyspace): Prom
       const key = keyBytes(harness.prefix, name);
       if (content.kind === 'string') pipeline.set(key, content.value.bytes);
       else if (content.kind === 'hash') pipeline.hset(key, 'emoji', '🍕');
-      else if (content.kind === 'list') pipeline.rpush(key, '{"emoji":"🍕","createdAt":1700000000000}');
+      else if (content.kind === 'list')
+        pipeline.rpush(key, '{"emoji":"🍕","createdAt":1700000000000}');
       else pipeline.sadd(key, 'a', 'b');
     }
     for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 };
 
-const COUNT_FIELDS = ['scanned', 'migrated', 'created', 'updated', 'unchanged', 'skipped', 'rejected', 'conflicts'] as const;
+const COUNT_FIELDS = [
+  'scanned',
+  'migrated',
+  'created',
+  'updated',
+  'unchanged',
+  'skipped',
+  'rejected',
+  'conflicts',
+] as const;
 /** The parts of the accounting a dry run must predict exactly. */
 const predicted = (c: MigrationCounts) => ({
   ...Object.fromEntries(COUNT_FIELDS.map((f) => [f, c[f]])),
@@ -563,7 +850,11 @@ const predicted = (c: MigrationCounts) => ({
 const isReason = (value: unknown): value is OutcomeReason => {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
-  return typeof r.code === 'string' && typeof r.message === 'string' && (r.field === undefined || typeof r.field === 'string');
+  return (
+    typeof r.code === 'string' &&
+    typeof r.message === 'string' &&
+    (r.field === undefined || typeof r.field === 'string')
+  );
 };
 
 export interface KeyspaceCaseResult {
@@ -584,7 +875,11 @@ export interface KeyspaceCaseResult {
  *   only storable text, and what the engine reported for a key is exactly what it stored
  *   (through the project's encoder, `storableJson`).
  */
-export const checkKeyspace = async (harness: KeyspaceHarness, keyspace: Keyspace, size: number): Promise<KeyspaceCaseResult> => {
+export const checkKeyspace = async (
+  harness: KeyspaceHarness,
+  keyspace: Keyspace,
+  size: number,
+): Promise<KeyspaceCaseResult> => {
   const { prefix, db, migrations } = harness;
   await harness.clearRedis();
   await writeKeyspace(harness, keyspace);
@@ -603,18 +898,44 @@ export const checkKeyspace = async (harness: KeyspaceHarness, keyspace: Keyspace
   const c = real.counts;
   assert.equal(real.balanced, true, `balanced: ${JSON.stringify(c)}`);
   assert.equal(c.scanned, written, 'scanned every key written, once');
-  assert.equal(c.scanned, c.migrated + c.unchanged + c.skipped + c.rejected, 'scanned = migrated + unchanged + skipped + rejected');
+  assert.equal(
+    c.scanned,
+    c.migrated + c.unchanged + c.skipped + c.rejected,
+    'scanned = migrated + unchanged + skipped + rejected',
+  );
 
-  const tenants = (await db.query<{ source_key: string | null }>('SELECT source_key FROM tenants')).rows;
+  const tenants = (await db.query<{ source_key: string | null }>('SELECT source_key FROM tenants'))
+    .rows;
   const exceptions = (
-    await db.query<{ run_id: string; key: string; bucket: string; reasons: unknown; reasons_text: string }>(
+    await db.query<{
+      run_id: string;
+      key: string;
+      bucket: string;
+      reasons: unknown;
+      reasons_text: string;
+    }>(
       'SELECT run_id, key, bucket, reasons, reasons::text AS reasons_text FROM migration_exceptions',
     )
   ).rows;
-  assert.ok(exceptions.every((e) => e.run_id === real.runId), 'every quarantine row belongs to this run');
-  assert.equal(tenants.length, c.migrated + c.unchanged, 'one tenant row per migrated or unchanged key');
-  assert.equal(exceptions.filter((e) => e.bucket === 'rejected').length, c.rejected, 'one rejected row per rejected key');
-  assert.equal(exceptions.filter((e) => e.bucket === 'skipped').length, c.skipped, 'one skipped row per skipped key');
+  assert.ok(
+    exceptions.every((e) => e.run_id === real.runId),
+    'every quarantine row belongs to this run',
+  );
+  assert.equal(
+    tenants.length,
+    c.migrated + c.unchanged,
+    'one tenant row per migrated or unchanged key',
+  );
+  assert.equal(
+    exceptions.filter((e) => e.bucket === 'rejected').length,
+    c.rejected,
+    'one rejected row per rejected key',
+  );
+  assert.equal(
+    exceptions.filter((e) => e.bucket === 'skipped').length,
+    c.skipped,
+    'one skipped row per skipped key',
+  );
 
   const places = new Map<string, string[]>();
   const placed = (name: string, where: string): void => {
@@ -626,26 +947,54 @@ export const checkKeyspace = async (harness: KeyspaceHarness, keyspace: Keyspace
   for (const { name, content } of keyspace.entries) {
     const reported = reportedName(prefix, name);
     const where = places.get(reported) ?? [];
-    assert.equal(where.length, 1, `key ${JSON.stringify(reported)} must end in exactly one bucket; found in: ${where.join(', ') || 'none'}`);
-    assert.ok(!expected.has(reported), `two keys are reported under one name: ${JSON.stringify(reported)}`);
+    assert.equal(
+      where.length,
+      1,
+      `key ${JSON.stringify(reported)} must end in exactly one bucket; found in: ${where.join(', ') || 'none'}`,
+    );
+    assert.ok(
+      !expected.has(reported),
+      `two keys are reported under one name: ${JSON.stringify(reported)}`,
+    );
     expected.add(reported);
-    const mustReject = content.kind !== 'string' ? `a ${content.kind}, not a string` : content.value.mustReject;
+    const mustReject =
+      content.kind !== 'string' ? `a ${content.kind}, not a string` : content.value.mustReject;
     if (mustReject !== null) {
-      assert.equal(where[0], 'migration_exceptions (rejected)', `key ${JSON.stringify(reported)} must be rejected (${mustReject}), but is in ${where[0]}`);
+      assert.equal(
+        where[0],
+        'migration_exceptions (rejected)',
+        `key ${JSON.stringify(reported)} must be rejected (${mustReject}), but is in ${where[0]}`,
+      );
     }
   }
-  for (const name of places.keys()) assert.ok(expected.has(name), `a row names a key that was not written: ${JSON.stringify(name)}`);
+  for (const name of places.keys())
+    assert.ok(
+      expected.has(name),
+      `a row names a key that was not written: ${JSON.stringify(name)}`,
+    );
 
   const stored = new Map(exceptions.map((e) => [e.key, e.reasons]));
   for (const e of exceptions) {
-    assert.deepEqual(JSON.parse(e.reasons_text), e.reasons, 'stored reasons read back as they were written');
-    assert.ok(Array.isArray(e.reasons) && e.reasons.length > 0 && e.reasons.every(isReason), `reasons of ${JSON.stringify(e.key)}: ${e.reasons_text}`);
+    assert.deepEqual(
+      JSON.parse(e.reasons_text),
+      e.reasons,
+      'stored reasons read back as they were written',
+    );
+    assert.ok(
+      Array.isArray(e.reasons) && e.reasons.length > 0 && e.reasons.every(isReason),
+      `reasons of ${JSON.stringify(e.key)}: ${e.reasons_text}`,
+    );
     for (const r of e.reasons as OutcomeReason[]) {
-      for (const text of [r.code, r.message, r.field ?? '']) assert.ok(isStorableText(text), `stored reason text is storable: ${JSON.stringify(text)}`);
+      for (const text of [r.code, r.message, r.field ?? ''])
+        assert.ok(isStorableText(text), `stored reason text is storable: ${JSON.stringify(text)}`);
     }
   }
   for (const sample of real.samples) {
-    assert.deepEqual(stored.get(sample.key), storableJsonValue(sample.reasons), `reported and stored reasons of ${JSON.stringify(sample.key)} agree`);
+    assert.deepEqual(
+      stored.get(sample.key),
+      storableJsonValue(sample.reasons),
+      `reported and stored reasons of ${JSON.stringify(sample.key)} agree`,
+    );
   }
 
   assert.deepEqual(predicted(dry.counts), predicted(c), 'the dry run predicts the real run');

@@ -29,7 +29,12 @@ export class Gate {
  * `redis`, except that `method`'s answer to a call whose arguments satisfy `when` is held at
  * `gate` (the first such call only; later ones pass).
  */
-export const holdingRedis = (redis: Redis, method: 'mgetBuffer', when: (args: unknown[]) => boolean, gate: Gate): Redis => {
+export const holdingRedis = (
+  redis: Redis,
+  method: 'mgetBuffer',
+  when: (args: unknown[]) => boolean,
+  gate: Gate,
+): Redis => {
   let held = false;
   return new Proxy(redis, {
     get(target, property) {

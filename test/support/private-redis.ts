@@ -58,11 +58,18 @@ const freePort = (): Promise<number> =>
   });
 
 const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 
 /** One short-lived client per call: a server being restarted must not leave a client reconnecting. */
 const withClient = async <T>(url: string, fn: (client: Redis) => Promise<T>): Promise<T> => {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableReadyCheck: false });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableReadyCheck: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -81,7 +88,9 @@ const waitReady = async (url: string, child: ChildProcess, output: () => string)
   let last = '';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
+      throw new Error(
+        `redis-server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`,
+      );
     }
     try {
       const ready = await withClient(url, async (client) => {
@@ -95,7 +104,9 @@ const waitReady = async (url: string, child: ChildProcess, output: () => string)
     }
     await sleep(25);
   }
-  throw new Error(`redis-server at ${url} not ready after ${READY_TIMEOUT_MS} ms (${last}):\n${output()}`);
+  throw new Error(
+    `redis-server at ${url} not ready after ${READY_TIMEOUT_MS} ms (${last}):\n${output()}`,
+  );
 };
 
 /** Starts a private Redis server and waits until it is ready. */
@@ -109,7 +120,22 @@ export const startPrivateRedis = async (): Promise<PrivateRedis> => {
   const launch = async (): Promise<void> => {
     // Persistence only on demand (SAVE): no background saves, no AOF, so a kill -9 loses exactly
     // what was written since the last snapshot().
-    const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--dbfilename', 'dump.rdb', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+    const args = [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--dbfilename',
+      'dump.rdb',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+    ];
     const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (chunk: Buffer) => {
@@ -133,7 +159,8 @@ export const startPrivateRedis = async (): Promise<PrivateRedis> => {
   const kill = async (): Promise<void> => {
     const current = child;
     if (!current?.pid) return;
-    if (current.exitCode === null && current.signalCode === null) process.kill(current.pid, 'SIGKILL');
+    if (current.exitCode === null && current.signalCode === null)
+      process.kill(current.pid, 'SIGKILL');
     await exited(current);
     live.delete(current.pid);
   };
@@ -169,7 +196,8 @@ export const startPrivateRedis = async (): Promise<PrivateRedis> => {
 export const stopAllPrivateRedis = async (): Promise<void> => {
   const children = [...live.values()];
   for (const child of children) {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+      process.kill(child.pid, 'SIGKILL');
   }
   await Promise.all(children.map(exited));
   live.clear();

@@ -29,22 +29,39 @@ export const httpProblem = (status: number, message: string | string[]): Problem
     title,
     status,
     detail: Array.isArray(message) ? message.join('; ') : message,
-    code: title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
+    code: title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, ''),
     statusCode: status,
     error: title,
     message,
   };
 };
 
-export const INTERNAL_PROBLEM: Problem = { ...httpProblem(500, 'internal error; see the server log'), code: 'internal', error: 'internal' };
+export const INTERNAL_PROBLEM: Problem = {
+  ...httpProblem(500, 'internal error; see the server log'),
+  code: 'internal',
+  error: 'internal',
+};
 
 /**
  * An error answer: the status, `application/problem+json`, every member of a problem document
  * consistent with the status, the `code` when given, and a `detail` matching `detail`.
  */
-export const assertProblem = (res: Response, status: number, code?: string, detail?: RegExp, label = ''): Problem => {
+export const assertProblem = (
+  res: Response,
+  status: number,
+  code?: string,
+  detail?: RegExp,
+  label = '',
+): Problem => {
   assert.equal(res.status, status, `${label} ${res.status} ${JSON.stringify(res.body)}`);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json; charset=utf-8$/, label);
+  assert.match(
+    String(res.headers['content-type']),
+    /^application\/problem\+json; charset=utf-8$/,
+    label,
+  );
   const body = res.body as Problem;
   assert.equal(body.status, status, label);
   assert.equal(body.statusCode, status, label);

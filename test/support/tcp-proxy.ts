@@ -71,7 +71,8 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the proxy has no TCP address');
+  if (address === null || typeof address === 'string')
+    throw new Error('the proxy has no TCP address');
 
   return {
     port: address.port,

@@ -1,7 +1,8 @@
 /** Tenant values the specs seed Redis with. */
 
 /** A legacy Redis value, exactly as the legacy application wrote it. */
-export const legacy = (emoji: string, createdAt = 1700000000000): string => JSON.stringify({ emoji, createdAt });
+export const legacy = (emoji: string, createdAt = 1700000000000): string =>
+  JSON.stringify({ emoji, createdAt });
 
 /** A complete enhanced record (before JSON encoding). */
 export const ENHANCED = {

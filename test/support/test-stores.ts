@@ -23,12 +23,15 @@ import {
  * runs of the suite on one machine (two checkouts, CI and a developer) never touch each other's
  * data; the runner drops what the run created.
  */
-export const TEST_RUN = (process.env.TM_TEST_RUN ?? 'local').replace(/[^a-z0-9]/gi, '').toLowerCase();
+export const TEST_RUN = (process.env.TM_TEST_RUN ?? 'local')
+  .replace(/[^a-z0-9]/gi, '')
+  .toLowerCase();
 
 /** The Redis key namespace of one spec file in this run, e.g. `tm-test:4242:cli:`. */
 export const testNamespace = (name: string): string => `tm-test:${TEST_RUN}:${name}:`;
 
-export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Redis database 11 by default: the suite keeps out of database 0, where an application's keys live. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
 
@@ -104,7 +107,9 @@ export const createTestStores = async (name: string): Promise<TestStores> => {
     db,
     clearRedis,
     clearDatabase: async () => {
-      await db.query('TRUNCATE tenants, migration_exceptions, migration_runs, redis_cleanups, redis_write_backs, backups, audit_log, tenant_tombstones, migration_run_keys');
+      await db.query(
+        'TRUNCATE tenants, migration_exceptions, migration_runs, redis_cleanups, redis_write_backs, backups, audit_log, tenant_tombstones, migration_run_keys',
+      );
     },
     close: async () => {
       await clearRedis();
@@ -150,7 +155,11 @@ const OWN_REDIS = 'TEST_OWN_REDIS';
 @Module({})
 class OwnRedisModule {
   static with(redis: Redis): DynamicModule {
-    return { module: OwnRedisModule, providers: [{ provide: OWN_REDIS, useValue: redis }], exports: [OWN_REDIS] };
+    return {
+      module: OwnRedisModule,
+      providers: [{ provide: OWN_REDIS, useValue: redis }],
+      exports: [OWN_REDIS],
+    };
   }
 }
 
@@ -184,15 +193,26 @@ export interface RedisKeySnapshot {
  * Every key under the pattern (named by its bytes in hex, so binary names are exact) with its
  * type, DUMP payload (hex) and TTL in 10-second buckets: a byte-exact picture of the keyspace.
  */
-export const snapshotRedis = async (redis: Redis, pattern: string): Promise<Map<string, RedisKeySnapshot>> => {
+export const snapshotRedis = async (
+  redis: Redis,
+  pattern: string,
+): Promise<Map<string, RedisKeySnapshot>> => {
   const snapshot = new Map<string, RedisKeySnapshot>();
   let cursor = '0';
   do {
     const [next, keys] = await redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = String(next);
     for (const key of keys) {
-      const [type, dump, pttl] = await Promise.all([redis.type(key), redis.dumpBuffer(key), redis.pttl(key)]);
-      snapshot.set(key.toString('hex'), { type, dump: dump?.toString('hex') ?? '', pttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl });
+      const [type, dump, pttl] = await Promise.all([
+        redis.type(key),
+        redis.dumpBuffer(key),
+        redis.pttl(key),
+      ]);
+      snapshot.set(key.toString('hex'), {
+        type,
+        dump: dump?.toString('hex') ?? '',
+        pttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl,
+      });
     }
   } while (cursor !== '0');
   return snapshot;

@@ -6,7 +6,12 @@ import { AdminTokenGuard } from './admin-token.guard.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [InfrastructureModule.forApp({ mode: 'service', admin: { path: 'api/admin/migration', guard: AdminTokenGuard } })],
+  imports: [
+    InfrastructureModule.forApp({
+      mode: 'service',
+      admin: { path: 'api/admin/migration', guard: AdminTokenGuard },
+    }),
+  ],
   controllers: [HealthController],
   providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
 })

@@ -4,7 +4,13 @@
  * header, a request that does not arrive in time. Node's own answer is a bare status line with
  * no body; this one is the problem document the admin API answers every other error with.
  */
-import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  maxHeaderSize,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { httpProblem, PROBLEM_CONTENT_TYPE } from '#tenant-migration';
 
@@ -23,14 +29,20 @@ const reasonOf = (error: Error): string | undefined => {
 export const clientErrorProblem = (error: Error): { status: number; detail: string } => {
   switch (codeOf(error)) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, detail: `the request line and headers are larger than ${maxHeaderSize} bytes together` };
+      return {
+        status: 431,
+        detail: `the request line and headers are larger than ${maxHeaderSize} bytes together`,
+      };
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return { status: 413, detail: 'the chunk extensions of the request body are too large' };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { status: 408, detail: 'the request did not arrive in time' };
     default: {
       const reason = reasonOf(error);
-      return { status: 400, detail: `the request is not valid HTTP/1.1${reason ? ` (${reason.toLowerCase()})` : ''}` };
+      return {
+        status: 400,
+        detail: `the request is not valid HTTP/1.1${reason ? ` (${reason.toLowerCase()})` : ''}`,
+      };
     }
   }
 };
@@ -60,7 +72,9 @@ export const clientErrorResponse = (error: Error): string => {
 export const answerClientErrors = (server: Server): void => {
   const inFlight = new WeakMap<object, ServerResponse>();
   const answered = new WeakSet<Duplex>();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => inFlight.set(request.socket, response));
+  server.on('request', (request: IncomingMessage, response: ServerResponse) =>
+    inFlight.set(request.socket, response),
+  );
   server.on('clientError', (error: Error, socket: Duplex) => {
     // The parser fails again on every further chunk of the refused request: answered once.
     if (answered.has(socket)) return;

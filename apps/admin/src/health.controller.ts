@@ -29,7 +29,10 @@ export class HealthController {
   /** 200 or 503 with the same status document: a probe reads the stores, not an error. */
   @Get()
   async check(@Res({ passthrough: true }) response: Response) {
-    const [postgres, redis] = await Promise.all([probe(this.dataSource.query('SELECT 1'), 'PostgreSQL'), probe(this.redis.ping(), 'Redis')]);
+    const [postgres, redis] = await Promise.all([
+      probe(this.dataSource.query('SELECT 1'), 'PostgreSQL'),
+      probe(this.redis.ping(), 'Redis'),
+    ]);
     const body = { status: postgres === 'up' && redis === 'up' ? 'ok' : 'error', postgres, redis };
     if (body.status !== 'ok') response.status(HttpStatus.SERVICE_UNAVAILABLE);
     return body;

@@ -32,7 +32,8 @@ const bootstrap = async (): Promise<void> => {
   const { AppModule } = await import('./app.module.js');
   // Colour codes only for a person at a terminal: Nest colours whenever NO_COLOR is unset, and
   // a log file, a pipe or a log collector would keep the ESC sequences as garbage.
-  const colors = process.stdout.isTTY === true && process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const colors =
+    process.stdout.isTTY === true && process.stderr.isTTY === true && !process.env.NO_COLOR;
   const logger = new ConsoleLogger({ logLevels: ['log', 'warn', 'error'], colors });
   const app = configureApp(await NestFactory.create(AppModule, { logger }));
   app.enableShutdownHooks();

@@ -10,7 +10,11 @@ describe('allOf', () => {
 
   it('calls each given callback in order with the same arguments', () => {
     const calls: string[] = [];
-    const both = allOf<[string, number]>((s, n) => calls.push(`a ${s} ${n}`), undefined, (s, n) => calls.push(`b ${s} ${n}`));
+    const both = allOf<[string, number]>(
+      (s, n) => calls.push(`a ${s} ${n}`),
+      undefined,
+      (s, n) => calls.push(`b ${s} ${n}`),
+    );
     both?.('x', 1);
     assert.deepEqual(calls, ['a x 1', 'b x 1']);
   });

@@ -5,12 +5,23 @@ import { cliActor } from './cli-actor.js';
 
 describe('cliActor', () => {
   it('names the operating-system user', () => {
-    assert.equal(cliActor(() => ({ username: 'ops' })), 'cli:ops');
+    assert.equal(
+      cliActor(() => ({ username: 'ops' })),
+      'cli:ops',
+    );
     assert.equal(cliActor(), `cli:${userInfo().username}`);
   });
 
   it('falls back to cli:unknown when the user has no name or cannot be looked up', () => {
-    assert.equal(cliActor(() => ({ username: '' })), 'cli:unknown');
-    assert.equal(cliActor(() => { throw new Error('ENOENT: no passwd entry'); }), 'cli:unknown');
+    assert.equal(
+      cliActor(() => ({ username: '' })),
+      'cli:unknown',
+    );
+    assert.equal(
+      cliActor(() => {
+        throw new Error('ENOENT: no passwd entry');
+      }),
+      'cli:unknown',
+    );
   });
 });

@@ -7,21 +7,25 @@ import { InvalidOptionError } from '#tenant-migration';
  */
 export const assertNoArguments = (args: readonly string[], command: string): void => {
   if (args.length === 0) return;
-  const what = command === 'tenant-migrate' ? `unknown command "${args[0]}"` : `unexpected argument "${args[0]}" for ${command}`;
+  const what =
+    command === 'tenant-migrate'
+      ? `unknown command "${args[0]}"`
+      : `unexpected argument "${args[0]}" for ${command}`;
   throw new InvalidOptionError(`${what}; see --help`, { arguments: [...args] });
 };
 
-
 export const assertRunId = (value: string | undefined): string => {
   // class-validator's check, as the admin API's ParseUUIDPipe uses: a run id means the same in both.
-  if (!value || !isUUID(value)) throw new InvalidOptionError(`"${value ?? ''}" is not a run id (a UUID, see \`runs\`)`);
+  if (!value || !isUUID(value))
+    throw new InvalidOptionError(`"${value ?? ''}" is not a run id (a UUID, see \`runs\`)`);
   return value;
 };
 
 /** `--limit <n>`: a whole number from 1 to 1000. */
 export const parseLimit = (value: string, max = 1000): number => {
   const limit = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new InvalidOptionError(`--limit must be 1-${max}, got "${value}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new InvalidOptionError(`--limit must be 1-${max}, got "${value}"`);
   return limit;
 };
 

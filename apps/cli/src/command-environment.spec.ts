@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMAND_PATHS, describeSettings, environmentHelp, isCommandPath, variablesOf, wrapWords } from './command-environment.js';
+import {
+  COMMAND_PATHS,
+  describeSettings,
+  environmentHelp,
+  isCommandPath,
+  variablesOf,
+  wrapWords,
+} from './command-environment.js';
 
 describe('command environment table', () => {
   it('lists each variable once per command, NODE_ENV in every one', () => {
@@ -13,8 +20,10 @@ describe('command environment table', () => {
   });
 
   it('knows the commands by their path below the root', () => {
-    for (const path of ['tenant-migrate', 'migrate', 'backup verify', 'restore-postgres']) assert.ok(isCommandPath(path), path);
-    for (const path of ['verify', 'backup  verify', 'toString', '']) assert.ok(!isCommandPath(path), path);
+    for (const path of ['tenant-migrate', 'migrate', 'backup verify', 'restore-postgres'])
+      assert.ok(isCommandPath(path), path);
+    for (const path of ['verify', 'backup  verify', 'toString', ''])
+      assert.ok(!isCommandPath(path), path);
   });
 
   it('help: one line per variable within 80 columns, with defaults and conditions', () => {
@@ -25,7 +34,10 @@ describe('command environment table', () => {
     }
     const backup = environmentHelp('backup');
     assert.match(backup, /^\nEnvironment \(read by this command; values are never shown here\):\n/);
-    assert.match(backup, /BACKUP_DIR {17}folder of new backup files \(default backups; unless\n {29}--out\)/);
+    assert.match(
+      backup,
+      /BACKUP_DIR {17}folder of new backup files \(default backups; unless\n {29}--out\)/,
+    );
     assert.match(environmentHelp('runs'), /TENANT_TABLES {14}table=name pairs/);
   });
 
@@ -39,9 +51,15 @@ describe('command environment table', () => {
       MIGRATION_BATCH_SIZE: 500,
     };
     const line = describeSettings('migrate', (variable) => env[variable]);
-    assert.match(line, /^TENANT_TABLES=unset, TENANT_KEY_PREFIX="tenant:", MIGRATION_BATCH_SIZE=500, /);
+    assert.match(
+      line,
+      /^TENANT_TABLES=unset, TENANT_KEY_PREFIX="tenant:", MIGRATION_BATCH_SIZE=500, /,
+    );
     assert.doesNotMatch(line, /pw|tok|_URL/);
-    assert.equal(describeSettings('restore', (variable) => env[variable]), 'TENANT_TABLES=unset, REDIS_COMMAND_TIMEOUT_MS=unset, POSTGRES_LOCK_TIMEOUT_MS=unset, POSTGRES_REPLY_TIMEOUT_MS=unset, NODE_ENV=unset');
+    assert.equal(
+      describeSettings('restore', (variable) => env[variable]),
+      'TENANT_TABLES=unset, REDIS_COMMAND_TIMEOUT_MS=unset, POSTGRES_LOCK_TIMEOUT_MS=unset, POSTGRES_REPLY_TIMEOUT_MS=unset, NODE_ENV=unset',
+    );
   });
 });
 
@@ -53,6 +71,7 @@ describe('wrapWords', () => {
     ['', 10, ['']],
   ];
   for (const [text, width, lines] of cases) {
-    it(`${JSON.stringify(text)} at ${width}`, () => assert.deepEqual(wrapWords(text, width), lines));
+    it(`${JSON.stringify(text)} at ${width}`, () =>
+      assert.deepEqual(wrapWords(text, width), lines));
   }
 });

@@ -24,22 +24,58 @@ interface VariableHelp {
  */
 const VARIABLES: Record<Variable, VariableHelp | null> = {
   DATABASE_URL: { phrase: 'PostgreSQL connection URL', secret: true },
-  TENANT_TABLES: { phrase: "table=name pairs: the library's tables under other names", unset: 'tenants, migration_runs, ...' },
-  REDIS_URL: { phrase: 'Redis connection URL', unset: `the Upstash pair's, else ${resolveRedisEndpoint({}).url}`, secret: true },
-  UPSTASH_REDIS_REST_URL: { phrase: 'Upstash REST URL: with the token, the Redis used when REDIS_URL is unset', secret: true },
-  UPSTASH_REDIS_REST_TOKEN: { phrase: 'Upstash REST token, with UPSTASH_REDIS_REST_URL', secret: true },
-  RESTORE_TARGET_URL: { phrase: 'the Redis to restore into unless --target-url', unset: 'the configured Redis', secret: true },
+  TENANT_TABLES: {
+    phrase: "table=name pairs: the library's tables under other names",
+    unset: 'tenants, migration_runs, ...',
+  },
+  REDIS_URL: {
+    phrase: 'Redis connection URL',
+    unset: `the Upstash pair's, else ${resolveRedisEndpoint({}).url}`,
+    secret: true,
+  },
+  UPSTASH_REDIS_REST_URL: {
+    phrase: 'Upstash REST URL: with the token, the Redis used when REDIS_URL is unset',
+    secret: true,
+  },
+  UPSTASH_REDIS_REST_TOKEN: {
+    phrase: 'Upstash REST token, with UPSTASH_REDIS_REST_URL',
+    secret: true,
+  },
+  RESTORE_TARGET_URL: {
+    phrase: 'the Redis to restore into unless --target-url',
+    unset: 'the configured Redis',
+    secret: true,
+  },
   TENANT_KEY_PREFIX: { phrase: 'prefix of the tenant keys in Redis' },
   MIGRATION_BATCH_SIZE: { phrase: 'keys per batch and transaction, 1-50000' },
   MAX_VALUE_BYTES: { phrase: 'values over this many bytes are rejected unread' },
-  CONFLICT_POLICY: { phrase: 'keep-postgres, overwrite or skip: for a tenant changed in PostgreSQL since its migration' },
-  RESERVED_SUBDOMAINS: { phrase: 'comma-separated subdomains to reject', unset: 'the built-in list' },
-  DEFAULT_PHONE_REGION: { phrase: 'region of phone numbers without a country code, e.g. US', unset: 'none' },
+  CONFLICT_POLICY: {
+    phrase:
+      'keep-postgres, overwrite or skip: for a tenant changed in PostgreSQL since its migration',
+  },
+  RESERVED_SUBDOMAINS: {
+    phrase: 'comma-separated subdomains to reject',
+    unset: 'the built-in list',
+  },
+  DEFAULT_PHONE_REGION: {
+    phrase: 'region of phone numbers without a country code, e.g. US',
+    unset: 'none',
+  },
   BACKUP_DIR: { phrase: 'folder of new backup files' },
-  TENANT_MIGRATE_KILL_AT: { phrase: 'testing aid: SIGKILL the process at <stage>:<batch> of a migration' },
-  REDIS_COMMAND_TIMEOUT_MS: { phrase: 'a Redis command without a reply for this long fails (exit 3)' },
-  POSTGRES_LOCK_TIMEOUT_MS: { phrase: "a statement waiting this long for another session's lock fails (exit 3); 0 waits for ever" },
-  POSTGRES_REPLY_TIMEOUT_MS: { phrase: 'a PostgreSQL connection without any reply for this long is ended (exit 3); 0 waits for ever' },
+  TENANT_MIGRATE_KILL_AT: {
+    phrase: 'testing aid: SIGKILL the process at <stage>:<batch> of a migration',
+  },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    phrase: 'a Redis command without a reply for this long fails (exit 3)',
+  },
+  POSTGRES_LOCK_TIMEOUT_MS: {
+    phrase:
+      "a statement waiting this long for another session's lock fails (exit 3); 0 waits for ever",
+  },
+  POSTGRES_REPLY_TIMEOUT_MS: {
+    phrase:
+      'a PostgreSQL connection without any reply for this long is ended (exit 3); 0 waits for ever',
+  },
   NODE_ENV: { phrase: 'development turns on the verbose log on stderr, as --verbose does' },
   ADMIN_TOKEN: null,
   PORT: null,
@@ -52,10 +88,21 @@ export interface VariableUse {
   when?: string;
 }
 
-const uses = (variables: readonly Variable[], when?: string): VariableUse[] => variables.map((variable) => ({ variable, when }));
+const uses = (variables: readonly Variable[], when?: string): VariableUse[] =>
+  variables.map((variable) => ({ variable, when }));
 
-const POSTGRES = uses(['DATABASE_URL', 'TENANT_TABLES', 'POSTGRES_LOCK_TIMEOUT_MS', 'POSTGRES_REPLY_TIMEOUT_MS']);
-const REDIS_VARIABLES: readonly Variable[] = ['REDIS_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTASH_REDIS_REST_TOKEN', 'REDIS_COMMAND_TIMEOUT_MS'];
+const POSTGRES = uses([
+  'DATABASE_URL',
+  'TENANT_TABLES',
+  'POSTGRES_LOCK_TIMEOUT_MS',
+  'POSTGRES_REPLY_TIMEOUT_MS',
+]);
+const REDIS_VARIABLES: readonly Variable[] = [
+  'REDIS_URL',
+  'UPSTASH_REDIS_REST_URL',
+  'UPSTASH_REDIS_REST_TOKEN',
+  'REDIS_COMMAND_TIMEOUT_MS',
+];
 const REDIS = uses(REDIS_VARIABLES);
 const PREFIX = uses(['TENANT_KEY_PREFIX']);
 const BATCH_SIZE = uses(['MIGRATION_BATCH_SIZE']);
@@ -64,7 +111,14 @@ const RULES = uses(['MAX_VALUE_BYTES', 'RESERVED_SUBDOMAINS', 'DEFAULT_PHONE_REG
 const EVERY_COMMAND = uses(['NODE_ENV']);
 
 /** A resumed run keeps the batch size and conflict policy it started with. */
-const RESUMED_MIGRATION = [...POSTGRES, ...REDIS, ...PREFIX, ...RULES, ...uses(['TENANT_MIGRATE_KILL_AT']), ...EVERY_COMMAND];
+const RESUMED_MIGRATION = [
+  ...POSTGRES,
+  ...REDIS,
+  ...PREFIX,
+  ...RULES,
+  ...uses(['TENANT_MIGRATE_KILL_AT']),
+  ...EVERY_COMMAND,
+];
 const MIGRATION = [
   ...RESUMED_MIGRATION,
   { variable: 'MIGRATION_BATCH_SIZE', when: 'unless --batch-size' },
@@ -85,7 +139,14 @@ const COMMAND_VARIABLES = {
   resume: RESUMED_MIGRATION,
   validate: [...REDIS, ...PREFIX, ...BATCH_SIZE, ...RULES, ...EVERY_COMMAND],
   check: CHECK,
-  sync: [...POSTGRES, ...REDIS, ...PREFIX, ...uses(['MIGRATION_BATCH_SIZE'], 'with --all-drifted'), ...RULES, ...EVERY_COMMAND],
+  sync: [
+    ...POSTGRES,
+    ...REDIS,
+    ...PREFIX,
+    ...uses(['MIGRATION_BATCH_SIZE'], 'with --all-drifted'),
+    ...RULES,
+    ...EVERY_COMMAND,
+  ],
   cleanup: [...POSTGRES, ...REDIS, ...PREFIX, ...RULES, ...EVERY_COMMAND],
   stats: [...POSTGRES, ...REDIS, ...PREFIX, ...EVERY_COMMAND],
   report: CHECK,
@@ -98,9 +159,21 @@ const COMMAND_VARIABLES = {
   ],
   'backup verify': [...POSTGRES, ...uses(REDIS_VARIABLES, 'with --live'), ...EVERY_COMMAND],
   'backup list': [...POSTGRES, ...EVERY_COMMAND],
-  restore: [...POSTGRES, ...uses(REDIS_VARIABLES, 'when no restore target is given'), ...uses(['RESTORE_TARGET_URL']), ...EVERY_COMMAND],
+  restore: [
+    ...POSTGRES,
+    ...uses(REDIS_VARIABLES, 'when no restore target is given'),
+    ...uses(['RESTORE_TARGET_URL']),
+    ...EVERY_COMMAND,
+  ],
   'restore-postgres': [...POSTGRES, ...EVERY_COMMAND],
-  test: [...POSTGRES, ...REDIS, ...PREFIX, ...uses(['CONFLICT_POLICY']), ...RULES, ...EVERY_COMMAND],
+  test: [
+    ...POSTGRES,
+    ...REDIS,
+    ...PREFIX,
+    ...uses(['CONFLICT_POLICY']),
+    ...RULES,
+    ...EVERY_COMMAND,
+  ],
 } satisfies Record<string, VariableUse[]>;
 
 /** A command as help and logs name it: `migrate`, `backup verify`; the root is `tenant-migrate`. */
@@ -108,13 +181,16 @@ export type CommandPath = keyof typeof COMMAND_VARIABLES;
 
 export const COMMAND_PATHS = Object.keys(COMMAND_VARIABLES) as CommandPath[];
 
-export const isCommandPath = (path: string): path is CommandPath => Object.hasOwn(COMMAND_VARIABLES, path);
+export const isCommandPath = (path: string): path is CommandPath =>
+  Object.hasOwn(COMMAND_VARIABLES, path);
 
 const ORDER = Object.keys(VARIABLES) as Variable[];
 
 /** The variables `path` reads, in the table's order. */
 export const variablesOf = (path: CommandPath): VariableUse[] =>
-  [...COMMAND_VARIABLES[path]].sort((a, b) => ORDER.indexOf(a.variable) - ORDER.indexOf(b.variable));
+  [...COMMAND_VARIABLES[path]].sort(
+    (a, b) => ORDER.indexOf(a.variable) - ORDER.indexOf(b.variable),
+  );
 
 /** The defaults EnvironmentVariables applies to an unset variable. */
 const DEFAULTS: Partial<Record<Variable, unknown>> = { ...new EnvironmentVariables() };
@@ -138,7 +214,10 @@ export const wrapWords = (text: string, width: number): string[] => {
 const describe = ({ variable, when }: VariableUse): string => {
   const help = VARIABLES[variable];
   if (!help) throw new Error(`${variable} is listed for a command but described as read by none`);
-  const fallback = DEFAULTS[variable] === undefined ? (help.unset && `unset: ${help.unset}`) : `default ${String(DEFAULTS[variable])}`;
+  const fallback =
+    DEFAULTS[variable] === undefined
+      ? help.unset && `unset: ${help.unset}`
+      : `default ${String(DEFAULTS[variable])}`;
   const notes = [fallback, when].filter(Boolean);
   return notes.length > 0 ? `${help.phrase} (${notes.join('; ')})` : help.phrase;
 };
@@ -148,19 +227,28 @@ export const environmentHelp = (path: CommandPath): string => {
   const indent = ' '.repeat(2 + NAME_WIDTH + 2);
   const items = variablesOf(path).map((use) => {
     const [first, ...rest] = wrapWords(describe(use), HELP_WIDTH - indent.length);
-    return [`  ${use.variable.padEnd(NAME_WIDTH)}  ${first}`, ...rest.map((line) => indent + line)].join('\n');
+    return [
+      `  ${use.variable.padEnd(NAME_WIDTH)}  ${first}`,
+      ...rest.map((line) => indent + line),
+    ].join('\n');
   });
-  return ['', 'Environment (read by this command; values are never shown here):', ...items].join('\n');
+  return ['', 'Environment (read by this command; values are never shown here):', ...items].join(
+    '\n',
+  );
 };
 
-const show = (value: unknown): string => (value === undefined ? 'unset' : typeof value === 'string' ? JSON.stringify(value) : String(value));
+const show = (value: unknown): string =>
+  value === undefined ? 'unset' : typeof value === 'string' ? JSON.stringify(value) : String(value);
 
 /**
  * The settings `path` runs with, for the verbose log: each variable it reads that cannot hold a
  * secret, with its value. The stores' URLs are logged apart, when connecting, with their
  * passwords hidden.
  */
-export const describeSettings = (path: CommandPath, valueOf: (variable: Variable) => unknown): string =>
+export const describeSettings = (
+  path: CommandPath,
+  valueOf: (variable: Variable) => unknown,
+): string =>
   variablesOf(path)
     .filter(({ variable }) => !VARIABLES[variable]?.secret)
     .map(({ variable }) => `${variable}=${show(valueOf(variable))}`)

@@ -4,7 +4,11 @@ import { commandPath, describeFlags, type ParsedCommand } from './command-line.j
 
 type Option = ParsedCommand['options'][number];
 
-const option = (long: string, attribute: string, kind: 'flag' | 'value' | 'negate' = 'flag'): Option => ({
+const option = (
+  long: string,
+  attribute: string,
+  kind: 'flag' | 'value' | 'negate' = 'flag',
+): Option => ({
   long,
   negate: kind === 'negate',
   required: kind === 'value',
@@ -12,7 +16,12 @@ const option = (long: string, attribute: string, kind: 'flag' | 'value' | 'negat
   attributeName: () => attribute,
 });
 
-const command = (name: string, parent: ParsedCommand | null = null, options: Option[] = [], values: Record<string, unknown> = {}): ParsedCommand => ({
+const command = (
+  name: string,
+  parent: ParsedCommand | null = null,
+  options: Option[] = [],
+  values: Record<string, unknown> = {},
+): ParsedCommand => ({
   name: () => name,
   parent,
   options,
@@ -37,11 +46,15 @@ describe('describeFlags', () => {
     option('--no-resume', 'resume', 'negate'),
     option('--target-url', 'targetUrl', 'value'),
   ];
-  const flagsOf = (values: Record<string, unknown>): string => describeFlags(command('x', null, options, values));
+  const flagsOf = (values: Record<string, unknown>): string =>
+    describeFlags(command('x', null, options, values));
 
   it('spells the flags given, as typed', () => {
     assert.equal(flagsOf({}), '');
-    assert.equal(flagsOf({ json: true, batchSize: 5, out: 'a b.gz' }), '--json --batch-size 5 --out "a b.gz"');
+    assert.equal(
+      flagsOf({ json: true, batchSize: 5, out: 'a b.gz' }),
+      '--json --batch-size 5 --out "a b.gz"',
+    );
     assert.equal(flagsOf({ resume: false }), '--no-resume');
   });
 

@@ -8,14 +8,21 @@ import { redactUrl } from '#tenant-migration';
 export interface ParsedCommand {
   name(): string;
   parent: ParsedCommand | null;
-  readonly options: readonly { long?: string; negate: boolean; required: boolean; optional: boolean; attributeName(): string }[];
+  readonly options: readonly {
+    long?: string;
+    negate: boolean;
+    required: boolean;
+    optional: boolean;
+    attributeName(): string;
+  }[];
   opts(): Record<string, unknown>;
 }
 
 /** `migrate`, `backup verify`: the names below the root; the root itself goes by its own name. */
 export const commandPath = (command: Pick<ParsedCommand, 'name' | 'parent'>): string => {
   const names: string[] = [];
-  for (let c: Pick<ParsedCommand, 'name' | 'parent'> | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  for (let c: Pick<ParsedCommand, 'name' | 'parent'> | null = command; c?.parent; c = c.parent)
+    names.unshift(c.name());
   return names.length > 0 ? names.join(' ') : command.name();
 };
 
@@ -37,7 +44,9 @@ export const describeFlags = (command: Pick<ParsedCommand, 'options' | 'opts'>):
     if (value === undefined || !option.long) continue;
     // `--no-resume` and `--resume` share an attribute: only the one that set it is shown.
     if (option.negate !== (value === false)) continue;
-    flags.push(option.required || option.optional ? `${option.long} ${loggable(value)}` : option.long);
+    flags.push(
+      option.required || option.optional ? `${option.long} ${loggable(value)}` : option.long,
+    );
   }
   return flags.join(' ');
 };

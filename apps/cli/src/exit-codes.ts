@@ -1,4 +1,9 @@
-import { TenantMigrationError, MigrationLockedError, plainStoreDetail, storeOutageOf } from '#tenant-migration';
+import {
+  TenantMigrationError,
+  MigrationLockedError,
+  plainStoreDetail,
+  storeOutageOf,
+} from '#tenant-migration';
 
 /** The CLI's exit codes (documented in the README). */
 export const ExitCode = {
@@ -11,19 +16,32 @@ export const ExitCode = {
   CouldNotRun: 3,
 } as const;
 
-const MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = { 0: 'clean', 1: 'findings', 2: 'bad usage', 3: 'could not run' };
+const MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = {
+  0: 'clean',
+  1: 'findings',
+  2: 'bad usage',
+  3: 'could not run',
+};
 
 /** What an exit code means, in a word or two (for the verbose log). */
-export const describeExitCode = (code: number): string => (Object.hasOwn(MEANINGS, code) ? MEANINGS[code as keyof typeof MEANINGS] : 'unknown');
+export const describeExitCode = (code: number): string =>
+  Object.hasOwn(MEANINGS, code) ? MEANINGS[code as keyof typeof MEANINGS] : 'unknown';
 
 /** Maps any error to an exit code and a one-line reason (no stack, no secrets). */
 export const describeFailure = (error: unknown): { code: number; line: string } => {
-  if (error instanceof MigrationLockedError) return { code: ExitCode.CouldNotRun, line: error.message };
+  if (error instanceof MigrationLockedError)
+    return { code: ExitCode.CouldNotRun, line: error.message };
   if (error instanceof TenantMigrationError) {
     if (error.kind === 'invalid-data') return { code: ExitCode.Findings, line: error.message };
-    const code = error.kind === 'invalid-input' || error.kind === 'not-found' || error.kind === 'conflict' ? ExitCode.Usage : ExitCode.CouldNotRun;
+    const code =
+      error.kind === 'invalid-input' || error.kind === 'not-found' || error.kind === 'conflict'
+        ? ExitCode.Usage
+        : ExitCode.CouldNotRun;
     // The cause says why a store is unavailable, unless the message says it already.
-    const cause = error.kind === 'unavailable' && error.cause instanceof Error ? plainStoreDetail(error.cause.message) : '';
+    const cause =
+      error.kind === 'unavailable' && error.cause instanceof Error
+        ? plainStoreDetail(error.cause.message)
+        : '';
     const detail = cause && !error.message.includes(cause) ? `: ${cause}` : '';
     return { code, line: `${error.message}${detail}` };
   }
@@ -39,6 +57,9 @@ export const describeFailure = (error: unknown): { code: number; line: string } 
  * help and version exit 0, anything else (unknown flag, missing argument) is a usage error.
  */
 export const exitOnCommanderError = (error: Error & { code?: string }): never => {
-  const informational = error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version';
+  const informational =
+    error.code === 'commander.helpDisplayed' ||
+    error.code === 'commander.help' ||
+    error.code === 'commander.version';
   process.exit(informational ? ExitCode.Clean : ExitCode.Usage);
 };

@@ -11,10 +11,13 @@ import { killPointFrom } from '../../shared/environment.js';
  * variable was validated at start-up (main.ts); it is read here so the commands' constructors
  * stay as they are.
  */
-export const killSwitch = (value = process.env.TENANT_MIGRATE_KILL_AT): MigrationRequest['onStage'] => {
+export const killSwitch = (
+  value = process.env.TENANT_MIGRATE_KILL_AT,
+): MigrationRequest['onStage'] => {
   const point = killPointFrom(value);
   if (!point) return undefined;
   return (stage, batch) => {
-    if (stage === point.stage && (point.batch === null || batch === point.batch)) process.kill(process.pid, 'SIGKILL');
+    if (stage === point.stage && (point.batch === null || batch === point.batch))
+      process.kill(process.pid, 'SIGKILL');
   };
 };

@@ -22,11 +22,16 @@ const reportFailure = (error: unknown): void => {
  * still finishes and keeps its own exit code. Any other write failure (a full disk) means the
  * output is incomplete: exit 3, and say so on stderr when stderr is not the stream that failed.
  */
-const onOutputError = (stream: 'stdout' | 'stderr') => (error: NodeJS.ErrnoException): void => {
-  if (error.code === 'EPIPE') return;
-  process.exitCode = ExitCode.CouldNotRun;
-  if (stream === 'stdout') process.stderr.write(`tenant-migrate: could not write the output: ${terminalText(error.message)}\n`);
-};
+const onOutputError =
+  (stream: 'stdout' | 'stderr') =>
+  (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') return;
+    process.exitCode = ExitCode.CouldNotRun;
+    if (stream === 'stdout')
+      process.stderr.write(
+        `tenant-migrate: could not write the output: ${terminalText(error.message)}\n`,
+      );
+  };
 process.stdout.on('error', onOutputError('stdout'));
 process.stderr.on('error', onOutputError('stderr'));
 

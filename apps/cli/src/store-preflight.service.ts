@@ -3,8 +3,18 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Redis } from 'ioredis';
-import { PostgresSessionFactory, redactUrl, redisReady, StoreUnavailableError, TENANT_REDIS } from '#tenant-migration';
-import { type EnvironmentVariables, type RedisEndpoint, resolveRedisEndpoint } from '../../shared/environment.js';
+import {
+  PostgresSessionFactory,
+  redactUrl,
+  redisReady,
+  StoreUnavailableError,
+  TENANT_REDIS,
+} from '#tenant-migration';
+import {
+  type EnvironmentVariables,
+  type RedisEndpoint,
+  resolveRedisEndpoint,
+} from '../../shared/environment.js';
 import { VerboseLog } from './verbose-log.service.js';
 
 const SOURCES: Record<RedisEndpoint['source'], string> = {
@@ -62,7 +72,11 @@ export class StorePreflight {
       await redisReady(this.redis, 5000);
       await this.redis.ping();
     } catch (error) {
-      throw new StoreUnavailableError(`cannot reach Redis at ${redactUrl(url)}`, {}, { cause: error });
+      throw new StoreUnavailableError(
+        `cannot reach Redis at ${redactUrl(url)}`,
+        {},
+        { cause: error },
+      );
     }
     this.verbose.log(`Redis: answered PING (${Date.now() - started} ms)`);
   }
@@ -71,13 +85,22 @@ export class StorePreflight {
   async assertRedisAt(url: string): Promise<void> {
     const started = Date.now();
     this.verbose.log(`Redis (restore target): connecting to ${redactUrl(url)}`);
-    const client = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const client = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: 5000,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
       await client.ping();
     } catch (error) {
-      throw new StoreUnavailableError(`cannot reach Redis at ${redactUrl(url)}`, {}, { cause: error });
+      throw new StoreUnavailableError(
+        `cannot reach Redis at ${redactUrl(url)}`,
+        {},
+        { cause: error },
+      );
     } finally {
       client.disconnect();
     }

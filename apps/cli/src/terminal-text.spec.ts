@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { terminalSafeJson, terminalText } from './terminal-text.js';
 
 /** What a terminal must never receive raw from the stores. */
-const RAW = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
+const RAW =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
 
 describe('terminalText', () => {
   it('shows C0, DEL and C1 controls as \\x escapes', () => {
@@ -14,7 +15,10 @@ describe('terminalText', () => {
 
   it('shows bidi, zero-width and other invisible format characters as \\u escapes', () => {
     assert.equal(terminalText('rtl\u202egpj.exe'), 'rtl\\u202egpj.exe');
-    assert.equal(terminalText('\u2066\u2067\u2068\u2069\u200b\u200e\u200f\ufeff\u2028\u2029\u00ad\u061c'), '\\u2066\\u2067\\u2068\\u2069\\u200b\\u200e\\u200f\\ufeff\\u2028\\u2029\\xad\\u061c');
+    assert.equal(
+      terminalText('\u2066\u2067\u2068\u2069\u200b\u200e\u200f\ufeff\u2028\u2029\u00ad\u061c'),
+      '\\u2066\\u2067\\u2068\\u2069\\u200b\\u200e\\u200f\\ufeff\\u2028\\u2029\\xad\\u061c',
+    );
     assert.equal(terminalText('sh\u200dop'), 'sh\\u200dop');
     assert.equal(terminalText('tag\u{E0041}'), 'tag\\u{e0041}');
   });
@@ -25,7 +29,19 @@ describe('terminalText', () => {
   });
 
   it('leaves ordinary text, accents, CJK and emoji (with their joiners and tags) alone', () => {
-    for (const text of ['Salon Élise', '東京', '🍕', '👩‍💻', '👨‍👩‍👧', '🏳️‍🌈', '👩🏽‍💻', '🏴󠁧󠁢󠁳󠁣󠁴󠁿', '❤️', 'a\\x1b', '']) {
+    for (const text of [
+      'Salon Élise',
+      '東京',
+      '🍕',
+      '👩‍💻',
+      '👨‍👩‍👧',
+      '🏳️‍🌈',
+      '👩🏽‍💻',
+      '🏴󠁧󠁢󠁳󠁣󠁴󠁿',
+      '❤️',
+      'a\\x1b',
+      '',
+    ]) {
       assert.equal(terminalText(text), text, JSON.stringify(text));
     }
   });
@@ -39,7 +55,11 @@ describe('terminalText', () => {
 
 describe('terminalSafeJson', () => {
   it('escapes C1, DEL, U+2028/U+2029 and bidi characters and parses back to the same value', () => {
-    const value = { key: 'k\u009b\u007f\u2028\u2029\u202e\u2066\u200b\u{E0041}', emoji: '👩‍💻', ctl: '\x1b\r' };
+    const value = {
+      key: 'k\u009b\u007f\u2028\u2029\u202e\u2066\u200b\u{E0041}',
+      emoji: '👩‍💻',
+      ctl: '\x1b\r',
+    };
     const json = terminalSafeJson(JSON.stringify(value, null, 2));
     // the joiner inside the emoji stays, as in the human view
     assert.equal(RAW.exec(json.replace(/\n/g, '').replace('👩‍💻', '')), null);

@@ -41,7 +41,8 @@ const visible = (char: string): string => {
 };
 
 /** `text` with every character a terminal would act on, or that hides or reorders text, escaped. */
-export const terminalText = (text: string): string => text.replace(PATTERN, (match: string, emoji: string | undefined) => emoji ?? visible(match));
+export const terminalText = (text: string): string =>
+  text.replace(PATTERN, (match: string, emoji: string | undefined) => emoji ?? visible(match));
 
 /**
  * The same characters as `\u` escapes inside a JSON document, for `--json`: JSON.stringify
@@ -63,4 +64,8 @@ const jsonEscape = (char: string): string => {
 };
 
 /** A JSON text (from JSON.stringify) with the characters above written as `\u` escapes. */
-export const terminalSafeJson = (json: string): string => json.replace(JSON_PATTERN, (match: string, emoji: string | undefined) => emoji ?? jsonEscape(match));
+export const terminalSafeJson = (json: string): string =>
+  json.replace(
+    JSON_PATTERN,
+    (match: string, emoji: string | undefined) => emoji ?? jsonEscape(match),
+  );

@@ -6,7 +6,11 @@ import { validateEnvironment, type EnvironmentVariables } from '../../shared/env
 import { VerboseLog, verboseFromEnvironment } from './verbose-log.service.js';
 
 const sutWith = (env: Record<string, string>): VerboseLog =>
-  new VerboseLog(new ConfigService<EnvironmentVariables, true>(validateEnvironment(env) as unknown as Record<string, unknown>));
+  new VerboseLog(
+    new ConfigService<EnvironmentVariables, true>(
+      validateEnvironment(env) as unknown as Record<string, unknown>,
+    ),
+  );
 
 /** What `run` writes to stderr while it runs. */
 const stderrOf = (run: () => void): string => {
@@ -34,7 +38,8 @@ describe('VerboseLog', () => {
 
   it('NODE_ENV=development turns it on; any other value leaves it off', () => {
     assert.equal(verboseFromEnvironment('development'), true);
-    for (const value of [undefined, '', 'production', 'test', 'Development', 'dev']) assert.equal(verboseFromEnvironment(value), false, String(value));
+    for (const value of [undefined, '', 'production', 'test', 'Development', 'dev'])
+      assert.equal(verboseFromEnvironment(value), false, String(value));
     assert.equal(sutWith({ NODE_ENV: 'development' }).enabledBy, 'NODE_ENV=development');
     assert.equal(sutWith({ NODE_ENV: 'production' }).enabled, false);
   });
@@ -49,16 +54,30 @@ describe('VerboseLog', () => {
   });
 
   it('writes one escaped, time-stamped line per event on stderr, nothing while off', () => {
-    assert.equal(stderrOf(() => sutWith({}).log('quiet')), '');
+    assert.equal(
+      stderrOf(() => sutWith({}).log('quiet')),
+      '',
+    );
     const sut = sutWith({ NODE_ENV: 'development' });
     const written = stderrOf(() => sut.log('key shop\u001b[2J:\nx'));
-    assert.match(written, /^tenant-migrate: \[verbose\] \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z key shop\\x1b\[2J:\\x0ax\n$/);
+    assert.match(
+      written,
+      /^tenant-migrate: \[verbose\] \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z key shop\\x1b\[2J:\\x0ax\n$/,
+    );
   });
 
   it('settings leave out every URL and token', () => {
-    const sut = sutWith({ NODE_ENV: 'development', DATABASE_URL: 'postgres://u:pw-1@h/d', REDIS_URL: 'redis://:pw-2@h', TENANT_KEY_PREFIX: 't:' });
+    const sut = sutWith({
+      NODE_ENV: 'development',
+      DATABASE_URL: 'postgres://u:pw-1@h/d',
+      REDIS_URL: 'redis://:pw-2@h',
+      TENANT_KEY_PREFIX: 't:',
+    });
     const written = stderrOf(() => sut.logSettings('check'));
-    assert.match(written, /check: settings TENANT_TABLES=unset, TENANT_KEY_PREFIX="t:", MIGRATION_BATCH_SIZE=2000, MAX_VALUE_BYTES=65536, /);
+    assert.match(
+      written,
+      /check: settings TENANT_TABLES=unset, TENANT_KEY_PREFIX="t:", MIGRATION_BATCH_SIZE=2000, MAX_VALUE_BYTES=65536, /,
+    );
     assert.doesNotMatch(written, /pw-|_URL/);
   });
 
@@ -69,6 +88,9 @@ describe('VerboseLog', () => {
       progress?.(5);
       progress?.(12);
     });
-    assert.match(written, /validate: batch 1: 5 keys, 5 in all\n.*validate: batch 2: 7 keys, 12 in all\n$/);
+    assert.match(
+      written,
+      /validate: batch 1: 5 keys, 5 in all\n.*validate: batch 2: 7 keys, 12 in all\n$/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { type CommandPath, describeSettings } from './command-environment.js';
 import { terminalText } from './terminal-text.js';
 
 /** Whether NODE_ENV asks for the verbose log: `development` only. */
-export const verboseFromEnvironment = (nodeEnv: string | undefined): boolean => nodeEnv === 'development';
+export const verboseFromEnvironment = (nodeEnv: string | undefined): boolean =>
+  nodeEnv === 'development';
 
 /**
  * The detailed log of what a command does (`--verbose`, or NODE_ENV=development): one line
@@ -20,7 +21,9 @@ export class VerboseLog {
   private reason: string | null;
 
   constructor(private readonly config: ConfigService<EnvironmentVariables, true>) {
-    this.reason = verboseFromEnvironment(config.get('NODE_ENV', { infer: true })) ? 'NODE_ENV=development' : null;
+    this.reason = verboseFromEnvironment(config.get('NODE_ENV', { infer: true }))
+      ? 'NODE_ENV=development'
+      : null;
   }
 
   get enabled(): boolean {
@@ -39,7 +42,9 @@ export class VerboseLog {
 
   log(event: string): void {
     if (this.reason === null) return;
-    process.stderr.write(`${terminalText(`tenant-migrate: [verbose] ${new Date().toISOString()} ${event}`)}\n`);
+    process.stderr.write(
+      `${terminalText(`tenant-migrate: [verbose] ${new Date().toISOString()} ${event}`)}\n`,
+    );
   }
 
   /**
@@ -60,6 +65,8 @@ export class VerboseLog {
   /** Logs the settings `path` runs with (the values of its variables that hold no secret). */
   logSettings(path: CommandPath): void {
     if (this.reason === null) return;
-    this.log(`${path}: settings ${describeSettings(path, (variable) => this.config.get(variable, { infer: true }))}`);
+    this.log(
+      `${path}: settings ${describeSettings(path, (variable) => this.config.get(variable, { infer: true }))}`,
+    );
   }
 }

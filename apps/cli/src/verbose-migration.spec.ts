@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { emptyCounts, type MigrationProgress } from '#tenant-migration';
 import { describeBatch, verboseMigrationHooks } from './verbose-migration.js';
 
-const batch = { number: 3, scanned: 10, migrated: 4, unchanged: 3, skipped: 1, rejected: 2, conflicts: 1, readMs: 12, writeMs: 34 };
+const batch = {
+  number: 3,
+  scanned: 10,
+  migrated: 4,
+  unchanged: 3,
+  skipped: 1,
+  rejected: 2,
+  conflicts: 1,
+  readMs: 12,
+  writeMs: 34,
+};
 const progress = (dryRun: boolean): MigrationProgress => ({
   runId: dryRun ? null : 'r',
   dryRun,
@@ -50,6 +60,9 @@ describe('verbose migration log', () => {
     const hooks = verboseMigrationHooks((line) => lines.push(line), 'resume');
     hooks.onStart('r2', true);
     hooks.onStage('run-recorded', 7);
-    assert.deepEqual(lines, ['resume: run r2 resumed', 'resume: run recorded, resuming after batch 7']);
+    assert.deepEqual(lines, [
+      'resume: run r2 resumed',
+      'resume: run recorded, resuming after batch 7',
+    ]);
   });
 });

@@ -3,24 +3,38 @@
  * batch with its keys, its decisions and where its time went, and one per stage of the run
  * (recorded, scan finished, closed). Fed by the engine's own hooks; per batch, never per key.
  */
-import type { MigrationBatchReport, MigrationProgress, MigrationRequest, MigrationResult } from '#tenant-migration';
+import type {
+  MigrationBatchReport,
+  MigrationProgress,
+  MigrationRequest,
+  MigrationResult,
+} from '#tenant-migration';
 import type { MigrationStage } from '../../shared/environment.js';
 
 /** One batch: its number, its keys, what became of them, and its time reading and writing. */
-export const describeBatch = (b: MigrationBatchReport, p: Pick<MigrationProgress, 'dryRun' | 'counts' | 'elapsedMs'>): string =>
+export const describeBatch = (
+  b: MigrationBatchReport,
+  p: Pick<MigrationProgress, 'dryRun' | 'counts' | 'elapsedMs'>,
+): string =>
   `batch ${b.number}: ${b.scanned} keys: ${p.dryRun ? 'would migrate' : 'migrated'} ${b.migrated}, unchanged ${b.unchanged}, ` +
   `skipped ${b.skipped}, rejected ${b.rejected} (conflicts ${b.conflicts}); read ${b.readMs} ms, ${p.dryRun ? 'decided' : 'written'} ${b.writeMs} ms; ` +
   `scanned ${p.counts.scanned} in all after ${p.elapsedMs} ms`;
 
 /** The stages worth a line; the batch stages are told by the batch's own line. */
 const STAGE_EVENTS: Partial<Record<MigrationStage, (batch: number) => string>> = {
-  'run-recorded': (batch) => (batch === 0 ? 'run recorded, starting at batch 1' : `run recorded, resuming after batch ${batch}`),
+  'run-recorded': (batch) =>
+    batch === 0
+      ? 'run recorded, starting at batch 1'
+      : `run recorded, resuming after batch ${batch}`,
   'scan-finished': (batch) => `scan finished after batch ${batch}`,
   'run-finished': () => 'run closed as completed',
 };
 
 /** The engine hooks that log a run, each event prefixed with the command's name. */
-export const verboseMigrationHooks = (log: (event: string) => void, command: string): Required<Pick<MigrationRequest, 'onStart' | 'onStage' | 'onProgress'>> => ({
+export const verboseMigrationHooks = (
+  log: (event: string) => void,
+  command: string,
+): Required<Pick<MigrationRequest, 'onStart' | 'onStage' | 'onProgress'>> => ({
   onStart: (runId, resumed) => log(`${command}: run ${runId} ${resumed ? 'resumed' : 'started'}`),
   onStage: (stage, batch) => {
     const event = STAGE_EVENTS[stage];

@@ -1,9 +1,16 @@
 /** The public API of the tenant-migration library. Nothing else is exported. */
 export { TenantMigrationModule, resolveOptions } from './tenant-migration.module.js';
-export type { TenantMigrationModuleOptions, ResolvedTenantMigrationOptions } from './tenant-migration-options.interface.js';
+export type {
+  TenantMigrationModuleOptions,
+  ResolvedTenantMigrationOptions,
+} from './tenant-migration-options.interface.js';
 export type { TenantMigrationModuleExtras } from './tenant-migration.module-definition.js';
 export { TENANT_REDIS, RESOLVED_OPTIONS } from './tenant-migration.constants.js';
-export { InjectTenantDataSource, InjectTenantRepository, TENANT_DATA_SOURCE } from './tenant-migration.tokens.js';
+export {
+  InjectTenantDataSource,
+  InjectTenantRepository,
+  TENANT_DATA_SOURCE,
+} from './tenant-migration.tokens.js';
 export * from './errors/index.js';
 export * from './tenants/tenant.types.js';
 export { TenantEntity } from './tenants/tenant.entity.js';
@@ -17,7 +24,10 @@ export {
   LATEST_SCHEMA_MIGRATION,
 } from './database/index.js';
 export { DEFAULT_TABLE_NAMES, resolveTableNames, type TableNames } from './database/table-names.js';
-export { postgresReplyWatchdog, PostgresReplyTimeoutError } from './database/postgres-reply-watchdog.js';
+export {
+  postgresReplyWatchdog,
+  PostgresReplyTimeoutError,
+} from './database/postgres-reply-watchdog.js';
 export type * from './migration/migration.types.js';
 export { emptyCounts } from './migration/migration.types.js';
 export { MigrationService, isBalanced } from './migration/migration.service.js';
@@ -50,21 +60,46 @@ export { IntegrityService } from './integrity/integrity.service.js';
 export type { IntegrityCheckRequest } from './integrity/integrity.service.js';
 export type * from './integrity/integrity.types.js';
 export { SyncService } from './integrity/sync.service.js';
-export type { SyncAllResult, SyncDirection, SyncRequest, SyncResult } from './integrity/sync.service.js';
+export type {
+  SyncAllResult,
+  SyncDirection,
+  SyncRequest,
+  SyncResult,
+} from './integrity/sync.service.js';
 export { CleanupService } from './integrity/cleanup.service.js';
-export type { CleanupKeepReason, CleanupRequest, CleanupResult } from './integrity/cleanup.service.js';
+export type {
+  CleanupKeepReason,
+  CleanupRequest,
+  CleanupResult,
+} from './integrity/cleanup.service.js';
 export { ReportService, toMarkdown } from './integrity/report.service.js';
 export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';
 export { TenantResolver } from './compat/tenant-resolver.js';
 export type { ResolverMode } from './compat/tenant-resolver.js';
 export { MigrationAdminController } from './http/migration-admin.controller.js';
 export { DEFAULT_ADMIN_PATH, type AdminControllerMount } from './http/mount-admin-controller.js';
-export { DomainErrorFilter, httpProblem, PROBLEM_CONTENT_TYPE, type ProblemDocument } from './http/domain-error.filter.js';
+export {
+  DomainErrorFilter,
+  httpProblem,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDocument,
+} from './http/domain-error.filter.js';
 export { MigrationTests } from './self-test/migration-tests.service.js';
 export { SELF_TEST_NAMES } from './self-test/self-test.types.js';
-export type { SelfTestName, SelfTestReport, SelfTestRequest, SelfTestResult } from './self-test/self-test.types.js';
+export type {
+  SelfTestName,
+  SelfTestReport,
+  SelfTestRequest,
+  SelfTestResult,
+} from './self-test/self-test.types.js';
 export { TenantService } from './compat/tenant.service.js';
-export type { TenantChanges, TenantInput, TenantWriteOptions, TenantWriteResult, WriteBackOutcome } from './compat/tenant.service.js';
+export type {
+  TenantChanges,
+  TenantInput,
+  TenantWriteOptions,
+  TenantWriteResult,
+  WriteBackOutcome,
+} from './compat/tenant.service.js';
 export { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
 export { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 export type { PendingWriteBack } from './compat/redis-write-back.queue.js';

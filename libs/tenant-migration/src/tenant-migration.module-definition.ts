@@ -49,7 +49,10 @@ export const {
       TypeOrmModule.forFeature(TENANT_MIGRATION_ENTITIES, extras.dataSource),
       ...(extras.admin?.imports ?? []),
     ],
-    controllers: [...(definition.controllers ?? []), ...(extras.admin ? [mountAdminController(extras.admin)] : [])],
+    controllers: [
+      ...(definition.controllers ?? []),
+      ...(extras.admin ? [mountAdminController(extras.admin)] : []),
+    ],
     providers: [
       ...(definition.providers ?? []),
       { provide: TENANT_REDIS, useExisting: extras.redisToken ?? getRedisConnectionToken() },

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from './tenant-migration.constants.js';
-import { ConfigurableTenantMigrationModule, TENANT_MIGRATION_MODULE_OPTIONS } from './tenant-migration.module-definition.js';
-import type { ResolvedTenantMigrationOptions, TenantMigrationModuleOptions } from './tenant-migration-options.interface.js';
+import {
+  ConfigurableTenantMigrationModule,
+  TENANT_MIGRATION_MODULE_OPTIONS,
+} from './tenant-migration.module-definition.js';
+import type {
+  ResolvedTenantMigrationOptions,
+  TenantMigrationModuleOptions,
+} from './tenant-migration-options.interface.js';
 import { resolveTableNames } from './database/table-names.js';
 import { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
 import { VALIDATION_SETTINGS } from './validation/validation.constants.js';
@@ -28,7 +34,9 @@ import { TenantService } from './compat/tenant.service.js';
 import { TenantMigrationService } from './compat/tenant-migration.service.js';
 import { MigrationUtils } from './compat/migration-utils.service.js';
 
-export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedTenantMigrationOptions => ({
+export const resolveOptions = (
+  options: TenantMigrationModuleOptions,
+): ResolvedTenantMigrationOptions => ({
   keyPrefix: options.keyPrefix ?? 'subdomain:',
   batchSize: options.batchSize ?? 2000,
   maxValueBytes: options.maxValueBytes ?? 65_536,
@@ -39,7 +47,10 @@ export const resolveOptions = (options: TenantMigrationModuleOptions): ResolvedT
     cacheTtlMs: options.resolver?.cacheTtlMs ?? 0,
     cacheMaxEntries: options.resolver?.cacheMaxEntries ?? 10_000,
   },
-  writeBack: { enabled: options.writeBack?.enabled ?? false, timeoutMs: options.writeBack?.timeoutMs ?? 2000 },
+  writeBack: {
+    enabled: options.writeBack?.enabled ?? false,
+    timeoutMs: options.writeBack?.timeoutMs ?? 2000,
+  },
   tables: resolveTableNames(options.tables),
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,

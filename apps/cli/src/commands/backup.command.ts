@@ -25,8 +25,12 @@ export const takeBackup = async (
 ): Promise<number> => {
   await preflight.assertStores({ redis: !flags.postgres });
   const request = { outPath: flags.outPath, actor: cliActor() };
-  const summary = flags.postgres ? await backups.backupPostgres(request) : await backups.backupRedis(request);
-  out.verbose.log(`backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`);
+  const summary = flags.postgres
+    ? await backups.backupPostgres(request)
+    : await backups.backupRedis(request);
+  out.verbose.log(
+    `backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`,
+  );
   if (flags.json) out.json(summary);
   else out.backupSummary(summary);
   return ExitCode.Clean;
@@ -38,7 +42,7 @@ export const takeBackup = async (
   arguments: '<backup>',
   argsDescription: { backup: 'a backup id (see `backup list`) or the path of a backup file' },
   description:
-    "re-read a backup file and check its header, trailer, entry count and checksum; exit 1 if the file is damaged. " +
+    're-read a backup file and check its header, trailer, entry count and checksum; exit 1 if the file is damaged. ' +
     '--live also compares it with Redis now and reports missing, extra and changed keys (drift is reported, not an exit code)',
 })
 export class BackupVerifyCommand extends CliCommand {
@@ -54,14 +58,20 @@ export class BackupVerifyCommand extends CliCommand {
     await this.attempt(async () => {
       assertNoArguments(rest, 'backup verify');
       await this.preflight.assertStores({ redis: flags.live ?? false });
-      const report = await this.backups.verify(ref, { live: flags.live ?? false, actor: cliActor() });
+      const report = await this.backups.verify(ref, {
+        live: flags.live ?? false,
+        actor: cliActor(),
+      });
       if (flags.json) this.out.json(report);
       else this.out.verifyReport(report);
       return verifyExitCode(report);
     });
   }
 
-  @Option({ flags: '--live', description: 'also compare a Redis backup with the keys in Redis now' })
+  @Option({
+    flags: '--live',
+    description: 'also compare a Redis backup with the keys in Redis now',
+  })
   parseLive(): boolean {
     return true;
   }
@@ -98,7 +108,8 @@ export class BackupListCommand extends CliCommand {
 /** `backup [--out <path>] [--postgres] [--json]`, with `verify` and `list` below it. */
 @Command({
   name: 'backup',
-  description: 'back up the Redis tenant keyspace (every type, exact bytes, TTLs) or, with --postgres, the tenants table',
+  description:
+    'back up the Redis tenant keyspace (every type, exact bytes, TTLs) or, with --postgres, the tenants table',
   subCommands: [BackupVerifyCommand, BackupListCommand],
 })
 export class BackupCommand extends CliCommand {
@@ -117,12 +128,20 @@ export class BackupCommand extends CliCommand {
     });
   }
 
-  @Option({ flags: '--out <path>', name: 'outPath', description: 'write the backup here (must end in .gz; default BACKUP_DIR/<kind>-<time>-<id>.ndjson.gz)' })
+  @Option({
+    flags: '--out <path>',
+    name: 'outPath',
+    description:
+      'write the backup here (must end in .gz; default BACKUP_DIR/<kind>-<time>-<id>.ndjson.gz)',
+  })
   parseOut(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--postgres', description: 'back up the PostgreSQL tenants table instead of Redis' })
+  @Option({
+    flags: '--postgres',
+    description: 'back up the PostgreSQL tenants table instead of Redis',
+  })
   parsePostgres(): boolean {
     return true;
   }

@@ -18,9 +18,17 @@ const HUMAN_LIMIT = 50;
  * Runs the integrity check and prints it: `check` and the root command's `--check` both run
  * this. Exit 0 when the stores agree, 1 when any tenant drifted.
  */
-export const runCheck = async (integrity: IntegrityService, out: CliOutput, preflight: StorePreflight, flags: CheckFlags): Promise<number> => {
+export const runCheck = async (
+  integrity: IntegrityService,
+  out: CliOutput,
+  preflight: StorePreflight,
+  flags: CheckFlags,
+): Promise<number> => {
   await preflight.assertStores();
-  const report = await integrity.check({ limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT), onProgress: out.verbose.scanProgress('check') });
+  const report = await integrity.check({
+    limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT),
+    onProgress: out.verbose.scanProgress('check'),
+  });
   out.verbose.log(
     `check: ${report.redisKeys} Redis keys, ${report.postgresTenants} PostgreSQL tenants: matching ${report.matching}, only in Redis ${report.onlyInRedis}, ` +
       `only in PostgreSQL ${report.onlyInPostgres}, different ${report.different} in ${report.durationMs} ms`,
@@ -53,7 +61,10 @@ export class CheckCommand extends CliCommand {
     });
   }
 
-  @Option({ flags: '--limit <n>', description: 'how many differences to list (0-1000000; 0 lists all)' })
+  @Option({
+    flags: '--limit <n>',
+    description: 'how many differences to list (0-1000000; 0 lists all)',
+  })
   parseLimit(value: string): number {
     return value === '0' ? 0 : parseLimit(value, 1_000_000);
   }

@@ -13,7 +13,12 @@ export interface CleanupFlags {
 }
 
 /** Runs cleanup (a preview unless `yes`) and prints it: `cleanup` and the root's `--cleanup`. */
-export const runCleanup = async (cleanups: CleanupService, out: CliOutput, preflight: StorePreflight, flags: CleanupFlags): Promise<number> => {
+export const runCleanup = async (
+  cleanups: CleanupService,
+  out: CliOutput,
+  preflight: StorePreflight,
+  flags: CleanupFlags,
+): Promise<number> => {
   await preflight.assertStores();
   const result = await cleanups.cleanup({ dryRun: !flags.yes, actor: cliActor() });
   out.verbose.log(
@@ -47,7 +52,10 @@ export class CleanupCommand extends CliCommand {
     });
   }
 
-  @Option({ flags: '--yes', description: 'delete; without it cleanup only shows what it would delete' })
+  @Option({
+    flags: '--yes',
+    description: 'delete; without it cleanup only shows what it would delete',
+  })
   parseYes(): boolean {
     return true;
   }

@@ -33,24 +33,35 @@ export abstract class CliCommand extends CommandRunner {
       code = this.out.fail(error);
     }
     process.exitCode = code;
-    this.out.verbose.log(`${path}: finished in ${Date.now() - started} ms, exit code ${code} (${describeExitCode(code)})`);
+    this.out.verbose.log(
+      `${path}: finished in ${Date.now() - started} ms, exit code ${code} (${describeExitCode(code)})`,
+    );
   }
 
   private logStart(path: string): void {
     const { verbose } = this.out;
     if (!verbose.enabled) return;
     const flags = describeFlags(this.command);
-    verbose.log(`${path}: started (verbose log on by ${verbose.enabledBy}); ${flags ? `flags ${flags}` : 'no flags'}`);
+    verbose.log(
+      `${path}: started (verbose log on by ${verbose.enabledBy}); ${flags ? `flags ${flags}` : 'no flags'}`,
+    );
     if (isCommandPath(path)) verbose.logSettings(path);
   }
 
-  @Option({ flags: '--json', description: 'print one JSON document on stdout and nothing else there' })
+  @Option({
+    flags: '--json',
+    description: 'print one JSON document on stdout and nothing else there',
+  })
   parseJson(): boolean {
     return true;
   }
 
   /** Turns the log on as soon as the flag is parsed: given to the root, it covers the subcommand too. */
-  @Option({ flags: '--verbose', description: 'log each step (stores, settings, batches, timings) on stderr; NODE_ENV=development does too' })
+  @Option({
+    flags: '--verbose',
+    description:
+      'log each step (stores, settings, batches, timings) on stderr; NODE_ENV=development does too',
+  })
   parseVerbose(): boolean {
     this.out.verbose.enable();
     return true;

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Option } from 'nest-commander';
-import { InvalidOptionError, MigrationService, RunInterruptedError, type ConflictPolicy } from '#tenant-migration';
+import {
+  InvalidOptionError,
+  MigrationService,
+  RunInterruptedError,
+  type ConflictPolicy,
+} from '#tenant-migration';
 import { CliOutput, migrationExitCode } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, assertRunId } from '../cli-arguments.js';
@@ -33,10 +38,13 @@ export abstract class MigrationCommandBase extends CliCommand {
   /** Runs the migration (or dry run) and prints it; `args` must be empty unless resuming. */
   protected async execute(command: string, args: string[], flags: MigrationFlags): Promise<void> {
     await this.attempt(async () => {
-      const resumeRunId = command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
+      const resumeRunId =
+        command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
       await this.preflight.assertStores();
       let runId: string | null = null;
-      const verbose = this.out.verbose.enabled ? verboseMigrationHooks((event) => this.out.verbose.log(event), command) : undefined;
+      const verbose = this.out.verbose.enabled
+        ? verboseMigrationHooks((event) => this.out.verbose.log(event), command)
+        : undefined;
       const result = await this.migrations
         .migrate({
           dryRun: flags.dryRun ?? false,
@@ -45,7 +53,10 @@ export abstract class MigrationCommandBase extends CliCommand {
           resumeRunId,
           autoResume: flags.resume ?? true,
           onStart: allOf<[string, boolean]>((id) => (runId = id), verbose?.onStart),
-          onProgress: allOf(this.out.progress(flags.dryRun ? 'dry run' : 'migrating'), verbose?.onProgress),
+          onProgress: allOf(
+            this.out.progress(flags.dryRun ? 'dry run' : 'migrating'),
+            verbose?.onProgress,
+          ),
           // The log's line comes first: a kill point at a stage still shows the stage reached.
           onStage: allOf(verbose?.onStage, killSwitch()),
         })
@@ -67,21 +78,33 @@ export abstract class MigrationCommandBase extends CliCommand {
     return true;
   }
 
-  @Option({ flags: '--no-resume', description: 'start a new run even if an interrupted one exists' })
+  @Option({
+    flags: '--no-resume',
+    description: 'start a new run even if an interrupted one exists',
+  })
   parseNoResume(): boolean {
     return false;
   }
 
-  @Option({ flags: '--batch-size <n>', description: 'keys per batch and transaction (1-50000; default MIGRATION_BATCH_SIZE)' })
+  @Option({
+    flags: '--batch-size <n>',
+    description: 'keys per batch and transaction (1-50000; default MIGRATION_BATCH_SIZE)',
+  })
   parseBatchSize(value: string): number {
-    if (!/^\d+$/.test(value)) throw new InvalidOptionError(`--batch-size must be a whole number, got "${value}"`);
+    if (!/^\d+$/.test(value))
+      throw new InvalidOptionError(`--batch-size must be a whole number, got "${value}"`);
     return Number(value);
   }
 
-  @Option({ flags: '--conflict-policy <policy>', description: 'keep-postgres (default), overwrite or skip' })
+  @Option({
+    flags: '--conflict-policy <policy>',
+    description: 'keep-postgres (default), overwrite or skip',
+  })
   parseConflictPolicy(value: string): ConflictPolicy {
     if (!POLICIES.includes(value as ConflictPolicy)) {
-      throw new InvalidOptionError(`--conflict-policy must be one of ${POLICIES.join(', ')}, got "${value}"`);
+      throw new InvalidOptionError(
+        `--conflict-policy must be one of ${POLICIES.join(', ')}, got "${value}"`,
+      );
     }
     return value as ConflictPolicy;
   }

@@ -10,14 +10,28 @@ import { CliCommand } from './cli-command.base.js';
 const DEFAULT_REPORT_DIR = 'reports';
 
 /** Writes the report (JSON and Markdown) and prints where: `report` and the root's `--report`. */
-export const runReport = async (reports: ReportService, out: CliOutput, preflight: StorePreflight, flags: { outDir?: string; json?: boolean }): Promise<number> => {
+export const runReport = async (
+  reports: ReportService,
+  out: CliOutput,
+  preflight: StorePreflight,
+  flags: { outDir?: string; json?: boolean },
+): Promise<number> => {
   await preflight.assertStores();
   const written = await reports.write(flags.outDir ?? DEFAULT_REPORT_DIR);
-  if (flags.json) out.json({ jsonPath: written.jsonPath, markdownPath: written.markdownPath, consistent: written.report.integrity.consistent });
+  if (flags.json)
+    out.json({
+      jsonPath: written.jsonPath,
+      markdownPath: written.markdownPath,
+      consistent: written.report.integrity.consistent,
+    });
   else {
     out.line(`Report written: ${written.markdownPath}`);
     out.line(`               ${written.jsonPath}`);
-    out.line(written.report.integrity.consistent ? 'Redis and PostgreSQL agree.' : 'Drift found: see the report.');
+    out.line(
+      written.report.integrity.consistent
+        ? 'Redis and PostgreSQL agree.'
+        : 'Drift found: see the report.',
+    );
   }
   return written.report.integrity.consistent ? ExitCode.Clean : ExitCode.Findings;
 };
@@ -25,7 +39,8 @@ export const runReport = async (reports: ReportService, out: CliOutput, prefligh
 /** `report [--out-dir dir] [--json]` */
 @Command({
   name: 'report',
-  description: 'write a JSON and a Markdown report (stores, integrity check, recent runs, validation, backups); exit 1 on drift',
+  description:
+    'write a JSON and a Markdown report (stores, integrity check, recent runs, validation, backups); exit 1 on drift',
 })
 export class ReportCommand extends CliCommand {
   constructor(
@@ -43,14 +58,22 @@ export class ReportCommand extends CliCommand {
     });
   }
 
-  @Option({ flags: '--out-dir <dir>', name: 'outDir', description: `folder of the report files (default ${DEFAULT_REPORT_DIR})` })
+  @Option({
+    flags: '--out-dir <dir>',
+    name: 'outDir',
+    description: `folder of the report files (default ${DEFAULT_REPORT_DIR})`,
+  })
   parseOutDir(value: string): string {
     return value;
   }
 }
 
 /** `stats [--json]` */
-@Command({ name: 'stats', description: 'counts at a glance: keys, tenants by source format, recent runs, success rate, backups' })
+@Command({
+  name: 'stats',
+  description:
+    'counts at a glance: keys, tenants by source format, recent runs, success rate, backups',
+})
 export class StatsCommand extends CliCommand {
   constructor(
     private readonly reports: ReportService,

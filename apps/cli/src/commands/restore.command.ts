@@ -59,7 +59,10 @@ export class RestoreCommand extends CliCommand {
     });
   }
 
-  @Option({ flags: '--dry-run', description: 'count what would be restored, overwritten or left alone; write nothing' })
+  @Option({
+    flags: '--dry-run',
+    description: 'count what would be restored, overwritten or left alone; write nothing',
+  })
   parseDryRun(): boolean {
     return true;
   }
@@ -97,14 +100,22 @@ export class RestorePostgresCommand extends CliCommand {
     super(out);
   }
 
-  async run([ref, ...rest]: string[], flags: { dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<void> {
+  async run(
+    [ref, ...rest]: string[],
+    flags: { dryRun?: boolean; yes?: boolean; json?: boolean },
+  ): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(rest, 'restore-postgres');
       if (!flags.yes && !flags.dryRun) {
-        throw new InvalidOptionError('this replaces every row of tenants; pass --yes (or preview with --dry-run)');
+        throw new InvalidOptionError(
+          'this replaces every row of tenants; pass --yes (or preview with --dry-run)',
+        );
       }
       await this.preflight.assertStores({ redis: false });
-      const report = await this.backups.restorePostgres(ref, { dryRun: flags.dryRun ?? false, actor: cliActor() });
+      const report = await this.backups.restorePostgres(ref, {
+        dryRun: flags.dryRun ?? false,
+        actor: cliActor(),
+      });
       if (flags.json) this.out.json(report);
       else this.out.postgresRestoreReport(report);
       return ExitCode.Clean;

@@ -1,6 +1,15 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import { BackupService, CleanupService, IntegrityService, InvalidOptionError, MigrationService, MigrationTests, ReportService, SyncService } from '#tenant-migration';
+import {
+  BackupService,
+  CleanupService,
+  IntegrityService,
+  InvalidOptionError,
+  MigrationService,
+  MigrationTests,
+  ReportService,
+  SyncService,
+} from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -13,7 +22,16 @@ import { runCleanup } from './cleanup.command.js';
 import { runReport } from './report.command.js';
 import { runSelfTest } from './test.command.js';
 
-type RootFlags = MigrationFlags & { backup?: boolean; check?: boolean; sync?: boolean; subdomain?: string; cleanup?: boolean; yes?: boolean; report?: boolean; test?: boolean };
+type RootFlags = MigrationFlags & {
+  backup?: boolean;
+  check?: boolean;
+  sync?: boolean;
+  subdomain?: string;
+  cleanup?: boolean;
+  yes?: boolean;
+  report?: boolean;
+  test?: boolean;
+};
 type CommanderCommand = Parameters<CommandRunner['setCommand']>[0];
 
 /** The migration flags `--backup` cannot be combined with (a backup never migrates). */
@@ -29,7 +47,10 @@ const migrationFlagsIn = (flags: RootFlags): string[] => [
  * `tenant-migrate --backup [--json]` backs up the Redis tenant keyspace instead.
  * `tenant-migrate --test [--json]` runs the read-only self-test instead.
  */
-@RootCommand({ name: 'tenant-migrate', description: 'Migrate tenants from Redis to PostgreSQL (see the subcommands for more)' })
+@RootCommand({
+  name: 'tenant-migrate',
+  description: 'Migrate tenants from Redis to PostgreSQL (see the subcommands for more)',
+})
 export class RootMigrateCommand extends MigrationCommandBase implements OnApplicationBootstrap {
   constructor(
     migrations: MigrationService,
@@ -61,13 +82,20 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
-    const actions = [flags.backup && '--backup', flags.check && '--check', flags.sync && '--sync', flags.cleanup && '--cleanup', flags.report && '--report', flags.test && '--test'].filter(
-      (a): a is string => Boolean(a),
-    );
+    const actions = [
+      flags.backup && '--backup',
+      flags.check && '--check',
+      flags.sync && '--sync',
+      flags.cleanup && '--cleanup',
+      flags.report && '--report',
+      flags.test && '--test',
+    ].filter((a): a is string => Boolean(a));
     if (actions.length === 0) {
       if (flags.subdomain !== undefined || flags.yes) {
         return this.attempt(async () => {
-          throw new InvalidOptionError(flags.yes ? '--yes goes with --cleanup' : '--subdomain goes with --sync');
+          throw new InvalidOptionError(
+            flags.yes ? '--yes goes with --cleanup' : '--subdomain goes with --sync',
+          );
         });
       }
       return this.execute('tenant-migrate', args, flags);
@@ -76,33 +104,53 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
       assertNoArguments(args, 'tenant-migrate');
       const conflicting = [...migrationFlagsIn(flags), ...actions.slice(1)];
       if (conflicting.length > 0) {
-        throw new InvalidOptionError(`${actions[0]} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`);
+        throw new InvalidOptionError(
+          `${actions[0]} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`,
+        );
       }
       if (flags.sync) {
         if (!flags.subdomain) throw new InvalidOptionError('--sync needs --subdomain <name>');
         return runSync(this.syncs, this.out, this.preflight, flags.subdomain, { json: flags.json });
       }
-      if (flags.subdomain !== undefined) throw new InvalidOptionError('--subdomain goes with --sync');
-      if (flags.cleanup) return runCleanup(this.cleanups, this.out, this.preflight, { json: flags.json, yes: flags.yes });
+      if (flags.subdomain !== undefined)
+        throw new InvalidOptionError('--subdomain goes with --sync');
+      if (flags.cleanup)
+        return runCleanup(this.cleanups, this.out, this.preflight, {
+          json: flags.json,
+          yes: flags.yes,
+        });
       if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
-      if (flags.report) return runReport(this.reports, this.out, this.preflight, { json: flags.json });
-      if (flags.test) return runSelfTest(this.selfTests, this.out, this.preflight, { json: flags.json });
-      if (flags.check) return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
+      if (flags.report)
+        return runReport(this.reports, this.out, this.preflight, { json: flags.json });
+      if (flags.test)
+        return runSelfTest(this.selfTests, this.out, this.preflight, { json: flags.json });
+      if (flags.check)
+        return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
       return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
     });
   }
 
-  @Option({ flags: '--test', description: 'run the read-only self-test instead of migrating (see `test`)' })
+  @Option({
+    flags: '--test',
+    description: 'run the read-only self-test instead of migrating (see `test`)',
+  })
   parseTest(): boolean {
     return true;
   }
 
-  @Option({ flags: '--report', description: 'write the report instead of migrating (see `report`)' })
+  @Option({
+    flags: '--report',
+    description: 'write the report instead of migrating (see `report`)',
+  })
   parseReport(): boolean {
     return true;
   }
 
-  @Option({ flags: '--cleanup', description: 'delete migrated Redis keys that are provably safe to delete (preview unless --yes; see `cleanup`)' })
+  @Option({
+    flags: '--cleanup',
+    description:
+      'delete migrated Redis keys that are provably safe to delete (preview unless --yes; see `cleanup`)',
+  })
   parseCleanup(): boolean {
     return true;
   }
@@ -112,7 +160,10 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     return true;
   }
 
-  @Option({ flags: '--sync', description: 'reconcile one tenant instead of migrating (with --subdomain; see `sync`)' })
+  @Option({
+    flags: '--sync',
+    description: 'reconcile one tenant instead of migrating (with --subdomain; see `sync`)',
+  })
   parseSync(): boolean {
     return true;
   }
@@ -122,12 +173,18 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     return value;
   }
 
-  @Option({ flags: '--check', description: 'compare Redis with PostgreSQL instead of migrating (see `check` for more)' })
+  @Option({
+    flags: '--check',
+    description: 'compare Redis with PostgreSQL instead of migrating (see `check` for more)',
+  })
   parseCheck(): boolean {
     return true;
   }
 
-  @Option({ flags: '--backup', description: 'back up the Redis tenant keyspace instead of migrating (see `backup` for more)' })
+  @Option({
+    flags: '--backup',
+    description: 'back up the Redis tenant keyspace instead of migrating (see `backup` for more)',
+  })
   parseBackup(): boolean {
     return true;
   }

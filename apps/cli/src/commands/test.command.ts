@@ -10,7 +10,9 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
 
 /** The human view: one ✓/✗ line per test, then its details and warnings, indented. */
 const printSelfTest = (out: CliOutput, report: SelfTestReport): void => {
-  out.line(`Self-test: ${report.passed ? 'passed' : 'FAILED'} (${seconds(report.durationMs)}; read-only, nothing was written)`);
+  out.line(
+    `Self-test: ${report.passed ? 'passed' : 'FAILED'} (${seconds(report.durationMs)}; read-only, nothing was written)`,
+  );
   for (const test of report.tests) {
     out.line(`  ${test.passed ? '✓' : '✗'} ${test.name} (${seconds(test.durationMs)})`);
     for (const detail of test.details) out.line(`      ${detail}`);
@@ -18,7 +20,9 @@ const printSelfTest = (out: CliOutput, report: SelfTestReport): void => {
   }
   const failed = report.tests.filter((t) => !t.passed).length;
   const warnings = report.tests.reduce((sum, t) => sum + (t.warnings?.length ?? 0), 0);
-  out.line(`${report.tests.length} tests: ${report.tests.length - failed} passed, ${failed} failed, ${warnings} warning(s).`);
+  out.line(
+    `${report.tests.length} tests: ${report.tests.length - failed} passed, ${failed} failed, ${warnings} warning(s).`,
+  );
 };
 
 /**
@@ -28,10 +32,18 @@ const printSelfTest = (out: CliOutput, report: SelfTestReport): void => {
  * "could not run" (3). Exit 0 when every test passed. Warnings (invalid live records, drift)
  * do not change the exit code. The verbose log names the stores without connecting to them.
  */
-export const runSelfTest = async (tests: MigrationTests, out: CliOutput, preflight: StorePreflight, flags: { json?: boolean }): Promise<number> => {
+export const runSelfTest = async (
+  tests: MigrationTests,
+  out: CliOutput,
+  preflight: StorePreflight,
+  flags: { json?: boolean },
+): Promise<number> => {
   preflight.announceStores();
   const report = await tests.runAllTests();
-  for (const test of report.tests) out.verbose.log(`test: ${test.name} ${test.passed ? 'passed' : 'FAILED'} in ${test.durationMs} ms`);
+  for (const test of report.tests)
+    out.verbose.log(
+      `test: ${test.name} ${test.passed ? 'passed' : 'FAILED'} in ${test.durationMs} ms`,
+    );
   if (flags.json) out.json(report);
   else printSelfTest(out, report);
   return report.passed ? ExitCode.Clean : ExitCode.Findings;

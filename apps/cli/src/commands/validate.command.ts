@@ -7,7 +7,10 @@ import { assertNoArguments } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
 
 /** `validate`: checks every tenant value against the rules; reads Redis only. */
-@Command({ name: 'validate', description: 'validate every tenant in Redis; reads Redis only, writes nothing anywhere' })
+@Command({
+  name: 'validate',
+  description: 'validate every tenant in Redis; reads Redis only, writes nothing anywhere',
+})
 export class ValidateCommand extends CliCommand {
   constructor(
     private readonly migrations: MigrationService,

@@ -6,9 +6,13 @@ import { AuditLogEntity } from './audit-log.entity.js';
 /** Appends to the audit log. Parameters and outcomes must never carry secrets. */
 @Injectable()
 export class AuditRepository {
-  constructor(@InjectTenantRepository(AuditLogEntity) private readonly log: Repository<AuditLogEntity>) {}
+  constructor(
+    @InjectTenantRepository(AuditLogEntity) private readonly log: Repository<AuditLogEntity>,
+  ) {}
 
-  async record(entry: Pick<AuditLogEntity, 'actor' | 'action' | 'params' | 'status' | 'outcome'>): Promise<void> {
+  async record(
+    entry: Pick<AuditLogEntity, 'actor' | 'action' | 'params' | 'status' | 'outcome'>,
+  ): Promise<void> {
     await this.log.save(this.log.create(entry));
   }
 
@@ -23,11 +27,23 @@ export class AuditRepository {
   ): Promise<T> {
     try {
       const result = await operation();
-      await this.record({ actor: entry.actor ?? null, action: entry.action, params: entry.params, status: 'succeeded', outcome: summarize(result) });
+      await this.record({
+        actor: entry.actor ?? null,
+        action: entry.action,
+        params: entry.params,
+        status: 'succeeded',
+        outcome: summarize(result),
+      });
       return result;
     } catch (error) {
       const outcome = { error: error instanceof Error ? error.message : String(error) };
-      await this.record({ actor: entry.actor ?? null, action: entry.action, params: entry.params, status: 'failed', outcome }).catch(() => undefined);
+      await this.record({
+        actor: entry.actor ?? null,
+        action: entry.action,
+        params: entry.params,
+        status: 'failed',
+        outcome,
+      }).catch(() => undefined);
       throw error;
     }
   }

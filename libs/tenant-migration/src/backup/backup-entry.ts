@@ -25,14 +25,20 @@ const redisEntryProblem = (line: string, scope: Buffer): string | null => {
   let entry: Partial<RedisBackupEntry>;
   try {
     const parsed: unknown = JSON.parse(line);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'the entry is not a JSON object';
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return 'the entry is not a JSON object';
     entry = parsed as Partial<RedisBackupEntry>;
   } catch {
     return 'the entry is not JSON';
   }
   if (!isBase64(entry.k) || entry.k === '') return 'the entry has no key';
-  if (typeof entry.t !== 'string' || !REDIS_TYPE.test(entry.t) || entry.t === 'none') return 'the entry has no type';
-  if (entry.e !== null && !(typeof entry.e === 'number' && Number.isSafeInteger(entry.e) && entry.e > 0)) return 'the entry has no valid expiry';
+  if (typeof entry.t !== 'string' || !REDIS_TYPE.test(entry.t) || entry.t === 'none')
+    return 'the entry has no type';
+  if (
+    entry.e !== null &&
+    !(typeof entry.e === 'number' && Number.isSafeInteger(entry.e) && entry.e > 0)
+  )
+    return 'the entry has no valid expiry';
   if (!isBase64(entry.d) || entry.d === '') return 'the entry has no value';
   if (entry.h !== undefined && typeof entry.h !== 'string') return 'the entry has a damaged digest';
   const key = Buffer.from(entry.k, 'base64');
@@ -46,7 +52,9 @@ const redisEntryProblem = (line: string, scope: Buffer): string | null => {
 const postgresEntryProblem = (line: string, columns: number): string | null => {
   let fields = 1;
   for (let i = line.indexOf('\t'); i >= 0; i = line.indexOf('\t', i + 1)) fields++;
-  return fields === columns ? null : `the row has ${fields} fields, the backup's columns are ${columns}`;
+  return fields === columns
+    ? null
+    : `the row has ${fields} fields, the backup's columns are ${columns}`;
 };
 
 /** The check of each entry line of a file with this header: a problem, or null for a sound entry. */
@@ -75,6 +83,8 @@ export class EntryProblems {
 
   summary(): string[] {
     const more = this.count - this.samples.length;
-    return more > 0 ? [...this.samples, `${more} more damaged or out-of-scope entries`] : this.samples;
+    return more > 0
+      ? [...this.samples, `${more} more damaged or out-of-scope entries`]
+      : this.samples;
   }
 }

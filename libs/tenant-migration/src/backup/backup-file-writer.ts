@@ -10,7 +10,12 @@ import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
-import { BackupExistsError, BackupIoError, InvalidOptionError, TenantMigrationError } from '../errors/index.js';
+import {
+  BackupExistsError,
+  BackupIoError,
+  InvalidOptionError,
+  TenantMigrationError,
+} from '../errors/index.js';
 import { errnoOf, folderProblemOf, isDiskFull } from '../common/file-errors.js';
 import type { BackupHeader, BackupTrailer } from './backup.types.js';
 
@@ -31,14 +36,22 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
 const unusableFolder = (path: string, error: unknown): TenantMigrationError => {
   const reason = folderProblemOf(error);
   const folder = dirname(path);
-  if (reason) return new InvalidOptionError(`cannot write the backup ${path}: its folder ${folder} ${reason}`, { path, folder, code: errnoOf(error) });
+  if (reason)
+    return new InvalidOptionError(
+      `cannot write the backup ${path}: its folder ${folder} ${reason}`,
+      { path, folder, code: errnoOf(error) },
+    );
   return writeFailed(path, error);
 };
 
 /** Writing failed once the file was open: the machine's fault (exit 3, 503), not the caller's. */
 const writeFailed = (path: string, error: unknown): TenantMigrationError => {
   if (error instanceof TenantMigrationError) return error;
-  return new BackupIoError(`${isDiskFull(error) ? 'the disk is full: ' : ''}could not write the backup ${path}`, { path, code: errnoOf(error) ?? null }, { cause: error });
+  return new BackupIoError(
+    `${isDiskFull(error) ? 'the disk is full: ' : ''}could not write the backup ${path}`,
+    { path, code: errnoOf(error) ?? null },
+    { cause: error },
+  );
 };
 
 export class BackupFileWriter {
@@ -75,7 +88,10 @@ export class BackupFileWriter {
    */
   static async create(path: string, header: BackupHeader): Promise<BackupFileWriter> {
     if (await taken(path)) {
-      throw new BackupExistsError(`${path} already exists: a backup never replaces a file; choose another path`, { path });
+      throw new BackupExistsError(
+        `${path} already exists: a backup never replaces a file; choose another path`,
+        { path },
+      );
     }
     try {
       await mkdir(dirname(path), { recursive: true });
@@ -122,7 +138,11 @@ export class BackupFileWriter {
    */
   async finish(): Promise<BackupTrailer> {
     if (this.failure) throw this.failure;
-    const trailer: BackupTrailer = { entries: this.entries, bytes: this.bytes, sha256: this.hash.digest('hex') };
+    const trailer: BackupTrailer = {
+      entries: this.entries,
+      bytes: this.bytes,
+      sha256: this.hash.digest('hex'),
+    };
     this.gzip.end(`${JSON.stringify({ trailer })}\n`);
     await this.done;
     try {
@@ -147,7 +167,8 @@ export class BackupFileWriter {
   private async push(data: string): Promise<void> {
     if (this.failure) throw this.failure;
     // A destroyed gzip never drains: `done` then rejects with the domain error instead.
-    if (!this.gzip.write(data)) await Promise.race([once(this.gzip, 'drain').catch(() => this.done), this.done]);
+    if (!this.gzip.write(data))
+      await Promise.race([once(this.gzip, 'drain').catch(() => this.done), this.done]);
     if (this.failure) throw this.failure;
   }
 
@@ -157,9 +178,17 @@ export class BackupFileWriter {
       await link(this.partialPath, this.path);
     } catch (error) {
       const code = errnoOf(error);
-      if (code === 'EEXIST') throw new BackupExistsError(`${this.path} already exists: a backup never replaces a file; choose another path`, { path: this.path });
+      if (code === 'EEXIST')
+        throw new BackupExistsError(
+          `${this.path} already exists: a backup never replaces a file; choose another path`,
+          { path: this.path },
+        );
       if (!code || !NO_HARD_LINKS.has(code)) throw error;
-      if (await taken(this.path)) throw new BackupExistsError(`${this.path} already exists: a backup never replaces a file; choose another path`, { path: this.path });
+      if (await taken(this.path))
+        throw new BackupExistsError(
+          `${this.path} already exists: a backup never replaces a file; choose another path`,
+          { path: this.path },
+        );
       await rename(this.partialPath, this.path);
       this.published = true;
       return;

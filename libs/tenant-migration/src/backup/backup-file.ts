@@ -11,9 +11,20 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { BackupIoError, BackupNotFoundError, InvalidBackupError, TenantMigrationError } from '../errors/index.js';
+import {
+  BackupIoError,
+  BackupNotFoundError,
+  InvalidBackupError,
+  TenantMigrationError,
+} from '../errors/index.js';
 import { errnoOf } from '../common/file-errors.js';
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, READABLE_BACKUP_FORMAT_VERSIONS, type BackupHeader, type BackupTrailer } from './backup.types.js';
+import {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  READABLE_BACKUP_FORMAT_VERSIONS,
+  type BackupHeader,
+  type BackupTrailer,
+} from './backup.types.js';
 import { entryChecker, EntryProblems } from './backup-entry.js';
 
 const NEWLINE = 0x0a;
@@ -21,11 +32,22 @@ const NEWLINE = 0x0a;
 /** Why a backup path cannot be read, as the error the caller can act on. */
 const unreadable = (path: string, error: unknown): TenantMigrationError => {
   const code = errnoOf(error);
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new BackupNotFoundError(`no backup file at ${path}`, { path });
-  if (code === 'EACCES' || code === 'EPERM') return new InvalidBackupError(`cannot read the backup ${path}: permission denied`, { path, code });
-  if (code === 'EISDIR') return new InvalidBackupError(`${path} is a folder, not a backup file`, { path });
-  if (code === 'ENAMETOOLONG' || code === 'ELOOP') return new InvalidBackupError(`cannot open the backup ${path} (${code})`, { path, code });
-  return new BackupIoError(`could not read the backup ${path}`, { path, code: code ?? null }, { cause: error });
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new BackupNotFoundError(`no backup file at ${path}`, { path });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new InvalidBackupError(`cannot read the backup ${path}: permission denied`, {
+      path,
+      code,
+    });
+  if (code === 'EISDIR')
+    return new InvalidBackupError(`${path} is a folder, not a backup file`, { path });
+  if (code === 'ENAMETOOLONG' || code === 'ELOOP')
+    return new InvalidBackupError(`cannot open the backup ${path} (${code})`, { path, code });
+  return new BackupIoError(
+    `could not read the backup ${path}`,
+    { path, code: code ?? null },
+    { cause: error },
+  );
 };
 
 /** Opens a backup for reading: a missing path, a folder or an unreadable file is a typed error. */
@@ -39,8 +61,10 @@ const openForReading = async (path: string): Promise<FileHandle> => {
   try {
     // Linux opens a folder for reading; only the first read would fail (EISDIR).
     const stats = await handle.stat();
-    if (stats.isDirectory()) throw new InvalidBackupError(`${path} is a folder, not a backup file`, { path });
-    if (!stats.isFile()) throw new InvalidBackupError(`${path} is not a regular file, not a backup file`, { path });
+    if (stats.isDirectory())
+      throw new InvalidBackupError(`${path} is a folder, not a backup file`, { path });
+    if (!stats.isFile())
+      throw new InvalidBackupError(`${path} is not a regular file, not a backup file`, { path });
     return handle;
   } catch (error) {
     await handle.close();
@@ -71,7 +95,14 @@ export const scanBackupFile = async (
   onEntry?: (line: string) => void | Promise<void>,
 ): Promise<BackupFileScan> => {
   const hash = createHash('sha256');
-  const scan: BackupFileScan = { header: null, trailer: null, entries: 0, bytes: 0, sha256: '', problems: [] };
+  const scan: BackupFileScan = {
+    header: null,
+    trailer: null,
+    entries: 0,
+    bytes: 0,
+    sha256: '',
+    problems: [],
+  };
   let carry: Buffer = Buffer.alloc(0);
   let lineNumber = 0;
   let entryFailed = false;
@@ -139,7 +170,9 @@ export const scanBackupFile = async (
     // What the caller does with an entry (a restore's Redis, a COPY) is not damage of the file.
     if (entryFailed) throw error;
     if (readError) throw unreadable(path, readError);
-    scan.problems.push(`the file cannot be read to its end (truncated or not a backup): ${error instanceof Error ? error.message : String(error)}`);
+    scan.problems.push(
+      `the file cannot be read to its end (truncated or not a backup): ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     // Closes the file (and its handle) also when the scan stopped early.
     file.destroy();
@@ -151,9 +184,16 @@ export const scanBackupFile = async (
   if (!scan.trailer) {
     scan.problems.push('the file has no trailer: it is incomplete');
   } else {
-    if (scan.trailer.entries !== scan.entries) scan.problems.push(`the trailer counts ${scan.trailer.entries} entries, the file holds ${scan.entries}`);
-    if (scan.trailer.bytes !== scan.bytes) scan.problems.push(`the trailer counts ${scan.trailer.bytes} bytes, the file holds ${scan.bytes}`);
-    if (scan.trailer.sha256 !== scan.sha256) scan.problems.push('the checksum does not match: the file was altered');
+    if (scan.trailer.entries !== scan.entries)
+      scan.problems.push(
+        `the trailer counts ${scan.trailer.entries} entries, the file holds ${scan.entries}`,
+      );
+    if (scan.trailer.bytes !== scan.bytes)
+      scan.problems.push(
+        `the trailer counts ${scan.trailer.bytes} bytes, the file holds ${scan.bytes}`,
+      );
+    if (scan.trailer.sha256 !== scan.sha256)
+      scan.problems.push('the checksum does not match: the file was altered');
   }
   return scan;
 };
@@ -166,10 +206,16 @@ const parseHeader = (text: string, problems: string[]): BackupHeader | null => {
       return null;
     }
     if (!READABLE_BACKUP_FORMAT_VERSIONS.includes(header.version)) {
-      problems.push(`backup format version ${String(header.version)} is not supported (this version reads ${READABLE_BACKUP_FORMAT_VERSIONS.join(' and ')}; it writes ${BACKUP_FORMAT_VERSION})`);
+      problems.push(
+        `backup format version ${String(header.version)} is not supported (this version reads ${READABLE_BACKUP_FORMAT_VERSIONS.join(' and ')}; it writes ${BACKUP_FORMAT_VERSION})`,
+      );
       return null;
     }
-    if ((header.kind !== 'redis' && header.kind !== 'postgres') || typeof header.scope !== 'string' || header.scope === '') {
+    if (
+      (header.kind !== 'redis' && header.kind !== 'postgres') ||
+      typeof header.scope !== 'string' ||
+      header.scope === ''
+    ) {
       problems.push('the header is damaged: it has no kind or no scope');
       return null;
     }
@@ -183,11 +229,15 @@ const parseHeader = (text: string, problems: string[]): BackupHeader | null => {
 const parseTrailer = (text: string, problems: string[]): BackupTrailer | null => {
   try {
     const { trailer } = JSON.parse(text) as { trailer: BackupTrailer };
-    if (typeof trailer?.entries === 'number' && typeof trailer.bytes === 'number' && typeof trailer.sha256 === 'string') return trailer;
+    if (
+      typeof trailer?.entries === 'number' &&
+      typeof trailer.bytes === 'number' &&
+      typeof trailer.sha256 === 'string'
+    )
+      return trailer;
   } catch {
     // reported below
   }
   problems.push('the trailer is damaged');
   return null;
 };
-

@@ -39,7 +39,6 @@ import {
 /** The tenants columns a PostgreSQL backup holds, in COPY order: the migrated ones and their timestamps. */
 export const TENANT_TABLE_COLUMNS = [...TENANT_COLUMNS, 'migrated_at', 'updated_at'] as const;
 
-
 export interface BackupRequest {
   /** Where to write; default `<backupDir>/<kind>-<timestamp>-<id>.ndjson.gz`. */
   outPath?: string;
@@ -76,10 +75,19 @@ export class BackupService {
   /** Writes every key under the prefix, whatever its type, with its TTL, to a new backup file. */
   backupRedis(request: BackupRequest = {}): Promise<BackupSummary> {
     return this.audit.around(
-      { actor: request.actor, action: 'backup.redis', params: { outPath: request.outPath ?? null, prefix: this.options.keyPrefix } },
+      {
+        actor: request.actor,
+        action: 'backup.redis',
+        params: { outPath: request.outPath ?? null, prefix: this.options.keyPrefix },
+      },
       async () => {
         const started = Date.now();
-        const { header, path } = this.newHeader('redis', this.options.keyPrefix, this.redisSource(), request.outPath);
+        const { header, path } = this.newHeader(
+          'redis',
+          this.options.keyPrefix,
+          this.redisSource(),
+          request.outPath,
+        );
         const writer = await BackupFileWriter.create(path, header);
         try {
           for await (const batch of this.reader.dumps(this.options.keyPrefix, ENTRY_BATCH)) {
@@ -96,30 +104,58 @@ export class BackupService {
             }
           }
           const trailer = await writer.finish();
-          return { ...(await this.record(header, path, trailer)), durationMs: Date.now() - started };
+          return {
+            ...(await this.record(header, path, trailer)),
+            durationMs: Date.now() - started,
+          };
         } catch (error) {
           await writer.abort();
           throw error;
         }
       },
-      (summary) => ({ id: summary.id, path: summary.path, entries: summary.entryCount, checksum: summary.checksum }),
+      (summary) => ({
+        id: summary.id,
+        path: summary.path,
+        entries: summary.entryCount,
+        checksum: summary.checksum,
+      }),
     );
   }
 
   /** Exports the tenants table (COPY) to a new backup file, so a sync or re-migration can be undone. */
   backupPostgres(request: BackupRequest = {}): Promise<BackupSummary> {
     return this.audit.around(
-      { actor: request.actor, action: 'backup.postgres', params: { outPath: request.outPath ?? null } },
+      {
+        actor: request.actor,
+        action: 'backup.postgres',
+        params: { outPath: request.outPath ?? null },
+      },
       async () => {
         const started = Date.now();
         const session = await this.sessions.open();
         try {
           await this.sessions.assertSchema(session.client);
-          const { rows: [where] } = await session.client.query<{ host: string | null; port: number | null; database: string }>(
+          const {
+            rows: [where],
+          } = await session.client.query<{
+            host: string | null;
+            port: number | null;
+            database: string;
+          }>(
             'SELECT host(inet_server_addr()) AS host, inet_server_port() AS port, current_database() AS database',
           );
-          const source: BackupSource = { host: where.host ?? 'local socket', port: where.port ?? 5432, database: where.database };
-          const { header, path } = this.newHeader('postgres', this.options.tables.tenants, source, request.outPath, [...TENANT_TABLE_COLUMNS]);
+          const source: BackupSource = {
+            host: where.host ?? 'local socket',
+            port: where.port ?? 5432,
+            database: where.database,
+          };
+          const { header, path } = this.newHeader(
+            'postgres',
+            this.options.tables.tenants,
+            source,
+            request.outPath,
+            [...TENANT_TABLE_COLUMNS],
+          );
           const writer = await BackupFileWriter.create(path, header);
           try {
             // One snapshot for the whole export.
@@ -127,7 +163,9 @@ export class BackupService {
               session.client,
               async () => {
                 const rows = session.client.query(
-                  copyTo(`COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM ${this.options.tables.tenants} ORDER BY subdomain) TO STDOUT`),
+                  copyTo(
+                    `COPY (SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM ${this.options.tables.tenants} ORDER BY subdomain) TO STDOUT`,
+                  ),
                 );
                 // Chunks are cut anywhere, even inside a character: decode across their boundaries.
                 const decoder = new StringDecoder('utf8');
@@ -141,7 +179,10 @@ export class BackupService {
               'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
             );
             const trailer = await writer.finish();
-            return { ...(await this.record(header, path, trailer)), durationMs: Date.now() - started };
+            return {
+              ...(await this.record(header, path, trailer)),
+              durationMs: Date.now() - started,
+            };
           } catch (error) {
             await writer.abort();
             throw error;
@@ -150,7 +191,12 @@ export class BackupService {
           await session.release();
         }
       },
-      (summary) => ({ id: summary.id, path: summary.path, entries: summary.entryCount, checksum: summary.checksum }),
+      (summary) => ({
+        id: summary.id,
+        path: summary.path,
+        entries: summary.entryCount,
+        checksum: summary.checksum,
+      }),
     );
   }
 
@@ -164,14 +210,24 @@ export class BackupService {
    * record. With `live`, also compares it with Redis now (missing, extra, changed keys).
    * A verified recorded backup gets its `verifiedAt` set.
    */
-  verify(ref: string, { live = false, actor }: { live?: boolean; actor?: string } = {}): Promise<BackupVerifyReport> {
+  verify(
+    ref: string,
+    { live = false, actor }: { live?: boolean; actor?: string } = {},
+  ): Promise<BackupVerifyReport> {
     return this.audit.around(
       { actor, action: 'backup.verify', params: { ref, live } },
       async () => {
         const comparison = live ? new LiveComparer(this.redis) : null;
-        const { path, record, scan, problems } = await this.inspect(ref, comparison ? (line) => comparison.compare(line) : undefined);
-        if (live && scan.header?.kind !== 'redis') problems.push('only Redis backups can be compared with live Redis');
-        const liveReport = comparison && scan.header?.kind === 'redis' ? await comparison.finish(scan.header.scope, this.reader) : undefined;
+        const { path, record, scan, problems } = await this.inspect(
+          ref,
+          comparison ? (line) => comparison.compare(line) : undefined,
+        );
+        if (live && scan.header?.kind !== 'redis')
+          problems.push('only Redis backups can be compared with live Redis');
+        const liveReport =
+          comparison && scan.header?.kind === 'redis'
+            ? await comparison.finish(scan.header.scope, this.reader)
+            : undefined;
         const ok = problems.length === 0;
         if (ok && record) {
           record.verifiedAt = new Date();
@@ -200,21 +256,47 @@ export class BackupService {
   restoreRedis(ref: string, request: RedisRestoreRequest = {}): Promise<RedisRestoreReport> {
     const target = request.targetUrl ? redactUrl(request.targetUrl) : 'the configured Redis';
     return this.audit.around(
-      { actor: request.actor, action: 'restore.redis', params: { ref, dryRun: request.dryRun ?? false, overwrite: request.overwrite ?? false, target } },
+      {
+        actor: request.actor,
+        action: 'restore.redis',
+        params: {
+          ref,
+          dryRun: request.dryRun ?? false,
+          overwrite: request.overwrite ?? false,
+          target,
+        },
+      },
       async () => {
         const started = Date.now();
         const { path, header } = await this.verified(ref, 'redis');
-        const client = request.targetUrl ? connectRestoreTarget(request.targetUrl, this.redis) : this.redis;
+        const client = request.targetUrl
+          ? connectRestoreTarget(request.targetUrl, this.redis)
+          : this.redis;
         try {
-          const restorer = new RedisRestorer(client, request.dryRun ?? false, request.overwrite ?? false);
+          const restorer = new RedisRestorer(
+            client,
+            request.dryRun ?? false,
+            request.overwrite ?? false,
+          );
           await scanBackupFile(path, (line) => restorer.add(line));
           await restorer.flush();
-          return { ...restorer.report, backupId: header.id, target, durationMs: Date.now() - started };
+          return {
+            ...restorer.report,
+            backupId: header.id,
+            target,
+            durationMs: Date.now() - started,
+          };
         } finally {
           if (client !== this.redis) client.disconnect();
         }
       },
-      (report) => ({ restored: report.restored, unchanged: report.unchanged, conflicts: report.conflicts, overwritten: report.overwritten, expired: report.expired }),
+      (report) => ({
+        restored: report.restored,
+        unchanged: report.unchanged,
+        conflicts: report.conflicts,
+        overwritten: report.overwritten,
+        expired: report.expired,
+      }),
     );
   }
 
@@ -222,43 +304,74 @@ export class BackupService {
    * Replaces the tenants table with a PostgreSQL backup, in one transaction, after verifying
    * the whole file. Explicit and separate from everything else: it discards current rows.
    */
-  restorePostgres(ref: string, { dryRun = false, actor }: { dryRun?: boolean; actor?: string } = {}): Promise<PostgresRestoreReport> {
+  restorePostgres(
+    ref: string,
+    { dryRun = false, actor }: { dryRun?: boolean; actor?: string } = {},
+  ): Promise<PostgresRestoreReport> {
     return this.audit.around(
       { actor, action: 'restore.postgres', params: { ref, dryRun } },
       async () => {
         const started = Date.now();
         const { path, header, entries } = await this.verified(ref, 'postgres');
         if (JSON.stringify(header.columns) !== JSON.stringify(TENANT_TABLE_COLUMNS)) {
-          throw new InvalidBackupError('the backup was taken with other tenants columns than this schema has', { path });
+          throw new InvalidBackupError(
+            'the backup was taken with other tenants columns than this schema has',
+            { path },
+          );
         }
         const { tenants: table } = this.options.tables;
         const session = await this.sessions.open();
         try {
           await this.sessions.assertSchema(session.client);
-          const { rows } = await session.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`);
+          const { rows } = await session.client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM ${table}`,
+          );
           const current = Number(rows[0].n);
-          if (dryRun) return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
+          if (dryRun)
+            return {
+              dryRun,
+              backupId: header.id,
+              table,
+              rowsInBackup: entries,
+              rowsReplaced: current,
+              durationMs: Date.now() - started,
+            };
           // Never while a migration, sync or cleanup decides on the rows this replaces.
-          await this.lock.hold('restore-postgres', () => this.sessions.transaction(session.client, async () => {
-            await session.client.query(`DELETE FROM ${table}`);
-            const copy = session.client.query(copyFrom(`COPY ${table} (${TENANT_TABLE_COLUMNS.join(', ')}) FROM STDIN`));
-            const copied = new Promise<void>((resolvePromise, reject) => {
-              copy.on('finish', resolvePromise);
-              copy.on('error', reject);
-            });
-            // Streams the verified file into COPY, waiting whenever PostgreSQL is behind.
-            await scanBackupFile(path, async (line) => {
-              if (!copy.write(`${line}\n`)) await once(copy, 'drain');
-            });
-            copy.end();
-            await copied;
-          }));
-          return { dryRun, backupId: header.id, table, rowsInBackup: entries, rowsReplaced: current, durationMs: Date.now() - started };
+          await this.lock.hold('restore-postgres', () =>
+            this.sessions.transaction(session.client, async () => {
+              await session.client.query(`DELETE FROM ${table}`);
+              const copy = session.client.query(
+                copyFrom(`COPY ${table} (${TENANT_TABLE_COLUMNS.join(', ')}) FROM STDIN`),
+              );
+              const copied = new Promise<void>((resolvePromise, reject) => {
+                copy.on('finish', resolvePromise);
+                copy.on('error', reject);
+              });
+              // Streams the verified file into COPY, waiting whenever PostgreSQL is behind.
+              await scanBackupFile(path, async (line) => {
+                if (!copy.write(`${line}\n`)) await once(copy, 'drain');
+              });
+              copy.end();
+              await copied;
+            }),
+          );
+          return {
+            dryRun,
+            backupId: header.id,
+            table,
+            rowsInBackup: entries,
+            rowsReplaced: current,
+            durationMs: Date.now() - started,
+          };
         } finally {
           await session.release();
         }
       },
-      (report) => ({ rowsInBackup: report.rowsInBackup, rowsReplaced: report.rowsReplaced, dryRun: report.dryRun }),
+      (report) => ({
+        rowsInBackup: report.rowsInBackup,
+        rowsReplaced: report.rowsReplaced,
+        dryRun: report.dryRun,
+      }),
     );
   }
 
@@ -277,23 +390,39 @@ export class BackupService {
   private async inspect(
     ref: string,
     onEntry?: (line: string) => void | Promise<void>,
-  ): Promise<{ path: string; record: BackupEntity | null; scan: BackupFileScan; problems: string[] }> {
+  ): Promise<{
+    path: string;
+    record: BackupEntity | null;
+    scan: BackupFileScan;
+    problems: string[];
+  }> {
     const { path, record } = await this.locate(ref);
     const scan = await scanBackupFile(path, onEntry);
     const problems = [...scan.problems];
-    if (record && scan.trailer && record.checksum !== scan.trailer.sha256) problems.push('the file is not the one recorded for this backup (checksum differs)');
-    if (record && scan.header && record.id !== scan.header.id) problems.push('the file belongs to another backup');
+    if (record && scan.trailer && record.checksum !== scan.trailer.sha256)
+      problems.push('the file is not the one recorded for this backup (checksum differs)');
+    if (record && scan.header && record.id !== scan.header.id)
+      problems.push('the file belongs to another backup');
     return { path, record, scan, problems };
   }
 
   /** Verifies the whole file as `verify` does and returns its header; refuses a damaged or wrong-kind file. */
-  private async verified(ref: string, kind: BackupKind): Promise<{ path: string; header: BackupHeader; entries: number }> {
+  private async verified(
+    ref: string,
+    kind: BackupKind,
+  ): Promise<{ path: string; header: BackupHeader; entries: number }> {
     const { path, scan, problems } = await this.inspect(ref);
     if (problems.length > 0 || !scan.header) {
-      throw new InvalidBackupError(`refusing to restore ${path}: ${problems.join('; ')}`, { path, problems });
+      throw new InvalidBackupError(`refusing to restore ${path}: ${problems.join('; ')}`, {
+        path,
+        problems,
+      });
     }
     if (scan.header.kind !== kind) {
-      throw new InvalidBackupError(`${path} is a ${scan.header.kind} backup, not a ${kind} backup`, { path });
+      throw new InvalidBackupError(
+        `${path} is a ${scan.header.kind} backup, not a ${kind} backup`,
+        { path },
+      );
     }
     return { path, header: scan.header, entries: scan.entries };
   }
@@ -308,15 +437,32 @@ export class BackupService {
     const id = randomUUID();
     const createdAt = new Date();
     const stamp = createdAt.toISOString().replace(/[:.]/g, '-');
-    const path = resolve(outPath ?? `${this.options.backupDir}/${kind === 'redis' ? 'redis' : 'tenants'}-${stamp}-${id.slice(0, 8)}.ndjson.gz`);
-    if (!path.endsWith('.gz')) throw new InvalidOptionError(`a backup path must end in .gz, got ${path}`, { path });
+    const path = resolve(
+      outPath ??
+        `${this.options.backupDir}/${kind === 'redis' ? 'redis' : 'tenants'}-${stamp}-${id.slice(0, 8)}.ndjson.gz`,
+    );
+    if (!path.endsWith('.gz'))
+      throw new InvalidOptionError(`a backup path must end in .gz, got ${path}`, { path });
     return {
       path,
-      header: { format: BACKUP_FORMAT, version: BACKUP_FORMAT_VERSION, id, kind, createdAt: createdAt.toISOString(), source, scope, ...(columns ? { columns } : {}) },
+      header: {
+        format: BACKUP_FORMAT,
+        version: BACKUP_FORMAT_VERSION,
+        id,
+        kind,
+        createdAt: createdAt.toISOString(),
+        source,
+        scope,
+        ...(columns ? { columns } : {}),
+      },
     };
   }
 
-  private async record(header: BackupHeader, path: string, trailer: { entries: number; bytes: number; sha256: string }): Promise<BackupSummary> {
+  private async record(
+    header: BackupHeader,
+    path: string,
+    trailer: { entries: number; bytes: number; sha256: string },
+  ): Promise<BackupSummary> {
     const entity = this.backups.create({
       id: header.id,
       kind: header.kind,

@@ -2,13 +2,25 @@ import type { Redis } from 'ioredis';
 import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
 import type { LiveComparison } from './backup.types.js';
-import { decodeEntry, ENTRY_BATCH, sameAsLive, SAMPLE_LIMIT, type DecodedEntry } from './redis-entries.js';
+import {
+  decodeEntry,
+  ENTRY_BATCH,
+  sameAsLive,
+  SAMPLE_LIMIT,
+  type DecodedEntry,
+} from './redis-entries.js';
 
 /** Compares backup entries with live Redis as they stream by, then finds the extra keys. */
 export class LiveComparer {
   private readonly seen = new SeenKeySet();
   private pending: DecodedEntry[] = [];
-  private readonly report: LiveComparison = { missing: 0, extra: 0, changed: 0, unchanged: 0, samples: [] };
+  private readonly report: LiveComparison = {
+    missing: 0,
+    extra: 0,
+    changed: 0,
+    unchanged: 0,
+    samples: [],
+  };
 
   constructor(private readonly redis: Redis) {}
 
@@ -47,6 +59,7 @@ export class LiveComparer {
 
   private sample(key: Buffer, state: 'missing' | 'extra' | 'changed'): void {
     this.report[state]++;
-    if (this.report.samples.length < SAMPLE_LIMIT) this.report.samples.push({ key: key.toString('utf8'), state });
+    if (this.report.samples.length < SAMPLE_LIMIT)
+      this.report.samples.push({ key: key.toString('utf8'), state });
   }
 }

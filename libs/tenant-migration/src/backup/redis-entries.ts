@@ -31,12 +31,19 @@ export const decodeEntry = (line: string): DecodedEntry => {
  * For each entry, whether the live key holds the same value: strings by DUMP payload,
  * collections by content digest (their DUMP order may differ). Null where the key is absent.
  */
-export const sameAsLive = async (redis: Redis, entries: DecodedEntry[]): Promise<(boolean | null)[]> => {
+export const sameAsLive = async (
+  redis: Redis,
+  entries: DecodedEntry[],
+): Promise<(boolean | null)[]> => {
   const live = redis.pipeline();
   for (const e of entries) live.type(e.key).dumpBuffer(e.key);
   const replies = (await live.exec()) ?? [];
   const types = entries.map((_, i) => String(replies[2 * i]?.[1]));
-  const digests = await digestsOf(redis, entries.map((e) => e.key), types);
+  const digests = await digestsOf(
+    redis,
+    entries.map((e) => e.key),
+    types,
+  );
   return entries.map((e, i) => {
     const dump = replies[2 * i + 1]?.[1] as Buffer | null;
     if (types[i] === 'none' || dump === null) return null;

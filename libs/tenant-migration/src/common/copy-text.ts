@@ -8,5 +8,9 @@ export const copyValue = (value: string | number | boolean | null | undefined): 
   if (value === null || value === undefined) return '\\N';
   const text = typeof value === 'string' ? value : String(value);
   if (!SPECIAL.test(text)) return text;
-  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\t/g, '\\t')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r');
 };

@@ -6,6 +6,12 @@
  * way, so the writer isolates the record instead of failing the batch with it.
  */
 export const isUnstorableDataError = (error: unknown): error is Error & { code: string } => {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-  return typeof code === 'string' && (code.startsWith('22') || code === '23502' || code === '23514' || code === '54000');
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error
+      ? (error as { code: unknown }).code
+      : undefined;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('22') || code === '23502' || code === '23514' || code === '54000')
+  );
 };

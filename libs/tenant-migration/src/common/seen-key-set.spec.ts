@@ -16,14 +16,31 @@ describe('SeenKeySet', () => {
 
   it('keeps every key distinct across growth (200k keys, no false repeats)', () => {
     const sut = new SeenKeySet(undefined, 'subdomain:', 16);
-    for (let i = 0; i < 200_000; i++) assert.equal(sut.add(`subdomain:t${i.toString(36)}-${i % 977}`), true);
+    for (let i = 0; i < 200_000; i++)
+      assert.equal(sut.add(`subdomain:t${i.toString(36)}-${i % 977}`), true);
     assert.equal(sut.size, 200_000);
-    for (let i = 0; i < 200_000; i += 997) assert.equal(sut.add(`subdomain:t${i.toString(36)}-${i % 977}`), false);
+    for (let i = 0; i < 200_000; i += 997)
+      assert.equal(sut.add(`subdomain:t${i.toString(36)}-${i % 977}`), false);
   });
 
   it('tells apart keys that differ only in character order, length, or the shared prefix', () => {
     const sut = new SeenKeySet(undefined, 'p:');
-    for (const k of ['ab', 'ba', 'a', 'aa', '', '🍕', '🍕🍕', 'p:', 'p:a', 'a\0', '\0a', 'p:p:a', 'x'.repeat(70_000), 'x'.repeat(70_000 - 65_536)]) {
+    for (const k of [
+      'ab',
+      'ba',
+      'a',
+      'aa',
+      '',
+      '🍕',
+      '🍕🍕',
+      'p:',
+      'p:a',
+      'a\0',
+      '\0a',
+      'p:p:a',
+      'x'.repeat(70_000),
+      'x'.repeat(70_000 - 65_536),
+    ]) {
       assert.equal(sut.add(k), true, JSON.stringify(k.slice(0, 10)));
     }
   });

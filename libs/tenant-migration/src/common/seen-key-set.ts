@@ -41,8 +41,14 @@ export class SeenKeySet {
     private readonly prefix = '',
     initialCapacity = 1 << 16,
   ) {
-    if (secret.length !== FINGERPRINT_SECRET_BYTES) throw new RangeError(`the fingerprint secret must be ${FINGERPRINT_SECRET_BYTES} bytes`);
-    this.k = new Uint32Array([secret.readUInt32LE(0), secret.readUInt32LE(4), secret.readUInt32LE(8), secret.readUInt32LE(12)]);
+    if (secret.length !== FINGERPRINT_SECRET_BYTES)
+      throw new RangeError(`the fingerprint secret must be ${FINGERPRINT_SECRET_BYTES} bytes`);
+    this.k = new Uint32Array([
+      secret.readUInt32LE(0),
+      secret.readUInt32LE(4),
+      secret.readUInt32LE(8),
+      secret.readUInt32LE(12),
+    ]);
     const capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
     this.table = new Uint32Array(capacity * 4);
     this.used = new Uint8Array(capacity);
@@ -83,9 +89,15 @@ export class SeenKeySet {
 
   /** Adds stored fingerprints (made by `fingerprintsOf` with the same secret). */
   addFingerprints(fingerprints: Buffer): void {
-    if (fingerprints.length % FINGERPRINT_BYTES !== 0) throw new RangeError('stored fingerprints are not a whole number of fingerprints');
+    if (fingerprints.length % FINGERPRINT_BYTES !== 0)
+      throw new RangeError('stored fingerprints are not a whole number of fingerprints');
     for (let at = 0; at < fingerprints.length; at += FINGERPRINT_BYTES) {
-      this.insert(fingerprints.readUInt32LE(at), fingerprints.readUInt32LE(at + 4), fingerprints.readUInt32LE(at + 8), fingerprints.readUInt32LE(at + 12));
+      this.insert(
+        fingerprints.readUInt32LE(at),
+        fingerprints.readUInt32LE(at + 4),
+        fingerprints.readUInt32LE(at + 8),
+        fingerprints.readUInt32LE(at + 12),
+      );
     }
   }
 
@@ -107,22 +119,45 @@ export class SeenKeySet {
     for (let i = skip; i <= whole; i += 2) {
       // Two UTF-16 code units per 32-bit word; the last word carries the length (in units,
       // mod 2^16) and the odd unit, as SipHash's padding carries the byte length.
-      const m = i < whole ? key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16) : ((n & 0xffff) << 16) | (n & 1 ? key.charCodeAt(key.length - 1) : 0);
+      const m =
+        i < whole
+          ? key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16)
+          : ((n & 0xffff) << 16) | (n & 1 ? key.charCodeAt(key.length - 1) : 0);
       v3 ^= m;
-      v0 = (v0 + v1) | 0; v1 = rotl(v1, 5); v1 ^= v0; v0 = rotl(v0, 16);
-      v2 = (v2 + v3) | 0; v3 = rotl(v3, 8); v3 ^= v2;
-      v0 = (v0 + v3) | 0; v3 = rotl(v3, 7); v3 ^= v0;
-      v2 = (v2 + v1) | 0; v1 = rotl(v1, 13); v1 ^= v2; v2 = rotl(v2, 16);
+      v0 = (v0 + v1) | 0;
+      v1 = rotl(v1, 5);
+      v1 ^= v0;
+      v0 = rotl(v0, 16);
+      v2 = (v2 + v3) | 0;
+      v3 = rotl(v3, 8);
+      v3 ^= v2;
+      v0 = (v0 + v3) | 0;
+      v3 = rotl(v3, 7);
+      v3 ^= v0;
+      v2 = (v2 + v1) | 0;
+      v1 = rotl(v1, 13);
+      v1 ^= v2;
+      v2 = rotl(v2, 16);
       v0 ^= m;
     }
     v2 ^= 0xee;
     for (let out = 0; out < 4; out++) {
       v1 ^= OUTPUT_TWEAK[out];
       for (let r = 0; r < 3; r++) {
-        v0 = (v0 + v1) | 0; v1 = rotl(v1, 5); v1 ^= v0; v0 = rotl(v0, 16);
-        v2 = (v2 + v3) | 0; v3 = rotl(v3, 8); v3 ^= v2;
-        v0 = (v0 + v3) | 0; v3 = rotl(v3, 7); v3 ^= v0;
-        v2 = (v2 + v1) | 0; v1 = rotl(v1, 13); v1 ^= v2; v2 = rotl(v2, 16);
+        v0 = (v0 + v1) | 0;
+        v1 = rotl(v1, 5);
+        v1 ^= v0;
+        v0 = rotl(v0, 16);
+        v2 = (v2 + v3) | 0;
+        v3 = rotl(v3, 8);
+        v3 ^= v2;
+        v0 = (v0 + v3) | 0;
+        v3 = rotl(v3, 7);
+        v3 ^= v0;
+        v2 = (v2 + v1) | 0;
+        v1 = rotl(v1, 13);
+        v1 ^= v2;
+        v2 = rotl(v2, 16);
       }
       this.last[out] = v1 ^ v3;
     }
@@ -168,7 +203,8 @@ export class SeenKeySet {
     this.used = new Uint8Array(used.length * 2);
     this.count = 0;
     for (let slot = 0; slot < used.length; slot++) {
-      if (used[slot]) this.insert(table[slot * 4], table[slot * 4 + 1], table[slot * 4 + 2], table[slot * 4 + 3]);
+      if (used[slot])
+        this.insert(table[slot * 4], table[slot * 4 + 1], table[slot * 4 + 2], table[slot * 4 + 3]);
     }
   }
 }

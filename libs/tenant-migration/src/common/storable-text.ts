@@ -46,7 +46,9 @@ const sanitize = (value: Json): Json => {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(sanitize);
   // fromEntries defines own properties: a member named `__proto__` stays a member.
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), sanitize(item)])) as { [key: string]: Json };
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [storableText(key), sanitize(item)]),
+  ) as { [key: string]: Json };
 };
 
 /**

@@ -36,7 +36,12 @@ export class RedisWriteBackQueue {
    * Records that Redis now holds `value` for the tenant (written back or synced): it is the
    * tenant's migrated value from now on, so the stores agree; and settles the tenant's entry.
    */
-  async markWritten(client: PoolClient, subdomain: string, key: string, value: string): Promise<void> {
+  async markWritten(
+    client: PoolClient,
+    subdomain: string,
+    key: string,
+    value: string,
+  ): Promise<void> {
     await client.query(this.markWrittenSql, [subdomain, key, sourceHashOf(value)]);
   }
 
@@ -76,7 +81,9 @@ export class RedisWriteBackQueue {
   }
 
   async count(client: PoolClient): Promise<number> {
-    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.table}`);
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${this.table}`,
+    );
     return rows[0].n;
   }
 }

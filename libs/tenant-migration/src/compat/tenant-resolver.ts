@@ -47,7 +47,10 @@ export class TenantResolver {
     this.selectSql = selectTenantRowSql(options.tables.tenants);
     const { cacheTtlMs, cacheMaxEntries } = options.resolver;
     if (cacheTtlMs > 0 && !(Number.isInteger(cacheMaxEntries) && cacheMaxEntries >= 1)) {
-      throw new InvalidOptionError(`resolver.cacheMaxEntries must be a whole number of at least 1, got ${cacheMaxEntries}`, { option: 'resolver.cacheMaxEntries' });
+      throw new InvalidOptionError(
+        `resolver.cacheMaxEntries must be a whole number of at least 1, got ${cacheMaxEntries}`,
+        { option: 'resolver.cacheMaxEntries' },
+      );
     }
     this.cache = cacheTtlMs > 0 ? new LRUCache({ max: cacheMaxEntries, ttl: cacheTtlMs }) : null;
   }
@@ -118,22 +121,35 @@ export class TenantResolver {
     const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
     if (entry.kind === 'vanished') return null;
     if (entry.kind !== 'value') {
-      const why = entry.kind === 'wrong-type' ? `holds a ${entry.type}, not a string` : 'cannot be read as a tenant';
-      throw new InvalidTenantRecordError(`the Redis record of "${subdomain}" ${why}`, { subdomain, key });
+      const why =
+        entry.kind === 'wrong-type'
+          ? `holds a ${entry.type}, not a string`
+          : 'cannot be read as a tenant';
+      throw new InvalidTenantRecordError(`the Redis record of "${subdomain}" ${why}`, {
+        subdomain,
+        key,
+      });
     }
     const result = this.validator.validateValue(key, subdomain, entry.value);
     if (!result.ok) {
-      throw new InvalidTenantRecordError(`the Redis record of "${subdomain}" is invalid: ${result.reasons.map((r) => r.message).join('; ')}`, {
-        subdomain,
-        key,
-        reasons: result.reasons,
-      });
+      throw new InvalidTenantRecordError(
+        `the Redis record of "${subdomain}" is invalid: ${result.reasons.map((r) => r.message).join('; ')}`,
+        {
+          subdomain,
+          key,
+          reasons: result.reasons,
+        },
+      );
     }
     if (fence === null) {
       const { sourceId: _sourceId, sourceHash: _sourceHash, ...tenant } = result.record;
       return tenant;
     }
-    await this.merges.insertIfAbsent((sql, params) => this.dataSource.query(sql, params), { key, record: result.record }, fence);
+    await this.merges.insertIfAbsent(
+      (sql, params) => this.dataSource.query(sql, params),
+      { key, record: result.record },
+      fence,
+    );
     // Whoever inserted it (this call, another request, another process), this is the row now.
     return this.fromPostgres(subdomain);
   }

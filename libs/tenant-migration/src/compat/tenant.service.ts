@@ -5,10 +5,26 @@ import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
-import { TENANT_COLUMNS, tenantColumnValues, tenantParam } from '../migration/tenant-merge.repository.js';
+import {
+  TENANT_COLUMNS,
+  tenantColumnValues,
+  tenantParam,
+} from '../migration/tenant-merge.repository.js';
 import type { TenantBodyValues } from '../tenants/tenant-mapper.js';
-import { redisKeyOf, redisValueOf, selectTenantRowSql, TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
-import type { EnhancedTenant, SubscriptionPlan, SubscriptionStatus, TenantFeatures } from '../tenants/tenant.types.js';
+import {
+  redisKeyOf,
+  redisValueOf,
+  selectTenantRowSql,
+  TENANT_ROW_SELECT,
+  tenantFromRow,
+  type TenantRow,
+} from '../tenants/tenant-row.js';
+import type {
+  EnhancedTenant,
+  SubscriptionPlan,
+  SubscriptionStatus,
+  TenantFeatures,
+} from '../tenants/tenant.types.js';
 import {
   InvalidTenantError,
   StoreUnavailableError,
@@ -24,12 +40,19 @@ import { TenantResolver } from './tenant-resolver.js';
  * A tenant as the platform creates it: the fields of an enhanced record, with `createdAt`
  * optional. Validated and sanitized by the migration's own rules.
  */
-export interface TenantInput extends Omit<TenantBodyValues, 'id' | 'subdomain' | 'createdAt' | 'features' | 'subscription'> {
+export interface TenantInput extends Omit<
+  TenantBodyValues,
+  'id' | 'subdomain' | 'createdAt' | 'features' | 'subscription'
+> {
   subdomain: string;
   /** Epoch milliseconds. Default: now. */
   createdAt?: number;
   features?: Partial<TenantFeatures>;
-  subscription?: { plan?: SubscriptionPlan; status?: SubscriptionStatus; expiresAt?: number | null };
+  subscription?: {
+    plan?: SubscriptionPlan;
+    status?: SubscriptionStatus;
+    expiresAt?: number | null;
+  };
 }
 
 /** The fields an update changes; absent fields keep their value, `null` clears an optional one. */
@@ -107,7 +130,8 @@ export class TenantService {
       values[TENANT_COLUMNS.indexOf('source_key')] = null;
       values[TENANT_COLUMNS.indexOf('source_hash')] = null;
       const { rows } = await client.query<TenantRow>(this.sql.insert, values);
-      if (!rows[0]) throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });
+      if (!rows[0])
+        throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });
       return this.writeBack(client, rows[0], key, options);
     });
   }
@@ -116,16 +140,30 @@ export class TenantService {
    * Updates a tenant. One not migrated yet (only in Redis) is migrated first, with the
    * resolver's on-the-fly migration, then updated.
    */
-  async update(subdomainInput: string, changes: TenantChanges, options: TenantWriteOptions = {}): Promise<TenantWriteResult> {
+  async update(
+    subdomainInput: string,
+    changes: TenantChanges,
+    options: TenantWriteOptions = {},
+  ): Promise<TenantWriteResult> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
     const key = this.options.keyPrefix + subdomain;
     if ((await this.resolver.ensureMigrated(subdomain)) === null) {
-      throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
+      throw new TenantNotFoundError(
+        `tenant "${subdomain}" exists in neither PostgreSQL nor Redis`,
+        { subdomain },
+      );
     }
     return this.inTransaction(async (client) => {
       const current = await this.lockRow(client, subdomain);
-      if (!current) throw new TenantNotFoundError(`tenant "${subdomain}" was deleted meanwhile`, { subdomain });
-      const { id: _id, subdomain: _subdomain, profileComplete: _complete, sourceFormat: _format, ...before } = tenantFromRow(current);
+      if (!current)
+        throw new TenantNotFoundError(`tenant "${subdomain}" was deleted meanwhile`, { subdomain });
+      const {
+        id: _id,
+        subdomain: _subdomain,
+        profileComplete: _complete,
+        sourceFormat: _format,
+        ...before
+      } = tenantFromRow(current);
       const merged = {
         ...before,
         ...changes,
@@ -135,14 +173,24 @@ export class TenantService {
       const record = this.validate(subdomain, key, merged);
       // Provenance (source_*) stays: it says where the tenant came from and what Redis held.
       const values = tenantColumnValues({ key, record });
-      const { rows } = await client.query<TenantRow>(this.sql.update, [subdomain, ...UPDATABLE_COLUMNS.map((c) => values[TENANT_COLUMNS.indexOf(c)])]);
+      const { rows } = await client.query<TenantRow>(this.sql.update, [
+        subdomain,
+        ...UPDATABLE_COLUMNS.map((c) => values[TENANT_COLUMNS.indexOf(c)]),
+      ]);
       // The copy goes to the key the tenant came from (`MyShop` for `myshop`), not a new one.
-      return this.writeBack(client, rows[0], redisKeyOf(this.options.keyPrefix, subdomain, current.source_key), options);
+      return this.writeBack(
+        client,
+        rows[0],
+        redisKeyOf(this.options.keyPrefix, subdomain, current.source_key),
+        options,
+      );
     });
   }
 
   /** Deletes a tenant from PostgreSQL and its key from Redis; all or nothing. */
-  async delete(subdomainInput: string): Promise<{ subdomain: string; deleted: true; redisKeyDeleted: boolean }> {
+  async delete(
+    subdomainInput: string,
+  ): Promise<{ subdomain: string; deleted: true; redisKeyDeleted: boolean }> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
     return this.inTransaction(async (client) => {
       const deleted = await this.tombstones.delete(client, subdomain);
@@ -159,7 +207,11 @@ export class TenantService {
           { cause: error },
         );
       }
-      if (!deleted.row && removed === 0) throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither PostgreSQL nor Redis`, { subdomain });
+      if (!deleted.row && removed === 0)
+        throw new TenantNotFoundError(
+          `tenant "${subdomain}" exists in neither PostgreSQL nor Redis`,
+          { subdomain },
+        );
       return { subdomain, deleted: true as const, redisKeyDeleted: removed === 1 };
     });
   }
@@ -167,7 +219,9 @@ export class TenantService {
   /** The tenant in PostgreSQL (no Redis fallback: that is the resolver's job), or null. */
   async find(subdomainInput: string): Promise<EnhancedTenant | null> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
-    const { rows } = await this.sessions.withSession((client) => client.query<TenantRow>(this.sql.select, [subdomain]));
+    const { rows } = await this.sessions.withSession((client) =>
+      client.query<TenantRow>(this.sql.select, [subdomain]),
+    );
     return rows[0] ? tenantFromRow(rows[0]) : null;
   }
 
@@ -175,7 +229,12 @@ export class TenantService {
    * Writes the row's Redis copy (under its lock) and records it as the migrated value, so the
    * stores agree and the next migration sees the tenant unchanged; or queues the debt.
    */
-  private async writeBack(client: PoolClient, row: TenantRow, key: string, options: TenantWriteOptions): Promise<TenantWriteResult> {
+  private async writeBack(
+    client: PoolClient,
+    row: TenantRow,
+    key: string,
+    options: TenantWriteOptions,
+  ): Promise<TenantWriteResult> {
     const tenant = tenantFromRow(row);
     if (!(options.writeBack ?? this.options.writeBack.enabled)) return { tenant, writeBack: 'off' };
     const value = redisValueOf(row);
@@ -183,7 +242,9 @@ export class TenantService {
       // KEEPTTL: a key the legacy application gave a lifetime keeps it.
       await this.withTimeout(this.redis.set(key, value, 'KEEPTTL'));
     } catch (error) {
-      this.logger.warn(`write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${messageOf(error)}`);
+      this.logger.warn(
+        `write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${messageOf(error)}`,
+      );
       await this.queue.enqueue(client, row.subdomain, key, messageOf(error));
       return { tenant, writeBack: 'queued' };
     }
@@ -204,17 +265,28 @@ export class TenantService {
         { cause: error },
       );
     }
-    if (exists === 1) throw new TenantExistsError(`subdomain "${subdomain}" is taken by a Redis record that is not migrated yet`, { subdomain, key });
+    if (exists === 1)
+      throw new TenantExistsError(
+        `subdomain "${subdomain}" is taken by a Redis record that is not migrated yet`,
+        { subdomain, key },
+      );
   }
 
   /** The record of a tenant body, through the same validation and mapping as a migrated one. */
   private validate(subdomain: string, key: string, body: Omit<TenantInput, 'subdomain'>) {
-    const result = this.validator.validateValue(key, subdomain, Buffer.from(JSON.stringify({ subdomain, ...body })));
+    const result = this.validator.validateValue(
+      key,
+      subdomain,
+      Buffer.from(JSON.stringify({ subdomain, ...body })),
+    );
     if (!result.ok) {
-      throw new InvalidTenantError(`tenant "${subdomain}" is invalid: ${result.reasons.map((r) => r.message).join('; ')}`, {
-        subdomain,
-        reasons: result.reasons,
-      });
+      throw new InvalidTenantError(
+        `tenant "${subdomain}" is invalid: ${result.reasons.map((r) => r.message).join('; ')}`,
+        {
+          subdomain,
+          reasons: result.reasons,
+        },
+      );
     }
     return result.record;
   }
@@ -225,7 +297,9 @@ export class TenantService {
   }
 
   private inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.sessions.withSession((client) => this.sessions.transaction(client, () => work(client)));
+    return this.sessions.withSession((client) =>
+      this.sessions.transaction(client, () => work(client)),
+    );
   }
 
   /** A Redis call bounded by `writeBack.timeoutMs`, so an outage never holds the row lock for long. */
@@ -235,6 +309,10 @@ export class TenantService {
 }
 
 /** What an update writes: everything but the identity and the provenance (source_*). */
-const UPDATABLE_COLUMNS = TENANT_COLUMNS.filter((c) => !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c));
+const UPDATABLE_COLUMNS = TENANT_COLUMNS.filter(
+  (c) =>
+    !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c),
+);
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

@@ -12,7 +12,6 @@ import { writeFences } from './migrations/1764400000000-write-fences.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
 import type { EntityClass } from '../tenant-migration.tokens.js';
 
-
 /** Which table each entity maps, by its key in `TableNames`. */
 export const ENTITY_TABLES = new Map<EntityClass, keyof TableNames>([
   [TenantEntity, 'tenants'],
@@ -31,7 +30,13 @@ export const TENANT_MIGRATION_ENTITIES = [...ENTITY_TABLES.keys()];
  */
 export const tenantMigrationSchemaMigrations = (tables: Partial<TableNames> = {}) => {
   const names = resolveTableNames(tables);
-  return [initialSchema(names), backupsAndAudit(names), redisCleanups(names), redisWriteBacks(names), writeFences(names)];
+  return [
+    initialSchema(names),
+    backupsAndAudit(names),
+    redisCleanups(names),
+    redisWriteBacks(names),
+    writeFences(names),
+  ];
 };
 
 /** The schema migrations for the default table names. */
@@ -44,7 +49,11 @@ export const LATEST_SCHEMA_MIGRATION = 'WriteFences1764400000000';
  * PostgreSQL DataSource options for the library's schema, from a connection URL; `tables`
  * names the tables its migrations create (give the module the same `tables` option).
  */
-export const buildDataSourceOptions = (url: string, extra: Partial<DataSourceOptions> = {}, tables: Partial<TableNames> = {}): DataSourceOptions =>
+export const buildDataSourceOptions = (
+  url: string,
+  extra: Partial<DataSourceOptions> = {},
+  tables: Partial<TableNames> = {},
+): DataSourceOptions =>
   ({
     type: 'postgres',
     url,

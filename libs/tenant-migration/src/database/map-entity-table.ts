@@ -13,7 +13,11 @@ const pending = new WeakMap<DataSource, (() => void)[]>();
  * now if the DataSource is initialized, otherwise as soon as it is. One DataSource maps the
  * library's entities to one set of names: another module with other names on it is refused.
  */
-export const mapEntityTable = <T extends object>(repository: Repository<T>, name: string, defaultName: string): Repository<T> => {
+export const mapEntityTable = <T extends object>(
+  repository: Repository<T>,
+  name: string,
+  defaultName: string,
+): Repository<T> => {
   const dataSource = repository.manager.connection;
   const apply = () => pointAt(dataSource.getMetadata(repository.target), name);
   if (dataSource.isInitialized) apply();

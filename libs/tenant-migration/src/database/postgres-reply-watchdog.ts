@@ -13,7 +13,10 @@ export class PostgresReplyTimeoutError extends Error {
 /** ReadyForQuery: `Z`, length 5, the transaction status (`I`, `T` or `E`). The server says nothing after it until asked. */
 const READY_FOR_QUERY_LENGTH = 6;
 const endsWithReadyForQuery = (tail: Buffer): boolean =>
-  tail.length === READY_FOR_QUERY_LENGTH && tail[0] === 0x5a && tail.readInt32BE(1) === 5 && [0x49, 0x54, 0x45].includes(tail[5]);
+  tail.length === READY_FOR_QUERY_LENGTH &&
+  tail[0] === 0x5a &&
+  tail.readInt32BE(1) === 5 &&
+  [0x49, 0x54, 0x45].includes(tail[5]);
 
 /**
  * The socket factory for pg's `stream` option that ends a connection whose server stopped
@@ -45,7 +48,10 @@ export const postgresReplyWatchdog =
     socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
       if (Buffer.isBuffer(chunk) && chunk.length > 0) {
         // No copy for the usual chunk: only one shorter than the message joins the previous tail.
-        tail = chunk.length >= READY_FOR_QUERY_LENGTH ? chunk.subarray(-READY_FOR_QUERY_LENGTH) : Buffer.concat([tail, chunk]).subarray(-READY_FOR_QUERY_LENGTH);
+        tail =
+          chunk.length >= READY_FOR_QUERY_LENGTH
+            ? chunk.subarray(-READY_FOR_QUERY_LENGTH)
+            : Buffer.concat([tail, chunk]).subarray(-READY_FOR_QUERY_LENGTH);
         sentBeforeLastReply = socket.bytesWritten;
       }
       return push(chunk, encoding);

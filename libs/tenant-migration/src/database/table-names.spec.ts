@@ -10,11 +10,24 @@ describe('table names', () => {
     assert.equal(names.tenants, 'tenancy.tenants');
     assert.equal(names.auditLog, 'tm_audit');
     assert.equal(names.backups, 'backups');
-    assert.deepEqual([unqualified('tenancy.tenants'), schemaOf('tenancy.tenants'), schemaOf('tenants')], ['tenants', 'tenancy.', '']);
+    assert.deepEqual(
+      [unqualified('tenancy.tenants'), schemaOf('tenancy.tenants'), schemaOf('tenants')],
+      ['tenants', 'tenancy.', ''],
+    );
   });
 
   it('refuses anything that is not a plain identifier (nothing is ever interpolated unchecked)', () => {
-    for (const bad of ['excluded', 'Tenants', 'tenants; DROP TABLE x', '"tenants"', 'a.b.c', '', '1tenants', 'ten ants', 'x'.repeat(64)]) {
+    for (const bad of [
+      'excluded',
+      'Tenants',
+      'tenants; DROP TABLE x',
+      '"tenants"',
+      'a.b.c',
+      '',
+      '1tenants',
+      'ten ants',
+      'x'.repeat(64),
+    ]) {
       assert.throws(() => resolveTableNames({ tenants: bad }), InvalidOptionError, bad);
     }
   });
@@ -22,6 +35,9 @@ describe('table names', () => {
   it('refuses two tables with one name, and an unknown table', () => {
     assert.throws(() => resolveTableNames({ backups: 'tenants' }), /a name of its own/);
     assert.doesNotThrow(() => resolveTableNames({ tenants: 'a.t', backups: 'b.t' }));
-    assert.throws(() => resolveTableNames({ nonsense: 'x' } as never), /not a table of the library/);
+    assert.throws(
+      () => resolveTableNames({ nonsense: 'x' } as never),
+      /not a table of the library/,
+    );
   });
 });

@@ -40,18 +40,27 @@ export const resolveTableNames = (given: Partial<TableNames> = {}): TableNames =
   const names: TableNames = { ...DEFAULT_TABLE_NAMES };
   for (const [table, name] of Object.entries(given) as [keyof TableNames, string | undefined][]) {
     if (!(table in DEFAULT_TABLE_NAMES)) {
-      throw new InvalidOptionError(`tables.${table} is not a table of the library; tables: ${Object.keys(DEFAULT_TABLE_NAMES).join(', ')}`, { option: 'tables' });
+      throw new InvalidOptionError(
+        `tables.${table} is not a table of the library; tables: ${Object.keys(DEFAULT_TABLE_NAMES).join(', ')}`,
+        { option: 'tables' },
+      );
     }
     if (name === undefined) continue;
     // `excluded` names the proposed row inside ON CONFLICT; a table of that bare name would be ambiguous there.
     if (typeof name !== 'string' || !TABLE_NAME.test(name) || name === 'excluded') {
-      throw new InvalidOptionError(`tables.${table} must be a lower-case SQL identifier, optionally schema-qualified (e.g. tenancy.tenants), got ${JSON.stringify(name)}`, {
-        option: `tables.${table}`,
-      });
+      throw new InvalidOptionError(
+        `tables.${table} must be a lower-case SQL identifier, optionally schema-qualified (e.g. tenancy.tenants), got ${JSON.stringify(name)}`,
+        {
+          option: `tables.${table}`,
+        },
+      );
     }
     names[table] = name;
   }
-  if (new Set(Object.values(names)).size !== Object.keys(names).length) throw new InvalidOptionError('tables: every table needs a name of its own', { option: 'tables' });
+  if (new Set(Object.values(names)).size !== Object.keys(names).length)
+    throw new InvalidOptionError('tables: every table needs a name of its own', {
+      option: 'tables',
+    });
   return names;
 };
 
@@ -62,6 +71,10 @@ export const unqualified = (name: string): string => name.slice(name.lastIndexOf
 export const schemaOf = (name: string): string => name.slice(0, name.lastIndexOf('.') + 1);
 
 /** Creates the schemas the given names are qualified with (a migration step; none for plain names). */
-export const createSchemasOf = async (runner: { query(sql: string): Promise<unknown> }, names: string[]): Promise<void> => {
-  for (const schema of new Set(names.map(schemaOf).filter(Boolean))) await runner.query(`CREATE SCHEMA IF NOT EXISTS ${schema.slice(0, -1)}`);
+export const createSchemasOf = async (
+  runner: { query(sql: string): Promise<unknown> },
+  names: string[],
+): Promise<void> => {
+  for (const schema of new Set(names.map(schemaOf).filter(Boolean)))
+    await runner.query(`CREATE SCHEMA IF NOT EXISTS ${schema.slice(0, -1)}`);
 };

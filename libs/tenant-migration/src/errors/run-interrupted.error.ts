@@ -17,8 +17,18 @@ export class RunInterruptedError extends TenantMigrationError {
     cause: unknown,
   ) {
     const outage = describeStoreOutage(cause);
-    const reason = outage ?? (cause instanceof Error ? plainStoreDetail(cause.message) : String(cause));
-    super(`run ${runId} stopped: ${reason}; it is interrupted: \`migrate\` (or \`resume ${runId}\`) continues it from its last checkpoint`, { runId }, { cause });
-    this.kind = cause instanceof TenantMigrationError ? cause.kind : outage !== null ? 'unavailable' : 'internal';
+    const reason =
+      outage ?? (cause instanceof Error ? plainStoreDetail(cause.message) : String(cause));
+    super(
+      `run ${runId} stopped: ${reason}; it is interrupted: \`migrate\` (or \`resume ${runId}\`) continues it from its last checkpoint`,
+      { runId },
+      { cause },
+    );
+    this.kind =
+      cause instanceof TenantMigrationError
+        ? cause.kind
+        : outage !== null
+          ? 'unavailable'
+          : 'internal';
   }
 }

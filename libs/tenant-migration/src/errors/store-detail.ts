@@ -7,5 +7,6 @@
 export const plainStoreDetail = (message: string): string =>
   message.replace(
     /Reached the max retries per request limit \(which is (\d+)\)\. Refer to "maxRetriesPerRequest" option for details\./,
-    (_match, attempts: string) => `no answer after ${attempts} reconnection attempt${attempts === '1' ? '' : 's'}`,
+    (_match, attempts: string) =>
+      `no answer after ${attempts} reconnection attempt${attempts === '1' ? '' : 's'}`,
   );

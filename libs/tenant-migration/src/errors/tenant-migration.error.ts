@@ -4,7 +4,8 @@
  * codes, so library code never throws transport-specific exceptions.
  */
 /** `invalid-data`: stored data (not the caller's input) breaks the rules. */
-export type ErrorKind = 'invalid-input' | 'invalid-data' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
+export type ErrorKind =
+  'invalid-input' | 'invalid-data' | 'not-found' | 'conflict' | 'unavailable' | 'internal';
 
 export abstract class TenantMigrationError extends Error {
   abstract readonly code: string;

@@ -1,4 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { storeOutageOf, TenantMigrationError, type ErrorKind } from '../errors/index.js';
@@ -31,14 +38,19 @@ export interface ProblemDocument {
 }
 
 const reasonOf = (status: number): string => STATUS_CODES[status] ?? 'Error';
-const kebab = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const kebab = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** The message(s) of an HttpException's body: Nest's validation gives a list, others a string. */
 const messageOf = (body: string | object, status: number): string | string[] => {
   if (typeof body === 'string') return body;
   const message = (body as { message?: unknown }).message;
   if (typeof message === 'string') return message;
-  if (Array.isArray(message) && message.every((m): m is string => typeof m === 'string')) return message;
+  if (Array.isArray(message) && message.every((m): m is string => typeof m === 'string'))
+    return message;
   return reasonOf(status);
 };
 
@@ -49,7 +61,16 @@ const messageOf = (body: string | object, status: number): string | string[] => 
  */
 export const httpProblem = (status: number, message: string | string[]): ProblemDocument => {
   const title = reasonOf(status);
-  return { type: 'about:blank', title, status, detail: Array.isArray(message) ? message.join('; ') : message, code: kebab(title), statusCode: status, error: title, message };
+  return {
+    type: 'about:blank',
+    title,
+    status,
+    detail: Array.isArray(message) ? message.join('; ') : message,
+    code: kebab(title),
+    statusCode: status,
+    error: title,
+    message,
+  };
 };
 
 const fromHttpException = (error: HttpException): ProblemDocument => {
@@ -99,6 +120,10 @@ export class DomainErrorFilter implements ExceptionFilter {
     const outage = storeOutageOf(error);
     if (outage) return fromDomainError(outage);
     this.logger.error(error instanceof Error ? error.stack : String(error));
-    return { ...httpProblem(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; see the server log'), code: 'internal', error: 'internal' };
+    return {
+      ...httpProblem(HttpStatus.INTERNAL_SERVER_ERROR, 'internal error; see the server log'),
+      code: 'internal',
+      error: 'internal',
+    };
   }
 }

@@ -1,4 +1,10 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 
@@ -17,7 +23,9 @@ export class JsonOnlyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request>();
     if (BODY_METHODS.has(request.method) && request.is('application/json') !== 'application/json') {
-      throw new UnsupportedMediaTypeException('the admin API accepts JSON only: send Content-Type: application/json');
+      throw new UnsupportedMediaTypeException(
+        'the admin API accepts JSON only: send Content-Type: application/json',
+      );
     }
     return next.handle();
   }

@@ -1,4 +1,11 @@
-import { IsBoolean, IsIn, IsOptional, ValidateBy, type ValidationArguments, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  ValidateBy,
+  type ValidationArguments,
+  ValidateIf,
+} from 'class-validator';
 import { Transform } from 'class-transformer';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 
@@ -19,10 +26,13 @@ const SubdomainInput = (): PropertyDecorator =>
   ValidateBy({
     name: 'subdomainInput',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && value.length > 0 && value.length <= 253,
+      validate: (value: unknown) =>
+        typeof value === 'string' && value.length > 0 && value.length <= 253,
       defaultMessage: ({ value }: ValidationArguments) => {
-        if (value === undefined || value === null || value === '') return 'sync needs the tenant to reconcile: {"action":"sync","subdomain":"<name>"}';
-        if (typeof value !== 'string') return `subdomain must be a string, not ${Array.isArray(value) ? 'an array' : typeof value}`;
+        if (value === undefined || value === null || value === '')
+          return 'sync needs the tenant to reconcile: {"action":"sync","subdomain":"<name>"}';
+        if (typeof value !== 'string')
+          return `subdomain must be a string, not ${Array.isArray(value) ? 'an array' : typeof value}`;
         return `subdomain must be at most 253 characters (it has ${value.length})`;
       },
     },
@@ -38,11 +48,15 @@ const IntegerInRange = (min: number, max: number): PropertyDecorator =>
     name: 'integerInRange',
     constraints: [min, max],
     validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max,
+      validate: (value: unknown) =>
+        typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max,
       defaultMessage: ({ property, value }: ValidationArguments) => {
         const range = `an integer from ${min} to ${max}`;
-        if (typeof value !== 'number' || !Number.isInteger(value)) return `${property} must be ${range}`;
-        return value < min ? `${property} must not be less than ${min} (${range})` : `${property} must not be greater than ${max} (${range})`;
+        if (typeof value !== 'number' || !Number.isInteger(value))
+          return `${property} must be ${range}`;
+        return value < min
+          ? `${property} must not be less than ${min} (${range})`
+          : `${property} must not be greater than ${max} (${range})`;
       },
     },
   });
@@ -52,11 +66,28 @@ const IntegerInRange = (min: number, max: number): PropertyDecorator =>
  * refuse. `Number()` alone would read '' as 0, '0x10' as 16 and ' 5 ' as 5.
  */
 const QueryInteger = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,300}$/.test(value) ? Number(value) : value));
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d{1,300}$/.test(value) ? Number(value) : value,
+  );
 
-export const GET_ACTIONS = ['status', 'runs', 'backups', 'check', 'stats', 'report', 'test'] as const;
+export const GET_ACTIONS = [
+  'status',
+  'runs',
+  'backups',
+  'check',
+  'stats',
+  'report',
+  'test',
+] as const;
 /** Restores are deliberately not here: they stay CLI-only. */
-export const POST_ACTIONS = ['migrate', 'dry-run', 'validate', 'backup', 'sync', 'cleanup'] as const;
+export const POST_ACTIONS = [
+  'migrate',
+  'dry-run',
+  'validate',
+  'backup',
+  'sync',
+  'cleanup',
+] as const;
 
 /**
  * The query of a route that takes no parameters. Declared on such a route all the same, so that
@@ -73,13 +104,18 @@ export class MigrationQueryDto {
 
 /** `GET /api/admin/migration/runs/:id/exceptions?bucket=&limit=&offset=`: one page of the quarantine. */
 export class ExceptionPageQueryDto {
-  @IsOptional() @IsIn(['rejected', 'skipped'])
+  @IsOptional()
+  @IsIn(['rejected', 'skipped'])
   bucket?: 'rejected' | 'skipped';
 
-  @IsOptional() @QueryInteger() @IntegerInRange(1, MAX_LIMIT)
+  @IsOptional()
+  @QueryInteger()
+  @IntegerInRange(1, MAX_LIMIT)
   limit = 100;
 
-  @IsOptional() @QueryInteger() @IntegerInRange(0, MAX_OFFSET)
+  @IsOptional()
+  @QueryInteger()
+  @IntegerInRange(0, MAX_OFFSET)
   offset = 0;
 }
 
@@ -88,17 +124,21 @@ export class MigrationActionDto {
   @IsIn(POST_ACTIONS, { message: `action must be one of: ${POST_ACTIONS.join(', ')}` })
   action!: (typeof POST_ACTIONS)[number];
 
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   dryRun?: boolean;
 
-  @IsOptional() @IntegerInRange(1, MAX_BATCH_SIZE)
+  @IsOptional()
+  @IntegerInRange(1, MAX_BATCH_SIZE)
   batchSize?: number;
 
-  @IsOptional() @IsIn(['keep-postgres', 'overwrite', 'skip'])
+  @IsOptional()
+  @IsIn(['keep-postgres', 'overwrite', 'skip'])
   conflictPolicy?: ConflictPolicy;
 
   /** `backup` only: back up the PostgreSQL tenants table instead of the Redis keyspace. */
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   postgres?: boolean;
 
   /** `sync` only (required there): the tenant to reconcile. */
@@ -107,11 +147,13 @@ export class MigrationActionDto {
   subdomain?: string;
 
   /** `cleanup` only: delete for real (otherwise the answer is a preview). */
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   confirm?: boolean;
 
   /** `sync` only: the side that wins when both changed since the last migration. */
-  @IsOptional() @IsIn(['redis', 'postgres'])
+  @IsOptional()
+  @IsIn(['redis', 'postgres'])
   prefer?: 'redis' | 'postgres';
 }
 
@@ -119,7 +161,10 @@ export class MigrationActionDto {
  * The properties each action accepts beside `action`; another one is refused rather than
  * ignored (a `backup` with `dryRun` would otherwise silently write a backup).
  */
-export const ACTION_PROPERTIES: Record<(typeof POST_ACTIONS)[number], readonly (keyof MigrationActionDto)[]> = {
+export const ACTION_PROPERTIES: Record<
+  (typeof POST_ACTIONS)[number],
+  readonly (keyof MigrationActionDto)[]
+> = {
   migrate: ['dryRun', 'batchSize', 'conflictPolicy'],
   'dry-run': ['dryRun', 'batchSize', 'conflictPolicy'],
   validate: ['dryRun', 'batchSize', 'conflictPolicy'],
@@ -131,5 +176,6 @@ export const ACTION_PROPERTIES: Record<(typeof POST_ACTIONS)[number], readonly (
 /** The properties of the body that its action does not accept. */
 export const misplacedProperties = (body: MigrationActionDto): string[] =>
   (Object.keys(body) as (keyof MigrationActionDto)[]).filter(
-    (key) => key !== 'action' && body[key] !== undefined && !ACTION_PROPERTIES[body.action].includes(key),
+    (key) =>
+      key !== 'action' && body[key] !== undefined && !ACTION_PROPERTIES[body.action].includes(key),
   );

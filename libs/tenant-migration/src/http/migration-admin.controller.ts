@@ -1,4 +1,18 @@
-import { BadRequestException, Body, Get, HttpCode, Inject, Injectable, Logger, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Get,
+  HttpCode,
+  Inject,
+  Injectable,
+  Logger,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -13,7 +27,15 @@ import { MigrationTests } from '../self-test/migration-tests.service.js';
 import { MigrationRunNotFoundError } from '../errors/index.js';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
 import { TENANT_DATA_SOURCE } from '../tenant-migration.tokens.js';
-import { ExceptionPageQueryDto, GET_ACTIONS, MigrationActionDto, MigrationQueryDto, misplacedProperties, NoQueryDto, POST_ACTIONS } from './migration-action.dto.js';
+import {
+  ExceptionPageQueryDto,
+  GET_ACTIONS,
+  MigrationActionDto,
+  MigrationQueryDto,
+  misplacedProperties,
+  NoQueryDto,
+  POST_ACTIONS,
+} from './migration-action.dto.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
 
 const BOTH: readonly Store[] = ['postgres', 'redis'];
@@ -98,7 +120,10 @@ export class MigrationAdminController {
   }
 
   @Get('runs/:id/exceptions')
-  async exceptions(@Param('id', new ParseUUIDPipe()) id: string, @Query() page: ExceptionPageQueryDto) {
+  async exceptions(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() page: ExceptionPageQueryDto,
+  ) {
     await this.storesAnswer(POSTGRES);
     // An unknown run is a 404, not an empty list that looks like a clean run.
     await this.findRun(id);
@@ -116,23 +141,42 @@ export class MigrationAdminController {
 
   @Post()
   @HttpCode(200)
-  async action(@Body() body: MigrationActionDto, @Query() _query: NoQueryDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  async action(
+    @Body() body: MigrationActionDto,
+    @Query() _query: NoQueryDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const misplaced = misplacedProperties(body);
-    if (misplaced.length > 0) throw new BadRequestException(misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`));
+    if (misplaced.length > 0)
+      throw new BadRequestException(
+        misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`),
+      );
     // A bad request is a 400 whatever the stores; a valid one is refused (503) before it starts.
     await this.storesAnswer(POST_NEEDS[body.action]);
     if (body.action === 'backup') {
-      const summary = body.postgres ? await this.backups.backupPostgres({ actor: ACTOR }) : await this.backups.backupRedis({ actor: ACTOR });
+      const summary = body.postgres
+        ? await this.backups.backupPostgres({ actor: ACTOR })
+        : await this.backups.backupRedis({ actor: ACTOR });
       response.status(201);
       return summary;
     }
-    if (body.action === 'cleanup') return this.cleanups.cleanup({ dryRun: body.confirm !== true, actor: ACTOR });
+    if (body.action === 'cleanup')
+      return this.cleanups.cleanup({ dryRun: body.confirm !== true, actor: ACTOR });
     if (body.action === 'sync') {
-      return this.syncs.sync(body.subdomain ?? '', { prefer: body.prefer, dryRun: body.dryRun ?? false, actor: ACTOR });
+      return this.syncs.sync(body.subdomain ?? '', {
+        prefer: body.prefer,
+        dryRun: body.dryRun ?? false,
+        actor: ACTOR,
+      });
     }
     if (body.action === 'validate') return this.migrations.validateAll();
     if (body.action === 'dry-run' || body.dryRun) {
-      return this.migrations.migrate({ dryRun: true, batchSize: body.batchSize, conflictPolicy: body.conflictPolicy });
+      return this.migrations.migrate({
+        dryRun: true,
+        batchSize: body.batchSize,
+        conflictPolicy: body.conflictPolicy,
+      });
     }
     const started = await new Promise<{ runId: string; resumed: boolean }>((resolve, reject) => {
       let running = false;
@@ -145,16 +189,22 @@ export class MigrationAdminController {
             resolve({ runId, resumed });
           },
         })
-        .then((result) => this.logger.log(`run ${result.runId} completed: ${JSON.stringify(result.counts)}`))
+        .then((result) =>
+          this.logger.log(`run ${result.runId} completed: ${JSON.stringify(result.counts)}`),
+        )
         .catch((error: unknown) => {
           // Before the start the request is still waiting: it answers with the error (e.g. 409).
           // After it, the run has its 202 and records its failure; the log says so too.
           if (!running) return reject(error);
-          this.logger.error(`migration failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.error(
+            `migration failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
         });
     });
     // The run's address under wherever the host mounted this controller.
-    response.status(202).location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/runs/${started.runId}`);
+    response
+      .status(202)
+      .location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/runs/${started.runId}`);
     return { ...started, status: 'running' };
   }
 

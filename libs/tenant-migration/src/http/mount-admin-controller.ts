@@ -1,4 +1,14 @@
-import { type CanActivate, Controller, type DynamicModule, type ForwardReference, type Type, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  type CanActivate,
+  Controller,
+  type DynamicModule,
+  type ForwardReference,
+  type Type,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  UsePipes,
+} from '@nestjs/common';
 import { InvalidOptionError } from '../errors/index.js';
 import { DomainErrorFilter } from './domain-error.filter.js';
 import { JsonOnlyInterceptor } from './json-only.interceptor.js';
@@ -27,9 +37,14 @@ export const DEFAULT_ADMIN_PATH = 'api/admin/migration';
  * host has) and the mapping of domain errors to
  * HTTP statuses (4xx with a message; a 500 never shows internals).
  */
-export const mountAdminController = (mount: AdminControllerMount): Type<MigrationAdminController> => {
+export const mountAdminController = (
+  mount: AdminControllerMount,
+): Type<MigrationAdminController> => {
   if (typeof mount.guard !== 'function') {
-    throw new InvalidOptionError('the admin controller needs a guard: the admin API never runs unauthenticated', { option: 'admin.guard' });
+    throw new InvalidOptionError(
+      'the admin controller needs a guard: the admin API never runs unauthenticated',
+      { option: 'admin.guard' },
+    );
   }
   class MountedMigrationAdminController extends MigrationAdminController {}
   Controller(mount.path ?? DEFAULT_ADMIN_PATH)(MountedMigrationAdminController);

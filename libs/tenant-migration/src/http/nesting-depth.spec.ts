@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { MAX_NESTING_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 
 const arrays = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
-const objects = (depth: number): unknown => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+const objects = (depth: number): unknown =>
+  JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
 /** Arrays and objects in turn, the deepest one last among wide siblings. */
 const mixed = (depth: number): unknown => {
   let value: unknown = 'leaf';
-  for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [1, 'two', null, value] : { x: 1, y: [], z: value };
+  for (let level = 0; level < depth; level++)
+    value = level % 2 === 0 ? [1, 'two', null, value] : { x: 1, y: [], z: value };
   return value;
 };
 
@@ -28,15 +30,31 @@ describe('nestsDeeperThan', () => {
     ['objects exactly at the bound', objects(MAX_NESTING_DEPTH), MAX_NESTING_DEPTH, false],
     ['objects one past the bound', objects(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH, true],
     ['arrays and objects exactly at the bound', mixed(MAX_NESTING_DEPTH), MAX_NESTING_DEPTH, false],
-    ['arrays and objects one past the bound', mixed(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH, true],
+    [
+      'arrays and objects one past the bound',
+      mixed(MAX_NESTING_DEPTH + 1),
+      MAX_NESTING_DEPTH,
+      true,
+    ],
     ['arrays 50,000 deep (100 kB of "[")', arrays(50_000), MAX_NESTING_DEPTH, true],
     ['objects 20,000 deep', objects(20_000), MAX_NESTING_DEPTH, true],
-    ['a deep value behind a key named __proto__', JSON.parse(`{"__proto__":${JSON.stringify(arrays(40))}}`), MAX_NESTING_DEPTH, true],
-    ['a very wide object', Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, [i]])), MAX_NESTING_DEPTH, false],
+    [
+      'a deep value behind a key named __proto__',
+      JSON.parse(`{"__proto__":${JSON.stringify(arrays(40))}}`),
+      MAX_NESTING_DEPTH,
+      true,
+    ],
+    [
+      'a very wide object',
+      Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, [i]])),
+      MAX_NESTING_DEPTH,
+      false,
+    ],
     ['a very wide array', Array.from({ length: 50_000 }, () => []), MAX_NESTING_DEPTH, false],
   ];
   for (const [name, value, limit, deeper] of rows) {
-    it(`${name}: ${deeper ? 'deeper than' : 'within'} ${limit}`, () => assert.equal(nestsDeeperThan(value, limit), deeper));
+    it(`${name}: ${deeper ? 'deeper than' : 'within'} ${limit}`, () =>
+      assert.equal(nestsDeeperThan(value, limit), deeper));
   }
 
   it('checks a value far deeper than the stack allows without recursion', () => {

@@ -8,7 +8,8 @@
 export const MAX_NESTING_DEPTH = 32;
 
 /** An array or object to look into; a binary value is a leaf, as a string is. */
-const isContainer = (value: unknown): value is object => typeof value === 'object' && value !== null && !ArrayBuffer.isView(value);
+const isContainer = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !ArrayBuffer.isView(value);
 
 /**
  * Whether `value` nests arrays or objects more than `limit` levels deep: a scalar is 0 levels,

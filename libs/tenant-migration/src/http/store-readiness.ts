@@ -38,11 +38,17 @@ export const assertStoresAnswer = async (
   needs: readonly Store[],
   timeoutMs = STORE_READINESS_TIMEOUT_MS,
 ): Promise<void> => {
-  const checks = needs.map((store) => (store === 'postgres' ? postgresAnswers(stores.dataSource, timeoutMs) : redisAnswers(stores.redis, timeoutMs)));
+  const checks = needs.map((store) =>
+    store === 'postgres'
+      ? postgresAnswers(stores.dataSource, timeoutMs)
+      : redisAnswers(stores.redis, timeoutMs),
+  );
   const outcomes = await Promise.allSettled(checks);
   const down = needs.filter((_store, index) => outcomes[index].status === 'rejected');
   if (down.length === 0) return;
-  const causes = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+  const causes = outcomes.flatMap((outcome) =>
+    outcome.status === 'rejected' ? [outcome.reason] : [],
+  );
   throw new StoreUnavailableError(
     `${down.map((store) => STORE_NAMES[store]).join(' and ')} ${down.length > 1 ? 'are' : 'is'} unavailable: nothing was done; try again once ${down.length > 1 ? 'they answer' : 'it answers'}`,
     { stores: down },

@@ -1,4 +1,10 @@
-import { type ArgumentMetadata, BadRequestException, HttpException, Injectable, ValidationPipe } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  BadRequestException,
+  HttpException,
+  Injectable,
+  ValidationPipe,
+} from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import { MAX_NESTING_DEPTH, nestsDeeperThan } from './nesting-depth.js';
 
@@ -11,14 +17,20 @@ const declaredProperties = (metatype: ArgumentMetadata['metatype']): ReadonlySet
 
 /** A value with named properties: not an array, not binary. */
 const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  !ArrayBuffer.isView(value);
 
 /** The messages of the exception the validation threw (a list, from Nest's pipe). */
 const messagesOf = (error: HttpException): string[] => {
   const response = error.getResponse();
-  const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  const message =
+    typeof response === 'string' ? response : (response as { message?: unknown }).message;
   if (typeof message === 'string') return [message];
-  return Array.isArray(message) ? message.filter((item): item is string => typeof item === 'string') : [];
+  return Array.isArray(message)
+    ? message.filter((item): item is string => typeof item === 'string')
+    : [];
 };
 
 /**
@@ -49,7 +61,11 @@ export class StrictValidationPipe extends ValidationPipe {
       const unknown = Object.keys(value).filter((key) => !declared.has(key));
       if (unknown.length > 0) {
         throw await this.exceptionFactory(
-          unknown.map((property) => ({ property, constraints: { whitelistValidation: `property ${property} should not exist` }, children: [] })),
+          unknown.map((property) => ({
+            property,
+            constraints: { whitelistValidation: `property ${property} should not exist` },
+            children: [],
+          })),
         );
       }
     }
@@ -67,7 +83,14 @@ export class StrictValidationPipe extends ValidationPipe {
     const messages: string[] = [];
     if (this.toValidate(metadata) && isRecord(value)) {
       const bounded = Object.fromEntries(
-        Object.entries(value).map(([key, member]) => [key, nestsDeeperThan(member, MAX_NESTING_DEPTH - 1) ? (Array.isArray(member) ? [] : {}) : member]),
+        Object.entries(value).map(([key, member]) => [
+          key,
+          nestsDeeperThan(member, MAX_NESTING_DEPTH - 1)
+            ? Array.isArray(member)
+              ? []
+              : {}
+            : member,
+        ]),
       );
       try {
         await super.transform(bounded, metadata);
@@ -77,6 +100,9 @@ export class StrictValidationPipe extends ValidationPipe {
       }
     }
     const where = metadata.type === 'body' ? 'the body' : `the ${metadata.type}`;
-    return new BadRequestException([...messages, `${where} is nested deeper than ${MAX_NESTING_DEPTH} levels`]);
+    return new BadRequestException([
+      ...messages,
+      `${where} is nested deeper than ${MAX_NESTING_DEPTH} levels`,
+    ]);
   }
 }

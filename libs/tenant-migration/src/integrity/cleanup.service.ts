@@ -118,10 +118,22 @@ export class CleanupService {
   cleanup(request: CleanupRequest = {}): Promise<CleanupResult> {
     const dryRun = request.dryRun ?? true;
     return this.audit.around(
-      { actor: request.actor, action: 'cleanup', params: { dryRun, prefix: this.options.keyPrefix } },
+      {
+        actor: request.actor,
+        action: 'cleanup',
+        params: { dryRun, prefix: this.options.keyPrefix },
+      },
       // A cleanup that deletes holds the tenants table's lock: never during a migration, restore or sync.
-      () => (dryRun ? this.run(dryRun, request.actor) : this.lock.hold('cleanup', () => this.run(dryRun, request.actor))),
-      (result) => ({ backupId: result.backupId, deleted: result.deleted, kept: result.kept, keptByReason: result.keptByReason }),
+      () =>
+        dryRun
+          ? this.run(dryRun, request.actor)
+          : this.lock.hold('cleanup', () => this.run(dryRun, request.actor)),
+      (result) => ({
+        backupId: result.backupId,
+        deleted: result.deleted,
+        kept: result.kept,
+        keptByReason: result.keptByReason,
+      }),
     );
   }
 
@@ -141,15 +153,32 @@ export class CleanupService {
     const verification = await this.backups.verify(backup.id, { actor }).catch((error: unknown) => {
       // Its file is gone, is a folder now, or cannot be read: nothing can be proven safe.
       if (error instanceof BackupNotFoundError || error instanceof InvalidBackupError) {
-        throw new CleanupRefusedError(`backup ${backup.id} no longer verifies: ${error.message}`, { backupId: backup.id, path: backup.path }, { cause: error });
+        throw new CleanupRefusedError(
+          `backup ${backup.id} no longer verifies: ${error.message}`,
+          { backupId: backup.id, path: backup.path },
+          { cause: error },
+        );
       }
       throw error;
     });
     if (!verification.ok) {
-      throw new CleanupRefusedError(`backup ${backup.id} no longer verifies: ${verification.problems.join('; ')}`, { backupId: backup.id });
+      throw new CleanupRefusedError(
+        `backup ${backup.id} no longer verifies: ${verification.problems.join('; ')}`,
+        { backupId: backup.id },
+      );
     }
 
-    const result: CleanupResult = { dryRun, backupId: backup.id, examined: 0, deleted: 0, alreadyGone: 0, kept: 0, keptByReason: {}, samples: [], durationMs: 0 };
+    const result: CleanupResult = {
+      dryRun,
+      backupId: backup.id,
+      examined: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      kept: 0,
+      keptByReason: {},
+      samples: [],
+      durationMs: 0,
+    };
     const inBackup = new SeenKeySet();
     const session = await this.sessions.open();
     try {
@@ -170,13 +199,20 @@ export class CleanupService {
     }
     // Keys written after the backup (or never in it) are not covered by it.
     for await (const keys of this.reader.keys(this.options.keyPrefix, BATCH)) {
-      for (const key of keys) if (inBackup.add(key.toString('base64'))) this.keep(result, key.toString('utf8'), 'not-in-backup');
+      for (const key of keys)
+        if (inBackup.add(key.toString('base64')))
+          this.keep(result, key.toString('utf8'), 'not-in-backup');
     }
     result.durationMs = Date.now() - started;
     return result;
   }
 
-  private async processBatch(client: PoolClient, entries: RedisBackupEntry[], backupId: string, result: CleanupResult): Promise<void> {
+  private async processBatch(
+    client: PoolClient,
+    entries: RedisBackupEntry[],
+    backupId: string,
+    result: CleanupResult,
+  ): Promise<void> {
     if (entries.length === 0) return;
     result.examined += entries.length;
     const strings = entries.filter((e) => {
@@ -196,15 +232,17 @@ export class CleanupService {
       const dump = replies[2 * i] as Buffer | null;
       const value = replies[2 * i + 1] as Buffer | null;
       if (dump === null || value === null) result.alreadyGone++;
-      else if (!dump.equals(Buffer.from(e.d, 'base64'))) this.keep(result, key, 'changed-since-backup');
+      else if (!dump.equals(Buffer.from(e.d, 'base64')))
+        this.keep(result, key, 'changed-since-backup');
       else covered.push({ key, value });
     });
     if (covered.length === 0) return;
 
     // Valid records only, mapped exactly as the migration maps them.
-    const prepared = await this.classifier.classify(
-      { cursor: '0', entries: covered.map(({ key, value }) => ({ key, kind: 'value' as const, value })) },
-    );
+    const prepared = await this.classifier.classify({
+      cursor: '0',
+      entries: covered.map(({ key, value }) => ({ key, kind: 'value' as const, value })),
+    });
     for (const e of prepared.exceptions) this.keep(result, e.key, 'invalid-record');
     if (prepared.candidates.length === 0) return;
 
@@ -229,7 +267,8 @@ export class CleanupService {
     }
 
     const deletes = this.redis.pipeline();
-    for (const c of deletable) deletes.eval(COMPARE_AND_DELETE, 1, c.key, values.get(c.key) as Buffer);
+    for (const c of deletable)
+      deletes.eval(COMPARE_AND_DELETE, 1, c.key, values.get(c.key) as Buffer);
     const outcomes = await repliesOf(deletes);
     const done = deletable.filter((c, i) => {
       if (outcomes[i] === 1) return true;
@@ -237,10 +276,12 @@ export class CleanupService {
       return false;
     });
     if (done.length === 0) return;
-    await client.query(
-      this.recordCleanupsSql,
-      [done.map((c) => c.key), done.map((c) => c.record.subdomain), done.map((c) => c.record.sourceHash), backupId],
-    );
+    await client.query(this.recordCleanupsSql, [
+      done.map((c) => c.key),
+      done.map((c) => c.record.subdomain),
+      done.map((c) => c.record.sourceHash),
+      backupId,
+    ]);
     for (const c of done) this.deleted(result, c.key);
   }
 

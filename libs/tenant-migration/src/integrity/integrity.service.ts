@@ -10,7 +10,12 @@ import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { fromEpochMs, TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { LEGACY_FIELDS } from '../tenants/tenant-mapper.js';
-import type { FieldDifference, IntegrityReport, InvalidRedisRecord, TenantDrift } from './integrity.types.js';
+import type {
+  FieldDifference,
+  IntegrityReport,
+  InvalidRedisRecord,
+  TenantDrift,
+} from './integrity.types.js';
 
 /** Every mapped field the check compares: its name in the enhanced format, its column, its kind. */
 const COMPARED_FIELDS: readonly [field: string, column: string, kind: 'value' | 'epoch-ms'][] = [
@@ -37,7 +42,8 @@ const COMPARED_FIELDS: readonly [field: string, column: string, kind: 'value' | 
 ];
 
 const STAGE = 'integrity_stage';
-const redisSide = (column: string, kind: 'value' | 'epoch-ms'): string => (kind === 'epoch-ms' ? fromEpochMs(`s.${column}`) : `s.${column}`);
+const redisSide = (column: string, kind: 'value' | 'epoch-ms'): string =>
+  kind === 'epoch-ms' ? fromEpochMs(`s.${column}`) : `s.${column}`;
 const rowsDiffer = (fields: typeof COMPARED_FIELDS): string =>
   `ROW(${fields.map(([, c, k]) => redisSide(c, k)).join(', ')}) IS DISTINCT FROM ROW(${fields.map(([, c]) => `t.${c}`).join(', ')})`;
 /**
@@ -64,7 +70,9 @@ const findDrift = (tables: Pick<TableNames, 'tenants' | 'redisCleanups'>): strin
       OR (s.subdomain IS NULL AND NOT EXISTS (SELECT 1 FROM integrity_invalid i WHERE i.key = t.source_key)
           AND NOT EXISTS (SELECT 1 FROM ${tables.redisCleanups} c WHERE c.subdomain = t.subdomain AND c.source_hash = t.source_hash))
       OR (s.subdomain IS NOT NULL AND t.subdomain IS NOT NULL AND ${ROW_DIFFERS})`;
-const FIELD_PAIRS = COMPARED_FIELDS.map(([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`).join(',\n        ');
+const FIELD_PAIRS = COMPARED_FIELDS.map(
+  ([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`,
+).join(',\n        ');
 
 /**
  * Moves the staged records whose subdomain's tenant was migrated from another key (the
@@ -127,7 +135,11 @@ export class IntegrityService {
       let skipped = 0;
       const invalidRecords: InvalidRedisRecord[] = [];
       let invalid = 0;
-      const scan = { prefix: this.options.keyPrefix, batchSize: this.options.batchSize, maxValueBytes: this.options.maxValueBytes };
+      const scan = {
+        prefix: this.options.keyPrefix,
+        batchSize: this.options.batchSize,
+        maxValueBytes: this.options.maxValueBytes,
+      };
       // One COPY in flight while the next batch is read and classified.
       let staging: Promise<void> = Promise.resolve();
       for await (const batch of this.reader.batches({ ...scan, seen: state.seen })) {
@@ -140,24 +152,38 @@ export class IntegrityService {
         const rejected = prepared.exceptions.filter((e) => e.bucket === 'rejected');
         skipped += prepared.exceptions.length - rejected.length;
         invalid += rejected.length;
-        for (const r of rejected) if (limit === 0 || invalidRecords.length < limit) invalidRecords.push({ key: r.key, reasons: r.reasons });
+        for (const r of rejected)
+          if (limit === 0 || invalidRecords.length < limit)
+            invalidRecords.push({ key: r.key, reasons: r.reasons });
         if (rejected.length > 0) {
           await staging;
-          await client.query('INSERT INTO integrity_invalid (key) SELECT unnest($1::text[])', [rejected.map((r) => storableText(r.key))]);
+          await client.query('INSERT INTO integrity_invalid (key) SELECT unnest($1::text[])', [
+            rejected.map((r) => storableText(r.key)),
+          ]);
         }
         request.onProgress?.(scanned);
       }
       await staging;
       // A key whose subdomain PostgreSQL credits to another key is what a migration rejects
       // (subdomain-conflict), not a tenant to compare: counted and listed as invalid.
-      const { rows: conflicts } = await client.query<{ key: string; subdomain: string; owner: string }>(this.moveConflictsSql);
+      const { rows: conflicts } = await client.query<{
+        key: string;
+        subdomain: string;
+        owner: string;
+      }>(this.moveConflictsSql);
       invalid += conflicts.length;
       valid -= conflicts.length;
       for (const c of conflicts) {
         if (limit === 0 || invalidRecords.length < limit) {
           invalidRecords.push({
             key: c.key,
-            reasons: [{ code: 'subdomain-conflict', field: 'subdomain', message: `the subdomain already belongs to the tenant migrated from ${c.owner}` }],
+            reasons: [
+              {
+                code: 'subdomain-conflict',
+                field: 'subdomain',
+                message: `the subdomain already belongs to the tenant migrated from ${c.owner}`,
+              },
+            ],
           });
         }
       }
@@ -193,9 +219,23 @@ export class IntegrityService {
     }
   }
 
-  private async count(client: PoolClient): Promise<{ postgresTenants: number; cleanedUp: number; onlyInRedis: number; onlyInPostgres: number; different: number }> {
+  private async count(
+    client: PoolClient,
+  ): Promise<{
+    postgresTenants: number;
+    cleanedUp: number;
+    onlyInRedis: number;
+    onlyInPostgres: number;
+    different: number;
+  }> {
     const { tenants, redisCleanups } = this.options.tables;
-    const { rows } = await client.query<{ postgres: number; cleaned_up: number; only_redis: number; only_postgres: number; different: number }>(`
+    const { rows } = await client.query<{
+      postgres: number;
+      cleaned_up: number;
+      only_redis: number;
+      only_postgres: number;
+      different: number;
+    }>(`
       SELECT (SELECT count(*) FROM ${tenants})::int AS postgres,
              -- only scanned when cleanup has ever deleted anything
              CASE WHEN EXISTS (SELECT 1 FROM ${redisCleanups}) THEN
@@ -207,7 +247,13 @@ export class IntegrityService {
              count(*) FILTER (WHERE kind = 'different')::int AS different
         FROM integrity_drift`);
     const [row] = rows;
-    return { postgresTenants: row.postgres, cleanedUp: row.cleaned_up, onlyInRedis: row.only_redis, onlyInPostgres: row.only_postgres, different: row.different };
+    return {
+      postgresTenants: row.postgres,
+      cleanedUp: row.cleaned_up,
+      onlyInRedis: row.only_redis,
+      onlyInPostgres: row.only_postgres,
+      different: row.different,
+    };
   }
 
   /** The first `limit` drifts (0: all), with the field-level differences of each. */
@@ -237,7 +283,14 @@ export class IntegrityService {
     );
     return rows.map((r) =>
       r.kind === 'different'
-        ? { kind: r.kind, subdomain: r.subdomain, key: r.key, fields: r.fields ?? [], changedInPostgres: r.changed_in_postgres ?? false, changedInRedis: r.changed_in_redis ?? false }
+        ? {
+            kind: r.kind,
+            subdomain: r.subdomain,
+            key: r.key,
+            fields: r.fields ?? [],
+            changedInPostgres: r.changed_in_postgres ?? false,
+            changedInRedis: r.changed_in_redis ?? false,
+          }
         : { kind: r.kind, subdomain: r.subdomain, key: r.key },
     );
   }

@@ -27,7 +27,11 @@ const prepareFolder = async (folder: string): Promise<void> => {
     await access(folder, constants.W_OK);
   } catch (error) {
     const problem = folderProblemOf(error);
-    if (problem) throw new InvalidOptionError(`cannot write the report into ${folder}: it ${problem}`, { folder, code: errnoOf(error) });
+    if (problem)
+      throw new InvalidOptionError(`cannot write the report into ${folder}: it ${problem}`, {
+        folder,
+        code: errnoOf(error),
+      });
     throw error;
   }
 };
@@ -40,8 +44,14 @@ const writeComplete = async (path: string, text: string): Promise<void> => {
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => undefined);
-    if (isDiskFull(error)) throw new Error(`the disk is full: could not write the report ${path} (${errnoOf(error)})`, { cause: error });
-    throw new Error(`could not write the report ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (isDiskFull(error))
+      throw new Error(`the disk is full: could not write the report ${path} (${errnoOf(error)})`, {
+        cause: error,
+      });
+    throw new Error(
+      `could not write the report ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 };
 
@@ -56,7 +66,13 @@ export interface MigrationStats {
   cleanedUpFromRedis: number;
   /** Tenants whose Redis write-back failed and waits for `sync --pending`. */
   pendingWriteBacks: number;
-  lastRuns: { id: string; status: MigrationRunStatus; startedAt: Date; finishedAt: Date | null; counts: MigrationCounts }[];
+  lastRuns: {
+    id: string;
+    status: MigrationRunStatus;
+    startedAt: Date;
+    finishedAt: Date | null;
+    counts: MigrationCounts;
+  }[];
   /** Of the last completed run: (migrated + unchanged) / scanned. Null without a completed run. */
   successRate: number | null;
   /** Why keys were rejected in the last completed run (the validation summary). */
@@ -89,7 +105,8 @@ export class ReportService {
 
   async stats(): Promise<MigrationStats> {
     let redisKeys = 0;
-    for await (const keys of this.reader.keys(this.options.keyPrefix, 1000)) redisKeys += keys.length;
+    for await (const keys of this.reader.keys(this.options.keyPrefix, 1000))
+      redisKeys += keys.length;
     return this.statsWith(redisKeys);
   }
 
@@ -104,8 +121,22 @@ export class ReportService {
              count(*) FILTER (WHERE NOT profile_complete)::int AS incomplete,
              (SELECT count(DISTINCT subdomain) FROM ${redisCleanups})::int AS cleaned,
              (SELECT count(*) FROM ${redisWriteBacks})::int AS pending
-        FROM ${tenants}`)) as { total: number; legacy: number; enhanced: number; app: number; incomplete: number; cleaned: number; pending: number }[];
-    const lastRuns = (await this.runs.latest(5)).map((r) => ({ id: r.id, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, counts: r.counts }));
+        FROM ${tenants}`)) as {
+      total: number;
+      legacy: number;
+      enhanced: number;
+      app: number;
+      incomplete: number;
+      cleaned: number;
+      pending: number;
+    }[];
+    const lastRuns = (await this.runs.latest(5)).map((r) => ({
+      id: r.id,
+      status: r.status,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      counts: r.counts,
+    }));
     const completed = lastRuns.find((r) => r.status === 'completed');
     return {
       at: new Date().toISOString(),
@@ -117,7 +148,10 @@ export class ReportService {
       cleanedUpFromRedis: row.cleaned,
       pendingWriteBacks: row.pending,
       lastRuns,
-      successRate: completed && completed.counts.scanned > 0 ? (completed.counts.migrated + completed.counts.unchanged) / completed.counts.scanned : null,
+      successRate:
+        completed && completed.counts.scanned > 0
+          ? (completed.counts.migrated + completed.counts.unchanged) / completed.counts.scanned
+          : null,
       lastRejectedByReason: completed?.counts.rejectedByReason ?? {},
       backups: await this.backups.list(5),
     };
@@ -152,7 +186,10 @@ export class ReportService {
   }
 }
 
-const cell = (value: unknown): string => String(value ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (value: unknown): string =>
+  String(value ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 /** The report for people: summary tables, then the listed differences. */
 export const toMarkdown = ({ stats, integrity }: MigrationReport): string => {
@@ -188,26 +225,58 @@ export const toMarkdown = ({ stats, integrity }: MigrationReport): string => {
     '',
   ];
   if (integrity.drift.length > 0) {
-    lines.push(`### Differences${integrity.truncated ? ` (first ${integrity.drift.length})` : ''}`, '', '| Kind | Subdomain | Fields (Redis / PostgreSQL) |', '|---|---|---|');
+    lines.push(
+      `### Differences${integrity.truncated ? ` (first ${integrity.drift.length})` : ''}`,
+      '',
+      '| Kind | Subdomain | Fields (Redis / PostgreSQL) |',
+      '|---|---|---|',
+    );
     for (const d of integrity.drift) {
-      const fields = (d.fields ?? []).map((f) => `${f.field}: ${JSON.stringify(f.redis)} / ${JSON.stringify(f.postgres)}`).join('; ');
+      const fields = (d.fields ?? [])
+        .map((f) => `${f.field}: ${JSON.stringify(f.redis)} / ${JSON.stringify(f.postgres)}`)
+        .join('; ');
       lines.push(`| ${d.kind} | ${cell(d.subdomain)} | ${cell(fields)} |`);
     }
     lines.push('');
   }
-  lines.push('## Recent migration runs', '', '| Run | Status | Started | Scanned | Migrated | Unchanged | Skipped | Rejected | Conflicts |', '|---|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '## Recent migration runs',
+    '',
+    '| Run | Status | Started | Scanned | Migrated | Unchanged | Skipped | Rejected | Conflicts |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  );
   for (const r of stats.lastRuns) {
     const c = r.counts;
-    lines.push(`| ${r.id} | ${r.status} | ${new Date(r.startedAt).toISOString()} | ${c.scanned} | ${c.migrated} | ${c.unchanged} | ${c.skipped} | ${c.rejected} | ${c.conflicts} |`);
+    lines.push(
+      `| ${r.id} | ${r.status} | ${new Date(r.startedAt).toISOString()} | ${c.scanned} | ${c.migrated} | ${c.unchanged} | ${c.skipped} | ${c.rejected} | ${c.conflicts} |`,
+    );
   }
-  lines.push('', `Success rate of the last completed run: ${stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(2)}%`}.`, '');
+  lines.push(
+    '',
+    `Success rate of the last completed run: ${stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(2)}%`}.`,
+    '',
+  );
   const reasons = Object.entries(stats.lastRejectedByReason).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) {
-    lines.push('## Validation (last completed run)', '', '| Reason | Keys |', '|---|---:|', ...reasons.map(([code, n]) => `| ${code} | ${n} |`), '');
+    lines.push(
+      '## Validation (last completed run)',
+      '',
+      '| Reason | Keys |',
+      '|---|---:|',
+      ...reasons.map(([code, n]) => `| ${code} | ${n} |`),
+      '',
+    );
   }
-  lines.push('## Backups', '', '| Backup | Kind | Created | Entries | Verified |', '|---|---|---|---:|---|');
+  lines.push(
+    '## Backups',
+    '',
+    '| Backup | Kind | Created | Entries | Verified |',
+    '|---|---|---|---:|---|',
+  );
   for (const b of stats.backups) {
-    lines.push(`| ${b.id} | ${b.kind} | ${new Date(b.createdAt).toISOString()} | ${b.entryCount} | ${b.verifiedAt ? new Date(b.verifiedAt).toISOString() : 'no'} |`);
+    lines.push(
+      `| ${b.id} | ${b.kind} | ${new Date(b.createdAt).toISOString()} | ${b.entryCount} | ${b.verifiedAt ? new Date(b.verifiedAt).toISOString() : 'no'} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 };

@@ -9,16 +9,40 @@ import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
-import { redisKeyOf, redisValueOf, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
-import { ConcurrentChangeError, InvalidOptionError, InvalidTenantRecordError, TenantMigrationError, TenantNotFoundError } from '../errors/index.js';
+import {
+  redisKeyOf,
+  redisValueOf,
+  TENANT_ROW_SELECT,
+  type TenantRow,
+} from '../tenants/tenant-row.js';
+import {
+  ConcurrentChangeError,
+  InvalidOptionError,
+  InvalidTenantRecordError,
+  TenantMigrationError,
+  TenantNotFoundError,
+} from '../errors/index.js';
 import { IntegrityService } from './integrity.service.js';
 import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { TableLock } from '../migration/table-lock.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
-import { decision, type SyncAllResult, type SyncDecision, type SyncRequest, type SyncResult, type SyncTarget } from './sync.types.js';
+import {
+  decision,
+  type SyncAllResult,
+  type SyncDecision,
+  type SyncRequest,
+  type SyncResult,
+  type SyncTarget,
+} from './sync.types.js';
 
-export type { SyncAllResult, SyncChange, SyncDirection, SyncRequest, SyncResult } from './sync.types.js';
+export type {
+  SyncAllResult,
+  SyncChange,
+  SyncDirection,
+  SyncRequest,
+  SyncResult,
+} from './sync.types.js';
 
 /**
  * The tenant row as sync decides on it: the read paths' row, plus the key it was migrated from
@@ -94,8 +118,14 @@ export class SyncService {
    * Redis stops the replay with its error and leaves the rest queued.
    */
   async syncPending(request: SyncRequest = {}): Promise<SyncAllResult> {
-    const pending = await this.sessions.withSession((client) => this.writeBacks.pending(client, PENDING_LIMIT));
-    return this.syncEach(pending.map((entry) => ({ subdomain: entry.subdomain })), { ...request, prefer: request.prefer ?? 'postgres' }, true);
+    const pending = await this.sessions.withSession((client) =>
+      this.writeBacks.pending(client, PENDING_LIMIT),
+    );
+    return this.syncEach(
+      pending.map((entry) => ({ subdomain: entry.subdomain })),
+      { ...request, prefer: request.prefer ?? 'postgres' },
+      true,
+    );
   }
 
   /**
@@ -105,7 +135,11 @@ export class SyncService {
    */
   async syncAllDrifted(request: SyncRequest = {}): Promise<SyncAllResult> {
     const report = await this.integrity.check();
-    return this.syncEach(report.drift.map((drift) => ({ subdomain: drift.subdomain, key: drift.key })), request, false);
+    return this.syncEach(
+      report.drift.map((drift) => ({ subdomain: drift.subdomain, key: drift.key })),
+      request,
+      false,
+    );
   }
 
   sync(subdomainInput: string, request: SyncRequest = {}): Promise<SyncResult> {
@@ -122,11 +156,19 @@ export class SyncService {
    * replay) each sync also settles the tenant's queue entry, and a tenant deleted since is
    * settled (nothing is left to write back) rather than refused.
    */
-  private syncEach(targets: SyncTarget[], request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncAllResult> {
+  private syncEach(
+    targets: SyncTarget[],
+    request: SyncRequest,
+    fromWriteBackQueue: boolean,
+  ): Promise<SyncAllResult> {
     return this.locked(request, () => this.syncAll(targets, request, fromWriteBackQueue));
   }
 
-  private async syncAll(targets: SyncTarget[], request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncAllResult> {
+  private async syncAll(
+    targets: SyncTarget[],
+    request: SyncRequest,
+    fromWriteBackQueue: boolean,
+  ): Promise<SyncAllResult> {
     const result: SyncAllResult = {
       dryRun: request.dryRun ?? false,
       drifted: targets.length,
@@ -145,17 +187,35 @@ export class SyncService {
         result.byChange[synced.change] = (result.byChange[synced.change] ?? 0) + 1;
       } catch (error) {
         if (!(error instanceof TenantMigrationError) || error.kind === 'unavailable') throw error;
-        if (!(fromWriteBackQueue && error instanceof TenantNotFoundError)) result.refused.push({ subdomain: target.subdomain, reason: error.message });
+        if (!(fromWriteBackQueue && error instanceof TenantNotFoundError))
+          result.refused.push({ subdomain: target.subdomain, reason: error.message });
       }
     }
     return result;
   }
 
-  private audited(target: SyncTarget, request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncResult> {
+  private audited(
+    target: SyncTarget,
+    request: SyncRequest,
+    fromWriteBackQueue: boolean,
+  ): Promise<SyncResult> {
     return this.audit.around(
-      { actor: request.actor, action: 'sync', params: { subdomain: target.subdomain, prefer: request.prefer ?? null, dryRun: request.dryRun ?? false } },
+      {
+        actor: request.actor,
+        action: 'sync',
+        params: {
+          subdomain: target.subdomain,
+          prefer: request.prefer ?? null,
+          dryRun: request.dryRun ?? false,
+        },
+      },
       () => this.reconcile(target, request, fromWriteBackQueue),
-      (result) => ({ key: result.key, direction: result.direction, change: result.change, reason: result.reason }),
+      (result) => ({
+        key: result.key,
+        direction: result.direction,
+        change: result.change,
+        reason: result.reason,
+      }),
     );
   }
 
@@ -164,7 +224,11 @@ export class SyncService {
    * write-back entry, and so does a deletion; with `fromWriteBackQueue` (the tenant is queued),
    * so does any other outcome that is not a dry run.
    */
-  private async reconcile(target: SyncTarget, request: SyncRequest, fromWriteBackQueue: boolean): Promise<SyncResult> {
+  private async reconcile(
+    target: SyncTarget,
+    request: SyncRequest,
+    fromWriteBackQueue: boolean,
+  ): Promise<SyncResult> {
     const subdomain = this.validator.requireSubdomain(target.subdomain);
     const dryRun = request.dryRun ?? false;
 
@@ -177,7 +241,9 @@ export class SyncService {
 
       // Taken before Redis is read: a PostgreSQL write committed after this read is not
       // overwritten with what was read (the merge refuses it, and the sync says so).
-      const fence = await this.merges.fence(async (sql) => (await client.query<{ fence: string }>(sql)).rows);
+      const fence = await this.merges.fence(
+        async (sql) => (await client.query<{ fence: string }>(sql)).rows,
+      );
       // The key is classified exactly as the migration classifies it (a renamed key included),
       // so sync and migrate agree on what the record is.
       const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
@@ -188,15 +254,24 @@ export class SyncService {
 
       if (!row && entry.kind === 'vanished') {
         if (fromWriteBackQueue && !dryRun) await this.writeBacks.settle(client, subdomain);
-        throw new TenantNotFoundError(`tenant "${subdomain}" exists in neither Redis nor PostgreSQL`, { subdomain });
+        throw new TenantNotFoundError(
+          `tenant "${subdomain}" exists in neither Redis nor PostgreSQL`,
+          { subdomain },
+        );
       }
       if (!row && !candidate) {
-        throw new InvalidOptionError(`"${subdomain}" is only in Redis and its record is invalid: ${redisProblems.map((r) => r.message).join('; ')}`, {
-          reasons: redisProblems,
-        });
+        throw new InvalidOptionError(
+          `"${subdomain}" is only in Redis and its record is invalid: ${redisProblems.map((r) => r.message).join('; ')}`,
+          {
+            reasons: redisProblems,
+          },
+        );
       }
       if (candidate && candidate.record.subdomain !== subdomain) {
-        throw new InvalidTenantRecordError(`key ${key} names tenant "${candidate.record.subdomain}", not "${subdomain}"`, { subdomain, key });
+        throw new InvalidTenantRecordError(
+          `key ${key} names tenant "${candidate.record.subdomain}", not "${subdomain}"`,
+          { subdomain, key },
+        );
       }
       const conflict = redisProblems.find((r) => r.code === 'subdomain-conflict');
       if (row && conflict) {
@@ -208,12 +283,26 @@ export class SyncService {
         );
       }
 
-      const redisChanged = candidate !== undefined && row !== null && candidate.record.sourceHash !== row.source_hash;
+      const redisChanged =
+        candidate !== undefined && row !== null && candidate.record.sourceHash !== row.source_hash;
       const postgresChanged = row?.changed_in_postgres ?? false;
       let decided: SyncDecision;
       if (!row) decided = decision('redis-to-postgres', 'write', 'only Redis has the tenant');
-      else if (entry.kind === 'vanished') decided = await this.decideVanished(client, subdomain, key, row, request, fromWriteBackQueue);
-      else if (!candidate) decided = decision('postgres-to-redis', 'write', 'the Redis record is invalid; PostgreSQL has a valid one');
+      else if (entry.kind === 'vanished')
+        decided = await this.decideVanished(
+          client,
+          subdomain,
+          key,
+          row,
+          request,
+          fromWriteBackQueue,
+        );
+      else if (!candidate)
+        decided = decision(
+          'postgres-to-redis',
+          'write',
+          'the Redis record is invalid; PostgreSQL has a valid one',
+        );
       else if (redisChanged && postgresChanged) {
         if (!request.prefer) {
           throw new InvalidOptionError(
@@ -225,16 +314,30 @@ export class SyncService {
           request.prefer === 'redis'
             ? decision('redis-to-postgres', 'write', 'both changed; Redis preferred')
             : decision('postgres-to-redis', 'write', 'both changed; PostgreSQL preferred');
-      } else if (redisChanged) decided = decision('redis-to-postgres', 'write', 'Redis changed since the last migration');
-      else if (postgresChanged) decided = decision('postgres-to-redis', 'write', 'PostgreSQL changed since the last migration');
+      } else if (redisChanged)
+        decided = decision('redis-to-postgres', 'write', 'Redis changed since the last migration');
+      else if (postgresChanged)
+        decided = decision(
+          'postgres-to-redis',
+          'write',
+          'PostgreSQL changed since the last migration',
+        );
       else decided = decision('none', 'none', 'the stores already agree on this tenant');
 
       if (dryRun) return done(decided);
-      if (decided.change === 'delete') await this.deletePostgres(client, subdomain, key, row as SyncRow);
-      else if (decided.direction === 'redis-to-postgres') await this.writePostgres(client, subdomain, candidate ? [candidate] : [], fence);
-      else if (decided.direction === 'postgres-to-redis') await this.writeRedis(client, subdomain, key, row as SyncRow, raw);
+      if (decided.change === 'delete')
+        await this.deletePostgres(client, subdomain, key, row as SyncRow);
+      else if (decided.direction === 'redis-to-postgres')
+        await this.writePostgres(client, subdomain, candidate ? [candidate] : [], fence);
+      else if (decided.direction === 'postgres-to-redis')
+        await this.writeRedis(client, subdomain, key, row as SyncRow, raw);
       // A PostgreSQL-to-Redis write and a deletion settled the tenant's entry themselves.
-      if (fromWriteBackQueue && decided.direction !== 'postgres-to-redis' && decided.change !== 'delete') await this.writeBacks.settle(client, subdomain);
+      if (
+        fromWriteBackQueue &&
+        decided.direction !== 'postgres-to-redis' &&
+        decided.change !== 'delete'
+      )
+        await this.writeBacks.settle(client, subdomain);
       return done(decided);
     } finally {
       await session.release();
@@ -265,20 +368,39 @@ export class SyncService {
     request: SyncRequest,
     fromWriteBackQueue: boolean,
   ): Promise<SyncDecision> {
-    if (row.source_key !== key) return decision('postgres-to-redis', 'write', 'only PostgreSQL has the tenant (it was not migrated from this key)');
+    if (row.source_key !== key)
+      return decision(
+        'postgres-to-redis',
+        'write',
+        'only PostgreSQL has the tenant (it was not migrated from this key)',
+      );
     // A queued write-back is a PostgreSQL write Redis missed, whatever the timestamps say.
     const postgresChanged = row.changed_in_postgres || fromWriteBackQueue;
     if (await this.wasCleanedUp(client, row)) {
       return postgresChanged
-        ? decision('postgres-to-redis', 'write', 'cleanup deleted the key on purpose, and PostgreSQL changed the tenant since')
-        : decision('none', 'none', 'cleanup deleted the key on purpose; PostgreSQL holds the tenant unchanged');
+        ? decision(
+            'postgres-to-redis',
+            'write',
+            'cleanup deleted the key on purpose, and PostgreSQL changed the tenant since',
+          )
+        : decision(
+            'none',
+            'none',
+            'cleanup deleted the key on purpose; PostgreSQL holds the tenant unchanged',
+          );
     }
     if (!postgresChanged) {
-      return decision('redis-to-postgres', 'delete', 'the key was deleted or expired in Redis, and PostgreSQL has not changed the tenant since its last migration');
+      return decision(
+        'redis-to-postgres',
+        'delete',
+        'the key was deleted or expired in Redis, and PostgreSQL has not changed the tenant since its last migration',
+      );
     }
     const both = `both changed (deleted or expired in Redis, ${row.changed_in_postgres ? 'edited in PostgreSQL' : 'a PostgreSQL write Redis missed is queued'})`;
-    if (request.prefer === 'redis') return decision('redis-to-postgres', 'delete', `${both}; Redis preferred`);
-    if (request.prefer === 'postgres') return decision('postgres-to-redis', 'write', `${both}; PostgreSQL preferred`);
+    if (request.prefer === 'redis')
+      return decision('redis-to-postgres', 'delete', `${both}; Redis preferred`);
+    if (request.prefer === 'postgres')
+      return decision('postgres-to-redis', 'write', `${both}; PostgreSQL preferred`);
     throw new InvalidOptionError(
       `both stores changed "${subdomain}" since its last migration: its key ${key} was deleted or expired in Redis, and it was edited in PostgreSQL; ` +
         'choose the side that wins with prefer redis (delete it from PostgreSQL) or prefer postgres (write it back to Redis)',
@@ -293,7 +415,10 @@ export class SyncService {
 
   /** Whether cleanup deleted the tenant's key on purpose, with the value the row still records. */
   private async wasCleanedUp(client: PoolClient, row: SyncRow): Promise<boolean> {
-    const { rows } = await client.query<{ cleaned: boolean }>(this.sql.wasCleanedUp, [row.subdomain, row.source_hash]);
+    const { rows } = await client.query<{ cleaned: boolean }>(this.sql.wasCleanedUp, [
+      row.subdomain,
+      row.source_hash,
+    ]);
     return rows[0].cleaned;
   }
 
@@ -301,8 +426,17 @@ export class SyncService {
    * Compare-and-delete: deletes the row only if it is still the one decided on (see the
    * statement). `overridesPostgres`: the decision knowingly discards a PostgreSQL change.
    */
-  private async deleteIfUnchanged(client: PoolClient, row: SyncRow, overridesPostgres: boolean): Promise<boolean> {
-    const { rowCount } = await client.query(this.sql.deleteIfUnchanged, [row.subdomain, row.source_hash, row.updated_us, overridesPostgres]);
+  private async deleteIfUnchanged(
+    client: PoolClient,
+    row: SyncRow,
+    overridesPostgres: boolean,
+  ): Promise<boolean> {
+    const { rowCount } = await client.query(this.sql.deleteIfUnchanged, [
+      row.subdomain,
+      row.source_hash,
+      row.updated_us,
+      overridesPostgres,
+    ]);
     return rowCount === 1;
   }
 
@@ -311,13 +445,25 @@ export class SyncService {
    * delete) and settles its write-back entry in one transaction. A key back in Redis by then
    * is a newer change than the deletion, so nothing is deleted.
    */
-  private async deletePostgres(client: PoolClient, subdomain: string, key: string, row: SyncRow): Promise<void> {
+  private async deletePostgres(
+    client: PoolClient,
+    subdomain: string,
+    key: string,
+    row: SyncRow,
+  ): Promise<void> {
     await this.sessions.transaction(client, async () => {
       if (!(await this.deleteIfUnchanged(client, row, row.changed_in_postgres))) {
-        throw new ConcurrentChangeError(`"${subdomain}" changed in PostgreSQL while it was being synced; nothing was deleted, run sync again`, { subdomain });
+        throw new ConcurrentChangeError(
+          `"${subdomain}" changed in PostgreSQL while it was being synced; nothing was deleted, run sync again`,
+          { subdomain },
+        );
       }
       const [present] = await this.reader.exist([key]);
-      if (present) throw new ConcurrentChangeError(`"${subdomain}" was written to Redis while it was being synced; nothing was deleted, run sync again`, { subdomain, key });
+      if (present)
+        throw new ConcurrentChangeError(
+          `"${subdomain}" was written to Redis while it was being synced; nothing was deleted, run sync again`,
+          { subdomain, key },
+        );
       // A migration batch or resolver that read the key before it went must not bring it back.
       await this.tombstones.mark(client, subdomain, key);
       await this.writeBacks.settle(client, subdomain);
@@ -329,13 +475,21 @@ export class SyncService {
    * guarded by the fence taken before Redis was read: a row written (or a tenant deleted) in
    * PostgreSQL since is kept, and the sync fails with ConcurrentChangeError.
    */
-  private async writePostgres(client: PoolClient, subdomain: string, staged: Parameters<TenantMergeRepository['stage']>[1], fence: string): Promise<void> {
+  private async writePostgres(
+    client: PoolClient,
+    subdomain: string,
+    staged: Parameters<TenantMergeRepository['stage']>[1],
+    fence: string,
+  ): Promise<void> {
     await this.sessions.transaction(client, async () => {
       await this.merges.prepareSession(client, 'sync_stage', 'DROP');
       await this.merges.stage(client, staged, 'sync_stage');
       const merged = await this.merges.mergeStaged(client, 'overwrite', fence, 'sync_stage');
       if (merged.unwritten.has(subdomain)) {
-        throw new ConcurrentChangeError(`"${subdomain}" changed in PostgreSQL while it was being synced; nothing was written, run sync again`, { subdomain });
+        throw new ConcurrentChangeError(
+          `"${subdomain}" changed in PostgreSQL while it was being synced; nothing was written, run sync again`,
+          { subdomain },
+        );
       }
     });
   }
@@ -344,10 +498,27 @@ export class SyncService {
    * PostgreSQL to Redis: writes the tenant in its source's format (legacy readers keep
    * working), only if the key still holds what was read, then records that value as migrated.
    */
-  private async writeRedis(client: PoolClient, subdomain: string, key: string, row: SyncRow, current: Buffer | null): Promise<void> {
+  private async writeRedis(
+    client: PoolClient,
+    subdomain: string,
+    key: string,
+    row: SyncRow,
+    current: Buffer | null,
+  ): Promise<void> {
     const value = redisValueOf(row);
-    const written = await this.redis.eval(COMPARE_AND_SET, 1, key, current === null ? '' : 'present', current ?? '', value);
-    if (written !== 1) throw new ConcurrentChangeError(`"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`, { subdomain });
+    const written = await this.redis.eval(
+      COMPARE_AND_SET,
+      1,
+      key,
+      current === null ? '' : 'present',
+      current ?? '',
+      value,
+    );
+    if (written !== 1)
+      throw new ConcurrentChangeError(
+        `"${subdomain}" changed in Redis while it was being synced; nothing was written, run sync again`,
+        { subdomain },
+      );
     await this.writeBacks.markWritten(client, subdomain, key, value);
   }
 }

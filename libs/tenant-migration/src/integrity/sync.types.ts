@@ -49,4 +49,8 @@ export interface SyncTarget {
 
 /** A sync's decision: which way, what change, and why. */
 export type SyncDecision = Pick<SyncResult, 'direction' | 'change' | 'reason'>;
-export const decision = (direction: SyncDirection, change: SyncChange, reason: string): SyncDecision => ({ direction, change, reason });
+export const decision = (
+  direction: SyncDirection,
+  change: SyncChange,
+  reason: string,
+): SyncDecision => ({ direction, change, reason });

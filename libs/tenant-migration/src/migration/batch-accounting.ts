@@ -16,7 +16,10 @@ export const noteNormalized = (counts: MigrationCounts, c: Candidate): void => {
 };
 
 /** Counts quarantined keys: skipped by their first reason, rejected by every reason. */
-export const countExceptions = (counts: MigrationCounts, exceptions: readonly ExceptionRow[]): void => {
+export const countExceptions = (
+  counts: MigrationCounts,
+  exceptions: readonly ExceptionRow[],
+): void => {
   for (const e of exceptions) {
     if (e.bucket === 'skipped') {
       counts.skipped++;
@@ -34,7 +37,10 @@ export const countExceptions = (counts: MigrationCounts, exceptions: readonly Ex
  * skipped or rejected by the decision). Pure: a real run, a dry run and the self-test's
  * sample all count with it.
  */
-export const accountBatch = (batch: PreparedBatch, decide: (c: Candidate) => MergeDecision): { counts: MigrationCounts; exceptions: ExceptionRow[] } => {
+export const accountBatch = (
+  batch: PreparedBatch,
+  decide: (c: Candidate) => MergeDecision,
+): { counts: MigrationCounts; exceptions: ExceptionRow[] } => {
   const counts = emptyCounts();
   counts.scanned = batch.scanned;
   const exceptions = [...batch.exceptions];
@@ -65,7 +71,10 @@ export const accountBatch = (batch: PreparedBatch, decide: (c: Candidate) => Mer
 };
 
 /** What a batch added to the run's counts: the counts after it less those before it. */
-export const countsSince = (before: MigrationCounts, after: MigrationCounts): MigrationBatchCounts => ({
+export const countsSince = (
+  before: MigrationCounts,
+  after: MigrationCounts,
+): MigrationBatchCounts => ({
   scanned: after.scanned - before.scanned,
   migrated: after.migrated - before.migrated,
   unchanged: after.unchanged - before.unchanged,

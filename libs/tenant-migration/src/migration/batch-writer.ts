@@ -3,13 +3,22 @@ import type { PoolClient } from 'pg';
 import { isUnstorableDataError } from '../common/pg-errors.js';
 import { storableText } from '../common/storable-text.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { TenantMergeRepository, type ExceptionRow, type MergeOutcome } from './tenant-merge.repository.js';
+import {
+  TenantMergeRepository,
+  type ExceptionRow,
+  type MergeOutcome,
+} from './tenant-merge.repository.js';
 import { accountBatch } from './batch-accounting.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import type { BatchTurn } from './batch-turn.js';
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
 import type { PostgresSession } from './postgres-session.factory.js';
-import { addCounts, type ConflictPolicy, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
+import {
+  addCounts,
+  type ConflictPolicy,
+  type MigrationCounts,
+  type MigrationRunOptions,
+} from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 import type { MigrationStage } from './migration-request.types.js';
 
@@ -32,12 +41,20 @@ const UPDATED: MergeDecision = { action: 'update' };
 const CONCURRENT_WRITE: MergeDecision = {
   action: 'skip',
   conflict: true,
-  reason: { code: 'concurrent-write', message: 'PostgreSQL changed this tenant after this run read it from Redis; PostgreSQL was kept' },
+  reason: {
+    code: 'concurrent-write',
+    message:
+      'PostgreSQL changed this tenant after this run read it from Redis; PostgreSQL was kept',
+  },
 };
 const CONCURRENT_DELETE: MergeDecision = {
   action: 'skip',
   conflict: true,
-  reason: { code: 'concurrent-delete', message: 'the tenant was deleted in PostgreSQL after this run read it from Redis; it was not brought back' },
+  reason: {
+    code: 'concurrent-delete',
+    message:
+      'the tenant was deleted in PostgreSQL after this run read it from Redis; it was not brought back',
+  },
 };
 
 /**
@@ -78,7 +95,14 @@ export class BatchWriter {
         write.onStage?.('batch-staged', number);
         await turn.previous?.merged.done;
         merged = staged ? await this.tryMerge(client, options.conflictPolicy, batch.fence) : null;
-        if (!merged) ({ merged, candidates } = await this.mergeOneByOne(client, candidates, options.conflictPolicy, batch.fence, unstorable));
+        if (!merged)
+          ({ merged, candidates } = await this.mergeOneByOne(
+            client,
+            candidates,
+            options.conflictPolicy,
+            batch.fence,
+            unstorable,
+          ));
         write.onStage?.('batch-merged', number);
       }
       turn.merged.resolve();
@@ -86,13 +110,20 @@ export class BatchWriter {
       const existing = await this.merges.findExisting(client, unwritten);
 
       const accounted = { ...batch, candidates, exceptions: [...batch.exceptions, ...unstorable] };
-      const { counts: delta, exceptions } = accountBatch(accounted, (c) => decide(c, merged, existing, options.conflictPolicy));
+      const { counts: delta, exceptions } = accountBatch(accounted, (c) =>
+        decide(c, merged, existing, options.conflictPolicy),
+      );
       delta.repeated = batch.repeated;
       if (run) await this.insertExceptions(client, run.id, exceptions);
       await turn.previous?.committed.done;
       const next = addCounts(counts, delta);
       if (run) {
-        const checkpoint = { cursor: batch.cursor, batches: number, server: batch.server, secret: write.secret };
+        const checkpoint = {
+          cursor: batch.cursor,
+          batches: number,
+          server: batch.server,
+          secret: write.secret,
+        };
         await this.runs.checkpointAndCommit(client, run.id, next, checkpoint, batch.fingerprints);
       }
       Object.assign(counts, next);
@@ -119,7 +150,11 @@ export class BatchWriter {
   }
 
   /** Merges what is staged; null (and nothing merged) when PostgreSQL refuses its data. */
-  private async tryMerge(client: PoolClient, policy: ConflictPolicy, fence: string | null): Promise<MergeOutcome | null> {
+  private async tryMerge(
+    client: PoolClient,
+    policy: ConflictPolicy,
+    fence: string | null,
+  ): Promise<MergeOutcome | null> {
     try {
       return await this.merges.mergeStaged(client, policy, requireFence(fence));
     } catch (error) {
@@ -159,7 +194,12 @@ export class BatchWriter {
         unstorable.push({
           key: candidate.key,
           bucket: 'rejected',
-          reasons: [{ code: 'unstorable', message: `PostgreSQL cannot store this record: ${storableText(error.message)}` }],
+          reasons: [
+            {
+              code: 'unstorable',
+              message: `PostgreSQL cannot store this record: ${storableText(error.message)}`,
+            },
+          ],
         });
       }
     }
@@ -171,7 +211,11 @@ export class BatchWriter {
    * should PostgreSQL still refuse one, the others are stored and that one keeps its key and
    * reason codes with PostgreSQL's message, so no key leaves the quarantine unrecorded.
    */
-  private async insertExceptions(client: PoolClient, runId: string, rows: ExceptionRow[]): Promise<void> {
+  private async insertExceptions(
+    client: PoolClient,
+    runId: string,
+    rows: ExceptionRow[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await client.query('SAVEPOINT exceptions');
     try {
@@ -189,7 +233,12 @@ export class BatchWriter {
         if (!isUnstorableDataError(error)) throw error;
         await client.query('ROLLBACK TO SAVEPOINT exceptions');
         const codes = row.reasons.map((r) => storableText(r.code)).join(', ');
-        const reasons = [{ code: 'unstorable', message: `the reasons (${codes}) could not be stored: ${storableText(error.message)}` }];
+        const reasons = [
+          {
+            code: 'unstorable',
+            message: `the reasons (${codes}) could not be stored: ${storableText(error.message)}`,
+          },
+        ];
         await this.merges.insertExceptions(client, runId, [{ ...row, value: undefined, reasons }]);
       }
     }
@@ -209,9 +258,14 @@ const decide = (
   policy: ConflictPolicy,
 ): MergeDecision => {
   const { subdomain } = c.record;
-  if (merged && !merged.unwritten.has(subdomain)) return merged.updated.has(subdomain) ? UPDATED : CREATED;
+  if (merged && !merged.unwritten.has(subdomain))
+    return merged.updated.has(subdomain) ? UPDATED : CREATED;
   const state = existing.get(subdomain);
-  const decision = decideMerge(state, { sourceHash: c.record.sourceHash, sourceKey: c.key }, policy);
+  const decision = decideMerge(
+    state,
+    { sourceHash: c.record.sourceHash, sourceKey: c.key },
+    policy,
+  );
   if (!merged || (decision.action !== 'create' && decision.action !== 'update')) return decision;
   // The merge's guard refused a row the decision would write: another writer changed it (or
   // deleted the tenant) after this batch read Redis. PostgreSQL is kept, and it is counted.

@@ -7,7 +7,11 @@ import type { KeyspaceBatch } from '../source/keyspace-entry.js';
 import { preview } from '../validation/reasons.js';
 import type { ScanState } from './scan-state.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
-import { TenantMergeRepository, type ExceptionRow, type StagedTenant } from './tenant-merge.repository.js';
+import {
+  TenantMergeRepository,
+  type ExceptionRow,
+  type StagedTenant,
+} from './tenant-merge.repository.js';
 import { PostgresSessionFactory } from './postgres-session.factory.js';
 import type { OutcomeReason } from './migration.types.js';
 
@@ -33,7 +37,8 @@ export interface PreparedBatch {
 }
 
 /** A batch to classify: a reader's batch, or just entries for a one-off lookup. */
-export type ClassifyInput = Pick<KeyspaceBatch, 'entries'> & Partial<Omit<KeyspaceBatch, 'entries'>>;
+export type ClassifyInput = Pick<KeyspaceBatch, 'entries'> &
+  Partial<Omit<KeyspaceBatch, 'entries'>>;
 
 const YIELD_EVERY = 200;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -64,7 +69,9 @@ export class KeyspaceClassifier {
     const exceptions: ExceptionRow[] = [];
     const candidates: Candidate[] = [];
     const prefixLength = this.options.keyPrefix.length;
-    const fingerprints = scan ? Buffer.allocUnsafe(batch.entries.length * FINGERPRINT_BYTES) : Buffer.alloc(0);
+    const fingerprints = scan
+      ? Buffer.allocUnsafe(batch.entries.length * FINGERPRINT_BYTES)
+      : Buffer.alloc(0);
     let accounted = 0;
     let repeated = batch.passedOver ?? 0;
     for (let i = 0; i < batch.entries.length; i++) {
@@ -85,21 +92,58 @@ export class KeyspaceClassifier {
       accounted++;
       switch (entry.kind) {
         case 'vanished':
-          exceptions.push({ key, bucket: 'skipped', reasons: [{ code: 'vanished', message: 'the key was deleted or expired between SCAN and GET' }] });
+          exceptions.push({
+            key,
+            bucket: 'skipped',
+            reasons: [
+              { code: 'vanished', message: 'the key was deleted or expired between SCAN and GET' },
+            ],
+          });
           break;
         case 'wrong-type':
-          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'wrong-type', message: `the key holds a ${entry.type}, not a string` }] });
+          exceptions.push({
+            key,
+            bucket: 'rejected',
+            reasons: [
+              { code: 'wrong-type', message: `the key holds a ${entry.type}, not a string` },
+            ],
+          });
           break;
         case 'bad-name':
-          exceptions.push({ key, bucket: 'rejected', escapedName: true, reasons: [{ code: 'invalid-key-name', message: 'the key name is not valid UTF-8 (shown escaped)' }] });
+          exceptions.push({
+            key,
+            bucket: 'rejected',
+            escapedName: true,
+            reasons: [
+              {
+                code: 'invalid-key-name',
+                message: 'the key name is not valid UTF-8 (shown escaped)',
+              },
+            ],
+          });
           break;
         case 'too-large':
-          exceptions.push({ key, bucket: 'rejected', reasons: [{ code: 'value-too-large', message: `the value is ${entry.size} bytes; the limit is ${this.options.maxValueBytes}` }] });
+          exceptions.push({
+            key,
+            bucket: 'rejected',
+            reasons: [
+              {
+                code: 'value-too-large',
+                message: `the value is ${entry.size} bytes; the limit is ${this.options.maxValueBytes}`,
+              },
+            ],
+          });
           break;
         case 'value': {
           const result = this.validator.validateValue(key, key.slice(prefixLength), entry.value);
           if (result.ok) candidates.push({ key, record: result.record, notes: result.notes });
-          else exceptions.push({ key, bucket: 'rejected', reasons: result.reasons, value: entry.value });
+          else
+            exceptions.push({
+              key,
+              bucket: 'rejected',
+              reasons: result.reasons,
+              value: entry.value,
+            });
         }
       }
     }
@@ -120,7 +164,11 @@ export class KeyspaceClassifier {
    * exactly (in Redis now), another key of this batch, or a renamed key that claimed it
    * earlier in the scan.
    */
-  private async resolveNames(candidates: Candidate[], exceptions: ExceptionRow[], scan: ScanState | undefined): Promise<Candidate[]> {
+  private async resolveNames(
+    candidates: Candidate[],
+    exceptions: ExceptionRow[],
+    scan: ScanState | undefined,
+  ): Promise<Candidate[]> {
     const renamed = candidates.filter((c) => c.key !== this.options.keyPrefix + c.record.subdomain);
     const taken = new Map<string, string>();
     if (renamed.length > 0) {
@@ -129,10 +177,16 @@ export class KeyspaceClassifier {
       // The key a tenant was migrated from keeps its name (the merge refuses any other), so
       // a renamed key whose subdomain PostgreSQL already credits to another key is a
       // conflict in this batch, whichever of the two SCAN lists first.
-      const owners = scan?.consultPostgres ? await this.ownersOf(renamed.map((c) => c.record.subdomain)) : new Map<string, string | null>();
+      const owners = scan?.consultPostgres
+        ? await this.ownersOf(renamed.map((c) => c.record.subdomain))
+        : new Map<string, string | null>();
       renamed.forEach((c, i) => {
         const owner = owners.get(c.record.subdomain);
-        const holder = exists[i] ? exact[i] : owner != null && owner !== c.key ? owner : scan?.claim(c.record.subdomain, c.key);
+        const holder = exists[i]
+          ? exact[i]
+          : owner != null && owner !== c.key
+            ? owner
+            : scan?.claim(c.record.subdomain, c.key);
         if (holder !== undefined) taken.set(c.key, holder);
       });
     }
@@ -143,7 +197,13 @@ export class KeyspaceClassifier {
         exceptions.push({
           key: c.key,
           bucket: 'rejected',
-          reasons: [{ code: 'subdomain-conflict', field: 'subdomain', message: `the normalised subdomain "${c.record.subdomain}" is held by another key (${preview(holder)})` }],
+          reasons: [
+            {
+              code: 'subdomain-conflict',
+              field: 'subdomain',
+              message: `the normalised subdomain "${c.record.subdomain}" is held by another key (${preview(holder)})`,
+            },
+          ],
         });
         return false;
       }
@@ -154,7 +214,9 @@ export class KeyspaceClassifier {
 
   /** The key each subdomain's tenant was migrated from (null for a row no key owns). */
   private async ownersOf(subdomains: string[]): Promise<Map<string, string | null>> {
-    const existing = await this.sessions.withSession((client) => this.merges.findExisting(client, subdomains));
+    const existing = await this.sessions.withSession((client) =>
+      this.merges.findExisting(client, subdomains),
+    );
     return new Map([...existing].map(([subdomain, state]) => [subdomain, state.sourceKey]));
   }
 }

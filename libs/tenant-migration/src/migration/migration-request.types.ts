@@ -1,6 +1,11 @@
 /** What a caller gives a migration run and what it gets back. */
 import type { ExceptionRow } from './tenant-merge.repository.js';
-import type { ConflictPolicy, MigrationCounts, MigrationRunOptions, OutcomeReason } from './migration.types.js';
+import type {
+  ConflictPolicy,
+  MigrationCounts,
+  MigrationRunOptions,
+  OutcomeReason,
+} from './migration.types.js';
 
 export interface MigrationProgress {
   runId: string | null;
@@ -26,7 +31,10 @@ export interface MigrationProgress {
 }
 
 /** The counts of one batch: its share of the run's counts (scanned = migrated + unchanged + skipped + rejected). */
-export type MigrationBatchCounts = Pick<MigrationCounts, 'scanned' | 'migrated' | 'unchanged' | 'skipped' | 'rejected' | 'conflicts'>;
+export type MigrationBatchCounts = Pick<
+  MigrationCounts,
+  'scanned' | 'migrated' | 'unchanged' | 'skipped' | 'rejected' | 'conflicts'
+>;
 
 /** One batch of a run, as its progress report tells it: for logs that follow a run batch by batch. */
 export interface MigrationBatchReport extends MigrationBatchCounts {
@@ -99,11 +107,16 @@ export interface MigrationResult {
 }
 
 /** What `validateAll` found: valid + rejected + skipped = scanned. */
-export interface ValidationReport
-  extends Pick<
-    MigrationCounts,
-    'scanned' | 'rejected' | 'skipped' | 'normalized' | 'normalizedByNote' | 'rejectedByReason' | 'skippedByReason'
-  > {
+export interface ValidationReport extends Pick<
+  MigrationCounts,
+  | 'scanned'
+  | 'rejected'
+  | 'skipped'
+  | 'normalized'
+  | 'normalizedByNote'
+  | 'rejectedByReason'
+  | 'skippedByReason'
+> {
   valid: number;
   balanced: boolean;
   durationMs: number;

@@ -1,5 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { MigrationCheckpoint, MigrationCounts, MigrationRunKind, MigrationRunOptions, MigrationRunStatus } from './migration.types.js';
+import type {
+  MigrationCheckpoint,
+  MigrationCounts,
+  MigrationRunKind,
+  MigrationRunOptions,
+  MigrationRunStatus,
+} from './migration.types.js';
 
 /** One recorded migration run: its options, live counts, checkpoint and outcome. */
 @Entity({ name: 'migration_runs' })

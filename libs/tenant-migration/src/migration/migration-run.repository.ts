@@ -28,8 +28,10 @@ export class MigrationRunRepository {
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions,
-    @InjectTenantRepository(MigrationRunEntity) private readonly runs: Repository<MigrationRunEntity>,
-    @InjectTenantRepository(MigrationExceptionEntity) private readonly exceptions: Repository<MigrationExceptionEntity>,
+    @InjectTenantRepository(MigrationRunEntity)
+    private readonly runs: Repository<MigrationRunEntity>,
+    @InjectTenantRepository(MigrationExceptionEntity)
+    private readonly exceptions: Repository<MigrationExceptionEntity>,
   ) {
     this.runsTable = options.tables.migrationRuns;
     this.keysTable = options.tables.migrationRunKeys;
@@ -57,7 +59,10 @@ export class MigrationRunRepository {
 
   /** Runs left `running` by a process that died (callers hold the migration lock). */
   findInterrupted(kind: MigrationRunKind): Promise<MigrationRunEntity[]> {
-    return this.runs.find({ where: { kind, status: In(['running', 'interrupted']) }, order: { startedAt: 'DESC' } });
+    return this.runs.find({
+      where: { kind, status: In(['running', 'interrupted']) },
+      order: { startedAt: 'DESC' },
+    });
   }
 
   latest(limit: number): Promise<MigrationRunEntity[]> {
@@ -73,7 +78,13 @@ export class MigrationRunRepository {
    * transaction and commits it, in one round trip (a simple-protocol multi-statement, hence
    * the escaped literals). Counts and checkpoint hold no text from Redis.
    */
-  async checkpointAndCommit(client: PoolClient, id: string, counts: MigrationCounts, checkpoint: MigrationCheckpoint, fingerprints: Buffer): Promise<void> {
+  async checkpointAndCommit(
+    client: PoolClient,
+    id: string,
+    counts: MigrationCounts,
+    checkpoint: MigrationCheckpoint,
+    fingerprints: Buffer,
+  ): Promise<void> {
     const run = client.escapeLiteral(id);
     const keys =
       fingerprints.length > 0
@@ -92,7 +103,7 @@ export class MigrationRunRepository {
    */
   async forEachFingerprints(runId: string, add: (fingerprints: Buffer) => void): Promise<void> {
     const page = 200;
-    for (let after = -1; ; ) {
+    for (let after = -1; ;) {
       const rows = (await this.runs.query(
         `SELECT batch, fingerprints FROM ${this.keysTable} WHERE run_id = $1 AND batch > $2 ORDER BY batch LIMIT ${page}`,
         [runId, after],
@@ -110,10 +121,24 @@ export class MigrationRunRepository {
     durationMs: number,
     error: string | null = null,
   ): Promise<void> {
-    await this.runs.update({ id }, { status, counts, durationMs, error: error === null ? null : storableText(error), finishedAt: new Date() });
+    await this.runs.update(
+      { id },
+      {
+        status,
+        counts,
+        durationMs,
+        error: error === null ? null : storableText(error),
+        finishedAt: new Date(),
+      },
+    );
   }
 
-  exceptionsOf(runId: string, bucket: ExceptionBucket | undefined, limit: number, offset = 0): Promise<MigrationExceptionEntity[]> {
+  exceptionsOf(
+    runId: string,
+    bucket: ExceptionBucket | undefined,
+    limit: number,
+    offset = 0,
+  ): Promise<MigrationExceptionEntity[]> {
     return this.exceptions.find({
       where: bucket ? { runId, bucket } : { runId },
       order: { id: 'ASC' },

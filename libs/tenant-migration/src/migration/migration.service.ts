@@ -3,11 +3,23 @@ import { randomBytes } from 'node:crypto';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { FINGERPRINT_SECRET_BYTES } from '../common/seen-key-set.js';
-import { RedisKeyspaceReader, scanFraction, type KeyspaceScanOptions } from '../source/redis-keyspace.reader.js';
-import { InvalidOptionError, MigrationRunNotFoundError, RunNotResumableError } from '../errors/index.js';
+import {
+  RedisKeyspaceReader,
+  scanFraction,
+  type KeyspaceScanOptions,
+} from '../source/redis-keyspace.reader.js';
+import {
+  InvalidOptionError,
+  MigrationRunNotFoundError,
+  RunNotResumableError,
+} from '../errors/index.js';
 import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { quarantineName, TenantMergeRepository, type ExceptionRow } from './tenant-merge.repository.js';
+import {
+  quarantineName,
+  TenantMergeRepository,
+  type ExceptionRow,
+} from './tenant-merge.repository.js';
 import { countExceptions, countsSince, noteNormalized } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
 import { BatchWriter } from './batch-writer.js';
@@ -17,7 +29,13 @@ import { TableLock } from './table-lock.js';
 import { emptyCounts, type MigrationCounts, type MigrationRunOptions } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 
-import type { ExceptionSample, MigrationProgress, MigrationRequest, MigrationResult, ValidationReport } from './migration-request.types.js';
+import type {
+  ExceptionSample,
+  MigrationProgress,
+  MigrationRequest,
+  MigrationResult,
+  ValidationReport,
+} from './migration-request.types.js';
 
 export type {
   ExceptionSample,
@@ -31,7 +49,8 @@ export type {
 } from './migration-request.types.js';
 
 /** Whether a run's checkpoint lets it resume exactly (it keeps the run's fingerprint secret). */
-const resumableExactly = (run: MigrationRunEntity): boolean => run.checkpoint === null || run.checkpoint.secret !== undefined;
+const resumableExactly = (run: MigrationRunEntity): boolean =>
+  run.checkpoint === null || run.checkpoint.secret !== undefined;
 
 const SAMPLE_LIMIT = 20;
 /** How far a scan must be through before its key count is estimated (earlier it is noise). */
@@ -85,14 +104,24 @@ export class MigrationService {
       return this.sessions.withSession(async (client) => {
         const session = { client, release: async () => undefined, discard: async () => undefined };
         await this.sessions.assertSchema(client);
-        return this.execute({ writers: [session], fences: null, run: null, options: runOptions, request, resumed: false });
+        return this.execute({
+          writers: [session],
+          fences: null,
+          run: null,
+          options: runOptions,
+          request,
+          resumed: false,
+        });
       });
     }
     return this.lock.hold('migrate', () => this.realRun(runOptions, request));
   }
 
   /** A real run on three sessions of its own: two write batches in turn, one takes fences. */
-  private async realRun(runOptions: MigrationRunOptions, request: MigrationRequest): Promise<MigrationResult> {
+  private async realRun(
+    runOptions: MigrationRunOptions,
+    request: MigrationRequest,
+  ): Promise<MigrationResult> {
     const opened: PostgresSession[] = [];
     try {
       for (let i = 0; i < 3; i++) opened.push(await this.sessions.open());
@@ -102,14 +131,24 @@ export class MigrationService {
       for (const s of [first, second]) await this.merges.prepareSession(s.client);
       request.onStart?.(run.id, resumed);
       request.onStage?.('run-recorded', run.checkpoint?.batches ?? 0);
-      return await this.execute({ writers: [first, second], fences, run, options: run.options, request, resumed });
+      return await this.execute({
+        writers: [first, second],
+        fences,
+        run,
+        options: run.options,
+        request,
+        resumed,
+      });
     } finally {
       for (const session of opened) await session.release();
     }
   }
 
   /** Resumes the given run from its last committed checkpoint. */
-  resume(runId: string, request: Omit<MigrationRequest, 'resumeRunId' | 'dryRun'> = {}): Promise<MigrationResult> {
+  resume(
+    runId: string,
+    request: Omit<MigrationRequest, 'resumeRunId' | 'dryRun'> = {},
+  ): Promise<MigrationResult> {
     return this.migrate({ ...request, resumeRunId: runId });
   }
 
@@ -120,7 +159,10 @@ export class MigrationService {
     const counts = emptyCounts();
     let valid = 0;
     const samples: ExceptionSample[] = [];
-    for await (const batch of this.reader.batches({ ...this.scanOptions(this.options.batchSize), seen: scan.seen })) {
+    for await (const batch of this.reader.batches({
+      ...this.scanOptions(this.options.batchSize),
+      seen: scan.seen,
+    })) {
       const prepared = await this.classifier.classify(batch, scan);
       counts.scanned += prepared.scanned;
       valid += prepared.candidates.length;
@@ -147,7 +189,10 @@ export class MigrationService {
   private runOptions(request: MigrationRequest): MigrationRunOptions {
     const batchSize = request.batchSize ?? this.options.batchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000) {
-      throw new InvalidOptionError(`batch size must be an integer from 1 to 50000, got ${batchSize}`, { batchSize });
+      throw new InvalidOptionError(
+        `batch size must be an integer from 1 to 50000, got ${batchSize}`,
+        { batchSize },
+      );
     }
     return {
       prefix: this.options.keyPrefix,
@@ -166,15 +211,24 @@ export class MigrationService {
   ): Promise<{ run: MigrationRunEntity; resumed: boolean }> {
     if (request.resumeRunId) {
       const run = await this.runs.findById(request.resumeRunId);
-      if (!run) throw new MigrationRunNotFoundError(`no migration run ${request.resumeRunId}`, { runId: request.resumeRunId });
+      if (!run)
+        throw new MigrationRunNotFoundError(`no migration run ${request.resumeRunId}`, {
+          runId: request.resumeRunId,
+        });
       if (run.status === 'completed') {
-        throw new RunNotResumableError(`run ${run.id} already completed`, { runId: run.id, status: run.status });
+        throw new RunNotResumableError(`run ${run.id} already completed`, {
+          runId: run.id,
+          status: run.status,
+        });
       }
       this.assertSameScope(run, options);
       if (!resumableExactly(run)) {
-        throw new RunNotResumableError(`run ${run.id} was checkpointed before key fingerprints were kept; it cannot be resumed exactly: start a new run`, {
-          runId: run.id,
-        });
+        throw new RunNotResumableError(
+          `run ${run.id} was checkpointed before key fingerprints were kept; it cannot be resumed exactly: start a new run`,
+          {
+            runId: run.id,
+          },
+        );
       }
       await this.runs.markStatus(run.id, 'running');
       return { run, resumed: true };
@@ -182,13 +236,21 @@ export class MigrationService {
     // We hold the lock, so any run still marked `running` belongs to a process that died.
     // The newest one of this prefix is resumed (unless told not to); the other ones of this
     // prefix are retired, so an old checkpoint is never picked up by a later run.
-    const interrupted = (await this.runs.findInterrupted('migrate')).filter((run) => run.options.prefix === options.prefix);
+    const interrupted = (await this.runs.findInterrupted('migrate')).filter(
+      (run) => run.options.prefix === options.prefix,
+    );
     // A run checkpointed before key fingerprints were kept cannot be resumed without counting
     // keys twice: it is retired, and a new run accounts for every key afresh.
-    const candidate = request.autoResume === false || !interrupted[0] || !resumableExactly(interrupted[0]) ? undefined : interrupted[0];
-    for (const run of interrupted) await this.runs.markStatus(run.id, run === candidate ? 'running' : 'abandoned');
+    const candidate =
+      request.autoResume === false || !interrupted[0] || !resumableExactly(interrupted[0])
+        ? undefined
+        : interrupted[0];
+    for (const run of interrupted)
+      await this.runs.markStatus(run.id, run === candidate ? 'running' : 'abandoned');
     if (candidate) {
-      this.logger.log(`resuming interrupted run ${candidate.id} after ${candidate.checkpoint?.batches ?? 0} batches`);
+      this.logger.log(
+        `resuming interrupted run ${candidate.id} after ${candidate.checkpoint?.batches ?? 0} batches`,
+      );
       return { run: candidate, resumed: true };
     }
     return { run: await this.runs.create('migrate', options), resumed: false };
@@ -212,12 +274,19 @@ export class MigrationService {
     const checkpoint = run?.checkpoint ?? null;
     let batchNumber = checkpoint?.batches ?? 0;
     const samples: ExceptionSample[] = [];
-    const secret = checkpoint?.secret ? Buffer.from(checkpoint.secret, 'hex') : randomBytes(FINGERPRINT_SECRET_BYTES);
+    const secret = checkpoint?.secret
+      ? Buffer.from(checkpoint.secret, 'hex')
+      : randomBytes(FINGERPRINT_SECRET_BYTES);
     const scan = new ScanState(options.prefix, { secret });
     // Every key the run accounted for before it was interrupted is recognised, wherever the
     // resumed scan meets it again.
-    if (run && resumed) await this.runs.forEachFingerprints(run.id, (fingerprints) => scan.seen.addFingerprints(fingerprints));
-    const databaseSize = request.onProgress ? await this.reader.databaseSize().catch(() => null) : null;
+    if (run && resumed)
+      await this.runs.forEachFingerprints(run.id, (fingerprints) =>
+        scan.seen.addFingerprints(fingerprints),
+      );
+    const databaseSize = request.onProgress
+      ? await this.reader.databaseSize().catch(() => null)
+      : null;
     if (dryRun) await writers[0].client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 
     // Up to one batch per session is being written while the next is read and validated.
@@ -236,11 +305,20 @@ export class MigrationService {
         const fences = ctx.fences;
         const batches = this.reader.batches({
           ...this.scanOptions(options.batchSize),
-          resumeFrom: checkpoint ? { cursor: checkpoint.cursor, server: checkpoint.server ?? null } : undefined,
+          resumeFrom: checkpoint
+            ? { cursor: checkpoint.cursor, server: checkpoint.server ?? null }
+            : undefined,
           seen: scan.seen,
-          beforeFetch: fences ? () => this.merges.fence(async (sql) => (await fences.client.query<{ fence: string }>(sql)).rows) : undefined,
+          beforeFetch: fences
+            ? () =>
+                this.merges.fence(
+                  async (sql) => (await fences.client.query<{ fence: string }>(sql)).rows,
+                )
+            : undefined,
           onRestart: ({ from, to }) =>
-            this.logger.warn(`Redis answers from another server (${from ?? 'unknown'} -> ${to ?? 'unknown'}): its SCAN cursor is void, scanning again from the start; keys already accounted for are passed over`),
+            this.logger.warn(
+              `Redis answers from another server (${from ?? 'unknown'} -> ${to ?? 'unknown'}): its SCAN cursor is void, scanning again from the start; keys already accounted for are passed over`,
+            ),
         });
         let askedAt = Date.now();
         for await (const batch of batches) {
@@ -252,7 +330,16 @@ export class MigrationService {
           request.onStage?.('batch-read', number);
           const turn: BatchTurn = new BatchTurn(previous);
           previous = turn;
-          const write = { session: writers[number % writers.length], run, options, batch: prepared, number, turn, secret: secret.toString('hex'), onStage: request.onStage };
+          const write = {
+            session: writers[number % writers.length],
+            run,
+            options,
+            batch: prepared,
+            number,
+            turn,
+            secret: secret.toString('hex'),
+            onStage: request.onStage,
+          };
           const handedAt = Date.now();
           writing.push(
             this.writer
@@ -260,9 +347,25 @@ export class MigrationService {
               .then((exceptions) => {
                 this.sample(exceptions, samples);
                 if (!request.onProgress) return;
-                const report = { number, ...countsSince(reported, counts), readMs, writeMs: Date.now() - handedAt };
+                const report = {
+                  number,
+                  ...countsSince(reported, counts),
+                  readMs,
+                  writeMs: Date.now() - handedAt,
+                };
                 reported = { ...counts };
-                request.onProgress({ ...this.progress(run, counts, number, started, scannedAtStart, databaseSize, prepared.cursor), batch: report });
+                request.onProgress({
+                  ...this.progress(
+                    run,
+                    counts,
+                    number,
+                    started,
+                    scannedAtStart,
+                    databaseSize,
+                    prepared.cursor,
+                  ),
+                  batch: report,
+                });
               })
               .catch((error: unknown) => {
                 failure ??= error;
@@ -276,7 +379,8 @@ export class MigrationService {
       if (dryRun) await writers[0].client.query('ROLLBACK');
       request.onStage?.('scan-finished', batchNumber);
       const durationMs = Date.now() - started;
-      if (run) await this.runs.finish(run.id, 'completed', counts, durationMs + (run.durationMs ?? 0));
+      if (run)
+        await this.runs.finish(run.id, 'completed', counts, durationMs + (run.durationMs ?? 0));
       if (run) request.onStage?.('run-finished', batchNumber);
       return {
         runId: run?.id ?? null,
@@ -300,7 +404,9 @@ export class MigrationService {
         // picks it up. Should this write be lost with the connection, the run stays `running`,
         // which is resumed the same way.
         const message = error instanceof Error ? error.message : String(error);
-        await this.runs.finish(run.id, 'interrupted', counts, Date.now() - started, message).catch(() => undefined);
+        await this.runs
+          .finish(run.id, 'interrupted', counts, Date.now() - started, message)
+          .catch(() => undefined);
       }
       throw error;
     }
@@ -318,7 +424,10 @@ export class MigrationService {
     const elapsedMs = Date.now() - started;
     const rate = ((counts.scanned - scannedAtStart) / Math.max(elapsedMs, 1)) * 1000;
     const fraction = databaseSize === null ? 0 : scanFraction(cursor, databaseSize);
-    const estimatedTotal = fraction >= MIN_FRACTION_FOR_ESTIMATE ? Math.max(counts.scanned, Math.round(counts.scanned / fraction)) : null;
+    const estimatedTotal =
+      fraction >= MIN_FRACTION_FOR_ESTIMATE
+        ? Math.max(counts.scanned, Math.round(counts.scanned / fraction))
+        : null;
     const remaining = estimatedTotal === null ? null : Math.max(estimatedTotal - counts.scanned, 0);
     return {
       runId: run?.id ?? null,

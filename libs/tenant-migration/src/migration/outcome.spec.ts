@@ -15,22 +15,71 @@ const row = (over: Partial<ExistingTenantState> = {}): ExistingTenantState => ({
 const incoming = { sourceHash: 'h2', sourceKey: 'subdomain:a' };
 
 describe('decideMerge', () => {
-  const cases: [string, ExistingTenantState | undefined, { sourceHash: string; sourceKey: string }, ConflictPolicy, string][] = [
+  const cases: [
+    string,
+    ExistingTenantState | undefined,
+    { sourceHash: string; sourceKey: string },
+    ConflictPolicy,
+    string,
+  ][] = [
     ['creates a new tenant', undefined, incoming, 'keep-postgres', 'create'],
-    ['leaves an identical source unchanged', row({ sourceHash: 'h2' }), incoming, 'keep-postgres', 'unchanged'],
-    ['unchanged even when PostgreSQL changed since', row({ sourceHash: 'h2', updatedAt: later }), incoming, 'keep-postgres', 'unchanged'],
+    [
+      'leaves an identical source unchanged',
+      row({ sourceHash: 'h2' }),
+      incoming,
+      'keep-postgres',
+      'unchanged',
+    ],
+    [
+      'unchanged even when PostgreSQL changed since',
+      row({ sourceHash: 'h2', updatedAt: later }),
+      incoming,
+      'keep-postgres',
+      'unchanged',
+    ],
     ['updates when only Redis changed', row(), incoming, 'keep-postgres', 'update'],
-    ['keeps PostgreSQL when it changed after migration', row({ updatedAt: later }), incoming, 'keep-postgres', 'skip:conflict-postgres-changed'],
-    ['keeps a row created in PostgreSQL', row({ sourceKey: null, migratedAt: null, sourceHash: null }), incoming, 'keep-postgres', 'skip:conflict-postgres-changed'],
-    ['overwrite wins over PostgreSQL changes', row({ updatedAt: later }), incoming, 'overwrite', 'update'],
-    ['overwrite adopts a row created in PostgreSQL', row({ sourceKey: null, migratedAt: null }), incoming, 'overwrite', 'update'],
+    [
+      'keeps PostgreSQL when it changed after migration',
+      row({ updatedAt: later }),
+      incoming,
+      'keep-postgres',
+      'skip:conflict-postgres-changed',
+    ],
+    [
+      'keeps a row created in PostgreSQL',
+      row({ sourceKey: null, migratedAt: null, sourceHash: null }),
+      incoming,
+      'keep-postgres',
+      'skip:conflict-postgres-changed',
+    ],
+    [
+      'overwrite wins over PostgreSQL changes',
+      row({ updatedAt: later }),
+      incoming,
+      'overwrite',
+      'update',
+    ],
+    [
+      'overwrite adopts a row created in PostgreSQL',
+      row({ sourceKey: null, migratedAt: null }),
+      incoming,
+      'overwrite',
+      'update',
+    ],
     ['skip never updates', row(), incoming, 'skip', 'skip:exists-in-postgres'],
-    ['never takes a subdomain owned by another key', row({ sourceKey: 'subdomain:A' }), incoming, 'overwrite', 'reject:subdomain-conflict'],
+    [
+      'never takes a subdomain owned by another key',
+      row({ sourceKey: 'subdomain:A' }),
+      incoming,
+      'overwrite',
+      'reject:subdomain-conflict',
+    ],
   ];
   for (const [name, existing, inc, policy, expected] of cases) {
     it(name, () => {
       const d = decideMerge(existing, inc, policy);
-      const got = d.action === 'skip' || d.action === 'reject' ? `${d.action}:${d.reason.code}` : d.action;
+      const got =
+        d.action === 'skip' || d.action === 'reject' ? `${d.action}:${d.reason.code}` : d.action;
       assert.equal(got, expected);
     });
   }
@@ -60,7 +109,11 @@ describe('updatePredicateSql', () => {
     for (const policy of ['overwrite', 'keep-postgres'] as const) {
       const sql = updatePredicateSql(policy, 'tenancy.shops');
       assert.doesNotMatch(sql, /(^|[^.\w])tenants\./, policy);
-      assert.equal(sql, updatePredicateSql(policy, 'tenants').replaceAll('tenants.', 'tenancy.shops.'), policy);
+      assert.equal(
+        sql,
+        updatePredicateSql(policy, 'tenants').replaceAll('tenants.', 'tenancy.shops.'),
+        policy,
+      );
     }
   });
 });

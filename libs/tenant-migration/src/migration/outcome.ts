@@ -42,17 +42,22 @@ export const decideMerge = (
     return {
       action: 'skip',
       conflict: false,
-      reason: { code: 'exists-in-postgres', message: 'the tenant exists in PostgreSQL and the policy is skip' },
+      reason: {
+        code: 'exists-in-postgres',
+        message: 'the tenant exists in PostgreSQL and the policy is skip',
+      },
     };
   }
-  const changedInPostgres = existing.migratedAt === null || existing.updatedAt > existing.migratedAt;
+  const changedInPostgres =
+    existing.migratedAt === null || existing.updatedAt > existing.migratedAt;
   if (changedInPostgres) {
     return {
       action: 'skip',
       conflict: true,
       reason: {
         code: 'conflict-postgres-changed',
-        message: 'the tenant was changed in PostgreSQL after its last migration; PostgreSQL was kept',
+        message:
+          'the tenant was changed in PostgreSQL after its last migration; PostgreSQL was kept',
       },
     };
   }

@@ -53,7 +53,10 @@ export class PostgresSessionFactory {
       release: () => runner.release(),
       // TypeORM's Postgres runner releases with an error to make the pool drop the connection;
       // the method is public at run time but not in its typings.
-      discard: () => (runner as unknown as Discardable).releasePostgresConnection(new Error('session discarded')),
+      discard: () =>
+        (runner as unknown as Discardable).releasePostgresConnection(
+          new Error('session discarded'),
+        ),
     };
   }
 
@@ -104,7 +107,11 @@ export class PostgresSessionFactory {
       [this.schemaLedger(), this.options.tables.tenants],
     );
     const applied = rows[0].ledger
-      ? (await client.query<{ name: string }>(`SELECT name FROM ${this.schemaLedger()} ORDER BY "timestamp" DESC, id DESC`)).rows.map((r) => r.name)
+      ? (
+          await client.query<{ name: string }>(
+            `SELECT name FROM ${this.schemaLedger()} ORDER BY "timestamp" DESC, id DESC`,
+          )
+        ).rows.map((r) => r.name)
       : null;
     return { applied, tenantsTable: rows[0].tenants };
   }
@@ -117,9 +124,12 @@ export class PostgresSessionFactory {
   async assertSchema(client: PoolClient): Promise<void> {
     const { applied, tenantsTable } = await this.schemaState(client);
     if (!applied?.includes(LATEST_SCHEMA_MIGRATION)) {
-      throw new SchemaMissingError('the database schema is missing or out of date: run `npm run db:migrate`', {
-        expected: LATEST_SCHEMA_MIGRATION,
-      });
+      throw new SchemaMissingError(
+        'the database schema is missing or out of date: run `npm run db:migrate`',
+        {
+          expected: LATEST_SCHEMA_MIGRATION,
+        },
+      );
     }
     if (!tenantsTable) {
       const { tenants } = this.options.tables;
@@ -131,4 +141,3 @@ export class PostgresSessionFactory {
     }
   }
 }
-

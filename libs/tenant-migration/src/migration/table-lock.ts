@@ -13,7 +13,8 @@ export const TABLE_LOCK_SPACE = 0x746d6c6b;
  * namespace and the table's OID. The OID names the table itself, however it is written
  * (`tenants`, `public.tenants`), and two tables never share one.
  */
-export const tableLockKeySql = (param: string): string => `((${TABLE_LOCK_SPACE}::bigint << 32) | to_regclass(${param})::oid::bigint)`;
+export const tableLockKeySql = (param: string): string =>
+  `((${TABLE_LOCK_SPACE}::bigint << 32) | to_regclass(${param})::oid::bigint)`;
 
 /** What holds the table: shown to whoever is refused. */
 export type LockedOperation = 'migrate' | 'restore-postgres' | 'sync' | 'cleanup';
@@ -46,7 +47,9 @@ export class TableLock {
     try {
       // A missing schema or table is said as such (its lock key would be NULL, not a holder).
       await this.sessions.assertSchema(session.client);
-      const { rows } = await session.client.query<{ locked: boolean | null }>(this.lockSql, [tenants]);
+      const { rows } = await session.client.query<{ locked: boolean | null }>(this.lockSql, [
+        tenants,
+      ]);
       locked = rows[0]?.locked === true;
       if (!locked) {
         const running = await this.runs.findInterrupted('migrate');
@@ -67,7 +70,9 @@ export class TableLock {
       const { rows } = await session.client.query<{ unlocked: boolean }>(this.unlockSql, [table]);
       if (rows[0]?.unlocked) return await session.release();
     } catch (error) {
-      this.logger.warn(`could not release the lock of ${table}: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `could not release the lock of ${table}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     await session.discard();
   }

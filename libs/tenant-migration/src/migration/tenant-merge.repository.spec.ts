@@ -4,7 +4,13 @@ import { copyValue } from '../common/copy-text.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import type { PoolClient } from 'pg';
 import { resolveOptions } from '../tenant-migration.module.js';
-import { mergeStagedSql, stagingTableSql, TenantMergeRepository, tenantColumnValues, tenantCopyRow } from './tenant-merge.repository.js';
+import {
+  mergeStagedSql,
+  stagingTableSql,
+  TenantMergeRepository,
+  tenantColumnValues,
+  tenantCopyRow,
+} from './tenant-merge.repository.js';
 
 const record = (over: Partial<TenantRecord> = {}): TenantRecord => ({
   id: '8483fddf-0bff-5271-8f60-456a6c654b8c',
@@ -20,7 +26,13 @@ const record = (over: Partial<TenantRecord> = {}): TenantRecord => ({
   address: null,
   logo: null,
   brandColors: { primary: '#112233' },
-  features: { whatsapp: true, homeVisit: false, analytics: true, customTemplates: false, multiStaff: false },
+  features: {
+    whatsapp: true,
+    homeVisit: false,
+    analytics: true,
+    customTemplates: false,
+    multiStaff: false,
+  },
   subscription: { plan: 'premium', status: 'active', expiresAt: null },
   profileComplete: false,
   sourceFormat: 'enhanced',
@@ -37,7 +49,14 @@ const generic = (staged: { key: string; record: TenantRecord }): string =>
 
 describe('tenant COPY line and insert parameters', () => {
   it('agree column by column, escaping included (the hand-written COPY line cannot drift)', () => {
-    for (const r of [record(), record({ brandColors: null, sourceId: null, subscription: { plan: 'basic', status: 'active', expiresAt: 1799999999000 } })]) {
+    for (const r of [
+      record(),
+      record({
+        brandColors: null,
+        sourceId: null,
+        subscription: { plan: 'basic', status: 'active', expiresAt: 1799999999000 },
+      }),
+    ]) {
       const staged = { key: 'subdomain:salon', record: r };
       assert.equal(tenantCopyRow(staged), generic(staged));
     }
@@ -59,13 +78,22 @@ const recordingClient = (): { client: PoolClient; sent: string[] } => {
 
 describe('tenant merge SQL and the configured table names', () => {
   it('stages and merges into the table it is given (default names unchanged)', () => {
-    assert.match(stagingTableSql('tenants', 'tenant_stage', 'DROP'), /CREATE TEMP TABLE tenant_stage \(LIKE tenants INCLUDING DEFAULTS\) ON COMMIT DROP;/);
+    assert.match(
+      stagingTableSql('tenants', 'tenant_stage', 'DROP'),
+      /CREATE TEMP TABLE tenant_stage \(LIKE tenants INCLUDING DEFAULTS\) ON COMMIT DROP;/,
+    );
     const merge = mergeStagedSql('tenants', 'tenant_tombstones', 'tenant_stage', 'keep-postgres');
     assert.match(merge, /INSERT INTO tenants \(id, subdomain, /);
-    assert.match(merge, /WHERE tenants\.source_hash IS DISTINCT FROM EXCLUDED\.source_hash AND tenants\.source_key = EXCLUDED\.source_key/);
+    assert.match(
+      merge,
+      /WHERE tenants\.source_hash IS DISTINCT FROM EXCLUDED\.source_hash AND tenants\.source_key = EXCLUDED\.source_key/,
+    );
 
     const staging = stagingTableSql('tenancy.shops', 'sync_stage', 'DELETE ROWS');
-    assert.match(staging, /CREATE TEMP TABLE sync_stage \(LIKE tenancy\.shops INCLUDING DEFAULTS\) ON COMMIT DELETE ROWS;/);
+    assert.match(
+      staging,
+      /CREATE TEMP TABLE sync_stage \(LIKE tenancy\.shops INCLUDING DEFAULTS\) ON COMMIT DELETE ROWS;/,
+    );
     assert.doesNotMatch(staging, DEFAULT_TABLE);
     for (const policy of ['keep-postgres', 'overwrite', 'skip'] as const) {
       const sql = mergeStagedSql('tenancy.shops', 'tenancy.tombstones', 'sync_stage', policy);
@@ -78,15 +106,27 @@ describe('tenant merge SQL and the configured table names', () => {
 
   it('sends every statement to the configured tables', async () => {
     const merges = new TenantMergeRepository(
-      resolveOptions({ tables: { tenants: 'tenancy.shops', migrationExceptions: 'tm_exceptions', tenantTombstones: 'tenancy.tombstones' } }),
+      resolveOptions({
+        tables: {
+          tenants: 'tenancy.shops',
+          migrationExceptions: 'tm_exceptions',
+          tenantTombstones: 'tenancy.tombstones',
+        },
+      }),
     );
     const { client, sent } = recordingClient();
     await merges.prepareSession(client);
     await merges.findExisting(client, ['salon']);
     await merges.mergeStaged(client, 'overwrite', '1:1:');
     await merges.mergeStaged(client, 'overwrite', '1:1:');
-    await merges.insertExceptions(client, 'run', [{ key: 'subdomain:x', bucket: 'rejected', reasons: [{ code: 'c', message: 'm' }] }]);
-    await merges.insertIfAbsent((sql) => client.query(sql), { key: 'subdomain:salon', record: record() }, '1:1:');
+    await merges.insertExceptions(client, 'run', [
+      { key: 'subdomain:x', bucket: 'rejected', reasons: [{ code: 'c', message: 'm' }] },
+    ]);
+    await merges.insertIfAbsent(
+      (sql) => client.query(sql),
+      { key: 'subdomain:salon', record: record() },
+      '1:1:',
+    );
     assert.equal(sent.length, 6);
     for (const sql of sent) assert.doesNotMatch(sql, DEFAULT_TABLE, sql);
     assert.match(sent[0], /LIKE tenancy\.shops INCLUDING DEFAULTS/);
@@ -94,6 +134,9 @@ describe('tenant merge SQL and the configured table names', () => {
     assert.match(sent[2], /INSERT INTO tenancy\.shops .*FROM tenant_stage/s);
     assert.equal(sent[3], sent[2], 'the merge statement is built once and reused');
     assert.match(sent[4], /^INSERT INTO tm_exceptions \(run_id, /);
-    assert.match(sent[5], /^INSERT INTO tenancy\.shops \(id, subdomain, .*FROM tenancy\.tombstones .*ON CONFLICT DO NOTHING$/s);
+    assert.match(
+      sent[5],
+      /^INSERT INTO tenancy\.shops \(id, subdomain, .*FROM tenancy\.tombstones .*ON CONFLICT DO NOTHING$/s,
+    );
   });
 });

@@ -43,14 +43,37 @@ export interface ExceptionRow {
  * (a valid name spelled `\xff0` is stored `\\xff0`, the bytes ff 30 as `\xff0`).
  */
 export const quarantineName = (row: Pick<ExceptionRow, 'key' | 'escapedName'>): string =>
-  storableText(row.escapedName || !row.key.includes('\\') ? row.key : row.key.replace(/\\/g, '\\\\'));
+  storableText(
+    row.escapedName || !row.key.includes('\\') ? row.key : row.key.replace(/\\/g, '\\\\'),
+  );
 
 export const TENANT_COLUMNS = [
-  'id', 'subdomain', 'emoji', 'created_at', 'business_name', 'business_category', 'business_description',
-  'owner_name', 'email', 'phone', 'address', 'logo', 'brand_colors', 'feature_whatsapp', 'feature_home_visit',
-  'feature_analytics', 'feature_custom_templates', 'feature_multi_staff', 'subscription_plan',
-  'subscription_status', 'subscription_expires_at', 'profile_complete', 'source_format', 'source_id',
-  'source_key', 'source_hash',
+  'id',
+  'subdomain',
+  'emoji',
+  'created_at',
+  'business_name',
+  'business_category',
+  'business_description',
+  'owner_name',
+  'email',
+  'phone',
+  'address',
+  'logo',
+  'brand_colors',
+  'feature_whatsapp',
+  'feature_home_visit',
+  'feature_analytics',
+  'feature_custom_templates',
+  'feature_multi_staff',
+  'subscription_plan',
+  'subscription_status',
+  'subscription_expires_at',
+  'profile_complete',
+  'source_format',
+  'source_id',
+  'source_key',
+  'source_hash',
 ] as const;
 
 const COLUMN_LIST = TENANT_COLUMNS.join(', ');
@@ -62,9 +85,11 @@ export const fromEpochMs = (column: string): string =>
 /** The columns the staging table and the parameters carry as epoch milliseconds. */
 const EPOCH_MS_COLUMNS: ReadonlySet<string> = new Set(['created_at', 'subscription_expires_at']);
 /** A staged column as the value of its tenants column (epoch milliseconds become timestamps). */
-const stagedValue = (column: string): string => (EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(column) : column);
+const stagedValue = (column: string): string =>
+  EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(column) : column;
 /** Parameter `$n` as the value of a tenants column (epoch milliseconds become timestamps). */
-export const tenantParam = (column: string, n: number): string => (EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(`$${n}::bigint`) : `$${n}`);
+export const tenantParam = (column: string, n: number): string =>
+  EPOCH_MS_COLUMNS.has(column) ? fromEpochMs(`$${n}::bigint`) : `$${n}`;
 const bool = (value: boolean): string => (value ? 't' : 'f');
 /** The SQL types of the columns that are not text, for parameters PostgreSQL cannot type from a VALUES target. */
 const PARAM_TYPES: Readonly<Record<string, string>> = {
@@ -78,7 +103,8 @@ const PARAM_TYPES: Readonly<Record<string, string>> = {
   profile_complete: 'boolean',
 };
 /** Parameter `$n` as a typed value of a tenants column, for INSERT .. SELECT. */
-const typedParam = (column: string, n: number): string => (EPOCH_MS_COLUMNS.has(column) ? tenantParam(column, n) : `$${n}::${PARAM_TYPES[column] ?? 'text'}`);
+const typedParam = (column: string, n: number): string =>
+  EPOCH_MS_COLUMNS.has(column) ? tenantParam(column, n) : `$${n}::${PARAM_TYPES[column] ?? 'text'}`;
 
 /**
  * One COPY line, in TENANT_COLUMNS order. This runs once per migrated key, so it is written
@@ -95,12 +121,36 @@ export const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
   `${bool(r.profileComplete)}\t${r.sourceFormat}\t${copyValue(r.sourceId)}\t${copyValue(key)}\t${r.sourceHash}\n`;
 
 /** The parameters of one tenant in TENANT_COLUMNS order (the COPY line's values, unescaped). */
-export const tenantColumnValues = ({ key, record: r }: StagedTenant): (string | number | boolean | null)[] => [
-  r.id, r.subdomain, r.emoji, r.createdAt, r.businessName, r.businessCategory, r.businessDescription,
-  r.ownerName, r.email, r.phone, r.address, r.logo, r.brandColors === null ? null : JSON.stringify(r.brandColors),
-  r.features.whatsapp, r.features.homeVisit, r.features.analytics, r.features.customTemplates,
-  r.features.multiStaff, r.subscription.plan, r.subscription.status, r.subscription.expiresAt,
-  r.profileComplete, r.sourceFormat, r.sourceId, key, r.sourceHash,
+export const tenantColumnValues = ({
+  key,
+  record: r,
+}: StagedTenant): (string | number | boolean | null)[] => [
+  r.id,
+  r.subdomain,
+  r.emoji,
+  r.createdAt,
+  r.businessName,
+  r.businessCategory,
+  r.businessDescription,
+  r.ownerName,
+  r.email,
+  r.phone,
+  r.address,
+  r.logo,
+  r.brandColors === null ? null : JSON.stringify(r.brandColors),
+  r.features.whatsapp,
+  r.features.homeVisit,
+  r.features.analytics,
+  r.features.customTemplates,
+  r.features.multiStaff,
+  r.subscription.plan,
+  r.subscription.status,
+  r.subscription.expiresAt,
+  r.profileComplete,
+  r.sourceFormat,
+  r.sourceId,
+  key,
+  r.sourceHash,
 ];
 
 /**
@@ -109,7 +159,14 @@ export const tenantColumnValues = ({ key, record: r }: StagedTenant): (string | 
  * (added by the platform, or by an enhanced record earlier) has no place in a legacy value, so
  * a legacy value never clears it.
  */
-const LEGACY_AND_PROVENANCE_COLUMNS: ReadonlySet<string> = new Set(['emoji', 'created_at', 'source_format', 'source_id', 'source_key', 'source_hash']);
+const LEGACY_AND_PROVENANCE_COLUMNS: ReadonlySet<string> = new Set([
+  'emoji',
+  'created_at',
+  'source_format',
+  'source_id',
+  'source_key',
+  'source_hash',
+]);
 
 /**
  * SQL true when the write of `column` (an xid8: the transaction that wrote the row or the
@@ -127,7 +184,11 @@ export const EXCEPTION_VALUE_PREFIX_BYTES = 1024;
  * Creates the staging table `stage` on the session, shaped like `tenants` (the configured
  * name), with its timestamps as epoch milliseconds.
  */
-export const stagingTableSql = (tenants: string, stage: string, onCommit: 'DELETE ROWS' | 'DROP'): string => `
+export const stagingTableSql = (
+  tenants: string,
+  stage: string,
+  onCommit: 'DELETE ROWS' | 'DROP',
+): string => `
       DROP TABLE IF EXISTS pg_temp.${stage};
       CREATE TEMP TABLE ${stage} (LIKE ${tenants} INCLUDING DEFAULTS) ON COMMIT ${onCommit};
       ALTER TABLE ${stage}
@@ -148,10 +209,19 @@ export const stagingTableSql = (tenants: string, stage: string, onCommit: 'DELET
  * checks first) makes a row another session inserts concurrently (the resolver's on-the-fly
  * migration) a handled conflict rather than a unique violation of a non-arbiter index.
  */
-export const mergeStagedSql = (tenants: string, tombstones: string, stage: string, policy: ConflictPolicy): string => {
+export const mergeStagedSql = (
+  tenants: string,
+  tombstones: string,
+  stage: string,
+  policy: ConflictPolicy,
+): string => {
   const staged = TENANT_COLUMNS.map(stagedValue).join(', ');
   const updates = TENANT_COLUMNS.filter((c) => c !== 'id' && c !== 'subdomain')
-    .map((c) => (LEGACY_AND_PROVENANCE_COLUMNS.has(c) ? `${c} = EXCLUDED.${c}` : `${c} = CASE WHEN EXCLUDED.source_format = 'legacy' THEN ${tenants}.${c} ELSE EXCLUDED.${c} END`))
+    .map((c) =>
+      LEGACY_AND_PROVENANCE_COLUMNS.has(c)
+        ? `${c} = EXCLUDED.${c}`
+        : `${c} = CASE WHEN EXCLUDED.source_format = 'legacy' THEN ${tenants}.${c} ELSE EXCLUDED.${c} END`,
+    )
     .join(', ');
   return `WITH written AS (
          INSERT INTO ${tenants} (${COLUMN_LIST}, migrated_at, updated_at)
@@ -210,12 +280,19 @@ export class TenantMergeRepository {
    * at every commit). Timestamps are staged as epoch milliseconds and converted by the merge,
    * exactly (integer arithmetic).
    */
-  async prepareSession(client: PoolClient, table = 'tenant_stage', onCommit: 'DELETE ROWS' | 'DROP' = 'DELETE ROWS'): Promise<void> {
+  async prepareSession(
+    client: PoolClient,
+    table = 'tenant_stage',
+    onCommit: 'DELETE ROWS' | 'DROP' = 'DELETE ROWS',
+  ): Promise<void> {
     await client.query(stagingTableSql(this.tenants, table, onCommit));
   }
 
   /** The merge-relevant state of the given subdomains. */
-  async findExisting(client: PoolClient, subdomains: string[]): Promise<Map<string, ExistingTenantState>> {
+  async findExisting(
+    client: PoolClient,
+    subdomains: string[],
+  ): Promise<Map<string, ExistingTenantState>> {
     const found = new Map<string, ExistingTenantState>();
     if (subdomains.length === 0) return found;
     const { rows } = await client.query<{
@@ -254,7 +331,12 @@ export class TenantMergeRepository {
    * per tenant: which were updated and which the predicate refused
    * (unchanged, conflicting, or held by another key).
    */
-  async mergeStaged(client: PoolClient, policy: ConflictPolicy, fence: string, table = 'tenant_stage'): Promise<MergeOutcome> {
+  async mergeStaged(
+    client: PoolClient,
+    policy: ConflictPolicy,
+    fence: string,
+    table = 'tenant_stage',
+  ): Promise<MergeOutcome> {
     const cacheKey = `${policy} ${table}`;
     let sql = this.mergeSql.get(cacheKey);
     if (sql === undefined) {
@@ -273,7 +355,11 @@ export class TenantMergeRepository {
    * concurrent insert of the same tenant is never an error. `fence` was taken before Redis was
    * read: a tenant deleted after it (its tombstone) is not brought back.
    */
-  async insertIfAbsent(run: (sql: string, params: unknown[]) => Promise<unknown>, staged: StagedTenant, fence: string): Promise<void> {
+  async insertIfAbsent(
+    run: (sql: string, params: unknown[]) => Promise<unknown>,
+    staged: StagedTenant,
+    fence: string,
+  ): Promise<void> {
     await run(this.sql.insertIfAbsent, [...tenantColumnValues(staged), fence]);
   }
 

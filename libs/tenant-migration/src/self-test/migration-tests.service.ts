@@ -11,7 +11,11 @@ import { redisReady } from '../common/redis-ready.js';
 import { LATEST_SCHEMA_MIGRATION, TENANT_MIGRATION_SCHEMA_MIGRATIONS } from '../database/index.js';
 import { InvalidOptionError, StoreUnavailableError } from '../errors/index.js';
 import { redactUrl } from '../common/redact-url.js';
-import { escapeKeyName, RedisKeyspaceReader, scanPatternFor } from '../source/redis-keyspace.reader.js';
+import {
+  escapeKeyName,
+  RedisKeyspaceReader,
+  scanPatternFor,
+} from '../source/redis-keyspace.reader.js';
 import type { KeyspaceEntry } from '../source/keyspace-entry.js';
 import { KeyspaceClassifier, type PreparedBatch } from '../migration/keyspace-classifier.js';
 import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
@@ -22,8 +26,19 @@ import { TenantValidator } from '../validation/tenant-validator.js';
 import { toLegacyValue } from '../tenants/tenant-mapper.js';
 import { TENANT_ROW_SELECT, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import { runFixtures } from './self-test-fixtures.js';
-import { comparedFieldsFor, legacyRoundTrip, tenantDifferences, tenantOf } from './self-test-checks.js';
-import { SELF_TEST_NAMES, type SelfTestName, type SelfTestReport, type SelfTestRequest, type SelfTestResult } from './self-test.types.js';
+import {
+  comparedFieldsFor,
+  legacyRoundTrip,
+  tenantDifferences,
+  tenantOf,
+} from './self-test-checks.js';
+import {
+  SELF_TEST_NAMES,
+  type SelfTestName,
+  type SelfTestReport,
+  type SelfTestRequest,
+  type SelfTestResult,
+} from './self-test.types.js';
 
 const DEFAULT_SAMPLE_SIZE = 100;
 const MAX_SAMPLE_SIZE = 10_000;
@@ -61,7 +76,12 @@ class TestLog {
   }
 
   result(name: SelfTestName, durationMs: number): SelfTestResult {
-    const result: SelfTestResult = { name, passed: this.failures.length === 0, durationMs, details: [...this.failures, ...this.details] };
+    const result: SelfTestResult = {
+      name,
+      passed: this.failures.length === 0,
+      durationMs,
+      details: [...this.failures, ...this.details],
+    };
     if (this.warnings.length > 0) result.warnings = [...this.warnings];
     return result;
   }
@@ -71,12 +91,12 @@ class TestLog {
 const describeError = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
   let message = error.message;
-  if (!message && error instanceof AggregateError) message = error.errors.map(describeError).join('; ');
+  if (!message && error instanceof AggregateError)
+    message = error.errors.map(describeError).join('; ');
   if (!message) message = (error as Error & { code?: string }).code ?? error.name;
   const cause = error.cause === undefined ? '' : describeError(error.cause);
   return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
 };
-
 
 const listCounts = (table: Record<string, number>): string =>
   Object.entries(table)
@@ -130,14 +150,22 @@ export class MigrationTests {
     const sampleSize = request.sampleSize ?? DEFAULT_SAMPLE_SIZE;
     const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isInteger(sampleSize) || sampleSize < 1 || sampleSize > MAX_SAMPLE_SIZE) {
-      throw new InvalidOptionError(`the self-test sample size must be an integer from 1 to ${MAX_SAMPLE_SIZE}, got ${sampleSize}`, { sampleSize });
+      throw new InvalidOptionError(
+        `the self-test sample size must be an integer from 1 to ${MAX_SAMPLE_SIZE}, got ${sampleSize}`,
+        { sampleSize },
+      );
     }
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
-      throw new InvalidOptionError(`the self-test timeout must be a positive integer (ms), got ${timeoutMs}`, { timeoutMs });
+      throw new InvalidOptionError(
+        `the self-test timeout must be a positive integer (ms), got ${timeoutMs}`,
+        { timeoutMs },
+      );
     }
     const started = Date.now();
     const tests: SelfTestResult[] = [];
-    const connectivity = await this.timed(CONNECTIVITY, (log) => this.testConnectivity(log, timeoutMs));
+    const connectivity = await this.timed(CONNECTIVITY, (log) =>
+      this.testConnectivity(log, timeoutMs),
+    );
     tests.push(connectivity);
     if (!connectivity.passed) {
       const reason = `not run: ${CONNECTIVITY} failed (${connectivity.details[0] ?? 'no reason given'})`;
@@ -155,7 +183,10 @@ export class MigrationTests {
     return { passed: tests.every((t) => t.passed), tests, durationMs: Date.now() - started };
   }
 
-  private async timed(name: SelfTestName, body: (log: TestLog) => Promise<void>): Promise<SelfTestResult> {
+  private async timed(
+    name: SelfTestName,
+    body: (log: TestLog) => Promise<void>,
+  ): Promise<SelfTestResult> {
     const started = Date.now();
     const log = new TestLog();
     try {
@@ -180,10 +211,19 @@ export class MigrationTests {
   }
 
   private async checkPostgres(log: TestLog, timeoutMs: number): Promise<void> {
-    let found: { version: string; database: string; applied: string[] | null; tenantsTable: boolean };
+    let found: {
+      version: string;
+      database: string;
+      applied: string[] | null;
+      tenantsTable: boolean;
+    };
     const { tenants } = this.options.tables;
     try {
-      await withTimeout(this.connectPostgres(), timeoutMs, `PostgreSQL at ${this.postgresTarget()}`);
+      await withTimeout(
+        this.connectPostgres(),
+        timeoutMs,
+        `PostgreSQL at ${this.postgresTarget()}`,
+      );
       found = await withTimeout(
         this.readOnly(async (client) => {
           const { rows } = await client.query<{ version: string; database: string }>(
@@ -201,17 +241,26 @@ export class MigrationTests {
     log.detail(`PostgreSQL ${found.version} answers (database ${found.database})`);
     const { applied } = found;
     if (applied === null || applied.length === 0) {
-      log.fail('the database schema is missing (no schema migration applied): run `npm run db:migrate`');
+      log.fail(
+        'the database schema is missing (no schema migration applied): run `npm run db:migrate`',
+      );
     } else if (!applied.includes(LATEST_SCHEMA_MIGRATION)) {
-      log.fail(`the database schema is out of date (newest applied ${applied[0]}, expected ${LATEST_SCHEMA_MIGRATION}): run \`npm run db:migrate\``);
+      log.fail(
+        `the database schema is out of date (newest applied ${applied[0]}, expected ${LATEST_SCHEMA_MIGRATION}): run \`npm run db:migrate\``,
+      );
     } else {
       log.detail(`the schema is at ${LATEST_SCHEMA_MIGRATION} (the latest)`);
       if (!found.tenantsTable) {
-        log.fail(`the tenants table ${tenants} (option tables.tenants) does not exist: the schema migrations were run with other table names`);
+        log.fail(
+          `the tenants table ${tenants} (option tables.tenants) does not exist: the schema migrations were run with other table names`,
+        );
       }
       const known = new Set(TENANT_MIGRATION_SCHEMA_MIGRATIONS.map((m) => m.name));
       const unknown = applied.filter((name) => !known.has(name));
-      if (unknown.length > 0) log.warn(`the database has schema migrations this build does not know: ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        log.warn(
+          `the database has schema migrations this build does not know: ${unknown.join(', ')}`,
+        );
     }
   }
 
@@ -234,12 +283,18 @@ export class MigrationTests {
       let cursor = '0';
       let found = false;
       for (let page = 0; page < SCAN_PAGES && !found; page++) {
-        const [next, keys] = await withTimeout(this.redis.scan(cursor, 'MATCH', scanPatternFor(keyPrefix), 'COUNT', 1000), timeoutMs, target);
+        const [next, keys] = await withTimeout(
+          this.redis.scan(cursor, 'MATCH', scanPatternFor(keyPrefix), 'COUNT', 1000),
+          timeoutMs,
+          target,
+        );
         found = keys.length > 0;
         cursor = next;
         if (cursor === '0') break;
       }
-      log.detail(`the tenant keys under "${keyPrefix}" are readable (SCAN answered${found ? ', keys found' : ''})`);
+      log.detail(
+        `the tenant keys under "${keyPrefix}" are readable (SCAN answered${found ? ', keys found' : ''})`,
+      );
     } catch (error) {
       log.fail(`SCAN of the tenant keys under "${keyPrefix}" failed: ${describeError(error)}`);
     }
@@ -250,13 +305,21 @@ export class MigrationTests {
     if (this.dataSource.isInitialized) return Promise.resolve();
     const { synchronize, migrationsRun, dropSchema } = this.dataSource.options;
     if (synchronize || migrationsRun || dropSchema) {
-      return Promise.reject(new Error('the DataSource is not connected, and connecting it would change the schema (synchronize or migrationsRun)'));
+      return Promise.reject(
+        new Error(
+          'the DataSource is not connected, and connecting it would change the schema (synchronize or migrationsRun)',
+        ),
+      );
     }
     this.connecting ??= this.dataSource
       .initialize()
       .then(() => undefined)
       .catch((error: unknown) => {
-        throw new StoreUnavailableError(`cannot reach PostgreSQL at ${this.postgresTarget()}`, {}, { cause: error });
+        throw new StoreUnavailableError(
+          `cannot reach PostgreSQL at ${this.postgresTarget()}`,
+          {},
+          { cause: error },
+        );
       })
       .finally(() => {
         this.connecting = null;
@@ -266,7 +329,12 @@ export class MigrationTests {
 
   /** Where PostgreSQL is, without credentials. */
   private postgresTarget(): string {
-    const options = this.dataSource.options as { url?: string; host?: string; port?: number; database?: string };
+    const options = this.dataSource.options as {
+      url?: string;
+      host?: string;
+      port?: number;
+      database?: string;
+    };
     if (options.url) return redactUrl(options.url);
     return `${options.host ?? 'localhost'}:${options.port ?? 5432}/${options.database ?? ''}`;
   }
@@ -294,7 +362,11 @@ export class MigrationTests {
 
   // ---- 2. Migration process validation ------------------------------------------------------
 
-  private async testProcess(log: TestLog, sampleSize: number, holder: { sample: LiveSample | null }): Promise<void> {
+  private async testProcess(
+    log: TestLog,
+    sampleSize: number,
+    holder: { sample: LiveSample | null },
+  ): Promise<void> {
     const { keyPrefix, conflictPolicy } = this.options;
     const verdicts = runFixtures(this.validator, keyPrefix, this.options.validation);
     const wrong = verdicts.filter((v) => !v.ok);
@@ -308,29 +380,60 @@ export class MigrationTests {
     holder.sample = sample;
     const { prepared } = sample;
     const candidates = prepared.candidates;
-    const existing = await this.readOnly((client) => this.merges.findExisting(client, candidates.map((c) => c.record.subdomain)));
-    const { counts, exceptions } = accountBatch(prepared, (c) =>
-      decideMerge(existing.get(c.record.subdomain), { sourceHash: c.record.sourceHash, sourceKey: c.key }, conflictPolicy),
+    const existing = await this.readOnly((client) =>
+      this.merges.findExisting(
+        client,
+        candidates.map((c) => c.record.subdomain),
+      ),
     );
-    const { scanned, migrated, created, updated, unchanged, skipped, conflicts, skippedByReason, rejectedByReason } = counts;
-    const rejected = exceptions.filter((e) => e.bucket === 'rejected').map((e) => ({ key: e.key, reasons: e.reasons.map((r) => r.message).join('; ') }));
+    const { counts, exceptions } = accountBatch(prepared, (c) =>
+      decideMerge(
+        existing.get(c.record.subdomain),
+        { sourceHash: c.record.sourceHash, sourceKey: c.key },
+        conflictPolicy,
+      ),
+    );
+    const {
+      scanned,
+      migrated,
+      created,
+      updated,
+      unchanged,
+      skipped,
+      conflicts,
+      skippedByReason,
+      rejectedByReason,
+    } = counts;
+    const rejected = exceptions
+      .filter((e) => e.bucket === 'rejected')
+      .map((e) => ({ key: e.key, reasons: e.reasons.map((r) => r.message).join('; ') }));
     const scope = sample.complete
       ? `all ${scanned} keys under "${keyPrefix}"`
       : `a sample of ${scanned} keys under "${keyPrefix}" (the first SCAN returned; sample size ${sampleSize})`;
     if (scanned !== migrated + unchanged + skipped + rejected.length) {
-      log.fail(`the dry run's counts do not add up: scanned ${scanned} != migrated ${migrated} + unchanged ${unchanged} + skipped ${skipped} + rejected ${rejected.length}`);
+      log.fail(
+        `the dry run's counts do not add up: scanned ${scanned} != migrated ${migrated} + unchanged ${unchanged} + skipped ${skipped} + rejected ${rejected.length}`,
+      );
     }
     log.detail(
       `dry run (read-only, policy ${conflictPolicy}) over ${scope}: would migrate ${migrated} (create ${created}, update ${updated}), ` +
         `unchanged ${unchanged}, skipped ${skipped}${skipped > 0 ? ` (${listCounts(skippedByReason)})` : ''}, ` +
         `rejected ${rejected.length}${rejected.length > 0 ? ` (${listCounts(rejectedByReason)})` : ''}`,
     );
-    if (scanned === 0) log.warn(`no keys under "${keyPrefix}": the dry run had nothing to read (is the key prefix right?)`);
+    if (scanned === 0)
+      log.warn(
+        `no keys under "${keyPrefix}": the dry run had nothing to read (is the key prefix right?)`,
+      );
     if (rejected.length > 0) {
       const listed = rejected.slice(0, LISTED).map((r) => `${r.key}: ${r.reasons}`);
-      log.warn(`${rejected.length} live record(s) in the sample would be rejected by a migration (data, not a failure of the self-test): ${listed.join(' | ')}`);
+      log.warn(
+        `${rejected.length} live record(s) in the sample would be rejected by a migration (data, not a failure of the self-test): ${listed.join(' | ')}`,
+      );
     }
-    if (conflicts > 0) log.warn(`${conflicts} tenant(s) in the sample changed in PostgreSQL since their last migration and would be kept (conflicts)`);
+    if (conflicts > 0)
+      log.warn(
+        `${conflicts} tenant(s) in the sample changed in PostgreSQL since their last migration and would be kept (conflicts)`,
+      );
   }
 
   /** The first `size` keys SCAN returns, fetched and classified as a migration would (no read-ahead). */
@@ -374,14 +477,30 @@ export class MigrationTests {
         continue;
       }
       const trip = legacyRoundTrip(raw, c.record, c.notes);
-      if (trip.outcome === 'mismatch') log.fail(`${c.key}: a legacy reader would see another value after the mapping: ${trip.detail}`);
+      if (trip.outcome === 'mismatch')
+        log.fail(
+          `${c.key}: a legacy reader would see another value after the mapping: ${trip.detail}`,
+        );
       else outcomes[trip.outcome]++;
       if (trip.outcome === 'normalized') normalized.push(`${c.key}: ${trip.detail}`);
       // The legacy value written back (sync) must read as the same tenant again.
-      const back = this.validator.validateValue(c.key, c.key.slice(prefixLength), Buffer.from(toLegacyValue(c.record), 'utf8'));
-      if (!back.ok) log.fail(`${c.key}: its legacy value is rejected: ${back.reasons.map((r) => r.message).join('; ')}`);
-      else if (back.record.id !== c.record.id || back.record.emoji !== c.record.emoji || back.record.createdAt !== c.record.createdAt) {
-        log.fail(`${c.key}: its legacy value reads back as another tenant (id, emoji or createdAt)`);
+      const back = this.validator.validateValue(
+        c.key,
+        c.key.slice(prefixLength),
+        Buffer.from(toLegacyValue(c.record), 'utf8'),
+      );
+      if (!back.ok)
+        log.fail(
+          `${c.key}: its legacy value is rejected: ${back.reasons.map((r) => r.message).join('; ')}`,
+        );
+      else if (
+        back.record.id !== c.record.id ||
+        back.record.emoji !== c.record.emoji ||
+        back.record.createdAt !== c.record.createdAt
+      ) {
+        log.fail(
+          `${c.key}: its legacy value reads back as another tenant (id, emoji or createdAt)`,
+        );
       }
     }
     log.detail(
@@ -391,15 +510,21 @@ export class MigrationTests {
             `${outcomes.equal} with the same emoji and createdAt, ${outcomes.normalized} normalized on the way in; every one reads back as the same tenant`,
     );
     if (normalized.length > 0) {
-      log.warn(`${normalized.length} live record(s) are normalized by the migration, so legacy readers would see the normalized value: ${normalized.slice(0, LISTED).join(' | ')}`);
+      log.warn(
+        `${normalized.length} live record(s) are normalized by the migration, so legacy readers would see the normalized value: ${normalized.slice(0, LISTED).join(' | ')}`,
+      );
     }
     if (candidates.length === 0) return;
 
     // The tenants already in PostgreSQL, read with the resolver's own SELECT and mapping.
     const rows = await this.readOnly(
       async (client) =>
-        (await client.query<TenantRow>(`SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = ANY($1::text[])`, [candidates.map((c) => c.record.subdomain)]))
-          .rows,
+        (
+          await client.query<TenantRow>(
+            `SELECT ${TENANT_ROW_SELECT} FROM ${this.options.tables.tenants} WHERE subdomain = ANY($1::text[])`,
+            [candidates.map((c) => c.record.subdomain)],
+          )
+        ).rows,
     );
     const bySubdomain = new Map(rows.map((row) => [row.subdomain, row]));
     const drifted: string[] = [];
@@ -407,13 +532,24 @@ export class MigrationTests {
     for (const c of candidates) {
       const row = bySubdomain.get(c.record.subdomain);
       if (!row) continue;
-      const differences = tenantDifferences(tenantOf(c.record), tenantFromRow(row), comparedFieldsFor(c.record.sourceFormat));
+      const differences = tenantDifferences(
+        tenantOf(c.record),
+        tenantFromRow(row),
+        comparedFieldsFor(c.record.sourceFormat),
+      );
       if (differences.length === 0) {
         matching++;
         continue;
       }
-      const sides = [row.source_hash !== c.record.sourceHash ? 'Redis' : null, row.changed_in_postgres ? 'PostgreSQL' : null].filter(Boolean).join(' and ');
-      drifted.push(`${c.record.subdomain}: ${differences.join('; ')}${sides ? ` [changed in ${sides} since the last migration]` : ''}`);
+      const sides = [
+        row.source_hash !== c.record.sourceHash ? 'Redis' : null,
+        row.changed_in_postgres ? 'PostgreSQL' : null,
+      ]
+        .filter(Boolean)
+        .join(' and ');
+      drifted.push(
+        `${c.record.subdomain}: ${differences.join('; ')}${sides ? ` [changed in ${sides} since the last migration]` : ''}`,
+      );
     }
     log.detail(
       rows.length === 0
@@ -422,9 +558,16 @@ export class MigrationTests {
             `the mapping of their Redis value, ${drifted.length} drifted`,
     );
     if (drifted.length > 0) {
-      log.warn(`${drifted.length} sampled tenant(s) differ between Redis and PostgreSQL (drift; see \`check\`, reconcile with \`sync\`): ${drifted.slice(0, LISTED).join(' | ')}`);
+      log.warn(
+        `${drifted.length} sampled tenant(s) differ between Redis and PostgreSQL (drift; see \`check\`, reconcile with \`sync\`): ${drifted.slice(0, LISTED).join(' | ')}`,
+      );
     }
   }
 }
 
-const notRun = (name: SelfTestName, reason: string): SelfTestResult => ({ name, passed: false, durationMs: 0, details: [reason] });
+const notRun = (name: SelfTestName, reason: string): SelfTestResult => ({
+  name,
+  passed: false,
+  durationMs: 0,
+  details: [reason],
+});

@@ -4,7 +4,13 @@ import { TenantValidator } from '../validation/tenant-validator.js';
 import { DEFAULT_VALIDATION_SETTINGS } from '../validation/validation.types.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import type { OutcomeReason } from '../migration/migration.types.js';
-import { comparedFieldsFor, legacyRoundTrip, legacyViewOf, tenantDifferences, tenantOf } from './self-test-checks.js';
+import {
+  comparedFieldsFor,
+  legacyRoundTrip,
+  legacyViewOf,
+  tenantDifferences,
+  tenantOf,
+} from './self-test-checks.js';
 
 const validator = new TenantValidator(DEFAULT_VALIDATION_SETTINGS);
 const T = 1700000000000;
@@ -52,12 +58,20 @@ describe('legacyRoundTrip', () => {
 
 describe('tenantDifferences', () => {
   const { record } = accept(
-    JSON.stringify({ emoji: '🍕', createdAt: T, businessName: 'Pizza', brandColors: { primary: '#fff', accent: '#000' } }),
+    JSON.stringify({
+      emoji: '🍕',
+      createdAt: T,
+      businessName: 'Pizza',
+      brandColors: { primary: '#fff', accent: '#000' },
+    }),
   );
   const tenant = tenantOf(record);
 
   it('is empty for equal tenants, whatever the key order of jsonb objects', () => {
-    assert.deepEqual(tenantDifferences(tenant, { ...tenant, brandColors: { accent: '#000', primary: '#fff' } }), []);
+    assert.deepEqual(
+      tenantDifferences(tenant, { ...tenant, brandColors: { accent: '#000', primary: '#fff' } }),
+      [],
+    );
     assert.equal('sourceHash' in tenant, false);
     assert.equal('sourceId' in tenant, false);
   });
@@ -75,17 +89,31 @@ describe('comparedFieldsFor', () => {
   it('compares a legacy record on what it carries: a profile added in PostgreSQL is not drift', () => {
     const { record } = accept(JSON.stringify({ emoji: '🍕', createdAt: T }));
     const tenant = tenantOf(record);
-    const profiled = { ...tenant, businessName: 'Added in PostgreSQL', email: 'owner@example.com', features: { ...tenant.features, whatsapp: true } };
+    const profiled = {
+      ...tenant,
+      businessName: 'Added in PostgreSQL',
+      email: 'owner@example.com',
+      features: { ...tenant.features, whatsapp: true },
+    };
     assert.deepEqual(tenantDifferences(tenant, profiled, comparedFieldsFor('legacy')), []);
-    assert.deepEqual(tenantDifferences(tenant, { ...profiled, emoji: '🍔' }, comparedFieldsFor('legacy')), ['emoji: "🍕" / "🍔"']);
+    assert.deepEqual(
+      tenantDifferences(tenant, { ...profiled, emoji: '🍔' }, comparedFieldsFor('legacy')),
+      ['emoji: "🍕" / "🍔"'],
+    );
     assert.equal(tenantDifferences(tenant, profiled, comparedFieldsFor('enhanced')).length, 3);
-    assert.ok(comparedFieldsFor('legacy').includes('id'), 'the stable id is compared for both formats');
+    assert.ok(
+      comparedFieldsFor('legacy').includes('id'),
+      'the stable id is compared for both formats',
+    );
   });
 });
 
 describe('legacyViewOf', () => {
   it('reads what a legacy reader reads, or null when it cannot', () => {
-    assert.deepEqual(legacyViewOf(JSON.stringify({ emoji: '🍕', createdAt: T, extra: 1 })), { emoji: '🍕', createdAt: T });
+    assert.deepEqual(legacyViewOf(JSON.stringify({ emoji: '🍕', createdAt: T, extra: 1 })), {
+      emoji: '🍕',
+      createdAt: T,
+    });
     assert.equal(legacyViewOf('[]'), null);
     assert.equal(legacyViewOf('{'), null);
   });

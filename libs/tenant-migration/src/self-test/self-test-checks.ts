@@ -31,7 +31,11 @@ const TENANT_FIELDS: readonly (keyof EnhancedTenant)[] = [
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
       : v,
   ) ?? 'undefined';
 
@@ -48,13 +52,19 @@ export const tenantOf = (record: TenantRecord): EnhancedTenant => {
  * it is not drift); and the stable id for both.
  */
 export const comparedFieldsFor = (format: SourceFormat): readonly (keyof EnhancedTenant)[] =>
-  format === 'legacy' ? ['id', ...LEGACY_FIELDS] : TENANT_FIELDS.filter((f) => f !== 'subdomain' && f !== 'sourceFormat');
+  format === 'legacy'
+    ? ['id', ...LEGACY_FIELDS]
+    : TENANT_FIELDS.filter((f) => f !== 'subdomain' && f !== 'sourceFormat');
 
 /** Every field (of `fields`, default all) in which the two tenants differ, as `field: <expected> / <actual>`; empty when equal. */
-export const tenantDifferences = (expected: EnhancedTenant, actual: EnhancedTenant, fields: readonly (keyof EnhancedTenant)[] = TENANT_FIELDS): string[] =>
-  fields.filter((field) => canonical(expected[field]) !== canonical(actual[field])).map(
-    (field) => `${field}: ${canonical(expected[field])} / ${canonical(actual[field])}`,
-  );
+export const tenantDifferences = (
+  expected: EnhancedTenant,
+  actual: EnhancedTenant,
+  fields: readonly (keyof EnhancedTenant)[] = TENANT_FIELDS,
+): string[] =>
+  fields
+    .filter((field) => canonical(expected[field]) !== canonical(actual[field]))
+    .map((field) => `${field}: ${canonical(expected[field])} / ${canonical(actual[field])}`);
 
 /** What a legacy reader of a key sees: `JSON.parse(value).emoji` and `.createdAt`. */
 export interface LegacyView {
@@ -82,18 +92,28 @@ export const legacyViewOf = (text: string): LegacyView | null => {
  * - `mismatch`: they differ for no stated reason: the mapping lost or changed data.
  */
 export type LegacyRoundTrip =
-  | { outcome: 'identical' | 'equal' }
-  | { outcome: 'normalized' | 'mismatch'; detail: string };
+  { outcome: 'identical' | 'equal' } | { outcome: 'normalized' | 'mismatch'; detail: string };
 
-export const legacyRoundTrip = (raw: Buffer | string, record: TenantRecord, notes: readonly OutcomeReason[]): LegacyRoundTrip => {
+export const legacyRoundTrip = (
+  raw: Buffer | string,
+  record: TenantRecord,
+  notes: readonly OutcomeReason[],
+): LegacyRoundTrip => {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   const written = toLegacyValue(record);
   if (written === text) return { outcome: 'identical' };
   const before = legacyViewOf(text);
   const after = legacyViewOf(written);
-  const changed = (['emoji', 'createdAt'] as const).filter((field) => before === null || after === null || before[field] !== after[field]);
+  const changed = (['emoji', 'createdAt'] as const).filter(
+    (field) => before === null || after === null || before[field] !== after[field],
+  );
   if (changed.length === 0) return { outcome: 'equal' };
-  const detail = changed.map((field) => `${field} ${JSON.stringify(before?.[field]) ?? 'absent'} -> ${JSON.stringify(after?.[field])}`).join(', ');
+  const detail = changed
+    .map(
+      (field) =>
+        `${field} ${JSON.stringify(before?.[field]) ?? 'absent'} -> ${JSON.stringify(after?.[field])}`,
+    )
+    .join(', ');
   const explained = changed.every((field) => notes.some((note) => note.field === field));
   return { outcome: explained ? 'normalized' : 'mismatch', detail };
 };

@@ -1,21 +1,46 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TenantValidator } from '../validation/tenant-validator.js';
-import { DEFAULT_VALIDATION_SETTINGS, type ValidationResult, type ValidationSettings } from '../validation/validation.types.js';
+import {
+  DEFAULT_VALIDATION_SETTINGS,
+  type ValidationResult,
+  type ValidationSettings,
+} from '../validation/validation.types.js';
 import { REJECTION_CODES } from '../validation/reasons.js';
-import { judgeFixture, runFixtures, selfTestFixtures, type ValueValidator } from './self-test-fixtures.js';
+import {
+  judgeFixture,
+  runFixtures,
+  selfTestFixtures,
+  type ValueValidator,
+} from './self-test-fixtures.js';
 
 const PREFIX = 'subdomain:';
-const settingsWith = (overrides: Partial<ValidationSettings>): ValidationSettings => ({ ...DEFAULT_VALIDATION_SETTINGS, ...overrides });
+const settingsWith = (overrides: Partial<ValidationSettings>): ValidationSettings => ({
+  ...DEFAULT_VALIDATION_SETTINGS,
+  ...overrides,
+});
 
 describe('self-test fixtures', () => {
   it('every built-in record gets the verdict it must get from the real validator', () => {
-    const verdicts = runFixtures(new TenantValidator(DEFAULT_VALIDATION_SETTINGS), PREFIX, DEFAULT_VALIDATION_SETTINGS);
+    const verdicts = runFixtures(
+      new TenantValidator(DEFAULT_VALIDATION_SETTINGS),
+      PREFIX,
+      DEFAULT_VALIDATION_SETTINGS,
+    );
     assert.ok(verdicts.length >= 10);
     for (const v of verdicts) assert.equal(v.ok, true, `${v.fixture}: ${v.detail}`);
-    assert.match(verdicts.find((v) => v.fixture === 'legacy record')?.detail ?? '', /accepted as legacy/);
-    assert.match(verdicts.find((v) => v.fixture === 'enhanced record')?.detail ?? '', /accepted as enhanced/);
-    assert.match(verdicts.find((v) => v.fixture === 'plain word as emoji')?.detail ?? '', /rejected with invalid-emoji/);
+    assert.match(
+      verdicts.find((v) => v.fixture === 'legacy record')?.detail ?? '',
+      /accepted as legacy/,
+    );
+    assert.match(
+      verdicts.find((v) => v.fixture === 'enhanced record')?.detail ?? '',
+      /accepted as enhanced/,
+    );
+    assert.match(
+      verdicts.find((v) => v.fixture === 'plain word as emoji')?.detail ?? '',
+      /rejected with invalid-emoji/,
+    );
   });
 
   it('covers a legacy, an enhanced and known-bad records, each expecting real rejection codes', () => {
@@ -24,8 +49,12 @@ describe('self-test fixtures', () => {
     assert.deepEqual(accepted.sort(), ['enhanced', 'legacy']);
     const rejected = fixtures.flatMap((f) => ('rejected' in f.expect ? f.expect.rejected : []));
     assert.ok(rejected.length >= 8);
-    for (const code of rejected) assert.ok((REJECTION_CODES as readonly string[]).includes(code), code);
-    assert.ok(rejected.includes('subdomain-reserved'), 'the default reserved list yields a reserved fixture');
+    for (const code of rejected)
+      assert.ok((REJECTION_CODES as readonly string[]).includes(code), code);
+    assert.ok(
+      rejected.includes('subdomain-reserved'),
+      'the default reserved list yields a reserved fixture',
+    );
   });
 
   it('follows the configured settings: reserved list, timestamp range, phone region', () => {
@@ -45,7 +74,11 @@ describe('self-test fixtures', () => {
   it('fails a validator that accepts bad records, rejects good ones or invents data', () => {
     const real = new TenantValidator(DEFAULT_VALIDATION_SETTINGS);
     const fixtures = selfTestFixtures(DEFAULT_VALIDATION_SETTINGS);
-    const legacyResult = real.validateValue(`${PREFIX}self-test-legacy`, 'self-test-legacy', Buffer.from(fixtures[0].value));
+    const legacyResult = real.validateValue(
+      `${PREFIX}self-test-legacy`,
+      'self-test-legacy',
+      Buffer.from(fixtures[0].value),
+    );
     assert.ok(legacyResult.ok);
 
     const acceptsAll: ValueValidator = { validateValue: (): ValidationResult => legacyResult };
@@ -55,7 +88,12 @@ describe('self-test fixtures', () => {
     assert.equal(lenient.ok, false);
     assert.match(lenient.detail, /accepted, but must be rejected with invalid-emoji/);
 
-    const rejectsAll: ValueValidator = { validateValue: () => ({ ok: false, reasons: [{ code: 'invalid-email', message: 'x', field: 'email' }] }) };
+    const rejectsAll: ValueValidator = {
+      validateValue: () => ({
+        ok: false,
+        reasons: [{ code: 'invalid-email', message: 'x', field: 'email' }],
+      }),
+    };
     const strict = judgeFixture(rejectsAll, PREFIX, DEFAULT_VALIDATION_SETTINGS, fixtures[0]);
     assert.equal(strict.ok, false);
     assert.match(strict.detail, /rejected with invalid-email, but must be accepted/);
@@ -64,7 +102,11 @@ describe('self-test fixtures', () => {
 
     // The original defect: legacy records mapped with empty email and phone.
     const inventing: ValueValidator = {
-      validateValue: () => ({ ok: true, record: { ...legacyResult.record, email: '', phone: '' }, notes: [] }),
+      validateValue: () => ({
+        ok: true,
+        record: { ...legacyResult.record, email: '', phone: '' },
+        notes: [],
+      }),
     };
     const invented = judgeFixture(inventing, PREFIX, DEFAULT_VALIDATION_SETTINGS, fixtures[0]);
     assert.equal(invented.ok, false);
@@ -75,16 +117,27 @@ describe('self-test fixtures', () => {
     const unstable: ValueValidator = {
       validateValue: (key, sub, raw) => {
         const result = real.validateValue(key, sub, raw);
-        return result.ok ? { ...result, record: { ...result.record, id: `${result.record.id.slice(0, -1)}${calls++ % 10}` } } : result;
+        return result.ok
+          ? {
+              ...result,
+              record: { ...result.record, id: `${result.record.id.slice(0, -1)}${calls++ % 10}` },
+            }
+          : result;
       },
     };
-    assert.equal(judgeFixture(unstable, PREFIX, DEFAULT_VALIDATION_SETTINGS, fixtures[0]).ok, false);
+    assert.equal(
+      judgeFixture(unstable, PREFIX, DEFAULT_VALIDATION_SETTINGS, fixtures[0]).ok,
+      false,
+    );
 
     const throwing: ValueValidator = {
       validateValue: () => {
         throw new Error('boom');
       },
     };
-    assert.match(judgeFixture(throwing, PREFIX, DEFAULT_VALIDATION_SETTINGS, fixtures[0]).detail, /validation threw: boom/);
+    assert.match(
+      judgeFixture(throwing, PREFIX, DEFAULT_VALIDATION_SETTINGS, fixtures[0]).detail,
+      /validation threw: boom/,
+    );
   });
 });

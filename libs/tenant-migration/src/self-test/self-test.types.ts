@@ -1,7 +1,11 @@
 /** Shapes of the runtime self-test (`MigrationTests.runAllTests()`, `--test`, `GET ?action=test`). */
 
 /** The spec's three checks ("Test Results"), in the order they run. */
-export const SELF_TEST_NAMES = ['Database connectivity', 'Migration process validation', 'Backward compatibility verification'] as const;
+export const SELF_TEST_NAMES = [
+  'Database connectivity',
+  'Migration process validation',
+  'Backward compatibility verification',
+] as const;
 export type SelfTestName = (typeof SELF_TEST_NAMES)[number];
 
 /** The outcome of one check. */

@@ -32,13 +32,15 @@ const pairs = (items: Reply[]): Reply[][] => {
   return out;
 };
 
-const bytesOf = (reply: Reply): Buffer => (Buffer.isBuffer(reply) ? reply : Buffer.from(String(reply)));
+const bytesOf = (reply: Reply): Buffer =>
+  Buffer.isBuffer(reply) ? reply : Buffer.from(String(reply));
 
 /** sha256 (hex) of the canonical form of a content reply of `contentCommand(type)`. */
 export const digestContent = (type: string, reply: Reply): string => {
   const items = Array.isArray(reply) ? reply : [];
   let canonical: Reply[] = items;
-  if (type === 'hash') canonical = pairs(items).sort((a, b) => Buffer.compare(bytesOf(a[0]), bytesOf(b[0])));
+  if (type === 'hash')
+    canonical = pairs(items).sort((a, b) => Buffer.compare(bytesOf(a[0]), bytesOf(b[0])));
   if (type === 'set') canonical = [...items].sort((a, b) => Buffer.compare(bytesOf(a), bytesOf(b)));
   const hash = createHash('sha256').update(type);
   feed(hash, canonical);

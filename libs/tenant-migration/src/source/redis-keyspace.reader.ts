@@ -12,7 +12,8 @@ import type { SeenKeySet } from '../common/seen-key-set.js';
  * random id Redis draws at every start, so a restart or a failover to another node changes it.
  * Null when the reply has none (a proxy or a managed service may hide it).
  */
-export const serverIdentityOf = (info: string): string | null => /^run_id:([0-9a-f]+)\s*$/m.exec(info)?.[1] ?? null;
+export const serverIdentityOf = (info: string): string | null =>
+  /^run_id:([0-9a-f]+)\s*$/m.exec(info)?.[1] ?? null;
 
 export interface KeyspaceScanOptions {
   prefix: string;
@@ -48,7 +49,11 @@ export interface ScanRestart {
 /** A key name that is not UTF-8, printable: ASCII as it is, every other byte as `\xNN`. */
 export const escapeKeyName = (name: Buffer): string => {
   let out = '';
-  for (const byte of name) out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  for (const byte of name)
+    out +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
   return out;
 };
 
@@ -73,7 +78,8 @@ export const scanFraction = (cursor: string, databaseSize: number): number => {
 };
 
 /** Escapes glob characters so a prefix such as `tenant[eu]:` matches itself only. */
-export const scanPatternFor = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+export const scanPatternFor = (prefix: string): string =>
+  `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 
 /**
  * A Redis failure as callers see it: a reply error (the server refused the command) as it is;
@@ -178,14 +184,21 @@ export class RedisKeyspaceReader {
     }
   }
 
-  private async readBatch(scan: ScanPosition, options: KeyspaceScanOptions): Promise<KeyspaceBatch | null> {
+  private async readBatch(
+    scan: ScanPosition,
+    options: KeyspaceScanOptions,
+  ): Promise<KeyspaceBatch | null> {
     const keys: string[] = [];
     // Key names are bytes; one that is not UTF-8 cannot name a tenant (nor be fetched by a
     // decoded name), so it is reported as it is, escaped.
     const badNames: KeyspaceEntry[] = [];
     let passedOver = 0;
     while (keys.length + badNames.length < options.batchSize) {
-      const { server, cursor, page } = await this.scanPage(scan.pattern, scan.cursor, options.batchSize);
+      const { server, cursor, page } = await this.scanPage(
+        scan.pattern,
+        scan.cursor,
+        options.batchSize,
+      );
       if (!continues(scan, server)) {
         if (++scan.restarts > MAX_SCAN_RESTARTS) {
           throw new StoreUnavailableError(
@@ -223,10 +236,21 @@ export class RedisKeyspaceReader {
   }
 
   /** One SCAN page and the identity of the server that answered it, in one pipeline. */
-  private async scanPage(pattern: string, cursor: string, count: number): Promise<{ server: string | null; cursor: string; page: Buffer[] }> {
-    const replies = await this.call(() => this.redis.pipeline().info('server').scanBuffer(cursor, 'MATCH', pattern, 'COUNT', count).exec());
+  private async scanPage(
+    pattern: string,
+    cursor: string,
+    count: number,
+  ): Promise<{ server: string | null; cursor: string; page: Buffer[] }> {
+    const replies = await this.call(() =>
+      this.redis
+        .pipeline()
+        .info('server')
+        .scanBuffer(cursor, 'MATCH', pattern, 'COUNT', count)
+        .exec(),
+    );
     const [infoReply, scanReply] = replies ?? [];
-    if (!scanReply) throw new StoreUnavailableError('Redis is unavailable: the SCAN pipeline got no reply', {});
+    if (!scanReply)
+      throw new StoreUnavailableError('Redis is unavailable: the SCAN pipeline got no reply', {});
     if (scanReply[0]) throw asStoreError(scanReply[0]);
     const [next, page] = scanReply[1] as [Buffer | string, Buffer[]];
     // A server that refuses INFO (a restricted managed service) cannot be told apart.
@@ -237,7 +261,9 @@ export class RedisKeyspaceReader {
   /** Fetches the given keys; the result is in the same order and of the same length. */
   async fetch(keys: readonly string[], maxValueBytes: number): Promise<KeyspaceEntry[]> {
     if (keys.length === 0) return [];
-    const sizes = (await this.call(() => this.redis.eval(SIZE_SCRIPT, keys.length, ...keys))) as (number | string)[];
+    const sizes = (await this.call(() => this.redis.eval(SIZE_SCRIPT, keys.length, ...keys))) as (
+      number | string
+    )[];
     const entries: (KeyspaceEntry | undefined)[] = new Array(keys.length);
     const toFetch: string[] = [];
     keys.forEach((key, i) => {
@@ -271,14 +297,31 @@ export class RedisKeyspaceReader {
       const replies = (await this.call(() => batch.exec())) ?? [];
       const dumped: DumpedKey[] = [];
       keys.forEach((key, i) => {
-        const [typeReply, ttlReply, dumpReply] = [replies[3 * i], replies[3 * i + 1], replies[3 * i + 2]];
+        const [typeReply, ttlReply, dumpReply] = [
+          replies[3 * i],
+          replies[3 * i + 1],
+          replies[3 * i + 2],
+        ];
         // A pipelined command fails alone: a connection lost in the middle is Redis being unavailable too.
         const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
         if (error) throw asStoreError(error);
         const dump = dumpReply?.[1] as Buffer | null;
-        if (dump) dumped.push({ key, type: String(typeReply?.[1]), pttl: Number(ttlReply?.[1]), dump, digest: null });
+        if (dump)
+          dumped.push({
+            key,
+            type: String(typeReply?.[1]),
+            pttl: Number(ttlReply?.[1]),
+            dump,
+            digest: null,
+          });
       });
-      const digests = await this.call(() => digestsOf(this.redis, dumped.map((d) => d.key), dumped.map((d) => d.type)));
+      const digests = await this.call(() =>
+        digestsOf(
+          this.redis,
+          dumped.map((d) => d.key),
+          dumped.map((d) => d.type),
+        ),
+      );
       dumped.forEach((d, i) => (d.digest = digests[i]));
       if (dumped.length > 0) yield dumped;
     }
@@ -289,7 +332,9 @@ export class RedisKeyspaceReader {
     const pattern = scanPatternFor(prefix);
     let cursor = '0';
     do {
-      const [next, keys] = await this.call(() => this.redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', batchSize));
+      const [next, keys] = await this.call(() =>
+        this.redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', batchSize),
+      );
       cursor = String(next);
       if (keys.length > 0) yield keys;
     } while (cursor !== '0');

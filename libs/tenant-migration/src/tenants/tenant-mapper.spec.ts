@@ -27,13 +27,30 @@ const tenantPart = (record: TenantRecord): EnhancedTenant => {
 
 describe('tenantIdFor', () => {
   it("is uuid's v5 of the name in TENANT_ID_NAMESPACE", () => {
-    const names = ['shop', 't0-0', 'a', 'a'.repeat(63), 'a'.repeat(64), 'a'.repeat(65), 'x'.repeat(500), 'café', '🍕'.repeat(32), '🍕'.repeat(33), ''];
-    for (let i = 0; i < 300; i++) names.push(`t${i.toString(36)}-${((i * 7919) % 100000).toString(36)}`);
-    for (const name of names) assert.equal(tenantIdFor(name), uuidv5(name, TENANT_ID_NAMESPACE), name);
+    const names = [
+      'shop',
+      't0-0',
+      'a',
+      'a'.repeat(63),
+      'a'.repeat(64),
+      'a'.repeat(65),
+      'x'.repeat(500),
+      'café',
+      '🍕'.repeat(32),
+      '🍕'.repeat(33),
+      '',
+    ];
+    for (let i = 0; i < 300; i++)
+      names.push(`t${i.toString(36)}-${((i * 7919) % 100000).toString(36)}`);
+    for (const name of names)
+      assert.equal(tenantIdFor(name), uuidv5(name, TENANT_ID_NAMESPACE), name);
   });
 
   it('is a version-5 RFC 9562 UUID and never changes for a name', () => {
-    assert.match(tenantIdFor('shop'), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(
+      tenantIdFor('shop'),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     // pinned: a different value here means every tenant id changed
     assert.equal(tenantIdFor('shop'), uuidv5('shop', '8483fddf-0bff-5271-8f60-456a6c654b8c'));
     assert.equal(TENANT_ID_NAMESPACE, uuidv5('urn:tenant-migrate:tenant-id', uuidv5.URL));
@@ -54,7 +71,15 @@ describe('sourceHashOf', () => {
 describe('toTenantRecord', () => {
   it('maps a legacy value: null profile, defaults, profile incomplete, no invented values', () => {
     const raw = Buffer.from('{"emoji":"🍕","createdAt":1700000000123}');
-    const record = toTenantRecord({ subdomain: 'shop', sourceFormat: 'legacy', values: { emoji: '🍕', createdAt: T + 123 }, raw }, defaults);
+    const record = toTenantRecord(
+      {
+        subdomain: 'shop',
+        sourceFormat: 'legacy',
+        values: { emoji: '🍕', createdAt: T + 123 },
+        raw,
+      },
+      defaults,
+    );
     assert.deepEqual(record, {
       id: tenantIdFor('shop'),
       subdomain: 'shop',
@@ -69,7 +94,13 @@ describe('toTenantRecord', () => {
       address: null,
       logo: null,
       brandColors: null,
-      features: { whatsapp: false, homeVisit: false, analytics: false, customTemplates: false, multiStaff: false },
+      features: {
+        whatsapp: false,
+        homeVisit: false,
+        analytics: false,
+        customTemplates: false,
+        multiStaff: false,
+      },
       subscription: { plan: 'basic', status: 'active', expiresAt: null },
       profileComplete: false,
       sourceFormat: 'legacy',
@@ -80,8 +111,16 @@ describe('toTenantRecord', () => {
   });
 
   it('ignores profile values on a legacy source', () => {
-    const values = { emoji: '🍕', createdAt: T, email: 'a@example.com', businessName: 'x' } as TenantBodyValues;
-    const record = toTenantRecord({ subdomain: 'shop', sourceFormat: 'legacy', values, raw: '' }, defaults);
+    const values = {
+      emoji: '🍕',
+      createdAt: T,
+      email: 'a@example.com',
+      businessName: 'x',
+    } as TenantBodyValues;
+    const record = toTenantRecord(
+      { subdomain: 'shop', sourceFormat: 'legacy', values, raw: '' },
+      defaults,
+    );
     assert.equal(record.email, null);
     assert.equal(record.businessName, null);
   });
@@ -101,10 +140,19 @@ describe('toTenantRecord', () => {
   };
 
   it('maps an enhanced value: partial features and subscription fall back to the defaults', () => {
-    const record = toTenantRecord({ subdomain: 'shop', sourceFormat: 'enhanced', values: enhanced, raw: 'raw' }, defaults);
+    const record = toTenantRecord(
+      { subdomain: 'shop', sourceFormat: 'enhanced', values: enhanced, raw: 'raw' },
+      defaults,
+    );
     assert.equal(record.sourceId, 'ten_1');
     assert.equal(record.id, tenantIdFor('shop'));
-    assert.deepEqual(record.features, { whatsapp: false, homeVisit: false, analytics: true, customTemplates: false, multiStaff: false });
+    assert.deepEqual(record.features, {
+      whatsapp: false,
+      homeVisit: false,
+      analytics: true,
+      customTemplates: false,
+      multiStaff: false,
+    });
     assert.deepEqual(record.subscription, { plan: 'premium', status: 'active', expiresAt: T + 1 });
     assert.deepEqual(record.brandColors, { primary: '#fff' });
     assert.equal(typeof record.brandColors, 'object');
@@ -120,7 +168,10 @@ describe('toTenantRecord', () => {
   ];
   for (const [field, change] of incomplete) {
     it(`marks the profile incomplete without ${field}`, () => {
-      const record = toTenantRecord({ subdomain: 's', sourceFormat: 'enhanced', values: { ...enhanced, ...change }, raw: '' }, defaults);
+      const record = toTenantRecord(
+        { subdomain: 's', sourceFormat: 'enhanced', values: { ...enhanced, ...change }, raw: '' },
+        defaults,
+      );
       assert.equal(record.profileComplete, false);
       assert.equal(record[field as 'email'], null);
     });
@@ -142,25 +193,57 @@ describe('toLegacyValue', () => {
 
 describe('toEnhancedValue', () => {
   const sources: [string, unknown][] = [
-    ['a seeded enhanced value', {
-      id: 'ten_3', subdomain: 't3-abc', emoji: '🌮', createdAt: T,
-      businessName: 'Business 3', businessCategory: 'restaurant',
-      ownerName: 'Owner 3', email: 'owner3@example.com', phone: '+15550000003',
-      address: '3 Main St', features: { whatsapp: false, analytics: true },
-      subscription: { plan: 'basic', status: 'active' },
-    }],
-    ['a value with every field', {
-      id: 'x', emoji: '👨‍👩‍👧', createdAt: T, businessName: 'مطعم', businessCategory: 'Healthcare',
-      businessDescription: 'Line 1\nLine 2', ownerName: 'דנה', email: 'a@example.com', phone: '+442079460958',
-      address: '1 Road', logo: 'https://example.com/l.png', brandColors: { primary: '#123456', secondary: '#abc', accent: '#000' },
-      features: { whatsapp: true, homeVisit: true, analytics: true, customTemplates: true, multiStaff: true },
-      subscription: { plan: 'enterprise', status: 'cancelled', expiresAt: T + 1 },
-    }],
+    [
+      'a seeded enhanced value',
+      {
+        id: 'ten_3',
+        subdomain: 't3-abc',
+        emoji: '🌮',
+        createdAt: T,
+        businessName: 'Business 3',
+        businessCategory: 'restaurant',
+        ownerName: 'Owner 3',
+        email: 'owner3@example.com',
+        phone: '+15550000003',
+        address: '3 Main St',
+        features: { whatsapp: false, analytics: true },
+        subscription: { plan: 'basic', status: 'active' },
+      },
+    ],
+    [
+      'a value with every field',
+      {
+        id: 'x',
+        emoji: '👨‍👩‍👧',
+        createdAt: T,
+        businessName: 'مطعم',
+        businessCategory: 'Healthcare',
+        businessDescription: 'Line 1\nLine 2',
+        ownerName: 'דנה',
+        email: 'a@example.com',
+        phone: '+442079460958',
+        address: '1 Road',
+        logo: 'https://example.com/l.png',
+        brandColors: { primary: '#123456', secondary: '#abc', accent: '#000' },
+        features: {
+          whatsapp: true,
+          homeVisit: true,
+          analytics: true,
+          customTemplates: true,
+          multiStaff: true,
+        },
+        subscription: { plan: 'enterprise', status: 'cancelled', expiresAt: T + 1 },
+      },
+    ],
     ['a sparse enhanced value', { emoji: '🍕', createdAt: T, businessName: 'Only name' }],
   ];
   for (const [what, source] of sources) {
     it(`round-trips ${what} through validateValue to an equal tenant`, () => {
-      const first = validator.validateValue('subdomain:t3-abc', 't3-abc', Buffer.from(JSON.stringify(source)));
+      const first = validator.validateValue(
+        'subdomain:t3-abc',
+        't3-abc',
+        Buffer.from(JSON.stringify(source)),
+      );
       assert.ok(first.ok);
       const written = toEnhancedValue(first.record);
       const second = validator.validateValue('subdomain:t3-abc', 't3-abc', Buffer.from(written));
@@ -173,11 +256,28 @@ describe('toEnhancedValue', () => {
   }
 
   it('writes every field, nulls included, in a fixed order', () => {
-    const result = validator.validateValue('subdomain:shop', 'shop', Buffer.from(JSON.stringify({ emoji: '🍕', createdAt: T })));
+    const result = validator.validateValue(
+      'subdomain:shop',
+      'shop',
+      Buffer.from(JSON.stringify({ emoji: '🍕', createdAt: T })),
+    );
     assert.ok(result.ok);
     assert.deepEqual(Object.keys(JSON.parse(toEnhancedValue(result.record)) as object), [
-      'id', 'subdomain', 'emoji', 'createdAt', 'businessName', 'businessCategory', 'businessDescription', 'ownerName',
-      'email', 'phone', 'address', 'logo', 'brandColors', 'features', 'subscription',
+      'id',
+      'subdomain',
+      'emoji',
+      'createdAt',
+      'businessName',
+      'businessCategory',
+      'businessDescription',
+      'ownerName',
+      'email',
+      'phone',
+      'address',
+      'logo',
+      'brandColors',
+      'features',
+      'subscription',
     ]);
   });
 });

@@ -88,7 +88,9 @@ export function toTenantRecord(input: TenantRecordInput, defaults: TenantDefault
   const { subdomain, sourceFormat } = input;
   const enhanced = sourceFormat === 'enhanced';
   // a legacy value has no profile; reading only emoji/createdAt from it makes that explicit
-  const v: TenantBodyValues = enhanced ? input.values : { emoji: input.values.emoji, createdAt: input.values.createdAt };
+  const v: TenantBodyValues = enhanced
+    ? input.values
+    : { emoji: input.values.emoji, createdAt: input.values.createdAt };
   const businessName = v.businessName ?? null;
   const ownerName = v.ownerName ?? null;
   const email = v.email ?? null;
@@ -122,7 +124,8 @@ export function toTenantRecord(input: TenantRecordInput, defaults: TenantDefault
       status: s?.status ?? defaults.subscriptionStatus,
       expiresAt: s?.expiresAt ?? null,
     },
-    profileComplete: enhanced && businessName !== null && ownerName !== null && email !== null && phone !== null,
+    profileComplete:
+      enhanced && businessName !== null && ownerName !== null && email !== null && phone !== null,
     sourceFormat,
     sourceId: v.id ?? null,
     sourceHash: sourceHashOf(input.raw),
@@ -133,7 +136,10 @@ export function toTenantRecord(input: TenantRecordInput, defaults: TenantDefault
  * The fields a legacy record carries. Of a tenant migrated from one, these are the fields Redis
  * and PostgreSQL can disagree on; the profile PostgreSQL adds is its own.
  */
-export const LEGACY_FIELDS = ['emoji', 'createdAt'] as const satisfies readonly (keyof LegacySubdomainData)[];
+export const LEGACY_FIELDS = [
+  'emoji',
+  'createdAt',
+] as const satisfies readonly (keyof LegacySubdomainData)[];
 
 /** The legacy Redis value of a tenant, `{"emoji":..,"createdAt":..}`, byte-identical to what the legacy app wrote. */
 export function toLegacyValue(tenant: EnhancedTenant): string {

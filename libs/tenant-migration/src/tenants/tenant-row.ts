@@ -46,11 +46,15 @@ export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM crea
  * A tenant's Redis key: the one its row was migrated from, when that is under the prefix (its
  * name need not be prefix + subdomain: `MyShop` migrates as `myshop`); else prefix + subdomain.
  */
-export const redisKeyOf = (prefix: string, subdomain: string, sourceKey: string | null | undefined): string =>
-  sourceKey?.startsWith(prefix) ? sourceKey : prefix + subdomain;
+export const redisKeyOf = (
+  prefix: string,
+  subdomain: string,
+  sourceKey: string | null | undefined,
+): string => (sourceKey?.startsWith(prefix) ? sourceKey : prefix + subdomain);
 
 /** The statement that reads one tenant row by its subdomain (`$1`) from the given tenants table. */
-export const selectTenantRowSql = (tenantsTable: string): string => `SELECT ${TENANT_ROW_SELECT} FROM ${tenantsTable} WHERE subdomain = $1`;
+export const selectTenantRowSql = (tenantsTable: string): string =>
+  `SELECT ${TENANT_ROW_SELECT} FROM ${tenantsTable} WHERE subdomain = $1`;
 
 export const tenantFromRow = (row: TenantRow): EnhancedTenant => ({
   id: row.id,
@@ -73,7 +77,11 @@ export const tenantFromRow = (row: TenantRow): EnhancedTenant => ({
     customTemplates: row.feature_custom_templates,
     multiStaff: row.feature_multi_staff,
   },
-  subscription: { plan: row.subscription_plan, status: row.subscription_status, expiresAt: row.expires_ms === null ? null : Number(row.expires_ms) },
+  subscription: {
+    plan: row.subscription_plan,
+    status: row.subscription_status,
+    expiresAt: row.expires_ms === null ? null : Number(row.expires_ms),
+  },
   profileComplete: row.profile_complete,
   sourceFormat: row.source_format === 'enhanced' ? 'enhanced' : 'legacy',
 });

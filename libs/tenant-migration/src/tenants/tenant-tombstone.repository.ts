@@ -29,8 +29,14 @@ export class TenantTombstoneRepository {
   }
 
   /** Deletes the tenant's row (if any) and tombstones it: whether a row was deleted, and its source key. */
-  async delete(client: PoolClient, subdomain: string): Promise<{ row: boolean; sourceKey: string | null }> {
-    const { rows } = await client.query<{ deleted: number; source_key: string | null }>(this.deleteSql, [subdomain]);
+  async delete(
+    client: PoolClient,
+    subdomain: string,
+  ): Promise<{ row: boolean; sourceKey: string | null }> {
+    const { rows } = await client.query<{ deleted: number; source_key: string | null }>(
+      this.deleteSql,
+      [subdomain],
+    );
     return { row: rows[0].deleted === 1, sourceKey: rows[0].source_key };
   }
 

@@ -23,7 +23,13 @@ export type SubscriptionPlan = (typeof SUBSCRIPTION_PLANS)[number];
 export const SUBSCRIPTION_STATUSES = ['active', 'suspended', 'cancelled'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
-export const FEATURE_FLAGS = ['whatsapp', 'homeVisit', 'analytics', 'customTemplates', 'multiStaff'] as const;
+export const FEATURE_FLAGS = [
+  'whatsapp',
+  'homeVisit',
+  'analytics',
+  'customTemplates',
+  'multiStaff',
+] as const;
 export type FeatureFlag = (typeof FEATURE_FLAGS)[number];
 export type TenantFeatures = Record<FeatureFlag, boolean>;
 

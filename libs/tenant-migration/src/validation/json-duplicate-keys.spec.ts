@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type DuplicateName, findDuplicateNames, MAX_DUPLICATES_REPORTED } from './json-duplicate-keys.js';
+import {
+  type DuplicateName,
+  findDuplicateNames,
+  MAX_DUPLICATES_REPORTED,
+} from './json-duplicate-keys.js';
 
 const dup = (path: string, count = 2): DuplicateName => ({ path, count });
 const longText = `${'x'.repeat(40)} \\"a\\": 1, \\\\ ${'y'.repeat(40)}`;
@@ -9,7 +13,11 @@ const longText = `${'x'.repeat(40)} \\"a\\": 1, \\\\ ${'y'.repeat(40)}`;
 const TABLE: [string, string, DuplicateName[]][] = [
   // no duplicates
   ['a typical legacy value', '{"emoji":"🍕","createdAt":1700000000000}', []],
-  ['a typical enhanced value', '{"id":"ten_1","emoji":"🍕","createdAt":1,"features":{"whatsapp":true,"analytics":true},"subscription":{"plan":"basic","status":"active"}}', []],
+  [
+    'a typical enhanced value',
+    '{"id":"ten_1","emoji":"🍕","createdAt":1,"features":{"whatsapp":true,"analytics":true},"subscription":{"plan":"basic","status":"active"}}',
+    [],
+  ],
   ['one member', '{"emoji":"🍕"}', []],
   ['names that share a prefix', '{"a":1,"ab":2,"abc":3,"b":4}', []],
   ['the same name in sibling objects', '{"x":{"a":1},"y":{"a":2}}', []],
@@ -18,18 +26,50 @@ const TABLE: [string, string, DuplicateName[]][] = [
   ['a name repeated after its object closed', '{"a":{"b":1},"b":2}', []],
   ['scalars and arrays only', '[1,"a",true,null,[{}],-1.5e+10]', []],
   // top level
-  ['the issue\'s example', '{"emoji":"bad","createdAt":1,"emoji":"🍔"}', [dup('emoji')]],
+  ["the issue's example", '{"emoji":"bad","createdAt":1,"emoji":"🍔"}', [dup('emoji')]],
   ['a name three times', '{"a":1,"a":2,"a":3}', [dup('a', 3)]],
-  ['two names repeated, in the order of their second occurrence', '{"b":1,"a":1,"a":2,"b":2,"a":3}', [dup('a', 3), dup('b')]],
-  ['duplicates with whitespace everywhere', ' {\n\t"a" :\r1 , "b":[ 1 , 2 ] ,\n "a"\t: { } } ', [dup('a')]],
+  [
+    'two names repeated, in the order of their second occurrence',
+    '{"b":1,"a":1,"a":2,"b":2,"a":3}',
+    [dup('a', 3), dup('b')],
+  ],
+  [
+    'duplicates with whitespace everywhere',
+    ' {\n\t"a" :\r1 , "b":[ 1 , 2 ] ,\n "a"\t: { } } ',
+    [dup('a')],
+  ],
   // nested
-  ['in a nested object', '{"emoji":"🍕","features":{"whatsapp":true,"whatsapp":false}}', [dup('features.whatsapp')]],
-  ['in brandColors', '{"brandColors":{"primary":"#fff","accent":"#000","primary":"#f00"}}', [dup('brandColors.primary')]],
-  ['at several depths', '{"a":{"b":{"c":1,"c":2},"b":0},"a":1}', [dup('a.b.c'), dup('a.b'), dup('a')]],
-  ['in the third object of an array', '{"items":[{"name":1},{"name":2},{"name":3,"name":4}]}', [dup('items[2].name')]],
-  ['in arrays of arrays', '{"m":[[1,{"a":1,"a":2}],[{"b":[{"c":1,"c":2}]}]]}', [dup('m[0][1].a'), dup('m[1][0].b[0].c')]],
+  [
+    'in a nested object',
+    '{"emoji":"🍕","features":{"whatsapp":true,"whatsapp":false}}',
+    [dup('features.whatsapp')],
+  ],
+  [
+    'in brandColors',
+    '{"brandColors":{"primary":"#fff","accent":"#000","primary":"#f00"}}',
+    [dup('brandColors.primary')],
+  ],
+  [
+    'at several depths',
+    '{"a":{"b":{"c":1,"c":2},"b":0},"a":1}',
+    [dup('a.b.c'), dup('a.b'), dup('a')],
+  ],
+  [
+    'in the third object of an array',
+    '{"items":[{"name":1},{"name":2},{"name":3,"name":4}]}',
+    [dup('items[2].name')],
+  ],
+  [
+    'in arrays of arrays',
+    '{"m":[[1,{"a":1,"a":2}],[{"b":[{"c":1,"c":2}]}]]}',
+    [dup('m[0][1].a'), dup('m[1][0].b[0].c')],
+  ],
   ['under a top-level array', '[{"a":1},{"a":1,"a":2}]', [dup('[1].a')]],
-  ['strings with commas and brackets before the object', '{"s":"[,{,]}","t":[",",{"a":1,"a":2}]}', [dup('t[1].a')]],
+  [
+    'strings with commas and brackets before the object',
+    '{"s":"[,{,]}","t":[",",{"a":1,"a":2}]}',
+    [dup('t[1].a')],
+  ],
   // escapes
   ['a name and its \\u escape', '{"a":1,"\\u0061":2}', [dup('a')]],
   ['a \\u escape and the name', '{"\\u0061":1,"a":2}', [dup('a')]],
@@ -47,7 +87,11 @@ const TABLE: [string, string, DuplicateName[]][] = [
   ['an object written inside a string', '{"a":"{\\"a\\":1,\\"a\\":2}","b":2}', []],
   ['a value ending in an escaped backslash', '{"a":"\\\\","a":1}', [dup('a')]],
   ['a long value with escaped quotes', `{"a":"${longText}","b":"${longText}","a":2}`, [dup('a')]],
-  ['a long value ending in backslashes', `{"a":"${'z'.repeat(40)}\\\\\\\\","b":"\\"b\\":","b":1}`, [dup('b')]],
+  [
+    'a long value ending in backslashes',
+    `{"a":"${'z'.repeat(40)}\\\\\\\\","b":"\\"b\\":","b":1}`,
+    [dup('b')],
+  ],
   // empty objects and names
   ['an empty object', '{}', []],
   ['empty objects as values', '{"a":{},"b":{},"c":[{},{}]}', []],
@@ -79,7 +123,8 @@ describe('findDuplicateNames', () => {
   });
 
   it('shows nine path segments in full, and elides from ten', () => {
-    const nested = (levels: number): string => `${'{"a":'.repeat(levels)}{"x":1,"x":2}${'}'.repeat(levels)}`;
+    const nested = (levels: number): string =>
+      `${'{"a":'.repeat(levels)}{"x":1,"x":2}${'}'.repeat(levels)}`;
     assert.deepEqual(findDuplicateNames(nested(8)), [dup('a.a.a.a.a.a.a.a.x')]);
     assert.deepEqual(findDuplicateNames(nested(9)), [dup('a.a.a.a...a.a.a.x')]);
   });
@@ -96,7 +141,11 @@ describe('findDuplicateNames', () => {
       const repeats = `{${distinct},"k0":0,"\\u006b${size - 1}":0,"k0":1}`;
       const expected = size === 1 ? [dup('k0', 4)] : [dup('k0', 3), dup(`k${size - 1}`)];
       assert.deepEqual(findDuplicateNames(repeats), expected, `${size} names and repeats`);
-      assert.deepEqual(findDuplicateNames(`{${distinct},"k${size - 1}":0}`), [dup(`k${size - 1}`)], `${size} names, the last repeated`);
+      assert.deepEqual(
+        findDuplicateNames(`{${distinct},"k${size - 1}":0}`),
+        [dup(`k${size - 1}`)],
+        `${size} names, the last repeated`,
+      );
     }
   });
 
@@ -104,7 +153,10 @@ describe('findDuplicateNames', () => {
     const names = Array.from({ length: 30 }, (_, i) => `"n${i}":0`).join(',');
     const found = findDuplicateNames(`{${names},${names},${names}}`);
     assert.equal(found.length, MAX_DUPLICATES_REPORTED);
-    assert.deepEqual(found, Array.from({ length: MAX_DUPLICATES_REPORTED }, (_, i) => dup(`n${i}`, 3)));
+    assert.deepEqual(
+      found,
+      Array.from({ length: MAX_DUPLICATES_REPORTED }, (_, i) => dup(`n${i}`, 3)),
+    );
   });
 
   it('keeps paths short and storable for hostile names', () => {
@@ -120,7 +172,11 @@ describe('findDuplicateNames', () => {
       const [found, ...rest] = findDuplicateNames(text);
       assert.ok(found !== undefined && rest.length === 0, what);
       assert.ok(found.path.length <= 90, `${what}: ${found.path.length} characters`);
-      assert.doesNotMatch(found.path, /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/, what);
+      assert.doesNotMatch(
+        found.path,
+        /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+        what,
+      );
     }
     assert.equal(findDuplicateNames('{"\\u0000":1,"\\u0000":2}')[0]?.path, '"\\u0000"');
     assert.equal(findDuplicateNames('{"a.b":1,"a.b":2}')[0]?.path, '"a.b"');
@@ -129,7 +185,8 @@ describe('findDuplicateNames', () => {
   it('gives the same answers whatever was scanned before (the stacks are reused)', () => {
     const before = findDuplicateNames('{"a":{"\\u0062":1,"b":2,"c":[{"d":1,"d":1}]}}');
     assert.deepEqual(before, [dup('a.b'), dup('a.c[0].d')]);
-    for (const [what, text, expected] of TABLE) assert.deepEqual(findDuplicateNames(text), expected, what);
+    for (const [what, text, expected] of TABLE)
+      assert.deepEqual(findDuplicateNames(text), expected, what);
     assert.deepEqual(findDuplicateNames('{"b":1,"d":2}'), []);
   });
 

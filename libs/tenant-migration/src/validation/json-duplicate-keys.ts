@@ -159,7 +159,8 @@ function isRepeatedInLarge(text: string, top: number, index: number): boolean {
   return false;
 }
 
-const nameAt = (text: string, index: number): string => nameDecoded[index] ?? text.slice(nameStart[index], nameEnd[index]);
+const nameAt = (text: string, index: number): string =>
+  nameDecoded[index] ?? text.slice(nameStart[index], nameEnd[index]);
 
 /** Two names of the table compared as decoded, without decoding names that have no escapes. */
 function sameName(text: string, a: number, b: number): boolean {
@@ -170,24 +171,34 @@ function sameName(text: string, a: number, b: number): boolean {
     const startB = nameStart[b];
     const size = nameEnd[a] - startA;
     if (size !== nameEnd[b] - startB) return false;
-    for (let k = 0; k < size; k++) if (text.charCodeAt(startA + k) !== text.charCodeAt(startB + k)) return false;
+    for (let k = 0; k < size; k++)
+      if (text.charCodeAt(startA + k) !== text.charCodeAt(startB + k)) return false;
     return true;
   }
   if (decodedA !== undefined && decodedB !== undefined) return decodedA === decodedB;
   // one decoded, one as written: the written one is its own decoded form
   const decoded = decodedA ?? decodedB ?? '';
   const written = decodedA === undefined ? a : b;
-  return decoded.length === nameEnd[written] - nameStart[written] && text.startsWith(decoded, nameStart[written]);
+  return (
+    decoded.length === nameEnd[written] - nameStart[written] &&
+    text.startsWith(decoded, nameStart[written])
+  );
 }
 
 /** Counts a repeat of name `index` (in the innermost of `depth` open containers). */
-function recordRepeat(found: Found[] | undefined, text: string, depth: number, index: number): Found[] {
+function recordRepeat(
+  found: Found[] | undefined,
+  text: string,
+  depth: number,
+  index: number,
+): Found[] {
   const objectOpener = frameOpener[depth - 1];
   const name = nameAt(text, index);
   const list = found ?? [];
   const earlier = list.find((f) => f.objectOpener === objectOpener && f.name === name);
   if (earlier !== undefined) earlier.count++;
-  else if (list.length < MAX_DUPLICATES_REPORTED) list.push({ objectOpener, name, path: pathOf(text, depth, index), count: 2 });
+  else if (list.length < MAX_DUPLICATES_REPORTED)
+    list.push({ objectOpener, name, path: pathOf(text, depth, index), count: 2 });
   return list;
 }
 
@@ -245,5 +256,6 @@ function stringEnd(text: string, from: number): number {
 function release(decodedAny: boolean): void {
   if (decodedAny) nameDecoded.length = 0;
   if (nameStart.length > KEEP_CAPACITY) nameStart.length = nameEnd.length = nameDecoded.length = 0;
-  if (frameFirstName.length > KEEP_CAPACITY) frameFirstName.length = frameCurrent.length = frameOpener.length = frameNameSet.length = 0;
+  if (frameFirstName.length > KEEP_CAPACITY)
+    frameFirstName.length = frameCurrent.length = frameOpener.length = frameNameSet.length = 0;
 }

@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isJsonObject, jsonTypeOf, NOTE_CODES, preview, reason, REJECTION_CODES } from './reasons.js';
+import {
+  isJsonObject,
+  jsonTypeOf,
+  NOTE_CODES,
+  preview,
+  reason,
+  REJECTION_CODES,
+} from './reasons.js';
 
 describe('reason codes', () => {
   it('are unique kebab-case, and no code is both a rejection and a note', () => {
@@ -14,7 +21,11 @@ describe('reason', () => {
   it('leaves field out when it does not apply', () => {
     assert.deepEqual(reason('invalid-json', 'bad'), { code: 'invalid-json', message: 'bad' });
     assert.equal(Object.hasOwn(reason('invalid-json', 'bad'), 'field'), false);
-    assert.deepEqual(reason('invalid-emoji', 'bad', 'emoji'), { code: 'invalid-emoji', message: 'bad', field: 'emoji' });
+    assert.deepEqual(reason('invalid-emoji', 'bad', 'emoji'), {
+      code: 'invalid-emoji',
+      message: 'bad',
+      field: 'emoji',
+    });
   });
 });
 
@@ -29,9 +40,13 @@ describe('preview', () => {
     // What JSON.parse makes of 1e400 and of 12345678901234567890: never "null", never a bare rounded number.
     [JSON.parse('1e400'), 'a number too large to represent (beyond 1.8e308)'],
     [JSON.parse('-1e400'), 'a number too large to represent (-beyond 1.8e308)'],
-    [JSON.parse('12345678901234567890'), '12345678901234567000 (rounded: an integer this large has no exact value)'],
+    [
+      JSON.parse('12345678901234567890'),
+      '12345678901234567000 (rounded: an integer this large has no exact value)',
+    ],
   ];
-  for (const [value, expected] of cases) it(`shows ${String(expected).slice(0, 20)}`, () => assert.equal(preview(value), expected));
+  for (const [value, expected] of cases)
+    it(`shows ${String(expected).slice(0, 20)}`, () => assert.equal(preview(value), expected));
 
   it('never cuts a surrogate pair in half', () => {
     for (let pad = 0; pad < 4; pad++) {

@@ -72,7 +72,8 @@ export const NO_REASONS: readonly OutcomeReason[] = Object.freeze([]);
 export const preview = (value: unknown): string => {
   // JSON numbers past a double's range or precision arrive changed: say so rather than show
   // `null` (what JSON.stringify writes for Infinity) or a silently rounded integer.
-  if (typeof value === 'number' && !Number.isFinite(value)) return `a number too large to represent (${value < 0 ? '-' : ''}beyond 1.8e308)`;
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return `a number too large to represent (${value < 0 ? '-' : ''}beyond 1.8e308)`;
   if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
     return `${value.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 0 })} (rounded: an integer this large has no exact value)`;
   }
@@ -104,8 +105,13 @@ export const unknownField = (field: string): OutcomeReason =>
 export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export const missingField = (field: string): OutcomeReason => reason('missing-field', `${field} is required`, field);
+export const missingField = (field: string): OutcomeReason =>
+  reason('missing-field', `${field} is required`, field);
 
 /** A member name the value repeats: `JSON.parse` would keep the last one silently. */
 export const duplicateField = (field: string, count: number): OutcomeReason =>
-  reason('duplicate-field', `field ${preview(field)} appears ${count} times in the value; it is ambiguous`, field);
+  reason(
+    'duplicate-field',
+    `field ${preview(field)} appears ${count} times in the value; it is ambiguous`,
+    field,
+  );

@@ -2,18 +2,48 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutcomeReason } from '../migration/migration.types.js';
 import { reason } from './reasons.js';
-import { detectSourceFormat, type FieldContext, runField, sortReasons, specOf, TENANT_FIELD_SPECS } from './tenant-fields.js';
+import {
+  detectSourceFormat,
+  type FieldContext,
+  runField,
+  sortReasons,
+  specOf,
+  TENANT_FIELD_SPECS,
+} from './tenant-fields.js';
 import { DEFAULT_VALIDATION_SETTINGS } from './validation.types.js';
 
-const ctx: FieldContext = { createdAtRange: DEFAULT_VALIDATION_SETTINGS.createdAtRange, defaultPhoneRegion: undefined, keySubdomain: 'shop' };
+const ctx: FieldContext = {
+  createdAtRange: DEFAULT_VALIDATION_SETTINGS.createdAtRange,
+  defaultPhoneRegion: undefined,
+  keySubdomain: 'shop',
+};
 
 describe('TENANT_FIELD_SPECS', () => {
   it('lists every field of the enhanced format once; emoji and createdAt are required', () => {
     assert.deepEqual(
       TENANT_FIELD_SPECS.map((s) => s.name),
-      ['id', 'subdomain', 'emoji', 'createdAt', 'businessName', 'businessCategory', 'businessDescription', 'ownerName', 'email', 'phone', 'address', 'logo', 'brandColors', 'features', 'subscription'],
+      [
+        'id',
+        'subdomain',
+        'emoji',
+        'createdAt',
+        'businessName',
+        'businessCategory',
+        'businessDescription',
+        'ownerName',
+        'email',
+        'phone',
+        'address',
+        'logo',
+        'brandColors',
+        'features',
+        'subscription',
+      ],
     );
-    assert.deepEqual(TENANT_FIELD_SPECS.filter((s) => s.required).map((s) => s.name), ['emoji', 'createdAt']);
+    assert.deepEqual(
+      TENANT_FIELD_SPECS.filter((s) => s.required).map((s) => s.name),
+      ['emoji', 'createdAt'],
+    );
   });
 
   it('specOf throws for a name that is not a field', () => {
@@ -36,14 +66,19 @@ describe('runField', () => {
     it(`${field} = ${String(value)} -> ${code ?? 'absent'}`, () => {
       const outcome = runField(specOf(field), value, {}, ctx);
       if (code === null) assert.deepEqual(outcome, { ok: true, value: null, notes: [] });
-      else assert.deepEqual(outcome.ok ? [] : outcome.reasons.map((r) => [r.code, r.field]), [[code, field]]);
+      else
+        assert.deepEqual(outcome.ok ? [] : outcome.reasons.map((r) => [r.code, r.field]), [
+          [code, field],
+        ]);
     });
   }
 
   it('gives cross-field rules the whole record', () => {
     const record = { createdAt: 1700000000000, subscription: { expiresAt: 1600000000000 } };
     const outcome = runField(specOf('subscription'), record.subscription, record, ctx);
-    assert.deepEqual(outcome.ok ? [] : outcome.reasons.map((r) => r.code), ['expires-before-created']);
+    assert.deepEqual(outcome.ok ? [] : outcome.reasons.map((r) => r.code), [
+      'expires-before-created',
+    ]);
   });
 });
 
@@ -57,7 +92,9 @@ describe('detectSourceFormat', () => {
     [{ emoji: '🍕', createdAt: 1, id: 'x' }, 'enhanced'],
     [{ emoji: '🍕', createdAt: 1, foo: 1 }, 'enhanced'], // any other key
   ];
-  for (const [body, format] of cases) it(`${JSON.stringify(body)} is ${format}`, () => assert.equal(detectSourceFormat(body), format));
+  for (const [body, format] of cases)
+    it(`${JSON.stringify(body)} is ${format}`, () =>
+      assert.equal(detectSourceFormat(body), format));
 });
 
 describe('sortReasons', () => {

@@ -2,7 +2,12 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { OutcomeReason } from '../migration/migration.types.js';
 import type { SourceFormat } from '../tenants/tenant.types.js';
 import { missingField, preview, reason } from './reasons.js';
-import { checkBrandColors, checkCategory, checkFeatures, checkSubscription } from './rules/business.rule.js';
+import {
+  checkBrandColors,
+  checkCategory,
+  checkFeatures,
+  checkSubscription,
+} from './rules/business.rule.js';
 import { checkEmail } from './rules/email.rule.js';
 import { checkEmoji } from './rules/emoji.rule.js';
 import { checkPhone } from './rules/phone.rule.js';
@@ -23,7 +28,11 @@ export interface FieldContext {
 }
 
 /** A rule for one top-level field. `record` is the whole body, for cross-field rules. */
-export type FieldRule = (value: unknown, record: Readonly<Record<string, unknown>>, ctx: FieldContext) => RuleOutcome<unknown>;
+export type FieldRule = (
+  value: unknown,
+  record: Readonly<Record<string, unknown>>,
+  ctx: FieldContext,
+) => RuleOutcome<unknown>;
 
 export interface FieldSpec {
   readonly name: string;
@@ -37,7 +46,11 @@ const createdAtRule: FieldRule = (value, _record, ctx) => {
   if (!outcome.ok) return outcome;
   if (!outcome.coerced) return accept(outcome.value);
   return accept(outcome.value, [
-    reason('coerced-created-at', `createdAt ${preview(value)} was read as ${outcome.value}`, 'createdAt'),
+    reason(
+      'coerced-created-at',
+      `createdAt ${preview(value)} was read as ${outcome.value}`,
+      'createdAt',
+    ),
   ]);
 };
 
@@ -54,27 +67,50 @@ const subscriptionRule: FieldRule = (value, record, ctx) => {
  */
 export const TENANT_FIELD_SPECS: readonly FieldSpec[] = Object.freeze([
   { name: 'id', required: false, rule: (v) => checkSourceId(v, 'id') },
-  { name: 'subdomain', required: false, rule: (v, _r, ctx) => checkBodySubdomain(v, ctx.keySubdomain) },
+  {
+    name: 'subdomain',
+    required: false,
+    rule: (v, _r, ctx) => checkBodySubdomain(v, ctx.keySubdomain),
+  },
   { name: 'emoji', required: true, rule: (v) => checkEmoji(v, 'emoji') },
   { name: 'createdAt', required: true, rule: createdAtRule },
-  { name: 'businessName', required: false, rule: (v) => checkText(v, { field: 'businessName', maxLength: 120, mode: 'single-line' }) },
+  {
+    name: 'businessName',
+    required: false,
+    rule: (v) => checkText(v, { field: 'businessName', maxLength: 120, mode: 'single-line' }),
+  },
   { name: 'businessCategory', required: false, rule: (v) => checkCategory(v, 'businessCategory') },
   {
     name: 'businessDescription',
     required: false,
-    rule: (v) => checkText(v, { field: 'businessDescription', maxLength: 2000, mode: 'multi-line' }),
+    rule: (v) =>
+      checkText(v, { field: 'businessDescription', maxLength: 2000, mode: 'multi-line' }),
   },
-  { name: 'ownerName', required: false, rule: (v) => checkText(v, { field: 'ownerName', maxLength: 120, mode: 'single-line' }) },
+  {
+    name: 'ownerName',
+    required: false,
+    rule: (v) => checkText(v, { field: 'ownerName', maxLength: 120, mode: 'single-line' }),
+  },
   { name: 'email', required: false, rule: (v) => checkEmail(v, 'email') },
-  { name: 'phone', required: false, rule: (v, _r, ctx) => checkPhone(v, ctx.defaultPhoneRegion, 'phone') },
-  { name: 'address', required: false, rule: (v) => checkText(v, { field: 'address', maxLength: 300, mode: 'multi-line' }) },
+  {
+    name: 'phone',
+    required: false,
+    rule: (v, _r, ctx) => checkPhone(v, ctx.defaultPhoneRegion, 'phone'),
+  },
+  {
+    name: 'address',
+    required: false,
+    rule: (v) => checkText(v, { field: 'address', maxLength: 300, mode: 'multi-line' }),
+  },
   { name: 'logo', required: false, rule: (v) => checkHttpUrl(v, 'logo') },
   { name: 'brandColors', required: false, rule: (v) => checkBrandColors(v, 'brandColors') },
   { name: 'features', required: false, rule: (v) => checkFeatures(v, 'features') },
   { name: 'subscription', required: false, rule: subscriptionRule },
 ]);
 
-export const FIELD_SPECS: ReadonlyMap<string, FieldSpec> = new Map(TENANT_FIELD_SPECS.map((s) => [s.name, s]));
+export const FIELD_SPECS: ReadonlyMap<string, FieldSpec> = new Map(
+  TENANT_FIELD_SPECS.map((s) => [s.name, s]),
+);
 export const REQUIRED_FIELDS: readonly FieldSpec[] = TENANT_FIELD_SPECS.filter((s) => s.required);
 /** The keys a legacy value may have; any other key makes the record enhanced. */
 export const LEGACY_FIELD_NAMES: ReadonlySet<string> = new Set(['emoji', 'createdAt', 'subdomain']);
@@ -86,7 +122,12 @@ export function specOf(name: string): FieldSpec {
 }
 
 /** Runs one field's rule; a missing or null value is "absent" (a reason if the field is required). */
-export function runField(spec: FieldSpec, value: unknown, record: Readonly<Record<string, unknown>>, ctx: FieldContext): RuleOutcome<unknown> {
+export function runField(
+  spec: FieldSpec,
+  value: unknown,
+  record: Readonly<Record<string, unknown>>,
+  ctx: FieldContext,
+): RuleOutcome<unknown> {
   if (value === undefined || value === null) {
     return spec.required ? reject(missingField(spec.name)) : ABSENT;
   }
@@ -95,11 +136,14 @@ export function runField(spec: FieldSpec, value: unknown, record: Readonly<Recor
 
 /** Legacy when every key is one of emoji, createdAt, subdomain; enhanced otherwise. */
 export function detectSourceFormat(body: Readonly<Record<string, unknown>>): SourceFormat {
-  for (const key in body) if (Object.hasOwn(body, key) && !LEGACY_FIELD_NAMES.has(key)) return 'enhanced';
+  for (const key in body)
+    if (Object.hasOwn(body, key) && !LEGACY_FIELD_NAMES.has(key)) return 'enhanced';
   return 'legacy';
 }
 
-const FIELD_ORDER: ReadonlyMap<string, number> = new Map(TENANT_FIELD_SPECS.map((s, i) => [s.name, i]));
+const FIELD_ORDER: ReadonlyMap<string, number> = new Map(
+  TENANT_FIELD_SPECS.map((s, i) => [s.name, i]),
+);
 
 const rank = (r: OutcomeReason): number => {
   if (r.field === undefined) return -1;
@@ -116,7 +160,10 @@ export function sortReasons<T extends OutcomeReason[]>(reasons: T): T {
   if (reasons.length < 2) return reasons;
   return reasons.sort(
     (a, b) =>
-      rank(a) - rank(b) || compare(a.field ?? '', b.field ?? '') || compare(a.code, b.code) || compare(a.message, b.message),
+      rank(a) - rank(b) ||
+      compare(a.field ?? '', b.field ?? '') ||
+      compare(a.code, b.code) ||
+      compare(a.message, b.message),
   );
 }
 

@@ -27,7 +27,11 @@ import {
 } from '../../../../test/support/hostile-data.js';
 
 const validator = new TenantValidator(DEFAULT_VALIDATION_SETTINGS);
-assert.equal(DEFAULT_VALIDATION_SETTINGS.maxValueBytes, MAX_VALUE_BYTES, 'the generators size oversized values for the default limit');
+assert.equal(
+  DEFAULT_VALIDATION_SETTINGS.maxValueBytes,
+  MAX_VALUE_BYTES,
+  'the generators size oversized values for the default limit',
+);
 
 const scale = Number(process.env.TM_PROPERTY_RUNS ?? 1);
 const runs = <T>(n: number): fc.Parameters<T> => {
@@ -47,10 +51,17 @@ const keyName: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: hostileString },
 );
 /** Any value, with the kinds of input weighted evenly enough that each is well covered. */
-const anyValue: fc.Arbitrary<HostileValue> = fc.oneof(hostileValue, tenantLikeValue, byteValue, jsonValueValue);
+const anyValue: fc.Arbitrary<HostileValue> = fc.oneof(
+  hostileValue,
+  tenantLikeValue,
+  byteValue,
+  jsonValueValue,
+);
 
-const validate = (name: string, value: HostileValue): ValidationResult => validator.validateValue(`subdomain:${name}`, name, value.bytes);
-const reasonsOf = (result: ValidationResult): OutcomeReason[] => (result.ok ? result.notes : result.reasons);
+const validate = (name: string, value: HostileValue): ValidationResult =>
+  validator.validateValue(`subdomain:${name}`, name, value.bytes);
+const reasonsOf = (result: ValidationResult): OutcomeReason[] =>
+  result.ok ? result.notes : result.reasons;
 
 const CODES: ReadonlySet<string> = new Set(REJECTION_CODES);
 const NOTES: ReadonlySet<string> = new Set(NOTE_CODES);
@@ -97,20 +108,24 @@ const assertStorableJson = (value: unknown, expected: unknown): void => {
   assert.ok(isWellFormedText(json) && !json.includes('\u0000'), 'no raw NUL or lone surrogate');
   const back: unknown = JSON.parse(json);
   assert.deepEqual(back, expected);
-  for (const text of stringsOf(back)) assert.ok(isStorableText(text), `storable: ${JSON.stringify(text)}`);
+  for (const text of stringsOf(back))
+    assert.ok(isStorableText(text), `storable: ${JSON.stringify(text)}`);
 };
 
 /**
  * The oracle for `storableJson`: the value as JSON reads it back (so -0 is 0) with `storableText`
  * applied to every string and member name.
  */
-const encodedCopy = (value: unknown): unknown => JSON.parse(JSON.stringify(encodedStrings(value))) as unknown;
+const encodedCopy = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(encodedStrings(value))) as unknown;
 const encodedStrings = (value: unknown): unknown => {
   if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(encodedStrings);
   if (typeof value === 'object' && value !== null) {
     // fromEntries defines members, so a `__proto__` member stays a member (as JSON.parse makes it)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), encodedStrings(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [storableText(k), encodedStrings(v)]),
+    );
   }
   return value;
 };
@@ -122,15 +137,26 @@ describe('TenantValidator.validateValue: properties over arbitrary input', () =>
         const result = validate(name, value);
         if (result.ok) {
           assert.equal(typeof result.record, 'object');
-          assert.equal(result.record.subdomain, result.record.subdomain.toLowerCase(), 'an accepted subdomain is normalised');
-          for (const note of result.notes) assert.ok(NOTES.has(note.code), `note code ${note.code}`);
+          assert.equal(
+            result.record.subdomain,
+            result.record.subdomain.toLowerCase(),
+            'an accepted subdomain is normalised',
+          );
+          for (const note of result.notes)
+            assert.ok(NOTES.has(note.code), `note code ${note.code}`);
         } else {
           assert.ok(result.reasons.length >= 1, 'a rejection says why');
           for (const r of result.reasons) assert.ok(CODES.has(r.code), `rejection code ${r.code}`);
         }
         for (const r of reasonsOf(result)) {
-          assert.ok(typeof r.message === 'string' && r.message.length > 0, 'every reason has a message');
-          assert.ok(r.field === undefined || typeof r.field === 'string', 'field is a string when present');
+          assert.ok(
+            typeof r.message === 'string' && r.message.length > 0,
+            'every reason has a message',
+          );
+          assert.ok(
+            r.field === undefined || typeof r.field === 'string',
+            'field is a string when present',
+          );
         }
       }),
       runs(2500),
@@ -143,7 +169,8 @@ describe('TenantValidator.validateValue: properties over arbitrary input', () =>
         const reasons = reasonsOf(validate(name, value));
         assertStorableJson(reasons, encodedCopy(reasons));
         // Reasons that were storable already are stored exactly as the validator wrote them.
-        if (reasons.every((r) => stringsOf(r).every(isStorableText))) assert.equal(storableJson(reasons), JSON.stringify(reasons));
+        if (reasons.every((r) => stringsOf(r).every(isStorableText)))
+          assert.equal(storableJson(reasons), JSON.stringify(reasons));
       }),
       runs(2500),
     );
@@ -154,7 +181,11 @@ describe('TenantValidator.validateValue: properties over arbitrary input', () =>
       fc.property(keyName, anyValue, (name, value) => {
         fc.pre(value.mustReject !== null);
         const result = validate(name, value);
-        assert.equal(result.ok, false, `accepted a value that must be rejected (${value.mustReject}): ${JSON.stringify(result.ok && result.record)}`);
+        assert.equal(
+          result.ok,
+          false,
+          `accepted a value that must be rejected (${value.mustReject}): ${JSON.stringify(result.ok && result.record)}`,
+        );
       }),
       { ...runs(2500), maxSkipsPerRun: 100 },
     );
@@ -165,7 +196,9 @@ describe('TenantValidator.validateValue: properties over arbitrary input', () =>
       fc.property(subdomainName, tenantLikeValue, (name, value) => {
         const result = validate(name, value);
         fc.pre(result.ok);
-        for (const text of stringsOf(JSON.parse(JSON.stringify(result.ok ? result.record : null)))) {
+        for (const text of stringsOf(
+          JSON.parse(JSON.stringify(result.ok ? result.record : null)),
+        )) {
           assert.ok(isStorableText(text), `record text ${JSON.stringify(text)}`);
         }
       }),
@@ -178,7 +211,9 @@ describe('storableText and storableJson: properties', () => {
   /** Strings of code units, NUL and lone surrogates frequent. */
   const text = fc.string({ unit: hostileUnit, maxLength: 40 });
   /** Text PostgreSQL stores as it is. */
-  const storable = fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replaceAll('\u0000', ''));
+  const storable = fc
+    .string({ unit: 'binary', maxLength: 40 })
+    .map((s) => s.replaceAll('\u0000', ''));
 
   it('storableText is idempotent, its output well-formed and NUL-free, and shows what it replaced', () => {
     fc.assert(
@@ -188,8 +223,13 @@ describe('storableText and storableJson: properties', () => {
         assert.ok(isWellFormedText(once), 'no lone surrogate');
         assert.ok(!once.includes('\u0000'), 'no NUL');
         assert.equal(isStorableText(once), true);
-        assert.equal(isStorableText(s), isWellFormedText(s) && !s.includes('\u0000'), 'isStorableText says exactly whether PostgreSQL stores the text');
-        if (s !== once) assert.ok(once.length > s.length, 'a replacement names the code unit, it never drops it');
+        assert.equal(
+          isStorableText(s),
+          isWellFormedText(s) && !s.includes('\u0000'),
+          'isStorableText says exactly whether PostgreSQL stores the text',
+        );
+        if (s !== once)
+          assert.ok(once.length > s.length, 'a replacement names the code unit, it never drops it');
       }),
       runs(5000),
     );
@@ -209,7 +249,8 @@ describe('storableText and storableJson: properties', () => {
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: jsonStringUnit, maxDepth: 4 }), (value) => {
         assertStorableJson(value, encodedCopy(value));
-        if (stringsOf(value).every(isStorableText)) assert.equal(storableJson(value), JSON.stringify(value));
+        if (stringsOf(value).every(isStorableText))
+          assert.equal(storableJson(value), JSON.stringify(value));
       }),
       runs(3000),
     );

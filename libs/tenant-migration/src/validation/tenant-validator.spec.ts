@@ -3,23 +3,40 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { tenantIdFor } from '../tenants/tenant-mapper.js';
 import { TenantValidator } from './tenant-validator.js';
-import { DEFAULT_VALIDATION_SETTINGS, type ValidationResult, type ValidationSettings } from './validation.types.js';
+import {
+  DEFAULT_VALIDATION_SETTINGS,
+  type ValidationResult,
+  type ValidationSettings,
+} from './validation.types.js';
 
 const validator = new TenantValidator(DEFAULT_VALIDATION_SETTINGS);
-const gbValidator = new TenantValidator({ ...DEFAULT_VALIDATION_SETTINGS, defaultPhoneRegion: 'GB' });
+const gbValidator = new TenantValidator({
+  ...DEFAULT_VALIDATION_SETTINGS,
+  defaultPhoneRegion: 'GB',
+});
 
-const check = (sub: string, value: string | Buffer, v: TenantValidator = validator): ValidationResult =>
+const check = (
+  sub: string,
+  value: string | Buffer,
+  v: TenantValidator = validator,
+): ValidationResult =>
   v.validateValue(`subdomain:${sub}`, sub, typeof value === 'string' ? Buffer.from(value) : value);
 const json = (value: unknown): string => JSON.stringify(value);
-const codes = (result: ValidationResult): string[] => (result.ok ? result.notes : result.reasons).map((r) => r.code);
-const fields = (result: ValidationResult): (string | undefined)[] => (result.ok ? result.notes : result.reasons).map((r) => r.field);
+const codes = (result: ValidationResult): string[] =>
+  (result.ok ? result.notes : result.reasons).map((r) => r.code);
+const fields = (result: ValidationResult): (string | undefined)[] =>
+  (result.ok ? result.notes : result.reasons).map((r) => r.field);
 const T = 1700000000000;
 
 /**
  * The values /work/shared/bench/seed-redis.js writes (same formulas, same generator), so the
  * seeded benchmark data is known to migrate.
  */
-function seedValues(n: number, badPct = 0, enhancedPct = 15): { sub: string; value: string; kind: string }[] {
+function seedValues(
+  n: number,
+  badPct = 0,
+  enhancedPct = 15,
+): { sub: string; value: string; kind: string }[] {
   const emojis = ['🚀', '🍕', '🎨', '🌮', '💈', '🧁', '🐶', '🌿', '⚽', '📚'];
   const categories = ['restaurant', 'retail', 'beauty', 'fitness', 'services', 'other'];
   let seed = 12345;
@@ -30,22 +47,38 @@ function seedValues(n: number, badPct = 0, enhancedPct = 15): { sub: string; val
     const createdAt = 1700000000000 + Math.floor(rnd() * 5e10);
     const r = rnd() * 100;
     if (r < badPct) {
-      const bad = ['{"emoji": "🚀", "createdAt": ', JSON.stringify({ emoji: 42, createdAt: 'yesterday' }), JSON.stringify({ createdAt }), 'not json at all'];
+      const bad = [
+        '{"emoji": "🚀", "createdAt": ',
+        JSON.stringify({ emoji: 42, createdAt: 'yesterday' }),
+        JSON.stringify({ createdAt }),
+        'not json at all',
+      ];
       out.push({ sub, value: bad[i % 4]!, kind: `bad${i % 4}` });
     } else if (r < badPct + enhancedPct) {
       out.push({
         sub,
         kind: 'enhanced',
         value: JSON.stringify({
-          id: `ten_${i}`, subdomain: sub, emoji: emojis[i % 10], createdAt,
-          businessName: `Business ${i}`, businessCategory: categories[i % categories.length],
-          ownerName: `Owner ${i}`, email: `owner${i}@example.com`, phone: `+1555${String(i).padStart(7, '0')}`,
-          address: `${i} Main St`, features: { whatsapp: i % 2 === 0, analytics: true },
+          id: `ten_${i}`,
+          subdomain: sub,
+          emoji: emojis[i % 10],
+          createdAt,
+          businessName: `Business ${i}`,
+          businessCategory: categories[i % categories.length],
+          ownerName: `Owner ${i}`,
+          email: `owner${i}@example.com`,
+          phone: `+1555${String(i).padStart(7, '0')}`,
+          address: `${i} Main St`,
+          features: { whatsapp: i % 2 === 0, analytics: true },
           subscription: { plan: 'basic', status: 'active' },
         }),
       });
     } else {
-      out.push({ sub, kind: 'legacy', value: JSON.stringify({ emoji: emojis[i % 10], createdAt }) });
+      out.push({
+        sub,
+        kind: 'legacy',
+        value: JSON.stringify({ emoji: emojis[i % 10], createdAt }),
+      });
     }
   }
   return out;
@@ -83,21 +116,36 @@ describe('TenantValidator.validateValue: the seeded data', () => {
       address: null,
       logo: null,
       brandColors: null,
-      features: { whatsapp: false, homeVisit: false, analytics: false, customTemplates: false, multiStaff: false },
+      features: {
+        whatsapp: false,
+        homeVisit: false,
+        analytics: false,
+        customTemplates: false,
+        multiStaff: false,
+      },
       subscription: { plan: 'basic', status: 'active', expiresAt: null },
       profileComplete: false,
       sourceFormat: 'legacy',
       sourceId: null,
-      sourceHash: createHash('sha256').update(json({ emoji: '🚀', createdAt: 1700012345678 })).digest('hex'),
+      sourceHash: createHash('sha256')
+        .update(json({ emoji: '🚀', createdAt: 1700012345678 }))
+        .digest('hex'),
     });
   });
 
   it('maps a seeded enhanced value: category alias, partial features, subscription without expiry', () => {
     const value = json({
-      id: 'ten_7', subdomain: 't7-alz', emoji: '🧁', createdAt: T,
-      businessName: 'Business 7', businessCategory: 'retail',
-      ownerName: 'Owner 7', email: 'owner7@example.com', phone: '+15550000007',
-      address: '7 Main St', features: { whatsapp: false, analytics: true },
+      id: 'ten_7',
+      subdomain: 't7-alz',
+      emoji: '🧁',
+      createdAt: T,
+      businessName: 'Business 7',
+      businessCategory: 'retail',
+      ownerName: 'Owner 7',
+      email: 'owner7@example.com',
+      phone: '+15550000007',
+      address: '7 Main St',
+      features: { whatsapp: false, analytics: true },
       subscription: { plan: 'basic', status: 'active' },
     });
     const result = check('t7-alz', value);
@@ -107,7 +155,13 @@ describe('TenantValidator.validateValue: the seeded data', () => {
     assert.equal(r.id, tenantIdFor('t7-alz'));
     assert.equal(r.sourceId, 'ten_7');
     assert.equal(r.businessCategory, 'Other');
-    assert.deepEqual(r.features, { whatsapp: false, homeVisit: false, analytics: true, customTemplates: false, multiStaff: false });
+    assert.deepEqual(r.features, {
+      whatsapp: false,
+      homeVisit: false,
+      analytics: true,
+      customTemplates: false,
+      multiStaff: false,
+    });
     assert.deepEqual(r.subscription, { plan: 'basic', status: 'active', expiresAt: null });
     assert.equal(r.profileComplete, true);
     assert.equal(r.phone, '+15550000007');
@@ -160,12 +214,21 @@ describe('TenantValidator.validateValue: unreadable values', () => {
   });
 
   it('accepts a UTF-8 byte-order mark before the JSON', () => {
-    const result = check('shop', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json({ emoji: '🍕', createdAt: T }))]));
+    const result = check(
+      'shop',
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(json({ emoji: '🍕', createdAt: T })),
+      ]),
+    );
     assert.ok(result.ok);
   });
 
   it('also reports an invalid key subdomain with an unreadable value', () => {
-    assert.deepEqual(codes(check('Admin', Buffer.from([0xff]))), ['subdomain-reserved', 'invalid-utf8']);
+    assert.deepEqual(codes(check('Admin', Buffer.from([0xff]))), [
+      'subdomain-reserved',
+      'invalid-utf8',
+    ]);
   });
 });
 
@@ -173,7 +236,12 @@ describe('TenantValidator.validateValue: fields', () => {
   const legacy = (createdAt: unknown, emoji: unknown = '🍕'): string => json({ emoji, createdAt });
   const cases: [string, string, string[], Partial<Record<'createdAt' | 'emoji', unknown>>?][] = [
     ['createdAt as digits', legacy('1700000000000'), ['coerced-created-at'], { createdAt: T }],
-    ['createdAt as ISO', legacy('2023-11-14T22:13:20.000Z'), ['coerced-created-at'], { createdAt: T }],
+    [
+      'createdAt as ISO',
+      legacy('2023-11-14T22:13:20.000Z'),
+      ['coerced-created-at'],
+      { createdAt: T },
+    ],
     ['createdAt 1.5', legacy(1.5), ['timestamp-not-integer']],
     ['createdAt -1', legacy(-1), ['timestamp-out-of-range']],
     ['createdAt 9e15', legacy(9e15), ['timestamp-out-of-range']],
@@ -187,7 +255,11 @@ describe('TenantValidator.validateValue: fields', () => {
     ['emoji digit', legacy(T, '7'), ['invalid-emoji']],
     ['two emoji', legacy(T, '🍕🍕'), ['invalid-emoji']],
     ['empty emoji', legacy(T, ''), ['invalid-emoji']],
-    ['emoji and createdAt both bad', legacy('yesterday', 42), ['invalid-type', 'timestamp-unparseable']],
+    [
+      'emoji and createdAt both bad',
+      legacy('yesterday', 42),
+      ['invalid-type', 'timestamp-unparseable'],
+    ],
   ];
   for (const [what, value, expected, record] of cases) {
     it(what, () => {
@@ -195,13 +267,17 @@ describe('TenantValidator.validateValue: fields', () => {
       assert.deepEqual(codes(result), expected);
       if (record !== undefined) {
         assert.ok(result.ok);
-        for (const [key, v] of Object.entries(record)) assert.equal(result.record[key as 'emoji'], v);
+        for (const [key, v] of Object.entries(record))
+          assert.equal(result.record[key as 'emoji'], v);
       }
     });
   }
 
   it('rejects a bad email (a@b..c), a bad phone and an unknown key together', () => {
-    const result = check('shop', json({ emoji: '🍕', createdAt: T, email: 'a@b..c', phone: 'call me', nickname: 'x' }));
+    const result = check(
+      'shop',
+      json({ emoji: '🍕', createdAt: T, email: 'a@b..c', phone: 'call me', nickname: 'x' }),
+    );
     assert.deepEqual(codes(result), ['invalid-email', 'invalid-phone', 'unknown-field']);
     assert.deepEqual(fields(result), ['email', 'phone', 'nickname']);
   });
@@ -216,14 +292,17 @@ describe('TenantValidator.validateValue: fields', () => {
   });
 
   it('sanitizes text fields and notes it; RTL and SQL-looking text survive', () => {
-    const result = check('shop', json({
-      emoji: '🍕',
-      createdAt: T,
-      businessName: '<script>alert(1)</script>مطعم الشام',
-      ownerName: 'Da\u200Bna',
-      address: "x'; drop table tenants;--",
-      businessDescription: 'חנות\nפרחים',
-    }));
+    const result = check(
+      'shop',
+      json({
+        emoji: '🍕',
+        createdAt: T,
+        businessName: '<script>alert(1)</script>مطعم الشام',
+        ownerName: 'Da\u200Bna',
+        address: "x'; drop table tenants;--",
+        businessDescription: 'חנות\nפרחים',
+      }),
+    );
     assert.ok(result.ok);
     assert.equal(result.record.businessName, 'مطعم الشام');
     assert.equal(result.record.ownerName, 'Dana');
@@ -235,20 +314,30 @@ describe('TenantValidator.validateValue: fields', () => {
   });
 
   it('keeps brand colours as an object and the expiry to the millisecond', () => {
-    const result = check('shop', json({
-      emoji: '🍕',
-      createdAt: T + 1,
-      brandColors: { primary: '#ff0000', accent: '#0f0' },
-      subscription: { plan: 'premium', status: 'cancelled', expiresAt: T + 2 },
-    }));
+    const result = check(
+      'shop',
+      json({
+        emoji: '🍕',
+        createdAt: T + 1,
+        brandColors: { primary: '#ff0000', accent: '#0f0' },
+        subscription: { plan: 'premium', status: 'cancelled', expiresAt: T + 2 },
+      }),
+    );
     assert.ok(result.ok);
     assert.deepEqual(result.record.brandColors, { primary: '#ff0000', accent: '#0f0' });
     assert.equal(result.record.createdAt, T + 1);
-    assert.deepEqual(result.record.subscription, { plan: 'premium', status: 'cancelled', expiresAt: T + 2 });
+    assert.deepEqual(result.record.subscription, {
+      plan: 'premium',
+      status: 'cancelled',
+      expiresAt: T + 2,
+    });
   });
 
   it('rejects a subscription that expires before the tenant was created', () => {
-    const result = check('shop', json({ emoji: '🍕', createdAt: T, subscription: { status: 'active', expiresAt: T - 1 } }));
+    const result = check(
+      'shop',
+      json({ emoji: '🍕', createdAt: T, subscription: { status: 'active', expiresAt: T - 1 } }),
+    );
     assert.deepEqual(codes(result), ['expires-before-created']);
     assert.deepEqual(fields(result), ['subscription.expiresAt']);
   });
@@ -269,8 +358,12 @@ describe('TenantValidator.validateValue: repeated member names', () => {
   });
 
   it('rejects a repeated name even when the value JSON.parse kept is valid', () => {
-    assert.deepEqual(codes(check('shop', `{"emoji":"bad","createdAt":${T},"emoji":"🍔"}`)), ['duplicate-field']);
-    assert.deepEqual(codes(check('shop', `{"emoji":"🍔","createdAt":${T},"\\u0065moji":"🍔"}`)), ['duplicate-field']);
+    assert.deepEqual(codes(check('shop', `{"emoji":"bad","createdAt":${T},"emoji":"🍔"}`)), [
+      'duplicate-field',
+    ]);
+    assert.deepEqual(codes(check('shop', `{"emoji":"🍔","createdAt":${T},"\\u0065moji":"🍔"}`)), [
+      'duplicate-field',
+    ]);
   });
 
   it('still accepts a valid value, and the same name in different objects', () => {
@@ -285,9 +378,18 @@ describe('TenantValidator.validateValue: repeated member names', () => {
     assert.ok(!result.ok);
     assert.deepEqual(
       result.reasons.map((r) => `${r.field}:${r.code}`),
-      ['subdomain:subdomain-reserved', 'emoji:invalid-emoji', 'createdAt:duplicate-field', 'features.whatsapp:duplicate-field', 'nickname:unknown-field'],
+      [
+        'subdomain:subdomain-reserved',
+        'emoji:invalid-emoji',
+        'createdAt:duplicate-field',
+        'features.whatsapp:duplicate-field',
+        'nickname:unknown-field',
+      ],
     );
-    assert.equal(result.reasons[3]?.message, 'field "features.whatsapp" appears 3 times in the value; it is ambiguous');
+    assert.equal(
+      result.reasons[3]?.message,
+      'field "features.whatsapp" appears 3 times in the value; it is ambiguous',
+    );
   });
 
   it('quotes a hostile name shortened, never whole', () => {
@@ -295,7 +397,11 @@ describe('TenantValidator.validateValue: repeated member names', () => {
     const result = check('shop', `{"emoji":"🍕","createdAt":${T},"${name}":1,"${name}":2}`);
     assert.ok(!result.ok);
     const duplicate = result.reasons.find((r) => r.code === 'duplicate-field');
-    assert.ok(duplicate !== undefined && duplicate.message.length < 200 && !duplicate.message.includes('\0'));
+    assert.ok(
+      duplicate !== undefined &&
+        duplicate.message.length < 200 &&
+        !duplicate.message.includes('\0'),
+    );
   });
 });
 
@@ -336,11 +442,17 @@ describe('TenantValidator.validateValue: the subdomain', () => {
   });
 
   it('reports key and body problems together', () => {
-    assert.deepEqual(codes(check('www', json({ emoji: 'pizza', createdAt: T }))), ['subdomain-reserved', 'invalid-emoji']);
+    assert.deepEqual(codes(check('www', json({ emoji: 'pizza', createdAt: T }))), [
+      'subdomain-reserved',
+      'invalid-emoji',
+    ]);
   });
 
   it('rejects a body subdomain naming another tenant, and accepts one naming the same', () => {
-    assert.deepEqual(codes(check('shop', json({ emoji: '🍕', createdAt: T, subdomain: 'other' }))), ['subdomain-mismatch']);
+    assert.deepEqual(
+      codes(check('shop', json({ emoji: '🍕', createdAt: T, subdomain: 'other' }))),
+      ['subdomain-mismatch'],
+    );
     const same = check('shop', json({ emoji: '🍕', createdAt: T, subdomain: 'SHOP' }));
     assert.ok(same.ok);
     assert.equal(same.record.sourceFormat, 'legacy');
@@ -349,7 +461,12 @@ describe('TenantValidator.validateValue: the subdomain', () => {
 
 describe('TenantValidator.validateValue: determinism', () => {
   it('gives equal records on every call and never reads the clock', () => {
-    const value = json({ id: 'ten_1', emoji: '🍕', createdAt: '2023-11-14T22:13:20.000Z', businessName: 'A' });
+    const value = json({
+      id: 'ten_1',
+      emoji: '🍕',
+      createdAt: '2023-11-14T22:13:20.000Z',
+      businessName: 'A',
+    });
     const first = check('shop', value);
     const RealDate = Date;
     class NoClockDate extends RealDate {
@@ -393,7 +510,10 @@ describe('TenantValidator.validateInput', () => {
   }
 
   it('uses the configured reserved names, normalized', () => {
-    const custom = new TenantValidator({ ...DEFAULT_VALIDATION_SETTINGS, reservedSubdomains: ['Billing'] });
+    const custom = new TenantValidator({
+      ...DEFAULT_VALIDATION_SETTINGS,
+      reservedSubdomains: ['Billing'],
+    });
     assert.deepEqual(custom.validateInput('billing').ok, false);
     assert.deepEqual(custom.validateInput('admin'), { ok: true, subdomain: 'admin' });
   });
@@ -401,11 +521,15 @@ describe('TenantValidator.validateInput', () => {
 
 describe('TenantValidator construction', () => {
   const bad: [string, Partial<ValidationSettings>][] = [
-    ['an unknown phone region', { defaultPhoneRegion: 'XX' as ValidationSettings['defaultPhoneRegion'] }],
+    [
+      'an unknown phone region',
+      { defaultPhoneRegion: 'XX' as ValidationSettings['defaultPhoneRegion'] },
+    ],
     ['an empty createdAt range', { createdAtRange: { min: 10, max: 10 } }],
   ];
   for (const [what, override] of bad) {
-    it(`refuses ${what}`, () => assert.throws(() => new TenantValidator({ ...DEFAULT_VALIDATION_SETTINGS, ...override })));
+    it(`refuses ${what}`, () =>
+      assert.throws(() => new TenantValidator({ ...DEFAULT_VALIDATION_SETTINGS, ...override })));
   }
 
   it('applies configured defaults to legacy tenants', () => {
@@ -415,13 +539,23 @@ describe('TenantValidator construction', () => {
         businessCategory: 'Healthcare',
         subscriptionPlan: 'premium',
         subscriptionStatus: 'suspended',
-        features: { whatsapp: true, homeVisit: false, analytics: false, customTemplates: false, multiStaff: false },
+        features: {
+          whatsapp: true,
+          homeVisit: false,
+          analytics: false,
+          customTemplates: false,
+          multiStaff: false,
+        },
       },
     });
     const result = check('clinic', json({ emoji: '🏥', createdAt: T }), custom);
     assert.ok(result.ok);
     assert.equal(result.record.businessCategory, 'Healthcare');
-    assert.deepEqual(result.record.subscription, { plan: 'premium', status: 'suspended', expiresAt: null });
+    assert.deepEqual(result.record.subscription, {
+      plan: 'premium',
+      status: 'suspended',
+      expiresAt: null,
+    });
     assert.equal(result.record.features.whatsapp, true);
   });
 });

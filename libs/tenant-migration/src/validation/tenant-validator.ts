@@ -10,7 +10,12 @@ import { type FieldContext, sortReasons } from './tenant-fields.js';
 import { validateBody } from './validate-body.js';
 import { InvalidSubdomainError } from '../errors/index.js';
 import { VALIDATION_SETTINGS } from './validation.constants.js';
-import type { SubdomainInputResult, TimestampRange, ValidationResult, ValidationSettings } from './validation.types.js';
+import type {
+  SubdomainInputResult,
+  TimestampRange,
+  ValidationResult,
+  ValidationSettings,
+} from './validation.types.js';
 
 /**
  * Validates, sanitizes and maps tenant values. `validateValue` is the hot path of a
@@ -54,14 +59,21 @@ export class TenantValidator {
       body = JSON.parse(text);
     } catch (error) {
       const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
-      return { ok: false, reasons: [...keyReasons, reason('invalid-json', `the value is not JSON${detail}`)] };
+      return {
+        ok: false,
+        reasons: [...keyReasons, reason('invalid-json', `the value is not JSON${detail}`)],
+      };
     }
     if (!isJsonObject(body)) {
       return { ok: false, reasons: [...keyReasons, invalidBody(body)] };
     }
     // JSON.parse kept the last of each repeated name silently; only the text still shows them
     const duplicates = findDuplicateNames(text);
-    const ctx: FieldContext = { createdAtRange: this.createdAtRange, defaultPhoneRegion: this.defaultPhoneRegion, keySubdomain: subdomain };
+    const ctx: FieldContext = {
+      createdAtRange: this.createdAtRange,
+      defaultPhoneRegion: this.defaultPhoneRegion,
+      keySubdomain: subdomain,
+    };
     const verdict = validateBody(body, ctx);
     if (duplicates.length > 0) {
       // the body's other problems (as parsed) are reported too, in one canonical order
@@ -69,9 +81,16 @@ export class TenantValidator {
       if (!verdict.ok) reasons.push(...verdict.reasons);
       return { ok: false, reasons: [...keyReasons, ...sortReasons(reasons)] };
     }
-    if (!verdict.ok) return { ok: false, reasons: keyReasons.length === 0 ? verdict.reasons : [...keyReasons, ...verdict.reasons] };
+    if (!verdict.ok)
+      return {
+        ok: false,
+        reasons: keyReasons.length === 0 ? verdict.reasons : [...keyReasons, ...verdict.reasons],
+      };
     if (keyReasons.length > 0) return { ok: false, reasons: [...keyReasons] };
-    const record = toTenantRecord({ subdomain, sourceFormat: verdict.format, values: verdict.values, raw }, this.settings.defaults);
+    const record = toTenantRecord(
+      { subdomain, sourceFormat: verdict.format, values: verdict.values, raw },
+      this.settings.defaults,
+    );
     if (subdomain === subdomainFromKey) return { ok: true, record, notes: verdict.notes };
     const renamed = reason(
       'renamed-subdomain',
@@ -83,25 +102,34 @@ export class TenantValidator {
 
   /** A subdomain typed by a user or operator: its normalized form, or every reason it is not valid. */
   validateInput(subdomain: string): SubdomainInputResult {
-    if (typeof subdomain !== 'string') return { ok: false, reasons: [invalidType('subdomain', 'a string', subdomain)] };
+    if (typeof subdomain !== 'string')
+      return { ok: false, reasons: [invalidType('subdomain', 'a string', subdomain)] };
     const normalized = normalizeSubdomain(subdomain);
     const reasons = checkSubdomain(normalized, this.reserved);
-    return reasons.length === 0 ? { ok: true, subdomain: normalized } : { ok: false, reasons: [...reasons] };
+    return reasons.length === 0
+      ? { ok: true, subdomain: normalized }
+      : { ok: false, reasons: [...reasons] };
   }
 
   /** The normalized form of a subdomain typed by a user or operator; `InvalidSubdomainError` with every reason otherwise. */
   requireSubdomain(subdomain: string): string {
     const input = this.validateInput(subdomain);
     if (input.ok) return input.subdomain;
-    throw new InvalidSubdomainError(`"${String(subdomain)}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`, {
-      reasons: input.reasons,
-    });
+    throw new InvalidSubdomainError(
+      `"${String(subdomain)}" is not a valid subdomain: ${input.reasons.map((r) => r.message).join('; ')}`,
+      {
+        reasons: input.reasons,
+      },
+    );
   }
 
   /** The decoded text, or the reason the bytes cannot be read as a value. */
   private decode(raw: Buffer): string | OutcomeReason {
     if (raw.length > this.maxValueBytes) {
-      return reason('value-too-large', `the value is ${raw.length} bytes; the limit is ${this.maxValueBytes}`);
+      return reason(
+        'value-too-large',
+        `the value is ${raw.length} bytes; the limit is ${this.maxValueBytes}`,
+      );
     }
     try {
       return this.decoder.decode(raw);
@@ -112,4 +140,7 @@ export class TenantValidator {
 }
 
 const invalidBody = (body: unknown): OutcomeReason =>
-  reason('not-an-object', `the value must be a JSON object, not ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}`);
+  reason(
+    'not-an-object',
+    `the value must be a JSON object, not ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}`,
+  );

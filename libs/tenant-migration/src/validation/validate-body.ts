@@ -2,7 +2,14 @@ import type { OutcomeReason } from '../migration/migration.types.js';
 import type { SourceFormat } from '../tenants/tenant.types.js';
 import type { TenantBodyValues } from '../tenants/tenant-mapper.js';
 import { missingField, unknownField } from './reasons.js';
-import { FIELD_SPECS, type FieldContext, LEGACY_FIELD_NAMES, REQUIRED_FIELDS, runField, sortReasons } from './tenant-fields.js';
+import {
+  FIELD_SPECS,
+  type FieldContext,
+  LEGACY_FIELD_NAMES,
+  REQUIRED_FIELDS,
+  runField,
+  sortReasons,
+} from './tenant-fields.js';
 
 /** The verdict on a parsed body, before mapping. Reasons and notes are in canonical order. */
 export type BodyVerdict =
@@ -15,7 +22,10 @@ export type BodyVerdict =
  * required fields checked. This is the hot path; `validateBodyWithDtos` is the same
  * validation through class-validator, and a spec holds the two to identical verdicts.
  */
-export function validateBody(body: Readonly<Record<string, unknown>>, ctx: FieldContext): BodyVerdict {
+export function validateBody(
+  body: Readonly<Record<string, unknown>>,
+  ctx: FieldContext,
+): BodyVerdict {
   let reasons: OutcomeReason[] | undefined;
   let notes: OutcomeReason[] | undefined;
   let format: SourceFormat = 'legacy';
@@ -39,5 +49,10 @@ export function validateBody(body: Readonly<Record<string, unknown>>, ctx: Field
     if (!Object.hasOwn(body, spec.name)) (reasons ??= []).push(missingField(spec.name));
   }
   if (reasons !== undefined) return { ok: false, format, reasons: sortReasons(reasons) };
-  return { ok: true, format, values: values as unknown as TenantBodyValues, notes: notes === undefined ? [] : sortReasons(notes) };
+  return {
+    ok: true,
+    format,
+    values: values as unknown as TenantBodyValues,
+    notes: notes === undefined ? [] : sortReasons(notes),
+  };
 }

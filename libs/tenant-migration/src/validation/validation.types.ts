@@ -89,4 +89,5 @@ export type ValidationResult =
   | { ok: false; reasons: OutcomeReason[] };
 
 /** The verdict on a subdomain typed by a user or an operator. */
-export type SubdomainInputResult = { ok: true; subdomain: string } | { ok: false; reasons: OutcomeReason[] };
+export type SubdomainInputResult =
+  { ok: true; subdomain: string } | { ok: false; reasons: OutcomeReason[] };

@@ -50,7 +50,9 @@ export const initialSchema = ({ tenants, migrationRuns, migrationExceptions }: T
           CONSTRAINT ${stem}_subscription_plan_check CHECK (subscription_plan IN ('basic', 'premium', 'enterprise')),
           CONSTRAINT ${stem}_subscription_status_check CHECK (subscription_status IN ('active', 'suspended', 'cancelled'))
         )`);
-      await queryRunner.query(`CREATE UNIQUE INDEX ${stem}_subdomain_key ON ${tenants} (subdomain)`);
+      await queryRunner.query(
+        `CREATE UNIQUE INDEX ${stem}_subdomain_key ON ${tenants} (subdomain)`,
+      );
       await queryRunner.query(`
         CREATE FUNCTION ${touch}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -77,7 +79,9 @@ export const initialSchema = ({ tenants, migrationRuns, migrationExceptions }: T
           duration_ms integer,
           error text
         )`);
-      await queryRunner.query(`CREATE INDEX ${unqualified(migrationRuns)}_status_idx ON ${migrationRuns} (status)`);
+      await queryRunner.query(
+        `CREATE INDEX ${unqualified(migrationRuns)}_status_idx ON ${migrationRuns} (status)`,
+      );
 
       await queryRunner.query(`
         CREATE TABLE ${migrationExceptions} (
@@ -91,7 +95,9 @@ export const initialSchema = ({ tenants, migrationRuns, migrationExceptions }: T
           value_size integer,
           created_at timestamptz NOT NULL DEFAULT now()
         )`);
-      await queryRunner.query(`CREATE INDEX ${unqualified(migrationExceptions)}_run_idx ON ${migrationExceptions} (run_id, bucket)`);
+      await queryRunner.query(
+        `CREATE INDEX ${unqualified(migrationExceptions)}_run_idx ON ${migrationExceptions} (run_id, bucket)`,
+      );
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {

@@ -21,7 +21,9 @@ export const backupsAndAudit = ({ backups, auditLog }: TableNames) =>
           created_at timestamptz NOT NULL DEFAULT now(),
           verified_at timestamptz
         )`);
-      await queryRunner.query(`CREATE INDEX ${unqualified(backups)}_created_idx ON ${backups} (created_at)`);
+      await queryRunner.query(
+        `CREATE INDEX ${unqualified(backups)}_created_idx ON ${backups} (created_at)`,
+      );
       await queryRunner.query(`
         CREATE TABLE ${auditLog} (
           id bigserial PRIMARY KEY,

@@ -17,7 +17,9 @@ export const redisCleanups = ({ redisCleanups: cleanups, backups }: TableNames) 
           backup_id uuid NOT NULL REFERENCES ${backups} (id),
           deleted_at timestamptz NOT NULL DEFAULT now()
         )`);
-      await queryRunner.query(`CREATE INDEX ${unqualified(cleanups)}_subdomain_idx ON ${cleanups} (subdomain)`);
+      await queryRunner.query(
+        `CREATE INDEX ${unqualified(cleanups)}_subdomain_idx ON ${cleanups} (subdomain)`,
+      );
     }
 
     async down(queryRunner: QueryRunner): Promise<void> {

@@ -15,7 +15,12 @@ import { createSchemasOf, schemaOf, type TableNames, unqualified } from '../tabl
  * - `<migrationRunKeys>`: the keyed fingerprints of the keys each committed batch accounted
  *   for, written in the batch's transaction.
  */
-export const writeFences = ({ tenants, tenantTombstones, migrationRunKeys, migrationRuns }: TableNames) => {
+export const writeFences = ({
+  tenants,
+  tenantTombstones,
+  migrationRunKeys,
+  migrationRuns,
+}: TableNames) => {
   const stem = unqualified(tenants);
   const touch = `${schemaOf(tenants)}${stem}_touch_updated_at`;
   /** The touch trigger's function; with `recordXact`, it also records the writing transaction. */
@@ -34,7 +39,9 @@ export const writeFences = ({ tenants, tenantTombstones, migrationRunKeys, migra
       await createSchemasOf(queryRunner, [tenantTombstones, migrationRunKeys]);
       // Added without a default first, so existing rows are not rewritten; new rows get one.
       await queryRunner.query(`ALTER TABLE ${tenants} ADD COLUMN written_xact xid8`);
-      await queryRunner.query(`ALTER TABLE ${tenants} ALTER COLUMN written_xact SET DEFAULT pg_current_xact_id()`);
+      await queryRunner.query(
+        `ALTER TABLE ${tenants} ALTER COLUMN written_xact SET DEFAULT pg_current_xact_id()`,
+      );
       await queryRunner.query(touchFunction(true));
       await queryRunner.query(`
         CREATE TABLE ${tenantTombstones} (

@@ -20,7 +20,11 @@ export interface DtoRun {
 const runs = new WeakMap<object, DtoRun>();
 
 /** Registers the context and source of an instance before `validateSync` runs over it. */
-export function beginDtoRun(instance: object, source: Readonly<Record<string, unknown>>, ctx: FieldContext): DtoRun {
+export function beginDtoRun(
+  instance: object,
+  source: Readonly<Record<string, unknown>>,
+  ctx: FieldContext,
+): DtoRun {
   const run: DtoRun = { ctx, source, outcomes: new Map() };
   runs.set(instance, run);
   return run;
@@ -34,7 +38,8 @@ function runOf(instance: object): DtoRun {
   let run = runs.get(instance);
   if (run === undefined) {
     const source = instance as Record<string, unknown>;
-    const subdomain = typeof source.subdomain === 'string' ? normalizeSubdomain(source.subdomain) : '';
+    const subdomain =
+      typeof source.subdomain === 'string' ? normalizeSubdomain(source.subdomain) : '';
     run = beginDtoRun(instance, source, {
       createdAtRange: DEFAULT_VALIDATION_SETTINGS.createdAtRange,
       defaultPhoneRegion: DEFAULT_VALIDATION_SETTINGS.defaultPhoneRegion,
@@ -57,7 +62,9 @@ export class TenantFieldConstraint implements ValidatorConstraintInterface {
 
   defaultMessage(args: ValidationArguments): string {
     const outcome = runs.get(args.object)?.outcomes.get(args.property);
-    return outcome !== undefined && !outcome.ok ? outcome.reasons.map((r) => r.message).join('; ') : `${args.property} is invalid`;
+    return outcome !== undefined && !outcome.ok
+      ? outcome.reasons.map((r) => r.message).join('; ')
+      : `${args.property} is invalid`;
   }
 }
 

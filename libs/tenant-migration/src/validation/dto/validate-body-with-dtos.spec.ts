@@ -8,7 +8,11 @@ import { DEFAULT_VALIDATION_SETTINGS } from '../validation.types.js';
 import { TenantEnhancedDto } from './tenant-enhanced.dto.js';
 import { validateBodyWithDtos } from './validate-body-with-dtos.js';
 
-const ctx: FieldContext = { createdAtRange: DEFAULT_VALIDATION_SETTINGS.createdAtRange, defaultPhoneRegion: 'GB', keySubdomain: 't3-abc' };
+const ctx: FieldContext = {
+  createdAtRange: DEFAULT_VALIDATION_SETTINGS.createdAtRange,
+  defaultPhoneRegion: 'GB',
+  keySubdomain: 't3-abc',
+};
 const T = 1700000000000;
 const seedEnhanced = {
   id: 'ten_3',
@@ -29,7 +33,13 @@ const full = {
   businessDescription: 'We bake.\nWe deliver.',
   logo: 'https://cdn.example.com/logo.png',
   brandColors: { primary: '#ff0000', secondary: '#0f0', accent: '#123abc' },
-  features: { whatsapp: true, homeVisit: false, analytics: true, customTemplates: false, multiStaff: true },
+  features: {
+    whatsapp: true,
+    homeVisit: false,
+    analytics: true,
+    customTemplates: false,
+    multiStaff: true,
+  },
   subscription: { plan: 'premium', status: 'suspended', expiresAt: T + 86_400_000 },
 };
 
@@ -53,40 +63,86 @@ const TABLE: [string, Record<string, unknown>][] = [
   ['legacy, subdomain mismatch', { emoji: '🍕', createdAt: T, subdomain: 'other' }],
   ['legacy, subdomain not a string', { emoji: '🍕', createdAt: T, subdomain: 7 }],
   ['unknown key', { emoji: '🍕', createdAt: T, foo: 1 }],
-  ['__proto__ key', JSON.parse('{"emoji":"🍕","createdAt":1700000000000,"__proto__":{"x":1}}') as Record<string, unknown>],
+  [
+    '__proto__ key',
+    JSON.parse('{"emoji":"🍕","createdAt":1700000000000,"__proto__":{"x":1}}') as Record<
+      string,
+      unknown
+    >,
+  ],
   ['constructor key', { emoji: '🍕', createdAt: T, constructor: 'x' }],
   ['seed enhanced', seedEnhanced],
   ['every field', full],
   ['enhanced, partial', { emoji: '🍕', createdAt: T, businessName: 'Only a name' }],
-  ['enhanced, nulls', { ...seedEnhanced, email: null, phone: null, features: null, subscription: null, brandColors: null, id: null }],
-  ['enhanced, empty strings', { ...seedEnhanced, email: '', phone: '', businessName: '', businessCategory: '', logo: '', id: '' }],
+  [
+    'enhanced, nulls',
+    {
+      ...seedEnhanced,
+      email: null,
+      phone: null,
+      features: null,
+      subscription: null,
+      brandColors: null,
+      id: null,
+    },
+  ],
+  [
+    'enhanced, empty strings',
+    {
+      ...seedEnhanced,
+      email: '',
+      phone: '',
+      businessName: '',
+      businessCategory: '',
+      logo: '',
+      id: '',
+    },
+  ],
   ['enhanced, numeric id', { ...seedEnhanced, id: 3 }],
-  ['enhanced, markup and RTL', { ...seedEnhanced, businessName: '<script>alert(1)</script>مطعم', ownerName: 'דנה\u200B' }],
+  [
+    'enhanced, markup and RTL',
+    { ...seedEnhanced, businessName: '<script>alert(1)</script>مطعم', ownerName: 'דנה\u200B' },
+  ],
   ['enhanced, SQL-looking name', { ...seedEnhanced, businessName: "x'; drop table tenants;--" }],
   ['enhanced, local phone (GB region)', { ...seedEnhanced, phone: '020 7946 0958' }],
-  ['enhanced, every field bad', {
-    id: true,
-    subdomain: 'elsewhere',
-    emoji: '🍕🍕',
-    createdAt: 1.5,
-    businessName: 'x'.repeat(121),
-    businessCategory: 'bakery',
-    businessDescription: 7,
-    ownerName: ['o'],
-    email: 'a@b..c',
-    phone: '12',
-    address: 'a'.repeat(301),
-    logo: 'javascript:alert(1)',
-    brandColors: { primary: 'red', glow: '#fff' },
-    features: { whatsapp: 'yes', chat: true },
-    subscription: { plan: 'gold', status: 'paused', expiresAt: 'soon', extra: 1 },
-    password: 'hunter2',
-  }],
-  ['enhanced, expired before creation', { ...seedEnhanced, subscription: { plan: 'basic', status: 'active', expiresAt: T - 1 } }],
-  ['enhanced, expiry as ISO', { ...seedEnhanced, subscription: { status: 'active', expiresAt: '2024-01-01T00:00:00Z' } }],
-  ['enhanced, brandColors as a JSON string', { ...seedEnhanced, brandColors: '{"primary":"#fff"}' }],
+  [
+    'enhanced, every field bad',
+    {
+      id: true,
+      subdomain: 'elsewhere',
+      emoji: '🍕🍕',
+      createdAt: 1.5,
+      businessName: 'x'.repeat(121),
+      businessCategory: 'bakery',
+      businessDescription: 7,
+      ownerName: ['o'],
+      email: 'a@b..c',
+      phone: '12',
+      address: 'a'.repeat(301),
+      logo: 'javascript:alert(1)',
+      brandColors: { primary: 'red', glow: '#fff' },
+      features: { whatsapp: 'yes', chat: true },
+      subscription: { plan: 'gold', status: 'paused', expiresAt: 'soon', extra: 1 },
+      password: 'hunter2',
+    },
+  ],
+  [
+    'enhanced, expired before creation',
+    { ...seedEnhanced, subscription: { plan: 'basic', status: 'active', expiresAt: T - 1 } },
+  ],
+  [
+    'enhanced, expiry as ISO',
+    { ...seedEnhanced, subscription: { status: 'active', expiresAt: '2024-01-01T00:00:00Z' } },
+  ],
+  [
+    'enhanced, brandColors as a JSON string',
+    { ...seedEnhanced, brandColors: '{"primary":"#fff"}' },
+  ],
   ['enhanced, features as array', { ...seedEnhanced, features: ['whatsapp'] }],
-  ['enhanced, nested __proto__', { ...seedEnhanced, features: JSON.parse('{"__proto__":{"whatsapp":true}}') as unknown }],
+  [
+    'enhanced, nested __proto__',
+    { ...seedEnhanced, features: JSON.parse('{"__proto__":{"whatsapp":true}}') as unknown },
+  ],
   ['enhanced, missing createdAt', { ...seedEnhanced, createdAt: undefined }],
 ];
 
@@ -108,7 +164,10 @@ describe('validateBodyWithDtos (class-validator path) gives the same verdicts as
   });
 
   it('reports every problem of a fully broken record', () => {
-    const verdict = validateBodyWithDtos(TABLE.find(([n]) => n === 'enhanced, every field bad')![1], ctx);
+    const verdict = validateBodyWithDtos(
+      TABLE.find(([n]) => n === 'enhanced, every field bad')![1],
+      ctx,
+    );
     assert.ok(!verdict.ok);
     assert.deepEqual(
       verdict.reasons.map((r) => `${r.field}:${r.code}`),
@@ -146,10 +205,13 @@ describe('the DTOs on their own (e.g. behind a ValidationPipe)', () => {
 
     const bad = plainToInstance(TenantEnhancedDto, { ...seedEnhanced, email: 'a@b..c', extra: 1 });
     const errors = validateSync(bad, { whitelist: true, forbidNonWhitelisted: true });
-    assert.deepEqual(
-      errors.map((e) => [e.property, Object.keys(e.constraints ?? {})]).sort(),
-      [['email', ['tenantField']], ['extra', ['whitelistValidation']]],
+    assert.deepEqual(errors.map((e) => [e.property, Object.keys(e.constraints ?? {})]).sort(), [
+      ['email', ['tenantField']],
+      ['extra', ['whitelistValidation']],
+    ]);
+    assert.match(
+      errors.find((e) => e.property === 'email')?.constraints?.tenantField ?? '',
+      /not an email address/,
     );
-    assert.match(errors.find((e) => e.property === 'email')?.constraints?.tenantField ?? '', /not an email address/);
   });
 });

@@ -19,7 +19,10 @@ const DROPPED_BY_TRANSFORMER = ['__proto__', 'constructor'];
  * (legacy) and ~45 µs (enhanced) a body against ~0.5 µs and ~9 µs for `validateBody`, so the
  * migration uses the fast path; a spec holds both to equal verdicts on a table of bodies.
  */
-export function validateBodyWithDtos(body: Readonly<Record<string, unknown>>, ctx: FieldContext): BodyVerdict {
+export function validateBodyWithDtos(
+  body: Readonly<Record<string, unknown>>,
+  ctx: FieldContext,
+): BodyVerdict {
   const format = detectSourceFormat(body);
   const dtoClass = format === 'legacy' ? TenantLegacyDto : TenantEnhancedDto;
   const instance: object = plainToInstance(dtoClass, body);
@@ -29,9 +32,12 @@ export function validateBodyWithDtos(body: Readonly<Record<string, unknown>>, ct
     forbidNonWhitelisted: true,
     validationError: { target: false, value: false },
   });
-  const reasons: OutcomeReason[] = DROPPED_BY_TRANSFORMER.filter((key) => Object.hasOwn(body, key)).map(unknownField);
+  const reasons: OutcomeReason[] = DROPPED_BY_TRANSFORMER.filter((key) =>
+    Object.hasOwn(body, key),
+  ).map(unknownField);
   for (const error of errors) {
-    if (error.constraints?.whitelistValidation !== undefined) reasons.push(unknownField(error.property));
+    if (error.constraints?.whitelistValidation !== undefined)
+      reasons.push(unknownField(error.property));
     const outcome = run.outcomes.get(error.property);
     if (outcome !== undefined && !outcome.ok) reasons.push(...outcome.reasons);
   }
@@ -43,5 +49,10 @@ export function validateBodyWithDtos(body: Readonly<Record<string, unknown>>, ct
     values[name] = outcome.value;
     notes.push(...outcome.notes);
   }
-  return { ok: true, format, values: values as unknown as TenantBodyValues, notes: sortReasons(notes) };
+  return {
+    ok: true,
+    format,
+    values: values as unknown as TenantBodyValues,
+    notes: sortReasons(notes),
+  };
 }

@@ -2,7 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUSINESS_CATEGORIES } from '../../tenants/tenant.types.js';
 import { DEFAULT_VALIDATION_SETTINGS } from '../validation.types.js';
-import { checkBrandColors, checkCategory, checkFeatures, checkPlan, checkStatus, checkSubscription } from './business.rule.js';
+import {
+  checkBrandColors,
+  checkCategory,
+  checkFeatures,
+  checkPlan,
+  checkStatus,
+  checkSubscription,
+} from './business.rule.js';
 import type { RuleOutcome } from './rule-outcome.js';
 
 const range = DEFAULT_VALIDATION_SETTINGS.createdAtRange;
@@ -10,11 +17,13 @@ const CREATED = 1700000000000;
 
 const reasonsOf = (outcome: RuleOutcome<unknown>): [string, string | undefined][] =>
   outcome.ok ? [] : outcome.reasons.map((r) => [r.code, r.field]);
-const notesOf = (outcome: RuleOutcome<unknown>): string[] => (outcome.ok ? outcome.notes.map((n) => n.code) : []);
+const notesOf = (outcome: RuleOutcome<unknown>): string[] =>
+  outcome.ok ? outcome.notes.map((n) => n.code) : [];
 
 describe('checkCategory', () => {
   for (const category of BUSINESS_CATEGORIES) {
-    it(`accepts "${category}" as it is`, () => assert.deepEqual(checkCategory(category), { ok: true, value: category, notes: [] }));
+    it(`accepts "${category}" as it is`, () =>
+      assert.deepEqual(checkCategory(category), { ok: true, value: category, notes: [] }));
   }
 
   const mapped: [string, string][] = [
@@ -52,7 +61,8 @@ describe('checkCategory', () => {
     [3, 'invalid-type'],
   ];
   for (const [value, code] of rejected) {
-    it(`rejects ${JSON.stringify(value)} with ${code}`, () => assert.deepEqual(reasonsOf(checkCategory(value)), [[code, 'businessCategory']]));
+    it(`rejects ${JSON.stringify(value)} with ${code}`, () =>
+      assert.deepEqual(reasonsOf(checkCategory(value)), [[code, 'businessCategory']]));
   }
 });
 
@@ -73,7 +83,8 @@ describe('checkPlan / checkStatus', () => {
   for (const [check, value, expected] of cases) {
     it(`${check.name}(${JSON.stringify(value)})`, () => {
       const outcome = check(value);
-      if (typeof expected === 'string') assert.deepEqual(outcome, { ok: true, value: expected, notes: [] });
+      if (typeof expected === 'string')
+        assert.deepEqual(outcome, { ok: true, value: expected, notes: [] });
       else assert.deepEqual(reasonsOf(outcome), [expected]);
     });
   }
@@ -84,11 +95,23 @@ describe('checkSubscription', () => {
     [{ plan: 'basic', status: 'active' }, { plan: 'basic', status: 'active', expiresAt: null }, []], // the seed shape
     [{}, { plan: null, status: null, expiresAt: null }, []],
     [{ plan: 'premium' }, { plan: 'premium', status: null, expiresAt: null }, []],
-    [{ plan: null, status: null, expiresAt: null }, { plan: null, status: null, expiresAt: null }, []],
+    [
+      { plan: null, status: null, expiresAt: null },
+      { plan: null, status: null, expiresAt: null },
+      [],
+    ],
     [{ expiresAt: CREATED + 1 }, { plan: null, status: null, expiresAt: CREATED + 1 }, []],
-    [{ status: 'active', expiresAt: '2024-01-01T00:00:00Z' }, { plan: null, status: 'active', expiresAt: Date.UTC(2024, 0, 1) }, ['coerced-expires-at']],
+    [
+      { status: 'active', expiresAt: '2024-01-01T00:00:00Z' },
+      { plan: null, status: 'active', expiresAt: Date.UTC(2024, 0, 1) },
+      ['coerced-expires-at'],
+    ],
     // an active subscription that expired long before "now" is still valid: no clock is read
-    [{ status: 'active', expiresAt: Date.UTC(2024, 0, 1) }, { plan: null, status: 'active', expiresAt: Date.UTC(2024, 0, 1) }, []],
+    [
+      { status: 'active', expiresAt: Date.UTC(2024, 0, 1) },
+      { plan: null, status: 'active', expiresAt: Date.UTC(2024, 0, 1) },
+      [],
+    ],
   ];
   for (const [value, expected, notes] of accepted) {
     it(`accepts ${JSON.stringify(value)}`, () => {
@@ -117,7 +140,8 @@ describe('checkSubscription', () => {
     [[{ plan: 'basic' }], [['invalid-type', 'subscription']]],
   ];
   for (const [value, expected] of rejected) {
-    it(`rejects ${JSON.stringify(value)}`, () => assert.deepEqual(reasonsOf(checkSubscription(value, CREATED, range)), expected));
+    it(`rejects ${JSON.stringify(value)}`, () =>
+      assert.deepEqual(reasonsOf(checkSubscription(value, CREATED, range)), expected));
   }
 
   it('skips the expiry comparison when createdAt is itself invalid', () => {
@@ -129,16 +153,32 @@ describe('checkSubscription', () => {
 
 describe('checkFeatures', () => {
   const accepted: [unknown, object][] = [
-    [{ whatsapp: true, analytics: true }, { whatsapp: true, analytics: true }], // partial, as in the seed
+    [
+      { whatsapp: true, analytics: true },
+      { whatsapp: true, analytics: true },
+    ], // partial, as in the seed
     [{}, {}],
     [
-      { whatsapp: false, homeVisit: true, analytics: false, customTemplates: true, multiStaff: false },
-      { whatsapp: false, homeVisit: true, analytics: false, customTemplates: true, multiStaff: false },
+      {
+        whatsapp: false,
+        homeVisit: true,
+        analytics: false,
+        customTemplates: true,
+        multiStaff: false,
+      },
+      {
+        whatsapp: false,
+        homeVisit: true,
+        analytics: false,
+        customTemplates: true,
+        multiStaff: false,
+      },
     ],
     [{ whatsapp: null, homeVisit: true }, { homeVisit: true }], // null flag = default
   ];
   for (const [value, expected] of accepted) {
-    it(`accepts ${JSON.stringify(value)}`, () => assert.deepEqual(checkFeatures(value), { ok: true, value: expected, notes: [] }));
+    it(`accepts ${JSON.stringify(value)}`, () =>
+      assert.deepEqual(checkFeatures(value), { ok: true, value: expected, notes: [] }));
   }
 
   const rejected: [unknown, [string, string][]][] = [
@@ -150,11 +190,14 @@ describe('checkFeatures', () => {
     [true, [['invalid-type', 'features']]],
   ];
   for (const [value, expected] of rejected) {
-    it(`rejects ${JSON.stringify(value)}`, () => assert.deepEqual(reasonsOf(checkFeatures(value)), expected));
+    it(`rejects ${JSON.stringify(value)}`, () =>
+      assert.deepEqual(reasonsOf(checkFeatures(value)), expected));
   }
 
   it('never lets a __proto__ key reach the result', () => {
-    const outcome = checkFeatures(JSON.parse('{"whatsapp": true, "__proto__": {"multiStaff": true}}'));
+    const outcome = checkFeatures(
+      JSON.parse('{"whatsapp": true, "__proto__": {"multiStaff": true}}'),
+    );
     assert.ok(!outcome.ok);
     assert.equal(({} as Record<string, unknown>).multiStaff, undefined);
   });
@@ -162,13 +205,17 @@ describe('checkFeatures', () => {
 
 describe('checkBrandColors', () => {
   const accepted: [unknown, object][] = [
-    [{ primary: '#ff0000', secondary: '#0F0', accent: '#123abc' }, { primary: '#ff0000', secondary: '#0F0', accent: '#123abc' }],
+    [
+      { primary: '#ff0000', secondary: '#0F0', accent: '#123abc' },
+      { primary: '#ff0000', secondary: '#0F0', accent: '#123abc' },
+    ],
     [{ primary: '#fff' }, { primary: '#fff' }],
     [{}, {}],
     [{ primary: '#000000', accent: null }, { primary: '#000000' }],
   ];
   for (const [value, expected] of accepted) {
-    it(`accepts ${JSON.stringify(value)}`, () => assert.deepEqual(checkBrandColors(value), { ok: true, value: expected, notes: [] }));
+    it(`accepts ${JSON.stringify(value)}`, () =>
+      assert.deepEqual(checkBrandColors(value), { ok: true, value: expected, notes: [] }));
   }
 
   const rejected: [unknown, [string, string][]][] = [
@@ -181,6 +228,7 @@ describe('checkBrandColors', () => {
     ['{"primary":"#fff"}', [['invalid-type', 'brandColors']]], // a JSON string is not an object
   ];
   for (const [value, expected] of rejected) {
-    it(`rejects ${JSON.stringify(value)}`, () => assert.deepEqual(reasonsOf(checkBrandColors(value)), expected));
+    it(`rejects ${JSON.stringify(value)}`, () =>
+      assert.deepEqual(reasonsOf(checkBrandColors(value)), expected));
   }
 });

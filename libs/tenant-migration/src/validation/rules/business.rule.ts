@@ -11,7 +11,14 @@ import {
   type SubscriptionStatus,
   type TenantFeatures,
 } from '../../tenants/tenant.types.js';
-import { invalidType, isJsonObject, NO_REASONS, preview, reason, unknownField } from '../reasons.js';
+import {
+  invalidType,
+  isJsonObject,
+  NO_REASONS,
+  preview,
+  reason,
+  unknownField,
+} from '../reasons.js';
 import type { TimestampRange } from '../validation.types.js';
 import { accept, emptyAsAbsent, reject, type RuleOutcome } from './rule-outcome.js';
 import { coerceTimestamp } from './timestamp.rule.js';
@@ -37,33 +44,62 @@ const CATEGORY_LOOKUP: ReadonlyMap<string, BusinessCategory> = new Map<string, B
 ]);
 
 /** `businessCategory`: a canonical name, or a case variant or alias of one (noted). Empty means absent. */
-export function checkCategory(value: unknown, field = 'businessCategory'): RuleOutcome<BusinessCategory | null> {
+export function checkCategory(
+  value: unknown,
+  field = 'businessCategory',
+): RuleOutcome<BusinessCategory | null> {
   if (typeof value !== 'string') return reject(invalidType(field, 'a string', value));
   if (CANONICAL_CATEGORIES.has(value)) return accept(value as BusinessCategory);
   const key = value.trim().toLowerCase();
   if (key.length === 0) return emptyAsAbsent(field);
   const category = CATEGORY_LOOKUP.get(key);
   if (category === undefined) {
-    return reject(reason('invalid-category', `${field} ${preview(value)} is not one of: ${BUSINESS_CATEGORIES.join(', ')}`, field));
+    return reject(
+      reason(
+        'invalid-category',
+        `${field} ${preview(value)} is not one of: ${BUSINESS_CATEGORIES.join(', ')}`,
+        field,
+      ),
+    );
   }
-  return accept(category, [reason('mapped-category', `${field} ${preview(value)} was mapped to "${category}"`, field)]);
+  return accept(category, [
+    reason('mapped-category', `${field} ${preview(value)} was mapped to "${category}"`, field),
+  ]);
 }
 
 const PLANS: ReadonlySet<string> = new Set(SUBSCRIPTION_PLANS);
 const STATUSES: ReadonlySet<string> = new Set(SUBSCRIPTION_STATUSES);
 
 /** `subscription.plan`: exactly one of the plan names (case matters: plans are identifiers). */
-export function checkPlan(value: unknown, field = 'subscription.plan'): RuleOutcome<SubscriptionPlan> {
+export function checkPlan(
+  value: unknown,
+  field = 'subscription.plan',
+): RuleOutcome<SubscriptionPlan> {
   if (typeof value !== 'string') return reject(invalidType(field, 'a string', value));
   if (PLANS.has(value)) return accept(value as SubscriptionPlan);
-  return reject(reason('invalid-plan', `${field} ${preview(value)} is not one of: ${SUBSCRIPTION_PLANS.join(', ')}`, field));
+  return reject(
+    reason(
+      'invalid-plan',
+      `${field} ${preview(value)} is not one of: ${SUBSCRIPTION_PLANS.join(', ')}`,
+      field,
+    ),
+  );
 }
 
 /** `subscription.status`: exactly one of the status names. */
-export function checkStatus(value: unknown, field = 'subscription.status'): RuleOutcome<SubscriptionStatus> {
+export function checkStatus(
+  value: unknown,
+  field = 'subscription.status',
+): RuleOutcome<SubscriptionStatus> {
   if (typeof value !== 'string') return reject(invalidType(field, 'a string', value));
   if (STATUSES.has(value)) return accept(value as SubscriptionStatus);
-  return reject(reason('invalid-status', `${field} ${preview(value)} is not one of: ${SUBSCRIPTION_STATUSES.join(', ')}`, field));
+  return reject(
+    reason(
+      'invalid-status',
+      `${field} ${preview(value)} is not one of: ${SUBSCRIPTION_STATUSES.join(', ')}`,
+      field,
+    ),
+  );
 }
 
 /** What a valid `subscription` object holds; null members fall back to the defaults. */
@@ -93,7 +129,8 @@ export function checkSubscription(
   const reasons: OutcomeReason[] = [];
   let notes: readonly OutcomeReason[] = NO_REASONS;
   for (const key in value) {
-    if (Object.hasOwn(value, key) && !SUBSCRIPTION_KEYS.has(key)) reasons.push(unknownField(`${field}.${key}`));
+    if (Object.hasOwn(value, key) && !SUBSCRIPTION_KEYS.has(key))
+      reasons.push(unknownField(`${field}.${key}`));
   }
   let plan: SubscriptionPlan | null = null;
   if (value.plan !== undefined && value.plan !== null) {
@@ -115,12 +152,22 @@ export function checkSubscription(
       reasons.push(...outcome.reasons);
     } else if (createdAt !== undefined && outcome.value <= createdAt) {
       reasons.push(
-        reason('expires-before-created', `${expiresField} (${outcome.value}) must be after createdAt (${createdAt})`, expiresField),
+        reason(
+          'expires-before-created',
+          `${expiresField} (${outcome.value}) must be after createdAt (${createdAt})`,
+          expiresField,
+        ),
       );
     } else {
       expiresAt = outcome.value;
       if (outcome.coerced) {
-        notes = [reason('coerced-expires-at', `${expiresField} ${preview(value.expiresAt)} was read as ${outcome.value}`, expiresField)];
+        notes = [
+          reason(
+            'coerced-expires-at',
+            `${expiresField} ${preview(value.expiresAt)} was read as ${outcome.value}`,
+            expiresField,
+          ),
+        ];
       }
     }
   }
@@ -131,7 +178,10 @@ export function checkSubscription(
 const FLAGS: ReadonlySet<string> = new Set(FEATURE_FLAGS);
 
 /** `features`: an object of the five flags, each a boolean; missing (or null) flags take the defaults. */
-export function checkFeatures(value: unknown, field = 'features'): RuleOutcome<Partial<TenantFeatures>> {
+export function checkFeatures(
+  value: unknown,
+  field = 'features',
+): RuleOutcome<Partial<TenantFeatures>> {
   if (!isJsonObject(value)) return reject(invalidType(field, 'an object', value));
   const reasons: OutcomeReason[] = [];
   const features: Partial<TenantFeatures> = {};
@@ -157,9 +207,16 @@ export function checkBrandColors(value: unknown, field = 'brandColors'): RuleOut
     if (!Object.hasOwn(value, key)) continue;
     const color = value[key];
     if (!COLOR_KEYS.has(key)) reasons.push(unknownField(`${field}.${key}`));
-    else if (typeof color === 'string' && HEX_COLOR.test(color)) colors[key as keyof BrandColors] = color;
+    else if (typeof color === 'string' && HEX_COLOR.test(color))
+      colors[key as keyof BrandColors] = color;
     else if (color !== null) {
-      reasons.push(reason('invalid-color', `${field}.${key} must be a #RGB or #RRGGBB colour, got ${preview(color)}`, `${field}.${key}`));
+      reasons.push(
+        reason(
+          'invalid-color',
+          `${field}.${key} must be a #RGB or #RRGGBB colour, got ${preview(color)}`,
+          `${field}.${key}`,
+        ),
+      );
     }
   }
   return reasons.length > 0 ? reject(...reasons) : accept(colors);

@@ -16,7 +16,10 @@ describe('checkEmail', () => {
       const outcome = checkEmail(value);
       assert.ok(outcome.ok);
       assert.equal(outcome.value, expected);
-      assert.deepEqual(outcome.notes.map((n) => n.code), notes);
+      assert.deepEqual(
+        outcome.notes.map((n) => n.code),
+        notes,
+      );
     });
   }
 
@@ -40,7 +43,10 @@ describe('checkEmail', () => {
     it(`rejects ${JSON.stringify(value).slice(0, 40)} with ${code}`, () => {
       const outcome = checkEmail(value);
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'email']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'email']],
+      );
     });
   }
 
@@ -48,7 +54,10 @@ describe('checkEmail', () => {
     const outcome = checkEmail('a@example.com\n');
     assert.ok(outcome.ok);
     assert.equal(outcome.value, 'a@example.com');
-    assert.deepEqual(outcome.notes.map((n) => n.code), ['normalized-email']);
+    assert.deepEqual(
+      outcome.notes.map((n) => n.code),
+      ['normalized-email'],
+    );
   });
 
   it('accepts exactly 254 characters', () => {

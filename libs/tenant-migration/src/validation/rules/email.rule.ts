@@ -18,11 +18,23 @@ export function checkEmail(value: unknown, field = 'email'): RuleOutcome<string 
   const trimmed = value.trim();
   if (trimmed.length === 0) return emptyAsAbsent(field);
   if (trimmed.length > EMAIL_MAX_LENGTH) {
-    return reject(reason('email-too-long', `${field} has ${trimmed.length} characters; at most ${EMAIL_MAX_LENGTH} are allowed`, field));
+    return reject(
+      reason(
+        'email-too-long',
+        `${field} has ${trimmed.length} characters; at most ${EMAIL_MAX_LENGTH} are allowed`,
+        field,
+      ),
+    );
   }
   const at = trimmed.lastIndexOf('@');
-  const normalized = at < 0 ? trimmed : trimmed.slice(0, at + 1) + trimmed.slice(at + 1).toLowerCase();
-  if (UNSTORABLE.test(normalized) || !isEmail(normalized)) return reject(reason('invalid-email', `${field} is not an email address: ${preview(value)}`, field));
+  const normalized =
+    at < 0 ? trimmed : trimmed.slice(0, at + 1) + trimmed.slice(at + 1).toLowerCase();
+  if (UNSTORABLE.test(normalized) || !isEmail(normalized))
+    return reject(
+      reason('invalid-email', `${field} is not an email address: ${preview(value)}`, field),
+    );
   if (normalized === value) return accept(normalized);
-  return accept(normalized, [reason('normalized-email', `${field} was trimmed and its domain lower-cased`, field)]);
+  return accept(normalized, [
+    reason('normalized-email', `${field} was trimmed and its domain lower-cased`, field),
+  ]);
 }

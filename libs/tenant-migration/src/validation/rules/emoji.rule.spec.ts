@@ -22,7 +22,8 @@ describe('isSingleEmoji', () => {
     ['#️⃣', 'a # keycap'],
     ['🏽', 'a lone skin-tone swatch'],
   ];
-  for (const [text, what] of valid) it(`accepts ${what}: ${text}`, () => assert.equal(isSingleEmoji(text), true));
+  for (const [text, what] of valid)
+    it(`accepts ${what}: ${text}`, () => assert.equal(isSingleEmoji(text), true));
 
   const invalid: [string, string][] = [
     ['', 'empty'],
@@ -43,7 +44,8 @@ describe('isSingleEmoji', () => {
     ['👍'.repeat(40), 'a long run'],
     ['©x', 'a pictograph with text'],
   ];
-  for (const [text, what] of invalid) it(`rejects ${what}`, () => assert.equal(isSingleEmoji(text), false));
+  for (const [text, what] of invalid)
+    it(`rejects ${what}`, () => assert.equal(isSingleEmoji(text), false));
 
   it('gives the same verdict from its cache', () => {
     for (let i = 0; i < 3; i++) {
@@ -63,7 +65,10 @@ describe('checkEmoji', () => {
     const outcome = checkEmoji(' 🍕\n');
     assert.ok(outcome.ok);
     assert.equal(outcome.value, '🍕');
-    assert.deepEqual(outcome.notes.map((n) => [n.code, n.field]), [['sanitized-text', 'emoji']]);
+    assert.deepEqual(
+      outcome.notes.map((n) => [n.code, n.field]),
+      [['sanitized-text', 'emoji']],
+    );
   });
 
   const rejected: [unknown, string][] = [
@@ -78,7 +83,10 @@ describe('checkEmoji', () => {
     it(`rejects ${JSON.stringify(value)} with ${code}`, () => {
       const outcome = checkEmoji(value);
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'emoji']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'emoji']],
+      );
     });
   }
 });

@@ -53,7 +53,11 @@ export function checkEmoji(value: unknown, field = 'emoji'): RuleOutcome<string>
   if (isSingleEmoji(value)) return accept(value);
   const trimmed = value.trim();
   if (trimmed !== value && isSingleEmoji(trimmed)) {
-    return accept(trimmed, [reason('sanitized-text', `${field}: surrounding whitespace removed`, field)]);
+    return accept(trimmed, [
+      reason('sanitized-text', `${field}: surrounding whitespace removed`, field),
+    ]);
   }
-  return reject(reason('invalid-emoji', `${field} must be exactly one emoji, got ${preview(value)}`, field));
+  return reject(
+    reason('invalid-emoji', `${field} must be exactly one emoji, got ${preview(value)}`, field),
+  );
 }

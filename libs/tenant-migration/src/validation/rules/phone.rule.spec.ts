@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type CountryCode, getCountries, getExampleNumber, parsePhoneNumberFromString } from 'libphonenumber-js';
+import {
+  type CountryCode,
+  getCountries,
+  getExampleNumber,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';
 import { assertPhoneRegion, checkPhone, isPossibleE164 } from './phone.rule.js';
 
@@ -23,7 +28,10 @@ describe('checkPhone', () => {
       const outcome = checkPhone(value, region);
       assert.ok(outcome.ok, JSON.stringify(outcome));
       assert.equal(outcome.value, expected);
-      assert.deepEqual(outcome.notes.map((n) => n.code), notes);
+      assert.deepEqual(
+        outcome.notes.map((n) => n.code),
+        notes,
+      );
     });
   }
 
@@ -44,7 +52,10 @@ describe('checkPhone', () => {
     it(`rejects ${JSON.stringify(value)} (region ${region ?? 'none'}) with ${code}`, () => {
       const outcome = checkPhone(value, region);
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'phone']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'phone']],
+      );
     });
   }
 
@@ -64,7 +75,8 @@ describe('isPossibleE164', () => {
       if (example === undefined) continue;
       checked++;
       const full = parsePhoneNumberFromString(example.number)?.isPossible() ?? false;
-      if (isPossibleE164(example.number) !== full) disagreements.push(`${country} ${example.number}`);
+      if (isPossibleE164(example.number) !== full)
+        disagreements.push(`${country} ${example.number}`);
     }
     assert.ok(checked > 200);
     assert.deepEqual(disagreements, []);

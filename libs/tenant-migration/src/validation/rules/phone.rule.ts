@@ -1,5 +1,10 @@
 import { InvalidOptionError } from '../../errors/invalid-option.error.js';
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString, PhoneNumber } from 'libphonenumber-js';
+import {
+  type CountryCode,
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  PhoneNumber,
+} from 'libphonenumber-js';
 import { invalidType, preview, reason } from '../reasons.js';
 import { accept, emptyAsAbsent, reject, type RuleOutcome } from './rule-outcome.js';
 
@@ -33,7 +38,11 @@ export function isPossibleE164(e164: string): boolean {
  * (see `isPossibleE164`). Numbers with an extension are refused: E.164 cannot hold one.
  * Empty means absent. A bad number is a rejection, not a warning.
  */
-export function checkPhone(value: unknown, defaultRegion: CountryCode | undefined, field = 'phone'): RuleOutcome<string | null> {
+export function checkPhone(
+  value: unknown,
+  defaultRegion: CountryCode | undefined,
+  field = 'phone',
+): RuleOutcome<string | null> {
   if (typeof value !== 'string') return reject(invalidType(field, 'a string', value));
   if (isPossibleE164(value)) return accept(value);
   const trimmed = value.trim();
@@ -41,19 +50,32 @@ export function checkPhone(value: unknown, defaultRegion: CountryCode | undefine
   if (trimmed.length <= MAX_INPUT_LENGTH) {
     const parsed = parsePhoneNumberFromString(trimmed, defaultRegion);
     if (parsed !== undefined && parsed.ext === undefined && isPossibleE164(parsed.number)) {
-      return accept(parsed.number, [reason('normalized-phone', `${field} was normalized to E.164 (${parsed.number})`, field)]);
+      return accept(parsed.number, [
+        reason('normalized-phone', `${field} was normalized to E.164 (${parsed.number})`, field),
+      ]);
     }
   }
   const hint =
     defaultRegion === undefined && !trimmed.startsWith('+')
       ? '; a number without "+" needs a configured default region'
       : '';
-  return reject(reason('invalid-phone', `${field} is not a possible phone number: ${preview(value)}${hint}`, field));
+  return reject(
+    reason(
+      'invalid-phone',
+      `${field} is not a possible phone number: ${preview(value)}${hint}`,
+      field,
+    ),
+  );
 }
 
 /** Throws at start-up, not per record, when the configured region is not one libphonenumber knows. */
-export function assertPhoneRegion(region: string | undefined): asserts region is CountryCode | undefined {
+export function assertPhoneRegion(
+  region: string | undefined,
+): asserts region is CountryCode | undefined {
   if (region !== undefined && !isSupportedCountry(region)) {
-    throw new InvalidOptionError(`default phone region "${region}" is not a supported ISO 3166-1 alpha-2 region`, { region });
+    throw new InvalidOptionError(
+      `default phone region "${region}" is not a supported ISO 3166-1 alpha-2 region`,
+      { region },
+    );
   }
 }

@@ -52,7 +52,8 @@ describe('sanitizeText', () => {
     ['lone \uD800 surrogate', 'lone \uFFFD surrogate', 'single-line'],
   ];
   for (const [input, expected, mode] of cases) {
-    it(`${mode}: ${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => assert.equal(sanitizeText(input, mode), expected));
+    it(`${mode}: ${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () =>
+      assert.equal(sanitizeText(input, mode), expected));
   }
 
   it('returns the very same string when there is nothing to do', () => {
@@ -61,7 +62,16 @@ describe('sanitizeText', () => {
   });
 
   it('takes linear time on hostile markup (60 kB in well under 150 ms)', () => {
-    for (const unit of ['<script>', '<script', '<!--', '<a ', '<style>x', '\u200D', 'a\u200Ca', '</script>']) {
+    for (const unit of [
+      '<script>',
+      '<script',
+      '<!--',
+      '<a ',
+      '<style>x',
+      '\u200D',
+      'a\u200Ca',
+      '</script>',
+    ]) {
       const text = unit.repeat(Math.floor(60_000 / unit.length));
       const started = process.hrtime.bigint();
       sanitizeText(text, 'multi-line');
@@ -86,7 +96,8 @@ describe('codePointLength', () => {
     ['👨‍👩‍👧', 5], // three people and two joiners
     ['مرحبا', 5],
   ];
-  for (const [text, length] of cases) it(`${JSON.stringify(text)} has ${length}`, () => assert.equal(codePointLength(text), length));
+  for (const [text, length] of cases)
+    it(`${JSON.stringify(text)} has ${length}`, () => assert.equal(codePointLength(text), length));
 });
 
 describe('checkText', () => {
@@ -111,7 +122,10 @@ describe('checkText', () => {
       const outcome = checkText(value, name);
       assert.ok(outcome.ok);
       assert.equal(outcome.value, expected);
-      assert.deepEqual(outcome.notes.map((n) => [n.code, n.field]), notes.map((c) => [c, 'businessName']));
+      assert.deepEqual(
+        outcome.notes.map((n) => [n.code, n.field]),
+        notes.map((c) => [c, 'businessName']),
+      );
     });
   }
 
@@ -126,12 +140,19 @@ describe('checkText', () => {
     it(`rejects ${JSON.stringify(value).slice(0, 30)} with ${code}`, () => {
       const outcome = checkText(value, name);
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'businessName']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'businessName']],
+      );
     });
   }
 
   it('keeps line breaks in multi-line fields and enforces their own limit', () => {
-    const description = { field: 'businessDescription', maxLength: 2000, mode: 'multi-line' } as const;
+    const description = {
+      field: 'businessDescription',
+      maxLength: 2000,
+      mode: 'multi-line',
+    } as const;
     const ok = checkText('We bake.\nWe deliver.', description);
     assert.deepEqual(ok, { ok: true, value: 'We bake.\nWe deliver.', notes: [] });
     const long = checkText('x'.repeat(2001), description);

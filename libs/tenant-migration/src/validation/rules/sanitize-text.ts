@@ -79,7 +79,11 @@ function removeScriptsAndStyles(text: string): string {
   let out = '';
   let copied = 0;
   SCRIPT_OR_STYLE_OPEN.lastIndex = 0;
-  for (let open = SCRIPT_OR_STYLE_OPEN.exec(text); open !== null; open = SCRIPT_OR_STYLE_OPEN.exec(text)) {
+  for (
+    let open = SCRIPT_OR_STYLE_OPEN.exec(text);
+    open !== null;
+    open = SCRIPT_OR_STYLE_OPEN.exec(text)
+  ) {
     const close = open[1].toLowerCase() === 'script' ? SCRIPT_CLOSE : STYLE_CLOSE;
     close.lastIndex = SCRIPT_OR_STYLE_OPEN.lastIndex;
     if (close.exec(text) === null) break;
@@ -111,14 +115,32 @@ export function checkText(value: unknown, rule: TextFieldRule): RuleOutcome<stri
   const clean = sanitizeText(value, rule.mode);
   if (clean.length === 0) {
     if (value.trim().length === 0) return emptyAsAbsent(field);
-    return accept(null, [reason('sanitized-text', `${field} held only markup or invisible characters; stored as absent`, field)]);
+    return accept(null, [
+      reason(
+        'sanitized-text',
+        `${field} held only markup or invisible characters; stored as absent`,
+        field,
+      ),
+    ]);
   }
   if (clean.length > rule.maxLength) {
     const length = codePointLength(clean);
     if (length > rule.maxLength) {
-      return reject(reason('text-too-long', `${field} has ${length} characters; at most ${rule.maxLength} are allowed`, field));
+      return reject(
+        reason(
+          'text-too-long',
+          `${field} has ${length} characters; at most ${rule.maxLength} are allowed`,
+          field,
+        ),
+      );
     }
   }
   if (clean === value) return accept(clean);
-  return accept(clean, [reason('sanitized-text', `${field}: markup, control or invisible characters or surrounding spaces were removed`, field)]);
+  return accept(clean, [
+    reason(
+      'sanitized-text',
+      `${field}: markup, control or invisible characters or surrounding spaces were removed`,
+      field,
+    ),
+  ]);
 }

@@ -15,7 +15,10 @@ describe('checkSourceId', () => {
       const outcome = checkSourceId(value);
       assert.ok(outcome.ok);
       assert.equal(outcome.value, expected);
-      assert.deepEqual(outcome.notes.map((n) => n.code), notes);
+      assert.deepEqual(
+        outcome.notes.map((n) => n.code),
+        notes,
+      );
     });
   }
 
@@ -32,7 +35,10 @@ describe('checkSourceId', () => {
     it(`rejects ${JSON.stringify(value).slice(0, 40)} with ${code}`, () => {
       const outcome = checkSourceId(value);
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'id']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'id']],
+      );
     });
   }
 });

@@ -13,15 +13,27 @@ const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001F\u007F-\u009F]|\p{Cs}/u;
 export function checkSourceId(value: unknown, field = 'id'): RuleOutcome<string | null> {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
-      return reject(reason('invalid-source-id', `${field} must be a string or a safe integer, got ${preview(value)}`, field));
+      return reject(
+        reason(
+          'invalid-source-id',
+          `${field} must be a string or a safe integer, got ${preview(value)}`,
+          field,
+        ),
+      );
     }
-    return accept(String(value), [reason('coerced-source-id', `${field} ${value} was stored as the string "${value}"`, field)]);
+    return accept(String(value), [
+      reason('coerced-source-id', `${field} ${value} was stored as the string "${value}"`, field),
+    ]);
   }
   if (typeof value !== 'string') return reject(invalidType(field, 'a string', value));
   if (value.length === 0) return emptyAsAbsent(field);
   if (value.length > SOURCE_ID_MAX_LENGTH || CONTROL_OR_LONE_SURROGATE.test(value)) {
     return reject(
-      reason('invalid-source-id', `${field} must be 1-${SOURCE_ID_MAX_LENGTH} characters without control characters, got ${preview(value)}`, field),
+      reason(
+        'invalid-source-id',
+        `${field} must be 1-${SOURCE_ID_MAX_LENGTH} characters without control characters, got ${preview(value)}`,
+        field,
+      ),
     );
   }
   return accept(value);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { DEFAULT_RESERVED_SUBDOMAINS } from '../validation.types.js';
 import { checkBodySubdomain, checkSubdomain, normalizeSubdomain } from './subdomain.rule.js';
 
-const codes = (name: string): string[] => checkSubdomain(name, DEFAULT_RESERVED_SUBDOMAINS).map((r) => r.code);
+const codes = (name: string): string[] =>
+  checkSubdomain(name, DEFAULT_RESERVED_SUBDOMAINS).map((r) => r.code);
 
 describe('normalizeSubdomain', () => {
   const cases: [string, string][] = [
@@ -19,7 +20,8 @@ describe('normalizeSubdomain', () => {
     ['café', 'café'], // stays invalid, but is not mangled
   ];
   for (const [raw, expected] of cases) {
-    it(`${JSON.stringify(raw)} -> ${JSON.stringify(expected)}`, () => assert.equal(normalizeSubdomain(raw), expected));
+    it(`${JSON.stringify(raw)} -> ${JSON.stringify(expected)}`, () =>
+      assert.equal(normalizeSubdomain(raw), expected));
   }
 
   it('returns a canonical name as the same string', () => {
@@ -52,7 +54,10 @@ describe('checkSubdomain', () => {
     ['www', ['subdomain-reserved']],
     ['dashboard', ['subdomain-reserved']],
     ['admin1', []],
-    [`-${'a'.repeat(70)}_`, ['subdomain-too-long', 'subdomain-invalid-chars', 'subdomain-hyphen-edge']],
+    [
+      `-${'a'.repeat(70)}_`,
+      ['subdomain-too-long', 'subdomain-invalid-chars', 'subdomain-hyphen-edge'],
+    ],
   ];
   for (const [name, expected] of cases) {
     it(`${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}...(${name.length})` : name)} -> [${expected.join(', ')}]`, () =>
@@ -90,7 +95,10 @@ describe('checkBodySubdomain', () => {
         assert.equal(outcome.value, expected);
       } else {
         assert.ok(!outcome.ok);
-        assert.deepEqual(outcome.reasons.map((r) => r.code), expected);
+        assert.deepEqual(
+          outcome.reasons.map((r) => r.code),
+          expected,
+        );
         assert.equal(outcome.reasons[0]?.field, 'subdomain');
       }
     });

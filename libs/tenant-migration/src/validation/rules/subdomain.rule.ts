@@ -36,25 +36,40 @@ export function checkSubdomain(
   if (name.length === 0) return [reason('subdomain-empty', 'the subdomain is empty', field)];
   if (name.length <= SUBDOMAIN_MAX_LENGTH && CANONICAL.test(name) && name.charCodeAt(0) !== 45) {
     // the common case: only the last three rules can still fail
-    if (name.charCodeAt(name.length - 1) !== 45 && !(name.charCodeAt(2) === 45 && name.charCodeAt(3) === 45)) {
+    if (
+      name.charCodeAt(name.length - 1) !== 45 &&
+      !(name.charCodeAt(2) === 45 && name.charCodeAt(3) === 45)
+    ) {
       return isReserved(name, reserved) ? [reservedReason(name, field)] : NO_REASONS;
     }
   }
   const reasons: OutcomeReason[] = [];
   if (name.length > SUBDOMAIN_MAX_LENGTH) {
     reasons.push(
-      reason('subdomain-too-long', `the subdomain has ${name.length} characters; at most ${SUBDOMAIN_MAX_LENGTH} are allowed`, field),
+      reason(
+        'subdomain-too-long',
+        `the subdomain has ${name.length} characters; at most ${SUBDOMAIN_MAX_LENGTH} are allowed`,
+        field,
+      ),
     );
   }
   if (INVALID_CHAR.test(name)) {
-    reasons.push(reason('subdomain-invalid-chars', 'the subdomain may contain only a-z, 0-9 and "-"', field));
+    reasons.push(
+      reason('subdomain-invalid-chars', 'the subdomain may contain only a-z, 0-9 and "-"', field),
+    );
   }
   if (name.startsWith('-') || name.endsWith('-')) {
-    reasons.push(reason('subdomain-hyphen-edge', 'the subdomain may not start or end with "-"', field));
+    reasons.push(
+      reason('subdomain-hyphen-edge', 'the subdomain may not start or end with "-"', field),
+    );
   }
   if (name.length >= 4 && name[2] === '-' && name[3] === '-') {
     reasons.push(
-      reason('subdomain-double-hyphen', 'the subdomain may not have "--" in positions 3-4 (reserved for IDNA, e.g. "xn--")', field),
+      reason(
+        'subdomain-double-hyphen',
+        'the subdomain may not have "--" in positions 3-4 (reserved for IDNA, e.g. "xn--")',
+        field,
+      ),
     );
   }
   if (isReserved(name, reserved)) reasons.push(reservedReason(name, field));
@@ -64,7 +79,8 @@ export function checkSubdomain(
 const isReserved = (name: string, reserved: ReadonlySet<string> | readonly string[]): boolean =>
   isSet(reserved) ? reserved.has(name) : reserved.includes(name);
 
-const isSet = (value: ReadonlySet<string> | readonly string[]): value is ReadonlySet<string> => !Array.isArray(value);
+const isSet = (value: ReadonlySet<string> | readonly string[]): value is ReadonlySet<string> =>
+  !Array.isArray(value);
 
 const reservedReason = (name: string, field: string): OutcomeReason =>
   reason('subdomain-reserved', `"${name}" is a reserved subdomain`, field);
@@ -73,11 +89,19 @@ const reservedReason = (name: string, field: string): OutcomeReason =>
  * The `subdomain` an enhanced body may carry: a string naming the same tenant as its key
  * (compared after normalization of both). It never renames the tenant: the key decides.
  */
-export function checkBodySubdomain(value: unknown, keySubdomain: string, field = 'subdomain'): RuleOutcome<string> {
+export function checkBodySubdomain(
+  value: unknown,
+  keySubdomain: string,
+  field = 'subdomain',
+): RuleOutcome<string> {
   if (typeof value !== 'string') return reject(invalidType(field, 'a string', value));
   const normalized = normalizeSubdomain(value);
   if (normalized === keySubdomain) return accept(normalized);
   return reject(
-    reason('subdomain-mismatch', `the body names subdomain ${preview(value)} but its key names "${keySubdomain}"`, field),
+    reason(
+      'subdomain-mismatch',
+      `the body names subdomain ${preview(value)} but its key names "${keySubdomain}"`,
+      field,
+    ),
   );
 }

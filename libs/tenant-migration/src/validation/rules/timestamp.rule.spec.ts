@@ -22,7 +22,11 @@ describe('coerceTimestamp', () => {
   ];
   for (const [value, expected, coerced] of accepted) {
     it(`reads ${JSON.stringify(value)} as ${expected}${coerced ? ' (coerced)' : ''}`, () => {
-      assert.deepEqual(coerceTimestamp(value, range, 'createdAt'), { ok: true, value: expected, coerced });
+      assert.deepEqual(coerceTimestamp(value, range, 'createdAt'), {
+        ok: true,
+        value: expected,
+        coerced,
+      });
     });
   }
 
@@ -58,7 +62,10 @@ describe('coerceTimestamp', () => {
     it(`rejects ${JSON.stringify(value) ?? String(value)} with ${code}`, () => {
       const outcome = coerceTimestamp(value, range, 'createdAt');
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'createdAt']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'createdAt']],
+      );
     });
   }
 });

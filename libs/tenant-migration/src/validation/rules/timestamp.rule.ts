@@ -25,14 +25,25 @@ const rangeText = (range: TimestampRange): string =>
  * flagged as such). Rejected: floats, NaN/Infinity, negative or out-of-range numbers, other
  * strings, other types. Seconds are never guessed from small numbers: they are out of range.
  */
-export function coerceTimestamp(value: unknown, range: TimestampRange, field: string): TimestampOutcome {
+export function coerceTimestamp(
+  value: unknown,
+  range: TimestampRange,
+  field: string,
+): TimestampOutcome {
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) {
-      return fail(reason('timestamp-not-integer', `${field} must be an integer number of milliseconds, got ${preview(value)}`, field));
+      return fail(
+        reason(
+          'timestamp-not-integer',
+          `${field} must be an integer number of milliseconds, got ${preview(value)}`,
+          field,
+        ),
+      );
     }
     return inRange(value, range, field, false);
   }
-  if (typeof value !== 'string') return fail(invalidType(field, 'an epoch-millisecond number', value));
+  if (typeof value !== 'string')
+    return fail(invalidType(field, 'an epoch-millisecond number', value));
   if (DIGITS.test(value)) {
     const ms = Number(value);
     if (Number.isSafeInteger(ms)) return inRange(ms, range, field, true);
@@ -41,13 +52,24 @@ export function coerceTimestamp(value: unknown, range: TimestampRange, field: st
     if (ms !== undefined) return inRange(ms, range, field, true);
   }
   return fail(
-    reason('timestamp-unparseable', `${field} must be epoch milliseconds or an ISO-8601 date with a zone, got ${preview(value)}`, field),
+    reason(
+      'timestamp-unparseable',
+      `${field} must be epoch milliseconds or an ISO-8601 date with a zone, got ${preview(value)}`,
+      field,
+    ),
   );
 }
 
-function inRange(ms: number, range: TimestampRange, field: string, coerced: boolean): TimestampOutcome {
+function inRange(
+  ms: number,
+  range: TimestampRange,
+  field: string,
+  coerced: boolean,
+): TimestampOutcome {
   if (ms >= range.min && ms < range.max) return { ok: true, value: ms, coerced };
-  return fail(reason('timestamp-out-of-range', `${field} ${ms} is outside ${rangeText(range)}`, field));
+  return fail(
+    reason('timestamp-out-of-range', `${field} ${ms} is outside ${rangeText(range)}`, field),
+  );
 }
 
 const fail = (r: OutcomeReason): TimestampOutcome => ({ ok: false, reasons: [r] });

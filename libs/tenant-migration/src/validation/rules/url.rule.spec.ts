@@ -7,7 +7,11 @@ describe('checkHttpUrl', () => {
     ['https://cdn.example.com/logo.png', 'https://cdn.example.com/logo.png', []],
     ['http://example.com/a?b=c#d', 'http://example.com/a?b=c#d', []],
     [' https://example.com/logo.svg ', 'https://example.com/logo.svg', ['sanitized-text']],
-    [`https://example.com/${'a'.repeat(2048 - 20)}`, `https://example.com/${'a'.repeat(2048 - 20)}`, []],
+    [
+      `https://example.com/${'a'.repeat(2048 - 20)}`,
+      `https://example.com/${'a'.repeat(2048 - 20)}`,
+      [],
+    ],
     ['', null, ['empty-value']],
   ];
   for (const [value, expected, notes] of accepted) {
@@ -15,7 +19,10 @@ describe('checkHttpUrl', () => {
       const outcome = checkHttpUrl(value, 'logo');
       assert.ok(outcome.ok);
       assert.equal(outcome.value, expected);
-      assert.deepEqual(outcome.notes.map((n) => n.code), notes);
+      assert.deepEqual(
+        outcome.notes.map((n) => n.code),
+        notes,
+      );
     });
   }
 
@@ -37,7 +44,10 @@ describe('checkHttpUrl', () => {
     it(`rejects ${JSON.stringify(value).slice(0, 50)} with ${code}`, () => {
       const outcome = checkHttpUrl(value, 'logo');
       assert.ok(!outcome.ok);
-      assert.deepEqual(outcome.reasons.map((r) => [r.code, r.field]), [[code, 'logo']]);
+      assert.deepEqual(
+        outcome.reasons.map((r) => [r.code, r.field]),
+        [[code, 'logo']],
+      );
     });
   }
 });

@@ -4,7 +4,11 @@ import { accept, emptyAsAbsent, reject, type RuleOutcome } from './rule-outcome.
 
 export const URL_MAX_LENGTH = 2048;
 
-const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_valid_protocol: true };
+const URL_OPTIONS = {
+  protocols: ['http', 'https'],
+  require_protocol: true,
+  require_valid_protocol: true,
+};
 /**
  * Characters that have no business in a stored URL: they would need escaping where it is
  * shown (whitespace, quotes, angle brackets, backslash) or cannot be stored (controls, lone
@@ -22,11 +26,25 @@ export function checkHttpUrl(value: unknown, field: string): RuleOutcome<string 
   const trimmed = value.trim();
   if (trimmed.length === 0) return emptyAsAbsent(field);
   if (trimmed.length > URL_MAX_LENGTH) {
-    return reject(reason('text-too-long', `${field} has ${trimmed.length} characters; at most ${URL_MAX_LENGTH} are allowed`, field));
+    return reject(
+      reason(
+        'text-too-long',
+        `${field} has ${trimmed.length} characters; at most ${URL_MAX_LENGTH} are allowed`,
+        field,
+      ),
+    );
   }
   if (UNSAFE.test(trimmed) || !isURL(trimmed, URL_OPTIONS)) {
-    return reject(reason('invalid-url', `${field} must be an absolute http(s) URL, got ${preview(value)}`, field));
+    return reject(
+      reason(
+        'invalid-url',
+        `${field} must be an absolute http(s) URL, got ${preview(value)}`,
+        field,
+      ),
+    );
   }
   if (trimmed === value) return accept(trimmed);
-  return accept(trimmed, [reason('sanitized-text', `${field}: surrounding whitespace removed`, field)]);
+  return accept(trimmed, [
+    reason('sanitized-text', `${field}: surrounding whitespace removed`, field),
+  ]);
 }
