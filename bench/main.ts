@@ -28,6 +28,7 @@ import { rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { errorMessage } from '#tenant-migration';
 
 interface Measurement {
   seconds: number;
@@ -357,6 +358,6 @@ const runPropertiesScenario = async (): Promise<void> => {
         ? runPropertiesScenario()
         : runMigrate()
 ).catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${errorMessage(error)}\n`);
   process.exit(1);
 });

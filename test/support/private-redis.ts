@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { errorMessage } from '#tenant-migration';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -100,7 +101,7 @@ const waitReady = async (url: string, child: ChildProcess, output: () => string)
       if (ready) return;
       last = 'still loading';
     } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+      last = errorMessage(error);
     }
     await sleep(25);
   }

@@ -11,6 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { InvalidOptionError } from '#tenant-migration';
 import { type EnvironmentVariables, validateEnvironment } from '../../shared/environment.js';
 import { configureApp } from './configure-app.js';
+import { errorMessage } from '#tenant-migration';
 
 const fail = (code: number, message: string): never => {
   process.stderr.write(`tenant-migrate admin: ${message}\n`);
@@ -43,5 +44,5 @@ const bootstrap = async (): Promise<void> => {
 };
 
 bootstrap().catch((error: unknown) => {
-  fail(3, error instanceof Error ? error.message : String(error));
+  fail(3, errorMessage(error));
 });

@@ -4,6 +4,7 @@ import {
   plainStoreDetail,
   storeOutageOf,
 } from '#tenant-migration';
+import { errorMessage } from '#tenant-migration';
 
 /** The CLI's exit codes (documented in the README). */
 export const ExitCode = {
@@ -48,7 +49,7 @@ export const describeFailure = (error: unknown): { code: number; line: string } 
   // A store that went away mid-command, as its client said it: exit 3, in plain words.
   const outage = storeOutageOf(error);
   if (outage) return { code: ExitCode.CouldNotRun, line: outage.message };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { code: ExitCode.CouldNotRun, line: `could not run: ${message}` };
 };
 

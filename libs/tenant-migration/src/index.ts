@@ -42,11 +42,12 @@ export type {
   MigrationStage,
 } from './migration/migration-request.types.js';
 export { MigrationRunRepository } from './migration/migration-run.repository.js';
-export { PostgresSessionFactory } from './migration/postgres-session.factory.js';
+export { PostgresSessionFactory } from './database/postgres-session.factory.js';
 export { RedisKeyspaceReader, scanPatternFor } from './source/redis-keyspace.reader.js';
 export { TenantValidator } from './validation/tenant-validator.js';
 export type { ValidationSettings, ValidationResult } from './validation/validation.types.js';
 export { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
+export { errorMessage } from './common/error-message.js';
 export { redactUrl } from './common/redact-url.js';
 export { withTimeout } from './common/with-timeout.js';
 export { redisReady } from './common/redis-ready.js';
@@ -75,7 +76,8 @@ export type {
 export { ReportService, toMarkdown } from './integrity/report.service.js';
 export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';
 export { TenantResolver } from './compat/tenant-resolver.js';
-export type { ResolverMode } from './compat/tenant-resolver.js';
+export type { ResolverMode } from './compat/resolver-mode.js';
+export type { OutcomeReason } from './common/outcome-reason.js';
 export { MigrationAdminController } from './http/migration-admin.controller.js';
 export { DEFAULT_ADMIN_PATH, type AdminControllerMount } from './http/mount-admin-controller.js';
 export {

@@ -1,6 +1,6 @@
 import type { ConflictPolicy } from './migration/migration.types.js';
 import type { ValidationSettings } from './validation/validation.types.js';
-import type { ResolverMode } from './compat/tenant-resolver.js';
+import type { ResolverMode } from './compat/resolver-mode.js';
 import type { TableNames } from './database/table-names.js';
 
 /** Options of `TenantMigrationModule.forRoot` / `forRootAsync`. Every field has a default. */

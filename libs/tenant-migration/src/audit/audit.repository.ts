@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import type { Repository } from 'typeorm';
 import { AuditLogEntity } from './audit-log.entity.js';
+import { errorMessage } from '../common/error-message.js';
 
 /** Appends to the audit log. Parameters and outcomes must never carry secrets. */
 @Injectable()
@@ -36,7 +37,7 @@ export class AuditRepository {
       });
       return result;
     } catch (error) {
-      const outcome = { error: error instanceof Error ? error.message : String(error) };
+      const outcome = { error: errorMessage(error) };
       await this.record({
         actor: entry.actor ?? null,
         action: entry.action,

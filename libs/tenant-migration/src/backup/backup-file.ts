@@ -26,6 +26,7 @@ import {
   type BackupTrailer,
 } from './backup.types.js';
 import { entryChecker, EntryProblems } from './backup-entry.js';
+import { errorMessage } from '../common/error-message.js';
 
 const NEWLINE = 0x0a;
 
@@ -171,7 +172,7 @@ export const scanBackupFile = async (
     if (entryFailed) throw error;
     if (readError) throw unreadable(path, readError);
     scan.problems.push(
-      `the file cannot be read to its end (truncated or not a backup): ${error instanceof Error ? error.message : String(error)}`,
+      `the file cannot be read to its end (truncated or not a backup): ${errorMessage(error)}`,
     );
   } finally {
     // Closes the file (and its handle) also when the scan stopped early.

@@ -16,7 +16,7 @@ import { InvalidOptionError, InvalidTenantRecordError } from '../errors/index.js
  * on-the-fly migration. `redis-first`: Redis as the authority (before the migration), then
  * PostgreSQL. `postgres-only`: after cutover.
  */
-export type ResolverMode = 'postgres-first' | 'redis-first' | 'postgres-only';
+import type { ResolverMode } from './resolver-mode.js';
 
 /**
  * Finds a tenant by subdomain during the transition, so running applications keep working:

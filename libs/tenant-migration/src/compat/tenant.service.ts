@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
-import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import {
   TENANT_COLUMNS,
   tenantColumnValues,
@@ -35,6 +35,7 @@ import { withTimeout } from '../common/with-timeout.js';
 import { RedisWriteBackQueue } from './redis-write-back.queue.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { TenantResolver } from './tenant-resolver.js';
+import { errorMessage } from '../common/error-message.js';
 
 /**
  * A tenant as the platform creates it: the fields of an enhanced record, with `createdAt`
@@ -202,7 +203,7 @@ export class TenantService {
         removed = await this.withTimeout(this.redis.del(key));
       } catch (error) {
         throw new StoreUnavailableError(
-          `tenant "${subdomain}" was not deleted: its Redis key ${key} could not be deleted (${messageOf(error)}), and a key left behind would bring it back`,
+          `tenant "${subdomain}" was not deleted: its Redis key ${key} could not be deleted (${errorMessage(error)}), and a key left behind would bring it back`,
           { subdomain, key },
           { cause: error },
         );
@@ -243,9 +244,9 @@ export class TenantService {
       await this.withTimeout(this.redis.set(key, value, 'KEEPTTL'));
     } catch (error) {
       this.logger.warn(
-        `write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${messageOf(error)}`,
+        `write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${errorMessage(error)}`,
       );
-      await this.queue.enqueue(client, row.subdomain, key, messageOf(error));
+      await this.queue.enqueue(client, row.subdomain, key, errorMessage(error));
       return { tenant, writeBack: 'queued' };
     }
     await this.queue.markWritten(client, row.subdomain, key, value);
@@ -260,7 +261,7 @@ export class TenantService {
       exists = await this.withTimeout(this.redis.exists(key));
     } catch (error) {
       throw new StoreUnavailableError(
-        `tenant "${subdomain}" was not created: Redis could not be asked whether a legacy record holds the subdomain (${messageOf(error)})`,
+        `tenant "${subdomain}" was not created: Redis could not be asked whether a legacy record holds the subdomain (${errorMessage(error)})`,
         { subdomain, key },
         { cause: error },
       );
@@ -313,6 +314,3 @@ const UPDATABLE_COLUMNS = TENANT_COLUMNS.filter(
   (c) =>
     !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c),
 );
-
-const messageOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);

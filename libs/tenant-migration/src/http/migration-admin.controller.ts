@@ -37,6 +37,7 @@ import {
   POST_ACTIONS,
 } from './migration-action.dto.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
+import { errorMessage } from '../common/error-message.js';
 
 const BOTH: readonly Store[] = ['postgres', 'redis'];
 const POSTGRES: readonly Store[] = ['postgres'];
@@ -196,9 +197,7 @@ export class MigrationAdminController {
           // Before the start the request is still waiting: it answers with the error (e.g. 409).
           // After it, the run has its 202 and records its failure; the log says so too.
           if (!running) return reject(error);
-          this.logger.error(
-            `migration failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          this.logger.error(`migration failed: ${errorMessage(error)}`);
         });
     });
     // The run's address under wherever the host mounted this controller.

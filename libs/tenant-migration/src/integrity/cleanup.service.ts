@@ -8,7 +8,7 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { SeenKeySet } from '../common/seen-key-set.js';
 import { asStoreError, RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
-import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { TableLock } from '../migration/table-lock.js';
 import { AuditRepository } from '../audit/audit.repository.js';

@@ -7,7 +7,7 @@ import { storableText } from '../common/storable-text.js';
 import { ScanState } from '../migration/scan-state.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
-import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { fromEpochMs, TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { LEGACY_FIELDS } from '../tenants/tenant-mapper.js';
 import type {
@@ -219,9 +219,7 @@ export class IntegrityService {
     }
   }
 
-  private async count(
-    client: PoolClient,
-  ): Promise<{
+  private async count(client: PoolClient): Promise<{
     postgresTenants: number;
     cleanedUp: number;
     onlyInRedis: number;

@@ -15,6 +15,7 @@ import { InvalidOptionError } from '../errors/index.js';
 import { errnoOf, folderProblemOf, isDiskFull } from '../common/file-errors.js';
 import { IntegrityService } from './integrity.service.js';
 import type { IntegrityReport } from './integrity.types.js';
+import { errorMessage } from '../common/error-message.js';
 
 /**
  * Creates the report folder if needed and checks that it can be written, before the report is
@@ -48,10 +49,7 @@ const writeComplete = async (path: string, text: string): Promise<void> => {
       throw new Error(`the disk is full: could not write the report ${path} (${errnoOf(error)})`, {
         cause: error,
       });
-    throw new Error(
-      `could not write the report ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new Error(`could not write the report ${path}: ${errorMessage(error)}`, { cause: error });
   }
 };
 

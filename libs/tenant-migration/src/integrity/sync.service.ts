@@ -6,7 +6,7 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
-import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import {
@@ -26,7 +26,7 @@ import { IntegrityService } from './integrity.service.js';
 import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { TableLock } from '../migration/table-lock.js';
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import {
   decision,
   type SyncAllResult,

@@ -12,7 +12,7 @@ import { accountBatch } from './batch-accounting.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import type { BatchTurn } from './batch-turn.js';
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
-import type { PostgresSession } from './postgres-session.factory.js';
+import type { PostgresSession } from '../database/postgres-session.factory.js';
 import {
   addCounts,
   type ConflictPolicy,

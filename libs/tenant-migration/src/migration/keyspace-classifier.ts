@@ -12,8 +12,8 @@ import {
   type ExceptionRow,
   type StagedTenant,
 } from './tenant-merge.repository.js';
-import { PostgresSessionFactory } from './postgres-session.factory.js';
-import type { OutcomeReason } from './migration.types.js';
+import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 
 /** A record that passed validation and waits for the merge decision. */
 export interface Candidate extends StagedTenant {

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { ExceptionBucket, OutcomeReason } from './migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
+import type { ExceptionBucket } from './migration.types.js';
 
 /**
  * The quarantine: every key a run did not migrate or leave unchanged, with its reasons and

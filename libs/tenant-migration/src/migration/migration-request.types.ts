@@ -1,11 +1,7 @@
 /** What a caller gives a migration run and what it gets back. */
 import type { ExceptionRow } from './tenant-merge.repository.js';
-import type {
-  ConflictPolicy,
-  MigrationCounts,
-  MigrationRunOptions,
-  OutcomeReason,
-} from './migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
+import type { ConflictPolicy, MigrationCounts, MigrationRunOptions } from './migration.types.js';
 
 export interface MigrationProgress {
   runId: string | null;

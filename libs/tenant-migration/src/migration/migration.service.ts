@@ -13,7 +13,10 @@ import {
   MigrationRunNotFoundError,
   RunNotResumableError,
 } from '../errors/index.js';
-import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
+import {
+  PostgresSessionFactory,
+  type PostgresSession,
+} from '../database/postgres-session.factory.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import {
   quarantineName,
@@ -36,6 +39,7 @@ import type {
   MigrationResult,
   ValidationReport,
 } from './migration-request.types.js';
+import { errorMessage } from '../common/error-message.js';
 
 export type {
   ExceptionSample,
@@ -403,7 +407,7 @@ export class MigrationService {
         // statement), it resumes exactly where its last commit left it: the next `migrate`
         // picks it up. Should this write be lost with the connection, the run stays `running`,
         // which is resumed the same way.
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         await this.runs
           .finish(run.id, 'interrupted', counts, Date.now() - started, message)
           .catch(() => undefined);

@@ -1,3 +1,4 @@
+import type { OutcomeReason } from '../common/outcome-reason.js';
 /** Shapes shared by the migration engine, its records and its callers. */
 
 export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';
@@ -9,13 +10,6 @@ export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';
 export type MigrationRunStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'abandoned';
 export type ConflictPolicy = 'keep-postgres' | 'overwrite' | 'skip';
 export type ExceptionBucket = 'rejected' | 'skipped';
-
-/** Why one key was rejected or skipped. `code` is stable and machine-readable. */
-export interface OutcomeReason {
-  code: string;
-  message: string;
-  field?: string;
-}
 
 export interface MigrationRunOptions {
   prefix: string;

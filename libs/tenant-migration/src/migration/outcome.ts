@@ -1,4 +1,5 @@
-import type { ConflictPolicy, OutcomeReason } from './migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
+import type { ConflictPolicy } from './migration.types.js';
 
 /** What PostgreSQL holds for a subdomain, as far as the merge decision is concerned. */
 export interface ExistingTenantState {

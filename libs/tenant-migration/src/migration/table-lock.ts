@@ -3,7 +3,11 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { MigrationLockedError } from '../errors/index.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import { PostgresSessionFactory, type PostgresSession } from './postgres-session.factory.js';
+import {
+  PostgresSessionFactory,
+  type PostgresSession,
+} from '../database/postgres-session.factory.js';
+import { errorMessage } from '../common/error-message.js';
 
 /** The library's advisory-lock namespace: the high 32 bits of every lock key it takes. */
 export const TABLE_LOCK_SPACE = 0x746d6c6b;
@@ -70,9 +74,7 @@ export class TableLock {
       const { rows } = await session.client.query<{ unlocked: boolean }>(this.unlockSql, [table]);
       if (rows[0]?.unlocked) return await session.release();
     } catch (error) {
-      this.logger.warn(
-        `could not release the lock of ${table}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.warn(`could not release the lock of ${table}: ${errorMessage(error)}`);
     }
     await session.discard();
   }

@@ -11,7 +11,8 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import type { ExistingTenantState } from './outcome.js';
 import { updatePredicateSql } from './outcome.js';
-import type { ConflictPolicy, ExceptionBucket, OutcomeReason } from './migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
+import type { ConflictPolicy, ExceptionBucket } from './migration.types.js';
 
 /** One record staged for the merge, with the Redis key it came from. */
 export interface StagedTenant {

@@ -18,7 +18,7 @@ import {
 } from '../source/redis-keyspace.reader.js';
 import type { KeyspaceEntry } from '../source/keyspace-entry.js';
 import { KeyspaceClassifier, type PreparedBatch } from '../migration/keyspace-classifier.js';
-import { PostgresSessionFactory } from '../migration/postgres-session.factory.js';
+import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { decideMerge } from '../migration/outcome.js';
 import { accountBatch } from '../migration/batch-accounting.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { DEFAULT_VALIDATION_SETTINGS } from '../validation/validation.types.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import {
   comparedFieldsFor,
   legacyRoundTrip,

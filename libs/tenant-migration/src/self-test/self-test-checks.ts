@@ -2,7 +2,7 @@
  * The pure comparisons of the self-test: a tenant against another field by field, and a Redis
  * value against the legacy value its mapped tenant is written back as. No I/O.
  */
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import { LEGACY_FIELDS, toLegacyValue } from '../tenants/tenant-mapper.js';
 import type { EnhancedTenant, SourceFormat, TenantRecord } from '../tenants/tenant.types.js';
 

@@ -8,6 +8,7 @@ import type { RejectionCode } from '../validation/reasons.js';
 import { normalizeSubdomain } from '../validation/rules/subdomain.rule.js';
 import type { ValidationResult, ValidationSettings } from '../validation/validation.types.js';
 import { legacyRoundTrip, tenantDifferences, tenantOf } from './self-test-checks.js';
+import { errorMessage } from '../common/error-message.js';
 
 /** What the self-test needs of `TenantValidator`. */
 export interface ValueValidator {
@@ -162,10 +163,7 @@ export const judgeFixture = (
   try {
     result = validator.validateValue(key, fixture.subdomain, raw);
   } catch (error) {
-    return verdict(
-      false,
-      `validation threw: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    return verdict(false, `validation threw: ${errorMessage(error)}`);
   }
   const { expect } = fixture;
   if ('rejected' in expect) {

@@ -6,6 +6,7 @@ import { digestsOf } from './redis-content-digest.js';
 import { isUtf8 } from 'node:buffer';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
 import type { SeenKeySet } from '../common/seen-key-set.js';
+import { errorMessage } from '../common/error-message.js';
 
 /**
  * The identity of the Redis server process from its `INFO server` reply: its `run_id`, a
@@ -87,7 +88,7 @@ export const scanPatternFor = (prefix: string): string =>
  */
 export const asStoreError = (error: unknown): unknown => {
   if (error instanceof Error && error.name === 'ReplyError') return error;
-  const detail = plainStoreDetail(error instanceof Error ? error.message : String(error));
+  const detail = plainStoreDetail(errorMessage(error));
   return new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
 };
 

@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 
 /** Every code a rejected value can carry. Stable: reports and alerting key on them. */
 export const REJECTION_CODES = [

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import { reason } from './reasons.js';
 import {
   detectSourceFormat,

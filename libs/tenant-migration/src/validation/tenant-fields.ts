@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import type { SourceFormat } from '../tenants/tenant.types.js';
 import { missingField, preview, reason } from './reasons.js';
 import {

@@ -11,7 +11,7 @@ import { isStorableText, storableJson, storableText } from '../common/storable-t
 import { NOTE_CODES, REJECTION_CODES } from './reasons.js';
 import { TenantValidator } from './tenant-validator.js';
 import { DEFAULT_VALIDATION_SETTINGS, type ValidationResult } from './validation.types.js';
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import {
   byteValue,
   hostileString,

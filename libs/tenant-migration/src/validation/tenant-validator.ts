@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js';
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import { toTenantRecord } from '../tenants/tenant-mapper.js';
 import { findDuplicateNames } from './json-duplicate-keys.js';
 import { duplicateField, invalidType, isJsonObject, preview, reason } from './reasons.js';

@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '../migration/migration.types.js';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import type { SourceFormat } from '../tenants/tenant.types.js';
 import type { TenantBodyValues } from '../tenants/tenant-mapper.js';
 import { missingField, unknownField } from './reasons.js';

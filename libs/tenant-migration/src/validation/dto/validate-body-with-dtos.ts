@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import type { OutcomeReason } from '../../migration/migration.types.js';
+import type { OutcomeReason } from '../../common/outcome-reason.js';
 import type { TenantBodyValues } from '../../tenants/tenant-mapper.js';
 import { unknownField } from '../reasons.js';
 import { detectSourceFormat, type FieldContext, sortReasons } from '../tenant-fields.js';

@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '../../migration/migration.types.js';
+import type { OutcomeReason } from '../../common/outcome-reason.js';
 import {
   BUSINESS_CATEGORIES,
   type BrandColors,

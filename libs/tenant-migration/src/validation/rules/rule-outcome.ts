@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '../../migration/migration.types.js';
+import type { OutcomeReason } from '../../common/outcome-reason.js';
 import { NO_REASONS, reason } from '../reasons.js';
 
 /**

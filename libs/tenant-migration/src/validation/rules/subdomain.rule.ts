@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '../../migration/migration.types.js';
+import type { OutcomeReason } from '../../common/outcome-reason.js';
 import { invalidType, NO_REASONS, preview, reason } from '../reasons.js';
 import { accept, reject, type RuleOutcome } from './rule-outcome.js';
 

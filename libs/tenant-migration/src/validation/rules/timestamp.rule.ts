@@ -1,4 +1,4 @@
-import type { OutcomeReason } from '../../migration/migration.types.js';
+import type { OutcomeReason } from '../../common/outcome-reason.js';
 import { invalidType, preview, reason } from '../reasons.js';
 import type { TimestampRange } from '../validation.types.js';
 

@@ -9,7 +9,7 @@ interface Discardable {
   releasePostgresConnection(error: Error): Promise<void>;
 }
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
-import { LATEST_SCHEMA_MIGRATION } from '../database/index.js';
+import { LATEST_SCHEMA_MIGRATION } from './index.js';
 
 /**
  * A dedicated PostgreSQL connection from the host's pool, held for the length of one run:

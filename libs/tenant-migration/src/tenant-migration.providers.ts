@@ -1,0 +1,68 @@
+import type { Provider } from '@nestjs/common';
+import { RESOLVED_OPTIONS } from './tenant-migration.constants.js';
+import { TENANT_MIGRATION_MODULE_OPTIONS } from './tenant-migration.module-definition.js';
+import type { ResolvedTenantMigrationOptions } from './tenant-migration-options.interface.js';
+import { resolveOptions } from './tenant-migration-options.resolve.js';
+import { VALIDATION_SETTINGS } from './validation/validation.constants.js';
+import { TenantValidator } from './validation/tenant-validator.js';
+import { RedisKeyspaceReader } from './source/redis-keyspace.reader.js';
+import { MigrationService } from './migration/migration.service.js';
+import { MigrationRunRepository } from './migration/migration-run.repository.js';
+import { PostgresSessionFactory } from './database/postgres-session.factory.js';
+import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
+import { AuditRepository } from './audit/audit.repository.js';
+import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
+import { BatchWriter } from './migration/batch-writer.js';
+import { TableLock } from './migration/table-lock.js';
+import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
+import { BackupService } from './backup/backup.service.js';
+import { IntegrityService } from './integrity/integrity.service.js';
+import { SyncService } from './integrity/sync.service.js';
+import { CleanupService } from './integrity/cleanup.service.js';
+import { ReportService } from './integrity/report.service.js';
+import { TenantResolver } from './compat/tenant-resolver.js';
+import { MigrationTests } from './self-test/migration-tests.service.js';
+import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+import { TenantService } from './compat/tenant.service.js';
+import { TenantMigrationService } from './compat/tenant-migration.service.js';
+import { MigrationUtils } from './compat/migration-utils.service.js';
+
+/** The library's services and repositories: provided, and exported for the host to use. */
+export const LIBRARY_PROVIDERS: Provider[] = [
+  TenantValidator,
+  RedisKeyspaceReader,
+  PostgresSessionFactory,
+  MigrationRunRepository,
+  TenantMergeRepository,
+  TenantTombstoneRepository,
+  KeyspaceClassifier,
+  TableLock,
+  BatchWriter,
+  MigrationService,
+  AuditRepository,
+  BackupService,
+  IntegrityService,
+  SyncService,
+  CleanupService,
+  ReportService,
+  TenantResolver,
+  RedisWriteBackQueue,
+  TenantService,
+  TenantMigrationService,
+  MigrationUtils,
+  MigrationTests,
+];
+
+/** The options, resolved once, and the validation settings derived from them. */
+export const OPTION_PROVIDERS: Provider[] = [
+  {
+    provide: RESOLVED_OPTIONS,
+    inject: [TENANT_MIGRATION_MODULE_OPTIONS],
+    useFactory: resolveOptions,
+  },
+  {
+    provide: VALIDATION_SETTINGS,
+    inject: [RESOLVED_OPTIONS],
+    useFactory: (options: ResolvedTenantMigrationOptions) => options.validation,
+  },
+];
