@@ -7,9 +7,7 @@
  */
 export const isUnstorableDataError = (error: unknown): error is Error & { code: string } => {
   const code =
-    typeof error === 'object' && error !== null && 'code' in error
-      ? (error as { code: unknown }).code
-      : undefined;
+    typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
   return (
     typeof code === 'string' &&
     (code.startsWith('22') || code === '23502' || code === '23514' || code === '54000')

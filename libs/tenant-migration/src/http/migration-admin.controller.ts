@@ -196,7 +196,8 @@ export class MigrationAdminController {
         .catch((error: unknown) => {
           // Before the start the request is still waiting: it answers with the error (e.g. 409).
           // After it, the run has its 202 and records its failure; the log says so too.
-          if (!running) return reject(error);
+          if (!running)
+            return reject(error instanceof Error ? error : new Error(errorMessage(error)));
           this.logger.error(`migration failed: ${errorMessage(error)}`);
         });
     });

@@ -47,7 +47,7 @@ export const assertStoresAnswer = async (
   const down = needs.filter((_store, index) => outcomes[index].status === 'rejected');
   if (down.length === 0) return;
   const causes = outcomes.flatMap((outcome) =>
-    outcome.status === 'rejected' ? [outcome.reason] : [],
+    outcome.status === 'rejected' ? [outcome.reason as unknown] : [],
   );
   throw new StoreUnavailableError(
     `${down.map((store) => STORE_NAMES[store]).join(' and ')} ${down.length > 1 ? 'are' : 'is'} unavailable: nothing was done; try again once ${down.length > 1 ? 'they answer' : 'it answers'}`,

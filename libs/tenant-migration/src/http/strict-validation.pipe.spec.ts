@@ -76,7 +76,10 @@ describe('StrictValidationPipe: queries', () => {
 
   it('bounds the depth of a query too', async () => {
     assert.deepEqual(
-      await refusal({ limit: JSON.parse(arrays(MAX_NESTING_DEPTH)) }, query(ExceptionPageQueryDto)),
+      await refusal(
+        { limit: JSON.parse(arrays(MAX_NESTING_DEPTH)) as unknown },
+        query(ExceptionPageQueryDto),
+      ),
       [
         'limit must be an integer from 1 to 1000',
         `the query is nested deeper than ${MAX_NESTING_DEPTH} levels`,

@@ -53,7 +53,7 @@ function seedValues(
         JSON.stringify({ createdAt }),
         'not json at all',
       ];
-      out.push({ sub, value: bad[i % 4]!, kind: `bad${i % 4}` });
+      out.push({ sub, value: bad[i % 4], kind: `bad${i % 4}` });
     } else if (r < badPct + enhancedPct) {
       out.push({
         sub,
@@ -472,7 +472,7 @@ describe('TenantValidator.validateValue: determinism', () => {
     class NoClockDate extends RealDate {
       constructor(...args: ConstructorParameters<typeof Date> | []) {
         if (args.length === 0) throw new Error('the clock was read');
-        super(...(args as ConstructorParameters<typeof Date>));
+        super(...args);
       }
       static override now(): number {
         throw new Error('the clock was read');

@@ -72,7 +72,7 @@ export const DEFAULT_VALIDATION_SETTINGS: ValidationSettings = Object.freeze({
     }),
   }),
   createdAtRange: Object.freeze({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) }),
-}) as ValidationSettings;
+});
 
 /**
  * The verdict on one Redis value. `notes` lists the coercions and sanitizations that were

@@ -6,7 +6,7 @@ import { accept, emptyAsAbsent, reject, type RuleOutcome } from './rule-outcome.
 export const EMAIL_MAX_LENGTH = 254;
 
 /** `isEmail` lets lone surrogates through; they cannot be stored as UTF-8. */
-const UNSTORABLE = /\p{Cs}|[\u0000-\u001F\u007F-\u009F]/u;
+const UNSTORABLE = /\p{Cs}|\p{Cc}/u;
 
 /**
  * The `email` field. Trimmed, the domain lower-cased (the local part is case-sensitive by

@@ -25,7 +25,7 @@ const MAX_INPUT_LENGTH = 64;
 export function isPossibleE164(e164: string): boolean {
   if (!E164.test(e164)) return false;
   try {
-    return new PhoneNumber(e164 as PhoneNumber['number']).isPossible();
+    return new PhoneNumber(e164).isPossible();
   } catch {
     return false; // unknown country calling code
   }

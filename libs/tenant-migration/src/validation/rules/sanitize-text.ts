@@ -13,9 +13,9 @@ export interface TextFieldRule {
 
 /** Anything that sanitization would change. Strings without any of it are returned as they are. */
 const SINGLE_LINE_WORK =
-  /[\u0000-\u001F\u007F-\u009F\u200B-\u200D\u2028\u2029\u2060\uFEFF\u202A-\u202E\u2066-\u2069<>]|^\s|\s$|\p{Cs}/u;
+  /\p{Cc}|[\u200B-\u200D\u2028\u2029\u2060\uFEFF\u202A-\u202E\u2066-\u2069<>]|^\s|\s$|\p{Cs}/u;
 const MULTI_LINE_WORK =
-  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200D\u2028\u2029\u2060\uFEFF\u202A-\u202E\u2066-\u2069<>]|^\s|\s$|\p{Cs}/u;
+  /(?![\t\n])\p{Cc}|[\u200B-\u200D\u2028\u2029\u2060\uFEFF\u202A-\u202E\u2066-\u2069<>]|^\s|\s$|\p{Cs}/u;
 
 const LONE_SURROGATE = /\p{Cs}/gu;
 /** An opening script or style tag. `[^<>]*`, not `[^>]*`: a run of unclosed tags stays linear. */
@@ -31,8 +31,8 @@ const TAG = /<\/?[a-zA-Z][^<>]*>|<[!?][^<>]*>/g;
 const ANGLE = /[<>]/g;
 const SINGLE_LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 const MULTI_LINE_BREAKS = /\r\n?|[\u0085\u2028\u2029]/g;
-const SINGLE_LINE_CONTROLS = /[\u0000-\u001F\u007F-\u009F]/g;
-const MULTI_LINE_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+const SINGLE_LINE_CONTROLS = /\p{Cc}/gu;
+const MULTI_LINE_CONTROLS = /(?![\t\n])\p{Cc}/gu;
 /** Zero-width space, word joiner, BOM, and the bidi embedding/override/isolate controls. */
 const INVISIBLE = /[\u200B\u2060\uFEFF\u202A-\u202E\u2066-\u2069]/g;
 /**

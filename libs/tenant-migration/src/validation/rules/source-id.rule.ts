@@ -3,7 +3,7 @@ import { accept, emptyAsAbsent, reject, type RuleOutcome } from './rule-outcome.
 
 export const SOURCE_ID_MAX_LENGTH = 255;
 
-const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u001F\u007F-\u009F]|\p{Cs}/u;
+const CONTROL_OR_LONE_SURROGATE = /\p{Cc}|\p{Cs}/u;
 
 /**
  * The `id` an enhanced source record carried (kept as `sourceId`; the tenant's own id is

@@ -14,7 +14,7 @@ const URL_OPTIONS = {
  * shown (whitespace, quotes, angle brackets, backslash) or cannot be stored (controls, lone
  * surrogates).
  */
-const UNSAFE = /[\s<>"'`\\\u0000-\u001F\u007F-\u009F]|\p{Cs}/u;
+const UNSAFE = /[\s<>"'`\\]|\p{Cc}|\p{Cs}/u;
 
 /**
  * A URL field (the logo): trimmed, at most 2048 characters, an absolute http(s) URL by
