@@ -9,6 +9,20 @@ const rotl = (x: number, b: number): number => (x << b) | (x >>> (32 - b));
 /** What tells the four outputs apart (SipHash's own tweak for the first two, then two more). */
 const OUTPUT_TWEAK = [0, 0xdd, 0xcc, 0xbb] as const;
 
+/** One SipRound of HalfSipHash on its four 32-bit state words, in place. */
+const sipRound = (v: Int32Array): void => {
+  v[0] = (v[0] + v[1]) | 0;
+  v[1] = rotl(v[1], 5) ^ v[0];
+  v[0] = rotl(v[0], 16);
+  v[2] = (v[2] + v[3]) | 0;
+  v[3] = rotl(v[3], 8) ^ v[2];
+  v[0] = (v[0] + v[3]) | 0;
+  v[3] = rotl(v[3], 7) ^ v[0];
+  v[2] = (v[2] + v[1]) | 0;
+  v[1] = rotl(v[1], 13) ^ v[2];
+  v[2] = rotl(v[2], 16);
+};
+
 /**
  * Remembers which keys a run has accounted for, in memory that does not grow with key length:
  * each key is kept as a 128-bit keyed fingerprint in an open-addressing table of typed arrays
@@ -33,6 +47,8 @@ export class SeenKeySet {
   private count = 0;
   /** The last fingerprint computed (`add`, `has`), so `fingerprintsOf` needs no second pass. */
   private readonly last = new Uint32Array(4);
+  /** HalfSipHash's four state words, reused for every key. */
+  private readonly state = new Int32Array(4);
 
   constructor(
     /** The run's secret (FINGERPRINT_SECRET_BYTES); a fresh random one by default. */
@@ -110,10 +126,11 @@ export class SeenKeySet {
   private fingerprint(key: string): void {
     const skip = this.prefix.length > 0 && key.startsWith(this.prefix) ? this.prefix.length : 0;
     const k = this.k;
-    let v0 = k[0] ^ (skip > 0 ? 1 : 0);
-    let v1 = k[1] ^ 0xee;
-    let v2 = 0x6c796765 ^ k[2];
-    let v3 = 0x74656462 ^ k[3];
+    const v = this.state;
+    v[0] = k[0] ^ (skip > 0 ? 1 : 0);
+    v[1] = k[1] ^ 0xee;
+    v[2] = 0x6c796765 ^ k[2];
+    v[3] = 0x74656462 ^ k[3];
     const n = key.length - skip;
     const whole = skip + (n & ~1);
     for (let i = skip; i <= whole; i += 2) {
@@ -123,43 +140,15 @@ export class SeenKeySet {
         i < whole
           ? key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16)
           : ((n & 0xffff) << 16) | (n & 1 ? key.charCodeAt(key.length - 1) : 0);
-      v3 ^= m;
-      v0 = (v0 + v1) | 0;
-      v1 = rotl(v1, 5);
-      v1 ^= v0;
-      v0 = rotl(v0, 16);
-      v2 = (v2 + v3) | 0;
-      v3 = rotl(v3, 8);
-      v3 ^= v2;
-      v0 = (v0 + v3) | 0;
-      v3 = rotl(v3, 7);
-      v3 ^= v0;
-      v2 = (v2 + v1) | 0;
-      v1 = rotl(v1, 13);
-      v1 ^= v2;
-      v2 = rotl(v2, 16);
-      v0 ^= m;
+      v[3] ^= m;
+      sipRound(v);
+      v[0] ^= m;
     }
-    v2 ^= 0xee;
+    v[2] ^= 0xee;
     for (let out = 0; out < 4; out++) {
-      v1 ^= OUTPUT_TWEAK[out];
-      for (let r = 0; r < 3; r++) {
-        v0 = (v0 + v1) | 0;
-        v1 = rotl(v1, 5);
-        v1 ^= v0;
-        v0 = rotl(v0, 16);
-        v2 = (v2 + v3) | 0;
-        v3 = rotl(v3, 8);
-        v3 ^= v2;
-        v0 = (v0 + v3) | 0;
-        v3 = rotl(v3, 7);
-        v3 ^= v0;
-        v2 = (v2 + v1) | 0;
-        v1 = rotl(v1, 13);
-        v1 ^= v2;
-        v2 = rotl(v2, 16);
-      }
-      this.last[out] = v1 ^ v3;
+      v[1] ^= OUTPUT_TWEAK[out];
+      for (let r = 0; r < 3; r++) sipRound(v);
+      this.last[out] = v[1] ^ v[3];
     }
   }
 
