@@ -17,9 +17,11 @@ import { TableLock } from './migration/table-lock.js';
 import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
+import { IntegrityComparisonRepository } from './integrity/integrity-comparison.repository.js';
 import { SyncService } from './integrity/sync.service.js';
 import { CleanupService } from './integrity/cleanup.service.js';
 import { ReportService } from './integrity/report.service.js';
+import { TenantStatsRepository } from './integrity/tenant-stats.repository.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
 import { MigrationTests } from './self-test/migration-tests.service.js';
 import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
@@ -41,9 +43,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   MigrationService,
   AuditRepository,
   BackupService,
+  IntegrityComparisonRepository,
   IntegrityService,
   SyncService,
   CleanupService,
+  TenantStatsRepository,
   ReportService,
   TenantResolver,
   RedisWriteBackQueue,

@@ -4,17 +4,14 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
-
-interface Discardable {
-  releasePostgresConnection(error: Error): Promise<void>;
-}
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
 import { LATEST_SCHEMA_MIGRATION } from './index.js';
 
-/**
- * A dedicated PostgreSQL connection from the host's pool, held for the length of one run:
- * session-level advisory locks and the COPY staging table live on one connection.
- */
+/** TypeORM's Postgres runner, with the release that drops its connection (see `discard`). */
+interface Discardable {
+  releasePostgresConnection(error: Error): Promise<void>;
+}
+
 /** The library's schema as a database has it (`PostgresSessionFactory.schemaState`). */
 export interface SchemaState {
   /** Applied schema migrations, newest first; null when the ledger table does not exist. */
@@ -22,6 +19,10 @@ export interface SchemaState {
   tenantsTable: boolean;
 }
 
+/**
+ * A dedicated PostgreSQL connection from the host's pool, held for the length of one run:
+ * session-level advisory locks and the COPY staging table live on one connection.
+ */
 export interface PostgresSession {
   readonly client: PoolClient;
   release(): Promise<void>;
