@@ -284,19 +284,16 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     it('never overwrites a Redis value that changes during the sync', async () => {
       await stores.db.query(`UPDATE tenants SET emoji = '🌯' WHERE subdomain = 'tacos'`);
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
-      const original = redis.eval.bind(redis);
+      const original = redis.tenantMigrationCompareAndSet.bind(redis);
       // A writer lands between the read and the compare-and-set.
-      (redis as unknown as { eval: typeof redis.eval }).eval = (async (
-        ...args: Parameters<typeof redis.eval>
-      ) => {
-        if (String(args[0]).includes("redis.call('SET'"))
-          await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
+      redis.tenantMigrationCompareAndSet = async (...args) => {
+        await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
         return original(...args);
-      }) as typeof redis.eval;
+      };
       try {
         await assert.rejects(sync.sync('tacos'), ConcurrentChangeError);
       } finally {
-        (redis as unknown as { eval: typeof redis.eval }).eval = original;
+        redis.tenantMigrationCompareAndSet = original;
       }
       assert.equal(
         await stores.redis.get(key('tacos')),
@@ -423,7 +420,7 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
         const exec = pipeline.exec.bind(pipeline);
         pipeline.exec = (async () => {
           const queued = (pipeline as unknown as { _queue: { name: string }[] })._queue ?? [];
-          if (queued.some((c) => c.name === 'eval'))
+          if (queued.some((c) => c.name === 'evalsha'))
             await stores.redis.set(key('pizza'), legacy('🍕', 1700000000999));
           return exec();
         }) as typeof pipeline.exec;
