@@ -209,8 +209,11 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.equal(result.direction, 'redis-to-postgres');
       assert.match(result.reason, /Redis changed/);
       assert.equal(
-        (await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'pizza'`)).rows[0]
-          .emoji,
+        (
+          await stores.db.query<{ emoji: string }>(
+            `SELECT emoji FROM tenants WHERE subdomain = 'pizza'`,
+          )
+        ).rows[0].emoji,
         '🍔',
       );
       assert.equal((await integrity.check()).consistent, true);
@@ -240,7 +243,8 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       await stores.db.query(`UPDATE tenants SET owner_name = 'Élise M.' WHERE subdomain = 'salon'`);
       assert.equal((await sync.sync('salon')).direction, 'postgres-to-redis');
       assert.equal(
-        JSON.parse((await stores.redis.get(key('salon'))) ?? '{}').ownerName,
+        (JSON.parse((await stores.redis.get(key('salon'))) ?? '{}') as { ownerName?: string })
+          .ownerName,
         'Élise M.',
       );
       await stores.redis.del(key('gelato'));
@@ -284,19 +288,16 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
     it('never overwrites a Redis value that changes during the sync', async () => {
       await stores.db.query(`UPDATE tenants SET emoji = '🌯' WHERE subdomain = 'tacos'`);
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
-      const original = redis.eval.bind(redis);
+      const original = redis.tenantMigrationCompareAndSet.bind(redis);
       // A writer lands between the read and the compare-and-set.
-      (redis as unknown as { eval: typeof redis.eval }).eval = (async (
-        ...args: Parameters<typeof redis.eval>
-      ) => {
-        if (String(args[0]).includes("redis.call('SET'"))
-          await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
+      redis.tenantMigrationCompareAndSet = async (...args) => {
+        await stores.redis.set(key('tacos'), legacy('🌮', 1700000009999));
         return original(...args);
-      }) as typeof redis.eval;
+      };
       try {
         await assert.rejects(sync.sync('tacos'), ConcurrentChangeError);
       } finally {
-        (redis as unknown as { eval: typeof redis.eval }).eval = original;
+        redis.tenantMigrationCompareAndSet = original;
       }
       assert.equal(
         await stores.redis.get(key('tacos')),
@@ -416,19 +417,19 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
       const original = redis.pipeline.bind(redis);
       // A writer lands just before the deletes are sent.
-      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = ((
+      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = (
         ...args: Parameters<typeof redis.pipeline>
       ) => {
         const pipeline = original(...args);
         const exec = pipeline.exec.bind(pipeline);
-        pipeline.exec = (async () => {
+        pipeline.exec = async () => {
           const queued = (pipeline as unknown as { _queue: { name: string }[] })._queue ?? [];
-          if (queued.some((c) => c.name === 'eval'))
+          if (queued.some((c) => c.name === 'evalsha'))
             await stores.redis.set(key('pizza'), legacy('🍕', 1700000000999));
           return exec();
-        }) as typeof pipeline.exec;
+        };
         return pipeline;
-      }) as typeof redis.pipeline;
+      };
       try {
         const result = await cleanup.cleanup({ dryRun: false });
         assert.equal(result.keptByReason['changed-during-cleanup'], 1);

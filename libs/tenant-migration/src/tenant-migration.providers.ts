@@ -19,7 +19,14 @@ import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
 import { IntegrityComparisonRepository } from './integrity/integrity-comparison.repository.js';
 import { SyncService } from './integrity/sync.service.js';
+import { SyncRepository } from './integrity/sync.repository.js';
+import { SyncWriter } from './integrity/sync-writer.js';
+import { TenantSyncService } from './integrity/sync-tenant.service.js';
+import { RedisTenantKeysRepository } from './source/redis-tenant-keys.repository.js';
 import { CleanupService } from './integrity/cleanup.service.js';
+import { CleanupRepository } from './integrity/cleanup.repository.js';
+import { CleanupBackupGate } from './integrity/cleanup-backup.gate.js';
+import { CleanupBatch } from './integrity/cleanup-batch.js';
 import { ReportService } from './integrity/report.service.js';
 import { TenantStatsRepository } from './integrity/tenant-stats.repository.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
@@ -45,7 +52,14 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   BackupService,
   IntegrityComparisonRepository,
   IntegrityService,
+  RedisTenantKeysRepository,
+  SyncRepository,
+  SyncWriter,
+  TenantSyncService,
   SyncService,
+  CleanupRepository,
+  CleanupBackupGate,
+  CleanupBatch,
   CleanupService,
   TenantStatsRepository,
   ReportService,
