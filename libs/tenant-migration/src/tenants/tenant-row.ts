@@ -5,7 +5,9 @@
  */
 import type { EnhancedTenant } from './tenant.types.js';
 import { toEnhancedValue, toLegacyValue } from './tenant-mapper.js';
+import { TENANT_ROW_COLUMNS } from './tenant-columns.js';
 
+/** A tenants row as the read paths select it (`TENANT_ROW_SELECT`; a spec holds the two to the same names). */
 export interface TenantRow {
   id: string;
   subdomain: string;
@@ -35,12 +37,13 @@ export interface TenantRow {
   changed_in_postgres: boolean;
 }
 
-/** The select list that yields a `TenantRow` from the tenants table (`tables.tenants`). */
-export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
-  business_name, business_category, business_description, owner_name, email, phone, address, logo, brand_colors,
-  feature_whatsapp, feature_home_visit, feature_analytics, feature_custom_templates, feature_multi_staff,
-  subscription_plan, subscription_status, (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
-  profile_complete, source_format, source_key, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
+/**
+ * The select list that yields a `TenantRow` from the tenants table (`tables.tenants`): the
+ * columns the column table reads, and whether the tenant changed in PostgreSQL since its last
+ * migration.
+ */
+export const TENANT_ROW_SELECT = `${TENANT_ROW_COLUMNS.join(', ')},
+  (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
 
 /**
  * A tenant's Redis key: the one its row was migrated from, when that is under the prefix (its
