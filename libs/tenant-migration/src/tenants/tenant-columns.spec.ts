@@ -13,10 +13,9 @@ import {
   tenantColumnValues,
   UPDATABLE_COLUMNS,
   type TenantColumnProperty,
-  type TenantRowColumnName,
 } from './tenant-columns.js';
 import { TenantEntity } from './tenant.entity.js';
-import { TENANT_ROW_SELECT, type TenantRow } from './tenant-row.js';
+import { TENANT_ROW_SELECT, type TenantRow, type TenantRowColumnName } from './tenant-row.js';
 import type { TenantRecord } from './tenant.types.js';
 
 /** True only when A and B are the same set of names (a compile error otherwise, below). */

@@ -6,49 +6,12 @@
  * integrity check's compared fields and the row select are all derived from this table.
  */
 import type { TenantRecord } from './tenant.types.js';
-
-/** A column's value as a query parameter: timestamps in epoch milliseconds, jsonb as JSON text. */
-export type TenantColumnValue = string | number | boolean | null;
-
-/** The SQL types the tenants table uses. */
-export type TenantColumnType = 'uuid' | 'text' | 'timestamptz' | 'jsonb' | 'boolean';
-
-/** How the integrity check compares a column: as it is, or as epoch milliseconds. */
-export type ComparedKind = 'value' | 'epoch-ms';
-
-/** One column of the tenants table. */
-export interface TenantColumn {
-  /** The SQL name. */
-  readonly name: string;
-  /** The `TenantEntity` property that maps it. */
-  readonly property: string;
-  readonly type: TenantColumnType;
-  /** The primary key. */
-  readonly primary?: true;
-  /** The name of the unique index on this column alone. */
-  readonly unique?: string;
-  /** Nullable (NOT NULL otherwise). */
-  readonly nullable?: true;
-  /** The column default, as the entity declares it (a function: raw SQL). */
-  readonly default?: boolean | (() => string);
-  /**
-   * The value a migrated record (and the Redis key it came from) gives the column. Absent for
-   * the columns only the database writes (`migrated_at`, `updated_at`); the columns with one
-   * are the COPY, staging and parameter columns, in this order.
-   */
-  readonly value?: (record: TenantRecord, key: string) => TenantColumnValue;
-  /** The field of the enhanced format the integrity check compares the column as. */
-  readonly compared?: string;
-  /** A legacy record (`{emoji, createdAt}`) carries it. */
-  readonly legacy?: true;
-  /** It says where the row came from (`source_*`): an update of the tenant keeps it. */
-  readonly provenance?: true;
-  /**
-   * Its name in a `TenantRow` (the read paths' select): a timestamp is read as epoch
-   * milliseconds text under this alias; `false`: not read. Default: read under its own name.
-   */
-  readonly row?: string | false;
-}
+import type {
+  ComparedKind,
+  TenantColumn,
+  TenantColumnType,
+  TenantColumnValue,
+} from './tenant-column.js';
 
 /** Every column of the tenants table, in table (and COPY) order. */
 export const TENANT_COLUMN_TABLE = [
@@ -267,7 +230,8 @@ export const TENANT_COLUMN_TABLE = [
   },
 ] as const satisfies readonly TenantColumn[];
 
-type TableColumn = (typeof TENANT_COLUMN_TABLE)[number];
+/** One entry of the table, with its literal types. */
+export type TableColumn = (typeof TENANT_COLUMN_TABLE)[number];
 /** The name of a column of the tenants table. */
 export type TenantColumnName = TableColumn['name'];
 /** The `TenantEntity` property of a column. */
@@ -276,17 +240,6 @@ export type TenantColumnProperty = TableColumn['property'];
 type RecordColumn = Extract<TableColumn, { value: unknown }>;
 /** A column name of the COPY, staging and parameter lists. */
 export type TenantRecordColumnName = RecordColumn['name'];
-/** A column's name in a `TenantRow`: its alias, its own name, or none (not read). */
-type RowNameOf<C> = C extends { row: false }
-  ? never
-  : C extends { row: infer A extends string }
-    ? A
-    : C extends { name: infer N extends string }
-      ? N
-      : never;
-/** The names the row select gives the columns it reads. */
-export type TenantRowColumnName = RowNameOf<TableColumn>;
-
 const isRecordColumn = (column: TableColumn): column is RecordColumn => 'value' in column;
 const has = (column: TableColumn, flag: 'legacy' | 'provenance' | 'primary'): boolean =>
   flag in column;
@@ -356,13 +309,3 @@ export const COMPARED_COLUMNS: readonly ComparedColumn[] = TENANT_COLUMN_TABLE.f
 export const LEGACY_COMPARED_COLUMNS: readonly ComparedColumn[] = COMPARED_COLUMNS.filter(([, c]) =>
   TENANT_COLUMN_TABLE.some((t) => t.name === c && has(t, 'legacy')),
 );
-
-/**
- * The items of the row select, in table order: a timestamp as exact epoch-milliseconds text
- * under its row alias, any other column as it is.
- */
-export const TENANT_ROW_COLUMNS: readonly string[] = TENANT_COLUMN_TABLE.flatMap((c) => {
-  if (!('row' in c)) return [c.name];
-  if (c.row === false) return [];
-  return [`(extract(epoch FROM ${c.name}) * 1000)::bigint::text AS ${c.row}`];
-});

@@ -5,7 +5,7 @@
  */
 import type { EnhancedTenant } from './tenant.types.js';
 import { toEnhancedValue, toLegacyValue } from './tenant-mapper.js';
-import { TENANT_ROW_COLUMNS } from './tenant-columns.js';
+import { TENANT_COLUMN_TABLE, type TableColumn } from './tenant-columns.js';
 
 /** A tenants row as the read paths select it (`TENANT_ROW_SELECT`; a spec holds the two to the same names). */
 export interface TenantRow {
@@ -36,6 +36,27 @@ export interface TenantRow {
   source_hash: string | null;
   changed_in_postgres: boolean;
 }
+
+/** A column's name in a `TenantRow`: its alias, its own name, or none (not read). */
+type RowNameOf<C> = C extends { row: false }
+  ? never
+  : C extends { row: infer A extends string }
+    ? A
+    : C extends { name: infer N extends string }
+      ? N
+      : never;
+/** The names the row select gives the columns it reads (`row` in the column table). */
+export type TenantRowColumnName = RowNameOf<TableColumn>;
+
+/**
+ * The items of the row select, in table order: a timestamp as exact epoch-milliseconds text
+ * under its row alias, any other column as it is.
+ */
+export const TENANT_ROW_COLUMNS: readonly string[] = TENANT_COLUMN_TABLE.flatMap((c) => {
+  if (!('row' in c)) return [c.name];
+  if (c.row === false) return [];
+  return [`(extract(epoch FROM ${c.name}) * 1000)::bigint::text AS ${c.row}`];
+});
 
 /**
  * The select list that yields a `TenantRow` from the tenants table (`tables.tenants`): the

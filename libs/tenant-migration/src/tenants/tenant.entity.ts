@@ -6,7 +6,8 @@ import type {
   SubscriptionPlan,
   SubscriptionStatus,
 } from './tenant.types.js';
-import { TENANT_COLUMN_TABLE, type TenantColumn } from './tenant-columns.js';
+import { TENANT_COLUMN_TABLE } from './tenant-columns.js';
+import type { TenantColumn } from './tenant-column.js';
 
 /**
  * The PostgreSQL tenant. Its columns (names, types, nullability, defaults, the unique
