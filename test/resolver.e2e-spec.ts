@@ -9,6 +9,7 @@ import {
   RedisKeyspaceReader,
   RESOLVED_OPTIONS,
   TenantResolver,
+  TenantStoreRepository,
   TenantValidator,
   type EnhancedTenant,
   type ResolvedTenantMigrationOptions,
@@ -40,6 +41,7 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
       ctx.app.get(RedisKeyspaceReader),
       ctx.app.get(TenantValidator),
       ctx.app.get(TenantMergeRepository),
+      ctx.app.get(TenantStoreRepository),
     );
   };
   const key = (name: string) => `${stores.prefix}${name}`;
@@ -184,9 +186,7 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     const dataSource = (r as unknown as { dataSource: { query: () => Promise<unknown> } })
       .dataSource;
     const query = dataSource.query;
-    dataSource.query = async () => {
-      throw new Error('connection terminated');
-    };
+    dataSource.query = () => Promise.reject(new Error('connection terminated'));
     try {
       await assert.rejects(r.resolve('pizza'), /connection terminated/);
     } finally {

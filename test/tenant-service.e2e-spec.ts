@@ -16,8 +16,10 @@ import {
   SyncService,
   TenantExistsError,
   TenantNotFoundError,
+  TenantRedisCopyRepository,
   TenantResolver,
   TenantService,
+  TenantStoreRepository,
   TenantValidator,
   type ResolvedTenantMigrationOptions,
 } from '#tenant-migration';
@@ -45,12 +47,13 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
     const options = ctx.app.get<ResolvedTenantMigrationOptions>(RESOLVED_OPTIONS);
     return new TenantService(
       { ...options, writeBack: { enabled: writeBack, timeoutMs: 300 } },
-      redis,
+      new TenantRedisCopyRepository(redis),
       ctx.app.get(TenantValidator),
       ctx.app.get(PostgresSessionFactory),
       ctx.app.get(TenantResolver),
       ctx.app.get(RedisWriteBackQueue),
       ctx.app.get(TenantTombstoneRepository),
+      ctx.app.get(TenantStoreRepository),
     );
   };
   const row = async (subdomain: string) =>

@@ -8,7 +8,9 @@ import {
 
 /**
  * The platform's own tenant routes: where it used to read `subdomain:<name>` from Redis, it
- * now asks the resolver; writes go through TenantService (which keeps Redis current).
+ * now asks the resolver; writes go through TenantService (which keeps Redis current). The
+ * bodies need no DTO: TenantService validates and sanitizes every write with the migration's
+ * own rules and throws InvalidTenantError with the reasons, which DomainErrorFilter answers.
  */
 @Controller('tenants')
 export class TenantsController {

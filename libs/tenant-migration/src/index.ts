@@ -103,6 +103,8 @@ export type {
   WriteBackOutcome,
 } from './compat/tenant.service.js';
 export { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+export { TenantStoreRepository } from './compat/tenant-store.repository.js';
+export { TenantRedisCopyRepository } from './compat/tenant-redis-copy.repository.js';
 export { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 export type { PendingWriteBack } from './compat/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';

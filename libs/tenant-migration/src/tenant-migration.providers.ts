@@ -33,6 +33,8 @@ import { TenantResolver } from './compat/tenant-resolver.js';
 import { MigrationTests } from './self-test/migration-tests.service.js';
 import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
 import { TenantService } from './compat/tenant.service.js';
+import { TenantStoreRepository } from './compat/tenant-store.repository.js';
+import { TenantRedisCopyRepository } from './compat/tenant-redis-copy.repository.js';
 import { TenantMigrationService } from './compat/tenant-migration.service.js';
 import { MigrationUtils } from './compat/migration-utils.service.js';
 
@@ -65,6 +67,8 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   ReportService,
   TenantResolver,
   RedisWriteBackQueue,
+  TenantStoreRepository,
+  TenantRedisCopyRepository,
   TenantService,
   TenantMigrationService,
   MigrationUtils,

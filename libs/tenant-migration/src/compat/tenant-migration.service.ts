@@ -31,8 +31,11 @@ export class TenantMigrationService {
     return this.integrity.check(request);
   }
 
-  /** PostgreSQL, then Redis migrated on the fly (`TenantResolver.resolve`); null if neither has it. */
+  /**
+   * PostgreSQL, then Redis migrated on the fly; null if neither has it. The resolver's own
+   * method of that name (`TenantResolver.resolve`), so both call paths are one implementation.
+   */
   getSubdomainDataWithFallback(subdomain: string): Promise<EnhancedTenant | null> {
-    return this.resolver.resolve(subdomain);
+    return this.resolver.getSubdomainDataWithFallback(subdomain);
   }
 }

@@ -7,16 +7,10 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
-import { selectTenantRowSql, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
+import { tenantFromRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';
 import { InvalidOptionError, InvalidTenantRecordError } from '../errors/index.js';
-
-/**
- * Where the resolver looks first. `postgres-first` (default): PostgreSQL, then Redis with
- * on-the-fly migration. `redis-first`: Redis as the authority (before the migration), then
- * PostgreSQL. `postgres-only`: after cutover.
- */
-import type { ResolverMode } from './resolver-mode.js';
+import { TenantStoreRepository } from './tenant-store.repository.js';
 
 /**
  * Finds a tenant by subdomain during the transition, so running applications keep working:
@@ -35,7 +29,6 @@ export class TenantResolver {
    * it without limit, and a tenant created meanwhile must be found at once.
    */
   private readonly cache: LRUCache<string, EnhancedTenant> | null;
-  private readonly selectSql: string;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
@@ -43,8 +36,8 @@ export class TenantResolver {
     private readonly reader: RedisKeyspaceReader,
     private readonly validator: TenantValidator,
     private readonly merges: TenantMergeRepository,
+    private readonly store: TenantStoreRepository,
   ) {
-    this.selectSql = selectTenantRowSql(options.tables.tenants);
     const { cacheTtlMs, cacheMaxEntries } = options.resolver;
     if (cacheTtlMs > 0 && !(Number.isInteger(cacheMaxEntries) && cacheMaxEntries >= 1)) {
       throw new InvalidOptionError(
@@ -65,7 +58,10 @@ export class TenantResolver {
     return tenant;
   }
 
-  /** The spec's name for `resolve`. */
+  /**
+   * The spec's name for `resolve`; `TenantMigrationService.getSubdomainDataWithFallback` is
+   * this method.
+   */
   getSubdomainDataWithFallback(subdomain: string): Promise<EnhancedTenant | null> {
     return this.resolve(subdomain);
   }
@@ -99,8 +95,8 @@ export class TenantResolver {
   }
 
   private async fromPostgres(subdomain: string): Promise<EnhancedTenant | null> {
-    const rows = (await this.dataSource.query(this.selectSql, [subdomain])) as TenantRow[];
-    return rows[0] ? tenantFromRow(rows[0]) : null;
+    const row = await this.store.findOnPool(subdomain);
+    return row ? tenantFromRow(row) : null;
   }
 
   /** One Redis fallback (and migration) per subdomain at a time in this process. */

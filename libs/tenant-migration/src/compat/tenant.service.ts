@@ -1,24 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { PoolClient } from 'pg';
-import { RESOLVED_OPTIONS, TENANT_REDIS } from '../tenant-migration.constants.js';
+import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
-import {
-  TENANT_COLUMNS,
-  tenantColumnValues,
-  tenantParam,
-} from '../migration/tenant-merge.repository.js';
 import type { TenantBodyValues } from '../tenants/tenant-mapper.js';
-import {
-  redisKeyOf,
-  redisValueOf,
-  selectTenantRowSql,
-  TENANT_ROW_SELECT,
-  tenantFromRow,
-  type TenantRow,
-} from '../tenants/tenant-row.js';
+import { redisKeyOf, redisValueOf, tenantFromRow, type TenantRow } from '../tenants/tenant-row.js';
 import type {
   EnhancedTenant,
   SubscriptionPlan,
@@ -35,6 +22,8 @@ import { withTimeout } from '../common/with-timeout.js';
 import { RedisWriteBackQueue } from './redis-write-back.queue.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { TenantResolver } from './tenant-resolver.js';
+import { TenantStoreRepository } from './tenant-store.repository.js';
+import { TenantRedisCopyRepository } from './tenant-redis-copy.repository.js';
 import { errorMessage } from '../common/error-message.js';
 
 /**
@@ -90,29 +79,17 @@ export interface TenantWriteOptions {
 @Injectable()
 export class TenantService {
   private readonly logger = new Logger('TenantService');
-  /** The statements, built once for the configured tenants table. */
-  private readonly sql: { insert: string; update: string; select: string; lock: string };
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
-    @Inject(TENANT_REDIS) private readonly redis: Redis,
+    private readonly redisCopy: TenantRedisCopyRepository,
     private readonly validator: TenantValidator,
     private readonly sessions: PostgresSessionFactory,
     private readonly resolver: TenantResolver,
     private readonly queue: RedisWriteBackQueue,
     private readonly tombstones: TenantTombstoneRepository,
-  ) {
-    const table = options.tables.tenants;
-    const select = selectTenantRowSql(table);
-    this.sql = {
-      insert: `INSERT INTO ${table} (${TENANT_COLUMNS.join(', ')}) VALUES (${TENANT_COLUMNS.map((c, i) => tenantParam(c, i + 1)).join(', ')})
-         ON CONFLICT DO NOTHING RETURNING ${TENANT_ROW_SELECT}`,
-      update: `UPDATE ${table} SET ${UPDATABLE_COLUMNS.map((c, i) => `${c} = ${tenantParam(c, i + 2)}`).join(', ')}
-         WHERE subdomain = $1 RETURNING ${TENANT_ROW_SELECT}`,
-      select,
-      lock: `${select} FOR UPDATE`,
-    };
-  }
+    private readonly store: TenantStoreRepository,
+  ) {}
 
   /**
    * Creates a tenant. Its subdomain must be free in both stores: a Redis record not migrated
@@ -126,14 +103,9 @@ export class TenantService {
     const record = this.validate(subdomain, key, { createdAt: Date.now(), ...fields });
     await this.assertFreeInRedis(subdomain, key);
     return this.inTransaction(async (client) => {
-      const values = tenantColumnValues({ key, record });
-      values[TENANT_COLUMNS.indexOf('source_format')] = 'app';
-      values[TENANT_COLUMNS.indexOf('source_key')] = null;
-      values[TENANT_COLUMNS.indexOf('source_hash')] = null;
-      const { rows } = await client.query<TenantRow>(this.sql.insert, values);
-      if (!rows[0])
-        throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });
-      return this.writeBack(client, rows[0], key, options);
+      const row = await this.store.insertCreated(client, key, record);
+      if (!row) throw new TenantExistsError(`tenant "${subdomain}" already exists`, { subdomain });
+      return this.writeBack(client, row, key, options);
     });
   }
 
@@ -155,7 +127,7 @@ export class TenantService {
       );
     }
     return this.inTransaction(async (client) => {
-      const current = await this.lockRow(client, subdomain);
+      const current = await this.store.lock(client, subdomain);
       if (!current)
         throw new TenantNotFoundError(`tenant "${subdomain}" was deleted meanwhile`, { subdomain });
       const {
@@ -173,15 +145,11 @@ export class TenantService {
       };
       const record = this.validate(subdomain, key, merged);
       // Provenance (source_*) stays: it says where the tenant came from and what Redis held.
-      const values = tenantColumnValues({ key, record });
-      const { rows } = await client.query<TenantRow>(this.sql.update, [
-        subdomain,
-        ...UPDATABLE_COLUMNS.map((c) => values[TENANT_COLUMNS.indexOf(c)]),
-      ]);
+      const row = await this.store.update(client, subdomain, key, record);
       // The copy goes to the key the tenant came from (`MyShop` for `myshop`), not a new one.
       return this.writeBack(
         client,
-        rows[0],
+        row,
         redisKeyOf(this.options.keyPrefix, subdomain, current.source_key),
         options,
       );
@@ -198,9 +166,9 @@ export class TenantService {
       // The key the tenant came from (`MyShop` for `myshop`), or the one its name gives.
       const key = redisKeyOf(this.options.keyPrefix, subdomain, deleted.sourceKey);
       await this.queue.settle(client, subdomain);
-      let removed: number;
+      let removed: boolean;
       try {
-        removed = await this.withTimeout(this.redis.del(key));
+        removed = await this.withTimeout(this.redisCopy.delete(key));
       } catch (error) {
         throw new StoreUnavailableError(
           `tenant "${subdomain}" was not deleted: its Redis key ${key} could not be deleted (${errorMessage(error)}), and a key left behind would bring it back`,
@@ -208,22 +176,20 @@ export class TenantService {
           { cause: error },
         );
       }
-      if (!deleted.row && removed === 0)
+      if (!deleted.row && !removed)
         throw new TenantNotFoundError(
           `tenant "${subdomain}" exists in neither PostgreSQL nor Redis`,
           { subdomain },
         );
-      return { subdomain, deleted: true as const, redisKeyDeleted: removed === 1 };
+      return { subdomain, deleted: true as const, redisKeyDeleted: removed };
     });
   }
 
   /** The tenant in PostgreSQL (no Redis fallback: that is the resolver's job), or null. */
   async find(subdomainInput: string): Promise<EnhancedTenant | null> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
-    const { rows } = await this.sessions.withSession((client) =>
-      client.query<TenantRow>(this.sql.select, [subdomain]),
-    );
-    return rows[0] ? tenantFromRow(rows[0]) : null;
+    const row = await this.sessions.withSession((client) => this.store.find(client, subdomain));
+    return row ? tenantFromRow(row) : null;
   }
 
   /**
@@ -240,8 +206,8 @@ export class TenantService {
     if (!(options.writeBack ?? this.options.writeBack.enabled)) return { tenant, writeBack: 'off' };
     const value = redisValueOf(row);
     try {
-      // KEEPTTL: a key the legacy application gave a lifetime keeps it.
-      await this.withTimeout(this.redis.set(key, value, 'KEEPTTL'));
+      // The key keeps its TTL: a key the legacy application gave a lifetime keeps it.
+      await this.withTimeout(this.redisCopy.write(key, value));
     } catch (error) {
       this.logger.warn(
         `write-back of "${row.subdomain}" to Redis failed and is queued for sync --pending: ${errorMessage(error)}`,
@@ -256,9 +222,9 @@ export class TenantService {
   /** Refuses a subdomain a legacy Redis record holds; after cutover Redis is not consulted. */
   private async assertFreeInRedis(subdomain: string, key: string): Promise<void> {
     if (this.options.resolver.mode === 'postgres-only') return;
-    let exists: number;
+    let exists: boolean;
     try {
-      exists = await this.withTimeout(this.redis.exists(key));
+      exists = await this.withTimeout(this.redisCopy.exists(key));
     } catch (error) {
       throw new StoreUnavailableError(
         `tenant "${subdomain}" was not created: Redis could not be asked whether a legacy record holds the subdomain (${errorMessage(error)})`,
@@ -266,7 +232,7 @@ export class TenantService {
         { cause: error },
       );
     }
-    if (exists === 1)
+    if (exists)
       throw new TenantExistsError(
         `subdomain "${subdomain}" is taken by a Redis record that is not migrated yet`,
         { subdomain, key },
@@ -292,11 +258,6 @@ export class TenantService {
     return result.record;
   }
 
-  private async lockRow(client: PoolClient, subdomain: string): Promise<TenantRow | null> {
-    const { rows } = await client.query<TenantRow>(this.sql.lock, [subdomain]);
-    return rows[0] ?? null;
-  }
-
   private inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return this.sessions.withSession((client) =>
       this.sessions.transaction(client, () => work(client)),
@@ -308,9 +269,3 @@ export class TenantService {
     return withTimeout(call, this.options.writeBack.timeoutMs, 'Redis');
   }
 }
-
-/** What an update writes: everything but the identity and the provenance (source_*). */
-const UPDATABLE_COLUMNS = TENANT_COLUMNS.filter(
-  (c) =>
-    !['id', 'subdomain', 'source_format', 'source_id', 'source_key', 'source_hash'].includes(c),
-);

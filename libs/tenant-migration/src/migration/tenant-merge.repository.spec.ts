@@ -4,13 +4,9 @@ import { copyValue } from '../common/copy-text.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import type { PoolClient } from 'pg';
 import { resolveOptions } from '../tenant-migration.module.js';
-import {
-  mergeStagedSql,
-  stagingTableSql,
-  TenantMergeRepository,
-  tenantColumnValues,
-  tenantCopyRow,
-} from './tenant-merge.repository.js';
+import { TENANT_COLUMN_TABLE } from '../tenants/tenant-columns.js';
+import { TenantMergeRepository } from './tenant-merge.repository.js';
+import { mergeStagedSql, stagingTableSql, tenantCopyRow } from './tenant-merge.sql.js';
 
 const record = (over: Partial<TenantRecord> = {}): TenantRecord => ({
   id: '8483fddf-0bff-5271-8f60-456a6c654b8c',
@@ -41,9 +37,9 @@ const record = (over: Partial<TenantRecord> = {}): TenantRecord => ({
   ...over,
 });
 
-/** The COPY line built generically from the parameter list, booleans as COPY writes them. */
-const generic = (staged: { key: string; record: TenantRecord }): string =>
-  `${tenantColumnValues(staged)
+/** The COPY line built generically from the column table, booleans as COPY writes them. */
+const generic = ({ key, record: r }: { key: string; record: TenantRecord }): string =>
+  `${TENANT_COLUMN_TABLE.flatMap((c) => ('value' in c ? [c.value(r, key)] : []))
     .map((v) => copyValue(typeof v === 'boolean' ? (v ? 't' : 'f') : v))
     .join('\t')}\n`;
 

@@ -5,7 +5,9 @@
  */
 import type { EnhancedTenant } from './tenant.types.js';
 import { toEnhancedValue, toLegacyValue } from './tenant-mapper.js';
+import { TENANT_COLUMN_TABLE, type TableColumn } from './tenant-columns.js';
 
+/** A tenants row as the read paths select it (`TENANT_ROW_SELECT`; a spec holds the two to the same names). */
 export interface TenantRow {
   id: string;
   subdomain: string;
@@ -35,12 +37,34 @@ export interface TenantRow {
   changed_in_postgres: boolean;
 }
 
-/** The select list that yields a `TenantRow` from the tenants table (`tables.tenants`). */
-export const TENANT_ROW_SELECT = `id, subdomain, emoji, (extract(epoch FROM created_at) * 1000)::bigint::text AS created_ms,
-  business_name, business_category, business_description, owner_name, email, phone, address, logo, brand_colors,
-  feature_whatsapp, feature_home_visit, feature_analytics, feature_custom_templates, feature_multi_staff,
-  subscription_plan, subscription_status, (extract(epoch FROM subscription_expires_at) * 1000)::bigint::text AS expires_ms,
-  profile_complete, source_format, source_key, source_hash, (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
+/** A column's name in a `TenantRow`: its alias, its own name, or none (not read). */
+type RowNameOf<C> = C extends { row: false }
+  ? never
+  : C extends { row: infer A extends string }
+    ? A
+    : C extends { name: infer N extends string }
+      ? N
+      : never;
+/** The names the row select gives the columns it reads (`row` in the column table). */
+export type TenantRowColumnName = RowNameOf<TableColumn>;
+
+/**
+ * The items of the row select, in table order: a timestamp as exact epoch-milliseconds text
+ * under its row alias, any other column as it is.
+ */
+export const TENANT_ROW_COLUMNS: readonly string[] = TENANT_COLUMN_TABLE.flatMap((c) => {
+  if (!('row' in c)) return [c.name];
+  if (c.row === false) return [];
+  return [`(extract(epoch FROM ${c.name}) * 1000)::bigint::text AS ${c.row}`];
+});
+
+/**
+ * The select list that yields a `TenantRow` from the tenants table (`tables.tenants`): the
+ * columns the column table reads, and whether the tenant changed in PostgreSQL since its last
+ * migration.
+ */
+export const TENANT_ROW_SELECT = `${TENANT_ROW_COLUMNS.join(', ')},
+  (migrated_at IS NULL OR updated_at > migrated_at) AS changed_in_postgres`;
 
 /**
  * A tenant's Redis key: the one its row was migrated from, when that is under the prefix (its

@@ -60,9 +60,8 @@ const subscriptionRule: FieldRule = (value, record, ctx) => {
 };
 
 /**
- * Every field of the two Redis formats, in canonical order, with its rule. The fast path
- * (`validateBody`) and the class-validator DTOs (`TenantField`) both read this table, so each
- * rule is written once. The legacy format is the subset `emoji`, `createdAt` (and the
+ * Every field of the two Redis formats, in canonical order, with its rule. `validateBody`
+ * reads this table, so each rule is written once. The legacy format is the subset `emoji`, `createdAt` (and the
  * `subdomain` the spec's legacy interface lists); every other field makes a record enhanced.
  */
 export const TENANT_FIELD_SPECS: readonly FieldSpec[] = Object.freeze([

@@ -19,8 +19,8 @@ export type BodyVerdict =
 /**
  * Validates a parsed JSON object against the tenant formats: one pass over its keys, each
  * known key through its rule from `TENANT_FIELD_SPECS`, unknown keys rejected, then the
- * required fields checked. This is the hot path; `validateBodyWithDtos` is the same
- * validation through class-validator, and a spec holds the two to identical verdicts.
+ * required fields checked. This is the hot path, and the one validation of a tenant body:
+ * migrated values, resolver fallbacks and `TenantService` writes all go through it.
  */
 export function validateBody(
   body: Readonly<Record<string, unknown>>,
