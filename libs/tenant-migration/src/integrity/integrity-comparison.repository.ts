@@ -5,8 +5,8 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import type { TableNames } from '../database/table-names.js';
 import { storableText } from '../common/storable-text.js';
 import { TenantMergeRepository, type StagedTenant } from '../migration/tenant-merge.repository.js';
-import { LEGACY_FIELDS } from '../tenants/tenant-mapper.js';
-import { COMPARED_FIELDS, redisSide, ROW_DIFFERS } from './row-differs.sql.js';
+import { COMPARED_COLUMNS, LEGACY_COMPARED_COLUMNS } from '../tenants/tenant-columns.js';
+import { redisSide, ROW_DIFFERS } from './row-differs.sql.js';
 import type { FieldDifference, TenantDrift } from './integrity.types.js';
 
 /** The staged keyspace (alias s), the known-invalid keys, and what drifted: all temporary. */
@@ -58,7 +58,7 @@ const countDriftSql = ({ tenants, redisCleanups }: Tables): string => `
          count(*) FILTER (WHERE kind = 'different')::int AS different
     FROM ${DRIFT}`;
 
-const FIELD_PAIRS = COMPARED_FIELDS.map(
+const FIELD_PAIRS = COMPARED_COLUMNS.map(
   ([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`,
 ).join(',\n        ');
 
@@ -70,7 +70,7 @@ const listDriftSql = ({ tenants }: Tables): string =>
                FROM (VALUES
       ${FIELD_PAIRS}) AS c(field, r, p)
               WHERE c.r IS DISTINCT FROM c.p
-                AND (s.source_format <> 'legacy' OR c.field IN (${[...LEGACY_FIELDS].map((f) => `'${f}'`).join(', ')}))) END AS fields,
+                AND (s.source_format <> 'legacy' OR c.field IN (${LEGACY_COMPARED_COLUMNS.map(([f]) => `'${f}'`).join(', ')}))) END AS fields,
           CASE WHEN d.kind = 'different' THEN (t.migrated_at IS NULL OR t.updated_at > t.migrated_at) END AS changed_in_postgres,
           CASE WHEN d.kind = 'different' THEN (t.source_hash IS DISTINCT FROM s.source_hash) END AS changed_in_redis
      FROM ${DRIFT} d
