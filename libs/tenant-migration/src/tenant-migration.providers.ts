@@ -16,6 +16,11 @@ import { BatchWriter } from './migration/batch-writer.js';
 import { TableLock } from './migration/table-lock.js';
 import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 import { BackupService } from './backup/backup.service.js';
+import { BackupRepository } from './backup/backup.repository.js';
+import { BackupVerifier } from './backup/backup-verifier.js';
+import { BackupRestoreService } from './backup/backup-restore.service.js';
+import { RedisEntryRepository } from './backup/redis-entry.repository.js';
+import { TenantsTableRepository } from './backup/tenants-table.repository.js';
 import { IntegrityService } from './integrity/integrity.service.js';
 import { SyncService } from './integrity/sync.service.js';
 import { CleanupService } from './integrity/cleanup.service.js';
@@ -40,6 +45,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   BatchWriter,
   MigrationService,
   AuditRepository,
+  BackupRepository,
+  RedisEntryRepository,
+  TenantsTableRepository,
+  BackupVerifier,
+  BackupRestoreService,
   BackupService,
   IntegrityService,
   SyncService,
