@@ -27,6 +27,11 @@ import { CleanupService } from './integrity/cleanup.service.js';
 import { ReportService } from './integrity/report.service.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
 import { MigrationTests } from './self-test/migration-tests.service.js';
+import { SelfTestRedisRepository } from './self-test/self-test-redis.repository.js';
+import { SelfTestPostgresRepository } from './self-test/self-test-postgres.repository.js';
+import { ConnectivityTest } from './self-test/connectivity-test.js';
+import { ProcessTest } from './self-test/process-test.js';
+import { CompatibilityTest } from './self-test/compatibility-test.js';
 import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
 import { TenantService } from './compat/tenant.service.js';
 import { TenantMigrationService } from './compat/tenant-migration.service.js';
@@ -60,6 +65,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   TenantService,
   TenantMigrationService,
   MigrationUtils,
+  SelfTestRedisRepository,
+  SelfTestPostgresRepository,
+  ConnectivityTest,
+  ProcessTest,
+  CompatibilityTest,
   MigrationTests,
 ];
 

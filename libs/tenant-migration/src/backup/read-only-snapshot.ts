@@ -13,3 +13,10 @@ export const inReadOnlySnapshot = <T>(
   client: PoolClient,
   work: () => Promise<T>,
 ): Promise<T> => sessions.transaction(client, work, READ_ONLY_SNAPSHOT);
+
+/** Runs `work` on a session of its own, in a read-only snapshot transaction; the session is released after. */
+export const inReadOnlySession = <T>(
+  sessions: PostgresSessionFactory,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> =>
+  sessions.withSession((client) => inReadOnlySnapshot(sessions, client, () => work(client)));
