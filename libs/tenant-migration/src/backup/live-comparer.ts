@@ -4,6 +4,9 @@ import type { LiveComparison } from './backup.types.js';
 import { decodeEntry, ENTRY_BATCH, SAMPLE_LIMIT, type DecodedEntry } from './redis-entries.js';
 import type { RedisEntryRepository } from './redis-entry.repository.js';
 
+/** What a live comparison needs of Redis (the extra keys come from the keyspace reader). */
+export type LiveSource = Pick<RedisEntryRepository, 'sameAsLive' | 'remainingTtls'>;
+
 /** Compares backup entries with live Redis as they stream by, then finds the extra keys. */
 export class LiveComparer {
   private readonly seen = new SeenKeySet();
@@ -16,7 +19,7 @@ export class LiveComparer {
     samples: [],
   };
 
-  constructor(private readonly redis: RedisEntryRepository) {}
+  constructor(private readonly redis: LiveSource) {}
 
   async compare(line: string): Promise<void> {
     const entry = decodeEntry(line);
@@ -25,7 +28,7 @@ export class LiveComparer {
     if (this.pending.length >= ENTRY_BATCH) await this.flush();
   }
 
-  async finish(prefix: string, reader: RedisKeyspaceReader): Promise<LiveComparison> {
+  async finish(prefix: string, reader: Pick<RedisKeyspaceReader, 'keys'>): Promise<LiveComparison> {
     await this.flush();
     for await (const keys of reader.keys(prefix, ENTRY_BATCH)) {
       for (const key of keys) {

@@ -2,6 +2,9 @@ import type { RedisRestoreReport, RestoreOutcome } from './backup.types.js';
 import { decodeEntry, ENTRY_BATCH, SAMPLE_LIMIT, type DecodedEntry } from './redis-entries.js';
 import type { RedisEntryRepository } from './redis-entry.repository.js';
 
+/** What a restore needs of Redis. */
+export type RestoreTarget = Pick<RedisEntryRepository, 'restore' | 'sameAsLive'>;
+
 /**
  * Restores entries in pipelined batches and decides each key's outcome: expired since the
  * backup, restored, unchanged, a conflict, or overwritten.
@@ -11,7 +14,7 @@ export class RedisRestorer {
   private pending: DecodedEntry[] = [];
 
   constructor(
-    private readonly redis: RedisEntryRepository,
+    private readonly redis: RestoreTarget,
     dryRun: boolean,
     private readonly overwrite: boolean,
   ) {
