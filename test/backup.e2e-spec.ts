@@ -21,10 +21,15 @@ import {
 const TARGET_DB = 12;
 
 /**
- * Every key's type, TTL (10 s buckets) and contents read with plain commands, collections in a
- * canonical order: equal snapshots mean equal data, whatever the internal encoding.
+ * Every key's type, whether it has a TTL, and contents read with plain commands, collections in
+ * a canonical order: equal snapshots mean equal data, whatever the internal encoding. `expiries`
+ * has each key's absolute expiry (epoch ms, from PTTL), for `assertSameExpiries`.
  */
-const logicalSnapshot = async (redis: Redis, pattern: string): Promise<Record<string, unknown>> => {
+const logicalSnapshot = async (
+  redis: Redis,
+  pattern: string,
+  expiries = new Map<string, number>(),
+): Promise<Record<string, unknown>> => {
   const out: Record<string, unknown> = {};
   const hex = (items: Buffer[]) => items.map((b) => b.toString('hex'));
   let cursor = '0';
@@ -47,10 +52,21 @@ const logicalSnapshot = async (redis: Redis, pattern: string): Promise<Record<st
       else if (type === 'set') value = hex(await redis.smembersBuffer(key)).sort();
       else if (type === 'zset')
         value = hex((await redis.callBuffer('ZRANGE', key, 0, -1, 'WITHSCORES')) as Buffer[]);
-      out[key.toString('hex')] = { type, ttl: pttl > 0 ? Math.round(pttl / 10_000) : pttl, value };
+      if (pttl > 0) expiries.set(key.toString('hex'), Date.now() + pttl);
+      out[key.toString('hex')] = { type, ttl: pttl > 0 ? 'expires' : pttl, value };
     }
   } while (cursor !== '0');
   return out;
+};
+
+/** Both keyspaces' keys expire at the same time, within one second (a restore keeps the remaining TTL). */
+const assertSameExpiries = (actual: Map<string, number>, expected: Map<string, number>): void => {
+  assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), 'the same keys expire');
+  for (const [key, want] of expected) {
+    const drift = (actual.get(key) ?? Number.NaN) - want;
+    const name = Buffer.from(key, 'hex').toString('utf8');
+    assert.ok(Math.abs(drift) <= 1000, `${name}: remaining TTL within one second (${drift} ms)`);
+  }
 };
 
 describe('backup, verify and restore against the real Redis and PostgreSQL', () => {
@@ -128,10 +144,16 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     assert.equal(report.conflicts + report.overwritten + report.expired + report.unchanged, 0);
     assert.doesNotMatch(report.target, /@/, 'no credentials in the report');
 
-    const source = await logicalSnapshot(stores.redis, `${stores.prefix}*`);
-    const restored = await logicalSnapshot(target, `${stores.prefix}*`);
+    const [sourceExpiries, restoredExpiries] = [
+      new Map<string, number>(),
+      new Map<string, number>(),
+    ];
+    const source = await logicalSnapshot(stores.redis, `${stores.prefix}*`, sourceExpiries);
+    const restored = await logicalSnapshot(target, `${stores.prefix}*`, restoredExpiries);
     assert.equal(Object.keys(restored).length, SEEDED);
-    assert.deepEqual(restored, source, 'same types, bytes and TTLs (to 10 s buckets)');
+    assert.deepEqual(restored, source, 'same types, bytes and TTL presence');
+    assert.equal(sourceExpiries.size, 2, 'two keys have a TTL');
+    assertSameExpiries(restoredExpiries, sourceExpiries);
     for (const name of ['expiring', 'hash']) {
       const [a, b] = await Promise.all([stores.redis.pttl(key(name)), target.pttl(key(name))]);
       assert.ok(b > 0 && Math.abs(a - b) < 1000, `${name}: TTL within a second (${a} vs ${b})`);
@@ -165,7 +187,8 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
 
     const replaced = await backups.restoreRedis(summary.id, { overwrite: true });
     assert.deepEqual([replaced.overwritten, replaced.unchanged], [1, SEEDED - 1]);
-    assert.equal(JSON.parse((await stores.redis.get(key('pizza'))) ?? '{}').emoji, '🍕');
+    const pizza = JSON.parse((await stores.redis.get(key('pizza'))) ?? '{}') as { emoji?: string };
+    assert.equal(pizza.emoji, '🍕');
   });
 
   it('verifies a backup, and compares it with live Redis', async () => {
@@ -284,7 +307,7 @@ describe('backup, verify and restore against the real Redis and PostgreSQL', () 
     const preview = await backups.restorePostgres(summary.id, { dryRun: true });
     assert.deepEqual([preview.rowsInBackup, preview.rowsReplaced], [3, 2]);
     assert.equal(
-      (await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
+      (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
       2,
       'a dry run changes nothing',
     );

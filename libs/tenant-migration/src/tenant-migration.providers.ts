@@ -16,6 +16,11 @@ import { BatchWriter } from './migration/batch-writer.js';
 import { TableLock } from './migration/table-lock.js';
 import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 import { BackupService } from './backup/backup.service.js';
+import { BackupRepository } from './backup/backup.repository.js';
+import { BackupVerifier } from './backup/backup-verifier.js';
+import { BackupRestoreService } from './backup/backup-restore.service.js';
+import { RedisEntryRepository } from './backup/redis-entry.repository.js';
+import { TenantsTableRepository } from './backup/tenants-table.repository.js';
 import { IntegrityService } from './integrity/integrity.service.js';
 import { IntegrityComparisonRepository } from './integrity/integrity-comparison.repository.js';
 import { SyncService } from './integrity/sync.service.js';
@@ -31,6 +36,11 @@ import { ReportService } from './integrity/report.service.js';
 import { TenantStatsRepository } from './integrity/tenant-stats.repository.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
 import { MigrationTests } from './self-test/migration-tests.service.js';
+import { SelfTestRedisRepository } from './self-test/self-test-redis.repository.js';
+import { SelfTestPostgresRepository } from './self-test/self-test-postgres.repository.js';
+import { ConnectivityTest } from './self-test/connectivity-test.js';
+import { ProcessTest } from './self-test/process-test.js';
+import { CompatibilityTest } from './self-test/compatibility-test.js';
 import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
 import { TenantService } from './compat/tenant.service.js';
 import { TenantStoreRepository } from './compat/tenant-store.repository.js';
@@ -51,6 +61,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   BatchWriter,
   MigrationService,
   AuditRepository,
+  BackupRepository,
+  RedisEntryRepository,
+  TenantsTableRepository,
+  BackupVerifier,
+  BackupRestoreService,
   BackupService,
   IntegrityComparisonRepository,
   IntegrityService,
@@ -72,6 +87,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   TenantService,
   TenantMigrationService,
   MigrationUtils,
+  SelfTestRedisRepository,
+  SelfTestPostgresRepository,
+  ConnectivityTest,
+  ProcessTest,
+  CompatibilityTest,
   MigrationTests,
 ];
 

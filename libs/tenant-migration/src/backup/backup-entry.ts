@@ -27,7 +27,7 @@ const redisEntryProblem = (line: string, scope: Buffer): string | null => {
     const parsed: unknown = JSON.parse(line);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
       return 'the entry is not a JSON object';
-    entry = parsed as Partial<RedisBackupEntry>;
+    entry = parsed;
   } catch {
     return 'the entry is not JSON';
   }

@@ -165,10 +165,15 @@ export class BackupFileWriter {
   }
 
   private async push(data: string): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     // A destroyed gzip never drains: `done` then rejects with the domain error instead.
     if (!this.gzip.write(data))
       await Promise.race([once(this.gzip, 'drain').catch(() => this.done), this.done]);
+    this.throwIfFailed();
+  }
+
+  /** Rethrows the failure the file stream reported, if any (it can arrive during any wait). */
+  private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 

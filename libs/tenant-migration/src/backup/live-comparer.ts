@@ -1,14 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { SeenKeySet } from '../common/seen-key-set.js';
 import type { LiveComparison } from './backup.types.js';
-import {
-  decodeEntry,
-  ENTRY_BATCH,
-  sameAsLive,
-  SAMPLE_LIMIT,
-  type DecodedEntry,
-} from './redis-entries.js';
+import { decodeEntry, ENTRY_BATCH, SAMPLE_LIMIT, type DecodedEntry } from './redis-entries.js';
+import type { RedisEntryRepository } from './redis-entry.repository.js';
+
+/** What a live comparison needs of Redis (the extra keys come from the keyspace reader). */
+export type LiveSource = Pick<RedisEntryRepository, 'sameAsLive' | 'remainingTtls'>;
 
 /** Compares backup entries with live Redis as they stream by, then finds the extra keys. */
 export class LiveComparer {
@@ -22,7 +19,7 @@ export class LiveComparer {
     samples: [],
   };
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: LiveSource) {}
 
   async compare(line: string): Promise<void> {
     const entry = decodeEntry(line);
@@ -31,7 +28,7 @@ export class LiveComparer {
     if (this.pending.length >= ENTRY_BATCH) await this.flush();
   }
 
-  async finish(prefix: string, reader: RedisKeyspaceReader): Promise<LiveComparison> {
+  async finish(prefix: string, reader: Pick<RedisKeyspaceReader, 'keys'>): Promise<LiveComparison> {
     await this.flush();
     for await (const keys of reader.keys(prefix, ENTRY_BATCH)) {
       for (const key of keys) {
@@ -45,12 +42,10 @@ export class LiveComparer {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const same = await sameAsLive(this.redis, batch);
-    const ttls = this.redis.pipeline();
-    for (const e of batch) ttls.pttl(e.key);
-    const replies = (await ttls.exec()) ?? [];
+    const same = await this.redis.sameAsLive(batch);
+    const ttls = await this.redis.remainingTtls(batch.map((e) => e.key));
     batch.forEach((e, i) => {
-      const hasTtl = Number(replies[i]?.[1]) > 0;
+      const hasTtl = ttls[i] > 0;
       if (same[i] === null) this.sample(e.key, 'missing');
       else if (!same[i] || hasTtl !== (e.expiresAt !== null)) this.sample(e.key, 'changed');
       else this.report.unchanged++;

@@ -1,22 +1,20 @@
-import { Redis } from 'ioredis';
-import { InvalidOptionError } from '../errors/index.js';
-import { redactUrl } from '../common/redact-url.js';
 import type { RedisRestoreReport, RestoreOutcome } from './backup.types.js';
-import {
-  decodeEntry,
-  ENTRY_BATCH,
-  sameAsLive,
-  SAMPLE_LIMIT,
-  type DecodedEntry,
-} from './redis-entries.js';
+import { decodeEntry, ENTRY_BATCH, SAMPLE_LIMIT, type DecodedEntry } from './redis-entries.js';
+import type { RedisEntryRepository } from './redis-entry.repository.js';
 
-/** Restores entries in pipelined batches; counts each key's outcome. */
+/** What a restore needs of Redis. */
+export type RestoreTarget = Pick<RedisEntryRepository, 'restore' | 'sameAsLive'>;
+
+/**
+ * Restores entries in pipelined batches and decides each key's outcome: expired since the
+ * backup, restored, unchanged, a conflict, or overwritten.
+ */
 export class RedisRestorer {
   readonly report: Omit<RedisRestoreReport, 'backupId' | 'target' | 'durationMs'>;
   private pending: DecodedEntry[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RestoreTarget,
     dryRun: boolean,
     private readonly overwrite: boolean,
   ) {
@@ -55,19 +53,16 @@ export class RedisRestorer {
     if (this.report.dryRun) {
       busy.push(...live);
     } else {
-      const restore = this.redis.pipeline();
-      for (const e of live)
-        restore.call('RESTORE', e.key, ttlArgument(e.expiresAt), e.dump, 'ABSTTL');
-      const replies = (await restore.exec()) ?? [];
+      const errors = await this.redis.restore(live, false);
       live.forEach((e, i) => {
-        const error = replies[i]?.[0];
+        const error = errors[i];
         if (!error) this.note(e.key, 'restored');
         else if (/BUSYKEY/.test(error.message)) busy.push(e);
         else throw error;
       });
     }
     if (busy.length === 0) return;
-    const same = await sameAsLive(this.redis, busy);
+    const same = await this.redis.sameAsLive(busy);
     const replace: typeof busy = [];
     busy.forEach((e, i) => {
       if (same[i] === null)
@@ -78,10 +73,7 @@ export class RedisRestorer {
     });
     if (replace.length === 0) return;
     if (!this.report.dryRun) {
-      const overwrite = this.redis.pipeline();
-      for (const e of replace)
-        overwrite.call('RESTORE', e.key, ttlArgument(e.expiresAt), e.dump, 'ABSTTL', 'REPLACE');
-      for (const [error] of (await overwrite.exec()) ?? []) if (error) throw error;
+      for (const error of await this.redis.restore(replace, true)) if (error) throw error;
     }
     for (const e of replace) this.note(e.key, 'overwritten');
   }
@@ -107,27 +99,3 @@ export class RedisRestorer {
     }
   }
 }
-
-/** RESTORE's TTL argument with ABSTTL: the absolute expiry in ms, or 0 for none. */
-const ttlArgument = (expiresAt: number | null): number => expiresAt ?? 0;
-
-/**
- * A client for another Redis to restore into; `like` is the configured client, whose bounds on a
- * wait (connection, command) hold for the target too.
- */
-export const connectRestoreTarget = (url: string, like: Redis): Redis => {
-  if (!/^rediss?:\/\//.test(url))
-    throw new InvalidOptionError(
-      `the target must be a redis:// or rediss:// URL, got ${redactUrl(url)}`,
-    );
-  const { connectTimeout, commandTimeout } = like.options;
-  const client = new Redis(url, {
-    lazyConnect: false,
-    connectTimeout,
-    commandTimeout,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => (times > 2 ? null : 200),
-  });
-  client.on('error', () => undefined);
-  return client;
-};
