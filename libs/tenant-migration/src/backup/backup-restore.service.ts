@@ -8,7 +8,8 @@ import { scanBackupFile } from './backup-file.js';
 import { BackupVerifier } from './backup-verifier.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { RedisRestorer } from './redis-restorer.js';
-import { TENANT_TABLE_COLUMNS, TenantsTableRepository } from './tenants-table.repository.js';
+import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
+import { TenantsTableRepository } from './tenants-table.repository.js';
 import type { PostgresRestoreReport, RedisRestoreReport } from './backup.types.js';
 
 export interface RedisRestoreRequest {

@@ -13,7 +13,8 @@ import { BackupVerifier } from './backup-verifier.js';
 import { inReadOnlySnapshot } from './read-only-snapshot.js';
 import { ENTRY_BATCH } from './redis-entries.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
-import { TENANT_TABLE_COLUMNS, TenantsTableRepository } from './tenants-table.repository.js';
+import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
+import { TenantsTableRepository } from './tenants-table.repository.js';
 import type {
   BackupHeader,
   BackupSummary,
@@ -23,7 +24,6 @@ import type {
   RedisRestoreReport,
 } from './backup.types.js';
 
-export { TENANT_TABLE_COLUMNS } from './tenants-table.repository.js';
 export type { RedisRestoreRequest } from './backup-restore.service.js';
 
 export interface BackupRequest {

@@ -5,11 +5,8 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
-import { TENANT_COLUMNS } from '../migration/tenant-merge.repository.js';
+import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
 import type { BackupSource } from './backup.types.js';
-
-/** The tenants columns a PostgreSQL backup holds, in COPY order: the migrated ones and their timestamps. */
-export const TENANT_TABLE_COLUMNS = [...TENANT_COLUMNS, 'migrated_at', 'updated_at'] as const;
 
 /** Lines written into a running `COPY ... FROM STDIN`; `end` resolves once PostgreSQL has them all. */
 export interface CopyInSink {
