@@ -56,7 +56,7 @@ export const tableNamesFrom = (value: string | undefined): Partial<TableNames> =
     names[match[1]] = match[2];
   }
   resolveTableNames(names);
-  return names as Partial<TableNames>;
+  return names;
 };
 
 const IsTableNames = () =>
@@ -272,30 +272,6 @@ export class EnvironmentVariables {
   @IsKillPoint()
   TENANT_MIGRATE_KILL_AT?: string;
 }
-
-export interface RedisEndpoint {
-  url: string;
-  /** Where the URL came from, for the start-up log. */
-  source: 'REDIS_URL' | 'UPSTASH' | 'default';
-}
-
-/** REDIS_URL, else the TLS URL derived from the Upstash REST variables, else local Redis. */
-export const resolveRedisEndpoint = (
-  env: Pick<
-    EnvironmentVariables,
-    'REDIS_URL' | 'UPSTASH_REDIS_REST_URL' | 'UPSTASH_REDIS_REST_TOKEN'
-  >,
-): RedisEndpoint => {
-  if (env.REDIS_URL) return { url: env.REDIS_URL, source: 'REDIS_URL' };
-  if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN) {
-    const host = new URL(env.UPSTASH_REDIS_REST_URL).hostname;
-    return {
-      url: `rediss://default:${encodeURIComponent(env.UPSTASH_REDIS_REST_TOKEN)}@${host}:6379`,
-      source: 'UPSTASH',
-    };
-  }
-  return { url: 'redis://127.0.0.1:6379', source: 'default' };
-};
 
 interface Problem {
   variable: string;

@@ -12,12 +12,8 @@ import {
   TenantMigrationModule,
   type TenantMigrationModuleOptions,
 } from '#tenant-migration';
-import {
-  type EnvironmentVariables,
-  resolveRedisEndpoint,
-  tableNamesFrom,
-  validateEnvironment,
-} from './environment.js';
+import { type EnvironmentVariables, tableNamesFrom, validateEnvironment } from './environment.js';
+import { configuredRedisEndpoint } from './redis-endpoint.js';
 
 export interface InfrastructureOptions {
   /**
@@ -123,11 +119,7 @@ export class InfrastructureModule {
           imports: [],
           inject: [ConfigService],
           useFactory: (config: Config) => {
-            const endpoint = resolveRedisEndpoint({
-              REDIS_URL: config.get('REDIS_URL', { infer: true }),
-              UPSTASH_REDIS_REST_URL: config.get('UPSTASH_REDIS_REST_URL', { infer: true }),
-              UPSTASH_REDIS_REST_TOKEN: config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
-            });
+            const endpoint = configuredRedisEndpoint(config);
             if (endpoint.source === 'UPSTASH')
               logger.log(
                 `REDIS_URL is unset; using ${redactUrl(endpoint.url)} derived from UPSTASH_REDIS_REST_URL`,

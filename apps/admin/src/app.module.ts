@@ -4,6 +4,7 @@ import { DomainErrorFilter } from '#tenant-migration';
 import { InfrastructureModule } from '../../shared/infrastructure.module.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { HealthController } from './health.controller.js';
+import { StoreProbe } from './store-probe.js';
 
 @Module({
   imports: [
@@ -13,6 +14,6 @@ import { HealthController } from './health.controller.js';
     }),
   ],
   controllers: [HealthController],
-  providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
+  providers: [StoreProbe, { provide: APP_FILTER, useClass: DomainErrorFilter }],
 })
 export class AppModule {}

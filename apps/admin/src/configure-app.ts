@@ -10,9 +10,9 @@ import { answerClientErrors } from './client-error-answer.js';
  * the host configures.) Shared by main.ts and the e2e tests, so the tests exercise exactly what
  * production serves. The HTTP server exists once the application is created, before `init()`.
  */
-export const configureApp = <T extends INestApplication>(app: T): T => {
+export const configureApp = <T extends INestApplication<Server>>(app: T): T => {
   app.use(helmet());
-  const server: Server = app.getHttpServer();
+  const server = app.getHttpServer();
   answerClientErrors(server);
   return app;
 };

@@ -42,7 +42,7 @@ describe('command environment table', () => {
   });
 
   it('settings: the values of variables that hold no secret, never a URL or token', () => {
-    const env: Record<string, unknown> = {
+    const env: Partial<Record<string, string | number>> = {
       DATABASE_URL: 'postgres://u:pw@db/x',
       REDIS_URL: 'redis://:pw@r',
       UPSTASH_REDIS_REST_TOKEN: 'tok',

@@ -4,7 +4,8 @@
  * runs with from the same list. Help never shows a variable's value (a URL or token may hold a
  * password); the verbose log shows only the values of variables that cannot hold one.
  */
-import { EnvironmentVariables, resolveRedisEndpoint } from '../../shared/environment.js';
+import { EnvironmentVariables } from '../../shared/environment.js';
+import { resolveRedisEndpoint } from '../../shared/redis-endpoint.js';
 
 export type Variable = keyof EnvironmentVariables;
 
@@ -193,7 +194,7 @@ export const variablesOf = (path: CommandPath): VariableUse[] =>
   );
 
 /** The defaults EnvironmentVariables applies to an unset variable. */
-const DEFAULTS: Partial<Record<Variable, unknown>> = { ...new EnvironmentVariables() };
+const DEFAULTS: Partial<EnvironmentVariables> = { ...new EnvironmentVariables() };
 
 const NAME_WIDTH = Math.max(...ORDER.map((v) => v.length));
 const HELP_WIDTH = 80;
@@ -237,7 +238,10 @@ export const environmentHelp = (path: CommandPath): string => {
   );
 };
 
-const show = (value: unknown): string =>
+/** A variable's value as set: every variable is a string or a number. */
+type VariableValue = EnvironmentVariables[Variable] | undefined;
+
+const show = (value: VariableValue): string =>
   value === undefined ? 'unset' : typeof value === 'string' ? JSON.stringify(value) : String(value);
 
 /**
@@ -247,7 +251,7 @@ const show = (value: unknown): string =>
  */
 export const describeSettings = (
   path: CommandPath,
-  valueOf: (variable: Variable) => unknown,
+  valueOf: (variable: Variable) => VariableValue,
 ): string =>
   variablesOf(path)
     .filter(({ variable }) => !VARIABLES[variable]?.secret)

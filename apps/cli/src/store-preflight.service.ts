@@ -10,11 +10,8 @@ import {
   StoreUnavailableError,
   TENANT_REDIS,
 } from '#tenant-migration';
-import {
-  type EnvironmentVariables,
-  type RedisEndpoint,
-  resolveRedisEndpoint,
-} from '../../shared/environment.js';
+import type { EnvironmentVariables } from '../../shared/environment.js';
+import { configuredRedisEndpoint, type RedisEndpoint } from '../../shared/redis-endpoint.js';
 import { VerboseLog } from './verbose-log.service.js';
 
 const SOURCES: Record<RedisEndpoint['source'], string> = {
@@ -65,7 +62,7 @@ export class StorePreflight {
   }
 
   async assertRedis(): Promise<void> {
-    const { url, source } = this.redisEndpoint();
+    const { url, source } = configuredRedisEndpoint(this.config);
     const started = Date.now();
     this.verbose.log(`Redis: connecting to ${redactUrl(url)} (${SOURCES[source]})`);
     try {
@@ -112,16 +109,8 @@ export class StorePreflight {
    * finding): logs the stores it will use, without connecting.
    */
   announceStores(): void {
-    const { url, source } = this.redisEndpoint();
+    const { url, source } = configuredRedisEndpoint(this.config);
     this.verbose.log(`PostgreSQL: ${redactUrl(this.config.get('DATABASE_URL', { infer: true }))}`);
     this.verbose.log(`Redis: ${redactUrl(url)} (${SOURCES[source]})`);
-  }
-
-  private redisEndpoint(): RedisEndpoint {
-    return resolveRedisEndpoint({
-      REDIS_URL: this.config.get('REDIS_URL', { infer: true }),
-      UPSTASH_REDIS_REST_URL: this.config.get('UPSTASH_REDIS_REST_URL', { infer: true }),
-      UPSTASH_REDIS_REST_TOKEN: this.config.get('UPSTASH_REDIS_REST_TOKEN', { infer: true }),
-    });
   }
 }

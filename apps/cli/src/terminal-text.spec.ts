@@ -4,6 +4,7 @@ import { terminalSafeJson, terminalText } from './terminal-text.js';
 
 /** What a terminal must never receive raw from the stores. */
 const RAW =
+  // eslint-disable-next-line no-control-regex -- the test must name the C0 controls it rules out
   /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/u;
 
 describe('terminalText', () => {

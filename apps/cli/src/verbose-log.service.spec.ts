@@ -6,20 +6,16 @@ import { validateEnvironment, type EnvironmentVariables } from '../../shared/env
 import { VerboseLog, verboseFromEnvironment } from './verbose-log.service.js';
 
 const sutWith = (env: Record<string, string>): VerboseLog =>
-  new VerboseLog(
-    new ConfigService<EnvironmentVariables, true>(
-      validateEnvironment(env) as unknown as Record<string, unknown>,
-    ),
-  );
+  new VerboseLog(new ConfigService<EnvironmentVariables, true>(validateEnvironment(env)));
 
 /** What `run` writes to stderr while it runs. */
 const stderrOf = (run: () => void): string => {
   const write = process.stderr.write.bind(process.stderr);
   let written = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     written += chunk.toString();
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     run();
   } finally {

@@ -1,40 +1,23 @@
 import { Command, Option, SubCommand } from 'nest-commander';
 import { BackupService } from '#tenant-migration';
-import { CliOutput, verifyExitCode } from '../cli-output.service.js';
+import { CliOutput } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliCommand } from './cli-command.base.js';
+import {
+  printBackupList,
+  printBackupSummary,
+  printVerifyReport,
+  verifyExitCode,
+} from './backup.printer.js';
 
 export interface BackupFlags {
   outPath?: string;
   postgres?: boolean;
   json?: boolean;
 }
-
-/**
- * Takes a backup and prints it: `backup` and the root command's `--backup` both run this.
- * The backup is recorded in PostgreSQL, so PostgreSQL is needed either way.
- */
-export const takeBackup = async (
-  backups: BackupService,
-  out: CliOutput,
-  preflight: StorePreflight,
-  flags: BackupFlags,
-): Promise<number> => {
-  await preflight.assertStores({ redis: !flags.postgres });
-  const request = { outPath: flags.outPath, actor: cliActor() };
-  const summary = flags.postgres
-    ? await backups.backupPostgres(request)
-    : await backups.backupRedis(request);
-  out.verbose.log(
-    `backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`,
-  );
-  if (flags.json) out.json(summary);
-  else out.backupSummary(summary);
-  return ExitCode.Clean;
-};
 
 /** `backup verify <id|path> [--live] [--json]` */
 @SubCommand({
@@ -63,7 +46,7 @@ export class BackupVerifyCommand extends CliCommand {
         actor: cliActor(),
       });
       if (flags.json) this.out.json(report);
-      else this.out.verifyReport(report);
+      else printVerifyReport(this.out, report);
       return verifyExitCode(report);
     });
   }
@@ -94,7 +77,7 @@ export class BackupListCommand extends CliCommand {
       await this.preflight.assertStores({ redis: false });
       const backups = await this.backups.list(flags.limit ?? 20);
       if (flags.json) this.out.json(backups);
-      else this.out.backupList(backups);
+      else printBackupList(this.out, backups);
       return ExitCode.Clean;
     });
   }
@@ -124,8 +107,27 @@ export class BackupCommand extends CliCommand {
   async run(args: string[], flags: BackupFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(args, 'backup');
-      return takeBackup(this.backups, this.out, this.preflight, flags);
+      return this.perform(flags);
     });
+  }
+
+  /**
+   * Takes a backup, prints it and returns the exit code: `backup` and the root command's
+   * `--backup` both run this. The backup is recorded in PostgreSQL, so PostgreSQL is needed
+   * either way.
+   */
+  async perform(flags: BackupFlags): Promise<number> {
+    await this.preflight.assertStores({ redis: !flags.postgres });
+    const request = { outPath: flags.outPath, actor: cliActor() };
+    const summary = flags.postgres
+      ? await this.backups.backupPostgres(request)
+      : await this.backups.backupRedis(request);
+    this.out.verbose.log(
+      `backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`,
+    );
+    if (flags.json) this.out.json(summary);
+    else printBackupSummary(this.out, summary);
+    return ExitCode.Clean;
   }
 
   @Option({

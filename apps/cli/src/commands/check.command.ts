@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
+import { printIntegrityReport } from './check.printer.js';
 
 export interface CheckFlags {
   json?: boolean;
@@ -13,30 +14,6 @@ export interface CheckFlags {
 
 /** How many drifts the human view lists unless told otherwise; --json lists them all. */
 const HUMAN_LIMIT = 50;
-
-/**
- * Runs the integrity check and prints it: `check` and the root command's `--check` both run
- * this. Exit 0 when the stores agree, 1 when any tenant drifted.
- */
-export const runCheck = async (
-  integrity: IntegrityService,
-  out: CliOutput,
-  preflight: StorePreflight,
-  flags: CheckFlags,
-): Promise<number> => {
-  await preflight.assertStores();
-  const report = await integrity.check({
-    limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT),
-    onProgress: out.verbose.scanProgress('check'),
-  });
-  out.verbose.log(
-    `check: ${report.redisKeys} Redis keys, ${report.postgresTenants} PostgreSQL tenants: matching ${report.matching}, only in Redis ${report.onlyInRedis}, ` +
-      `only in PostgreSQL ${report.onlyInPostgres}, different ${report.different} in ${report.durationMs} ms`,
-  );
-  if (flags.json) out.json(report);
-  else out.integrityReport(report);
-  return report.consistent ? ExitCode.Clean : ExitCode.Findings;
-};
 
 /** `check [--limit n] [--json]` */
 @Command({
@@ -57,8 +34,27 @@ export class CheckCommand extends CliCommand {
   async run(args: string[], flags: CheckFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(args, 'check');
-      return runCheck(this.integrity, this.out, this.preflight, flags);
+      return this.perform(flags);
     });
+  }
+
+  /**
+   * Runs the integrity check, prints it and returns the exit code: `check` and the root
+   * command's `--check` both run this. Exit 0 when the stores agree, 1 when any tenant drifted.
+   */
+  async perform(flags: CheckFlags): Promise<number> {
+    await this.preflight.assertStores();
+    const report = await this.integrity.check({
+      limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT),
+      onProgress: this.out.verbose.scanProgress('check'),
+    });
+    this.out.verbose.log(
+      `check: ${report.redisKeys} Redis keys, ${report.postgresTenants} PostgreSQL tenants: matching ${report.matching}, only in Redis ${report.onlyInRedis}, ` +
+        `only in PostgreSQL ${report.onlyInPostgres}, different ${report.different} in ${report.durationMs} ms`,
+    );
+    if (flags.json) this.out.json(report);
+    else printIntegrityReport(this.out, report);
+    return report.consistent ? ExitCode.Clean : ExitCode.Findings;
   }
 
   @Option({

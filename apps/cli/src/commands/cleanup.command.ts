@@ -6,28 +6,12 @@ import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { CliCommand } from './cli-command.base.js';
+import { printCleanup } from './cleanup.printer.js';
 
 export interface CleanupFlags {
   yes?: boolean;
   json?: boolean;
 }
-
-/** Runs cleanup (a preview unless `yes`) and prints it: `cleanup` and the root's `--cleanup`. */
-export const runCleanup = async (
-  cleanups: CleanupService,
-  out: CliOutput,
-  preflight: StorePreflight,
-  flags: CleanupFlags,
-): Promise<number> => {
-  await preflight.assertStores();
-  const result = await cleanups.cleanup({ dryRun: !flags.yes, actor: cliActor() });
-  out.verbose.log(
-    `cleanup: backup ${result.backupId}: examined ${result.examined}, ${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted}, kept ${result.kept}, already gone ${result.alreadyGone}`,
-  );
-  if (flags.json) out.json(result);
-  else out.cleanupReport(result);
-  return ExitCode.Clean;
-};
 
 /** `cleanup [--yes] [--json]` */
 @Command({
@@ -48,8 +32,23 @@ export class CleanupCommand extends CliCommand {
   async run(args: string[], flags: CleanupFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(args, 'cleanup');
-      return runCleanup(this.cleanups, this.out, this.preflight, flags);
+      return this.perform(flags);
     });
+  }
+
+  /**
+   * Runs cleanup (a preview unless `yes`), prints it and returns the exit code: `cleanup` and
+   * the root command's `--cleanup` both run this.
+   */
+  async perform(flags: CleanupFlags): Promise<number> {
+    await this.preflight.assertStores();
+    const result = await this.cleanups.cleanup({ dryRun: !flags.yes, actor: cliActor() });
+    this.out.verbose.log(
+      `cleanup: backup ${result.backupId}: examined ${result.examined}, ${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted}, kept ${result.kept}, already gone ${result.alreadyGone}`,
+    );
+    if (flags.json) this.out.json(result);
+    else printCleanup(this.out, result);
+    return ExitCode.Clean;
   }
 
   @Option({

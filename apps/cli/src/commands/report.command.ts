@@ -5,36 +5,15 @@ import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
+import { printStats, printWrittenReport } from './report.printer.js';
+
+export interface ReportFlags {
+  outDir?: string;
+  json?: boolean;
+}
 
 /** Where reports go unless `--out-dir` says otherwise. */
 const DEFAULT_REPORT_DIR = 'reports';
-
-/** Writes the report (JSON and Markdown) and prints where: `report` and the root's `--report`. */
-export const runReport = async (
-  reports: ReportService,
-  out: CliOutput,
-  preflight: StorePreflight,
-  flags: { outDir?: string; json?: boolean },
-): Promise<number> => {
-  await preflight.assertStores();
-  const written = await reports.write(flags.outDir ?? DEFAULT_REPORT_DIR);
-  if (flags.json)
-    out.json({
-      jsonPath: written.jsonPath,
-      markdownPath: written.markdownPath,
-      consistent: written.report.integrity.consistent,
-    });
-  else {
-    out.line(`Report written: ${written.markdownPath}`);
-    out.line(`               ${written.jsonPath}`);
-    out.line(
-      written.report.integrity.consistent
-        ? 'Redis and PostgreSQL agree.'
-        : 'Drift found: see the report.',
-    );
-  }
-  return written.report.integrity.consistent ? ExitCode.Clean : ExitCode.Findings;
-};
 
 /** `report [--out-dir dir] [--json]` */
 @Command({
@@ -51,11 +30,28 @@ export class ReportCommand extends CliCommand {
     super(out);
   }
 
-  async run(args: string[], flags: { outDir?: string; json?: boolean }): Promise<void> {
+  async run(args: string[], flags: ReportFlags): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(args, 'report');
-      return runReport(this.reports, this.out, this.preflight, flags);
+      return this.perform(flags);
     });
+  }
+
+  /**
+   * Writes the report (JSON and Markdown), prints where and returns the exit code: `report`
+   * and the root command's `--report` both run this. Exit 1 on drift.
+   */
+  async perform(flags: ReportFlags): Promise<number> {
+    await this.preflight.assertStores();
+    const written = await this.reports.write(flags.outDir ?? DEFAULT_REPORT_DIR);
+    if (flags.json)
+      this.out.json({
+        jsonPath: written.jsonPath,
+        markdownPath: written.markdownPath,
+        consistent: written.report.integrity.consistent,
+      });
+    else printWrittenReport(this.out, written);
+    return written.report.integrity.consistent ? ExitCode.Clean : ExitCode.Findings;
   }
 
   @Option({
@@ -89,7 +85,7 @@ export class StatsCommand extends CliCommand {
       await this.preflight.assertStores();
       const stats = await this.reports.stats();
       if (flags.json) this.out.json(stats);
-      else this.out.statsSummary(stats);
+      else printStats(this.out, stats);
       return ExitCode.Clean;
     });
   }

@@ -2,12 +2,13 @@ import { Command, Option } from 'nest-commander';
 import { ConfigService } from '@nestjs/config';
 import type { EnvironmentVariables } from '../../../shared/environment.js';
 import { BackupService, InvalidOptionError } from '#tenant-migration';
-import { CliOutput, restoreExitCode } from '../cli-output.service.js';
+import { CliOutput } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseRedisUrl } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { ExitCode } from '../exit-codes.js';
 import { CliCommand } from './cli-command.base.js';
+import { printPostgresRestore, printRedisRestore, restoreExitCode } from './restore.printer.js';
 
 const BACKUP_ARGUMENT = { backup: 'a backup id (see `backup list`) or the path of a backup file' };
 
@@ -54,7 +55,7 @@ export class RestoreCommand extends CliCommand {
           `conflicts ${report.conflicts}, overwritten ${report.overwritten}, expired ${report.expired}`,
       );
       if (flags.json) this.out.json(report);
-      else this.out.redisRestoreReport(report);
+      else printRedisRestore(this.out, report);
       return restoreExitCode(report);
     });
   }
@@ -117,7 +118,7 @@ export class RestorePostgresCommand extends CliCommand {
         actor: cliActor(),
       });
       if (flags.json) this.out.json(report);
-      else this.out.postgresRestoreReport(report);
+      else printPostgresRestore(this.out, report);
       return ExitCode.Clean;
     });
   }

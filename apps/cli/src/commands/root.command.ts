@@ -1,26 +1,17 @@
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { type CommandRunner, Option, RootCommand } from 'nest-commander';
-import {
-  BackupService,
-  CleanupService,
-  IntegrityService,
-  InvalidOptionError,
-  MigrationService,
-  MigrationTests,
-  ReportService,
-  SyncService,
-} from '#tenant-migration';
+import { InvalidOptionError } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { exitOnCommanderError } from '../exit-codes.js';
-import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
-import { MigrationCommandBase, type MigrationFlags } from './migration-command.base.js';
-import { takeBackup } from './backup.command.js';
-import { runCheck } from './check.command.js';
-import { runSync } from './sync.command.js';
-import { runCleanup } from './cleanup.command.js';
-import { runReport } from './report.command.js';
-import { runSelfTest } from './test.command.js';
+import { MigrationOptionsCommand, type MigrationFlags } from './migration-options.base.js';
+import { MigrateCommand } from './migrate.command.js';
+import { BackupCommand } from './backup.command.js';
+import { CheckCommand } from './check.command.js';
+import { SyncCommand } from './sync.command.js';
+import { CleanupCommand } from './cleanup.command.js';
+import { ReportCommand } from './report.command.js';
+import { TestCommand } from './test.command.js';
 
 type RootFlags = MigrationFlags & {
   backup?: boolean;
@@ -44,26 +35,27 @@ const migrationFlagsIn = (flags: RootFlags): string[] => [
 
 /**
  * `tenant-migrate [--dry-run] [--json]`: the spec's form; with no subcommand it migrates.
- * `tenant-migrate --backup [--json]` backs up the Redis tenant keyspace instead.
- * `tenant-migrate --test [--json]` runs the read-only self-test instead.
+ * `tenant-migrate --backup [--json]` backs up the Redis tenant keyspace instead, and the other
+ * original flags (`--check`, `--sync --subdomain <name>`, `--cleanup [--yes]`, `--report`,
+ * `--test`) likewise: each runs its subcommand's own code. This command only checks that the
+ * flags go together and chooses which.
  */
 @RootCommand({
   name: 'tenant-migrate',
   description: 'Migrate tenants from Redis to PostgreSQL (see the subcommands for more)',
 })
-export class RootMigrateCommand extends MigrationCommandBase implements OnApplicationBootstrap {
+export class RootMigrateCommand extends MigrationOptionsCommand implements OnApplicationBootstrap {
   constructor(
-    migrations: MigrationService,
     out: CliOutput,
-    preflight: StorePreflight,
-    private readonly backups: BackupService,
-    private readonly integrity: IntegrityService,
-    private readonly syncs: SyncService,
-    private readonly cleanups: CleanupService,
-    private readonly reports: ReportService,
-    private readonly selfTests: MigrationTests,
+    private readonly migrate: MigrateCommand,
+    private readonly backup: BackupCommand,
+    private readonly check: CheckCommand,
+    private readonly sync: SyncCommand,
+    private readonly cleanup: CleanupCommand,
+    private readonly report: ReportCommand,
+    private readonly selfTest: TestCommand,
   ) {
-    super(migrations, out, preflight);
+    super(out);
   }
 
   /**
@@ -82,6 +74,11 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
   }
 
   async run(args: string[], flags: RootFlags): Promise<void> {
+    await this.attempt(() => this.dispatch(args, flags));
+  }
+
+  /** Runs what the flags ask for: the migration, or the one original flag given instead. */
+  private dispatch(args: string[], flags: RootFlags): Promise<number> {
     const actions = [
       flags.backup && '--backup',
       flags.check && '--check',
@@ -92,42 +89,31 @@ export class RootMigrateCommand extends MigrationCommandBase implements OnApplic
     ].filter((a): a is string => Boolean(a));
     if (actions.length === 0) {
       if (flags.subdomain !== undefined || flags.yes) {
-        return this.attempt(async () => {
-          throw new InvalidOptionError(
-            flags.yes ? '--yes goes with --cleanup' : '--subdomain goes with --sync',
-          );
-        });
-      }
-      return this.execute('tenant-migrate', args, flags);
-    }
-    await this.attempt(async () => {
-      assertNoArguments(args, 'tenant-migrate');
-      const conflicting = [...migrationFlagsIn(flags), ...actions.slice(1)];
-      if (conflicting.length > 0) {
         throw new InvalidOptionError(
-          `${actions[0]} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`,
+          flags.yes ? '--yes goes with --cleanup' : '--subdomain goes with --sync',
         );
       }
-      if (flags.sync) {
-        if (!flags.subdomain) throw new InvalidOptionError('--sync needs --subdomain <name>');
-        return runSync(this.syncs, this.out, this.preflight, flags.subdomain, { json: flags.json });
-      }
-      if (flags.subdomain !== undefined)
-        throw new InvalidOptionError('--subdomain goes with --sync');
-      if (flags.cleanup)
-        return runCleanup(this.cleanups, this.out, this.preflight, {
-          json: flags.json,
-          yes: flags.yes,
-        });
-      if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
-      if (flags.report)
-        return runReport(this.reports, this.out, this.preflight, { json: flags.json });
-      if (flags.test)
-        return runSelfTest(this.selfTests, this.out, this.preflight, { json: flags.json });
-      if (flags.check)
-        return runCheck(this.integrity, this.out, this.preflight, { json: flags.json });
-      return takeBackup(this.backups, this.out, this.preflight, { json: flags.json });
-    });
+      return this.migrate.perform('tenant-migrate', args, flags);
+    }
+    assertNoArguments(args, 'tenant-migrate');
+    const conflicting = [...migrationFlagsIn(flags), ...actions.slice(1)];
+    if (conflicting.length > 0) {
+      throw new InvalidOptionError(
+        `${actions[0]} migrates nothing: it cannot be combined with ${conflicting.join(', ')}`,
+      );
+    }
+    const json = { json: flags.json };
+    if (flags.sync) {
+      if (!flags.subdomain) throw new InvalidOptionError('--sync needs --subdomain <name>');
+      return this.sync.syncOne(flags.subdomain, json);
+    }
+    if (flags.subdomain !== undefined) throw new InvalidOptionError('--subdomain goes with --sync');
+    if (flags.cleanup) return this.cleanup.perform({ ...json, yes: flags.yes });
+    if (flags.yes) throw new InvalidOptionError('--yes goes with --cleanup');
+    if (flags.report) return this.report.perform(json);
+    if (flags.test) return this.selfTest.perform(json);
+    if (flags.check) return this.check.perform(json);
+    return this.backup.perform(json);
   }
 
   @Option({

@@ -1,10 +1,11 @@
 import { Command, Option } from 'nest-commander';
-import { MigrationRunRepository, type MigrationRunEntity } from '#tenant-migration';
+import { MigrationRunRepository } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
+import { printRuns } from './runs.printer.js';
 
 /** `runs`: the newest recorded migration runs with their status and counts. */
 @Command({ name: 'runs', description: 'list the newest migration runs' })
@@ -23,22 +24,9 @@ export class RunsCommand extends CliCommand {
       await this.preflight.assertStores({ redis: false });
       const runs = await this.runs.latest(flags.limit ?? 10);
       if (flags.json) this.out.json(runs);
-      else this.printRuns(runs);
+      else printRuns(this.out, runs);
       return ExitCode.Clean;
     });
-  }
-
-  /** One line per run, newest first. */
-  private printRuns(runs: MigrationRunEntity[]): void {
-    if (runs.length === 0) return this.out.line('No migration runs recorded.');
-    for (const r of runs) {
-      const c = r.counts;
-      this.out.line(
-        `${r.id}  ${r.status.padEnd(11)} ${r.startedAt.toISOString()}  scanned ${c.scanned} migrated ${c.migrated} ` +
-          `unchanged ${c.unchanged} skipped ${c.skipped} rejected ${c.rejected} conflicts ${c.conflicts}` +
-          (r.error ? `  error: ${r.error}` : ''),
-      );
-    }
   }
 
   @Option({ flags: '--limit <n>', description: 'how many runs (1-1000, default 10)' })

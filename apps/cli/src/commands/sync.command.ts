@@ -1,17 +1,12 @@
 import { Command, Option } from 'nest-commander';
-import {
-  InvalidOptionError,
-  SyncService,
-  type SyncAllResult,
-  type SyncRequest,
-  type SyncResult,
-} from '#tenant-migration';
+import { InvalidOptionError, SyncService, type SyncRequest } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { CliCommand } from './cli-command.base.js';
+import { printSync, printSyncAll } from './sync.printer.js';
 
 export interface SyncFlags {
   prefer?: 'redis' | 'postgres';
@@ -21,52 +16,11 @@ export interface SyncFlags {
   pending?: boolean;
 }
 
-/**
- * A sync's direction, what it did and why. A deletion is spelled out: "redis-to-postgres" alone
- * would read as a write.
- */
-export const describeSync = (result: SyncResult): string => {
-  const deleted =
-    result.change === 'delete'
-      ? result.dryRun
-        ? ', would delete in PostgreSQL'
-        : ', deleted in PostgreSQL'
-      : '';
-  return `${result.direction}${deleted} — ${result.reason}`;
-};
-
-/** The summary line of a run over many tenants, with the deletions counted apart. */
-const describeSyncAll = (result: SyncAllResult, what: string): string => {
-  const deletions = result.byChange.delete ?? 0;
-  const deleted =
-    deletions === 0
-      ? ''
-      : ` (${deletions} ${result.dryRun ? 'to delete' : 'deleted'} in PostgreSQL: their keys were deleted or expired in Redis)`;
-  return `${result.dryRun ? 'Would sync' : 'Synced'} ${result.synced} of ${result.drifted} ${what}${deleted}`;
-};
-
-/** Syncs one tenant and prints the direction taken: `sync <name>` and the root's `--sync --subdomain <name>`. */
-export const runSync = async (
-  sync: SyncService,
-  out: CliOutput,
-  preflight: StorePreflight,
-  subdomain: string,
-  flags: SyncFlags,
-): Promise<number> => {
-  await preflight.assertStores();
-  const request: SyncRequest = {
-    prefer: flags.prefer,
-    dryRun: flags.dryRun ?? false,
-    actor: cliActor(),
-  };
-  const result = await sync.sync(subdomain, request);
-  if (flags.json) out.json(result);
-  else
-    out.line(
-      `${result.dryRun ? 'Would sync' : 'Synced'} ${result.subdomain} (${result.key}): ${describeSync(result)}`,
-    );
-  return ExitCode.Clean;
-};
+const syncRequest = (flags: SyncFlags): SyncRequest => ({
+  prefer: flags.prefer,
+  dryRun: flags.dryRun ?? false,
+  actor: cliActor(),
+});
 
 /** `sync <subdomain> | --all-drifted | --pending [--prefer redis|postgres] [--dry-run] [--json]` */
 @Command({
@@ -96,28 +50,33 @@ export class SyncCommand extends CliCommand {
           'sync takes a subdomain, --all-drifted or --pending (one of the three)',
         );
       }
-      if (subdomain !== undefined)
-        return runSync(this.syncs, this.out, this.preflight, subdomain, flags);
+      if (subdomain !== undefined) return this.syncOne(subdomain, flags);
       await this.preflight.assertStores();
-      const request: SyncRequest = {
-        prefer: flags.prefer,
-        dryRun: flags.dryRun ?? false,
-        actor: cliActor(),
-      };
+      const request = syncRequest(flags);
       const result = flags.pending
         ? await this.syncs.syncPending(request)
         : await this.syncs.syncAllDrifted(request);
       if (flags.json) this.out.json(result);
-      else {
-        const what = flags.pending ? 'tenants with a pending write-back' : 'drifted tenants';
-        this.out.line(describeSyncAll(result, what));
-        for (const r of result.results)
-          if (r.direction !== 'none')
-            this.out.line(`  ${r.subdomain} (${r.key}): ${describeSync(r)}`);
-        for (const r of result.refused) this.out.line(`  refused ${r.subdomain}: ${r.reason}`);
-      }
+      else
+        printSyncAll(
+          this.out,
+          result,
+          flags.pending ? 'tenants with a pending write-back' : 'drifted tenants',
+        );
       return result.refused.length > 0 ? ExitCode.Findings : ExitCode.Clean;
     });
+  }
+
+  /**
+   * Syncs one tenant, prints the direction taken and returns the exit code: `sync <name>` and
+   * the root command's `--sync --subdomain <name>` both run this.
+   */
+  async syncOne(subdomain: string, flags: SyncFlags): Promise<number> {
+    await this.preflight.assertStores();
+    const result = await this.syncs.sync(subdomain, syncRequest(flags));
+    if (flags.json) this.out.json(result);
+    else printSync(this.out, result);
+    return ExitCode.Clean;
   }
 
   @Option({

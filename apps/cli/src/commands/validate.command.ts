@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
+import { printValidation } from './validate.printer.js';
 
 /** `validate`: checks every tenant value against the rules; reads Redis only. */
 @Command({
@@ -29,7 +30,7 @@ export class ValidateCommand extends CliCommand {
         `validate: scanned ${report.scanned}: valid ${report.valid}, rejected ${report.rejected}, skipped ${report.skipped} in ${report.durationMs} ms`,
       );
       if (flags.json) this.out.json(report);
-      else this.out.validationSummary(report);
+      else printValidation(this.out, report);
       return report.rejected > 0 ? ExitCode.Findings : ExitCode.Clean;
     });
   }
