@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from './libs/tenant-migration/src/database/index.js';
+import { buildDataSourceOptions } from './libs/tenant-migration/src/tenant-migration.entities.js';
 import { tableNamesFrom } from './apps/shared/environment.js';
 
 export default new DataSource(

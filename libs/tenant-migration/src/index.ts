@@ -16,13 +16,12 @@ export * from './tenants/tenant.types.js';
 export { TenantEntity } from './tenants/tenant.entity.js';
 export { MigrationRunEntity } from './migration/migration-run.entity.js';
 export { MigrationExceptionEntity } from './migration/migration-exception.entity.js';
+export { buildDataSourceOptions, TENANT_MIGRATION_ENTITIES } from './tenant-migration.entities.js';
 export {
-  buildDataSourceOptions,
-  TENANT_MIGRATION_ENTITIES,
   TENANT_MIGRATION_SCHEMA_MIGRATIONS,
   tenantMigrationSchemaMigrations,
   LATEST_SCHEMA_MIGRATION,
-} from './database/index.js';
+} from './database/schema-migrations.js';
 export { DEFAULT_TABLE_NAMES, resolveTableNames, type TableNames } from './database/table-names.js';
 export {
   postgresReplyWatchdog,
@@ -77,7 +76,7 @@ export type {
 export { ReportService, toMarkdown } from './integrity/report.service.js';
 export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';
 export { TenantResolver } from './compat/tenant-resolver.js';
-export type { ResolverMode } from './compat/resolver-mode.js';
+export type { ResolverMode } from './tenant-migration-options.interface.js';
 export type { OutcomeReason } from './common/outcome-reason.js';
 export { MigrationAdminController } from './http/migration-admin.controller.js';
 export { DEFAULT_ADMIN_PATH, type AdminControllerMount } from './http/mount-admin-controller.js';
@@ -103,10 +102,10 @@ export type {
   TenantWriteResult,
   WriteBackOutcome,
 } from './compat/tenant.service.js';
-export { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+export { RedisWriteBackQueue } from './tenants/redis-write-back.queue.js';
 export { TenantStoreRepository } from './compat/tenant-store.repository.js';
 export { TenantRedisCopyRepository } from './compat/tenant-redis-copy.repository.js';
 export { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
-export type { PendingWriteBack } from './compat/redis-write-back.queue.js';
+export type { PendingWriteBack } from './tenants/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';
 export { MigrationUtils } from './compat/migration-utils.service.js';

@@ -1,7 +1,14 @@
 import type { ConflictPolicy } from './migration/migration.types.js';
 import type { ValidationSettings } from './validation/validation.types.js';
-import type { ResolverMode } from './compat/resolver-mode.js';
 import type { TableNames } from './database/table-names.js';
+
+/**
+ * Which store the resolver reads first during the transition, or whether Redis is read at all.
+ * `postgres-first` (default): PostgreSQL, then Redis with on-the-fly migration. `redis-first`:
+ * Redis as the authority (before the migration), then PostgreSQL. `postgres-only`: after
+ * cutover.
+ */
+export type ResolverMode = 'postgres-first' | 'redis-first' | 'postgres-only';
 
 /** Options of `TenantMigrationModule.forRoot` / `forRootAsync`. Every field has a default. */
 export interface TenantMigrationModuleOptions {

@@ -6,7 +6,7 @@ import type { TenantMigrationModuleOptions } from './tenant-migration-options.in
 import { RESOLVED_OPTIONS, TENANT_REDIS } from './tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from './tenant-migration-options.interface.js';
 import { TENANT_DATA_SOURCE, tenantRepositoryToken } from './tenant-migration.tokens.js';
-import { ENTITY_TABLES, TENANT_MIGRATION_ENTITIES } from './database/index.js';
+import { ENTITY_TABLES, TENANT_MIGRATION_ENTITIES } from './tenant-migration.entities.js';
 import { mapEntityTable } from './database/map-entity-table.js';
 import { DEFAULT_TABLE_NAMES } from './database/table-names.js';
 import { type AdminControllerMount, mountAdminController } from './http/mount-admin-controller.js';

@@ -41,7 +41,7 @@ import { SelfTestPostgresRepository } from './self-test/self-test-postgres.repos
 import { ConnectivityTest } from './self-test/connectivity-test.js';
 import { ProcessTest } from './self-test/process-test.js';
 import { CompatibilityTest } from './self-test/compatibility-test.js';
-import { RedisWriteBackQueue } from './compat/redis-write-back.queue.js';
+import { RedisWriteBackQueue } from './tenants/redis-write-back.queue.js';
 import { TenantService } from './compat/tenant.service.js';
 import { TenantStoreRepository } from './compat/tenant-store.repository.js';
 import { TenantRedisCopyRepository } from './compat/tenant-redis-copy.repository.js';

@@ -15,7 +15,7 @@ import {
   TenantExistsError,
   TenantNotFoundError,
 } from '../errors/index.js';
-import type { RedisWriteBackQueue } from './redis-write-back.queue.js';
+import type { RedisWriteBackQueue } from '../tenants/redis-write-back.queue.js';
 import type { TenantRedisCopyRepository } from './tenant-redis-copy.repository.js';
 import type { TenantResolver } from './tenant-resolver.js';
 import type { TenantStoreRepository } from './tenant-store.repository.js';

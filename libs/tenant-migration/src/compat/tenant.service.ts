@@ -19,7 +19,7 @@ import {
   TenantNotFoundError,
 } from '../errors/index.js';
 import { withTimeout } from '../common/with-timeout.js';
-import { RedisWriteBackQueue } from './redis-write-back.queue.js';
+import { RedisWriteBackQueue } from '../tenants/redis-write-back.queue.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { TenantResolver } from './tenant-resolver.js';
 import { TenantStoreRepository } from './tenant-store.repository.js';

@@ -5,7 +5,7 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
-import { LATEST_SCHEMA_MIGRATION } from './index.js';
+import { LATEST_SCHEMA_MIGRATION } from './schema-migrations.js';
 
 /** TypeORM's Postgres runner, with the release that drops its connection (see `discard`). */
 interface Discardable {

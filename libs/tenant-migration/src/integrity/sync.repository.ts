@@ -5,7 +5,7 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import { TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
 import { TenantMergeRepository, type StagedTenant } from '../migration/tenant-merge.repository.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
-import { RedisWriteBackQueue } from '../compat/redis-write-back.queue.js';
+import { RedisWriteBackQueue } from '../tenants/redis-write-back.queue.js';
 
 /**
  * The tenant row as sync decides on it: the read paths' row, plus the key it was migrated from

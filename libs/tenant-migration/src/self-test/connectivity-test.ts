@@ -5,7 +5,10 @@ import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { withTimeout } from '../common/with-timeout.js';
 import { redactUrl } from '../common/redact-url.js';
-import { LATEST_SCHEMA_MIGRATION, TENANT_MIGRATION_SCHEMA_MIGRATIONS } from '../database/index.js';
+import {
+  LATEST_SCHEMA_MIGRATION,
+  TENANT_MIGRATION_SCHEMA_MIGRATIONS,
+} from '../database/schema-migrations.js';
 import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { StoreUnavailableError } from '../errors/index.js';
 import { inReadOnlySession } from '../backup/read-only-snapshot.js';

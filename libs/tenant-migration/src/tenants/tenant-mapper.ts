@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
 import { parse as parseUuid } from 'uuid';
-import type { TenantDefaults } from '../validation/validation.types.js';
 import type {
   BrandColors,
   BusinessCategory,
@@ -9,6 +8,7 @@ import type {
   SourceFormat,
   SubscriptionPlan,
   SubscriptionStatus,
+  TenantDefaults,
   TenantFeatures,
   TenantRecord,
 } from './tenant.types.js';

@@ -87,3 +87,11 @@ export interface TenantRecord extends EnhancedTenant {
   /** sha256 (hex) of the raw Redis value. */
   sourceHash: string;
 }
+
+/** What a tenant gets for every field its source did not carry (all legacy tenants). */
+export interface TenantDefaults {
+  businessCategory: BusinessCategory;
+  subscriptionPlan: SubscriptionPlan;
+  subscriptionStatus: SubscriptionStatus;
+  features: TenantFeatures;
+}

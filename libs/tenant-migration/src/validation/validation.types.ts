@@ -1,20 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { OutcomeReason } from '../common/outcome-reason.js';
-import type {
-  BusinessCategory,
-  SubscriptionPlan,
-  SubscriptionStatus,
-  TenantFeatures,
-  TenantRecord,
-} from '../tenants/tenant.types.js';
-
-/** What a tenant gets for every field its source did not carry (all legacy tenants). */
-export interface TenantDefaults {
-  businessCategory: BusinessCategory;
-  subscriptionPlan: SubscriptionPlan;
-  subscriptionStatus: SubscriptionStatus;
-  features: TenantFeatures;
-}
+import type { TenantDefaults, TenantRecord } from '../tenants/tenant.types.js';
 
 /** A closed-open interval of epoch milliseconds: `min <= t < max`. */
 export interface TimestampRange {

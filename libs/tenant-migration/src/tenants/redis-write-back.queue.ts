@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
-import { sourceHashOf } from '../tenants/tenant-mapper.js';
+import { sourceHashOf } from './tenant-mapper.js';
 
 /** A tenant whose Redis copy could not be written back, waiting for `sync --pending`. */
 export interface PendingWriteBack {
