@@ -8,6 +8,7 @@ import { TenantValidator } from './validation/tenant-validator.js';
 import { RedisKeyspaceReader } from './source/redis-keyspace.reader.js';
 import { MigrationService } from './migration/migration.service.js';
 import { MigrationRunRepository } from './migration/migration-run.repository.js';
+import { MigrationRunsService } from './migration/migration-runs.service.js';
 import { PostgresSessionFactory } from './database/postgres-session.factory.js';
 import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
 import { AuditRepository } from './audit/audit.repository.js';
@@ -60,6 +61,7 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   TableLock,
   BatchWriter,
   MigrationService,
+  MigrationRunsService,
   AuditRepository,
   BackupRepository,
   RedisEntryRepository,

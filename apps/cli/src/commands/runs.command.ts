@@ -1,5 +1,5 @@
 import { Command, Option } from 'nest-commander';
-import { MigrationRunRepository } from '#tenant-migration';
+import { MigrationRunsService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
@@ -11,7 +11,7 @@ import { printRuns } from './runs.printer.js';
 @Command({ name: 'runs', description: 'list the newest migration runs' })
 export class RunsCommand extends CliCommand {
   constructor(
-    private readonly runs: MigrationRunRepository,
+    private readonly runs: MigrationRunsService,
     out: CliOutput,
     private readonly preflight: StorePreflight,
   ) {

@@ -21,10 +21,9 @@ import { CleanupService } from '../integrity/cleanup.service.js';
 import { IntegrityService } from '../integrity/integrity.service.js';
 import { ReportService } from '../integrity/report.service.js';
 import { SyncService } from '../integrity/sync.service.js';
-import { MigrationRunRepository } from '../migration/migration-run.repository.js';
+import { MigrationRunsService } from '../migration/migration-runs.service.js';
 import { MigrationService } from '../migration/migration.service.js';
 import { MigrationTests } from '../self-test/migration-tests.service.js';
-import { MigrationRunNotFoundError } from '../errors/index.js';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
 import { TENANT_DATA_SOURCE } from '../tenant-migration.tokens.js';
 import {
@@ -85,7 +84,7 @@ export class MigrationAdminController {
 
   constructor(
     private readonly migrations: MigrationService,
-    private readonly runs: MigrationRunRepository,
+    private readonly runs: MigrationRunsService,
     private readonly backups: BackupService,
     private readonly integrity: IntegrityService,
     private readonly syncs: SyncService,
@@ -117,7 +116,7 @@ export class MigrationAdminController {
   @Get('runs/:id')
   async run(@Param('id', new ParseUUIDPipe()) id: string, @Query() _query: NoQueryDto) {
     await this.storesAnswer(POSTGRES);
-    return this.findRun(id);
+    return this.runs.get(id);
   }
 
   @Get('runs/:id/exceptions')
@@ -127,8 +126,7 @@ export class MigrationAdminController {
   ) {
     await this.storesAnswer(POSTGRES);
     // An unknown run is a 404, not an empty list that looks like a clean run.
-    await this.findRun(id);
-    const rows = await this.runs.exceptionsOf(id, page.bucket, page.limit, page.offset);
+    const rows = await this.runs.exceptions(id, page);
     return {
       limit: page.limit,
       offset: page.offset,
@@ -206,11 +204,5 @@ export class MigrationAdminController {
       .status(202)
       .location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/runs/${started.runId}`);
     return { ...started, status: 'running' };
-  }
-
-  private async findRun(id: string) {
-    const run = await this.runs.findById(id);
-    if (!run) throw new MigrationRunNotFoundError(`no migration run ${id}`, { runId: id });
-    return run;
   }
 }
