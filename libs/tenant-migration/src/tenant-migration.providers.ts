@@ -14,6 +14,9 @@ import { AuditRepository } from './audit/audit.repository.js';
 import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BatchWriter } from './migration/batch-writer.js';
 import { TableLock } from './migration/table-lock.js';
+import { TableLockRepository } from './migration/table-lock.repository.js';
+import { RunStarter } from './migration/run-starter.js';
+import { RunExecutor } from './migration/run-executor.js';
 import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 import { BackupService } from './backup/backup.service.js';
 import { IntegrityService } from './integrity/integrity.service.js';
@@ -36,8 +39,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   TenantMergeRepository,
   TenantTombstoneRepository,
   KeyspaceClassifier,
+  TableLockRepository,
   TableLock,
   BatchWriter,
+  RunStarter,
+  RunExecutor,
   MigrationService,
   AuditRepository,
   BackupService,
