@@ -15,6 +15,7 @@ import {
   type ScanRestart,
 } from './scan-cursor.js';
 import { asStoreError, redisCall } from './store-error.js';
+import { defineKeySizes } from './key-sizes.script.js';
 
 export { escapeKeyName, scanPatternFor } from './key-name.js';
 export { scanFraction, serverIdentityOf, type ScanRestart } from './scan-cursor.js';
@@ -55,20 +56,6 @@ export interface DumpedKey {
 }
 
 /**
- * Size and type of each key, server-side in one round trip: the length of a string, -1 for a
- * key that no longer exists, or the type name of anything else. Read-only.
- */
-const SIZE_SCRIPT = `
-local sizes = {}
-for i, key in ipairs(KEYS) do
-  local kind = redis.call('TYPE', key)['ok']
-  if kind == 'string' then sizes[i] = redis.call('STRLEN', key)
-  elseif kind == 'none' then sizes[i] = -1
-  else sizes[i] = kind end
-end
-return sizes`;
-
-/**
  * Reads the tenant keyspace: SCAN (never KEYS), then per batch one script call for sizes and
  * types and one MGET for the values that fit. Oversized values and other types are never
  * fetched; a nil from MGET after a size was read is a key that vanished in between.
@@ -76,7 +63,9 @@ return sizes`;
  */
 @Injectable()
 export class RedisKeyspaceReader {
-  constructor(@Inject(TENANT_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(TENANT_REDIS) private readonly redis: Redis) {
+    defineKeySizes(redis);
+  }
 
   /**
    * The keyspace in batches of whole SCAN pages. The next batch is read while the caller
@@ -185,9 +174,7 @@ export class RedisKeyspaceReader {
   /** Fetches the given keys; the result is in the same order and of the same length. */
   async fetch(keys: readonly string[], maxValueBytes: number): Promise<KeyspaceEntry[]> {
     if (keys.length === 0) return [];
-    const sizes = (await redisCall(() => this.redis.eval(SIZE_SCRIPT, keys.length, ...keys))) as (
-      number | string
-    )[];
+    const sizes = await redisCall(() => this.redis.tenantMigrationKeySizes(keys.length, ...keys));
     const entries = new Array<KeyspaceEntry | undefined>(keys.length);
     const toFetch: string[] = [];
     keys.forEach((key, i) => {
