@@ -29,5 +29,5 @@ declare module 'ioredis' {
  * body only when the server does not have it cached (a new or restarted server).
  */
 export const defineKeySizes = (redis: Redis): void => {
-  redis.defineCommand('tenantMigrationKeySizes', { lua: KEY_SIZES_LUA, readOnly: true });
+  redis.defineCommand('tenantMigrationKeySizes', { lua: KEY_SIZES_LUA });
 };
