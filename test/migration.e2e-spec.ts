@@ -507,18 +507,29 @@ describe('migration engine against real PostgreSQL and Redis', () => {
   });
 
   it('accounts for keys deleted while a run is under way', async () => {
-    for (let i = 0; i < 30; i++) await stores.redis.set(key(`shop-${i}`), JSON.stringify(LEGACY));
-    let deleted = false;
-    const result = await ctx.migrations.migrate({
-      batchSize: 5,
-      onProgress: () => {
-        if (!deleted) {
-          deleted = true;
-          void stores.redis.del(...Array.from({ length: 30 }, (_, i) => key(`shop-${i}`)));
-        }
-      },
-    });
+    const keys = Array.from({ length: 30 }, (_, i) => key(`shop-${i}`));
+    for (const k of keys) await stores.redis.set(k, JSON.stringify(LEGACY));
+    // The keys are deleted between SCAN and the value read, every run: from inside the reader's
+    // value fetch of the first batch, every other key SCAN listed for it.
+    const reader = ctx.app.get(RedisKeyspaceReader);
+    const fetch = reader.fetch.bind(reader);
+    const deleted: string[] = [];
+    reader.fetch = async (names, maxValueBytes) => {
+      if (deleted.length === 0 && names.length > 0) {
+        deleted.push(...names.filter((_, i) => i % 2 === 0));
+        await stores.redis.del(...deleted);
+      }
+      return fetch(names, maxValueBytes);
+    };
+    let result: MigrationResult;
+    try {
+      result = await ctx.migrations.migrate({ batchSize: 5 });
+    } finally {
+      Reflect.deleteProperty(reader, 'fetch');
+    }
+    assert.ok(deleted.length >= 3, `a first batch of at least 5 keys, got ${deleted.length * 2}`);
     assert.ok(result.balanced);
+    assert.equal(result.counts.scanned, 30, 'every key SCAN listed is accounted for once');
     assert.equal(result.counts.scanned, result.counts.migrated + result.counts.skipped);
     assert.equal(
       result.counts.skipped,
@@ -526,9 +537,23 @@ describe('migration engine against real PostgreSQL and Redis', () => {
       'any key fetched after deletion is skipped as vanished',
     );
     assert.equal(
+      result.counts.skippedByReason.vanished,
+      deleted.length,
+      'each deleted key vanished',
+    );
+    assert.equal(result.counts.migrated, 30 - deleted.length);
+    assert.equal(
       await count('tenants'),
       result.counts.migrated,
       'nothing counted that was not written',
+    );
+    const vanished = await stores.db.query<{ key: string }>(
+      `SELECT key FROM migration_exceptions WHERE reasons->0->>'code' = 'vanished'`,
+    );
+    assert.deepEqual(
+      vanished.rows.map((r) => r.key).sort(),
+      [...deleted].sort(),
+      'the deleted keys, and only they, are quarantined as vanished',
     );
   });
 });

@@ -1,3 +1,5 @@
+import { escapeCodePoint, unicodeEscape } from '#tenant-migration';
+
 /**
  * Text from the stores (key names, values, messages that quote them) made safe to show on a
  * terminal. A terminal acts on control characters: ESC starts sequences that set the window
@@ -30,15 +32,8 @@ const UNSAFE = String.raw`[\u0000-\u001F]|${BEYOND_C0}|[\uD800-\uDFFF]`;
 
 const PATTERN = new RegExp(`(${EMOJI_JOIN}|${EMOJI_TAGS})|${UNSAFE}`, 'gu');
 
-const hex = (value: number, width: number): string => value.toString(16).padStart(width, '0');
-
 /** One character, spelled so that a terminal shows it and does nothing else. */
-const visible = (char: string): string => {
-  const code = char.codePointAt(0) ?? 0;
-  if (code <= 0xff) return `\\x${hex(code, 2)}`;
-  if (code <= 0xffff) return `\\u${hex(code, 4)}`;
-  return `\\u{${hex(code, 5)}}`;
-};
+const visible = (char: string): string => escapeCodePoint(char.codePointAt(0) ?? 0);
 
 /** `text` with every character a terminal would act on, or that hides or reorders text, escaped. */
 export const terminalText = (text: string): string =>
@@ -59,7 +54,7 @@ const JSON_PATTERN = new RegExp(`(${EMOJI_JOIN}|${EMOJI_TAGS})|${BEYOND_C0}`, 'g
 const jsonEscape = (char: string): string => {
   let out = '';
   // a character above U+FFFF (the tag characters) is written as its surrogate pair, as JSON requires
-  for (let i = 0; i < char.length; i++) out += `\\u${hex(char.charCodeAt(i), 4)}`;
+  for (let i = 0; i < char.length; i++) out += unicodeEscape(char.charCodeAt(i));
   return out;
 };
 

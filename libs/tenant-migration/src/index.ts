@@ -48,6 +48,7 @@ export { TenantValidator } from './validation/tenant-validator.js';
 export type { ValidationSettings, ValidationResult } from './validation/validation.types.js';
 export { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
 export { errorMessage } from './common/error-message.js';
+export { escapeCodePoint, escapeCodeUnit, unicodeEscape } from './common/escape-code-unit.js';
 export { redactUrl } from './common/redact-url.js';
 export { withTimeout } from './common/with-timeout.js';
 export { redisReady } from './common/redis-ready.js';

@@ -15,6 +15,9 @@ import { AuditRepository } from './audit/audit.repository.js';
 import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BatchWriter } from './migration/batch-writer.js';
 import { TableLock } from './migration/table-lock.js';
+import { TableLockRepository } from './migration/table-lock.repository.js';
+import { RunStarter } from './migration/run-starter.js';
+import { RunExecutor } from './migration/run-executor.js';
 import { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository.js';
 import { BackupService } from './backup/backup.service.js';
 import { BackupRepository } from './backup/backup.repository.js';
@@ -58,8 +61,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   TenantMergeRepository,
   TenantTombstoneRepository,
   KeyspaceClassifier,
+  TableLockRepository,
   TableLock,
   BatchWriter,
+  RunStarter,
+  RunExecutor,
   MigrationService,
   MigrationRunsService,
   AuditRepository,

@@ -1,3 +1,5 @@
+import { escapeCodeUnit } from './escape-code-unit.js';
+
 /**
  * The one encoder for text that comes from Redis (or from anyone else) on its way into a
  * PostgreSQL text or jsonb column. PostgreSQL refuses two things a JavaScript string can hold:
@@ -30,7 +32,7 @@ export const storableText = (text: string): string => {
       i++;
       continue;
     }
-    out += text.slice(from, i) + (unit === 0 ? '\\x00' : `\\u${unit.toString(16)}`);
+    out += text.slice(from, i) + escapeCodeUnit(unit);
     from = i + 1;
   }
   return out + text.slice(from);
@@ -46,9 +48,9 @@ const sanitize = (value: Json): Json => {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(sanitize);
   // fromEntries defines own properties: a member named `__proto__` stays a member.
-  return Object.fromEntries(
+  return Object.fromEntries<Json>(
     Object.entries(value).map(([key, item]) => [storableText(key), sanitize(item)]),
-  ) as { [key: string]: Json };
+  );
 };
 
 /**

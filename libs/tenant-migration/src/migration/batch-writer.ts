@@ -21,6 +21,13 @@ import {
 } from './migration.types.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 import type { MigrationStage } from './migration-request.types.js';
+import {
+  beginBatch,
+  releaseSavepoint,
+  rollbackBatch,
+  rollbackToSavepoint,
+  savepoint,
+} from './run-transactions.js';
 
 /** One batch on its way to PostgreSQL: where, for which run, and its place in the order. */
 export interface BatchWrite {
@@ -88,9 +95,8 @@ export class BatchWriter {
       let candidates = batch.candidates;
       const unstorable: ExceptionRow[] = [];
       if (run) {
-        // The batch and its checkpoint commit together, so a server crash that loses the
-        // last commits only rewinds the checkpoint with them: no need to wait for the WAL.
-        await client.query('BEGIN; SET LOCAL synchronous_commit TO OFF; SAVEPOINT batch');
+        // The batch and its checkpoint commit together (see beginBatch).
+        await beginBatch(client);
         const staged = await this.tryStage(client, candidates);
         write.onStage?.('batch-staged', number);
         await turn.previous?.merged.done;
@@ -132,7 +138,7 @@ export class BatchWriter {
       return exceptions;
     } catch (error) {
       turn.fail(error);
-      if (run) await client.query('ROLLBACK').catch(() => undefined);
+      if (run) await rollbackBatch(client).catch(() => undefined);
       throw error;
     }
   }
@@ -144,7 +150,7 @@ export class BatchWriter {
       return true;
     } catch (error) {
       if (!isUnstorableDataError(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT batch');
+      await rollbackToSavepoint(client, 'batch');
       return false;
     }
   }
@@ -159,7 +165,7 @@ export class BatchWriter {
       return await this.merges.mergeStaged(client, policy, requireFence(fence));
     } catch (error) {
       if (!isUnstorableDataError(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT batch');
+      await rollbackToSavepoint(client, 'batch');
       return null;
     }
   }
@@ -179,18 +185,18 @@ export class BatchWriter {
     const merged: MergeOutcome = { updated: new Set(), unwritten: new Set() };
     const stored: Candidate[] = [];
     for (const candidate of candidates) {
-      await client.query('SAVEPOINT one');
+      await savepoint(client, 'one');
       try {
         await this.merges.stage(client, [candidate]);
         const one = await this.merges.mergeStaged(client, policy, requireFence(fence));
         await this.merges.clearStage(client);
-        await client.query('RELEASE SAVEPOINT one');
+        await releaseSavepoint(client, 'one');
         for (const s of one.updated) merged.updated.add(s);
         for (const s of one.unwritten) merged.unwritten.add(s);
         stored.push(candidate);
       } catch (error) {
         if (!isUnstorableDataError(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT one');
+        await rollbackToSavepoint(client, 'one');
         unstorable.push({
           key: candidate.key,
           bucket: 'rejected',
@@ -217,21 +223,21 @@ export class BatchWriter {
     rows: ExceptionRow[],
   ): Promise<void> {
     if (rows.length === 0) return;
-    await client.query('SAVEPOINT exceptions');
+    await savepoint(client, 'exceptions');
     try {
       await this.merges.insertExceptions(client, runId, rows);
       return;
     } catch (error) {
       if (!isUnstorableDataError(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT exceptions');
+      await rollbackToSavepoint(client, 'exceptions');
     }
     for (const row of rows) {
-      await client.query('SAVEPOINT exceptions');
+      await savepoint(client, 'exceptions');
       try {
         await this.merges.insertExceptions(client, runId, [row]);
       } catch (error) {
         if (!isUnstorableDataError(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT exceptions');
+        await rollbackToSavepoint(client, 'exceptions');
         const codes = row.reasons.map((r) => storableText(r.code)).join(', ');
         const reasons = [
           {

@@ -104,10 +104,10 @@ export class MigrationRunRepository {
   async forEachFingerprints(runId: string, add: (fingerprints: Buffer) => void): Promise<void> {
     const page = 200;
     for (let after = -1; ;) {
-      const rows = (await this.runs.query(
+      const rows = await this.runs.query<{ batch: number; fingerprints: Buffer }[]>(
         `SELECT batch, fingerprints FROM ${this.keysTable} WHERE run_id = $1 AND batch > $2 ORDER BY batch LIMIT ${page}`,
         [runId, after],
-      )) as { batch: number; fingerprints: Buffer }[];
+      );
       for (const row of rows) add(row.fingerprints);
       if (rows.length < page) return;
       after = rows[rows.length - 1].batch;

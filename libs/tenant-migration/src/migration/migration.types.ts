@@ -1,4 +1,3 @@
-import type { OutcomeReason } from '../common/outcome-reason.js';
 /** Shapes shared by the migration engine, its records and its callers. */
 
 export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';

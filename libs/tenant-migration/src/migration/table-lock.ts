@@ -8,17 +8,9 @@ import {
   type PostgresSession,
 } from '../database/postgres-session.factory.js';
 import { errorMessage } from '../common/error-message.js';
+import { TableLockRepository } from './table-lock.repository.js';
 
-/** The library's advisory-lock namespace: the high 32 bits of every lock key it takes. */
-export const TABLE_LOCK_SPACE = 0x746d6c6b;
-
-/**
- * SQL for the advisory-lock key of a tenants table given by the text parameter `param`: the
- * namespace and the table's OID. The OID names the table itself, however it is written
- * (`tenants`, `public.tenants`), and two tables never share one.
- */
-export const tableLockKeySql = (param: string): string =>
-  `((${TABLE_LOCK_SPACE}::bigint << 32) | to_regclass(${param})::oid::bigint)`;
+export { TABLE_LOCK_SPACE, tableLockKeySql } from './table-lock.repository.js';
 
 /** What holds the table: shown to whoever is refused. */
 export type LockedOperation = 'migrate' | 'restore-postgres' | 'sync' | 'cleanup';
@@ -34,13 +26,12 @@ export type LockedOperation = 'migrate' | 'restore-postgres' | 'sync' | 'cleanup
 @Injectable()
 export class TableLock {
   private readonly logger = new Logger(TableLock.name);
-  private readonly lockSql = `SELECT pg_try_advisory_lock(${tableLockKeySql('$1')}) AS locked`;
-  private readonly unlockSql = `SELECT pg_advisory_unlock(${tableLockKeySql('$1')}) AS unlocked`;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     private readonly sessions: PostgresSessionFactory,
     private readonly runs: MigrationRunRepository,
+    private readonly locks: TableLockRepository,
   ) {}
 
   /** Runs `work` holding the table's lock; `MigrationLockedError` if another operation holds it. */
@@ -51,10 +42,7 @@ export class TableLock {
     try {
       // A missing schema or table is said as such (its lock key would be NULL, not a holder).
       await this.sessions.assertSchema(session.client);
-      const { rows } = await session.client.query<{ locked: boolean | null }>(this.lockSql, [
-        tenants,
-      ]);
-      locked = rows[0]?.locked === true;
+      locked = await this.locks.tryLock(session.client, tenants);
       if (!locked) {
         const running = await this.runs.findInterrupted('migrate');
         throw new MigrationLockedError(
@@ -71,8 +59,7 @@ export class TableLock {
   private async release(session: PostgresSession, locked: boolean, table: string): Promise<void> {
     if (!locked) return session.release();
     try {
-      const { rows } = await session.client.query<{ unlocked: boolean }>(this.unlockSql, [table]);
-      if (rows[0]?.unlocked) return await session.release();
+      if (await this.locks.unlock(session.client, table)) return await session.release();
     } catch (error) {
       this.logger.warn(`could not release the lock of ${table}: ${errorMessage(error)}`);
     }

@@ -1,20 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
-import { plainStoreDetail, StoreUnavailableError } from '../errors/index.js';
+import { StoreUnavailableError } from '../errors/index.js';
 import { digestsOf } from './redis-content-digest.js';
 import { isUtf8 } from 'node:buffer';
 import type { KeyspaceBatch, KeyspaceEntry } from './keyspace-entry.js';
 import type { SeenKeySet } from '../common/seen-key-set.js';
-import { errorMessage } from '../common/error-message.js';
+import { escapeKeyName, scanPatternFor } from './key-name.js';
+import {
+  continues,
+  MAX_SCAN_RESTARTS,
+  serverIdentityOf,
+  type ScanPosition,
+  type ScanRestart,
+} from './scan-cursor.js';
+import { asStoreError, redisCall } from './store-error.js';
+import { defineKeySizes } from './key-sizes.script.js';
 
-/**
- * The identity of the Redis server process from its `INFO server` reply: its `run_id`, a
- * random id Redis draws at every start, so a restart or a failover to another node changes it.
- * Null when the reply has none (a proxy or a managed service may hide it).
- */
-export const serverIdentityOf = (info: string): string | null =>
-  /^run_id:([0-9a-f]+)\s*$/m.exec(info)?.[1] ?? null;
+export { escapeKeyName, scanPatternFor } from './key-name.js';
+export { scanFraction, serverIdentityOf, type ScanRestart } from './scan-cursor.js';
+export { asStoreError } from './store-error.js';
 
 export interface KeyspaceScanOptions {
   prefix: string;
@@ -39,87 +44,6 @@ export interface KeyspaceScanOptions {
   onRestart?: (restart: ScanRestart) => void;
 }
 
-/** Why a scan started again from the beginning. */
-export interface ScanRestart {
-  /** The server the cursor belonged to (null when it could not be told). */
-  from: string | null;
-  /** The server that answers now (null when it cannot be told). */
-  to: string | null;
-}
-
-/** A key name that is not UTF-8, printable: ASCII as it is, every other byte as `\xNN`. */
-export const escapeKeyName = (name: Buffer): string => {
-  let out = '';
-  for (const byte of name)
-    out +=
-      byte >= 0x20 && byte < 0x7f && byte !== 0x5c
-        ? String.fromCharCode(byte)
-        : `\\x${byte.toString(16).padStart(2, '0')}`;
-  return out;
-};
-
-/**
- * How far a SCAN has got through the database, from its cursor: Redis visits the buckets of
- * its hash table in reversed-bit order, so the cursor's low `bits` bits, reversed, count the
- * buckets already visited. The table has about the next power of two of `databaseSize`
- * buckets (it may be twice that while it grows, or larger after many deletions), so this is an
- * estimate. `'0'` (the end) is 1. It says nothing about how many keys match the prefix: the
- * keys seen so far divided by it does.
- */
-export const scanFraction = (cursor: string, databaseSize: number): number => {
-  if (cursor === '0') return 1;
-  const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, databaseSize))));
-  let rest = BigInt(cursor) & ((1n << BigInt(bits)) - 1n);
-  let reversed = 0n;
-  for (let i = 0; i < bits; i++) {
-    reversed = (reversed << 1n) | (rest & 1n);
-    rest >>= 1n;
-  }
-  return Number(reversed) / 2 ** bits;
-};
-
-/** Escapes glob characters so a prefix such as `tenant[eu]:` matches itself only. */
-export const scanPatternFor = (prefix: string): string =>
-  `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-
-/**
- * A Redis failure as callers see it: a reply error (the server refused the command) as it is;
- * anything else means Redis could not be reached, a domain error.
- */
-export const asStoreError = (error: unknown): unknown => {
-  if (error instanceof Error && error.name === 'ReplyError') return error;
-  const detail = plainStoreDetail(errorMessage(error));
-  return new StoreUnavailableError(`Redis is unavailable: ${detail}`, {}, { cause: error });
-};
-
-/** Where a scan is: its cursor and the server that issued it. */
-interface ScanPosition {
-  pattern: string;
-  cursor: string;
-  /** The server that issued `cursor` (null: it could not be told). */
-  server: string | null;
-  /** The cursor comes from a checkpoint of another process, not from this scan. */
-  inherited: boolean;
-  /** The scan started again from the beginning (its server changed): most keys are repeats. */
-  restarted: boolean;
-  restarts: number;
-}
-
-/** Restarts of one scan (server changes) after which following it is given up as impossible. */
-const MAX_SCAN_RESTARTS = 20;
-
-/**
- * Whether a page answered by `server` continues the scan. A scan from the beginning is valid
- * on any server. A cursor this process followed continues on the same server (when no
- * server can be told, nothing better is known). A cursor from a checkpoint continues only on
- * the very server that issued it: when either cannot be told, the scan starts again.
- */
-const continues = (scan: ScanPosition, server: string | null): boolean => {
-  if (scan.cursor === '0') return true;
-  if (scan.inherited) return server !== null && server === scan.server;
-  return server === scan.server;
-};
-
 /** One key as DUMP gives it, for backups. */
 export interface DumpedKey {
   key: Buffer;
@@ -132,20 +56,6 @@ export interface DumpedKey {
 }
 
 /**
- * Size and type of each key, server-side in one round trip: the length of a string, -1 for a
- * key that no longer exists, or the type name of anything else. Read-only.
- */
-const SIZE_SCRIPT = `
-local sizes = {}
-for i, key in ipairs(KEYS) do
-  local kind = redis.call('TYPE', key)['ok']
-  if kind == 'string' then sizes[i] = redis.call('STRLEN', key)
-  elseif kind == 'none' then sizes[i] = -1
-  else sizes[i] = kind end
-end
-return sizes`;
-
-/**
  * Reads the tenant keyspace: SCAN (never KEYS), then per batch one script call for sizes and
  * types and one MGET for the values that fit. Oversized values and other types are never
  * fetched; a nil from MGET after a size was read is a key that vanished in between.
@@ -153,7 +63,9 @@ return sizes`;
  */
 @Injectable()
 export class RedisKeyspaceReader {
-  constructor(@Inject(TENANT_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(TENANT_REDIS) private readonly redis: Redis) {
+    defineKeySizes(redis);
+  }
 
   /**
    * The keyspace in batches of whole SCAN pages. The next batch is read while the caller
@@ -242,7 +154,7 @@ export class RedisKeyspaceReader {
     cursor: string,
     count: number,
   ): Promise<{ server: string | null; cursor: string; page: Buffer[] }> {
-    const replies = await this.call(() =>
+    const replies = await redisCall(() =>
       this.redis
         .pipeline()
         .info('server')
@@ -262,10 +174,8 @@ export class RedisKeyspaceReader {
   /** Fetches the given keys; the result is in the same order and of the same length. */
   async fetch(keys: readonly string[], maxValueBytes: number): Promise<KeyspaceEntry[]> {
     if (keys.length === 0) return [];
-    const sizes = (await this.call(() => this.redis.eval(SIZE_SCRIPT, keys.length, ...keys))) as (
-      number | string
-    )[];
-    const entries: (KeyspaceEntry | undefined)[] = new Array(keys.length);
+    const sizes = await redisCall(() => this.redis.tenantMigrationKeySizes(keys.length, ...keys));
+    const entries = new Array<KeyspaceEntry | undefined>(keys.length);
     const toFetch: string[] = [];
     keys.forEach((key, i) => {
       const size = sizes[i];
@@ -275,7 +185,7 @@ export class RedisKeyspaceReader {
       else toFetch.push(key);
     });
     if (toFetch.length > 0) {
-      const values = await this.call(() => this.redis.mgetBuffer(...toFetch));
+      const values = await redisCall(() => this.redis.mgetBuffer(...toFetch));
       let n = 0;
       keys.forEach((key, i) => {
         if (entries[i]) return;
@@ -295,7 +205,7 @@ export class RedisKeyspaceReader {
     for await (const keys of this.keys(prefix, batchSize)) {
       const batch = this.redis.pipeline();
       for (const key of keys) batch.type(key).pttl(key).dumpBuffer(key);
-      const replies = (await this.call(() => batch.exec())) ?? [];
+      const replies = (await redisCall(() => batch.exec())) ?? [];
       const dumped: DumpedKey[] = [];
       keys.forEach((key, i) => {
         const [typeReply, ttlReply, dumpReply] = [
@@ -316,7 +226,7 @@ export class RedisKeyspaceReader {
             digest: null,
           });
       });
-      const digests = await this.call(() =>
+      const digests = await redisCall(() =>
         digestsOf(
           this.redis,
           dumped.map((d) => d.key),
@@ -333,7 +243,7 @@ export class RedisKeyspaceReader {
     const pattern = scanPatternFor(prefix);
     let cursor = '0';
     do {
-      const [next, keys] = await this.call(() =>
+      const [next, keys] = await redisCall(() =>
         this.redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', batchSize),
       );
       cursor = String(next);
@@ -346,7 +256,7 @@ export class RedisKeyspaceReader {
     if (keys.length === 0) return [];
     const checks = this.redis.pipeline();
     for (const key of keys) checks.exists(key);
-    const replies = (await this.call(() => checks.exec())) ?? [];
+    const replies = (await redisCall(() => checks.exec())) ?? [];
     return replies.map(([error, count]) => {
       if (error) throw asStoreError(error);
       return count === 1;
@@ -355,18 +265,6 @@ export class RedisKeyspaceReader {
 
   /** The key count of the whole database (DBSIZE): what `scanFraction` needs to read a cursor. */
   databaseSize(): Promise<number> {
-    return this.call(() => this.redis.dbsize());
-  }
-
-  /**
-   * Runs one Redis call. A reply error (the server refused the command) is passed on as it
-   * is; anything else means Redis could not be reached, which callers see as a domain error.
-   */
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (error) {
-      throw asStoreError(error);
-    }
+    return redisCall(() => this.redis.dbsize());
   }
 }
