@@ -10,7 +10,6 @@ import { newBackupHeader } from './backup-header.js';
 import { BackupRepository } from './backup.repository.js';
 import { BackupRestoreService, type RedisRestoreRequest } from './backup-restore.service.js';
 import { BackupVerifier } from './backup-verifier.js';
-import { inReadOnlySnapshot } from './read-only-snapshot.js';
 import { ENTRY_BATCH } from './redis-entries.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
@@ -129,7 +128,7 @@ export class BackupService {
           const writer = await BackupFileWriter.create(path, header);
           try {
             // One snapshot for the whole export.
-            await inReadOnlySnapshot(this.sessions, client, async () => {
+            await this.sessions.readOnlySnapshot(client, async () => {
               for await (const line of this.tenants.copyOut(client)) await writer.write(line);
             });
             return await this.finish(writer, header, path, started);

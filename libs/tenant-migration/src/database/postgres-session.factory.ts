@@ -7,6 +7,9 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
 import { LATEST_SCHEMA_MIGRATION } from './schema-migrations.js';
 
+/** How a read-only snapshot starts: one consistent view of the database, and no writes. */
+const READ_ONLY_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
 /** TypeORM's Postgres runner, with the release that drops its connection (see `discard`). */
 interface Discardable {
   releasePostgresConnection(error: Error): Promise<void>;
@@ -85,6 +88,35 @@ export class PostgresSessionFactory {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Runs `work` in a transaction that `work` commits itself, with its last statement (a batch
+   * commits together with its checkpoint: one round trip fewer than a separate COMMIT); rolled
+   * back when `work` throws (the error is rethrown).
+   */
+  async transactionCommittedBy<T>(
+    client: PoolClient,
+    work: () => Promise<T>,
+    begin = 'BEGIN',
+  ): Promise<T> {
+    await client.query(begin);
+    try {
+      return await work();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Runs `work` in one consistent, read-only snapshot on the client: PostgreSQL refuses any write. */
+  readOnlySnapshot<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
+    return this.transaction(client, work, READ_ONLY_SNAPSHOT);
+  }
+
+  /** Runs `work` in a read-only snapshot on a session of its own, released afterwards. */
+  withReadOnlySession<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.withSession((client) => this.readOnlySnapshot(client, () => work(client)));
   }
 
   /**

@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PoolClient } from 'pg';
 import type { TenantRecord } from '../tenants/tenant.types.js';
-import type { PostgresSession } from '../database/postgres-session.factory.js';
+import type { DataSource } from 'typeorm';
+import {
+  PostgresSessionFactory,
+  type PostgresSession,
+} from '../database/postgres-session.factory.js';
+import { resolveOptions } from '../tenant-migration-options.resolve.js';
 import { BatchWriter, type BatchWrite } from './batch-writer.js';
 import { BatchTurn } from './batch-turn.js';
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
@@ -216,10 +221,14 @@ const writeOf = (
   };
 };
 
+/** The real factory: its transaction methods use only the client they are handed. */
+const sessions = new PostgresSessionFactory(resolveOptions({}), {} as DataSource);
+
 const writerOf = (merges: FakeMerges, runs = new FakeRuns()): BatchWriter =>
   new BatchWriter(
     merges as unknown as TenantMergeRepository,
     runs as unknown as MigrationRunRepository,
+    sessions,
   );
 
 describe('BatchWriter, a real run', () => {

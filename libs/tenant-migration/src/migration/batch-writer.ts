@@ -12,7 +12,10 @@ import { accountBatch } from './batch-accounting.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import type { BatchTurn } from './batch-turn.js';
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
-import type { PostgresSession } from '../database/postgres-session.factory.js';
+import {
+  PostgresSessionFactory,
+  type PostgresSession,
+} from '../database/postgres-session.factory.js';
 import {
   addCounts,
   type ConflictPolicy,
@@ -22,9 +25,8 @@ import {
 import type { MigrationRunEntity } from './migration-run.entity.js';
 import type { MigrationStage } from './migration-request.types.js';
 import {
-  beginBatch,
+  BATCH_BEGIN,
   releaseSavepoint,
-  rollbackBatch,
   rollbackToSavepoint,
   savepoint,
 } from './run-transactions.js';
@@ -76,6 +78,7 @@ export class BatchWriter {
   constructor(
     private readonly merges: TenantMergeRepository,
     private readonly runs: MigrationRunRepository,
+    private readonly sessions: PostgresSessionFactory,
   ) {}
 
   /**
@@ -88,59 +91,68 @@ export class BatchWriter {
    * row and decides in memory. `turn` orders merges and commits across sessions.
    */
   async write(write: BatchWrite, counts: MigrationCounts): Promise<ExceptionRow[]> {
-    const { session, run, options, batch, number, turn } = write;
-    const { client } = session;
     try {
-      let merged: MergeOutcome | null = null;
-      let candidates = batch.candidates;
-      const unstorable: ExceptionRow[] = [];
-      if (run) {
-        // The batch and its checkpoint commit together (see beginBatch).
-        await beginBatch(client);
-        const staged = await this.tryStage(client, candidates);
-        write.onStage?.('batch-staged', number);
-        await turn.previous?.merged.done;
-        merged = staged ? await this.tryMerge(client, options.conflictPolicy, batch.fence) : null;
-        if (!merged)
-          ({ merged, candidates } = await this.mergeOneByOne(
-            client,
-            candidates,
-            options.conflictPolicy,
-            batch.fence,
-            unstorable,
-          ));
-        write.onStage?.('batch-merged', number);
-      }
-      turn.merged.resolve();
-      const unwritten = merged ? [...merged.unwritten] : candidates.map((c) => c.record.subdomain);
-      const existing = await this.merges.findExisting(client, unwritten);
-
-      const accounted = { ...batch, candidates, exceptions: [...batch.exceptions, ...unstorable] };
-      const { counts: delta, exceptions } = accountBatch(accounted, (c) =>
-        decide(c, merged, existing, options.conflictPolicy),
-      );
-      delta.repeated = batch.repeated;
-      if (run) await this.insertExceptions(client, run.id, exceptions);
-      await turn.previous?.committed.done;
-      const next = addCounts(counts, delta);
-      if (run) {
-        const checkpoint = {
-          cursor: batch.cursor,
-          batches: number,
-          server: batch.server,
-          secret: write.secret,
-        };
-        await this.runs.checkpointAndCommit(client, run.id, next, checkpoint, batch.fingerprints);
-      }
-      Object.assign(counts, next);
-      turn.committed.resolve();
-      if (run) write.onStage?.('batch-committed', number);
-      return exceptions;
+      // The batch and its checkpoint commit together (see BATCH_BEGIN).
+      return write.run
+        ? await this.sessions.transactionCommittedBy(
+            write.session.client,
+            () => this.writeBatch(write, counts),
+            BATCH_BEGIN,
+          )
+        : await this.writeBatch(write, counts);
     } catch (error) {
-      turn.fail(error);
-      if (run) await rollbackBatch(client).catch(() => undefined);
+      write.turn.fail(error);
       throw error;
     }
+  }
+
+  /** The batch's work inside its transaction (a real run) or its snapshot (a dry run). */
+  private async writeBatch(write: BatchWrite, counts: MigrationCounts): Promise<ExceptionRow[]> {
+    const { session, run, options, batch, number, turn } = write;
+    const { client } = session;
+    let merged: MergeOutcome | null = null;
+    let candidates = batch.candidates;
+    const unstorable: ExceptionRow[] = [];
+    if (run) {
+      const staged = await this.tryStage(client, candidates);
+      write.onStage?.('batch-staged', number);
+      await turn.previous?.merged.done;
+      merged = staged ? await this.tryMerge(client, options.conflictPolicy, batch.fence) : null;
+      if (!merged)
+        ({ merged, candidates } = await this.mergeOneByOne(
+          client,
+          candidates,
+          options.conflictPolicy,
+          batch.fence,
+          unstorable,
+        ));
+      write.onStage?.('batch-merged', number);
+    }
+    turn.merged.resolve();
+    const unwritten = merged ? [...merged.unwritten] : candidates.map((c) => c.record.subdomain);
+    const existing = await this.merges.findExisting(client, unwritten);
+
+    const accounted = { ...batch, candidates, exceptions: [...batch.exceptions, ...unstorable] };
+    const { counts: delta, exceptions } = accountBatch(accounted, (c) =>
+      decide(c, merged, existing, options.conflictPolicy),
+    );
+    delta.repeated = batch.repeated;
+    if (run) await this.insertExceptions(client, run.id, exceptions);
+    await turn.previous?.committed.done;
+    const next = addCounts(counts, delta);
+    if (run) {
+      const checkpoint = {
+        cursor: batch.cursor,
+        batches: number,
+        server: batch.server,
+        secret: write.secret,
+      };
+      await this.runs.checkpointAndCommit(client, run.id, next, checkpoint, batch.fingerprints);
+    }
+    Object.assign(counts, next);
+    turn.committed.resolve();
+    if (run) write.onStage?.('batch-committed', number);
+    return exceptions;
   }
 
   /** Stages the batch; false (and nothing staged) when PostgreSQL refuses its data. */

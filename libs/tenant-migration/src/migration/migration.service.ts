@@ -17,7 +17,6 @@ import { RunExecutor, scanOptionsOf } from './run-executor.js';
 import { RunStarter } from './run-starter.js';
 import { RunState, sampleExceptions } from './run-state.js';
 import { fenceTaker, lentSession, openSessions, REAL_RUN_SESSIONS } from './run-sessions.js';
-import { inReadOnlySnapshot } from './run-transactions.js';
 import type {
   ExceptionSample,
   MigrationRequest,
@@ -121,7 +120,7 @@ export class MigrationService {
       await this.sessions.assertSchema(client);
       const state = new RunState(null, runOptions, false);
       const sessions = { writers: [lentSession(client)], takeFence: null };
-      return inReadOnlySnapshot(this.sessions, client, () =>
+      return this.sessions.readOnlySnapshot(client, () =>
         this.executor.execute(sessions, state, request),
       );
     });

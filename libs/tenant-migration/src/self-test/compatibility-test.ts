@@ -5,7 +5,6 @@ import { PostgresSessionFactory } from '../database/postgres-session.factory.js'
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { toLegacyValue } from '../tenants/tenant-mapper.js';
 import { tenantFromRow } from '../tenants/tenant-row.js';
-import { inReadOnlySession } from '../backup/read-only-snapshot.js';
 import {
   comparedFieldsFor,
   legacyRoundTrip,
@@ -86,7 +85,7 @@ export class CompatibilityTest {
   /** The tenants already in PostgreSQL, read with the resolver's own SELECT and mapping. */
   private async compareWithPostgres(log: TestLog, sample: LiveSample): Promise<void> {
     const { candidates } = sample.prepared;
-    const rows = await inReadOnlySession(this.sessions, (client) =>
+    const rows = await this.sessions.withReadOnlySession((client) =>
       this.postgres.tenantRows(
         client,
         candidates.map((c) => c.record.subdomain),

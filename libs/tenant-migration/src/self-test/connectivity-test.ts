@@ -11,7 +11,6 @@ import {
 } from '../database/schema-migrations.js';
 import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { StoreUnavailableError } from '../errors/index.js';
-import { inReadOnlySession } from '../backup/read-only-snapshot.js';
 import { describeError, TestLog } from './self-test-log.js';
 import { SelfTestPostgresRepository } from './self-test-postgres.repository.js';
 import { SelfTestRedisRepository } from './self-test-redis.repository.js';
@@ -61,7 +60,7 @@ export class ConnectivityTest {
         `PostgreSQL at ${this.postgresTarget()}`,
       );
       found = await withTimeout(
-        inReadOnlySession(this.sessions, async (client) => ({
+        this.sessions.withReadOnlySession(async (client) => ({
           ...(await this.postgres.server(client)),
           ...(await this.sessions.schemaState(client)),
         })),

@@ -10,7 +10,6 @@ import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { decideMerge } from '../migration/outcome.js';
 import { accountBatch } from '../migration/batch-accounting.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
-import { inReadOnlySession } from '../backup/read-only-snapshot.js';
 import { runFixtures } from './self-test-fixtures.js';
 import { couldNotComplete, type TestLog } from './self-test-log.js';
 
@@ -74,7 +73,7 @@ export class ProcessTest {
     const { keyPrefix, conflictPolicy } = this.options;
     const { prepared } = sample;
     const candidates = prepared.candidates;
-    const existing = await inReadOnlySession(this.sessions, (client) =>
+    const existing = await this.sessions.withReadOnlySession((client) =>
       this.merges.findExisting(
         client,
         candidates.map((c) => c.record.subdomain),
