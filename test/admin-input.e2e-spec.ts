@@ -25,6 +25,8 @@ import {
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { assertProblem, domainProblem, httpProblem } from './support/problem.js';
 import { assertWithin } from './support/timing.js';
+import { bodyOf, type RunStartedBody } from './support/body.js';
+import { settledRun } from './support/run-polling.js';
 import { STORE_READINESS_TIMEOUT_MS } from '../libs/tenant-migration/src/http/store-readiness.js';
 
 const NAMESPACE = testNamespace('admin_input');
@@ -104,12 +106,12 @@ describe('admin API: input edges and store outages', () => {
     // A finished run with quarantined keys, for the exceptions route.
     const res = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    runId = res.body.runId;
-    for (let i = 0; i < 200; i++) {
-      const poll = await http().get(`${BASE}/runs/${runId}`).set(AUTH);
-      if (poll.body.status !== 'running') break;
-      await sleep(25);
-    }
+    runId = bodyOf<RunStartedBody>(res).runId;
+    const run = await settledRun(
+      () => http().get(`${BASE}/runs/${runId}`).set(AUTH),
+      'the setup migration',
+    );
+    assert.equal(run.status, 'completed', `the setup migration: ${JSON.stringify(run)}`);
   });
 
   after(async () => {

@@ -24,6 +24,8 @@ import {
 } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { legacy } from './support/tenant-fixtures.js';
+import { bodyOf, type RunStartedBody } from './support/body.js';
+import { settledRun } from './support/run-polling.js';
 import {
   answerOf,
   assertProblemAnswer,
@@ -591,14 +593,12 @@ describe('admin API fault table: input', () => {
     // A finished run with a quarantined key, for the run routes.
     const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
     assert.equal(started.status, 202, started.text);
-    runId = started.body.runId;
-    for (
-      let i = 0;
-      i < 200 && (await http().get(`${BASE}/runs/${runId}`).set(AUTH)).body.status === 'running';
-      i++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    runId = bodyOf<RunStartedBody>(started).runId;
+    const run = await settledRun(
+      () => http().get(`${BASE}/runs/${runId}`).set(AUTH),
+      'the setup migration',
+    );
+    assert.equal(run.status, 'completed', `the setup migration: ${JSON.stringify(run)}`);
   });
 
   after(async () => {

@@ -28,6 +28,8 @@ import {
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { legacy } from './support/tenant-fixtures.js';
 import { assertWithin } from './support/timing.js';
+import { bodyOf, type RunStartedBody } from './support/body.js';
+import { settledRun } from './support/run-polling.js';
 import { STORE_READINESS_TIMEOUT_MS } from '../libs/tenant-migration/src/http/store-readiness.js';
 import {
   ANSWER_BOUND_MS,
@@ -304,9 +306,13 @@ describe('admin API fault table: stores', () => {
     // verified backup (without one a cleanup is refused before it reads anything).
     const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
     assert.equal(started.status, 202, started.text);
-    runId = started.body.runId;
-    while ((await http().get(`${BASE}/runs/${runId}`).set(AUTH)).body.status === 'running')
-      await sleep(50);
+    runId = bodyOf<RunStartedBody>(started).runId;
+    const run = await settledRun(
+      () => http().get(`${BASE}/runs/${runId}`).set(AUTH),
+      'the setup migration',
+      { intervalMs: 50 },
+    );
+    assert.equal(run.status, 'completed', `the setup migration: ${JSON.stringify(run)}`);
     const backups = app.get(BackupService);
     assert.equal((await backups.verify((await backups.backupRedis()).id)).ok, true);
   });
