@@ -10,6 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ const BASE = '/api/admin/migration';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 const UNKNOWN_RUN = '00000000-0000-4000-8000-000000000000';
 
-let app: INestApplication;
+let app: INestApplication<Server>;
 /** A finished run with quarantined keys, set in `before`. */
 let runId = UNKNOWN_RUN;
 
@@ -281,7 +282,7 @@ const typeRows: ApiFaultRow[] = [
       bad(
         POST_ROUTE,
         `${action}, dryRun ${value}`,
-        body({ action, ...VALID[action], dryRun: JSON.parse(value) }),
+        body({ action, ...VALID[action], dryRun: JSON.parse(value) as unknown }),
         /^dryRun must be a boolean value$/,
       ),
     ),

@@ -11,6 +11,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ import {
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { legacy } from './support/tenant-fixtures.js';
 import { assertWithin } from './support/timing.js';
-import { bodyOf, type RunStartedBody } from './support/body.js';
+import { bodyOf, type RunBody, type RunStartedBody } from './support/body.js';
 import { settledRun } from './support/run-polling.js';
 import { STORE_READINESS_TIMEOUT_MS } from '../libs/tenant-migration/src/http/store-readiness.js';
 import {
@@ -64,7 +65,7 @@ const POSTGRES_MIDWAY_BYTES = 200_000;
 type Store = 'redis' | 'postgres';
 const NAME: Record<Store, string> = { redis: 'Redis', postgres: 'PostgreSQL' };
 
-let app: INestApplication;
+let app: INestApplication<Server>;
 let redisProxy: TcpProxy;
 let postgresProxy: TcpProxy;
 let runId = '';
@@ -380,16 +381,11 @@ describe('admin API fault table: stores', () => {
       redisProxy.cut();
       try {
         const deadline = Date.now() + ANSWER_BOUND_MS;
-        let run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as {
-          status: string;
-          error: string | null;
-        };
+        const { runId: startedRun } = bodyOf<RunStartedBody>(res);
+        let run = bodyOf<RunBody>(await http().get(`${BASE}/runs/${startedRun}`).set(AUTH));
         while (run.status === 'running' && Date.now() < deadline) {
           await sleep(100);
-          run = (await http().get(`${BASE}/runs/${res.body.runId}`).set(AUTH)).body as {
-            status: string;
-            error: string | null;
-          };
+          run = bodyOf<RunBody>(await http().get(`${BASE}/runs/${startedRun}`).set(AUTH));
         }
         assert.equal(run.status, 'interrupted', `${label}: ${JSON.stringify(run)}`);
         assert.match(String(run.error), /Redis/, label);

@@ -209,8 +209,11 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       assert.equal(result.direction, 'redis-to-postgres');
       assert.match(result.reason, /Redis changed/);
       assert.equal(
-        (await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'pizza'`)).rows[0]
-          .emoji,
+        (
+          await stores.db.query<{ emoji: string }>(
+            `SELECT emoji FROM tenants WHERE subdomain = 'pizza'`,
+          )
+        ).rows[0].emoji,
         '🍔',
       );
       assert.equal((await integrity.check()).consistent, true);
@@ -240,7 +243,8 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       await stores.db.query(`UPDATE tenants SET owner_name = 'Élise M.' WHERE subdomain = 'salon'`);
       assert.equal((await sync.sync('salon')).direction, 'postgres-to-redis');
       assert.equal(
-        JSON.parse((await stores.redis.get(key('salon'))) ?? '{}').ownerName,
+        (JSON.parse((await stores.redis.get(key('salon'))) ?? '{}') as { ownerName?: string })
+          .ownerName,
         'Élise M.',
       );
       await stores.redis.del(key('gelato'));
@@ -416,19 +420,19 @@ describe('integrity check against the real Redis and PostgreSQL', () => {
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
       const original = redis.pipeline.bind(redis);
       // A writer lands just before the deletes are sent.
-      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = ((
+      (redis as unknown as { pipeline: typeof redis.pipeline }).pipeline = (
         ...args: Parameters<typeof redis.pipeline>
       ) => {
         const pipeline = original(...args);
         const exec = pipeline.exec.bind(pipeline);
-        pipeline.exec = (async () => {
+        pipeline.exec = async () => {
           const queued = (pipeline as unknown as { _queue: { name: string }[] })._queue ?? [];
           if (queued.some((c) => c.name === 'eval'))
             await stores.redis.set(key('pizza'), legacy('🍕', 1700000000999));
           return exec();
-        }) as typeof pipeline.exec;
+        };
         return pipeline;
-      }) as typeof redis.pipeline;
+      };
       try {
         const result = await cleanup.cleanup({ dryRun: false });
         assert.equal(result.keptByReason['changed-during-cleanup'], 1);

@@ -184,9 +184,7 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     const dataSource = (r as unknown as { dataSource: { query: () => Promise<unknown> } })
       .dataSource;
     const query = dataSource.query;
-    dataSource.query = async () => {
-      throw new Error('connection terminated');
-    };
+    dataSource.query = () => Promise.reject(new Error('connection terminated'));
     try {
       await assert.rejects(r.resolve('pizza'), /connection terminated/);
     } finally {

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -146,7 +147,7 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
   let stores: TestStores;
   let ctx: MigrationContext;
   let tests: MigrationTests;
-  let app: INestApplication;
+  let app: INestApplication<HttpServer>;
   let backupDir: string;
   let redisBaseline: Awaited<ReturnType<typeof snapshotRedis>>;
   let postgresBaseline: Awaited<ReturnType<typeof snapshotPostgres>>;
@@ -343,10 +344,10 @@ describe('self-test (MigrationTests) against the real PostgreSQL and Redis', () 
         const human = await runCli(['--test'], caseEnv);
         assert.equal(human.code, 1, label);
         assert.match(human.stdout, /^Self-test: FAILED/m, label);
-        assert.match(human.stdout, /^  ✗ Database connectivity/m, label);
+        assert.match(human.stdout, /^ {2}✗ Database connectivity/m, label);
         assert.match(
           human.stdout,
-          /^  ✗ Backward compatibility verification \(0\.0s\)\n {6}not run: /m,
+          /^ {2}✗ Backward compatibility verification \(0\.0s\)\n {6}not run: /m,
           label,
         );
       }

@@ -12,6 +12,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { assertProblem } from './support/problem.js';
 import { assertTimedOutAt, assertWithin } from './support/timing.js';
+import { bodyOf, type HealthBody, type ValidationBody } from './support/body.js';
 
 const PREFIX = `${testNamespace('store_loss')}subdomain:`;
 const TOKEN = 'tm-store-loss-token-0123456789abcd';
@@ -46,7 +48,7 @@ const LOCK_TIMEOUT_MS = 1000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a store lost while a request is being served', () => {
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let seeder: Redis;
   let redisProxy: TcpProxy;
   let postgresProxy: TcpProxy;
@@ -147,7 +149,7 @@ describe('a store lost while a request is being served', () => {
   it('the whole keyspace answers while both stores are up', async () => {
     const res = await http().post(BASE).set(AUTH).send({ action: 'validate' });
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.scanned, KEYS);
+    assert.equal(bodyOf<ValidationBody>(res).scanned, KEYS);
   });
 
   const cases: { name: string; send: () => request.Test; victim: () => TcpProxy; store: RegExp }[] =
@@ -193,7 +195,10 @@ describe('a store lost while a request is being served', () => {
         assertWithin(afterCutMs, RECONNECT_MS, `${name}: the answer after the cut`);
         const health = await http().get('/health').timeout(5000);
         assert.equal(health.status, 503, health.text);
-        assert.equal(health.body[proxy === redisProxy ? 'redis' : 'postgres'], 'down');
+        assert.equal(
+          bodyOf<HealthBody>(health)[proxy === redisProxy ? 'redis' : 'postgres'],
+          'down',
+        );
       } finally {
         proxy.restore();
       }
@@ -215,7 +220,7 @@ describe('a store lost while a request is being served', () => {
     try {
       assertProblem(res, 503, 'store-unavailable', /Redis/);
       assertTimedOutAt(afterCutMs, COMMAND_TIMEOUT_MS, 'the answer after the freeze');
-      assert.equal((await http().get('/health').timeout(5000)).body.redis, 'down');
+      assert.equal(bodyOf<HealthBody>(await http().get('/health').timeout(5000)).redis, 'down');
     } finally {
       redisProxy.restore();
     }
