@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled test files with Node's test runner: unit specs (*.spec.js, beside the
-// code) and integration/e2e specs (test/**/*.e2e-spec.js, against the real PostgreSQL and
-// Redis). `--unit` runs the unit specs only. Each spec file owns its database and key prefix,
-// so files run in parallel; both carry this run's tag (TM_TEST_RUN), so two runs on one
-// machine never touch each other's data, and the databases and keys of the run are removed
-// when it ends.
+// code in libs/, apps/ and bench/) and integration/e2e specs (test/**/*.e2e-spec.js, against
+// the real PostgreSQL and Redis). `--unit` runs the unit specs only. Each spec file owns its
+// database and key prefix, so files run in parallel; both carry this run's tag (TM_TEST_RUN),
+// so two runs on one machine never touch each other's data, and the databases and keys of the
+// run are removed when it ends.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ const walk = (dir) =>
     const path = join(dir, name);
     return statSync(path).isDirectory() ? walk(path) : [path];
   });
-const files = ['dist/libs', 'dist/apps', 'dist/test']
+const files = ['dist/libs', 'dist/apps', 'dist/bench', 'dist/test']
   .flatMap((dir) => {
     try {
       return walk(dir);
@@ -40,7 +40,7 @@ if (stale.length > 0) {
   process.exit(1);
 }
 // And every spec source must have been compiled: a suite that silently lost its files would pass.
-const sources = ['libs', 'apps', 'test']
+const sources = ['libs', 'apps', 'bench', 'test']
   .flatMap((dir) => {
     try {
       return walk(dir);

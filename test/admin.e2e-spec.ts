@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -28,6 +29,16 @@ import {
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { assertProblem, domainProblem, httpProblem, INTERNAL_PROBLEM } from './support/problem.js';
 import { collect, type CliResult } from './support/cli.js';
+import { assertWithin } from './support/timing.js';
+import {
+  bodyOf,
+  messageOf,
+  type DomainProblemBody,
+  type ProblemBody,
+  type RunStartedBody,
+  type StatusBody,
+} from './support/body.js';
+import { HEALTH_CHECK_TIMEOUT_MS } from '../apps/admin/src/store-probe.js';
 
 const NAMESPACE = testNamespace('admin');
 const PREFIX = `${NAMESPACE}subdomain:`;
@@ -40,9 +51,38 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The validation message(s) of a 400 body as one string. */
-const messageOf = (body: { message?: unknown }): string =>
-  Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
+/** The members of `GET ?action=stats` the specs read. */
+interface StatsBody {
+  prefix: string;
+  postgresTenants: number;
+  redisKeys: number;
+}
+
+/** The members of `GET ?action=check` (the integrity report) the specs read. */
+interface CheckBody {
+  consistent: boolean;
+  onlyInRedis: number;
+  valid: number;
+  drift: { kind: string }[];
+}
+
+/** The members of a dry run's answer the specs read. */
+interface DryRunBody {
+  dryRun: boolean;
+  runId: string | null;
+  status: string;
+  balanced: boolean;
+  counts: { scanned: number; migrated: number; created: number; rejected: number };
+}
+
+/** The members of `POST {action: 'validate'}` the specs read. */
+interface ValidateBody {
+  scanned: number;
+  valid: number;
+  rejected: number;
+  balanced: boolean;
+  samples: { key: string }[];
+}
 
 /** Runs the compiled admin main.js with exactly this environment (nothing inherited). */
 const startAdmin = (env: Record<string, string>): ChildProcess =>
@@ -90,7 +130,7 @@ const listeningUrl = (child: ChildProcess): Promise<string> =>
   });
 
 describe('admin API over HTTP against real PostgreSQL and Redis', () => {
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let redis: Redis;
   let db: pg.Client;
   let databaseUrl: string;
@@ -232,25 +272,23 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     it('?action=stats and ?action=report answer 200 and write nothing', async () => {
       const stats = await http().get(`${BASE}?action=stats`).set(auth);
       assert.equal(stats.status, 200);
-      assert.equal(stats.body.prefix, PREFIX);
-      assert.equal(stats.body.postgresTenants, 0);
-      assert.ok(stats.body.redisKeys > 0);
+      const figures = bodyOf<StatsBody>(stats);
+      assert.equal(figures.prefix, PREFIX);
+      assert.equal(figures.postgresTenants, 0);
+      assert.ok(figures.redisKeys > 0);
       const report = await http().get(`${BASE}?action=report`).set(auth);
       assert.equal(report.status, 200);
-      assert.deepEqual(Object.keys(report.body).sort(), ['integrity', 'stats']);
+      assert.deepEqual(Object.keys(bodyOf<object>(report)).sort(), ['integrity', 'stats']);
       assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
     });
 
     it('?action=check answers 200 with the integrity report and writes nothing', async () => {
       const res = await http().get(`${BASE}?action=check`).set(auth);
       assert.equal(res.status, 200);
-      assert.equal(
-        res.body.consistent,
-        false,
-        'seeded tenants are not migrated yet: only in Redis',
-      );
-      assert.equal(res.body.onlyInRedis, res.body.valid);
-      assert.ok(res.body.drift.every((d: { kind: string }) => d.kind === 'only-in-redis'));
+      const check = bodyOf<CheckBody>(res);
+      assert.equal(check.consistent, false, 'seeded tenants are not migrated yet: only in Redis');
+      assert.equal(check.onlyInRedis, check.valid);
+      assert.ok(check.drift.every((d) => d.kind === 'only-in-redis'));
       assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
     });
 
@@ -267,16 +305,16 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       for (const query of queries) {
         const res = await http().get(`${BASE}?${query}`).set(auth);
         assert.equal(res.status, 400, query);
-        assert.equal(res.body.statusCode, 400, query);
+        assert.equal(bodyOf<ProblemBody>(res).statusCode, 400, query);
         assert.match(
-          messageOf(res.body),
+          messageOf(res),
           /action must be one of: status, runs, backups, check, stats, report, test/,
           query,
         );
       }
       const extra = await http().get(`${BASE}?action=status&dryRun=false`).set(auth);
       assert.equal(extra.status, 400);
-      assert.match(messageOf(extra.body), /property dryRun should not exist/);
+      assert.match(messageOf(extra), /property dryRun should not exist/);
       assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
       assert.deepEqual(await snapshotRedis(redis, `${NAMESPACE}*`), redisBefore);
     });
@@ -364,8 +402,8 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
           .set(auth)
           .send(body as object);
         assert.equal(res.status, 400);
-        assert.equal(res.body.statusCode, 400);
-        assert.match(messageOf(res.body), message);
+        assert.equal(bodyOf<ProblemBody>(res).statusCode, 400);
+        assert.match(messageOf(res), message);
       });
     }
 
@@ -376,7 +414,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         .set('Content-Type', 'application/json')
         .send('{"action": ');
       assert.equal(res.status, 400);
-      assert.equal(res.body.statusCode, 400);
+      assert.equal(bodyOf<ProblemBody>(res).statusCode, 400);
       assert.doesNotMatch(res.text, /at .*\.js:\d+|node_modules|SyntaxError/);
     });
 
@@ -400,8 +438,8 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       for (const path of [`${BASE}/runs/not-a-uuid`, `${BASE}/runs/not-a-uuid/exceptions`]) {
         const res = await http().get(path).set(auth);
         assert.equal(res.status, 400, path);
-        assert.equal(res.body.statusCode, 400, path);
-        assert.match(messageOf(res.body), /uuid is expected/, path);
+        assert.equal(bodyOf<ProblemBody>(res).statusCode, 400, path);
+        assert.match(messageOf(res), /uuid is expected/, path);
       }
     });
 
@@ -426,14 +464,15 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       for (const body of [{ action: 'dry-run' }, { action: 'migrate', dryRun: true }]) {
         const res = await http().post(BASE).set(auth).send(body);
         assert.equal(res.status, 200, JSON.stringify(body));
-        assert.equal(res.body.dryRun, true);
-        assert.equal(res.body.runId, null);
-        assert.equal(res.body.status, 'completed');
-        assert.equal(res.body.balanced, true);
-        assert.equal(res.body.counts.scanned, 2);
-        assert.equal(res.body.counts.migrated, 2);
-        assert.equal(res.body.counts.created, 2);
-        assert.equal(res.body.counts.rejected, 0);
+        const dry = bodyOf<DryRunBody>(res);
+        assert.equal(dry.dryRun, true);
+        assert.equal(dry.runId, null);
+        assert.equal(dry.status, 'completed');
+        assert.equal(dry.balanced, true);
+        assert.equal(dry.counts.scanned, 2);
+        assert.equal(dry.counts.migrated, 2);
+        assert.equal(dry.counts.created, 2);
+        assert.equal(dry.counts.rejected, 0);
       }
       assert.deepEqual(await tableCounts(), { tenants: 0, runs: 0, exceptions: 0, backups: 0 });
       assert.deepEqual(await snapshotRedis(redis, `${NAMESPACE}*`), redisBefore);
@@ -444,11 +483,12 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       try {
         const res = await http().post(BASE).set(auth).send({ action: 'validate' });
         assert.equal(res.status, 200);
-        assert.equal(res.body.scanned, 3);
-        assert.equal(res.body.valid, 2);
-        assert.equal(res.body.rejected, 1);
-        assert.equal(res.body.balanced, true);
-        assert.equal(res.body.samples[0].key, `${PREFIX}broken`);
+        const report = bodyOf<ValidateBody>(res);
+        assert.equal(report.scanned, 3);
+        assert.equal(report.valid, 2);
+        assert.equal(report.rejected, 1);
+        assert.equal(report.balanced, true);
+        assert.equal(report.samples[0].key, `${PREFIX}broken`);
       } finally {
         await redis.del(`${PREFIX}broken`);
       }
@@ -462,10 +502,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
         await holder.query(`SELECT pg_advisory_lock(${tableLockKeySql('$1')})`, ['tenants']);
         const res = await http().post(BASE).set(auth).send({ action: 'migrate' });
         assert.equal(res.status, 409);
-        assert.equal(res.body.statusCode, 409);
-        assert.equal(res.body.error, 'migration-locked');
+        assert.equal(bodyOf<ProblemBody>(res).statusCode, 409);
+        const refusal = bodyOf<DomainProblemBody>(res);
+        assert.equal(refusal.error, 'migration-locked');
         assert.match(
-          res.body.message,
+          refusal.message,
           /cannot start: a migration, PostgreSQL restore, sync or cleanup is running on tenants/,
         );
         assert.equal(res.headers.location, undefined);
@@ -479,10 +520,11 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     it('migrate answers 202 with the run id and its Location, and the run completes', async () => {
       const res = await http().post(BASE).set(auth).send({ action: 'migrate', batchSize: 5000 });
       assert.equal(res.status, 202);
-      assert.match(res.body.runId, UUID);
-      assert.equal(res.body.resumed, false);
-      assert.equal(res.body.status, 'running');
-      runId = res.body.runId;
+      const started = bodyOf<RunStartedBody>(res);
+      assert.match(started.runId, UUID);
+      assert.equal(started.resumed, false);
+      assert.equal(started.status, 'running');
+      runId = started.runId;
       assert.equal(res.headers.location, `${BASE}/runs/${runId}`);
 
       let run: MigrationRunEntity | undefined;
@@ -514,7 +556,8 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     it('sync reconciles one tenant (200 with its direction); bad input is 400, an unknown tenant 404', async () => {
       const ok = await http().post(BASE).set(auth).send({ action: 'sync', subdomain: 'pizza' });
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
-      assert.deepEqual([ok.body.subdomain, ok.body.direction], ['pizza', 'none']);
+      const synced = bodyOf<{ subdomain: string; direction: string }>(ok);
+      assert.deepEqual([synced.subdomain, synced.direction], ['pizza', 'none']);
       for (const [body, status, pattern] of [
         [{ action: 'sync' }, 400, /sync needs the tenant to reconcile/],
         [{ action: 'sync', subdomain: 'bad_name!' }, 400, /not a valid subdomain/],
@@ -528,19 +571,19 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       ] as const) {
         const res = await http().post(BASE).set(auth).send(body);
         assert.equal(res.status, status, JSON.stringify(body));
-        assert.match(messageOf(res.body), pattern, JSON.stringify(body));
+        assert.match(messageOf(res), pattern, JSON.stringify(body));
       }
     });
 
     it('cleanup is refused (409) without a verified backup; confirm must be a boolean', async () => {
       const refused = await http().post(BASE).set(auth).send({ action: 'cleanup', confirm: true });
       assert.equal(refused.status, 409);
-      assert.equal(refused.body.error, 'cleanup-refused');
+      assert.equal(bodyOf<ProblemBody>(refused).error, 'cleanup-refused');
       const bad = await http().post(BASE).set(auth).send({ action: 'cleanup', confirm: 'yes' });
       assert.equal(bad.status, 400);
-      assert.match(messageOf(bad.body), /confirm must be a boolean/);
+      assert.match(messageOf(bad), /confirm must be a boolean/);
       assert.equal(
-        Number((await db.query('SELECT count(*) AS n FROM tenants')).rows[0].n),
+        Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n),
         2,
         'nothing deleted or changed',
       );
@@ -549,12 +592,13 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
     it('the finished run shows in status, runs and its exceptions', async () => {
       const status = await http().get(`${BASE}?action=status`).set(auth);
       assert.equal(status.status, 200);
-      assert.equal(status.body.lastRun.id, runId);
-      assert.equal(status.body.lastRun.status, 'completed');
+      const { lastRun } = bodyOf<StatusBody>(status);
+      assert.equal(lastRun?.id, runId);
+      assert.equal(lastRun.status, 'completed');
       const runs = await http().get(`${BASE}?action=runs`).set(auth);
       assert.equal(runs.status, 200);
       assert.deepEqual(
-        runs.body.runs.map((r: MigrationRunEntity) => r.id),
+        bodyOf<{ runs: MigrationRunEntity[] }>(runs).runs.map((r) => r.id),
         [runId],
       );
       const exceptions = await http().get(`${BASE}/runs/${runId}/exceptions`).set(auth);
@@ -606,7 +650,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       const list = await http().get(`${BASE}?action=backups`).set(auth);
       assert.equal(list.status, 200);
       assert.deepEqual(
-        list.body.backups.map((b: BackupSummary) => b.id),
+        bodyOf<{ backups: BackupSummary[] }>(list).backups.map((b) => b.id),
         [backup.id, redisBackup.id],
         'newest first',
       );
@@ -707,7 +751,7 @@ describe('admin app start-up and unexpected errors (compiled main.js)', () => {
       const elapsed = Date.now() - started;
       assert.equal(res.status, 503);
       assert.deepEqual(res.body, { status: 'error', postgres: 'up', redis: 'down' });
-      assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
+      assertWithin(elapsed, HEALTH_CHECK_TIMEOUT_MS, 'GET /health with Redis unreachable');
     } finally {
       // A graceful shutdown waits for the Redis client to give up; that is not under test here.
       child.kill('SIGKILL');

@@ -7,6 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { BackupService } from '#tenant-migration';
 import { createTestDatabase, testNamespace } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { runCli, type CliResult } from './support/cli.js';
+import { bodyOf, type HealthBody, type DomainProblemBody } from './support/body.js';
 import {
   startPrivateRedis,
   stopAllPrivateRedis,
@@ -48,7 +50,7 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
   /** 64 KiB: the keys below hold ~400 KiB of incompressible bytes, so a backup there fills it. */
   let full: string | null;
   let readOnly: string | null;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
 
   const env = (extra: Record<string, string> = {}) => ({
     DATABASE_URL: databaseUrl,
@@ -160,12 +162,13 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     // The newest verified backup of the prefix is the one the previous test removed.
     const res = await http().post(BASE).set(auth).send({ action: 'cleanup' });
     assert.equal(res.status, 409, JSON.stringify(res.body));
-    assert.equal(res.body.error, 'cleanup-refused');
-    assert.match(res.body.message, /no backup file at/);
+    const refusal = bodyOf<DomainProblemBody>(res);
+    assert.equal(refusal.error, 'cleanup-refused');
+    assert.match(refusal.message, /no backup file at/);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const health = await http().get('/health');
     assert.equal(health.status, 200);
-    assert.equal(health.body.status, 'ok');
+    assert.equal(bodyOf<HealthBody>(health).status, 'ok');
   });
 
   it('CLI: backup --out an existing file is refused (exit 2) before reading a key; the earlier backup stays', async () => {
@@ -242,8 +245,9 @@ describe('backup faults: missing files, full disk, unusable folders, taken paths
     );
     const res = await http().post(BASE).set(auth).send({ action: 'backup' });
     assert.equal(res.status, 503, JSON.stringify(res.body));
-    assert.equal(res.body.error, 'backup-io');
-    assert.match(res.body.message, /the disk is full/);
+    const failure = bodyOf<DomainProblemBody>(res);
+    assert.equal(failure.error, 'backup-io');
+    assert.match(failure.message, /the disk is full/);
     assert.deepEqual(await readdir(full), []);
     assert.equal(
       await count(

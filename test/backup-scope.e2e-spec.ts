@@ -231,7 +231,7 @@ describe('backups cover their header and restore only their own scope', () => {
     );
     await assert.rejects(backups.restorePostgres(path), InvalidBackupError);
     assert.equal(
-      (await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
+      (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
       1,
       'the table is as it was',
     );

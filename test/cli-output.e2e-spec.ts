@@ -20,6 +20,7 @@ import { collect, runCli, startCli, type CliResult } from './support/cli.js';
 import { legacy } from './support/tenant-fixtures.js';
 
 /** Bytes a terminal acts on, or that reorder what it shows; \n and \t are the CLI's own layout. */
+// eslint-disable-next-line no-control-regex -- the control characters are what this looks for
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 const assertNoRawControl = (label: string, result: CliResult): void => {
@@ -196,6 +197,7 @@ describe('CLI output: complete through pipes, escaped on terminals', () => {
     }
     const result = await done;
     assert.match(result.stdout, /\[Nest\].*listening on http/);
+    // eslint-disable-next-line no-control-regex -- ESC starts every terminal escape sequence
     assert.doesNotMatch(result.stdout + result.stderr, /\x1b/);
   });
 });

@@ -217,7 +217,8 @@ describe('CLI: exit codes, output and errors', () => {
         JSON.stringify({ emoji: '🍟', createdAt: 1700000000000 }),
       );
       assert.equal(
-        (await db.query('SELECT count(*)::int AS n FROM redis_write_backs')).rows[0].n,
+        (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM redis_write_backs')).rows[0]
+          .n,
         0,
       );
     } finally {
@@ -317,10 +318,13 @@ describe('CLI: exit codes, output and errors', () => {
       assert.equal((await runCli(['backup', 'verify', backup.id], withDir)).code, 0);
       const preview = await runCli(['cleanup', '--json'], withDir);
       assert.equal(preview.code, 0, preview.stderr);
-      assert.deepEqual(pick(JSON.parse(preview.stdout), 'dryRun', 'deleted'), {
-        dryRun: true,
-        deleted: 2,
-      });
+      assert.deepEqual(
+        pick(JSON.parse(preview.stdout) as Record<string, unknown>, 'dryRun', 'deleted'),
+        {
+          dryRun: true,
+          deleted: 2,
+        },
+      );
       assert.equal(await redis.exists(`${prefix}pizza`), 1);
 
       const done = await runCli(['--cleanup', '--yes'], withDir);

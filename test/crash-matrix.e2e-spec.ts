@@ -120,7 +120,7 @@ const seed = async (redis: Redis, prefix: string): Promise<number> => {
   }
   const replies = await pipeline.exec();
   const failed = replies?.find(([error]) => error);
-  if (failed) throw failed[0];
+  if (failed?.[0]) throw failed[0];
   // The private server holds nothing else: DBSIZE is the number of seeded keys.
   return redis.dbsize();
 };

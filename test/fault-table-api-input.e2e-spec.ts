@@ -10,6 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import {
 } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { legacy } from './support/tenant-fixtures.js';
+import { bodyOf, type RunStartedBody } from './support/body.js';
+import { settledRun } from './support/run-polling.js';
 import {
   answerOf,
   assertProblemAnswer,
@@ -39,7 +42,7 @@ const BASE = '/api/admin/migration';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 const UNKNOWN_RUN = '00000000-0000-4000-8000-000000000000';
 
-let app: INestApplication;
+let app: INestApplication<Server>;
 /** A finished run with quarantined keys, set in `before`. */
 let runId = UNKNOWN_RUN;
 
@@ -279,7 +282,7 @@ const typeRows: ApiFaultRow[] = [
       bad(
         POST_ROUTE,
         `${action}, dryRun ${value}`,
-        body({ action, ...VALID[action], dryRun: JSON.parse(value) }),
+        body({ action, ...VALID[action], dryRun: JSON.parse(value) as unknown }),
         /^dryRun must be a boolean value$/,
       ),
     ),
@@ -591,14 +594,12 @@ describe('admin API fault table: input', () => {
     // A finished run with a quarantined key, for the run routes.
     const started = await http().post(BASE).set(AUTH).send({ action: 'migrate' });
     assert.equal(started.status, 202, started.text);
-    runId = started.body.runId;
-    for (
-      let i = 0;
-      i < 200 && (await http().get(`${BASE}/runs/${runId}`).set(AUTH)).body.status === 'running';
-      i++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    runId = bodyOf<RunStartedBody>(started).runId;
+    const run = await settledRun(
+      () => http().get(`${BASE}/runs/${runId}`).set(AUTH),
+      'the setup migration',
+    );
+    assert.equal(run.status, 'completed', `the setup migration: ${JSON.stringify(run)}`);
   });
 
   after(async () => {

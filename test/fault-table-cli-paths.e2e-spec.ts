@@ -69,7 +69,8 @@ const env = (extra: Record<string, string> = {}): Record<string, string> => ({
 /** A row's command line, made once `before` has made the files it names. */
 const run =
   (args: () => string[], more: Partial<CliRun> = {}): (() => Promise<CliRun>) =>
-  async () => ({ args: args(), env: env(), ...more });
+  () =>
+    Promise.resolve({ args: args(), env: env(), ...more });
 const asNobody = (args: () => string[]): (() => Promise<CliRun>) => run(args, { spawn: NOBODY });
 const tenantRows = async (): Promise<number> => {
   const db = new pg.Client({ connectionString: databaseUrl });
@@ -263,37 +264,42 @@ const backupWriterRows: CliFaultRow[] = [
     fault: 'the disk fills up (64 KiB tmpfs)',
     code: 3,
     reason: /^the disk is full: could not write the backup .*redis\.ndjson\.gz.*ENOSPC/,
-    prepare: async () =>
-      smallDisk
-        ? {
-            args: ['backup', '--out', join(smallDisk, 'redis.ndjson.gz')],
-            env: env(),
-            check: async () =>
-              assert.deepEqual(await leftOn(smallDisk ?? ''), [], 'no .partial is left'),
-          }
-        : NO_TMPFS,
+    prepare: () =>
+      Promise.resolve(
+        smallDisk
+          ? {
+              args: ['backup', '--out', join(smallDisk, 'redis.ndjson.gz')],
+              env: env(),
+              check: async () =>
+                assert.deepEqual(await leftOn(smallDisk ?? ''), [], 'no .partial is left'),
+            }
+          : NO_TMPFS,
+      ),
   },
   {
     command: 'backup --postgres --out <path>',
     fault: 'a full disk',
     code: 3,
     reason: /^the disk is full: could not write the backup .*tenants\.ndjson\.gz.*ENOSPC/,
-    prepare: async () =>
-      fullDisk
-        ? {
-            args: ['backup', '--postgres', '--out', join(fullDisk, 'tenants.ndjson.gz')],
-            env: env(),
-            check: async () =>
-              assert.deepEqual(await leftOn(fullDisk ?? ''), [], 'no .partial is left'),
-          }
-        : NO_TMPFS,
+    prepare: () =>
+      Promise.resolve(
+        fullDisk
+          ? {
+              args: ['backup', '--postgres', '--out', join(fullDisk, 'tenants.ndjson.gz')],
+              env: env(),
+              check: async () =>
+                assert.deepEqual(await leftOn(fullDisk ?? ''), [], 'no .partial is left'),
+            }
+          : NO_TMPFS,
+      ),
   },
   {
     command: 'backup (BACKUP_DIR)',
     fault: 'BACKUP_DIR is a file',
     code: 2,
     reason: /^cannot write the backup .*: its folder \/.*\/plain-file is not a folder$/,
-    prepare: async () => ({ args: ['backup'], env: env({ BACKUP_DIR: file('plain-file') }) }),
+    prepare: () =>
+      Promise.resolve({ args: ['backup'], env: env({ BACKUP_DIR: file('plain-file') }) }),
   },
 ];
 
@@ -324,19 +330,21 @@ const reportRows: CliFaultRow[] = [
     fault: 'a full disk',
     code: 3,
     reason: /the disk is full: could not write the report \/.*ENOSPC/,
-    prepare: async () =>
-      fullDisk
-        ? {
-            args: ['report', '--out-dir', join(fullDisk, 'reports')],
-            env: env(),
-            check: async () =>
-              assert.deepEqual(
-                await readdir(join(fullDisk ?? '', 'reports')),
-                [],
-                'no partial report is left',
-              ),
-          }
-        : NO_TMPFS,
+    prepare: () =>
+      Promise.resolve(
+        fullDisk
+          ? {
+              args: ['report', '--out-dir', join(fullDisk, 'reports')],
+              env: env(),
+              check: async () =>
+                assert.deepEqual(
+                  await readdir(join(fullDisk ?? '', 'reports')),
+                  [],
+                  'no partial report is left',
+                ),
+            }
+          : NO_TMPFS,
+      ),
   },
   {
     command: 'report --out-dir <dir>',

@@ -160,10 +160,11 @@ const downBefore = (
   fault: `${STORE_NAME[store]} down before the start`,
   code,
   reason,
-  prepare: async () => ({
-    args: COMMANDS[name].args(),
-    env: env(store === 'redis' ? { REDIS_URL: deadRedisUrl } : { DATABASE_URL: deadPostgresUrl }),
-  }),
+  prepare: () =>
+    Promise.resolve({
+      args: COMMANDS[name].args(),
+      env: env(store === 'redis' ? { REDIS_URL: deadRedisUrl } : { DATABASE_URL: deadPostgresUrl }),
+    }),
 });
 
 interface Midway {

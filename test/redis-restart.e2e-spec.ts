@@ -47,15 +47,15 @@ describe('a Redis restart in the middle of a run (the client reconnects to anoth
   });
 
   it('scans again from the start and counts every key exactly once', async () => {
-    let restart: Promise<void> | null = null;
+    const restarted: { done?: Promise<void> } = {};
     const result = await app.get(MigrationService).migrate({
       batchSize: 200,
       onProgress: ({ batches }) => {
-        if (batches === 8 && !restart) restart = redis.restart();
+        if (batches === 8 && !restarted.done) restarted.done = redis.restart();
       },
     });
-    assert.ok(restart, 'Redis was restarted during the run');
-    await restart;
+    assert.ok(restarted.done, 'Redis was restarted during the run');
+    await restarted.done;
     assert.ok(result.balanced, JSON.stringify(result.counts));
     assert.equal(result.counts.scanned, KEYS, 'every key counted exactly once');
     assert.equal(result.counts.created, KEYS);

@@ -67,7 +67,7 @@ describe('quarantine reasons are always storable; a bad value never fails its ba
       assert.equal(result.counts.created, VALID);
       assert.equal(result.counts.rejected, Object.keys(HOSTILE).length);
       assert.equal(
-        (await stores.db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
+        (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenants')).rows[0].n,
         VALID,
       );
 
@@ -137,8 +137,11 @@ describe('quarantine reasons are always storable; a bad value never fails its ba
       assert.equal(poison?.reasons[0].code, 'unstorable');
       assert.match(poison?.reasons[0].message ?? '', /no_poison/);
       assert.equal(
-        (await stores.db.query(`SELECT count(*)::int AS n FROM tenants WHERE subdomain = 'salon'`))
-          .rows[0].n,
+        (
+          await stores.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM tenants WHERE subdomain = 'salon'`,
+          )
+        ).rows[0].n,
         1,
       );
     } finally {

@@ -120,12 +120,16 @@ describe('the tenants table lock', () => {
 
   /** Every row with its row version: any write (even of equal values) changes `xmin`. */
   const tenantRows = async (): Promise<Record<string, unknown>[]> =>
-    (await stores.db.query('SELECT *, xmin::text AS version FROM tenants ORDER BY subdomain')).rows;
+    (
+      await stores.db.query<Record<string, unknown>>(
+        'SELECT *, xmin::text AS version FROM tenants ORDER BY subdomain',
+      )
+    ).rows;
 
   /** The columns a PostgreSQL backup holds, for comparing a restored table with its backup. */
   const backedUpColumns = async (): Promise<Record<string, unknown>[]> =>
     (
-      await stores.db.query(
+      await stores.db.query<Record<string, unknown>>(
         `SELECT ${TENANT_TABLE_COLUMNS.join(', ')} FROM tenants ORDER BY subdomain`,
       )
     ).rows;

@@ -30,6 +30,10 @@ import {
   type TestStores,
 } from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
+import { assertWithin } from './support/timing.js';
+
+/** How long the service under test waits for Redis before it queues the write-back. */
+const WRITE_BACK_TIMEOUT_MS = 300;
 
 describe('TenantService: PostgreSQL writes with the Redis write-back, against the real stores', () => {
   let stores: TestStores;
@@ -46,7 +50,7 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
   const serviceWith = (redis: Redis, writeBack = true): TenantService => {
     const options = ctx.app.get<ResolvedTenantMigrationOptions>(RESOLVED_OPTIONS);
     return new TenantService(
-      { ...options, writeBack: { enabled: writeBack, timeoutMs: 300 } },
+      { ...options, writeBack: { enabled: writeBack, timeoutMs: WRITE_BACK_TIMEOUT_MS } },
       new TenantRedisCopyRepository(redis),
       ctx.app.get(TenantValidator),
       ctx.app.get(PostgresSessionFactory),
@@ -299,7 +303,7 @@ describe('TenantService: PostgreSQL writes with the Redis write-back, against th
       const started = Date.now();
       const result = await serviceWith(silentRedis).update('hang', { emoji: '🍔' });
       assert.equal(result.writeBack, 'queued');
-      assert.ok(Date.now() - started < 5000);
+      assertWithin(Date.now() - started, WRITE_BACK_TIMEOUT_MS, 'an update over a silent Redis');
       assert.deepEqual(await queued(), [{ subdomain: 'hang', attempts: 1 }]);
       // The lock is free: a second writer gets through at once.
       assert.equal((await tenants.update('hang', { emoji: '🌮' })).writeBack, 'written');

@@ -20,6 +20,10 @@ import {
 import { ENHANCED, legacy } from './support/tenant-fixtures.js';
 import { Gate, holdingRedis } from './support/interleave.js';
 
+/** A legacy Redis value, parsed (a missing key throws, as an empty string is not JSON). */
+const recordIn = (value: string | null): { emoji?: unknown } =>
+  JSON.parse(value ?? '') as { emoji?: unknown };
+
 /**
  * No writer overwrites or resurrects a PostgreSQL write (or delete) that committed after it
  * read Redis; and a legacy record never clears a profile field. Each race is played in one
@@ -117,7 +121,7 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
     } finally {
       await app.close();
     }
-    assert.equal(JSON.parse((await stores.redis.get(key('pizza'))) ?? '').emoji, '🍔');
+    assert.equal(recordIn(await stores.redis.get(key('pizza'))).emoji, '🍔');
     const next = await ctx.migrations.migrate();
     assert.equal(next.counts.unchanged, 1, 'the stores agree: the next run changes nothing');
     assert.equal((await row('pizza')).emoji, '🍔');
@@ -199,7 +203,7 @@ describe('writers never revert or resurrect a newer PostgreSQL write', () => {
     await ctx.migrations.migrate();
     await tenants.update('myshop', { emoji: '🎁' });
     assert.equal(await stores.redis.exists(key('myshop')), 0, 'no second key for the tenant');
-    assert.equal(JSON.parse((await stores.redis.get(key('MyShop'))) ?? '').emoji, '🎁');
+    assert.equal(recordIn(await stores.redis.get(key('MyShop'))).emoji, '🎁');
     assert.ok((await stores.redis.pttl(key('MyShop'))) > 500_000, 'the key keeps its TTL');
     const next = await ctx.migrations.migrate();
     assert.equal(next.counts.rejected, 0, "the key it came from is still the tenant's");

@@ -2,6 +2,7 @@
  * The admin app in the test's own process, exactly as production serves it: the real AppModule
  * with the production HTTP setup (`configureApp`), configured by the environment it is given.
  */
+import type { Server } from 'node:http';
 import { Test } from '@nestjs/testing';
 import type { INestApplication, LogLevel } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -14,7 +15,7 @@ import { TENANT_REDIS } from '#tenant-migration';
 export const startAdminApp = async (
   env: Record<string, string>,
   logger: false | LogLevel[] = false,
-): Promise<INestApplication> => {
+): Promise<INestApplication<Server>> => {
   Object.assign(process.env, env);
   const { AppModule } = await import('../../apps/admin/src/app.module.js');
   const { configureApp } = await import('../../apps/admin/src/configure-app.js');

@@ -159,6 +159,7 @@ const objectFragment = (
 
 /** A JSON string literal that keeps lone surrogates as raw code units (JSON.stringify escapes them). */
 const rawStringLiteral = (text: string): string =>
+  // eslint-disable-next-line no-control-regex -- JSON must escape exactly these control characters
   `"${text.replace(/["\\\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1))}"`;
 
 /** One code unit or grapheme, biased towards the ones PostgreSQL, JSON and HTML care about. */
@@ -984,7 +985,7 @@ export const checkKeyspace = async (
       Array.isArray(e.reasons) && e.reasons.length > 0 && e.reasons.every(isReason),
       `reasons of ${JSON.stringify(e.key)}: ${e.reasons_text}`,
     );
-    for (const r of e.reasons as OutcomeReason[]) {
+    for (const r of e.reasons) {
       for (const text of [r.code, r.message, r.field ?? ''])
         assert.ok(isStorableText(text), `stored reason text is storable: ${JSON.stringify(text)}`);
     }
