@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -9,8 +10,10 @@ import { join } from 'node:path';
 import {
   BackupService,
   CleanupService,
+  type EnhancedTenant,
   InvalidOptionError,
   MigrationLockedError,
+  type MigrationResult,
   MigrationTests,
   resolveOptions,
   SyncService,
@@ -18,12 +21,23 @@ import {
   TenantMigrationModule,
   TenantMigrationService,
   TenantResolver,
+  TenantService,
+  type TenantWriteResult,
 } from '#tenant-migration';
 import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
 import { PlatformAppModule, type PlatformSettings } from './example-host/platform-app.module.js';
-import { PlatformStaffGuard } from './example-host/platform-auth.js';
+import type { PlatformStaffGuard } from './example-host/platform-auth.js';
+import { TenantsController } from './example-host/tenants.controller.js';
 import { createTestStores, TEST_REDIS_URL, type TestStores } from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
+import {
+  bodyOf,
+  messageOf,
+  type ProblemBody,
+  type RunStartedBody,
+  type StatusBody,
+} from './support/body.js';
+import { settledRun } from './support/run-polling.js';
 
 const STAFF_KEY = 'staff-key-of-the-platform';
 
@@ -34,10 +48,12 @@ const STAFF_KEY = 'staff-key-of-the-platform';
  */
 describe('a host platform importing TenantMigrationModule', () => {
   let stores: TestStores;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   const key = (name: string) => `${stores.prefix}${name}`;
 
-  const boot = async (overrides: Partial<PlatformSettings> = {}): Promise<INestApplication> => {
+  const boot = async (
+    overrides: Partial<PlatformSettings> = {},
+  ): Promise<INestApplication<Server>> => {
     const settings: PlatformSettings = {
       databaseUrl: stores.databaseUrl,
       redisUrl: TEST_REDIS_URL,
@@ -49,7 +65,7 @@ describe('a host platform importing TenantMigrationModule', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [PlatformAppModule.register(settings)],
     }).compile();
-    return moduleRef.createNestApplication({ logger: false }).init();
+    return moduleRef.createNestApplication<INestApplication<Server>>({ logger: false }).init();
   };
 
   before(async () => {
@@ -73,8 +89,11 @@ describe('a host platform importing TenantMigrationModule', () => {
     );
     assert.ok(rows.length >= 4);
     assert.equal(
-      (await stores.db.query(`SELECT to_regclass('tenant_migrate_schema_migrations') AS t`)).rows[0]
-        .t,
+      (
+        await stores.db.query<{ t: string | null }>(
+          `SELECT to_regclass('tenant_migrate_schema_migrations') AS t`,
+        )
+      ).rows[0].t,
       null,
     );
   });
@@ -83,10 +102,11 @@ describe('a host platform importing TenantMigrationModule', () => {
     it('find a legacy tenant in Redis, migrated on the fly, in the enhanced shape', async () => {
       await stores.redis.set(key('pizza'), legacy('🍕', 1700000000123));
       const response = await request(app.getHttpServer()).get('/tenants/Pizza').expect(200);
-      assert.equal(response.body.subdomain, 'pizza');
-      assert.equal(response.body.emoji, '🍕');
-      assert.equal(response.body.createdAt, 1700000000123);
-      assert.equal(response.body.profileComplete, false);
+      const tenant = bodyOf<EnhancedTenant>(response);
+      assert.equal(tenant.subdomain, 'pizza');
+      assert.equal(tenant.emoji, '🍕');
+      assert.equal(tenant.createdAt, 1700000000123);
+      assert.equal(tenant.profileComplete, false);
       const { rows } = await stores.db.query(
         `SELECT source_key FROM tenants WHERE subdomain = 'pizza'`,
       );
@@ -96,10 +116,10 @@ describe('a host platform importing TenantMigrationModule', () => {
     it('answer 404 for a missing tenant and 400 for an invalid subdomain (the library error filter)', async () => {
       await request(app.getHttpServer()).get('/tenants/nobody').expect(404);
       const invalid = await request(app.getHttpServer()).get('/tenants/bad_name').expect(400);
-      assert.equal(invalid.body.error, 'invalid-subdomain');
+      assert.equal(bodyOf<ProblemBody>(invalid).error, 'invalid-subdomain');
       await stores.redis.set(key('broken'), '{"emoji": 42}');
       const broken = await request(app.getHttpServer()).get('/tenants/broken').expect(422);
-      assert.match(broken.body.message, /invalid/);
+      assert.match(messageOf(broken), /invalid/);
     });
 
     it('create and update tenants in PostgreSQL while Redis keeps the legacy value', async () => {
@@ -112,7 +132,7 @@ describe('a host platform importing TenantMigrationModule', () => {
           businessName: 'Bakery',
         })
         .expect(201);
-      assert.equal(created.body.writeBack, 'written');
+      assert.equal(bodyOf<TenantWriteResult>(created).writeBack, 'written');
       assert.equal(await stores.redis.get(key('bakery')), legacy('🥐'));
       await request(app.getHttpServer()).patch('/tenants/bakery').send({ emoji: '🥖' }).expect(200);
       assert.equal(await stores.redis.get(key('bakery')), legacy('🥖'));
@@ -120,12 +140,12 @@ describe('a host platform importing TenantMigrationModule', () => {
         .post('/tenants')
         .send({ subdomain: 'bakery', emoji: '🍞' })
         .expect(409);
-      assert.equal(conflict.body.error, 'tenant-exists');
+      assert.equal(bodyOf<ProblemBody>(conflict).error, 'tenant-exists');
       const invalid = await request(app.getHttpServer())
         .post('/tenants')
         .send({ subdomain: 'shop', emoji: '🍞', email: 'nope' })
         .expect(400);
-      assert.equal(invalid.body.error, 'invalid-tenant');
+      assert.equal(bodyOf<ProblemBody>(invalid).error, 'invalid-tenant');
     });
   });
 
@@ -153,11 +173,18 @@ describe('a host platform importing TenantMigrationModule', () => {
       assert.deepEqual([stats.redisKeys, stats.postgresTenants], [2, 2]);
       const tests = await app.get(MigrationTests).runAllTests();
       assert.equal(tests.passed, true, JSON.stringify(tests.tests.filter((t) => !t.passed)));
-      assert.equal(
-        app.get(TenantResolver),
-        app.get(TenantResolver),
-        'one resolver instance (its single flight is per process)',
-      );
+      const resolver = app.get(TenantResolver);
+      const resolverOf = (holder: object): unknown => (holder as { resolver?: unknown }).resolver;
+      for (const [holder, name] of [
+        [app.get(TenantsController), "the host's TenantsController"],
+        [app.get(TenantService), 'TenantService'],
+        [app.get(TenantMigrationService), 'TenantMigrationService'],
+      ] as const)
+        assert.equal(
+          resolverOf(holder),
+          resolver,
+          `${name} was given the module's one resolver (its single flight is per process)`,
+        );
     });
   });
 
@@ -178,7 +205,7 @@ describe('a host platform importing TenantMigrationModule', () => {
         .get('/internal/tenant-migration?action=status')
         .set('x-staff-key', STAFF_KEY)
         .expect(200);
-      assert.deepEqual(status.body, { lastRun: null });
+      assert.deepEqual(bodyOf<StatusBody>(status), { lastRun: null });
       await request(app.getHttpServer())
         .get('/internal/tenant-migration?action=nonsense')
         .set('x-staff-key', STAFF_KEY)
@@ -193,7 +220,7 @@ describe('a host platform importing TenantMigrationModule', () => {
         .set('x-staff-key', STAFF_KEY)
         .send({ action: 'dry-run' })
         .expect(200);
-      assert.equal(dry.body.counts.migrated, 1);
+      assert.equal(bodyOf<MigrationResult>(dry).counts.migrated, 1);
       const started = await request(app.getHttpServer())
         .post('/internal/tenant-migration')
         .set('x-staff-key', STAFF_KEY)
@@ -201,22 +228,21 @@ describe('a host platform importing TenantMigrationModule', () => {
         .expect(202);
       assert.equal(
         started.headers.location,
-        `/internal/tenant-migration/runs/${started.body.runId}`,
+        `/internal/tenant-migration/runs/${bodyOf<RunStartedBody>(started).runId}`,
       );
-      for (let i = 0; i < 100; i++) {
-        const run = await request(app.getHttpServer())
-          .get(started.headers.location)
-          .set('x-staff-key', STAFF_KEY)
-          .expect(200);
-        if (run.body.status !== 'running') {
-          assert.equal(run.body.status, 'completed');
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const run = await settledRun(
+        () =>
+          request(app.getHttpServer()).get(started.headers.location).set('x-staff-key', STAFF_KEY),
+        'the host-mounted migration',
+        { intervalMs: 50 },
+      );
+      assert.equal(run.status, 'completed', run.error ?? undefined);
       assert.equal(
-        (await stores.db.query(`SELECT emoji FROM tenants WHERE subdomain = 'ramen'`)).rows[0]
-          ?.emoji,
+        (
+          await stores.db.query<{ emoji: string }>(
+            `SELECT emoji FROM tenants WHERE subdomain = 'ramen'`,
+          )
+        ).rows[0]?.emoji,
         '🍜',
       );
       await request(app.getHttpServer())
@@ -262,7 +288,7 @@ describe('a host platform importing TenantMigrationModule', () => {
       tenantTombstones: 'tenancy.tombstones',
       migrationRunKeys: 'tenancy.run_keys',
     };
-    let named: INestApplication;
+    let named: INestApplication<Server>;
     let backupDir: string;
 
     before(async () => {
@@ -308,11 +334,16 @@ describe('a host platform importing TenantMigrationModule', () => {
       const run = await service.migrateAllTenants();
       assert.deepEqual([run.counts.migrated, run.counts.rejected], [1, 1]);
       assert.equal(
-        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.run_exceptions')).rows[0].n,
+        (
+          await stores.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM tenancy.run_exceptions',
+          )
+        ).rows[0].n,
         1,
       );
       assert.equal(
-        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.runs')).rows[0].n,
+        (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenancy.runs'))
+          .rows[0].n,
         1,
       );
       assert.equal((await service.checkDataIntegrity()).consistent, true);
@@ -346,14 +377,18 @@ describe('a host platform importing TenantMigrationModule', () => {
       const backup = await named.get(BackupService).backupPostgres({ actor: 'host' });
       assert.equal(backup.entryCount, 3);
       assert.equal(
-        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.backup_files')).rows[0].n,
+        (
+          await stores.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM tenancy.backup_files',
+          )
+        ).rows[0].n,
         1,
       );
       const redisBackup = await named.get(BackupService).backupRedis({ actor: 'host' });
       await named.get(BackupService).verify(redisBackup.id, { actor: 'host' });
       assert.equal(
         (
-          await stores.db.query(
+          await stores.db.query<{ n: number }>(
             'SELECT count(*)::int AS n FROM tenancy.backup_files WHERE verified_at IS NOT NULL',
           )
         ).rows[0].n,
@@ -362,11 +397,15 @@ describe('a host platform importing TenantMigrationModule', () => {
       const cleanup = await named.get(CleanupService).cleanup({ dryRun: false, actor: 'host' });
       assert.ok(cleanup.deleted >= 1, JSON.stringify(cleanup));
       assert.ok(
-        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.cleaned_keys')).rows[0].n >=
-          1,
+        (
+          await stores.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM tenancy.cleaned_keys',
+          )
+        ).rows[0].n >= 1,
       );
       assert.ok(
-        (await stores.db.query('SELECT count(*)::int AS n FROM tenancy.audit')).rows[0].n >= 2,
+        (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tenancy.audit'))
+          .rows[0].n >= 2,
       );
       assert.equal((await service.checkDataIntegrity()).consistent, true);
       const selfTest = await named.get(MigrationTests).runAllTests();
@@ -374,11 +413,16 @@ describe('a host platform importing TenantMigrationModule', () => {
 
       // Nothing went to the default tables of the first platform.
       assert.equal(
-        (await stores.db.query('SELECT count(*)::int AS n FROM public.tenants')).rows[0].n,
+        (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.tenants'))
+          .rows[0].n,
         0,
       );
       assert.equal(
-        (await stores.db.query('SELECT count(*)::int AS n FROM public.migration_runs')).rows[0].n,
+        (
+          await stores.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM public.migration_runs',
+          )
+        ).rows[0].n,
         0,
       );
     });

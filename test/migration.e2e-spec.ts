@@ -358,7 +358,11 @@ describe('migration engine against real PostgreSQL and Redis', () => {
 
     await insertInterrupted('11111111-1111-4111-8111-111111111111');
     let statusAtStart: Promise<string | undefined> = Promise.resolve(undefined);
-    const resumed = await ctx.migrations.migrate({ onStart: (id) => (statusAtStart = status(id)) });
+    const resumed = await ctx.migrations.migrate({
+      onStart: (id) => {
+        statusAtStart = status(id);
+      },
+    });
     assert.equal(resumed.resumed, true);
     assert.equal(await statusAtStart, 'running', 'a resumed run is running again');
     assert.equal(await status('11111111-1111-4111-8111-111111111111'), 'completed');
