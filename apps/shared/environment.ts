@@ -2,6 +2,7 @@
  * The process environment, validated once at start-up. Only the apps read the environment;
  * the library receives typed options built from this.
  */
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
@@ -22,6 +23,13 @@ import type { ConflictPolicy, MigrationRequest, TableNames } from '#tenant-migra
 // Negative integers too, so `-1` is reported as out of range rather than as "not an integer".
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+
+/**
+ * A whole-number variable from `min` to `max` (its text read as a number first). Applied in the
+ * order a stack of `@Transform @IsInt @Min @Max` would be, bottom first, so errors read alike.
+ */
+const IntegerVariable = (min: number, max: number): PropertyDecorator =>
+  applyDecorators(Max(max), Min(min), IsInt(), Transform(toInt));
 
 const parsesAsUrl = (value: unknown, protocol: string): boolean => {
   if (typeof value !== 'string') return false;
@@ -173,16 +181,10 @@ export class EnvironmentVariables {
   @MinLength(1)
   TENANT_KEY_PREFIX = 'subdomain:';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(50_000)
+  @IntegerVariable(1, 50_000)
   MIGRATION_BATCH_SIZE = 2000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(64)
-  @Max(512 * 1024 * 1024)
+  @IntegerVariable(64, 512 * 1024 * 1024)
   MAX_VALUE_BYTES = 65_536;
 
   @IsIn(['keep-postgres', 'overwrite', 'skip'])
@@ -210,10 +212,7 @@ export class EnvironmentVariables {
    * How long a Redis command may go without a reply before it fails (store-unavailable): a
    * server that stops answering keeps its connection open, so nothing else would end the wait.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
+  @IntegerVariable(100, 600_000)
   REDIS_COMMAND_TIMEOUT_MS = 15_000;
 
   /**
@@ -221,10 +220,7 @@ export class EnvironmentVariables {
    * `ALTER TABLE` of the host's, a long transaction) before it fails as store-unavailable.
    * 0 waits for ever.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(3_600_000)
+  @IntegerVariable(0, 3_600_000)
   POSTGRES_LOCK_TIMEOUT_MS = 30_000;
 
   /**
@@ -232,16 +228,10 @@ export class EnvironmentVariables {
    * is ended (store-unavailable): a stopped, frozen or cut-off server keeps the connection open.
    * Above the longest silent statement (a bulk DELETE of a restore, an index build). 0: for ever.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(3_600_000)
+  @IntegerVariable(0, 3_600_000)
   POSTGRES_REPLY_TIMEOUT_MS = 120_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65_535)
+  @IntegerVariable(0, 65_535)
   PORT = 3000;
 
   @IsString()
