@@ -11,8 +11,7 @@ import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options
 import type { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import type { RedisTenantKeysRepository } from '../source/redis-tenant-keys.repository.js';
-import type { KeyspaceClassifier, PreparedBatch } from '../migration/keyspace-classifier.js';
-import type { TableLock } from '../migration/table-lock.js';
+import type { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { BackupEntity } from '../backup/backup.entity.js';
 import type { BackupService } from '../backup/backup.service.js';
@@ -22,10 +21,8 @@ import type { CleanedUpKey, CleanupRepository } from './cleanup.repository.js';
 import { CleanupBackupGate, type CleanupBackup } from './cleanup-backup.gate.js';
 import { CleanupBatch } from './cleanup-batch.js';
 import { CleanupService } from './cleanup.service.js';
+import { emptyBatch, fake, recordingLock } from './integrity.spec-fakes.js';
 import type { CleanupRequest } from './cleanup.types.js';
-
-/** A fake of a provider: the methods a test gives it (calling any other fails the test). */
-const fake = <T>(methods: Partial<T>): T => methods as T;
 
 const PREFIX = 't:';
 const OPTIONS = { keyPrefix: PREFIX } as ResolvedTenantMigrationOptions;
@@ -83,16 +80,7 @@ class FakeStores {
 
   readonly classifier = fake<KeyspaceClassifier>({
     classify: ({ entries }) => {
-      const batch: PreparedBatch = {
-        cursor: '0',
-        server: null,
-        fence: null,
-        scanned: entries.length,
-        repeated: 0,
-        candidates: [],
-        exceptions: [],
-        fingerprints: Buffer.alloc(0),
-      };
+      const batch = emptyBatch(entries);
       for (const entry of entries) {
         if (entry.kind !== 'value')
           throw new Error(`cleanup classifies values only: ${entry.kind}`);
@@ -155,12 +143,7 @@ class FakeStores {
       fake<RedisKeyspaceReader>({ keys: (prefix) => this.keysUnder(prefix) }),
       this.sessions,
       fake<AuditRepository>({ around: (_entry, operation) => operation() }),
-      fake<TableLock>({
-        hold: (operation, work) => {
-          this.locks.push(operation);
-          return work();
-        },
-      }),
+      recordingLock(this.locks),
     );
     return service.cleanup(request);
   }

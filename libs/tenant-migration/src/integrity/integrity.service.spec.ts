@@ -7,6 +7,7 @@ import type { KeyspaceClassifier, PreparedBatch } from '../migration/keyspace-cl
 import type { ExceptionRow, StagedTenant } from '../migration/tenant-merge.repository.js';
 import type { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
+import { legacyRecord } from '../tenants/tenant-record.spec-fixture.js';
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
 import type {
   DriftCounts,
@@ -15,38 +16,20 @@ import type {
 } from './integrity-comparison.repository.js';
 import type { TenantDrift } from './integrity.types.js';
 import { IntegrityService } from './integrity.service.js';
+import { emptyBatch } from './integrity.spec-fakes.js';
 
 const PREFIX = 'tenant:';
 /** The session's client: the fakes never use it, they only pass it along. */
 const CLIENT = {} as PoolClient;
 
-const recordOf = (subdomain: string): TenantRecord => ({
-  id: `id-${subdomain}`,
-  subdomain,
-  emoji: '🍕',
-  createdAt: 1700000000000,
-  businessName: null,
-  businessCategory: 'Other',
-  businessDescription: null,
-  ownerName: null,
-  email: null,
-  phone: null,
-  address: null,
-  logo: null,
-  brandColors: null,
-  features: {
-    whatsapp: false,
-    homeVisit: false,
-    analytics: false,
-    customTemplates: false,
-    multiStaff: false,
-  },
-  subscription: { plan: 'basic', status: 'active', expiresAt: null },
-  profileComplete: false,
-  sourceFormat: 'legacy',
-  sourceId: null,
-  sourceHash: `hash-${subdomain}`,
-});
+const recordOf = (subdomain: string): TenantRecord =>
+  legacyRecord({
+    id: `id-${subdomain}`,
+    subdomain,
+    emoji: '🍕',
+    createdAt: 1700000000000,
+    sourceHash: `hash-${subdomain}`,
+  });
 
 /** A value the fake classifier rejects. */
 const BAD = Buffer.from('not json');
@@ -99,16 +82,7 @@ class FakeClassifier implements Pick<KeyspaceClassifier, 'classify'> {
           notes: [],
         });
     }
-    return Promise.resolve({
-      cursor: '0',
-      server: null,
-      fence: null,
-      scanned: batch.entries.length,
-      repeated: 0,
-      candidates,
-      exceptions,
-      fingerprints: Buffer.alloc(0),
-    });
+    return Promise.resolve({ ...emptyBatch(batch.entries), candidates, exceptions });
   }
 }
 

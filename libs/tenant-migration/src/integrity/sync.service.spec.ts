@@ -14,15 +14,15 @@ import type { PostgresSessionFactory } from '../database/postgres-session.factor
 import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import type { KeyspaceEntry } from '../source/keyspace-entry.js';
 import type { RedisTenantKeysRepository } from '../source/redis-tenant-keys.repository.js';
-import type { KeyspaceClassifier, PreparedBatch } from '../migration/keyspace-classifier.js';
+import type { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
 import type { StagedTenant } from '../migration/tenant-merge.repository.js';
-import type { TableLock } from '../migration/table-lock.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import { redisValueOf } from '../tenants/tenant-row.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
 import { DEFAULT_VALIDATION_SETTINGS } from '../validation/validation.types.js';
 import type { IntegrityService } from './integrity.service.js';
+import { emptyBatch, fake, recordingLock } from './integrity.spec-fakes.js';
 import type { IntegrityReport } from './integrity.types.js';
 import { decideSync, type SyncFacts } from './sync-decision.js';
 import type { SyncRepository, SyncRow } from './sync.repository.js';
@@ -30,9 +30,6 @@ import { SyncWriter } from './sync-writer.js';
 import { TenantSyncService } from './sync-tenant.service.js';
 import { SyncService } from './sync.service.js';
 import type { SyncRequest, SyncResult, SyncTarget } from './sync.types.js';
-
-/** A fake of a provider: the methods a test gives it (calling any other fails the test). */
-const fake = <T>(methods: Partial<T>): T => methods as T;
 
 const KEY = 'tenant:pizza';
 
@@ -305,16 +302,7 @@ class FakeStores {
   /** Classifies a value `v<n>` as tenant pizza with hash `h<n>`, and `bad` as invalid. */
   readonly classifier = fake<KeyspaceClassifier>({
     classify: ({ entries }) => {
-      const batch: PreparedBatch = {
-        cursor: '0',
-        server: null,
-        fence: null,
-        scanned: entries.length,
-        repeated: 0,
-        candidates: [],
-        exceptions: [],
-        fingerprints: Buffer.alloc(0),
-      };
+      const batch = emptyBatch(entries);
       for (const entry of entries) {
         if (entry.kind !== 'value') {
           batch.exceptions.push({ key: entry.key, bucket: 'skipped', reasons: [] });
@@ -492,12 +480,7 @@ describe('SyncService: picking the tenants, collecting refusals', () => {
           return operation();
         },
       }),
-      fake<TableLock>({
-        hold: (operation, work) => {
-          locks.push(operation);
-          return work();
-        },
-      }),
+      recordingLock(locks),
     );
     return { syncs, calls, locks, audited };
   };

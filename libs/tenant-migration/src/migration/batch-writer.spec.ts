@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PoolClient } from 'pg';
-import type { TenantRecord } from '../tenants/tenant.types.js';
+import { legacyRecord } from '../tenants/tenant-record.spec-fixture.js';
 import type { DataSource } from 'typeorm';
 import {
   PostgresSessionFactory,
@@ -39,33 +39,13 @@ const MIGRATED_AT = new Date('2026-01-01T00:00:00Z');
 const candidate = (subdomain: string): Candidate => ({
   key: PREFIX + subdomain,
   notes: [],
-  record: {
+  record: legacyRecord({
     id: `id-${subdomain}`,
     subdomain,
     emoji: '🍕',
     createdAt: 1700000000000,
-    businessName: null,
-    businessCategory: 'Other',
-    businessDescription: null,
-    ownerName: null,
-    email: null,
-    phone: null,
-    address: null,
-    logo: null,
-    brandColors: null,
-    features: {
-      whatsapp: false,
-      homeVisit: false,
-      analytics: false,
-      customTemplates: false,
-      multiStaff: false,
-    },
-    subscription: { plan: 'basic', status: 'active', expiresAt: null },
-    profileComplete: false,
-    sourceFormat: 'legacy',
-    sourceId: null,
     sourceHash: `hash-${subdomain}`,
-  } satisfies TenantRecord,
+  }),
 });
 
 /** What PostgreSQL holds for a subdomain, migrated from `key` with `hash` and untouched since. */

@@ -2,40 +2,20 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyValue } from '../common/copy-text.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
+import { enhancedRecord } from '../tenants/tenant-record.spec-fixture.js';
 import type { PoolClient } from 'pg';
 import { resolveOptions } from '../tenant-migration.module.js';
 import { TENANT_COLUMN_TABLE } from '../tenants/tenant-columns.js';
 import { TenantMergeRepository } from './tenant-merge.repository.js';
 import { mergeStagedSql, stagingTableSql, tenantCopyRow } from './tenant-merge.sql.js';
 
-const record = (over: Partial<TenantRecord> = {}): TenantRecord => ({
-  id: '8483fddf-0bff-5271-8f60-456a6c654b8c',
-  subdomain: 'salon',
-  emoji: '💈',
-  createdAt: 1712345678901,
-  businessName: 'Salon\tÉlise\\n',
-  businessCategory: 'Beauty & Wellness',
-  businessDescription: 'Cuts\nand colour',
-  ownerName: null,
-  email: 'elise@example.com',
-  phone: '+33612345678',
-  address: null,
-  logo: null,
-  brandColors: { primary: '#112233' },
-  features: {
-    whatsapp: true,
-    homeVisit: false,
-    analytics: true,
-    customTemplates: false,
-    multiStaff: false,
-  },
-  subscription: { plan: 'premium', status: 'active', expiresAt: null },
-  profileComplete: false,
-  sourceFormat: 'enhanced',
-  sourceId: 'ten_42',
-  sourceHash: 'ab'.repeat(32),
-  ...over,
-});
+/** Salon, with a tab, a backslash and a newline for COPY to escape. */
+const record = (over: Partial<TenantRecord> = {}): TenantRecord =>
+  enhancedRecord({
+    businessName: 'Salon\tÉlise\\n',
+    businessDescription: 'Cuts\nand colour',
+    ...over,
+  });
 
 /** The COPY line built generically from the column table, booleans as COPY writes them. */
 const generic = ({ key, record: r }: { key: string; record: TenantRecord }): string =>

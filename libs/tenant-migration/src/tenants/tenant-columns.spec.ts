@@ -17,24 +17,14 @@ import {
 import { TenantEntity } from './tenant.entity.js';
 import { TENANT_ROW_SELECT, type TenantRow, type TenantRowColumnName } from './tenant-row.js';
 import type { TenantRecord } from './tenant.types.js';
+import { enhancedRecord } from './tenant-record.spec-fixture.js';
 
 /** True only when A and B are the same set of names (a compile error otherwise, below). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-const record: TenantRecord = {
-  id: '8483fddf-0bff-5271-8f60-456a6c654b8c',
-  subdomain: 'salon',
-  emoji: '💈',
-  createdAt: 1712345678901,
-  businessName: 'Salon',
-  businessCategory: 'Beauty & Wellness',
-  businessDescription: null,
+/** Salon with an owner, multi-staff on, an expiring subscription and a complete profile. */
+const record: TenantRecord = enhancedRecord({
   ownerName: 'Élise',
-  email: 'elise@example.com',
-  phone: '+33612345678',
-  address: null,
-  logo: null,
-  brandColors: { primary: '#112233' },
   features: {
     whatsapp: true,
     homeVisit: false,
@@ -44,10 +34,7 @@ const record: TenantRecord = {
   },
   subscription: { plan: 'premium', status: 'active', expiresAt: 1799999999000 },
   profileComplete: true,
-  sourceFormat: 'enhanced',
-  sourceId: 'ten_42',
-  sourceHash: 'ab'.repeat(32),
-};
+});
 
 describe('the tenant column table', () => {
   it('keeps the COPY, staging and parameter order of the tenants columns', () => {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OutcomeReason } from '../common/outcome-reason.js';
+import { ENHANCED_FIELDS } from '../tenants/tenant-record.spec-fixture.js';
 import { reason } from './reasons.js';
 import {
   detectSourceFormat,
@@ -22,23 +23,7 @@ describe('TENANT_FIELD_SPECS', () => {
   it('lists every field of the enhanced format once; emoji and createdAt are required', () => {
     assert.deepEqual(
       TENANT_FIELD_SPECS.map((s) => s.name),
-      [
-        'id',
-        'subdomain',
-        'emoji',
-        'createdAt',
-        'businessName',
-        'businessCategory',
-        'businessDescription',
-        'ownerName',
-        'email',
-        'phone',
-        'address',
-        'logo',
-        'brandColors',
-        'features',
-        'subscription',
-      ],
+      ENHANCED_FIELDS,
     );
     assert.deepEqual(
       TENANT_FIELD_SPECS.filter((s) => s.required).map((s) => s.name),

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { tenantIdFor } from '../tenants/tenant-mapper.js';
+import { legacyRecord } from '../tenants/tenant-record.spec-fixture.js';
 import { TenantValidator } from './tenant-validator.js';
 import {
   DEFAULT_VALIDATION_SETTINGS,
@@ -102,35 +103,18 @@ describe('TenantValidator.validateValue: the seeded data', () => {
     const result = check('t0-0', json({ emoji: '🚀', createdAt: 1700012345678 }));
     assert.ok(result.ok);
     assert.deepEqual(result.notes, []);
-    assert.deepEqual(result.record, {
-      id: tenantIdFor('t0-0'),
-      subdomain: 't0-0',
-      emoji: '🚀',
-      createdAt: 1700012345678,
-      businessName: null,
-      businessCategory: 'Other',
-      businessDescription: null,
-      ownerName: null,
-      email: null,
-      phone: null,
-      address: null,
-      logo: null,
-      brandColors: null,
-      features: {
-        whatsapp: false,
-        homeVisit: false,
-        analytics: false,
-        customTemplates: false,
-        multiStaff: false,
-      },
-      subscription: { plan: 'basic', status: 'active', expiresAt: null },
-      profileComplete: false,
-      sourceFormat: 'legacy',
-      sourceId: null,
-      sourceHash: createHash('sha256')
-        .update(json({ emoji: '🚀', createdAt: 1700012345678 }))
-        .digest('hex'),
-    });
+    assert.deepEqual(
+      result.record,
+      legacyRecord({
+        id: tenantIdFor('t0-0'),
+        subdomain: 't0-0',
+        emoji: '🚀',
+        createdAt: 1700012345678,
+        sourceHash: createHash('sha256')
+          .update(json({ emoji: '🚀', createdAt: 1700012345678 }))
+          .digest('hex'),
+      }),
+    );
   });
 
   it('maps a seeded enhanced value: category alias, partial features, subscription without expiry', () => {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { itChecksRuleCases } from './rule.spec-helpers.js';
 import { checkEmail } from './email.rule.js';
 
 describe('checkEmail', () => {
@@ -11,17 +12,6 @@ describe('checkEmail', () => {
     ['', null, ['empty-value']],
     ['   ', null, ['empty-value']],
   ];
-  for (const [value, expected, notes] of accepted) {
-    it(`accepts ${JSON.stringify(value)} as ${JSON.stringify(expected)}`, () => {
-      const outcome = checkEmail(value);
-      assert.ok(outcome.ok);
-      assert.equal(outcome.value, expected);
-      assert.deepEqual(
-        outcome.notes.map((n) => n.code),
-        notes,
-      );
-    });
-  }
 
   const rejected: [unknown, string][] = [
     ['a@b..c', 'invalid-email'],
@@ -39,16 +29,12 @@ describe('checkEmail', () => {
     [42, 'invalid-type'],
     [{ email: 'a@example.com' }, 'invalid-type'],
   ];
-  for (const [value, code] of rejected) {
-    it(`rejects ${JSON.stringify(value).slice(0, 40)} with ${code}`, () => {
-      const outcome = checkEmail(value);
-      assert.ok(!outcome.ok);
-      assert.deepEqual(
-        outcome.reasons.map((r) => [r.code, r.field]),
-        [[code, 'email']],
-      );
-    });
-  }
+  itChecksRuleCases({
+    check: checkEmail,
+    field: 'email',
+    accepted,
+    rejected,
+  });
 
   it('trims a trailing newline (whitespace) and notes it', () => {
     const outcome = checkEmail('a@example.com\n');

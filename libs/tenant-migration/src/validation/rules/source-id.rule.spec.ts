@@ -1,5 +1,5 @@
-import { describe, it } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { itChecksRuleCases } from './rule.spec-helpers.js';
 import { checkSourceId } from './source-id.rule.js';
 
 describe('checkSourceId', () => {
@@ -10,17 +10,6 @@ describe('checkSourceId', () => {
     [42, '42', ['coerced-source-id']],
     ['', null, ['empty-value']],
   ];
-  for (const [value, expected, notes] of accepted) {
-    it(`accepts ${JSON.stringify(value).slice(0, 40)}`, () => {
-      const outcome = checkSourceId(value);
-      assert.ok(outcome.ok);
-      assert.equal(outcome.value, expected);
-      assert.deepEqual(
-        outcome.notes.map((n) => n.code),
-        notes,
-      );
-    });
-  }
 
   const rejected: [unknown, string][] = [
     ['x'.repeat(256), 'invalid-source-id'],
@@ -31,14 +20,10 @@ describe('checkSourceId', () => {
     [true, 'invalid-type'],
     [{ id: 1 }, 'invalid-type'],
   ];
-  for (const [value, code] of rejected) {
-    it(`rejects ${JSON.stringify(value).slice(0, 40)} with ${code}`, () => {
-      const outcome = checkSourceId(value);
-      assert.ok(!outcome.ok);
-      assert.deepEqual(
-        outcome.reasons.map((r) => [r.code, r.field]),
-        [[code, 'id']],
-      );
-    });
-  }
+  itChecksRuleCases({
+    check: checkSourceId,
+    field: 'id',
+    accepted,
+    rejected,
+  });
 });
