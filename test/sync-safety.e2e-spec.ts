@@ -266,16 +266,14 @@ describe("sync: the tenant's own key, deletions and expiries in Redis, TTLs", ()
     it('deletes nothing when the row changes after the decision (compare-and-delete)', async () => {
       await stores.redis.del(key('pizza'), key('tacos'));
       const redis = ctx.app.get<Redis>(TENANT_REDIS);
-      const original = redis.eval.bind(redis);
+      const original = redis.tenantMigrationKeySizes.bind(redis);
       let interfere: (() => Promise<unknown>) | null = null;
-      // The reader's size script runs after the row was read and before the decision is applied.
-      (redis as unknown as { eval: typeof redis.eval }).eval = (async (
-        ...args: Parameters<typeof redis.eval>
-      ) => {
+      // The reader's key-sizes script runs after the row was read and before the decision is applied.
+      redis.tenantMigrationKeySizes = async (...args: Parameters<typeof original>) => {
         const reply = await original(...args);
-        if (String(args[0]).includes("redis.call('TYPE'") && interfere) await interfere();
+        if (interfere) await interfere();
         return reply;
-      }) as typeof redis.eval;
+      };
       try {
         interfere = () =>
           stores.db.query(`UPDATE tenants SET emoji = '🍟' WHERE subdomain = 'pizza'`);
@@ -286,7 +284,7 @@ describe("sync: the tenant's own key, deletions and expiries in Redis, TTLs", ()
         interfere = () => stores.redis.set(key('tacos'), legacy('🌮', 1700000000123));
         await assert.rejects(sync.sync('tacos'), ConcurrentChangeError);
       } finally {
-        (redis as unknown as { eval: typeof redis.eval }).eval = original;
+        redis.tenantMigrationKeySizes = original;
       }
       assert.equal((await row('pizza')).emoji, '🍟', 'the PostgreSQL edit survives');
       assert.ok(await row('tacos'), 'a key written back meanwhile keeps its row');
