@@ -15,7 +15,6 @@ import {
   type ResolvedTenantMigrationOptions,
   type ResolverMode,
 } from '#tenant-migration';
-import { TenantMergeRepository } from '../libs/tenant-migration/src/migration/tenant-merge.repository.js';
 import {
   createMigrationContext,
   createTestStores,
@@ -37,10 +36,8 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
     const options = ctx.app.get<ResolvedTenantMigrationOptions>(RESOLVED_OPTIONS);
     return new TenantResolver(
       { ...options, resolver: { mode, cacheTtlMs, cacheMaxEntries } },
-      ctx.app.get<DataSource>(getDataSourceToken()),
       ctx.app.get(RedisKeyspaceReader),
       ctx.app.get(TenantValidator),
-      ctx.app.get(TenantMergeRepository),
       ctx.app.get(TenantStoreRepository),
     );
   };
@@ -183,9 +180,9 @@ describe('fallback resolver against the real Redis and PostgreSQL', () => {
 
   it('propagates a store outage instead of answering "not found"', async () => {
     const r = resolver();
-    const dataSource = (r as unknown as { dataSource: { query: () => Promise<unknown> } })
-      .dataSource;
-    const query = dataSource.query;
+    // The connection the resolver's reads go through (its store repository's).
+    const dataSource = ctx.app.get<DataSource>(getDataSourceToken());
+    const query = dataSource.query.bind(dataSource);
     dataSource.query = () => Promise.reject(new Error('connection terminated'));
     try {
       await assert.rejects(r.resolve('pizza'), /connection terminated/);

@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
-import type { DataSource } from 'typeorm';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
-import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { tenantFromRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';
 import { InvalidOptionError, InvalidTenantRecordError } from '../errors/index.js';
@@ -32,10 +29,8 @@ export class TenantResolver {
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
-    @InjectTenantDataSource() private readonly dataSource: DataSource,
     private readonly reader: RedisKeyspaceReader,
     private readonly validator: TenantValidator,
-    private readonly merges: TenantMergeRepository,
     private readonly store: TenantStoreRepository,
   ) {
     const { cacheTtlMs, cacheMaxEntries } = options.resolver;
@@ -113,7 +108,7 @@ export class TenantResolver {
     const key = this.options.keyPrefix + subdomain;
     // Taken before Redis is read: a tenant deleted in PostgreSQL after this read is not
     // brought back by the insert below.
-    const fence = migrate ? await this.merges.fence((sql) => this.dataSource.query(sql)) : null;
+    const fence = migrate ? await this.store.fenceOnPool() : null;
     const [entry] = await this.reader.fetch([key], this.options.maxValueBytes);
     if (entry.kind === 'vanished') return null;
     if (entry.kind !== 'value') {
@@ -141,11 +136,7 @@ export class TenantResolver {
       const { sourceId: _sourceId, sourceHash: _sourceHash, ...tenant } = result.record;
       return tenant;
     }
-    await this.merges.insertIfAbsent(
-      (sql, params) => this.dataSource.query(sql, params),
-      { key, record: result.record },
-      fence,
-    );
+    await this.store.insertIfAbsentOnPool({ key, record: result.record }, fence);
     // Whoever inserted it (this call, another request, another process), this is the row now.
     return this.fromPostgres(subdomain);
   }

@@ -12,6 +12,8 @@ import {
 import { selectTenantRowSql, TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import { tenantParam } from '../migration/tenant-merge.sql.js';
+import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import type { StagedTenant } from '../migration/tenant-merge.types.js';
 
 /** Where the provenance columns sit in the parameters of an insert. */
 const SOURCE_FORMAT = TENANT_COLUMNS.indexOf('source_format');
@@ -33,6 +35,7 @@ export class TenantStoreRepository {
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTenantMigrationOptions,
     @InjectTenantDataSource() private readonly dataSource: DataSource,
+    private readonly merges: TenantMergeRepository,
   ) {
     const table = options.tables.tenants;
     const select = selectTenantRowSql(table);
@@ -88,6 +91,20 @@ export class TenantStoreRepository {
   async findOnPool(subdomain: string): Promise<TenantRow | null> {
     const rows = await this.dataSource.query<TenantRow[]>(this.sql.select, [subdomain]);
     return rows[0] ?? null;
+  }
+
+  /** A write fence (`TenantMergeRepository.fence`) taken on a pooled connection of its own. */
+  fenceOnPool(): Promise<string> {
+    return this.merges.fence((sql) => this.dataSource.query<{ fence: string }[]>(sql));
+  }
+
+  /** The on-the-fly migration's insert (`TenantMergeRepository.insertIfAbsent`), on the pool. */
+  insertIfAbsentOnPool(staged: StagedTenant, fence: string): Promise<void> {
+    return this.merges.insertIfAbsent(
+      (sql, params) => this.dataSource.query(sql, params),
+      staged,
+      fence,
+    );
   }
 
   /** The tenant's row, locked for the rest of the caller's transaction; or null. */
