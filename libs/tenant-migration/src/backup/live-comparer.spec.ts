@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RedisBackupEntry } from './backup.types.js';
 import type { DecodedEntry } from './redis-entries.js';
 import { LiveComparer, type LiveSource } from './live-comparer.js';
+import { backupLine } from './backup-line.spec-fixture.js';
 
 /** Live Redis as a map of key to value and TTL (ms, -1 for none). */
 class FakeLive implements LiveSource {
@@ -27,14 +27,6 @@ class FakeLive implements LiveSource {
   }
 }
 
-const line = (key: string, value: string, expiresAt: number | null = null): string =>
-  JSON.stringify({
-    k: Buffer.from(key).toString('base64'),
-    t: 'string',
-    e: expiresAt,
-    d: Buffer.from(value).toString('base64'),
-  } satisfies RedisBackupEntry);
-
 describe('LiveComparer', () => {
   it('tells unchanged, changed (value or TTL presence), missing and extra keys apart', async () => {
     const live = new FakeLive(
@@ -49,11 +41,11 @@ describe('LiveComparer', () => {
     const comparer = new LiveComparer(live);
     const later = Date.now() + 60_000;
     for (const l of [
-      line('same', 'a'),
-      line('edited', 'b'),
-      line('ttl-lost', 'c', later),
-      line('ttl', 'd', later),
-      line('deleted', 'x'),
+      backupLine('same', 'a'),
+      backupLine('edited', 'b'),
+      backupLine('ttl-lost', 'c', later),
+      backupLine('ttl', 'd', later),
+      backupLine('deleted', 'x'),
     ])
       await comparer.compare(l);
     const report = await comparer.finish('', { keys: () => live.keysUnder() });

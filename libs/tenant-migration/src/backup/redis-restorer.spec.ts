@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RedisBackupEntry } from './backup.types.js';
 import type { DecodedEntry } from './redis-entries.js';
 import { RedisRestorer, type RestoreTarget } from './redis-restorer.js';
+import { backupLine } from './backup-line.spec-fixture.js';
 
 /** An in-memory Redis for RESTORE: BUSYKEY for a key that exists unless REPLACE. */
 class FakeTarget implements RestoreTarget {
@@ -33,14 +33,6 @@ class FakeTarget implements RestoreTarget {
   }
 }
 
-const line = (key: string, value: string, expiresAt: number | null = null): string =>
-  JSON.stringify({
-    k: Buffer.from(key).toString('base64'),
-    t: 'string',
-    e: expiresAt,
-    d: Buffer.from(value).toString('base64'),
-  } satisfies RedisBackupEntry);
-
 const restore = async (
   target: FakeTarget,
   lines: string[],
@@ -56,9 +48,9 @@ describe('RedisRestorer', () => {
   it('counts a key whose expiry has passed as expired and never restores it', async () => {
     const target = new FakeTarget();
     const report = await restore(target, [
-      line('gone', 'a', Date.now() - 1),
-      line('alive', 'b', Date.now() + 60_000),
-      line('plain', 'c'),
+      backupLine('gone', 'a', Date.now() - 1),
+      backupLine('alive', 'b', Date.now() + 60_000),
+      backupLine('plain', 'c'),
     ]);
     assert.deepEqual([report.entries, report.restored, report.expired], [3, 2, 1]);
     assert.deepEqual(report.samples, [{ key: 'gone', outcome: 'expired' }]);
@@ -68,7 +60,7 @@ describe('RedisRestorer', () => {
   it('restores with the absolute expiry of the backup', async () => {
     const target = new FakeTarget();
     const expiresAt = Date.now() + 60_000;
-    await restore(target, [line('alive', 'b', expiresAt)]);
+    await restore(target, [backupLine('alive', 'b', expiresAt)]);
     assert.equal(target.keys.get('alive')?.expiresAt, expiresAt);
   });
 
@@ -76,7 +68,7 @@ describe('RedisRestorer', () => {
     const target = new FakeTarget();
     target.keys.set('same', { type: 'string', dump: Buffer.from('a'), expiresAt: null });
     target.keys.set('other', { type: 'string', dump: Buffer.from('changed'), expiresAt: null });
-    const report = await restore(target, [line('same', 'a'), line('other', 'b')]);
+    const report = await restore(target, [backupLine('same', 'a'), backupLine('other', 'b')]);
     assert.deepEqual([report.restored, report.unchanged, report.conflicts], [0, 1, 1]);
     assert.deepEqual(report.samples, [{ key: 'other', outcome: 'conflict' }]);
     assert.equal(target.keys.get('other')?.dump.toString(), 'changed');
@@ -85,7 +77,7 @@ describe('RedisRestorer', () => {
   it('replaces a different key with overwrite', async () => {
     const target = new FakeTarget();
     target.keys.set('other', { type: 'string', dump: Buffer.from('changed'), expiresAt: null });
-    const report = await restore(target, [line('other', 'b')], { overwrite: true });
+    const report = await restore(target, [backupLine('other', 'b')], { overwrite: true });
     assert.deepEqual([report.conflicts, report.overwritten], [0, 1]);
     assert.equal(target.keys.get('other')?.dump.toString(), 'b');
   });
@@ -95,7 +87,7 @@ describe('RedisRestorer', () => {
     target.keys.set('other', { type: 'string', dump: Buffer.from('changed'), expiresAt: null });
     const report = await restore(
       target,
-      [line('new', 'a'), line('other', 'b'), line('gone', 'c', Date.now() - 1)],
+      [backupLine('new', 'a'), backupLine('other', 'b'), backupLine('gone', 'c', Date.now() - 1)],
       { dryRun: true, overwrite: true },
     );
     assert.deepEqual(
@@ -109,6 +101,6 @@ describe('RedisRestorer', () => {
     const target = new FakeTarget();
     target.restore = () =>
       Promise.resolve([new Error('ERR DUMP payload version or checksum are wrong')]);
-    await assert.rejects(restore(target, [line('bad', 'a')]), /checksum are wrong/);
+    await assert.rejects(restore(target, [backupLine('bad', 'a')]), /checksum are wrong/);
   });
 });
