@@ -36,6 +36,7 @@ describe('validateEnvironment', () => {
     assert.equal(env.PORT, 3000);
     assert.equal(env.HOST, '127.0.0.1');
     assert.equal(env.BACKUP_DIR, 'backups');
+    assert.equal(env.HEALTH_MIN_FREE_BYTES, 100 * 1024 * 1024);
     for (const optional of [
       'REDIS_URL',
       'UPSTASH_REDIS_REST_URL',
@@ -66,7 +67,7 @@ describe('validateEnvironment', () => {
   });
 
   const coercions: [
-    variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES',
+    variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES' | 'HEALTH_MIN_FREE_BYTES',
     raw: string,
     value: number,
   ][] = [
@@ -77,6 +78,8 @@ describe('validateEnvironment', () => {
     ['MIGRATION_BATCH_SIZE', '50000', 50_000],
     ['MAX_VALUE_BYTES', '64', 64],
     ['MAX_VALUE_BYTES', '1048576', 1_048_576],
+    ['HEALTH_MIN_FREE_BYTES', '0', 0],
+    ['HEALTH_MIN_FREE_BYTES', '9007199254740991', Number.MAX_SAFE_INTEGER],
   ];
   for (const [variable, raw, value] of coercions) {
     it(`coerces ${variable}=${raw} to the number ${value}`, () => {
@@ -159,6 +162,21 @@ describe('validateEnvironment', () => {
     ['PORT', '65536', /^invalid environment: PORT must not be greater than 65535$/],
     ['PORT', '-80', /^invalid environment: PORT must not be less than 0$/],
     ['PORT', 'http', /^invalid environment: PORT must be an integer number$/],
+    [
+      'HEALTH_MIN_FREE_BYTES',
+      '-1',
+      /^invalid environment: HEALTH_MIN_FREE_BYTES must not be less than 0$/,
+    ],
+    [
+      'HEALTH_MIN_FREE_BYTES',
+      '9007199254740992',
+      /^invalid environment: HEALTH_MIN_FREE_BYTES must not be greater than 9007199254740991$/,
+    ],
+    [
+      'HEALTH_MIN_FREE_BYTES',
+      '100MiB',
+      /^invalid environment: HEALTH_MIN_FREE_BYTES must be an integer number$/,
+    ],
     ['TENANT_TABLES', 'tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=Tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=x;drop', /TENANT_TABLES must be comma-separated table=name pairs/],

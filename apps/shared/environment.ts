@@ -242,6 +242,13 @@ export class EnvironmentVariables {
   @MinLength(1)
   BACKUP_DIR = 'backups';
 
+  /**
+   * The admin app's readiness (`GET /health/ready`) fails when the file system of BACKUP_DIR has
+   * less free space than this: a backup, which the migration and cleanup rely on, would fail.
+   */
+  @IntegerVariable(0, Number.MAX_SAFE_INTEGER)
+  HEALTH_MIN_FREE_BYTES = 100 * 1024 * 1024;
+
   /** The library's table names, when not the defaults: see `tableNamesFrom`. */
   @IsOptional()
   @IsString()

@@ -81,6 +81,7 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   ADMIN_TOKEN: null,
   PORT: null,
   HOST: null,
+  HEALTH_MIN_FREE_BYTES: null,
 };
 
 /** A variable a command reads, with when it does if only sometimes (`with --live`). */
