@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { DomainErrorFilter } from '#tenant-migration';
 import { InfrastructureModule } from '../../shared/infrastructure.module.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
+import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { HealthController } from './health.controller.js';
+import { StoreHealthIndicator } from './store-health.indicator.js';
 import { StoreProbe } from './store-probe.js';
 
 @Module({
@@ -12,8 +15,14 @@ import { StoreProbe } from './store-probe.js';
       mode: 'service',
       admin: { path: 'api/admin/migration', guard: AdminTokenGuard },
     }),
+    TerminusModule.forRoot(),
   ],
   controllers: [HealthController],
-  providers: [StoreProbe, { provide: APP_FILTER, useClass: DomainErrorFilter }],
+  providers: [
+    StoreProbe,
+    StoreHealthIndicator,
+    BackupDiskHealthIndicator,
+    { provide: APP_FILTER, useClass: DomainErrorFilter },
+  ],
 })
 export class AppModule {}
