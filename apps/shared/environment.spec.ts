@@ -37,6 +37,7 @@ describe('validateEnvironment', () => {
     assert.equal(env.HOST, '127.0.0.1');
     assert.equal(env.BACKUP_DIR, 'backups');
     assert.equal(env.HEALTH_MIN_FREE_BYTES, 100 * 1024 * 1024);
+    assert.equal(env.LOG_FORMAT, 'text');
     for (const optional of [
       'REDIS_URL',
       'UPSTASH_REDIS_REST_URL',
@@ -102,6 +103,7 @@ describe('validateEnvironment', () => {
       ADMIN_TOKEN: 'a'.repeat(16),
       HOST: '0.0.0.0',
       BACKUP_DIR: '/var/backups/tenant-migrate',
+      LOG_FORMAT: 'json',
     } satisfies Partial<Record<keyof EnvironmentVariables, string>>;
     const env = validateEnvironment(given);
     for (const [variable, value] of Object.entries(given)) {
@@ -156,6 +158,12 @@ describe('validateEnvironment', () => {
       'yolo',
       /CONFLICT_POLICY must be one of the following values: keep-postgres, overwrite, skip/,
     ],
+    [
+      'LOG_FORMAT',
+      'xml',
+      /^invalid environment: LOG_FORMAT must be one of the following values: text, json$/,
+    ],
+    ['LOG_FORMAT', 'JSON', /LOG_FORMAT must be one of the following values: text, json/],
     ['DEFAULT_PHONE_REGION', 'us', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['DEFAULT_PHONE_REGION', 'USA', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['ADMIN_TOKEN', 'too-short', /ADMIN_TOKEN must be at least 16 characters/],

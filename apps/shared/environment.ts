@@ -149,6 +149,10 @@ const IsKillPoint = () =>
     },
   });
 
+/** The values of `LOG_FORMAT`, the default first. */
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export class EnvironmentVariables {
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
@@ -262,6 +266,14 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   NODE_ENV?: string;
+
+  /**
+   * The format of the apps' log lines: `text` for a person, `json` (one object a line, Nest's
+   * JSON logger) for a log collector. Only log lines change: the CLI's report and `--json`
+   * document on stdout, and its one-line errors, stay as they are.
+   */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'text';
 
   /** Testing aid: SIGKILL the CLI at this stage of a migration (see `killPointFrom`). */
   @IsOptional()

@@ -1,6 +1,7 @@
 /**
  * The admin app: `npm start`. Applies pending schema migrations at start-up, then serves
- * the admin API (bearer ADMIN_TOKEN) and /health.
+ * the admin API (bearer ADMIN_TOKEN) and /health. Logs as text, or as JSON lines with
+ * LOG_FORMAT=json.
  *
  * Exit codes: 2 when the environment is invalid or ADMIN_TOKEN is unset (one line on
  * stderr, nothing started); 3 when the app could not start (e.g. a store is unreachable).
@@ -33,9 +34,15 @@ const bootstrap = async (): Promise<void> => {
   const { AppModule } = await import('./app.module.js');
   // Colour codes only for a person at a terminal: Nest colours whenever NO_COLOR is unset, and
   // a log file, a pipe or a log collector would keep the ESC sequences as garbage.
+  // LOG_FORMAT=json: one JSON object a line (level, pid, timestamp, message, context), never
+  // coloured, for a log collector.
+  const json = env.LOG_FORMAT === 'json';
   const colors =
-    process.stdout.isTTY === true && process.stderr.isTTY === true && !process.env.NO_COLOR;
-  const logger = new ConsoleLogger({ logLevels: ['log', 'warn', 'error'], colors });
+    !json &&
+    process.stdout.isTTY === true &&
+    process.stderr.isTTY === true &&
+    !process.env.NO_COLOR;
+  const logger = new ConsoleLogger({ logLevels: ['log', 'warn', 'error'], colors, json });
   const app = configureApp(await NestFactory.create(AppModule, { logger }));
   app.enableShutdownHooks();
   await app.listen(env.PORT, env.HOST);

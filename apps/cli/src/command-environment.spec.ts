@@ -19,6 +19,21 @@ describe('command environment table', () => {
     }
   });
 
+  it('lists LOG_FORMAT for every command, and leaves it out of the settings line', () => {
+    for (const path of COMMAND_PATHS) {
+      assert.ok(
+        variablesOf(path).some((u) => u.variable === 'LOG_FORMAT'),
+        path,
+      );
+      assert.doesNotMatch(
+        describeSettings(path, () => 'json'),
+        /LOG_FORMAT/,
+        path,
+      );
+    }
+    assert.match(environmentHelp('runs'), /LOG_FORMAT {17}text or json: .*\(default text\)/s);
+  });
+
   it('knows the commands by their path below the root', () => {
     for (const path of ['tenant-migrate', 'migrate', 'backup verify', 'restore-postgres'])
       assert.ok(isCommandPath(path), path);

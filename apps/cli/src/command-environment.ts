@@ -16,6 +16,11 @@ interface VariableHelp {
   unset?: string;
   /** A URL or token, which may carry a password: its value is never logged. */
   secret?: true;
+  /**
+   * How the log itself is written, not what the command does: the settings line of the verbose
+   * log leaves it out (a JSON line says it is JSON).
+   */
+  shapesTheLog?: true;
 }
 
 /**
@@ -78,6 +83,10 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
       'a PostgreSQL connection without any reply for this long is ended (exit 3); 0 waits for ever',
   },
   NODE_ENV: { phrase: 'development turns on the verbose log on stderr, as --verbose does' },
+  LOG_FORMAT: {
+    phrase: 'text or json: json writes each log line on stderr as one JSON object',
+    shapesTheLog: true,
+  },
   ADMIN_TOKEN: null,
   PORT: null,
   HOST: null,
@@ -110,7 +119,7 @@ const PREFIX = uses(['TENANT_KEY_PREFIX']);
 const BATCH_SIZE = uses(['MIGRATION_BATCH_SIZE']);
 /** How a tenant value is judged: the validation rules' settings. */
 const RULES = uses(['MAX_VALUE_BYTES', 'RESERVED_SUBDOMAINS', 'DEFAULT_PHONE_REGION']);
-const EVERY_COMMAND = uses(['NODE_ENV']);
+const EVERY_COMMAND = uses(['NODE_ENV', 'LOG_FORMAT']);
 
 /** A resumed run keeps the batch size and conflict policy it started with. */
 const RESUMED_MIGRATION = [
@@ -247,7 +256,7 @@ const show = (value: VariableValue): string =>
 
 /**
  * The settings `path` runs with, for the verbose log: each variable it reads that cannot hold a
- * secret, with its value. The stores' URLs are logged apart, when connecting, with their
+ * secret and does not shape the log itself, with its value. The stores' URLs are logged apart, when connecting, with their
  * passwords hidden.
  */
 export const describeSettings = (
@@ -255,6 +264,6 @@ export const describeSettings = (
   valueOf: (variable: Variable) => VariableValue,
 ): string =>
   variablesOf(path)
-    .filter(({ variable }) => !VARIABLES[variable]?.secret)
+    .filter(({ variable }) => !VARIABLES[variable]?.secret && !VARIABLES[variable]?.shapesTheLog)
     .map(({ variable }) => `${variable}=${show(valueOf(variable))}`)
     .join(', ');

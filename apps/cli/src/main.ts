@@ -1,11 +1,13 @@
 /**
  * The CLI entrypoint: `npm run cli -- <command> [flags]`. Nest's own logger is off;
  * commands print their own output and one-line errors. Exit codes: see exit-codes.ts.
+ * `--version` (`-V`) prints package.json's version and exits 0.
  */
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { validateEnvironment } from '../../shared/environment.js';
 import { describeFailure, ExitCode, exitOnCommanderError } from './exit-codes.js';
+import { packageVersion } from './package-version.js';
 import { terminalText } from './terminal-text.js';
 
 const reportFailure = (error: unknown): void => {
@@ -61,6 +63,8 @@ const bootstrap = async (): Promise<void> => {
       // The root command extends this to every subcommand (see RootMigrateCommand).
       errorHandler: exitOnCommanderError,
       serviceErrorHandler: reportFailure,
+      // Commander's `-V, --version` on the root command, read from package.json at start.
+      version: packageVersion(new URL(import.meta.url)),
     });
   } catch (error) {
     reportFailure(error);

@@ -90,3 +90,42 @@ describe('VerboseLog', () => {
     );
   });
 });
+
+describe('VerboseLog with LOG_FORMAT=json', () => {
+  it("writes each event as one of Nest's JSON log objects on stderr, the event made safe", () => {
+    const sut = sutWith({ LOG_FORMAT: 'json' });
+    sut.enable();
+    const stdout = process.stdout.write.bind(process.stdout);
+    let onStdout = '';
+    process.stdout.write = (chunk: string | Uint8Array) => {
+      onStdout += chunk.toString();
+      return true;
+    };
+    let written: string;
+    try {
+      written = stderrOf(() => {
+        sut.log('migrate: batch 1: 5 keys');
+        sut.log('key "a\x1b[2Jb"');
+      });
+    } finally {
+      process.stdout.write = stdout;
+    }
+    assert.equal(onStdout, '');
+    const lines = written.trimEnd().split('\n');
+    assert.equal(lines.length, 2, written);
+    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(first.level, 'verbose');
+    assert.equal(first.context, 'tenant-migrate');
+    assert.equal(first.message, 'migrate: batch 1: 5 keys');
+    assert.equal(first.pid, process.pid);
+    assert.equal(typeof first.timestamp, 'number');
+    assert.equal(second.message, 'key "a\\x1b[2Jb"');
+  });
+
+  it('stays silent while the log is off', () => {
+    assert.equal(
+      stderrOf(() => sutWith({ LOG_FORMAT: 'json' }).log('x')),
+      '',
+    );
+  });
+});

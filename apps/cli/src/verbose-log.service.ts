@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EnvironmentVariables } from '../../shared/environment.js';
 import { type CommandPath, describeSettings } from './command-environment.js';
+import { StderrJsonLogger } from './stderr-json-logger.js';
 import { terminalText } from './terminal-text.js';
 
 /** Whether NODE_ENV asks for the verbose log: `development` only. */
@@ -13,14 +14,20 @@ export const verboseFromEnvironment = (nodeEnv: string | undefined): boolean =>
  * per event on stderr, `tenant-migrate: [verbose] <ISO time> <event>`, so stdout stays exactly
  * as without it (`--json` remains one document). Lines pass `terminalText`: they can name keys
  * or quote messages from the stores. Callers log key names and counts, never a value from
- * Redis, and URLs only through `redactUrl`.
+ * Redis, and URLs only through `redactUrl`. With LOG_FORMAT=json each line is a JSON object
+ * instead (`{"level":"verbose",...,"message":"<event>","context":"tenant-migrate"}`), still on
+ * stderr, its message passed through `terminalText` as well.
  */
 @Injectable()
 export class VerboseLog {
   /** What turned the log on, or null while it is off. */
   private reason: string | null;
+  /** The JSON logger when LOG_FORMAT=json; null for the text lines. */
+  private readonly json: StderrJsonLogger | null;
 
   constructor(private readonly config: ConfigService<EnvironmentVariables, true>) {
+    this.json =
+      config.get('LOG_FORMAT', { infer: true }) === 'json' ? new StderrJsonLogger() : null;
     this.reason = verboseFromEnvironment(config.get('NODE_ENV', { infer: true }))
       ? 'NODE_ENV=development'
       : null;
@@ -42,6 +49,7 @@ export class VerboseLog {
 
   log(event: string): void {
     if (this.reason === null) return;
+    if (this.json) return this.json.verbose(terminalText(event));
     process.stderr.write(
       `${terminalText(`tenant-migrate: [verbose] ${new Date().toISOString()} ${event}`)}\n`,
     );
