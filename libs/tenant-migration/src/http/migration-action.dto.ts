@@ -123,13 +123,14 @@ export class ExceptionFilterQueryDto {
   @IsIn(['rejected', 'skipped'])
   bucket?: 'rejected' | 'skipped';
 
-  @IsOptional()
-  @ExceptionFilter('reason')
-  reason?: string;
-
-  @IsOptional()
-  @ExceptionFilter('subdomain')
-  subdomain?: string;
+  declare reason?: string;
+  declare subdomain?: string;
+}
+// Declared, not defined: an absent filter is no member of the query at all (a class field
+// would be one, undefined). Their rules are therefore applied here rather than as decorators.
+for (const name of ['reason', 'subdomain'] as const) {
+  IsOptional()(ExceptionFilterQueryDto.prototype, name);
+  ExceptionFilter(name)(ExceptionFilterQueryDto.prototype, name);
 }
 
 /** `GET /api/admin/migration/runs/:id/exceptions?bucket=&reason=&subdomain=&limit=&offset=`: one page of the quarantine. */
