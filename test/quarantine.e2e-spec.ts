@@ -334,4 +334,24 @@ describe('the quarantine of a run: page, filters and NDJSON export', () => {
       assert.ok(!existsSync(out), `${args.join(' ')}: no file is left`);
     }
   });
+
+  it('exceptions alone is exit 2; PostgreSQL unreachable is exit 3 with one line and no file', async () => {
+    const bare = await runCli(['exceptions'], cliEnv());
+    assert.equal(bare.code, 2, bare.stderr);
+    assert.match(
+      bare.stderr,
+      /^tenant-migrate: exceptions needs a subcommand: exceptions export <runId>/,
+    );
+    const out = join(dir, 'down.ndjson');
+    const dead = new URL(databaseUrl);
+    dead.port = '1';
+    const down = await runCli(['exceptions', 'export', runId, '--out', out], {
+      ...cliEnv(),
+      DATABASE_URL: dead.toString(),
+    });
+    assert.equal(down.code, 3, down.stderr);
+    assert.equal(down.stderr.trimEnd().split('\n').length, 1, down.stderr);
+    assert.match(down.stderr, /PostgreSQL/);
+    assert.ok(!existsSync(out));
+  });
 });
