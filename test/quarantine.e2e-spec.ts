@@ -12,6 +12,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
@@ -235,6 +237,54 @@ describe('the quarantine of a run: page, filters and NDJSON export', () => {
       Buffer.from([0xff, 0xfe, 0x00, 0x1b]).toString('base64'),
     );
     assert.equal(binary?.valueSize, 4);
+  });
+
+  it('the export reads a quarantine larger than one page, page after page', async () => {
+    // A second run, recorded directly, with rows interleaved with the first run's ids.
+    const big = randomUUID();
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `INSERT INTO migration_runs (id, kind, status, options, counts)
+           SELECT $1, kind, status, options, counts FROM migration_runs WHERE id = $2`,
+        [big, runId],
+      );
+      await db.query(
+        `INSERT INTO migration_exceptions (run_id, key, bucket, reasons)
+           SELECT CASE WHEN i % 10 = 0 THEN $2::uuid ELSE $1::uuid END, $3 || 'k' || i, 'rejected',
+                  '[{"code":"invalid-json","message":"m"}]'::jsonb
+             FROM generate_series(1, 2700) AS i`,
+        [big, runId, PREFIX],
+      );
+      const res = await http()
+        .get(`${BASE}/runs/${big}/exceptions/export`)
+        .set(AUTH)
+        .buffer(true)
+        .parse((response, done) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => done(null, text));
+        });
+      assert.equal(res.status, 200);
+      const lines = linesOf(res.body as string);
+      const total = bodyOf<PageBody>(
+        await http().get(`${BASE}/runs/${big}/exceptions?limit=1`).set(AUTH),
+      ).total;
+      assert.equal(total, 2430);
+      assert.equal(lines.length, total);
+      const ids = lines.map((row) => BigInt(row.id));
+      assert.ok(
+        ids.every((id, i) => i === 0 || id > ids[i - 1]),
+        'strictly in id order',
+      );
+      assert.ok(lines.every((row) => row.runId === big));
+    } finally {
+      await db.query('DELETE FROM migration_runs WHERE id = $1', [big]);
+      await db.query(`DELETE FROM migration_exceptions WHERE key LIKE $1 || 'k%'`, [PREFIX]);
+      await db.end();
+    }
   });
 
   it('the export of an unknown run is 404, and it takes no paging', async () => {
