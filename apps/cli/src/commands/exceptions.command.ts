@@ -25,6 +25,10 @@ const write = async (stream: NodeJS.WritableStream, text: string): Promise<void>
   if (!stream.write(text)) await once(stream, 'drain');
 };
 
+/** The reader of a pipe went away (EPIPE): nobody wants more output. */
+const isClosedPipe = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === 'EPIPE';
+
 /** Opens `path` for a new file only: an existing file is never replaced. */
 const createFile = async (path: string): Promise<WriteStream> => {
   const file = createWriteStream(path, { flags: 'wx' });
@@ -72,26 +76,47 @@ export class ExceptionsExportCommand extends CliCommand {
       await this.preflight.assertStores({ redis: false });
       const { bucket, reason, subdomain } = flags;
       const lines = await this.runs.exportExceptions(id, { bucket, reason, subdomain });
-      const rows = flags.outPath
-        ? await this.toFile(lines, flags.outPath)
-        : await this.toStdout(lines);
-      const where = flags.outPath ?? 'stdout';
-      if (flags.json && flags.outPath) this.out.json({ runId: id, rows, path: flags.outPath });
+      if (!flags.outPath) {
+        const { rows, cut } = await this.toStdout(lines);
+        const closed = cut ? ' (its reader closed it)' : '';
+        this.out.err(
+          `exceptions export: ${rows} quarantined keys of run ${id} written to stdout${closed}`,
+        );
+        return ExitCode.Clean;
+      }
+      const rows = await this.toFile(lines, flags.outPath);
+      if (flags.json) this.out.json({ runId: id, rows, path: flags.outPath });
       else
         this.out.err(
-          `exceptions export: ${rows} quarantined keys of run ${id} written to ${where}`,
+          `exceptions export: ${rows} quarantined keys of run ${id} written to ${flags.outPath}`,
         );
       return ExitCode.Clean;
     });
   }
 
-  private async toStdout(lines: AsyncIterable<string>): Promise<number> {
+  /**
+   * Writes the lines to stdout. A reader that closes the pipe early (`| head`) ends the export
+   * there, not as a failure: the count says how many keys it took.
+   */
+  private async toStdout(lines: AsyncIterable<string>): Promise<{ rows: number; cut: boolean }> {
+    let failure: Error | null = null;
+    const onError = (error: Error) => (failure ??= error);
+    process.stdout.on('error', onError);
     let rows = 0;
-    for await (const line of lines) {
-      await write(process.stdout, terminalSafeJson(line));
-      rows++;
+    try {
+      for await (const line of lines) {
+        if (failure) break;
+        await write(process.stdout, terminalSafeJson(line));
+        rows++;
+      }
+    } catch (error) {
+      if (!isClosedPipe(error)) throw error;
+      failure ??= error instanceof Error ? error : new Error(errorMessage(error));
+    } finally {
+      process.stdout.off('error', onError);
     }
-    return rows;
+    if (failure && !isClosedPipe(failure)) throw failure;
+    return { rows, cut: failure !== null };
   }
 
   /** Writes the lines to a new file; an export that fails removes what it wrote. */
