@@ -181,7 +181,12 @@ describe('admin API: input edges and store outages', () => {
         .get(`${BASE}/runs/${runId}/exceptions?offset=${MAX_OFFSET}&limit=1000`)
         .set(AUTH);
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(res.body, { limit: 1000, offset: Number(MAX_OFFSET), exceptions: [] });
+      assert.deepEqual(res.body, {
+        limit: 1000,
+        offset: Number(MAX_OFFSET),
+        total: 1,
+        exceptions: [],
+      });
     });
 
     it('batchSize out of range or not an integer is 400 naming it and its range', async () => {

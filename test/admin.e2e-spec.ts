@@ -603,7 +603,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       );
       const exceptions = await http().get(`${BASE}/runs/${runId}/exceptions`).set(auth);
       assert.equal(exceptions.status, 200);
-      assert.deepEqual(exceptions.body, { limit: 100, offset: 0, exceptions: [] });
+      assert.deepEqual(exceptions.body, { limit: 100, offset: 0, total: 0, exceptions: [] });
       for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'bucket=lost', 'limit=ten']) {
         const bad = await http().get(`${BASE}/runs/${runId}/exceptions?${query}`).set(auth);
         assert.equal(bad.status, 400, query);
@@ -611,7 +611,7 @@ describe('admin API over HTTP against real PostgreSQL and Redis', () => {
       const page = await http()
         .get(`${BASE}/runs/${runId}/exceptions?bucket=rejected&limit=10&offset=5`)
         .set(auth);
-      assert.deepEqual(page.body, { limit: 10, offset: 5, exceptions: [] });
+      assert.deepEqual(page.body, { limit: 10, offset: 5, total: 0, exceptions: [] });
     });
   });
 

@@ -242,6 +242,74 @@ const runRows: ApiFaultRow[] = [
     404,
     'migration-run-not-found',
   ),
+  ...[`GET ${BASE}/runs/:id/exceptions`, `GET ${BASE}/runs/:id/exceptions/export`].flatMap(
+    (route) => {
+      const path = (query: string) => () =>
+        `${BASE}/runs/${runId}/exceptions${route.endsWith('export') ? '/export' : ''}?${query}`;
+      return [
+        ...['Invalid-Json', '', 'a b', 'x'.repeat(65), '-json'].map((value) =>
+          bad(
+            route,
+            `reason ${value.length > 40 ? 'of 65 characters' : JSON.stringify(value)}`,
+            get(path(`reason=${encodeURIComponent(value)}`)),
+            /^reason must be a reason code \(lower-case words joined by hyphens, at most 64 characters, e\.g\. invalid-json\)$/,
+          ),
+        ),
+        bad(
+          route,
+          'reason given twice (an array)',
+          get(path('reason=invalid-json&reason=wrong-type')),
+          /^reason must be a string, not an array$/,
+        ),
+        bad(
+          route,
+          'subdomain of 254 characters',
+          get(path(`subdomain=${'a'.repeat(254)}`)),
+          /^subdomain must be 1-253 characters \(it has 254\)$/,
+        ),
+        bad(
+          route,
+          'an empty subdomain',
+          get(path('subdomain=')),
+          /^subdomain must be 1-253 characters \(it has 0\)$/,
+        ),
+        bad(
+          route,
+          'subdomain given twice (an array)',
+          get(path('subdomain=a&subdomain=b')),
+          /^subdomain must be a string, not an array$/,
+        ),
+      ];
+    },
+  ),
+  ...['limit', 'offset', 'x', '__proto__'].map((name) =>
+    bad(
+      `GET ${BASE}/runs/:id/exceptions/export`,
+      `${name}=1 (the export takes no paging)`,
+      get(() => `${BASE}/runs/${runId}/exceptions/export?${name}=1`),
+      new RegExp(`^property ${name} should not exist$`),
+    ),
+  ),
+  bad(
+    `GET ${BASE}/runs/:id/exceptions/export`,
+    'an unknown bucket',
+    get(() => `${BASE}/runs/${runId}/exceptions/export?bucket=nope`),
+    /^bucket must be one of the following values: rejected, skipped$/,
+  ),
+  bad(
+    `GET ${BASE}/runs/:id/exceptions/export`,
+    'id not a UUID',
+    get(() => `${BASE}/runs/not-a-uuid/exceptions/export`),
+    /uuid is expected/,
+  ),
+  bad(
+    `GET ${BASE}/runs/:id/exceptions/export`,
+    'an unknown run',
+    get(() => `${BASE}/runs/${UNKNOWN_RUN}/exceptions/export`),
+    new RegExp(`^no migration run ${UNKNOWN_RUN}$`),
+    404,
+    'migration-run-not-found',
+  ),
 ];
 
 const numberRows: ApiFaultRow[] = (['migrate', 'dry-run', 'validate'] as const).flatMap((action) =>
@@ -502,32 +570,35 @@ const mediaRows: ApiFaultRow[] = [
 
 const UNAUTHORIZED = /^a valid admin bearer token is required$/;
 const accessRows: ApiFaultRow[] = [
-  ...[`GET ${BASE}?action=status`, `GET ${BASE}/runs/${UNKNOWN_RUN}`, `POST ${BASE}`].flatMap(
-    (route) => {
-      const [method, path] = route.split(' ');
-      const call = () =>
-        method === 'GET' ? http().get(path) : http().post(path).send({ action: 'validate' });
-      return [
-        bad(route, 'no token', call, UNAUTHORIZED, 401, 'unauthorized'),
-        bad(
-          route,
-          'a wrong token',
-          () => call().set({ Authorization: 'Bearer wrong-token-0123456789' }),
-          UNAUTHORIZED,
-          401,
-          'unauthorized',
-        ),
-        bad(
-          route,
-          'another scheme',
-          () => call().set({ Authorization: `Basic ${TOKEN}` }),
-          UNAUTHORIZED,
-          401,
-          'unauthorized',
-        ),
-      ];
-    },
-  ),
+  ...[
+    `GET ${BASE}?action=status`,
+    `GET ${BASE}/runs/${UNKNOWN_RUN}`,
+    `GET ${BASE}/runs/${UNKNOWN_RUN}/exceptions/export`,
+    `POST ${BASE}`,
+  ].flatMap((route) => {
+    const [method, path] = route.split(' ');
+    const call = () =>
+      method === 'GET' ? http().get(path) : http().post(path).send({ action: 'validate' });
+    return [
+      bad(route, 'no token', call, UNAUTHORIZED, 401, 'unauthorized'),
+      bad(
+        route,
+        'a wrong token',
+        () => call().set({ Authorization: 'Bearer wrong-token-0123456789' }),
+        UNAUTHORIZED,
+        401,
+        'unauthorized',
+      ),
+      bad(
+        route,
+        'another scheme',
+        () => call().set({ Authorization: `Basic ${TOKEN}` }),
+        UNAUTHORIZED,
+        401,
+        'unauthorized',
+      ),
+    ];
+  }),
   bad(
     `GET ${BASE}?action=status`,
     'a 20 kB token',

@@ -162,6 +162,8 @@ const COMMAND_VARIABLES = {
   stats: [...POSTGRES, ...REDIS, ...PREFIX, ...EVERY_COMMAND],
   report: CHECK,
   runs: [...POSTGRES, ...EVERY_COMMAND],
+  exceptions: EVERY_COMMAND,
+  'exceptions export': [...POSTGRES, ...EVERY_COMMAND],
   backup: [
     ...POSTGRES,
     ...uses([...REDIS_VARIABLES, 'TENANT_KEY_PREFIX'], 'unless --postgres'),

@@ -41,7 +41,14 @@ export type {
   MigrationStage,
 } from './migration/migration-request.types.js';
 export { MigrationRunRepository } from './migration/migration-run.repository.js';
-export { MigrationRunsService, type ExceptionPage } from './migration/migration-runs.service.js';
+export {
+  MigrationRunsService,
+  EXPORT_PAGE_ROWS,
+  type ExceptionFilters,
+  type ExceptionPage,
+  type QuarantinedKey,
+  type QuarantinePage,
+} from './migration/migration-runs.service.js';
 export { PostgresSessionFactory } from './database/postgres-session.factory.js';
 export { RedisKeyspaceReader, scanPatternFor } from './source/redis-keyspace.reader.js';
 export { TenantValidator } from './validation/tenant-validator.js';

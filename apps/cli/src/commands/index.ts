@@ -9,6 +9,7 @@ import { RunsCommand } from './runs.command.js';
 import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.command.js';
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
 import { TestCommand } from './test.command.js';
+import { ExceptionsCommand, ExceptionsExportCommand } from './exceptions.command.js';
 
 /** Every command of the CLI; registered as providers of CliModule. */
 export const COMMANDS = [
@@ -29,4 +30,6 @@ export const COMMANDS = [
   RestoreCommand,
   RestorePostgresCommand,
   TestCommand,
+  ExceptionsCommand,
+  ExceptionsExportCommand,
 ];

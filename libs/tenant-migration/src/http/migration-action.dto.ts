@@ -8,6 +8,7 @@ import {
 } from 'class-validator';
 import { Transform } from 'class-transformer';
 import type { ConflictPolicy } from '../migration/migration.types.js';
+import { exceptionFilterProblem } from '../migration/migration-runs.service.js';
 
 /**
  * The largest offset into a run's quarantine: the largest integer a JavaScript number holds
@@ -102,12 +103,38 @@ export class MigrationQueryDto {
   action!: (typeof GET_ACTIONS)[number];
 }
 
-/** `GET /api/admin/migration/runs/:id/exceptions?bucket=&limit=&offset=`: one page of the quarantine. */
-export class ExceptionPageQueryDto {
+/** A quarantine filter's rule, in the words the CLI uses for it too. */
+const ExceptionFilter = (name: 'reason' | 'subdomain'): PropertyDecorator =>
+  ValidateBy({
+    name: 'exceptionFilter',
+    validator: {
+      validate: (value: unknown) => exceptionFilterProblem(name, value) === null,
+      defaultMessage: ({ value }: ValidationArguments) =>
+        exceptionFilterProblem(name, value) ?? `${name} is invalid`,
+    },
+  });
+
+/**
+ * `GET /api/admin/migration/runs/:id/exceptions/export?bucket=&reason=&subdomain=`: which of
+ * the quarantine to read (see `ExceptionFilters`).
+ */
+export class ExceptionFilterQueryDto {
   @IsOptional()
   @IsIn(['rejected', 'skipped'])
   bucket?: 'rejected' | 'skipped';
 
+  declare reason?: string;
+  declare subdomain?: string;
+}
+// Declared, not defined: an absent filter is no member of the query at all (a class field
+// would be one, undefined). Their rules are therefore applied here rather than as decorators.
+for (const name of ['reason', 'subdomain'] as const) {
+  IsOptional()(ExceptionFilterQueryDto.prototype, name);
+  ExceptionFilter(name)(ExceptionFilterQueryDto.prototype, name);
+}
+
+/** `GET /api/admin/migration/runs/:id/exceptions?bucket=&reason=&subdomain=&limit=&offset=`: one page of the quarantine. */
+export class ExceptionPageQueryDto extends ExceptionFilterQueryDto {
   @IsOptional()
   @QueryInteger()
   @IntegerInRange(1, MAX_LIMIT)

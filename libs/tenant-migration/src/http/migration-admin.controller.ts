@@ -12,7 +12,9 @@ import {
   Query,
   Req,
   Res,
+  StreamableFile,
 } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -27,6 +29,7 @@ import { MigrationTests } from '../self-test/migration-tests.service.js';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
 import { TENANT_DATA_SOURCE } from '../tenant-migration.tokens.js';
 import {
+  ExceptionFilterQueryDto,
   ExceptionPageQueryDto,
   GET_ACTIONS,
   MigrationActionDto,
@@ -63,6 +66,9 @@ const POST_NEEDS: Record<(typeof POST_ACTIONS)[number], readonly Store[]> = {
   sync: BOTH,
   cleanup: BOTH,
 };
+
+/** The export's media type: one JSON document a line. */
+const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
 /** Who the audit log names for what the admin API does. */
 const ACTOR = 'admin-api';
@@ -126,16 +132,22 @@ export class MigrationAdminController {
   ) {
     await this.storesAnswer(POSTGRES);
     // An unknown run is a 404, not an empty list that looks like a clean run.
-    const rows = await this.runs.exceptions(id, page);
-    return {
-      limit: page.limit,
-      offset: page.offset,
-      exceptions: rows.map(({ valuePrefix, ...row }) => ({
-        ...row,
-        // Raw bytes (maybe not UTF-8) travel as base64; the sha256 and size cover the whole value.
-        valuePrefixBase64: valuePrefix?.toString('base64') ?? null,
-      })),
-    };
+    return this.runs.exceptionPage(id, page);
+  }
+
+  /**
+   * The quarantine as NDJSON, streamed a page of rows at a time. The run is looked up first,
+   * so an unknown one is a 404 problem document; a store lost mid-stream cuts the response off
+   * (never a clean end that would look like the whole quarantine).
+   */
+  @Get('runs/:id/exceptions/export')
+  async exportExceptions(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() filters: ExceptionFilterQueryDto,
+  ): Promise<StreamableFile> {
+    await this.storesAnswer(POSTGRES);
+    const lines = await this.runs.exportExceptions(id, filters);
+    return new StreamableFile(Readable.from(lines), { type: NDJSON_CONTENT_TYPE });
   }
 
   @Post()

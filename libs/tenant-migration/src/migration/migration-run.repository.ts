@@ -4,7 +4,7 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { PoolClient } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { In, type Repository } from 'typeorm';
+import { In, type Repository, type SelectQueryBuilder } from 'typeorm';
 import { MigrationRunEntity } from './migration-run.entity.js';
 import { MigrationExceptionEntity } from './migration-exception.entity.js';
 import type {
@@ -17,6 +17,18 @@ import type {
 } from './migration.types.js';
 import { emptyCounts } from './migration.types.js';
 import { storableText } from '../common/storable-text.js';
+
+/** Which of a run's quarantine rows a query reads: every member given must hold. */
+export interface ExceptionRowFilter {
+  bucket?: ExceptionBucket;
+  /** A code that one of the row's reasons has. */
+  reasonCode?: string;
+  /**
+   * The stored key, compared with `lower()` on both sides, among the keys that start with
+   * `prefix` exactly.
+   */
+  keyCaseless?: { prefix: string; key: string };
+}
 
 /** The run ledger: creation, in-transaction checkpoints, completion, and queries for the UIs. */
 @Injectable()
@@ -139,11 +151,69 @@ export class MigrationRunRepository {
     limit: number,
     offset = 0,
   ): Promise<MigrationExceptionEntity[]> {
-    return this.exceptions.find({
-      where: bucket ? { runId, bucket } : { runId },
-      order: { id: 'ASC' },
-      take: limit,
-      skip: offset,
-    });
+    return this.exceptionPage(runId, bucket ? { bucket } : {}, limit, offset);
+  }
+
+  /** A page of the run's quarantine rows that match `filter`, in id (recording) order. */
+  exceptionPage(
+    runId: string,
+    filter: ExceptionRowFilter,
+    limit: number,
+    offset: number,
+  ): Promise<MigrationExceptionEntity[]> {
+    return this.matching(runId, filter)
+      .orderBy('e.id', 'ASC')
+      .limit(limit)
+      .offset(offset)
+      .getMany();
+  }
+
+  /** How many of the run's quarantine rows match `filter`. */
+  countExceptions(runId: string, filter: ExceptionRowFilter): Promise<number> {
+    return this.matching(runId, filter).getCount();
+  }
+
+  /**
+   * The next `limit` matching rows with an id above `afterId`, in id order: a keyset page, so
+   * an export reads the quarantine page by page without holding a connection between pages.
+   */
+  exceptionsAfter(
+    runId: string,
+    filter: ExceptionRowFilter,
+    afterId: string,
+    limit: number,
+  ): Promise<MigrationExceptionEntity[]> {
+    return this.matching(runId, filter)
+      .andWhere('e.id > CAST(:afterId AS bigint)', { afterId })
+      .orderBy('e.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * The run's rows that match `filter`, every value a bound parameter. The key is compared as
+   * `lower(key)`, and the reason by jsonb containment, so an index on `(run_id, lower(key))` or
+   * a GIN index on `reasons` would serve them; today the `(run_id, bucket)` index narrows the
+   * rows to the run's.
+   */
+  private matching(
+    runId: string,
+    filter: ExceptionRowFilter,
+  ): SelectQueryBuilder<MigrationExceptionEntity> {
+    const query = this.exceptions.createQueryBuilder('e').where('e.run_id = :runId', { runId });
+    if (filter.bucket) query.andWhere('e.bucket = :bucket', { bucket: filter.bucket });
+    if (filter.reasonCode !== undefined) {
+      query.andWhere(
+        `e.reasons @> jsonb_build_array(jsonb_build_object('code', CAST(:reasonCode AS text)))`,
+        { reasonCode: filter.reasonCode },
+      );
+    }
+    if (filter.keyCaseless) {
+      const { prefix, key } = filter.keyCaseless;
+      query
+        .andWhere('lower(e.key) = lower(CAST(:caselessKey AS text))', { caselessKey: key })
+        .andWhere('starts_with(e.key, CAST(:keyPrefix AS text))', { keyPrefix: prefix });
+    }
+    return query;
   }
 }
