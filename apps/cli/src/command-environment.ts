@@ -79,6 +79,8 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   },
   NODE_ENV: { phrase: 'development turns on the verbose log on stderr, as --verbose does' },
   ADMIN_TOKEN: null,
+  ADMIN_RATE_LIMIT: null,
+  ADMIN_RATE_WINDOW_MS: null,
   PORT: null,
   HOST: null,
   HEALTH_MIN_FREE_BYTES: null,
