@@ -38,6 +38,8 @@ describe('validateEnvironment', () => {
     assert.equal(env.BACKUP_DIR, 'backups');
     assert.equal(env.HEALTH_MIN_FREE_BYTES, 100 * 1024 * 1024);
     assert.equal(env.LOG_FORMAT, 'text');
+    assert.equal(env.ADMIN_RATE_LIMIT, 600);
+    assert.equal(env.ADMIN_RATE_WINDOW_MS, 60_000);
     for (const optional of [
       'REDIS_URL',
       'UPSTASH_REDIS_REST_URL',
@@ -68,7 +70,13 @@ describe('validateEnvironment', () => {
   });
 
   const coercions: [
-    variable: 'PORT' | 'MIGRATION_BATCH_SIZE' | 'MAX_VALUE_BYTES' | 'HEALTH_MIN_FREE_BYTES',
+    variable:
+      | 'PORT'
+      | 'MIGRATION_BATCH_SIZE'
+      | 'MAX_VALUE_BYTES'
+      | 'HEALTH_MIN_FREE_BYTES'
+      | 'ADMIN_RATE_LIMIT'
+      | 'ADMIN_RATE_WINDOW_MS',
     raw: string,
     value: number,
   ][] = [
@@ -81,6 +89,10 @@ describe('validateEnvironment', () => {
     ['MAX_VALUE_BYTES', '1048576', 1_048_576],
     ['HEALTH_MIN_FREE_BYTES', '0', 0],
     ['HEALTH_MIN_FREE_BYTES', '9007199254740991', Number.MAX_SAFE_INTEGER],
+    ['ADMIN_RATE_LIMIT', '0', 0],
+    ['ADMIN_RATE_LIMIT', '1000000', 1_000_000],
+    ['ADMIN_RATE_WINDOW_MS', '100', 100],
+    ['ADMIN_RATE_WINDOW_MS', '86400000', 86_400_000],
   ];
   for (const [variable, raw, value] of coercions) {
     it(`coerces ${variable}=${raw} to the number ${value}`, () => {
@@ -170,6 +182,22 @@ describe('validateEnvironment', () => {
     ['PORT', '65536', /^invalid environment: PORT must not be greater than 65535$/],
     ['PORT', '-80', /^invalid environment: PORT must not be less than 0$/],
     ['PORT', 'http', /^invalid environment: PORT must be an integer number$/],
+    ['ADMIN_RATE_LIMIT', '-1', /^invalid environment: ADMIN_RATE_LIMIT must not be less than 0$/],
+    [
+      'ADMIN_RATE_LIMIT',
+      '1000001',
+      /^invalid environment: ADMIN_RATE_LIMIT must not be greater than 1000000$/,
+    ],
+    [
+      'ADMIN_RATE_WINDOW_MS',
+      '99',
+      /^invalid environment: ADMIN_RATE_WINDOW_MS must not be less than 100$/,
+    ],
+    [
+      'ADMIN_RATE_WINDOW_MS',
+      '1m',
+      /^invalid environment: ADMIN_RATE_WINDOW_MS must be an integer number$/,
+    ],
     [
       'HEALTH_MIN_FREE_BYTES',
       '-1',

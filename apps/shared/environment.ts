@@ -235,6 +235,17 @@ export class EnvironmentVariables {
   @IntegerVariable(0, 3_600_000)
   POSTGRES_REPLY_TIMEOUT_MS = 120_000;
 
+  /**
+   * The admin API answers a client (one IP address) at most this many requests per
+   * ADMIN_RATE_WINDOW_MS, then 429 with `Retry-After` for one window. 0 turns the limit off.
+   */
+  @IntegerVariable(0, 1_000_000)
+  ADMIN_RATE_LIMIT = 600;
+
+  /** The window of ADMIN_RATE_LIMIT, in milliseconds. */
+  @IntegerVariable(100, 86_400_000)
+  ADMIN_RATE_WINDOW_MS = 60_000;
+
   @IntegerVariable(0, 65_535)
   PORT = 3000;
 

@@ -9,14 +9,21 @@ import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '#tenant-migration';
 
 /**
- * Sets `env` and starts the app. The module graph reads the environment when it is imported,
+ * The admin API's rate limit of the suites, which fire hundreds of requests in seconds: high
+ * enough never to be reached, so the guard runs as in production without refusing any. A test
+ * of the limit itself sets ADMIN_RATE_LIMIT and ADMIN_RATE_WINDOW_MS in `env`.
+ */
+const SUITE_RATE_LIMIT = { ADMIN_RATE_LIMIT: '1000000', ADMIN_RATE_WINDOW_MS: '60000' };
+
+/**
+ * Sets `env` (over a rate limit no suite reaches) and starts the app. The module graph reads the environment when it is imported,
  * so this is the one app a test file can start (a second would reuse the first's settings).
  */
 export const startAdminApp = async (
   env: Record<string, string>,
   logger: false | LogLevel[] = false,
 ): Promise<INestApplication<Server>> => {
-  Object.assign(process.env, env);
+  Object.assign(process.env, SUITE_RATE_LIMIT, env);
   const { AppModule } = await import('../../apps/admin/src/app.module.js');
   const { configureApp } = await import('../../apps/admin/src/configure-app.js');
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { DomainErrorFilter } from '#tenant-migration';
 import { InfrastructureModule } from '../../shared/infrastructure.module.js';
+import { adminRateLimitFrom } from './admin-rate-limit.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { HealthController } from './health.controller.js';
@@ -16,6 +19,7 @@ import { StoreProbe } from './store-probe.js';
       admin: { path: 'api/admin/migration', guard: AdminTokenGuard },
     }),
     TerminusModule.forRoot(),
+    ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: adminRateLimitFrom }),
   ],
   controllers: [HealthController],
   providers: [
@@ -23,6 +27,10 @@ import { StoreProbe } from './store-probe.js';
     StoreHealthIndicator,
     BackupDiskHealthIndicator,
     { provide: APP_FILTER, useClass: DomainErrorFilter },
+    // Global guards run before a controller's, so the rate limit comes before the admin token
+    // guard (an unauthenticated flood is refused too) and before any store is asked. The
+    // health routes skip it (@SkipThrottle): a probe is never refused.
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
   ],
 })
 export class AppModule {}

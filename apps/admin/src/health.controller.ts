@@ -5,6 +5,7 @@ import {
   type HealthCheckResult,
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { StoreHealthIndicator } from './store-health.indicator.js';
@@ -13,9 +14,11 @@ import { StoreProbe } from './store-probe.js';
 /**
  * Unauthenticated health routes, saying nothing but up or down: `GET /health` (both stores, the
  * document it has always answered), `GET /health/live` (the process) and `GET /health/ready`
- * (both stores and the backup folder's free space, in terminus' document).
+ * (both stores and the backup folder's free space, in terminus' document). Never rate-limited:
+ * an orchestrator's probes must not be refused.
  */
 @Controller('health')
+@SkipThrottle()
 export class HealthController {
   constructor(
     private readonly stores: StoreProbe,

@@ -88,6 +88,8 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
     shapesTheLog: true,
   },
   ADMIN_TOKEN: null,
+  ADMIN_RATE_LIMIT: null,
+  ADMIN_RATE_WINDOW_MS: null,
   PORT: null,
   HOST: null,
   HEALTH_MIN_FREE_BYTES: null,
