@@ -79,6 +79,7 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   },
   NODE_ENV: { phrase: 'development turns on the verbose log on stderr, as --verbose does' },
   ADMIN_TOKEN: null,
+  METRICS_TOKEN: null,
   PORT: null,
   HOST: null,
   HEALTH_MIN_FREE_BYTES: null,
