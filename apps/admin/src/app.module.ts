@@ -6,6 +6,8 @@ import { InfrastructureModule } from '../../shared/infrastructure.module.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { HealthController } from './health.controller.js';
+import { MetricsModule } from './metrics.module.js';
+import { writeBackQueueDepthProvider } from './migration-metrics.js';
 import { StoreHealthIndicator } from './store-health.indicator.js';
 import { StoreProbe } from './store-probe.js';
 
@@ -16,12 +18,14 @@ import { StoreProbe } from './store-probe.js';
       admin: { path: 'api/admin/migration', guard: AdminTokenGuard },
     }),
     TerminusModule.forRoot(),
+    MetricsModule,
   ],
   controllers: [HealthController],
   providers: [
     StoreProbe,
     StoreHealthIndicator,
     BackupDiskHealthIndicator,
+    writeBackQueueDepthProvider(),
     { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
 })
