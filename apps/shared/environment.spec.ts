@@ -47,6 +47,7 @@ describe('validateEnvironment', () => {
       'RESERVED_SUBDOMAINS',
       'DEFAULT_PHONE_REGION',
       'ADMIN_TOKEN',
+      'METRICS_TOKEN',
     ] as const) {
       assert.equal(env[optional], undefined, optional);
     }
@@ -179,6 +180,7 @@ describe('validateEnvironment', () => {
     ['DEFAULT_PHONE_REGION', 'us', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['DEFAULT_PHONE_REGION', 'USA', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['ADMIN_TOKEN', 'too-short', /ADMIN_TOKEN must be at least 16 characters/],
+    ['METRICS_TOKEN', 'too-short', /METRICS_TOKEN must be at least 16 characters/],
     ['PORT', '65536', /^invalid environment: PORT must not be greater than 65535$/],
     ['PORT', '-80', /^invalid environment: PORT must not be less than 0$/],
     ['PORT', 'http', /^invalid environment: PORT must be an integer number$/],

@@ -212,6 +212,12 @@ export class EnvironmentVariables {
   @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN?: string;
 
+  /** Bearer token of the admin app's `GET /metrics`; ADMIN_TOKEN's when unset. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
   /**
    * How long a Redis command may go without a reply before it fails (store-unavailable): a
    * server that stops answering keeps its connection open, so nothing else would end the wait.

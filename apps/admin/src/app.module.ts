@@ -9,6 +9,8 @@ import { adminRateLimitFrom } from './admin-rate-limit.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { HealthController } from './health.controller.js';
+import { MetricsModule } from './metrics.module.js';
+import { writeBackQueueDepthProvider } from './migration-metrics.js';
 import { StoreHealthIndicator } from './store-health.indicator.js';
 import { StoreProbe } from './store-probe.js';
 
@@ -20,12 +22,14 @@ import { StoreProbe } from './store-probe.js';
     }),
     TerminusModule.forRoot(),
     ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: adminRateLimitFrom }),
+    MetricsModule,
   ],
   controllers: [HealthController],
   providers: [
     StoreProbe,
     StoreHealthIndicator,
     BackupDiskHealthIndicator,
+    writeBackQueueDepthProvider(),
     { provide: APP_FILTER, useClass: DomainErrorFilter },
     // Global guards run before a controller's, so the rate limit comes before the admin token
     // guard (an unauthenticated flood is refused too) and before any store is asked. The

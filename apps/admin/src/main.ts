@@ -1,7 +1,7 @@
 /**
  * The admin app: `npm start`. Applies pending schema migrations at start-up, then serves
- * the admin API (bearer ADMIN_TOKEN) and /health. Logs as text, or as JSON lines with
- * LOG_FORMAT=json.
+ * the admin API (bearer ADMIN_TOKEN), /health, and /metrics (bearer METRICS_TOKEN, else
+ * ADMIN_TOKEN). Logs as text, or as JSON lines with LOG_FORMAT=json.
  *
  * Exit codes: 2 when the environment is invalid or ADMIN_TOKEN is unset (one line on
  * stderr, nothing started); 3 when the app could not start (e.g. a store is unreachable).

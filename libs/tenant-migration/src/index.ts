@@ -59,6 +59,12 @@ export { escapeCodePoint, escapeCodeUnit, unicodeEscape } from './common/escape-
 export { redactUrl } from './common/redact-url.js';
 export { withTimeout } from './common/with-timeout.js';
 export { redisReady } from './common/redis-ready.js';
+export { MIGRATION_OBSERVER } from './common/migration-observer.js';
+export type {
+  MigrationBatchObservation,
+  MigrationObserver,
+  ResolverLookupResult,
+} from './common/migration-observer.js';
 export { BackupService } from './backup/backup.service.js';
 export { TENANT_TABLE_COLUMNS } from './tenants/tenant-columns.js';
 export type { BackupRequest, RedisRestoreRequest } from './backup/backup.service.js';

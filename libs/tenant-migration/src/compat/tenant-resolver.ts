@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
@@ -8,6 +8,11 @@ import { tenantFromRow } from '../tenants/tenant-row.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';
 import { InvalidOptionError, InvalidTenantRecordError } from '../errors/index.js';
 import { TenantStoreRepository } from './tenant-store.repository.js';
+import {
+  MIGRATION_OBSERVER,
+  type MigrationObserver,
+  type ResolverLookupResult,
+} from '../common/migration-observer.js';
 
 /**
  * Finds a tenant by subdomain during the transition, so running applications keep working:
@@ -32,6 +37,9 @@ export class TenantResolver {
     private readonly reader: RedisKeyspaceReader,
     private readonly validator: TenantValidator,
     private readonly store: TenantStoreRepository,
+    @Optional()
+    @Inject(MIGRATION_OBSERVER)
+    private readonly observer: MigrationObserver | null = null,
   ) {
     const { cacheTtlMs, cacheMaxEntries } = options.resolver;
     if (cacheTtlMs > 0 && !(Number.isInteger(cacheMaxEntries) && cacheMaxEntries >= 1)) {
@@ -47,7 +55,10 @@ export class TenantResolver {
   async resolve(subdomainInput: string): Promise<EnhancedTenant | null> {
     const subdomain = this.validator.requireSubdomain(subdomainInput);
     const hit = this.cache?.get(subdomain);
-    if (hit) return hit;
+    if (hit) {
+      this.observer?.onResolverLookup('cache');
+      return hit;
+    }
     const tenant = await this.lookup(subdomain);
     if (tenant) this.cache?.set(subdomain, tenant);
     return tenant;
@@ -79,14 +90,28 @@ export class TenantResolver {
   }
 
   private async lookup(subdomain: string): Promise<EnhancedTenant | null> {
-    switch (this.options.resolver.mode) {
-      case 'postgres-only':
-        return this.fromPostgres(subdomain);
-      case 'redis-first':
-        return (await this.fromRedis(subdomain, false)) ?? this.fromPostgres(subdomain);
-      case 'postgres-first':
-        return (await this.fromPostgres(subdomain)) ?? this.singleFlight(subdomain);
+    const { mode } = this.options.resolver;
+    const first =
+      mode === 'redis-first'
+        ? await this.fromRedis(subdomain, false)
+        : await this.fromPostgres(subdomain);
+    if (first || mode === 'postgres-only') {
+      return this.observed(first, mode === 'redis-first' ? 'redis' : 'postgres');
     }
+    const second =
+      mode === 'redis-first'
+        ? await this.fromPostgres(subdomain)
+        : await this.singleFlight(subdomain);
+    return this.observed(second, mode === 'redis-first' ? 'postgres' : 'redis-fallback');
+  }
+
+  /** Tells the observer, if any, where `tenant` was found (`found`), or that it was a miss. */
+  private observed(
+    tenant: EnhancedTenant | null,
+    found: ResolverLookupResult,
+  ): EnhancedTenant | null {
+    this.observer?.onResolverLookup(tenant ? found : 'miss');
+    return tenant;
   }
 
   private async fromPostgres(subdomain: string): Promise<EnhancedTenant | null> {

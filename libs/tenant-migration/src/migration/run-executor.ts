@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader, type KeyspaceScanOptions } from '../source/redis-keyspace.reader.js';
 import { errorMessage } from '../common/error-message.js';
+import { MIGRATION_OBSERVER, type MigrationObserver } from '../common/migration-observer.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import { BatchWriter, type BatchWrite } from './batch-writer.js';
 import { KeyspaceClassifier, type PreparedBatch } from './keyspace-classifier.js';
@@ -37,6 +38,9 @@ export class RunExecutor {
     private readonly runs: MigrationRunRepository,
     private readonly classifier: KeyspaceClassifier,
     private readonly writer: BatchWriter,
+    @Optional()
+    @Inject(MIGRATION_OBSERVER)
+    private readonly observer: MigrationObserver | null = null,
   ) {}
 
   async execute(
@@ -147,8 +151,10 @@ export class RunExecutor {
         .write(write, state.counts)
         .then((exceptions) => {
           state.sample(exceptions);
+          const writeMs = Date.now() - handedAt;
+          this.observer?.onBatch(state.observation(exceptions, readMs, writeMs));
           if (!request.onProgress) return;
-          const report = state.batchReport(number, readMs, Date.now() - handedAt);
+          const report = state.batchReport(number, readMs, writeMs);
           request.onProgress({ ...state.progress(number, prepared.cursor), batch: report });
         })
         .catch((error: unknown) => state.fail(error)),

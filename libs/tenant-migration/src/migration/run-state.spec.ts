@@ -56,6 +56,38 @@ describe('RunState', () => {
     assert.deepEqual([next.scanned, next.migrated, next.rejected], [1, 0, 1]);
   });
 
+  it('tells an observer each batch’s share, its exceptions by first reason', () => {
+    const state = new RunState(resumedRun, OPTIONS, true);
+    state.counts.created += 3;
+    state.counts.updated += 1;
+    state.counts.unchanged += 2;
+    const exceptions: ExceptionRow[] = [
+      { key: 'tenant:a', bucket: 'skipped', reasons: [{ code: 'reserved', message: 'r' }] },
+      { key: 'tenant:b', bucket: 'skipped', reasons: [{ code: 'reserved', message: 'r' }] },
+      {
+        key: 'tenant:c',
+        bucket: 'rejected',
+        reasons: [
+          { code: 'invalid-json', message: 'j' },
+          { code: 'too-large', message: 't' },
+        ],
+      },
+    ];
+    assert.deepEqual(state.observation(exceptions, 3, 4), {
+      dryRun: false,
+      created: 3,
+      updated: 1,
+      unchanged: 2,
+      skippedByReason: { reserved: 2 },
+      rejectedByReason: { 'invalid-json': 1 },
+      readMs: 3,
+      writeMs: 4,
+    });
+    state.counts.unchanged += 1;
+    const next = state.observation([], 0, 0);
+    assert.deepEqual([next.created, next.updated, next.unchanged], [0, 0, 1]);
+  });
+
   it('estimates the total from how far the cursor is through the database', () => {
     const state = new RunState(null, OPTIONS, false);
     state.counts.scanned = 100;

@@ -5,6 +5,7 @@ import { countsSince } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
 import { ScanState } from './scan-state.js';
 import { quarantineName, type ExceptionRow } from './tenant-merge.repository.js';
+import type { MigrationBatchObservation } from '../common/migration-observer.js';
 import {
   emptyCounts,
   type MigrationCheckpoint,
@@ -70,6 +71,8 @@ export class RunState {
    * so the difference is exactly the reported batch's share.
    */
   private reported: MigrationCounts;
+  /** The created, updated and unchanged counts as of the last batch observed (see `observation`). */
+  private observed: Pick<MigrationCounts, 'created' | 'updated' | 'unchanged'>;
 
   constructor(
     /** Null for a dry run. */
@@ -87,6 +90,7 @@ export class RunState {
     this.secretHex = this.secret.toString('hex');
     this.scan = new ScanState(options.prefix, { secret: this.secret });
     this.reported = { ...this.counts };
+    this.observed = { ...this.counts };
   }
 
   get dryRun(): boolean {
@@ -124,6 +128,37 @@ export class RunState {
     const report = { number, ...countsSince(this.reported, this.counts), readMs, writeMs };
     this.reported = { ...this.counts };
     return report;
+  }
+
+  /**
+   * What a finished batch, whose `exceptions` these are, tells an observer: its share of the
+   * counts since the last batch observed (made in batch order, as `batchReport`), and its
+   * skipped and rejected keys by first reason.
+   */
+  observation(
+    exceptions: readonly ExceptionRow[],
+    readMs: number,
+    writeMs: number,
+  ): MigrationBatchObservation {
+    const { created, updated, unchanged } = this.counts;
+    const observation: MigrationBatchObservation = {
+      dryRun: this.dryRun,
+      created: created - this.observed.created,
+      updated: updated - this.observed.updated,
+      unchanged: unchanged - this.observed.unchanged,
+      skippedByReason: {},
+      rejectedByReason: {},
+      readMs,
+      writeMs,
+    };
+    this.observed = { created, updated, unchanged };
+    for (const e of exceptions) {
+      const table =
+        e.bucket === 'skipped' ? observation.skippedByReason : observation.rejectedByReason;
+      const code = e.reasons[0]?.code ?? 'unknown';
+      table[code] = (table[code] ?? 0) + 1;
+    }
+    return observation;
   }
 
   /** The run's progress after `batches` batches, the scan at `cursor`. */
