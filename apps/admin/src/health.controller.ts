@@ -6,6 +6,8 @@ import {
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthResponse, TERMINUS_HEALTH_SCHEMA } from './health.responses.js';
 import type { Response } from 'express';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { StoreHealthIndicator } from './store-health.indicator.js';
@@ -19,6 +21,7 @@ import { StoreProbe } from './store-probe.js';
  */
 @Controller('health')
 @SkipThrottle()
+@ApiTags('health')
 export class HealthController {
   constructor(
     private readonly stores: StoreProbe,
@@ -29,6 +32,8 @@ export class HealthController {
 
   /** 200 or 503 with the same status document: a probe reads the stores, not an error. */
   @Get()
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiServiceUnavailableResponse({ description: 'A store is down.', type: HealthResponse })
   async check(@Res({ passthrough: true }) response: Response) {
     const [postgres, redis] = await Promise.all([this.stores.postgres(), this.stores.redis()]);
     const body = { status: postgres === 'up' && redis === 'up' ? 'ok' : 'error', postgres, redis };
@@ -39,6 +44,8 @@ export class HealthController {
   /** The process answers: no store is contacted, so an outage never restarts the app. */
   @Get('live')
   @HealthCheck()
+  @ApiOkResponse({ schema: TERMINUS_HEALTH_SCHEMA })
+  @ApiServiceUnavailableResponse({ schema: TERMINUS_HEALTH_SCHEMA })
   live(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     return this.answer(response, []);
   }
@@ -46,6 +53,8 @@ export class HealthController {
   /** Whether the app can do its work now: PostgreSQL, Redis and room for a backup. */
   @Get('ready')
   @HealthCheck()
+  @ApiOkResponse({ schema: TERMINUS_HEALTH_SCHEMA })
+  @ApiServiceUnavailableResponse({ schema: TERMINUS_HEALTH_SCHEMA })
   ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     return this.answer(response, [
       () => this.storeIndicators.postgres(),

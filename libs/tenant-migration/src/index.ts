@@ -101,6 +101,8 @@ export {
   PROBLEM_CONTENT_TYPE,
   type ProblemDocument,
 } from './http/domain-error.filter.js';
+export * from './http/admin-api.responses.js';
+export { ApiProblemResponses } from './http/api-problem-responses.js';
 export { MigrationTests } from './self-test/migration-tests.service.js';
 export { SELF_TEST_NAMES } from './self-test/self-test.types.js';
 export type {

@@ -7,6 +7,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { Transform } from 'class-transformer';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 import { exceptionFilterProblem } from '../migration/migration-runs.service.js';
 
@@ -99,6 +100,7 @@ export class NoQueryDto {}
 
 /** `GET /api/admin/migration?action=..`: read-only actions. */
 export class MigrationQueryDto {
+  @ApiProperty({ enum: GET_ACTIONS })
   @IsIn(GET_ACTIONS, { message: `action must be one of: ${GET_ACTIONS.join(', ')}` })
   action!: (typeof GET_ACTIONS)[number];
 }
@@ -119,6 +121,7 @@ const ExceptionFilter = (name: 'reason' | 'subdomain'): PropertyDecorator =>
  * the quarantine to read (see `ExceptionFilters`).
  */
 export class ExceptionFilterQueryDto {
+  @ApiPropertyOptional({ enum: ['rejected', 'skipped'] })
   @IsOptional()
   @IsIn(['rejected', 'skipped'])
   bucket?: 'rejected' | 'skipped';
@@ -129,17 +132,20 @@ export class ExceptionFilterQueryDto {
 // Declared, not defined: an absent filter is no member of the query at all (a class field
 // would be one, undefined). Their rules are therefore applied here rather than as decorators.
 for (const name of ['reason', 'subdomain'] as const) {
+  ApiPropertyOptional({ type: String })(ExceptionFilterQueryDto.prototype, name);
   IsOptional()(ExceptionFilterQueryDto.prototype, name);
   ExceptionFilter(name)(ExceptionFilterQueryDto.prototype, name);
 }
 
 /** `GET /api/admin/migration/runs/:id/exceptions?bucket=&reason=&subdomain=&limit=&offset=`: one page of the quarantine. */
 export class ExceptionPageQueryDto extends ExceptionFilterQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 100 })
   @IsOptional()
   @QueryInteger()
   @IntegerInRange(1, MAX_LIMIT)
   limit = 100;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
   @IsOptional()
   @QueryInteger()
   @IntegerInRange(0, MAX_OFFSET)
@@ -148,37 +154,45 @@ export class ExceptionPageQueryDto extends ExceptionFilterQueryDto {
 
 /** `POST /api/admin/migration`: actions that run something. */
 export class MigrationActionDto {
+  @ApiProperty({ enum: POST_ACTIONS })
   @IsIn(POST_ACTIONS, { message: `action must be one of: ${POST_ACTIONS.join(', ')}` })
   action!: (typeof POST_ACTIONS)[number];
 
+  @ApiPropertyOptional({ description: 'migrate, dry-run, validate, sync.' })
   @IsOptional()
   @IsBoolean()
   dryRun?: boolean;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_BATCH_SIZE })
   @IsOptional()
   @IntegerInRange(1, MAX_BATCH_SIZE)
   batchSize?: number;
 
+  @ApiPropertyOptional({ enum: ['keep-postgres', 'overwrite', 'skip'] })
   @IsOptional()
   @IsIn(['keep-postgres', 'overwrite', 'skip'])
   conflictPolicy?: ConflictPolicy;
 
   /** `backup` only: back up the PostgreSQL tenants table instead of the Redis keyspace. */
+  @ApiPropertyOptional({ description: 'backup only.' })
   @IsOptional()
   @IsBoolean()
   postgres?: boolean;
 
   /** `sync` only (required there): the tenant to reconcile. */
+  @ApiPropertyOptional({ maxLength: 253, description: 'sync only (required there).' })
   @ValidateIf((body: MigrationActionDto) => body.action === 'sync' || body.subdomain !== undefined)
   @SubdomainInput()
   subdomain?: string;
 
   /** `cleanup` only: delete for real (otherwise the answer is a preview). */
+  @ApiPropertyOptional({ description: 'cleanup only.' })
   @IsOptional()
   @IsBoolean()
   confirm?: boolean;
 
   /** `sync` only: the side that wins when both changed since the last migration. */
+  @ApiPropertyOptional({ enum: ['redis', 'postgres'], description: 'sync only.' })
   @IsOptional()
   @IsIn(['redis', 'postgres'])
   prefer?: 'redis' | 'postgres';

@@ -14,6 +14,15 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiProduces,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
@@ -38,6 +47,18 @@ import {
   NoQueryDto,
   POST_ACTIONS,
 } from './migration-action.dto.js';
+import {
+  BackupResponse,
+  BackupsResponse,
+  ExceptionPageResponse,
+  LastRunResponse,
+  MigrationRunResponse,
+  REPORT_SCHEMA,
+  RunsResponse,
+  StartedRunResponse,
+  SyncResponse,
+} from './admin-api.responses.js';
+import { ApiProblemResponses } from './api-problem-responses.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
 import { errorMessage } from '../common/error-message.js';
 
@@ -84,6 +105,8 @@ const ACTOR = 'admin-api';
  * Not routed by itself: `mountAdminController` gives it its path, guard, validation and error
  * mapping when the module is asked to mount it (`admin` option), and never without a guard.
  */
+@ApiExtraModels(LastRunResponse, RunsResponse, BackupsResponse, BackupResponse, SyncResponse)
+@ApiProblemResponses()
 @Injectable() // emits the constructor's parameter types, which the mounted subclass inherits
 export class MigrationAdminController {
   private readonly logger = new Logger('MigrationAdminController');
@@ -106,6 +129,17 @@ export class MigrationAdminController {
   }
 
   @Get()
+  @ApiOkResponse({
+    description: 'What the action reads; see the README for each report.',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(LastRunResponse) },
+        { $ref: getSchemaPath(RunsResponse) },
+        { $ref: getSchemaPath(BackupsResponse) },
+        REPORT_SCHEMA,
+      ],
+    },
+  })
   async query(@Query() { action }: MigrationQueryDto) {
     await this.storesAnswer(GET_NEEDS[action]);
     if (action === 'backups') return { backups: await this.backups.list(20) };
@@ -120,12 +154,16 @@ export class MigrationAdminController {
   }
 
   @Get('runs/:id')
+  @ApiProblemResponses([404])
+  @ApiOkResponse({ type: MigrationRunResponse })
   async run(@Param('id', new ParseUUIDPipe()) id: string, @Query() _query: NoQueryDto) {
     await this.storesAnswer(POSTGRES);
     return this.runs.get(id);
   }
 
   @Get('runs/:id/exceptions')
+  @ApiProblemResponses([404])
+  @ApiOkResponse({ type: ExceptionPageResponse })
   async exceptions(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() page: ExceptionPageQueryDto,
@@ -141,6 +179,12 @@ export class MigrationAdminController {
    * (never a clean end that would look like the whole quarantine).
    */
   @Get('runs/:id/exceptions/export')
+  @ApiProblemResponses([404])
+  @ApiProduces(NDJSON_CONTENT_TYPE)
+  @ApiOkResponse({
+    description: 'One quarantined key a line, each an `exceptions` item of a page.',
+    content: { [NDJSON_CONTENT_TYPE]: { schema: { type: 'string' } } },
+  })
   async exportExceptions(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() filters: ExceptionFilterQueryDto,
@@ -152,6 +196,20 @@ export class MigrationAdminController {
 
   @Post()
   @HttpCode(200)
+  @ApiBody({ type: MigrationActionDto })
+  @ApiProblemResponses([404, 409, 415])
+  @ApiOkResponse({
+    description: 'validate, dry-run, sync and cleanup: what the action found or did.',
+    schema: { oneOf: [{ $ref: getSchemaPath(SyncResponse) }, REPORT_SCHEMA] },
+  })
+  @ApiCreatedResponse({ description: 'backup: the recorded backup.', type: BackupResponse })
+  @ApiAcceptedResponse({
+    description: 'migrate: the run goes on in the background; `Location` is its address.',
+    type: StartedRunResponse,
+    headers: {
+      Location: { description: 'The run: `<path>/runs/<runId>`.', schema: { type: 'string' } },
+    },
+  })
   async action(
     @Body() body: MigrationActionDto,
     @Query() _query: NoQueryDto,

@@ -9,6 +9,7 @@ import {
   UseInterceptors,
   UsePipes,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { InvalidOptionError } from '../errors/index.js';
 import { DomainErrorFilter } from './domain-error.filter.js';
 import { JsonOnlyInterceptor } from './json-only.interceptor.js';
@@ -49,6 +50,9 @@ export const mountAdminController = (
   class MountedMigrationAdminController extends MigrationAdminController {}
   Controller(mount.path ?? DEFAULT_ADMIN_PATH)(MountedMigrationAdminController);
   UseGuards(mount.guard)(MountedMigrationAdminController);
+  // The OpenAPI document: every route needs the bearer token.
+  ApiBearerAuth()(MountedMigrationAdminController);
+  ApiTags('admin')(MountedMigrationAdminController);
   UseInterceptors(JsonOnlyInterceptor)(MountedMigrationAdminController);
   UsePipes(new StrictValidationPipe())(MountedMigrationAdminController);
   UseFilters(DomainErrorFilter)(MountedMigrationAdminController);
