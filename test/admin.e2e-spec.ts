@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
 import type { BackupSummary, MigrationRunEntity } from '#tenant-migration';
-import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.repository.js';
 import {
   createTestDatabase,
   deleteByPattern,

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.repository.js';
 import pg from 'pg';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

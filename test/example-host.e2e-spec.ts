@@ -24,7 +24,7 @@ import {
   TenantService,
   type TenantWriteResult,
 } from '#tenant-migration';
-import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.repository.js';
 import { PlatformAppModule, type PlatformSettings } from './example-host/platform-app.module.js';
 import type { PlatformStaffGuard } from './example-host/platform-auth.js';
 import { TenantsController } from './example-host/tenants.controller.js';

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.repository.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import {

@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MigrationProgress } from '#tenant-migration';
-import { scanFraction } from '../libs/tenant-migration/src/source/redis-keyspace.reader.js';
+import { scanFraction } from '../libs/tenant-migration/src/source/scan-cursor.js';
 import {
   createMigrationContext,
   createTestStores,

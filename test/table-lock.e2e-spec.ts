@@ -28,7 +28,7 @@ import {
   TenantMigrationModule,
 } from '#tenant-migration';
 import type { Redis } from 'ioredis';
-import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.js';
+import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.repository.js';
 import {
   createMigrationContext,
   createTestDatabase,

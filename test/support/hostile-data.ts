@@ -26,8 +26,9 @@ import {
 } from '../../libs/tenant-migration/src/common/storable-text.js';
 // Not part of the library's public API: how the reader names a key that is not UTF-8, which the
 // quarantine stores; the end-to-end check compares against exactly that.
-import { escapeKeyName } from '../../libs/tenant-migration/src/source/redis-keyspace.reader.js';
-import { quarantineName } from '../../libs/tenant-migration/src/migration/tenant-merge.repository.js';
+import { escapeKeyName } from '../../libs/tenant-migration/src/source/key-name.js';
+import { quarantineName } from '../../libs/tenant-migration/src/migration/tenant-merge.sql.js';
+import { ENHANCED_FIELDS } from '../../libs/tenant-migration/src/tenants/tenant-record.spec-fixture.js';
 
 // ---------------------------------------------------------------------------------------------
 // Text helpers (independent of the code under test: they are the oracle)
@@ -86,23 +87,7 @@ const abbreviate = (text: string): string => {
 // ---------------------------------------------------------------------------------------------
 
 /** The member names of the tenant format (README, "Validation rules"): any other name is rejected. */
-export const TENANT_FIELD_NAMES: ReadonlySet<string> = new Set([
-  'id',
-  'subdomain',
-  'emoji',
-  'createdAt',
-  'businessName',
-  'businessCategory',
-  'businessDescription',
-  'ownerName',
-  'email',
-  'phone',
-  'address',
-  'logo',
-  'brandColors',
-  'features',
-  'subscription',
-]);
+export const TENANT_FIELD_NAMES: ReadonlySet<string> = new Set(ENHANCED_FIELDS);
 const REQUIRED_FIELD_NAMES = ['emoji', 'createdAt'];
 
 /** The maximum value size the specs and the benchmark configure (the library's default). */

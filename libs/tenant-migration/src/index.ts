@@ -29,7 +29,8 @@ export {
 } from './database/postgres-reply-watchdog.js';
 export type * from './migration/migration.types.js';
 export { emptyCounts } from './migration/migration.types.js';
-export { MigrationService, isBalanced } from './migration/migration.service.js';
+export { MigrationService } from './migration/migration.service.js';
+export { isBalanced } from './migration/run-state.js';
 export type {
   MigrationBatchCounts,
   MigrationBatchReport,
@@ -50,7 +51,8 @@ export {
   type QuarantinePage,
 } from './migration/migration-runs.service.js';
 export { PostgresSessionFactory } from './database/postgres-session.factory.js';
-export { RedisKeyspaceReader, scanPatternFor } from './source/redis-keyspace.reader.js';
+export { RedisKeyspaceReader } from './source/redis-keyspace.reader.js';
+export { scanPatternFor } from './source/key-name.js';
 export { TenantValidator } from './validation/tenant-validator.js';
 export type { ValidationSettings, ValidationResult } from './validation/validation.types.js';
 export { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
@@ -67,7 +69,8 @@ export type {
 } from './common/migration-observer.js';
 export { BackupService } from './backup/backup.service.js';
 export { TENANT_TABLE_COLUMNS } from './tenants/tenant-columns.js';
-export type { BackupRequest, RedisRestoreRequest } from './backup/backup.service.js';
+export type { BackupRequest } from './backup/backup.service.js';
+export type { RedisRestoreRequest } from './backup/backup-restore.service.js';
 export type * from './backup/backup.types.js';
 export { BackupEntity } from './backup/backup.entity.js';
 export { AuditRepository } from './audit/audit.repository.js';
@@ -81,15 +84,16 @@ export type {
   SyncDirection,
   SyncRequest,
   SyncResult,
-} from './integrity/sync.service.js';
+} from './integrity/sync.types.js';
 export { CleanupService } from './integrity/cleanup.service.js';
 export type {
   CleanupKeepReason,
   CleanupRequest,
   CleanupResult,
-} from './integrity/cleanup.service.js';
-export { ReportService, toMarkdown } from './integrity/report.service.js';
-export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.service.js';
+} from './integrity/cleanup.types.js';
+export { ReportService } from './integrity/report.service.js';
+export { toMarkdown } from './integrity/report-markdown.js';
+export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.types.js';
 export { TenantResolver } from './compat/tenant-resolver.js';
 export type { ResolverMode } from './tenant-migration-options.interface.js';
 export type { OutcomeReason } from './common/outcome-reason.js';

@@ -4,7 +4,7 @@
  * scope (its key prefix) with a type, an expiry and a DUMP payload; a PostgreSQL entry is a COPY
  * text row with one field per column.
  */
-import { escapeKeyName } from '../source/redis-keyspace.reader.js';
+import { escapeKeyName } from '../source/key-name.js';
 import type { BackupHeader, RedisBackupEntry } from './backup.types.js';
 
 /** A `TYPE` answer: the core types, and module types (`ReJSON-RL`, `MBbloom--`) whose DUMP restores too. */

@@ -23,8 +23,6 @@ import type {
   RedisRestoreReport,
 } from './backup.types.js';
 
-export type { RedisRestoreRequest } from './backup-restore.service.js';
-
 export interface BackupRequest {
   /** Where to write; default `<backupDir>/<kind>-<timestamp>-<id>.ndjson.gz`. */
   outPath?: string;

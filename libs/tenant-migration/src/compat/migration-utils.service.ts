@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ReportService, type MigrationStats } from '../integrity/report.service.js';
+import { ReportService } from '../integrity/report.service.js';
+import { type MigrationStats } from '../integrity/report.types.js';
 
 /** The original system's `MigrationUtils`, as an injectable service over the report. */
 @Injectable()

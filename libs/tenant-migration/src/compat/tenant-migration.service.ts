@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { MigrationService } from '../migration/migration.service.js';
 import {
-  MigrationService,
   type MigrationRequest,
   type MigrationResult,
-} from '../migration/migration.service.js';
+} from '../migration/migration-request.types.js';
 import { IntegrityService, type IntegrityCheckRequest } from '../integrity/integrity.service.js';
 import type { IntegrityReport } from '../integrity/integrity.types.js';
 import type { EnhancedTenant } from '../tenants/tenant.types.js';

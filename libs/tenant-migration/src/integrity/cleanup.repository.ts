@@ -5,8 +5,9 @@ import { InjectTenantRepository } from '../tenant-migration.tokens.js';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { BackupEntity } from '../backup/backup.entity.js';
-import { TenantMergeRepository, type StagedTenant } from '../migration/tenant-merge.repository.js';
-import { ROW_DIFFERS } from './integrity.service.js';
+import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import { type StagedTenant } from '../migration/tenant-merge.types.js';
+import { ROW_DIFFERS } from './row-differs.sql.js';
 
 /** The staging table a cleanup compares records through (emptied at every commit). */
 const STAGE = 'cleanup_stage';

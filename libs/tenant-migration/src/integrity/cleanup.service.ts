@@ -11,8 +11,6 @@ import { CleanupBackupGate } from './cleanup-backup.gate.js';
 import { CleanupBatch } from './cleanup-batch.js';
 import { keep, type CleanupRequest, type CleanupResult } from './cleanup.types.js';
 
-export type { CleanupKeepReason, CleanupRequest, CleanupResult } from './cleanup.types.js';
-
 /** Backup entries examined (and Redis keys listed) per batch. */
 const BATCH = 1000;
 

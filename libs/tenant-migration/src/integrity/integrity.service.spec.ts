@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import type { KeyspaceBatch, KeyspaceEntry } from '../source/keyspace-entry.js';
 import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import type { KeyspaceClassifier, PreparedBatch } from '../migration/keyspace-classifier.js';
-import type { ExceptionRow, StagedTenant } from '../migration/tenant-merge.repository.js';
+import type { ExceptionRow, StagedTenant } from '../migration/tenant-merge.types.js';
 import type { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import { legacyRecord } from '../tenants/tenant-record.spec-fixture.js';

@@ -14,7 +14,6 @@ import {
 import type { IntegrityReport, InvalidRedisRecord, TenantDrift } from './integrity.types.js';
 
 /** Kept here for the importers of the check's SQL predicate; it lives in `row-differs.sql.ts`. */
-export { ROW_DIFFERS } from './row-differs.sql.js';
 
 export interface IntegrityCheckRequest {
   /** How many drifts to list (0: all). Counts always cover everything. Default 0. */

@@ -12,8 +12,6 @@ import { toMarkdown } from './report-markdown.js';
 import type { MigrationReport, MigrationStats, WrittenReport } from './report.types.js';
 
 /** Kept here for the importers of the report's shapes and renderer. */
-export type { MigrationReport, MigrationStats, WrittenReport } from './report.types.js';
-export { toMarkdown } from './report-markdown.js';
 
 /** How many recent runs and backups the stats show. */
 const RECENT = 5;

@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { RedisTenantKeysRepository } from '../source/redis-tenant-keys.repository.js';
-import type { StagedTenant } from '../migration/tenant-merge.repository.js';
+import type { StagedTenant } from '../migration/tenant-merge.types.js';
 import { redisValueOf } from '../tenants/tenant-row.js';
 import { ConcurrentChangeError } from '../errors/index.js';
 import { SyncRepository, type SyncRow } from './sync.repository.js';

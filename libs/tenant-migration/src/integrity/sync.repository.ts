@@ -3,7 +3,8 @@ import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { TENANT_ROW_SELECT, type TenantRow } from '../tenants/tenant-row.js';
-import { TenantMergeRepository, type StagedTenant } from '../migration/tenant-merge.repository.js';
+import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
+import { type StagedTenant } from '../migration/tenant-merge.types.js';
 import { TenantTombstoneRepository } from '../tenants/tenant-tombstone.repository.js';
 import { RedisWriteBackQueue } from '../tenants/redis-write-back.queue.js';
 

@@ -15,7 +15,7 @@ import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import type { KeyspaceEntry } from '../source/keyspace-entry.js';
 import type { RedisTenantKeysRepository } from '../source/redis-tenant-keys.repository.js';
 import type { KeyspaceClassifier } from '../migration/keyspace-classifier.js';
-import type { StagedTenant } from '../migration/tenant-merge.repository.js';
+import type { StagedTenant } from '../migration/tenant-merge.types.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import { redisValueOf } from '../tenants/tenant-row.js';

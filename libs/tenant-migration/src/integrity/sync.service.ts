@@ -8,14 +8,6 @@ import { SyncRepository } from './sync.repository.js';
 import { TenantSyncService } from './sync-tenant.service.js';
 import type { SyncAllResult, SyncRequest, SyncResult, SyncTarget } from './sync.types.js';
 
-export type {
-  SyncAllResult,
-  SyncChange,
-  SyncDirection,
-  SyncRequest,
-  SyncResult,
-} from './sync.types.js';
-
 /** Entries replayed per `syncPending` call; the rest wait for the next. */
 const PENDING_LIMIT = 10_000;
 

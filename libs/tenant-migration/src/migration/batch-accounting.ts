@@ -1,6 +1,6 @@
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
 import type { MergeDecision } from './outcome.js';
-import type { ExceptionRow } from './tenant-merge.repository.js';
+import type { ExceptionRow } from './tenant-merge.types.js';
 import type { MigrationBatchCounts } from './migration-request.types.js';
 import { emptyCounts, type MigrationCounts } from './migration.types.js';
 

@@ -13,12 +13,8 @@ import { BatchTurn } from './batch-turn.js';
 import type { Candidate, PreparedBatch } from './keyspace-classifier.js';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 import type { MigrationRunRepository } from './migration-run.repository.js';
-import type {
-  ExceptionRow,
-  MergeOutcome,
-  StagedTenant,
-  TenantMergeRepository,
-} from './tenant-merge.repository.js';
+import type { TenantMergeRepository } from './tenant-merge.repository.js';
+import type { ExceptionRow, MergeOutcome, StagedTenant } from './tenant-merge.types.js';
 import type { ExistingTenantState } from './outcome.js';
 import { isBalanced } from './run-state.js';
 import {

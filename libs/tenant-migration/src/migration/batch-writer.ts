@@ -3,11 +3,8 @@ import type { PoolClient } from 'pg';
 import { isUnstorableDataError } from '../common/pg-errors.js';
 import { storableText } from '../common/storable-text.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
-import {
-  TenantMergeRepository,
-  type ExceptionRow,
-  type MergeOutcome,
-} from './tenant-merge.repository.js';
+import { TenantMergeRepository } from './tenant-merge.repository.js';
+import { type ExceptionRow, type MergeOutcome } from './tenant-merge.types.js';
 import { accountBatch } from './batch-accounting.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
 import type { BatchTurn } from './batch-turn.js';

@@ -7,11 +7,8 @@ import type { KeyspaceBatch } from '../source/keyspace-entry.js';
 import { preview } from '../validation/reasons.js';
 import type { ScanState } from './scan-state.js';
 import { TenantValidator } from '../validation/tenant-validator.js';
-import {
-  TenantMergeRepository,
-  type ExceptionRow,
-  type StagedTenant,
-} from './tenant-merge.repository.js';
+import { TenantMergeRepository } from './tenant-merge.repository.js';
+import { type ExceptionRow, type StagedTenant } from './tenant-merge.types.js';
 import { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import type { OutcomeReason } from '../common/outcome-reason.js';
 

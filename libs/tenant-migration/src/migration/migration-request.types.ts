@@ -1,5 +1,5 @@
 /** What a caller gives a migration run and what it gets back. */
-import type { ExceptionRow } from './tenant-merge.repository.js';
+import type { ExceptionRow } from './tenant-merge.types.js';
 import type { OutcomeReason } from '../common/outcome-reason.js';
 import type { ConflictPolicy, MigrationCounts, MigrationRunOptions } from './migration.types.js';
 

@@ -24,18 +24,6 @@ import type {
   ValidationReport,
 } from './migration-request.types.js';
 
-export type {
-  ExceptionSample,
-  MigrationBatchCounts,
-  MigrationBatchReport,
-  MigrationProgress,
-  MigrationRequest,
-  MigrationResult,
-  MigrationStage,
-  ValidationReport,
-} from './migration-request.types.js';
-export { isBalanced } from './run-state.js';
-
 /**
  * The streaming migration engine: read a batch (SCAN + pipelined fetch), validate and map
  * it, then merge it into PostgreSQL in one transaction that also stores the run's counts

@@ -15,7 +15,7 @@ import { RunExecutor } from './run-executor.js';
 import type { RunSessions } from './run-sessions.js';
 import { RunState } from './run-state.js';
 import type { ScanState } from './scan-state.js';
-import type { ExceptionRow } from './tenant-merge.repository.js';
+import type { ExceptionRow } from './tenant-merge.types.js';
 import {
   emptyCounts,
   type MigrationCounts,

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MigrationRunEntity } from './migration-run.entity.js';
 import { isBalanced, RunState, sampleExceptions } from './run-state.js';
-import type { ExceptionRow } from './tenant-merge.repository.js';
+import type { ExceptionRow } from './tenant-merge.types.js';
 import type { ExceptionSample } from './migration-request.types.js';
 import { emptyCounts, type MigrationRunOptions } from './migration.types.js';
 

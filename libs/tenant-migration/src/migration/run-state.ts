@@ -4,7 +4,8 @@ import { scanFraction } from '../source/scan-cursor.js';
 import { countsSince } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
 import { ScanState } from './scan-state.js';
-import { quarantineName, type ExceptionRow } from './tenant-merge.repository.js';
+import { quarantineName } from './tenant-merge.sql.js';
+import { type ExceptionRow } from './tenant-merge.types.js';
 import type { MigrationBatchObservation } from '../common/migration-observer.js';
 import {
   emptyCounts,

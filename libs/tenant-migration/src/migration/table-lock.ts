@@ -10,8 +10,6 @@ import {
 import { errorMessage } from '../common/error-message.js';
 import { TableLockRepository } from './table-lock.repository.js';
 
-export { TABLE_LOCK_SPACE, tableLockKeySql } from './table-lock.repository.js';
-
 /** What holds the table: shown to whoever is refused. */
 export type LockedOperation = 'migrate' | 'restore-postgres' | 'sync' | 'cleanup';
 

@@ -23,18 +23,6 @@ import {
 } from './tenant-merge.sql.js';
 
 // Where the rest of the library has always imported these from.
-export type { ExceptionRow, MergeOutcome, StagedTenant } from './tenant-merge.types.js';
-export {
-  EXCEPTION_VALUE_PREFIX_BYTES,
-  fromEpochMs,
-  mergeStagedSql,
-  quarantineName,
-  stagingTableSql,
-  tenantCopyRow,
-  tenantParam,
-  writtenBeforeFence,
-} from './tenant-merge.sql.js';
-export { TENANT_COLUMNS, tenantColumnValues } from '../tenants/tenant-columns.js';
 
 /**
  * The set-based write path of the migration: COPY into a session-local staging table, then

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
-import { scanPatternFor } from '../source/redis-keyspace.reader.js';
+import { scanPatternFor } from '../source/key-name.js';
 import { redisReady } from '../common/redis-ready.js';
 
 /** The read-only Redis commands of the self-test's connectivity check: PING, INFO and one SCAN page. */

@@ -1,4 +1,5 @@
 import type { Redis, Result } from 'ioredis';
+import { defineScripts } from './redis-scripts.js';
 
 /**
  * Size and type of each key, server-side in one round trip: the length of a string, -1 for a
@@ -24,10 +25,6 @@ declare module 'ioredis' {
   }
 }
 
-/**
- * Registers the key-sizes script on the client: it is sent by its SHA1 (EVALSHA), and by its
- * body only when the server does not have it cached (a new or restarted server).
- */
-export const defineKeySizes = (redis: Redis): void => {
-  redis.defineCommand('tenantMigrationKeySizes', { lua: KEY_SIZES_LUA });
-};
+/** Registers the key-sizes script on the client (see `defineScripts`). */
+export const defineKeySizes = (redis: Redis): void =>
+  defineScripts(redis, { tenantMigrationKeySizes: { lua: KEY_SIZES_LUA } });

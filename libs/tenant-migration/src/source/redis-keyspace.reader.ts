@@ -17,10 +17,6 @@ import {
 import { asStoreError, redisCall } from './store-error.js';
 import { defineKeySizes } from './key-sizes.script.js';
 
-export { escapeKeyName, scanPatternFor } from './key-name.js';
-export { scanFraction, serverIdentityOf, type ScanRestart } from './scan-cursor.js';
-export { asStoreError } from './store-error.js';
-
 export interface KeyspaceScanOptions {
   prefix: string;
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { TENANT_REDIS } from '../tenant-migration.constants.js';
-import { asStoreError } from './redis-keyspace.reader.js';
+import { asStoreError } from './store-error.js';
 import { defineTenantKeyScripts } from './tenant-key-scripts.js';
 
 /** A key as it is now: its DUMP payload and its value, both null when the key is gone. */

@@ -1,4 +1,5 @@
 import type { Redis, RedisKey, RedisValue, Result } from 'ioredis';
+import { defineScripts } from './redis-scripts.js';
 
 /**
  * Sets the key only if it still holds what was read (or is still absent): compare-and-set.
@@ -41,14 +42,11 @@ declare module 'ioredis' {
   }
 }
 
-/**
- * Defines the scripts as custom commands of `redis` (each with one key): ioredis then sends
- * EVALSHA, and the script body only when the server does not have it cached. The client is
- * the host's and may be shared by several modules: a script already defined is left as it is.
- * Pipelines copy the client's commands when they are created, so this runs before any.
- */
-export const defineTenantKeyScripts = (redis: Redis): void => {
-  for (const [name, lua] of Object.entries(TENANT_KEY_SCRIPTS)) {
-    if (!Object.hasOwn(redis.scriptsSet, name)) redis.defineCommand(name, { numberOfKeys: 1, lua });
-  }
-};
+/** Defines the scripts as custom commands of `redis`, each with one key (see `defineScripts`). */
+export const defineTenantKeyScripts = (redis: Redis): void =>
+  defineScripts(
+    redis,
+    Object.fromEntries(
+      Object.entries(TENANT_KEY_SCRIPTS).map(([name, lua]) => [name, { lua, numberOfKeys: 1 }]),
+    ),
+  );
