@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { throwIfStopped } from '../errors/index.js';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
@@ -28,6 +29,10 @@ export interface BackupRequest {
   outPath?: string;
   /** Who asked, for the audit log. */
   actor?: string;
+  /** Stops the backup at the next batch (OperationStoppedError); the partial file is removed. */
+  signal?: AbortSignal;
+  /** Called after each batch of keys written, with the number written so far. */
+  onProgress?: (entries: number) => void;
 }
 
 /** What the audit log keeps of a backup taken. */
@@ -78,7 +83,9 @@ export class BackupService {
         });
         const writer = await BackupFileWriter.create(path, header);
         try {
+          let written = 0;
           for await (const batch of this.reader.dumps(keyPrefix, ENTRY_BATCH)) {
+            throwIfStopped(request.signal, { entries: written });
             const now = Date.now();
             for (const k of batch) {
               const entry: RedisBackupEntry = {
@@ -90,6 +97,8 @@ export class BackupService {
               };
               await writer.write(JSON.stringify(entry));
             }
+            written += batch.length;
+            request.onProgress?.(written);
           }
           return await this.finish(writer, header, path, started);
         } catch (error) {

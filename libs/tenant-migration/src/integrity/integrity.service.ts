@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { throwIfStopped } from '../errors/index.js';
 import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
@@ -19,6 +20,8 @@ export interface IntegrityCheckRequest {
   /** How many drifts to list (0: all). Counts always cover everything. Default 0. */
   limit?: number;
   onProgress?: (scanned: number) => void;
+  /** Stops the check at the next batch (OperationStoppedError); it wrote nothing. */
+  signal?: AbortSignal;
 }
 
 /** What the scan of the Redis side tallied. */
@@ -155,6 +158,7 @@ export class IntegrityService {
     // One COPY in flight while the next batch is read and classified.
     let staging: Promise<void> = Promise.resolve();
     for await (const batch of this.reader.batches(scan)) {
+      throwIfStopped(request.signal, { scanned: tally.scanned });
       const prepared = await this.classifier.classify(batch, state);
       tally.scanned += prepared.scanned;
       tally.valid += prepared.candidates.length;

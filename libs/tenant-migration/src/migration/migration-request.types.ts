@@ -77,6 +77,12 @@ export interface MigrationRequest {
    * observers, and for fault injection in crash tests. It runs synchronously in the engine.
    */
   onStage?: (stage: MigrationStage, batch: number) => void;
+  /**
+   * Stops the run at the next batch boundary when aborted (its reason a `StopReason`): the
+   * batches handed over commit, then the run is recorded `interrupted` (pause, shutdown: the
+   * next migration resumes it exactly) or `cancelled`, and `OperationStoppedError` is thrown.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExceptionSample {

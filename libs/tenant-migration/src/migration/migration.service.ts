@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
-import { InvalidOptionError } from '../errors/index.js';
+import { InvalidOptionError, throwIfStopped } from '../errors/index.js';
 import {
   PostgresSessionFactory,
   type PostgresSession,
@@ -65,8 +65,14 @@ export class MigrationService {
     return this.migrate({ ...request, resumeRunId: runId });
   }
 
-  /** Validates every tenant key without touching PostgreSQL. */
-  async validateAll(onProgress?: (scanned: number) => void): Promise<ValidationReport> {
+  /**
+   * Validates every tenant key without touching PostgreSQL; an aborted `signal` stops it at the
+   * next batch (OperationStoppedError).
+   */
+  async validateAll(
+    onProgress?: (scanned: number) => void,
+    signal?: AbortSignal,
+  ): Promise<ValidationReport> {
     const started = Date.now();
     const scan = new ScanState(this.options.keyPrefix, { consultPostgres: false });
     const counts = emptyCounts();
@@ -76,6 +82,7 @@ export class MigrationService {
       ...scanOptionsOf(this.options, this.options.batchSize),
       seen: scan.seen,
     })) {
+      throwIfStopped(signal, { scanned: counts.scanned });
       const prepared = await this.classifier.classify(batch, scan);
       counts.scanned += prepared.scanned;
       valid += prepared.candidates.length;

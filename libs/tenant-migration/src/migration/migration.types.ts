@@ -3,10 +3,12 @@
 export type MigrationRunKind = 'migrate' | 'dry-run' | 'validate';
 /**
  * `interrupted`: it stopped on an error, or its process died (resumable: the next migration
- * continues it); `abandoned`: a newer run superseded it. `failed` is kept for runs recorded by
- * earlier versions.
+ * continues it); `abandoned`: a newer run superseded it; `cancelled`: an operator cancelled it
+ * (what it committed stays; a later migration starts a new run). `failed` is kept for runs
+ * recorded by earlier versions.
  */
-export type MigrationRunStatus = 'running' | 'completed' | 'failed' | 'interrupted' | 'abandoned';
+export type MigrationRunStatus =
+  'running' | 'completed' | 'failed' | 'interrupted' | 'abandoned' | 'cancelled';
 export type ConflictPolicy = 'keep-postgres' | 'overwrite' | 'skip';
 export type ExceptionBucket = 'rejected' | 'skipped';
 

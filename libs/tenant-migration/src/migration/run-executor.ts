@@ -3,6 +3,8 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader, type KeyspaceScanOptions } from '../source/redis-keyspace.reader.js';
 import { errorMessage } from '../common/error-message.js';
+import { stopReasonOf, type StopReason } from '../common/stop-signal.js';
+import { OperationStoppedError } from '../errors/index.js';
 import { MIGRATION_OBSERVER, type MigrationObserver } from '../common/migration-observer.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import { BatchWriter, type BatchWrite } from './batch-writer.js';
@@ -66,6 +68,7 @@ export class RunExecutor {
       }
       await Promise.all(state.writing);
       if (state.failed) throw state.failure;
+      if (state.stoppedBy) return await this.stop(state, state.stoppedBy);
       request.onStage?.('scan-finished', state.batchNumber);
       const durationMs = Date.now() - state.started;
       if (run)
@@ -79,6 +82,7 @@ export class RunExecutor {
       return state.result(durationMs);
     } catch (error) {
       await Promise.all(state.writing);
+      if (error instanceof OperationStoppedError) throw error;
       if (run) {
         // Everything committed is checkpointed with its batch and no record fails a batch, so
         // whatever stopped the run (a store that went away, a lost connection, a cancelled
@@ -94,7 +98,34 @@ export class RunExecutor {
     }
   }
 
-  /** Reads, classifies and hands over every batch; stops handing over at the first failure. */
+  /**
+   * Records a run stopped at a batch boundary (every batch handed over has committed): a
+   * cancelled run is closed; a paused or shut-down one is `interrupted`, which the next
+   * migration (or the operation's resume) continues exactly from its checkpoint.
+   */
+  private async stop(state: RunState, reason: StopReason): Promise<never> {
+    const { run } = state;
+    if (run)
+      await this.runs.finish(
+        run.id,
+        reason === 'cancel' ? 'cancelled' : 'interrupted',
+        state.counts,
+        Date.now() - state.started + (run.durationMs ?? 0),
+        reason === 'cancel' ? 'cancelled by an operator' : `stopped: ${reason}`,
+      );
+    this.logger.log(
+      `run ${run?.id ?? '(dry run)'} stopped on ${reason} after ${state.batchNumber} batches`,
+    );
+    throw new OperationStoppedError(reason, {
+      runId: run?.id ?? null,
+      counts: { ...state.counts },
+    });
+  }
+
+  /**
+   * Reads, classifies and hands over every batch; stops handing over at the first failure, or
+   * when the request's signal is aborted (the batches handed over still commit).
+   */
   private async streamBatches(
     sessions: RunSessions,
     state: RunState,
@@ -115,6 +146,11 @@ export class RunExecutor {
     });
     let askedAt = Date.now();
     for await (const batch of batches) {
+      const stop = stopReasonOf(request.signal);
+      if (stop) {
+        state.stoppedBy = stop;
+        break;
+      }
       const prepared = await this.classifier.classify(batch, state.scan);
       const readMs = Date.now() - askedAt;
       if (state.writing.length >= sessions.writers.length) await state.writing.shift();

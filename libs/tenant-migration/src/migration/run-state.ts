@@ -1,3 +1,4 @@
+import type { StopReason } from '../common/stop-signal.js';
 import { randomBytes } from 'node:crypto';
 import { FINGERPRINT_SECRET_BYTES } from '../common/seen-key-set.js';
 import { scanFraction } from '../source/scan-cursor.js';
@@ -64,6 +65,8 @@ export class RunState {
   readonly writing: Promise<void>[] = [];
   /** The first failure of a batch write; once set, no further batch is handed over. */
   failure: unknown = null;
+  /** Why the run stopped handing over batches before the end of the keyspace, if it did. */
+  stoppedBy: StopReason | null = null;
   private previous: BatchTurn | null = null;
   /**
    * The counts as of the last progress report (a resumed run's from its checkpoint). Batches
