@@ -22,6 +22,7 @@ const LAYERS = [
   'integrity',
   'self-test',
   'compat',
+  'operations',
   'http',
 ] as const;
 

@@ -1,6 +1,7 @@
 import type { ConflictPolicy } from './migration/migration.types.js';
 import type { ValidationSettings } from './validation/validation.types.js';
 import type { TableNames } from './database/table-names.js';
+import type { OperationsSettings } from './operations/operation.types.js';
 
 /**
  * Which store the resolver reads first during the transition, or whether Redis is read at all.
@@ -42,6 +43,15 @@ export interface TenantMigrationModuleOptions {
    * `tenantMigrationSchemaMigrations(tables)`.
    */
   tables?: Partial<TableNames>;
+  /**
+   * Long tasks as durable operations on a pg-boss queue in the same database. `mode`:
+   * `worker` (default: run queued operations in this process too), `enqueue` (queue only;
+   * workers elsewhere run them), `client` (queue on demand, run and sweep nothing: a process
+   * that only reads or starts operations). `heartbeatMs` (2000),
+   * `staleMs` (15000: an operation without a heartbeat that long is `interrupted`),
+   * `concurrency` (2 operations at once per worker), `queueSchema` (`tenant_migrate_jobs`).
+   */
+  operations?: Partial<OperationsSettings>;
 }
 
 /** The options with every default applied. */
@@ -56,4 +66,5 @@ export interface ResolvedTenantMigrationOptions {
   writeBack: { enabled: boolean; timeoutMs: number };
   /** Checked identifiers: safe to write into SQL as they are. */
   tables: TableNames;
+  operations: OperationsSettings;
 }

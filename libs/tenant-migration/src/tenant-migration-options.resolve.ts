@@ -24,6 +24,13 @@ export const resolveOptions = (
     timeoutMs: options.writeBack?.timeoutMs ?? 2000,
   },
   tables: resolveTableNames(options.tables),
+  operations: {
+    mode: options.operations?.mode ?? 'worker',
+    heartbeatMs: options.operations?.heartbeatMs ?? 2000,
+    staleMs: options.operations?.staleMs ?? 15_000,
+    concurrency: options.operations?.concurrency ?? 2,
+    queueSchema: options.operations?.queueSchema ?? 'tenant_migrate_jobs',
+  },
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_VALIDATION_SETTINGS.maxValueBytes,

@@ -12,6 +12,7 @@ import { MigrationRunsService } from './migration/migration-runs.service.js';
 import { PostgresSessionFactory } from './database/postgres-session.factory.js';
 import { TenantMergeRepository } from './migration/tenant-merge.repository.js';
 import { AuditRepository } from './audit/audit.repository.js';
+import { AuditTrailService } from './audit/audit-trail.service.js';
 import { KeyspaceClassifier } from './migration/keyspace-classifier.js';
 import { BatchWriter } from './migration/batch-writer.js';
 import { TableLock } from './migration/table-lock.js';
@@ -51,6 +52,11 @@ import { TenantStoreRepository } from './compat/tenant-store.repository.js';
 import { TenantRedisCopyRepository } from './compat/tenant-redis-copy.repository.js';
 import { TenantMigrationService } from './compat/tenant-migration.service.js';
 import { MigrationUtils } from './compat/migration-utils.service.js';
+import { OperationsRepository } from './operations/operations.repository.js';
+import { OperationQueue } from './operations/operation-queue.js';
+import { OperationExecutor } from './operations/operation-executor.js';
+import { OperationsService } from './operations/operations.service.js';
+import { OperationWorker } from './operations/operation-worker.js';
 
 /** The library's services and repositories: provided, and exported for the host to use. */
 export const LIBRARY_PROVIDERS: Provider[] = [
@@ -69,6 +75,7 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   MigrationService,
   MigrationRunsService,
   AuditRepository,
+  AuditTrailService,
   BackupRepository,
   RedisEntryRepository,
   TenantsTableRepository,
@@ -101,6 +108,11 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   ProcessTest,
   CompatibilityTest,
   MigrationTests,
+  OperationsRepository,
+  OperationQueue,
+  OperationExecutor,
+  OperationsService,
+  OperationWorker,
 ];
 
 /** The options, resolved once, and the validation settings derived from them. */

@@ -11,6 +11,16 @@ export class AuditRepository {
     @InjectTenantRepository(AuditLogEntity) private readonly log: Repository<AuditLogEntity>,
   ) {}
 
+  /** A page of the log, newest first, and how many entries it holds. */
+  async page(offset: number, limit: number): Promise<{ entries: AuditLogEntity[]; total: number }> {
+    const [entries, total] = await this.log.findAndCount({
+      order: { at: 'DESC', id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
+    return { entries, total };
+  }
+
   async record(
     entry: Pick<AuditLogEntity, 'actor' | 'action' | 'params' | 'status' | 'outcome'>,
   ): Promise<void> {

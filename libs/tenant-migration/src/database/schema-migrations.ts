@@ -3,6 +3,7 @@ import { backupsAndAudit } from './migrations/1764100000000-backups-and-audit.js
 import { redisCleanups } from './migrations/1764200000000-redis-cleanups.js';
 import { redisWriteBacks } from './migrations/1764300000000-redis-write-backs.js';
 import { writeFences } from './migrations/1764400000000-write-fences.js';
+import { operations } from './migrations/1764500000000-operations.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
 
 /**
@@ -17,6 +18,7 @@ export const tenantMigrationSchemaMigrations = (tables: Partial<TableNames> = {}
     redisCleanups(names),
     redisWriteBacks(names),
     writeFences(names),
+    operations(names),
   ];
 };
 
@@ -24,4 +26,4 @@ export const tenantMigrationSchemaMigrations = (tables: Partial<TableNames> = {}
 export const TENANT_MIGRATION_SCHEMA_MIGRATIONS = tenantMigrationSchemaMigrations();
 
 /** The newest schema migration name; used to tell a missing or stale schema at start-up. */
-export const LATEST_SCHEMA_MIGRATION = 'WriteFences1764400000000';
+export const LATEST_SCHEMA_MIGRATION = 'Operations1764500000000';

@@ -18,6 +18,10 @@ export interface TableNames {
   tenantTombstones: string;
   /** The keyed fingerprints of the keys each batch of a run accounted for (exact resume). */
   migrationRunKeys: string;
+  /** Long tasks run as jobs: kind, parameters, actor, status, progress, result, heartbeat. */
+  operations: string;
+  /** What each operation reported, in order: the server-sent event stream of its progress. */
+  operationEvents: string;
 }
 
 export const DEFAULT_TABLE_NAMES: Readonly<TableNames> = Object.freeze({
@@ -30,6 +34,8 @@ export const DEFAULT_TABLE_NAMES: Readonly<TableNames> = Object.freeze({
   auditLog: 'audit_log',
   tenantTombstones: 'tenant_tombstones',
   migrationRunKeys: 'migration_run_keys',
+  operations: 'tenant_operations',
+  operationEvents: 'tenant_operation_events',
 });
 
 const IDENTIFIER = '[a-z_][a-z0-9_]{0,62}';

@@ -19,3 +19,7 @@ export * from './backup-exists.error.js';
 export * from './store-detail.js';
 export * from './store-outage.js';
 export * from './run-interrupted.error.js';
+export * from './operation-stopped.error.js';
+export * from './operation-conflict.error.js';
+export * from './operation-not-found.error.js';
+export * from './operation-state.error.js';

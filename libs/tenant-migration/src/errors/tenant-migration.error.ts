@@ -19,4 +19,13 @@ export abstract class TenantMigrationError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /**
+   * Members the HTTP problem document carries besides the standard ones (RFC 9457 extension
+   * members), for a client to act on: e.g. the id of the operation that holds a lock. None by
+   * default; never secrets.
+   */
+  problemMembers(): Readonly<Record<string, unknown>> {
+    return {};
+  }
 }

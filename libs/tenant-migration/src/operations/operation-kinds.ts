@@ -1,0 +1,259 @@
+import type { MigrationProgress } from '../migration/migration-request.types.js';
+import type { MigrationService } from '../migration/migration.service.js';
+import type { BackupService } from '../backup/backup.service.js';
+import type { IntegrityService } from '../integrity/integrity.service.js';
+import type { ReportService } from '../integrity/report.service.js';
+import type { SyncService } from '../integrity/sync.service.js';
+import type { CleanupService } from '../integrity/cleanup.service.js';
+import type { MigrationTests } from '../self-test/migration-tests.service.js';
+import type { ConflictPolicy } from '../migration/migration.types.js';
+import type { OperationKind, OperationParams, OperationProgress } from './operation.types.js';
+
+/** The services the kinds run on. */
+export interface OperationServices {
+  migrations: MigrationService;
+  backups: BackupService;
+  integrity: IntegrityService;
+  reports: ReportService;
+  syncs: SyncService;
+  cleanups: CleanupService;
+  selfTests: MigrationTests;
+}
+
+/** What a running operation's task gets from its worker. */
+export interface OperationContext {
+  operationId: string;
+  actor: string;
+  /** Aborted (with a `StopReason`) when the operation is cancelled, paused or shut down. */
+  signal: AbortSignal;
+  /** The migration run an earlier execution recorded: a resume continues it. */
+  runId: string | null;
+  /** The latest progress; the worker writes it with its next heartbeat. */
+  report(progress: OperationProgress): void;
+  /** Records the migration run the operation works on, as soon as it is recorded. */
+  attachRun(runId: string, resumed: boolean): void;
+}
+
+type Run = (
+  services: OperationServices,
+  params: OperationParams,
+  context: OperationContext,
+) => Promise<object>;
+
+/** One kind of operation: its parameters, what it holds, what control it obeys, and its task. */
+export interface OperationKindSpec {
+  /** The parameters the kind takes (their types are checked by the request's DTO). */
+  params: readonly string[];
+  /** What the operation holds exclusively while active, given its parameters; null: nothing. */
+  exclusive: (params: OperationParams) => string | null;
+  /** Whether a running one stops at its next batch when cancelled. */
+  cancellable: boolean;
+  /** Whether a running one can be paused, and resumed exactly from where it stopped. */
+  pausable: boolean;
+  run: Run;
+}
+
+/** The scope every exclusive kind holds: the tenants table and the keyspace it comes from. */
+export const TENANTS_SCOPE = 'tenants';
+
+const holdsTenants = (): string => TENANTS_SCOPE;
+const holdsTenantsWhenConfirmed = (params: OperationParams): string | null =>
+  params.confirm === true ? TENANTS_SCOPE : null;
+const nothing = (): null => null;
+
+/** A progress report of items done out of an optional total, since `started`. */
+export const progressOf = (
+  phase: string,
+  done: number,
+  total: number | null,
+  started: number,
+  counts: Record<string, number> = {},
+): OperationProgress => {
+  const seconds = (Date.now() - started) / 1000;
+  const rate = seconds > 0 ? Math.round(done / seconds) : null;
+  const etaSeconds =
+    total !== null && rate !== null && rate > 0
+      ? Math.max(0, Math.round((total - done) / rate))
+      : null;
+  return { phase, done, total, counts, rate, etaSeconds };
+};
+
+/** A migration's own progress report as the operation's. */
+const migrationProgress = (progress: MigrationProgress): OperationProgress => {
+  const { counts } = progress;
+  return {
+    phase: progress.dryRun ? 'dry-run' : 'migrating',
+    done: counts.scanned,
+    total: progress.estimatedTotal,
+    counts: {
+      batches: progress.batches,
+      migrated: counts.migrated,
+      created: counts.created,
+      updated: counts.updated,
+      unchanged: counts.unchanged,
+      skipped: counts.skipped,
+      rejected: counts.rejected,
+      conflicts: counts.conflicts,
+    },
+    rate: progress.rate,
+    etaSeconds: progress.etaSeconds,
+  };
+};
+
+const migrationRequest = (params: OperationParams, context: OperationContext) => ({
+  batchSize: params.batchSize as number | undefined,
+  conflictPolicy: params.conflictPolicy as ConflictPolicy | undefined,
+  signal: context.signal,
+  onProgress: (progress: MigrationProgress) => context.report(migrationProgress(progress)),
+});
+
+/** A counter of items for a service that reports only how many it has done. */
+const counting = (context: OperationContext, phase: string) => {
+  const started = Date.now();
+  return (done: number) => context.report(progressOf(phase, done, null, started));
+};
+
+/**
+ * Every kind of operation, in one table: the admin API's resource routes, its `?action=` routes
+ * and the workers all go through it.
+ */
+export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindSpec>> = {
+  migrate: {
+    params: ['batchSize', 'conflictPolicy'],
+    exclusive: holdsTenants,
+    cancellable: true,
+    pausable: true,
+    run: ({ migrations }, params, context) =>
+      migrations.migrate({
+        ...migrationRequest(params, context),
+        // A resumed operation continues its own run; a new one continues the newest
+        // interrupted run, as `migrate` always does.
+        resumeRunId: context.runId ?? undefined,
+        onStart: (runId, resumed) => context.attachRun(runId, resumed),
+      }),
+  },
+  'dry-run': {
+    params: ['batchSize', 'conflictPolicy'],
+    exclusive: nothing,
+    cancellable: true,
+    pausable: false,
+    run: ({ migrations }, params, context) =>
+      migrations.migrate({ ...migrationRequest(params, context), dryRun: true }),
+  },
+  validate: {
+    params: [],
+    exclusive: nothing,
+    cancellable: true,
+    pausable: false,
+    run: ({ migrations }, _params, context) =>
+      migrations.validateAll(counting(context, 'validating'), context.signal),
+  },
+  check: {
+    params: ['limit'],
+    exclusive: nothing,
+    cancellable: true,
+    pausable: false,
+    run: ({ integrity }, params, context) =>
+      integrity.check({
+        limit: (params.limit as number | undefined) ?? 1000,
+        signal: context.signal,
+        onProgress: counting(context, 'comparing'),
+      }),
+  },
+  report: {
+    params: ['limit'],
+    exclusive: nothing,
+    cancellable: false,
+    pausable: false,
+    run: ({ reports }, params) => reports.report((params.limit as number | undefined) ?? 1000),
+  },
+  backup: {
+    params: [],
+    exclusive: nothing,
+    cancellable: true,
+    pausable: false,
+    run: ({ backups }, _params, context) =>
+      backups.backupRedis({
+        actor: context.actor,
+        signal: context.signal,
+        onProgress: counting(context, 'writing'),
+      }),
+  },
+  'backup-postgres': {
+    params: [],
+    exclusive: nothing,
+    cancellable: false,
+    pausable: false,
+    run: ({ backups }, _params, context) => backups.backupPostgres({ actor: context.actor }),
+  },
+  'backup-verify': {
+    params: ['backup', 'live'],
+    exclusive: nothing,
+    cancellable: false,
+    pausable: false,
+    run: ({ backups }, params, context) =>
+      backups.verify(params.backup as string, {
+        live: params.live === true,
+        actor: context.actor,
+      }),
+  },
+  restore: {
+    params: ['backup', 'confirm', 'overwrite', 'confirmOverwrite'],
+    exclusive: holdsTenantsWhenConfirmed,
+    cancellable: false,
+    pausable: false,
+    run: ({ backups }, params, context) =>
+      backups.restoreRedis(params.backup as string, {
+        dryRun: params.confirm !== true,
+        overwrite: params.overwrite === true,
+        actor: context.actor,
+      }),
+  },
+  'restore-postgres': {
+    params: ['backup', 'confirm'],
+    exclusive: holdsTenantsWhenConfirmed,
+    cancellable: false,
+    pausable: false,
+    run: ({ backups }, params, context) =>
+      backups.restorePostgres(params.backup as string, {
+        dryRun: params.confirm !== true,
+        actor: context.actor,
+      }),
+  },
+  cleanup: {
+    params: ['confirm'],
+    exclusive: holdsTenantsWhenConfirmed,
+    cancellable: false,
+    pausable: false,
+    run: ({ cleanups }, params, context) =>
+      cleanups.cleanup({ dryRun: params.confirm !== true, actor: context.actor }),
+  },
+  'sync-drifted': {
+    params: ['prefer', 'dryRun'],
+    exclusive: nothing,
+    cancellable: false,
+    pausable: false,
+    run: ({ syncs }, params, context) =>
+      syncs.syncAllDrifted({
+        prefer: params.prefer as 'redis' | 'postgres' | undefined,
+        dryRun: params.dryRun === true,
+        actor: context.actor,
+      }),
+  },
+  'sync-pending': {
+    params: ['dryRun'],
+    exclusive: nothing,
+    cancellable: false,
+    pausable: false,
+    run: ({ syncs }, params, context) =>
+      syncs.syncPending({ dryRun: params.dryRun === true, actor: context.actor }),
+  },
+  'self-test': {
+    params: ['sampleSize'],
+    exclusive: nothing,
+    cancellable: false,
+    pausable: false,
+    run: ({ selfTests }, params) =>
+      selfTests.runAllTests({ sampleSize: params.sampleSize as number | undefined }),
+  },
+};
