@@ -89,7 +89,7 @@ export const runProperties = async (settings: PropertiesBenchSettings): Promise<
       imports: [
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), retryAttempts: 0 }),
         RedisModule.forRoot({ type: 'single', url: settings.redisUrl }),
-        TenantMigrationModule.forRoot({ keyPrefix: PREFIX }),
+        TenantMigrationModule.forRoot({ keyPrefix: PREFIX, operations: { mode: 'client' } }),
       ],
     },
     // Failing batches while fast-check shrinks would print one error each.

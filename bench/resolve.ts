@@ -139,7 +139,7 @@ const createContext = (databaseUrl: string, redisUrl: string): Promise<INestAppl
       imports: [
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), retryAttempts: 0 }),
         RedisModule.forRoot({ type: 'single', url: redisUrl }),
-        TenantMigrationModule.forRoot({ keyPrefix: KEY_PREFIX }),
+        TenantMigrationModule.forRoot({ keyPrefix: KEY_PREFIX, operations: { mode: 'client' } }),
       ],
     },
     { logger: ['error', 'warn'] },

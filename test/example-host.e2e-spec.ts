@@ -287,6 +287,8 @@ describe('a host platform importing TenantMigrationModule', () => {
       auditLog: 'tenancy.audit',
       tenantTombstones: 'tenancy.tombstones',
       migrationRunKeys: 'tenancy.run_keys',
+      operations: 'tenancy.operations',
+      operationEvents: 'tenancy.operation_events',
     };
     let named: INestApplication<Server>;
     let backupDir: string;
@@ -319,6 +321,8 @@ describe('a host platform importing TenantMigrationModule', () => {
           'audit',
           'backup_files',
           'cleaned_keys',
+          'operation_events',
+          'operations',
           'run_exceptions',
           'run_keys',
           'runs',

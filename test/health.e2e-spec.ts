@@ -108,6 +108,11 @@ describe('health routes against real PostgreSQL and Redis', () => {
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: backupDir,
       HEALTH_MIN_FREE_BYTES: String(MIN_FREE_BYTES),
+      // No operation work in the background (the job queue's polling, the sweep for stale
+      // operations), so the bytes through the proxies are the routes' alone.
+      OPERATIONS_MODE: 'enqueue',
+      OPERATION_HEARTBEAT_MS: '60000',
+      OPERATION_STALE_MS: '3600000',
     });
   });
 

@@ -137,7 +137,7 @@ const contextFor = async (options: {
           client.on('error', () => undefined);
         },
       }),
-      TenantMigrationModule.forRoot({ keyPrefix: options.prefix }),
+      TenantMigrationModule.forRoot({ keyPrefix: options.prefix, operations: { mode: 'client' } }),
     ],
   }).compile();
   return moduleRef.init();

@@ -201,7 +201,7 @@ describe('the tenants table lock', () => {
           extra: { max: 1, connectionTimeoutMillis: 300 },
         }),
         RedisModule.forRoot({ type: 'single', url: TEST_REDIS_URL }),
-        TenantMigrationModule.forRoot({ keyPrefix: stores.prefix }),
+        TenantMigrationModule.forRoot({ keyPrefix: stores.prefix, operations: { mode: 'client' } }),
       ],
     }).compile();
     const tiny: INestApplicationContext = await moduleRef.init();

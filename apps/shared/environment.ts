@@ -292,6 +292,29 @@ export class EnvironmentVariables {
   @IsIn(LOG_FORMATS)
   LOG_FORMAT: LogFormat = 'text';
 
+  /**
+   * What the admin app does with operations: `worker` (default) runs them in the app too;
+   * `enqueue` only queues them, for `npm run worker` processes (here or on other machines) to
+   * run. The CLI never runs queued operations; the worker always does.
+   */
+  @IsIn(['worker', 'enqueue'])
+  OPERATIONS_MODE: 'worker' | 'enqueue' = 'worker';
+
+  /** How often a running operation's worker beats (and reads cancel and pause requests). */
+  @IntegerVariable(100, 60_000)
+  OPERATION_HEARTBEAT_MS = 2000;
+
+  /**
+   * An active operation whose worker has not beaten for this long is marked `interrupted` (by
+   * any app or worker process): seen within OPERATION_STALE_MS + OPERATION_HEARTBEAT_MS.
+   */
+  @IntegerVariable(500, 3_600_000)
+  OPERATION_STALE_MS = 15_000;
+
+  /** Operations one worker process (or the app's embedded worker) runs at once. */
+  @IntegerVariable(1, 16)
+  OPERATION_CONCURRENCY = 2;
+
   /** Testing aid: SIGKILL the CLI at this stage of a migration (see `killPointFrom`). */
   @IsOptional()
   @IsString()

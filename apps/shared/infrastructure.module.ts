@@ -18,9 +18,11 @@ import { configuredRedisEndpoint } from './redis-endpoint.js';
 export interface InfrastructureOptions {
   /**
    * `service`: a long-running process (reconnects, retries PostgreSQL at start-up, applies
-   * pending schema migrations). `command`: a CLI run (fails fast, never changes the schema).
+   * pending schema migrations), running operations as OPERATIONS_MODE says. `worker`: a
+   * service that runs operations and serves nothing. `command`: a CLI run (fails fast, never
+   * changes the schema, runs no queued operation).
    */
-  mode: 'service' | 'command';
+  mode: 'service' | 'command' | 'worker';
   /** Mount the admin REST controller (the admin app does, behind its token guard). */
   admin?: AdminControllerMount;
 }
@@ -50,6 +52,22 @@ const redisWaitBounds = (config: Config) => ({
 const postgresSessionOptions = (config: Config): string =>
   `-c lock_timeout=${config.get('POSTGRES_LOCK_TIMEOUT_MS', { infer: true })}`;
 
+/** How the process takes part in operations, for its mode. */
+const operationsFrom = (
+  config: Config,
+  mode: InfrastructureOptions['mode'],
+): TenantMigrationModuleOptions['operations'] => ({
+  mode:
+    mode === 'command'
+      ? 'client'
+      : mode === 'worker'
+        ? 'worker'
+        : config.get('OPERATIONS_MODE', { infer: true }),
+  heartbeatMs: config.get('OPERATION_HEARTBEAT_MS', { infer: true }),
+  staleMs: config.get('OPERATION_STALE_MS', { infer: true }),
+  concurrency: config.get('OPERATION_CONCURRENCY', { infer: true }),
+});
+
 export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptions => {
   const reserved = config.get('RESERVED_SUBDOMAINS', { infer: true });
   const region = config.get('DEFAULT_PHONE_REGION', { infer: true });
@@ -77,7 +95,7 @@ export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptio
 export class InfrastructureModule {
   static forApp({ mode, admin }: InfrastructureOptions): DynamicModule {
     const logger = new Logger('Infrastructure');
-    const service = mode === 'service';
+    const service = mode !== 'command';
     return {
       module: InfrastructureModule,
       imports: [
@@ -150,7 +168,10 @@ export class InfrastructureModule {
         TenantMigrationModule.forRootAsync({
           admin,
           inject: [ConfigService],
-          useFactory: migrationOptionsFrom,
+          useFactory: (config: Config) => ({
+            ...migrationOptionsFrom(config),
+            operations: operationsFrom(config, mode),
+          }),
         }),
       ],
       exports: [TenantMigrationModule],

@@ -108,7 +108,7 @@ export const createTestStores = async (name: string): Promise<TestStores> => {
     clearRedis,
     clearDatabase: async () => {
       await db.query(
-        'TRUNCATE tenants, migration_exceptions, migration_runs, redis_cleanups, redis_write_backs, backups, audit_log, tenant_tombstones, migration_run_keys',
+        'TRUNCATE tenants, migration_exceptions, migration_runs, redis_cleanups, redis_write_backs, backups, audit_log, tenant_tombstones, migration_run_keys, tenant_operation_events, tenant_operations',
       );
     },
     close: async () => {
@@ -134,7 +134,12 @@ export const createMigrationContext = async (
     imports: [
       TypeOrmModule.forRoot({ ...buildDataSourceOptions(stores.databaseUrl), retryAttempts: 0 }),
       RedisModule.forRoot({ type: 'single', url: TEST_REDIS_URL }),
-      TenantMigrationModule.forRoot({ keyPrefix: stores.prefix, ...options }),
+      // The engine's specs run no operations: no job queue is started (the operation specs boot the apps).
+      TenantMigrationModule.forRoot({
+        keyPrefix: stores.prefix,
+        operations: { mode: 'client' },
+        ...options,
+      }),
     ],
   }).compile();
   const app = await moduleRef.init();
@@ -177,7 +182,11 @@ export const createContextOverRedis = async (
     imports: [
       TypeOrmModule.forRoot({ ...buildDataSourceOptions(databaseUrl), retryAttempts: 0 }),
       OwnRedisModule.with(redis),
-      TenantMigrationModule.forRoot({ ...options, redisToken: OWN_REDIS }),
+      TenantMigrationModule.forRoot({
+        operations: { mode: 'client' },
+        ...options,
+        redisToken: OWN_REDIS,
+      }),
     ],
   }).compile();
   return moduleRef.init();

@@ -94,6 +94,10 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   PORT: null,
   HOST: null,
   HEALTH_MIN_FREE_BYTES: null,
+  OPERATIONS_MODE: null,
+  OPERATION_HEARTBEAT_MS: null,
+  OPERATION_STALE_MS: null,
+  OPERATION_CONCURRENCY: null,
 };
 
 /** A variable a command reads, with when it does if only sometimes (`with --live`). */

@@ -9,7 +9,7 @@ import { TENANT_DATA_SOURCE, tenantRepositoryToken } from './tenant-migration.to
 import { ENTITY_TABLES, TENANT_MIGRATION_ENTITIES } from './tenant-migration.entities.js';
 import { mapEntityTable } from './database/map-entity-table.js';
 import { DEFAULT_TABLE_NAMES } from './database/table-names.js';
-import { type AdminControllerMount, mountAdminController } from './http/mount-admin-controller.js';
+import { type AdminControllerMount, mountAdminControllers } from './http/mount-admin-controller.js';
 
 /**
  * What shapes the module itself (its connections and routes), so it is given at definition
@@ -51,7 +51,7 @@ export const {
     ],
     controllers: [
       ...(definition.controllers ?? []),
-      ...(extras.admin ? [mountAdminController(extras.admin)] : []),
+      ...(extras.admin ? mountAdminControllers(extras.admin) : []),
     ],
     providers: [
       ...(definition.providers ?? []),

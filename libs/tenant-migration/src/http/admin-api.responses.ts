@@ -27,7 +27,9 @@ export class ProblemDocumentResponse {
 export class MigrationRunResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ['migrate', 'dry-run', 'validate'] }) kind!: string;
-  @ApiProperty({ enum: ['running', 'completed', 'failed', 'interrupted', 'abandoned'] })
+  @ApiProperty({
+    enum: ['running', 'completed', 'failed', 'interrupted', 'abandoned', 'cancelled'],
+  })
   status!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Key counts.' })
   counts!: Record<string, unknown>;
@@ -108,7 +110,14 @@ export class SyncResponse {
 
 /** `POST {"action":"migrate"}`: the run started in the background. */
 export class StartedRunResponse {
-  @ApiProperty({ format: 'uuid' }) runId!: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Null while no worker has taken the operation (an app that only enqueues).',
+  })
+  runId!: string | null;
   @ApiProperty() resumed!: boolean;
-  @ApiProperty({ enum: ['running'] }) status!: string;
+  @ApiProperty({ enum: ['running', 'queued'] }) status!: string;
+  @ApiProperty({ format: 'uuid', description: 'The operation that runs it.' }) operationId!: string;
 }

@@ -35,6 +35,8 @@ export interface ProblemDocument {
   statusCode: number;
   error: string;
   message: string | string[];
+  /** Extension members of a domain error (`problemMembers`), such as `operationId`. */
+  [member: string]: unknown;
 }
 
 const reasonOf = (status: number): string => STATUS_CODES[status] ?? 'Error';
@@ -89,6 +91,7 @@ const fromDomainError = (error: TenantMigrationError): ProblemDocument => {
     statusCode: status,
     error: error.code,
     message: error.message,
+    ...error.problemMembers(),
   };
 };
 

@@ -45,7 +45,7 @@ const SubdomainInput = (): PropertyDecorator =>
  * that names the parameter and its range (an unbounded one reached PostgreSQL as a bigint out of
  * range, a 500).
  */
-const IntegerInRange = (min: number, max: number): PropertyDecorator =>
+export const IntegerInRange = (min: number, max: number): PropertyDecorator =>
   ValidateBy({
     name: 'integerInRange',
     constraints: [min, max],
@@ -67,7 +67,7 @@ const IntegerInRange = (min: number, max: number): PropertyDecorator =>
  * A query parameter's digits as a number; anything else stays as it came, for the range rule to
  * refuse. `Number()` alone would read '' as 0, '0x10' as 16 and ' 5 ' as 5.
  */
-const QueryInteger = (): PropertyDecorator =>
+export const QueryInteger = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' && /^-?\d{1,300}$/.test(value) ? Number(value) : value,
   );

@@ -5,7 +5,6 @@ import {
   HttpCode,
   Inject,
   Injectable,
-  Logger,
   Param,
   ParseUUIDPipe,
   Post,
@@ -60,57 +59,48 @@ import {
 } from './admin-api.responses.js';
 import { ApiProblemResponses } from './api-problem-responses.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
-import { errorMessage } from '../common/error-message.js';
+import { OperationsService } from '../operations/operations.service.js';
+import { actorOf } from './request-actor.js';
 
 const BOTH: readonly Store[] = ['postgres', 'redis'];
 const POSTGRES: readonly Store[] = ['postgres'];
 
-/**
- * The stores each action reads or writes: they are asked before the action starts, so an outage
- * is a prompt 503 rather than an accepted run that fails later or a request that hangs.
- */
-const GET_NEEDS: Record<(typeof GET_ACTIONS)[number], readonly Store[]> = {
-  status: POSTGRES,
-  runs: POSTGRES,
-  backups: POSTGRES,
-  check: BOTH,
-  stats: BOTH,
-  report: BOTH,
-  test: BOTH,
-};
-const POST_NEEDS: Record<(typeof POST_ACTIONS)[number], readonly Store[]> = {
-  migrate: BOTH,
-  'dry-run': BOTH,
-  // Validation reads Redis only: it still answers while PostgreSQL is down.
-  validate: ['redis'],
-  backup: BOTH,
-  sync: BOTH,
-  cleanup: BOTH,
-};
+type GetAction = (typeof GET_ACTIONS)[number];
+type PostAction = (typeof POST_ACTIONS)[number];
+
+/** What a `POST` action answers: its status, body and, for a started run, its address. */
+interface ActionAnswer {
+  status: 200 | 201 | 202;
+  body: unknown;
+  /** Relative to the controller's path. */
+  location?: string;
+}
 
 /** The export's media type: one JSON document a line. */
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
 
-/** Who the audit log names for what the admin API does. */
-const ACTOR = 'admin-api';
+/**
+ * How long `POST {"action":"migrate"}` waits for a worker to record the run it answers with. An
+ * app that only enqueues, with no worker free, answers the queued operation after this.
+ */
+const RUN_START_WAIT_MS = 10_000;
 
 /**
- * The admin API: `GET` actions only read; `POST` actions run. A migration runs in the
- * background and answers 202 with its run id as soon as the run is recorded; a backup answers
- * 201 with the recorded backup once its file is complete. Restores are CLI-only.
+ * The admin API's `?action=` routes: `GET` actions only read; `POST` actions run. A migration
+ * is an operation a worker runs in the background: it answers 202 with its run id (and its
+ * operation's) as soon as the run is recorded; a backup answers 201 with the recorded backup
+ * once its file is complete. Restores are operations only (`POST .../operations`).
  *
  * Every route declares its query, with `NoQueryDto` where it takes none, so that an unknown
  * parameter is a 400 as an unknown body property is.
  *
- * Not routed by itself: `mountAdminController` gives it its path, guard, validation and error
+ * Not routed by itself: `mountAdminControllers` gives it its path, guard, validation and error
  * mapping when the module is asked to mount it (`admin` option), and never without a guard.
  */
 @ApiExtraModels(LastRunResponse, RunsResponse, BackupsResponse, BackupResponse, SyncResponse)
 @ApiProblemResponses()
 @Injectable() // emits the constructor's parameter types, which the mounted subclass inherits
 export class MigrationAdminController {
-  private readonly logger = new Logger('MigrationAdminController');
-
   constructor(
     private readonly migrations: MigrationService,
     private readonly runs: MigrationRunsService,
@@ -120,6 +110,7 @@ export class MigrationAdminController {
     private readonly cleanups: CleanupService,
     private readonly reports: ReportService,
     private readonly selfTests: MigrationTests,
+    private readonly operations: OperationsService,
     @Inject(TENANT_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(TENANT_REDIS) private readonly redis: Redis,
   ) {}
@@ -141,16 +132,9 @@ export class MigrationAdminController {
     },
   })
   async query(@Query() { action }: MigrationQueryDto) {
-    await this.storesAnswer(GET_NEEDS[action]);
-    if (action === 'backups') return { backups: await this.backups.list(20) };
-    // A check reads both stores and writes nothing; its first 1,000 differences are listed.
-    if (action === 'check') return this.integrity.check({ limit: 1000 });
-    if (action === 'stats') return this.reports.stats();
-    if (action === 'report') return this.reports.report(1000);
-    // The self-test is read-only; a failed test is its finding (200, `passed: false`), not an error.
-    if (action === 'test') return this.selfTests.runAllTests();
-    const runs = await this.runs.latest(action === 'status' ? 1 : 20);
-    return action === 'status' ? { lastRun: runs[0] ?? null } : { runs };
+    const { needs, read } = this.getActions[action];
+    await this.storesAnswer(needs);
+    return read();
   }
 
   @Get('runs/:id')
@@ -221,58 +205,122 @@ export class MigrationAdminController {
       throw new BadRequestException(
         misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`),
       );
+    const { needs, run } = this.postActions[body.action];
     // A bad request is a 400 whatever the stores; a valid one is refused (503) before it starts.
-    await this.storesAnswer(POST_NEEDS[body.action]);
-    if (body.action === 'backup') {
-      const summary = body.postgres
-        ? await this.backups.backupPostgres({ actor: ACTOR })
-        : await this.backups.backupRedis({ actor: ACTOR });
-      response.status(201);
-      return summary;
+    await this.storesAnswer(needs);
+    const answer = await run(body, actorOf(request));
+    response.status(answer.status);
+    // The address under wherever the host mounted this controller.
+    if (answer.location)
+      response.location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/${answer.location}`);
+    return answer.body;
+  }
+
+  /**
+   * `GET` actions: the stores each reads (asked first, so an outage is a prompt 503) and what it
+   * answers.
+   */
+  private readonly getActions: Record<
+    GetAction,
+    { needs: readonly Store[]; read: () => Promise<unknown> }
+  > = {
+    status: {
+      needs: POSTGRES,
+      read: async () => ({ lastRun: (await this.runs.latest(1))[0] ?? null }),
+    },
+    runs: { needs: POSTGRES, read: async () => ({ runs: await this.runs.latest(20) }) },
+    backups: { needs: POSTGRES, read: async () => ({ backups: await this.backups.list(20) }) },
+    // A check reads both stores and writes nothing; its first 1,000 differences are listed.
+    check: { needs: BOTH, read: () => this.integrity.check({ limit: 1000 }) },
+    stats: { needs: BOTH, read: () => this.reports.stats() },
+    report: { needs: BOTH, read: () => this.reports.report(1000) },
+    // The self-test is read-only; a failed test is its finding (200, `passed: false`), not an error.
+    test: { needs: BOTH, read: () => this.selfTests.runAllTests() },
+  };
+
+  /**
+   * `POST` actions: the stores each needs and what it does. A migration is an operation (its
+   * worker runs it in the background); the others answer when they are done, as the spec's
+   * synchronous forms do.
+   */
+  private readonly postActions: Record<
+    PostAction,
+    {
+      needs: readonly Store[];
+      run: (body: MigrationActionDto, actor: string) => Promise<ActionAnswer>;
     }
-    if (body.action === 'cleanup')
-      return this.cleanups.cleanup({ dryRun: body.confirm !== true, actor: ACTOR });
-    if (body.action === 'sync') {
-      return this.syncs.sync(body.subdomain ?? '', {
-        prefer: body.prefer,
-        dryRun: body.dryRun ?? false,
-        actor: ACTOR,
-      });
-    }
-    if (body.action === 'validate') return this.migrations.validateAll();
-    if (body.action === 'dry-run' || body.dryRun) {
-      return this.migrations.migrate({
-        dryRun: true,
-        batchSize: body.batchSize,
-        conflictPolicy: body.conflictPolicy,
-      });
-    }
-    const started = await new Promise<{ runId: string; resumed: boolean }>((resolve, reject) => {
-      let running = false;
-      this.migrations
-        .migrate({
-          batchSize: body.batchSize,
-          conflictPolicy: body.conflictPolicy,
-          onStart: (runId, resumed) => {
-            running = true;
-            resolve({ runId, resumed });
-          },
-        })
-        .then((result) =>
-          this.logger.log(`run ${result.runId} completed: ${JSON.stringify(result.counts)}`),
-        )
-        .catch((error: unknown) => {
-          // Before the start the request is still waiting: it answers with the error (e.g. 409).
-          // After it, the run has its 202 and records its failure; the log says so too.
-          if (!running)
-            return reject(error instanceof Error ? error : new Error(errorMessage(error)));
-          this.logger.error(`migration failed: ${errorMessage(error)}`);
-        });
+  > = {
+    migrate: {
+      needs: BOTH,
+      run: (body, actor) => (body.dryRun ? this.dryRun(body) : this.startMigration(body, actor)),
+    },
+    'dry-run': { needs: BOTH, run: (body) => this.dryRun(body) },
+    // Validation reads Redis only: it still answers while PostgreSQL is down.
+    validate: {
+      needs: ['redis'],
+      run: async () => ({ status: 200, body: await this.migrations.validateAll() }),
+    },
+    backup: {
+      needs: BOTH,
+      run: async (body, actor) => ({
+        status: 201,
+        body: body.postgres
+          ? await this.backups.backupPostgres({ actor })
+          : await this.backups.backupRedis({ actor }),
+      }),
+    },
+    sync: {
+      needs: BOTH,
+      run: async (body, actor) => ({
+        status: 200,
+        body: await this.syncs.sync(body.subdomain ?? '', {
+          prefer: body.prefer,
+          dryRun: body.dryRun ?? false,
+          actor,
+        }),
+      }),
+    },
+    cleanup: {
+      needs: BOTH,
+      run: async (body, actor) => ({
+        status: 200,
+        body: await this.cleanups.cleanup({ dryRun: body.confirm !== true, actor }),
+      }),
+    },
+  };
+
+  private async dryRun(body: MigrationActionDto): Promise<ActionAnswer> {
+    const result = await this.migrations.migrate({
+      dryRun: true,
+      batchSize: body.batchSize,
+      conflictPolicy: body.conflictPolicy,
     });
-    // The run's address under wherever the host mounted this controller.
-    response
-      .status(202)
-      .location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/runs/${started.runId}`);
-    return { ...started, status: 'running' };
+    return { status: 200, body: result };
+  }
+
+  /**
+   * A migration as an operation: answered once its worker has recorded the run (202, the run's
+   * address), or, when no worker took it in time, with the queued operation's id.
+   */
+  private async startMigration(body: MigrationActionDto, actor: string): Promise<ActionAnswer> {
+    const params = {
+      ...(body.batchSize !== undefined ? { batchSize: body.batchSize } : {}),
+      ...(body.conflictPolicy !== undefined ? { conflictPolicy: body.conflictPolicy } : {}),
+    };
+    const { operation, resumed } = await this.operations.startMigration(
+      params,
+      actor,
+      RUN_START_WAIT_MS,
+    );
+    if (!operation.runId)
+      return {
+        status: 202,
+        body: { runId: null, resumed: false, status: 'queued', operationId: operation.id },
+      };
+    return {
+      status: 202,
+      body: { runId: operation.runId, resumed, status: 'running', operationId: operation.id },
+      location: `runs/${operation.runId}`,
+    };
   }
 }

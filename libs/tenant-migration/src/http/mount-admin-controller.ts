@@ -14,12 +14,15 @@ import { InvalidOptionError } from '../errors/index.js';
 import { DomainErrorFilter } from './domain-error.filter.js';
 import { JsonOnlyInterceptor } from './json-only.interceptor.js';
 import { MigrationAdminController } from './migration-admin.controller.js';
+import { OperationsController } from './operations.controller.js';
 import { StrictValidationPipe } from './strict-validation.pipe.js';
 
 /** Where and behind what the admin API is mounted (the module's `admin` extra). */
 export interface AdminControllerMount {
-  /** Route of the controller. Default `api/admin/migration`. */
+  /** Route of the `?action=` controller. Default `api/admin/migration`. */
   path?: string;
+  /** Route under which `operations` and `audit` are. Default `api/admin`. */
+  resourcesPath?: string;
   /**
    * The guard every route is behind (required: the admin API never runs unauthenticated).
    * It is created in the tenant-migration module, so its dependencies must be global or come
@@ -31,16 +34,16 @@ export interface AdminControllerMount {
 }
 
 export const DEFAULT_ADMIN_PATH = 'api/admin/migration';
+export const DEFAULT_RESOURCES_PATH = 'api/admin';
 
 /**
- * The admin controller with its route, the host's guard, JSON bodies only (415 otherwise), strict
+ * The admin controllers (`?action=` routes, and the operations and audit resources) with their
+ * routes, the host's guard, JSON bodies only (415 otherwise), strict
  * request validation (unknown properties are refused, whatever their name and whatever pipes the
  * host has) and the mapping of domain errors to
  * HTTP statuses (4xx with a message; a 500 never shows internals).
  */
-export const mountAdminController = (
-  mount: AdminControllerMount,
-): Type<MigrationAdminController> => {
+export const mountAdminControllers = (mount: AdminControllerMount): Type[] => {
   if (typeof mount.guard !== 'function') {
     throw new InvalidOptionError(
       'the admin controller needs a guard: the admin API never runs unauthenticated',
@@ -48,13 +51,20 @@ export const mountAdminController = (
     );
   }
   class MountedMigrationAdminController extends MigrationAdminController {}
-  Controller(mount.path ?? DEFAULT_ADMIN_PATH)(MountedMigrationAdminController);
-  UseGuards(mount.guard)(MountedMigrationAdminController);
-  // The OpenAPI document: every route needs the bearer token.
-  ApiBearerAuth()(MountedMigrationAdminController);
-  ApiTags('admin')(MountedMigrationAdminController);
-  UseInterceptors(JsonOnlyInterceptor)(MountedMigrationAdminController);
-  UsePipes(new StrictValidationPipe())(MountedMigrationAdminController);
-  UseFilters(DomainErrorFilter)(MountedMigrationAdminController);
-  return MountedMigrationAdminController;
+  class MountedOperationsController extends OperationsController {}
+  const routed: [Type, string][] = [
+    [MountedMigrationAdminController, mount.path ?? DEFAULT_ADMIN_PATH],
+    [MountedOperationsController, mount.resourcesPath ?? DEFAULT_RESOURCES_PATH],
+  ];
+  for (const [controller, path] of routed) {
+    Controller(path)(controller);
+    UseGuards(mount.guard)(controller);
+    // The OpenAPI document: every route needs the bearer token.
+    ApiBearerAuth()(controller);
+    ApiTags('admin')(controller);
+    UseInterceptors(JsonOnlyInterceptor)(controller);
+    UsePipes(new StrictValidationPipe())(controller);
+    UseFilters(DomainErrorFilter)(controller);
+  }
+  return routed.map(([controller]) => controller);
 };

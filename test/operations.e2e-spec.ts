@@ -1,0 +1,341 @@
+/**
+ * Operations over the admin API, in this process's app with its embedded worker: a migration
+ * followed over server-sent events to its result (and a stream resumed with Last-Event-ID);
+ * cancel in the middle, then a new run completes the table exactly; pause and resume give what
+ * an uninterrupted run gives; exclusive kinds refuse a second one (409 naming the holder);
+ * control requests a status or kind does not allow are 409s; the list pages and filters with
+ * totals; the audit log pages; `?action=migrate` is an operation too.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { INestApplication } from '@nestjs/common';
+import {
+  createTestDatabase,
+  deleteByPattern,
+  TEST_REDIS_URL,
+  testNamespace,
+} from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
+import { assertProblem } from './support/problem.js';
+import { bodyOf } from './support/body.js';
+import {
+  OPERATIONS,
+  operationsApi,
+  seedTenants,
+  type OperationBody,
+} from './support/operations.js';
+
+const NAMESPACE = testNamespace('operations');
+const PREFIX = `${NAMESPACE}subdomain:`;
+const TOKEN = 'tm-operations-test-token-0123456789';
+/** Enough batches of 25 that a control request lands in the middle of a run. */
+const TENANTS = 12_000;
+const BATCH = 25;
+
+describe('operations over the admin API (embedded worker)', () => {
+  let app: INestApplication<Server>;
+  let redis: Redis;
+  let db: pg.Client;
+  let dir: string;
+  const api = operationsApi(() => app.getHttpServer(), TOKEN);
+
+  const tenantCount = async () =>
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
+  const runOf = async (runId: string) =>
+    (
+      await db.query<{ status: string; counts: { scanned: number; migrated: number } }>(
+        'SELECT status, counts FROM migration_runs WHERE id = $1',
+        [runId],
+      )
+    ).rows[0];
+  /** Waits until the running operation has committed a few batches. */
+  const midway = (id: string) =>
+    api.until(id, (o) => o.status !== 'queued' && (o.progress?.done ?? 0) >= BATCH * 4);
+
+  before(async () => {
+    redis = new Redis(TEST_REDIS_URL);
+    await deleteByPattern(redis, `${NAMESPACE}*`);
+    await seedTenants(redis, PREFIX, TENANTS);
+    const databaseUrl = await createTestDatabase('operations');
+    db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    dir = await mkdtemp(join(tmpdir(), 'tm-operations-'));
+    app = await startAdminApp({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      TENANT_KEY_PREFIX: PREFIX,
+      ADMIN_TOKEN: TOKEN,
+      BACKUP_DIR: dir,
+      OPERATION_HEARTBEAT_MS: '100',
+    });
+  });
+
+  beforeEach(async () => {
+    await db.query(
+      'TRUNCATE tenants, migration_runs, migration_run_keys, migration_exceptions, tenant_operation_events, tenant_operations',
+    );
+  });
+
+  after(async () => {
+    await closeAdminApp(app);
+    await db?.end();
+    if (redis) {
+      await deleteByPattern(redis, `${NAMESPACE}*`);
+      redis.disconnect();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a migration followed over SSE: status, run and progress events, then a result equal to the table', async () => {
+    const started = await api.start({ kind: 'migrate', batchSize: 500 });
+    assert.equal(started.status, 'queued');
+    assert.equal(started.actor, 'admin-api');
+    const { res, events } = await api.events(started.id);
+    assert.equal(res.status, 200);
+    assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+    const kinds = events.map((e) => e.event);
+    assert.deepEqual(kinds.slice(0, 2), ['status', 'status']);
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.data.status),
+      ['queued', 'running'],
+    );
+    assert.ok(kinds.includes('run'), kinds.join());
+    assert.equal(kinds.at(-1), 'result');
+    // Ids increase, so a client can resume after any of them.
+    const ids = events.map((e) => Number(e.id));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
+    const result = events.at(-1)?.data as {
+      status: string;
+      result: { runId: string; counts: { scanned: number; migrated: number }; balanced: boolean };
+    };
+    assert.equal(result.status, 'succeeded');
+    assert.equal(result.result.counts.scanned, TENANTS);
+    assert.equal(result.result.counts.migrated, TENANTS);
+    assert.equal(result.result.balanced, true);
+    assert.equal(await tenantCount(), TENANTS);
+    const done = await api.get(started.id);
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.runId, result.result.runId);
+    assert.equal((await runOf(done.runId ?? '')).status, 'completed');
+
+    // Reconnecting after the first event hears the rest and nothing twice; after the last, 204.
+    const rest = await api.events(started.id, events[0].id);
+    assert.deepEqual(
+      rest.events.map((e) => e.id),
+      events.slice(1).map((e) => e.id),
+    );
+    const over = await api.events(started.id, events.at(-1)?.id);
+    assert.equal(over.res.status, 204);
+  });
+
+  it('cancel in the middle stops after the batch and records it; a new run then completes the table exactly', async () => {
+    const started = await api.start({ kind: 'migrate', batchSize: BATCH });
+    await midway(started.id);
+    const cancelling = await api.control(started.id, 'cancel');
+    assert.equal(cancelling.status, 202, cancelling.text);
+    assert.ok(['cancelling', 'cancelled'].includes(bodyOf<OperationBody>(cancelling).status));
+    const cancelled = await api.until(started.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.error?.code, 'operation-stopped');
+    const run = await runOf(cancelled.runId ?? '');
+    assert.equal(run.status, 'cancelled');
+    // What it did is recorded, and is what the table holds.
+    const partial = await tenantCount();
+    assert.ok(partial > 0 && partial < TENANTS, `${partial} of ${TENANTS}`);
+    assert.equal(run.counts.migrated, partial);
+
+    const again = await api.until((await api.start({ kind: 'migrate', batchSize: 2000 })).id);
+    assert.equal(again.status, 'succeeded', JSON.stringify(again.error));
+    assert.notEqual(again.runId, cancelled.runId, 'a cancelled run is not resumed');
+    assert.equal(await tenantCount(), TENANTS);
+    const counts = (
+      again.result as { counts: { scanned: number; migrated: number; unchanged: number } }
+    ).counts;
+    assert.equal(counts.scanned, TENANTS);
+    assert.equal(counts.migrated + counts.unchanged, TENANTS);
+  });
+
+  it('pause keeps the checkpoint, resume continues the same run exactly: every key once', async () => {
+    const started = await api.start({ kind: 'migrate', batchSize: BATCH });
+    await midway(started.id);
+    const pausing = await api.control(started.id, 'pause');
+    assert.equal(pausing.status, 202, pausing.text);
+    const paused = await api.until(started.id);
+    assert.equal(paused.status, 'paused');
+    const runId = paused.runId ?? '';
+    assert.equal((await runOf(runId)).status, 'interrupted');
+    const before = await tenantCount();
+    assert.ok(before > 0 && before < TENANTS, `${before} of ${TENANTS}`);
+    // A paused migration still holds the tenants tables.
+    const second = await api.http().post(OPERATIONS).set(api.auth).send({ kind: 'migrate' });
+    const refusal = assertProblem(second, 409, 'operation-conflict');
+    assert.equal(refusal.operationId, started.id);
+
+    const resumed = await api.control(started.id, 'resume');
+    assert.equal(resumed.status, 202, resumed.text);
+    const done = await api.until(started.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.equal(done.attempts, 2);
+    assert.equal(done.runId, runId, 'the same run continued');
+    const run = await runOf(runId);
+    assert.equal(run.status, 'completed');
+    // Exactly what one uninterrupted run accounts for: every key once, none twice.
+    assert.equal(run.counts.scanned, TENANTS);
+    assert.equal(run.counts.migrated, TENANTS);
+    assert.equal(await tenantCount(), TENANTS);
+    const check = await api.until((await api.start({ kind: 'check' })).id);
+    assert.equal(check.status, 'succeeded');
+    assert.equal((check.result as { consistent: boolean }).consistent, true);
+  });
+
+  it('a second exclusive operation is a 409 problem naming the running one; a non-exclusive one runs beside it', async () => {
+    const first = await api.start({ kind: 'migrate', batchSize: BATCH });
+    const res = await api
+      .http()
+      .post(OPERATIONS)
+      .set(api.auth)
+      .send({ kind: 'cleanup', confirm: true });
+    const problem = assertProblem(res, 409, 'operation-conflict', /holds the tenants tables/);
+    assert.equal(problem.operationId, first.id);
+    const legacyRes = await api
+      .http()
+      .post('/api/admin/migration')
+      .set(api.auth)
+      .send({ action: 'migrate' });
+    assert.equal(assertProblem(legacyRes, 409, 'operation-conflict').operationId, first.id);
+    const beside = await api.start({ kind: 'validate' });
+    assert.equal((await api.control(first.id, 'cancel')).status, 202);
+    assert.equal((await api.until(first.id)).status, 'cancelled');
+    const validate = await api.until(beside.id);
+    assert.equal(validate.status, 'succeeded');
+    assert.equal((validate.result as { scanned: number }).scanned, TENANTS);
+  });
+
+  it('control requests its status or kind does not allow are 409s; an unknown operation is a 404', async () => {
+    const report = await api.until((await api.start({ kind: 'report', limit: 10 })).id);
+    assert.equal(report.status, 'succeeded');
+    assertProblem(await api.control(report.id, 'cancel'), 409, 'operation-state', /is succeeded/);
+    assertProblem(await api.control(report.id, 'resume'), 409, 'operation-state');
+    assertProblem(
+      await api.control(report.id, 'pause'),
+      409,
+      'operation-state',
+      /only a migration/,
+    );
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    assertProblem(await api.control(unknown, 'cancel'), 404, 'operation-not-found');
+    assertProblem(
+      await api.http().get(`${OPERATIONS}/${unknown}`).set(api.auth),
+      404,
+      'operation-not-found',
+    );
+    assertProblem(
+      await api.http().get(`${OPERATIONS}/${unknown}/events`).set(api.auth),
+      404,
+      'operation-not-found',
+    );
+    assertProblem(
+      await api
+        .http()
+        .get(`${OPERATIONS}/${report.id}/events`)
+        .set(api.auth)
+        .set('Last-Event-ID', 'x'),
+      400,
+    );
+  });
+
+  it('a request its kind does not take is a 400 and records nothing', async () => {
+    const bad = async (body: Record<string, unknown>, detail: RegExp) => {
+      const res = await api.http().post(OPERATIONS).set(api.auth).send(body);
+      assertProblem(res, 400, undefined, detail, JSON.stringify(body));
+    };
+    await bad({ kind: 'launch' }, /kind must be one of/);
+    await bad(
+      { kind: 'check', batchSize: 10 },
+      /property batchSize cannot be used with kind check/,
+    );
+    await bad({ kind: 'migrate', batchSize: 0 }, /batchSize must not be less than 1/);
+    await bad({ kind: 'restore' }, /needs the backup's id/);
+    await bad({ kind: 'restore', backup: 'not-an-id' }, /backup must be the id/);
+    await bad(
+      { kind: 'restore', backup: '00000000-0000-4000-8000-000000000000', overwrite: true },
+      /its own confirmation/,
+    );
+    await bad({ kind: 'migrate', shell: 'rm -rf /' }, /property shell should not exist/);
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM tenant_operations',
+    );
+    assert.equal(rows[0].n, 0);
+  });
+
+  it('the list pages newest first, filters by kind and status, and counts every status', async () => {
+    const ids: string[] = [];
+    for (const kind of ['validate', 'report', 'validate'])
+      ids.push((await api.until((await api.start({ kind })).id)).id);
+    const all = await api.http().get(`${OPERATIONS}?limit=2`).set(api.auth);
+    assert.equal(all.status, 200, all.text);
+    const page = bodyOf<{
+      operations: OperationBody[];
+      total: number;
+      byStatus: Record<string, number>;
+    }>(all);
+    assert.equal(page.total, 3);
+    assert.deepEqual(page.byStatus, { succeeded: 3 });
+    assert.deepEqual(
+      page.operations.map((o) => o.id),
+      [ids[2], ids[1]],
+    );
+    const validates = bodyOf<{ total: number; operations: OperationBody[] }>(
+      await api.http().get(`${OPERATIONS}?kind=validate&status=succeeded&offset=1`).set(api.auth),
+    );
+    assert.equal(validates.total, 2);
+    assert.deepEqual(
+      validates.operations.map((o) => o.id),
+      [ids[0]],
+    );
+    assertProblem(
+      await api.http().get(`${OPERATIONS}?status=done`).set(api.auth),
+      400,
+      undefined,
+      /status must be one of/,
+    );
+  });
+
+  it('the audit log pages newest first with its total, naming the actor', async () => {
+    await api.until((await api.start({ kind: 'backup' })).id);
+    await api.until((await api.start({ kind: 'backup-postgres' })).id);
+    const res = await api.http().get('/api/admin/audit?limit=1').set(api.auth);
+    assert.equal(res.status, 200, res.text);
+    const page = bodyOf<{ entries: { action: string; actor: string }[]; total: number }>(res);
+    assert.ok(page.total >= 2);
+    assert.equal(page.entries.length, 1);
+    assert.equal(page.entries[0].action, 'backup.postgres');
+    assert.equal(page.entries[0].actor, 'admin-api');
+  });
+
+  it('`?action=migrate` is an operation: 202 with the run, its Location, and the operation id', async () => {
+    const res = await api
+      .http()
+      .post('/api/admin/migration')
+      .set(api.auth)
+      .send({ action: 'migrate' });
+    assert.equal(res.status, 202, res.text);
+    const body = bodyOf<{ runId: string; operationId: string; status: string; resumed: boolean }>(
+      res,
+    );
+    assert.equal(body.status, 'running');
+    assert.equal(res.headers.location, `/api/admin/migration/runs/${body.runId}`);
+    const operation = await api.until(body.operationId);
+    assert.equal(operation.status, 'succeeded');
+    assert.equal(operation.runId, body.runId);
+  });
+});
