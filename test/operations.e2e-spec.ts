@@ -223,7 +223,12 @@ describe('operations over the admin API (embedded worker)', () => {
   it('control requests its status or kind does not allow are 409s; an unknown operation is a 404', async () => {
     const report = await api.until((await api.start({ kind: 'report', limit: 10 })).id);
     assert.equal(report.status, 'succeeded');
-    assertProblem(await api.control(report.id, 'cancel'), 409, 'operation-state', /is succeeded/);
+    assertProblem(
+      await api.control(report.id, 'cancel'),
+      409,
+      'operation-state',
+      /has status succeeded/,
+    );
     assertProblem(await api.control(report.id, 'resume'), 409, 'operation-state');
     assertProblem(
       await api.control(report.id, 'pause'),

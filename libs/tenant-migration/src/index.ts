@@ -50,7 +50,10 @@ export {
   type QuarantinedKey,
   type QuarantinePage,
 } from './migration/migration-runs.service.js';
-export { PostgresSessionFactory } from './database/postgres-session.factory.js';
+export {
+  PostgresSessionFactory,
+  type PostgresSession,
+} from './database/postgres-session.factory.js';
 export { RedisKeyspaceReader } from './source/redis-keyspace.reader.js';
 export { scanPatternFor } from './source/key-name.js';
 export { TenantValidator } from './validation/tenant-validator.js';

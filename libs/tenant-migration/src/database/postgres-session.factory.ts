@@ -4,6 +4,8 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { Sema } from 'async-sema';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
 import { LATEST_SCHEMA_MIGRATION } from './schema-migrations.js';
 
@@ -36,32 +38,82 @@ export interface PostgresSession {
   discard(): Promise<void>;
 }
 
+/** pg's pool size when the DataSource does not set one. */
+const PG_DEFAULT_POOL_SIZE = 10;
+
+/**
+ * The pool's connections sessions may hold together: all but a reserve (3, or a third of a small
+ * pool) kept for short queries, so `/health`, status reads and the operations routes never wait
+ * behind the sessions of migrations, checks and backups.
+ */
+export const sessionBudgetOf = (poolSize: number): number =>
+  Math.max(1, poolSize - Math.min(3, Math.floor(poolSize / 3)));
+
+/** How long `open` waits for a session of the budget before it gives up. */
+export const SESSION_WAIT_MS = 30_000;
+
+const poolSizeOf = (dataSource: DataSource): number => {
+  const options = dataSource.options as { poolSize?: number; extra?: { max?: unknown } };
+  const max = options.extra?.max ?? options.poolSize;
+  return typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : PG_DEFAULT_POOL_SIZE;
+};
+
 @Injectable()
 export class PostgresSessionFactory {
+  /** The sessions held at once, within the budget (see `sessionBudgetOf`). */
+  private readonly budget: Sema;
+  readonly sessionBudget: number;
+
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
     @InjectTenantDataSource() private readonly dataSource: DataSource,
-  ) {}
+  ) {
+    this.sessionBudget = sessionBudgetOf(poolSizeOf(dataSource));
+    this.budget = new Sema(this.sessionBudget);
+  }
 
+  /**
+   * A session of its own, once the budget has room (first come, first served): waits at most
+   * SESSION_WAIT_MS, then fails as StoreUnavailableError.
+   */
   async open(): Promise<PostgresSession> {
+    await this.takeFromBudget();
+    let returned = false;
+    const giveBack = () => {
+      if (!returned) this.budget.release();
+      returned = true;
+    };
     const runner: QueryRunner = this.dataSource.createQueryRunner();
     let client: PoolClient;
     try {
       client = (await runner.connect()) as PoolClient;
     } catch (error) {
       await runner.release().catch(() => undefined);
+      giveBack();
       throw new StoreUnavailableError('cannot connect to PostgreSQL', {}, { cause: error });
     }
     return {
       client,
-      release: () => runner.release(),
+      release: () => runner.release().finally(giveBack),
       // TypeORM's Postgres runner releases with an error to make the pool drop the connection;
       // the method is public at run time but not in its typings.
       discard: () =>
-        (runner as unknown as Discardable).releasePostgresConnection(
-          new Error('session discarded'),
-        ),
+        (runner as unknown as Discardable)
+          .releasePostgresConnection(new Error('session discarded'))
+          .finally(giveBack),
     };
+  }
+
+  private async takeFromBudget(): Promise<void> {
+    const taken = this.budget.acquire().then(() => true);
+    const inTime = await Promise.race([taken, sleep(SESSION_WAIT_MS, false, { ref: false })]);
+    if (inTime) return;
+    // The token still comes, later: give it straight back.
+    void taken.then(() => this.budget.release());
+    throw new StoreUnavailableError(
+      `all ${this.sessionBudget} PostgreSQL sessions are busy (migrations, checks, backups); try again once one ends`,
+      { sessionBudget: this.sessionBudget },
+    );
   }
 
   /** Runs `work` on a session of its own, released afterwards whatever happens. */

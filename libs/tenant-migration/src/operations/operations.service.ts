@@ -256,7 +256,10 @@ const conflict = (kind: OperationKind, heldBy: string | null): OperationConflict
   );
 
 const refused = (operation: Operation, verb: string): OperationStateError =>
-  new OperationStateError(`${describe(operation)} is ${operation.status}: it cannot be ${verb}`, {
-    operationId: operation.id,
-    status: operation.status,
-  });
+  new OperationStateError(
+    `${describe(operation)} has status ${operation.status}: it cannot be ${verb}`,
+    {
+      operationId: operation.id,
+      status: operation.status,
+    },
+  );
