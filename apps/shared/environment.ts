@@ -252,6 +252,14 @@ export class EnvironmentVariables {
   @IntegerVariable(100, 86_400_000)
   ADMIN_RATE_WINDOW_MS = 60_000;
 
+  /**
+   * How long the admin API's synchronous forms that can stop midway (`?action=check`,
+   * validate, dry-run, a Redis backup) may run: then they stop and answer 503 `sync-timeout`.
+   * The same work runs without a limit as an operation.
+   */
+  @IntegerVariable(1000, 3_600_000)
+  ADMIN_SYNC_TIMEOUT_MS = 120_000;
+
   @IntegerVariable(0, 65_535)
   PORT = 3000;
 

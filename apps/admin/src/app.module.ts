@@ -5,6 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { DomainErrorFilter } from '#tenant-migration';
 import { InfrastructureModule } from '../../shared/infrastructure.module.js';
+import { validateEnvironment } from '../../shared/environment.js';
 import { adminRateLimitFrom } from './admin-rate-limit.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
@@ -18,7 +19,12 @@ import { StoreProbe } from './store-probe.js';
   imports: [
     InfrastructureModule.forApp({
       mode: 'service',
-      admin: { path: 'api/admin/migration', guard: AdminTokenGuard },
+      admin: {
+        path: 'api/admin/migration',
+        guard: AdminTokenGuard,
+        // main.ts validated the environment before it loaded this module.
+        syncTimeoutMs: validateEnvironment(process.env).ADMIN_SYNC_TIMEOUT_MS,
+      },
     }),
     TerminusModule.forRoot(),
     ThrottlerModule.forRootAsync({ inject: [ConfigService], useFactory: adminRateLimitFrom }),

@@ -90,6 +90,7 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   ADMIN_TOKEN: null,
   ADMIN_RATE_LIMIT: null,
   ADMIN_RATE_WINDOW_MS: null,
+  ADMIN_SYNC_TIMEOUT_MS: null,
   METRICS_TOKEN: null,
   PORT: null,
   HOST: null,

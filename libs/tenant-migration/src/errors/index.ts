@@ -23,3 +23,4 @@ export * from './operation-stopped.error.js';
 export * from './operation-conflict.error.js';
 export * from './operation-not-found.error.js';
 export * from './operation-state.error.js';
+export * from './sync-timeout.error.js';

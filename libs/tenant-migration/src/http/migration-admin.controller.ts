@@ -60,6 +60,7 @@ import {
 import { ApiProblemResponses } from './api-problem-responses.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
 import { OperationsService } from '../operations/operations.service.js';
+import { OperationStoppedError, SyncTimeoutError } from '../errors/index.js';
 import { actorOf } from './request-actor.js';
 
 const BOTH: readonly Store[] = ['postgres', 'redis'];
@@ -85,6 +86,35 @@ const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
  */
 const RUN_START_WAIT_MS = 10_000;
 
+/** The default limit of a synchronous form that can stop midway (see `syncTimeoutMs`). */
+export const DEFAULT_SYNC_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs `work` with a signal aborted (as a cancel) after `ms`: the work stops at its next batch
+ * boundary and the request answers 503 `sync-timeout`, pointing to the operation that runs the
+ * same work in the background.
+ */
+const withinLimit = async <T>(
+  ms: number,
+  kind: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> => {
+  const limit = new AbortController();
+  const timer = setTimeout(() => limit.abort('cancel'), ms);
+  try {
+    return await work(limit.signal);
+  } catch (error) {
+    if (limit.signal.aborted && error instanceof OperationStoppedError)
+      throw new SyncTimeoutError(
+        `${kind} took longer than ${ms} ms, the limit of a synchronous request, and was stopped; run it as an operation: POST /api/admin/operations {"kind":"${kind}"}`,
+        { kind, limitMs: ms },
+      );
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 /**
  * The admin API's `?action=` routes: `GET` actions only read; `POST` actions run. A migration
  * is an operation a worker runs in the background: it answers 202 with its run id (and its
@@ -101,6 +131,9 @@ const RUN_START_WAIT_MS = 10_000;
 @ApiProblemResponses()
 @Injectable() // emits the constructor's parameter types, which the mounted subclass inherits
 export class MigrationAdminController {
+  /** See `AdminControllerMount.syncTimeoutMs`; the mounted subclass sets it. */
+  protected readonly syncTimeoutMs: number = DEFAULT_SYNC_TIMEOUT_MS;
+
   constructor(
     private readonly migrations: MigrationService,
     private readonly runs: MigrationRunsService,
@@ -231,7 +264,13 @@ export class MigrationAdminController {
     runs: { needs: POSTGRES, read: async () => ({ runs: await this.runs.latest(20) }) },
     backups: { needs: POSTGRES, read: async () => ({ backups: await this.backups.list(20) }) },
     // A check reads both stores and writes nothing; its first 1,000 differences are listed.
-    check: { needs: BOTH, read: () => this.integrity.check({ limit: 1000 }) },
+    check: {
+      needs: BOTH,
+      read: () =>
+        withinLimit(this.syncTimeoutMs, 'check', (signal) =>
+          this.integrity.check({ limit: 1000, signal }),
+        ),
+    },
     stats: { needs: BOTH, read: () => this.reports.stats() },
     report: { needs: BOTH, read: () => this.reports.report(1000) },
     // The self-test is read-only; a failed test is its finding (200, `passed: false`), not an error.
@@ -258,7 +297,12 @@ export class MigrationAdminController {
     // Validation reads Redis only: it still answers while PostgreSQL is down.
     validate: {
       needs: ['redis'],
-      run: async () => ({ status: 200, body: await this.migrations.validateAll() }),
+      run: async () => ({
+        status: 200,
+        body: await withinLimit(this.syncTimeoutMs, 'validate', (signal) =>
+          this.migrations.validateAll(undefined, signal),
+        ),
+      }),
     },
     backup: {
       needs: BOTH,
@@ -266,7 +310,9 @@ export class MigrationAdminController {
         status: 201,
         body: body.postgres
           ? await this.backups.backupPostgres({ actor })
-          : await this.backups.backupRedis({ actor }),
+          : await withinLimit(this.syncTimeoutMs, 'backup', (signal) =>
+              this.backups.backupRedis({ actor, signal }),
+            ),
       }),
     },
     sync: {
@@ -290,11 +336,14 @@ export class MigrationAdminController {
   };
 
   private async dryRun(body: MigrationActionDto): Promise<ActionAnswer> {
-    const result = await this.migrations.migrate({
-      dryRun: true,
-      batchSize: body.batchSize,
-      conflictPolicy: body.conflictPolicy,
-    });
+    const result = await withinLimit(this.syncTimeoutMs, 'dry-run', (signal) =>
+      this.migrations.migrate({
+        dryRun: true,
+        batchSize: body.batchSize,
+        conflictPolicy: body.conflictPolicy,
+        signal,
+      }),
+    );
     return { status: 200, body: result };
   }
 

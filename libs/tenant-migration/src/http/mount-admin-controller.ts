@@ -13,7 +13,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { InvalidOptionError } from '../errors/index.js';
 import { DomainErrorFilter } from './domain-error.filter.js';
 import { JsonOnlyInterceptor } from './json-only.interceptor.js';
-import { MigrationAdminController } from './migration-admin.controller.js';
+import { DEFAULT_SYNC_TIMEOUT_MS, MigrationAdminController } from './migration-admin.controller.js';
 import { OperationsController } from './operations.controller.js';
 import { StrictValidationPipe } from './strict-validation.pipe.js';
 
@@ -23,6 +23,12 @@ export interface AdminControllerMount {
   path?: string;
   /** Route under which `operations` and `audit` are. Default `api/admin`. */
   resourcesPath?: string;
+  /**
+   * How long the synchronous `?action=` forms that can stop midway (check, validate, dry-run,
+   * a Redis backup) may run before they are stopped with a 503 `sync-timeout`, in ms. Default
+   * 120000; the same work runs without a limit as an operation.
+   */
+  syncTimeoutMs?: number;
   /**
    * The guard every route is behind (required: the admin API never runs unauthenticated).
    * It is created in the tenant-migration module, so its dependencies must be global or come
@@ -50,7 +56,10 @@ export const mountAdminControllers = (mount: AdminControllerMount): Type[] => {
       { option: 'admin.guard' },
     );
   }
-  class MountedMigrationAdminController extends MigrationAdminController {}
+  const syncTimeoutMs = mount.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS;
+  class MountedMigrationAdminController extends MigrationAdminController {
+    protected override readonly syncTimeoutMs = syncTimeoutMs;
+  }
   class MountedOperationsController extends OperationsController {}
   const routed: [Type, string][] = [
     [MountedMigrationAdminController, mount.path ?? DEFAULT_ADMIN_PATH],
