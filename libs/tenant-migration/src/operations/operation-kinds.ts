@@ -48,8 +48,13 @@ export interface OperationKindSpec {
   exclusive: (params: OperationParams) => string | null;
   /** Whether a running one stops at its next batch when cancelled. */
   cancellable: boolean;
-  /** Whether a running one can be paused, and resumed exactly from where it stopped. */
-  pausable: boolean;
+  /**
+   * Whether a running one can be paused (at its next batch boundary): `continues` resumes it
+   * from its checkpoint, key for key (a migration); `restarts` runs it again from the start on
+   * resume (read-only tasks and backups: they keep nothing of a stopped execution, so the
+   * resumed one gives what an uninterrupted one gives); false: it cannot be paused.
+   */
+  pausable: 'continues' | 'restarts' | false;
   run: Run;
 }
 
@@ -122,7 +127,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: ['batchSize', 'conflictPolicy'],
     exclusive: holdsTenants,
     cancellable: true,
-    pausable: true,
+    pausable: 'continues',
     run: ({ migrations }, params, context) =>
       migrations.migrate({
         ...migrationRequest(params, context),
@@ -136,7 +141,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: ['batchSize', 'conflictPolicy'],
     exclusive: nothing,
     cancellable: true,
-    pausable: false,
+    pausable: 'restarts',
     run: ({ migrations }, params, context) =>
       migrations.migrate({ ...migrationRequest(params, context), dryRun: true }),
   },
@@ -144,7 +149,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: [],
     exclusive: nothing,
     cancellable: true,
-    pausable: false,
+    pausable: 'restarts',
     run: ({ migrations }, _params, context) =>
       migrations.validateAll(counting(context, 'validating'), context.signal),
   },
@@ -152,7 +157,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: ['limit'],
     exclusive: nothing,
     cancellable: true,
-    pausable: false,
+    pausable: 'restarts',
     run: ({ integrity }, params, context) =>
       integrity.check({
         limit: (params.limit as number | undefined) ?? 1000,
@@ -171,7 +176,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: [],
     exclusive: nothing,
     cancellable: true,
-    pausable: false,
+    pausable: 'restarts',
     run: ({ backups }, _params, context) =>
       backups.backupRedis({
         actor: context.actor,

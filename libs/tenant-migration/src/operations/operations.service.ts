@@ -114,7 +114,7 @@ export class OperationsService {
   async pause(id: string): Promise<Operation> {
     const operation = await this.get(id);
     if (!OPERATION_KIND_SPECS[operation.kind].pausable)
-      throw refused(operation, 'paused (only a migration can)');
+      throw refused(operation, `paused (a ${operation.kind} cannot stop midway)`);
     const moved = await this.move(operation, ['running'], 'pausing', 'paused');
     this.executor.stopHere(id, 'pause');
     return moved;
@@ -126,9 +126,10 @@ export class OperationsService {
    */
   async resume(id: string): Promise<Operation> {
     const operation = await this.get(id);
-    const from: OperationStatus[] = OPERATION_KIND_SPECS[operation.kind].pausable
-      ? ['paused', 'interrupted', 'failed']
-      : ['paused', 'interrupted'];
+    const from: OperationStatus[] =
+      OPERATION_KIND_SPECS[operation.kind].pausable === 'continues'
+        ? ['paused', 'interrupted', 'failed']
+        : ['paused', 'interrupted'];
     const moved = await this.operations.transition(id, from, 'queued', { clearError: true });
     if ('heldBy' in moved) throw conflict(operation.kind, moved.heldBy);
     if (!moved.operation) throw refused(await this.get(id), 'resumed');
