@@ -2,7 +2,8 @@
  * Benchmarks: `npm run bench -- [migrate|backup|check] --tenants 1000000[,100000] [--batch-size N]
  * [--enhanced-pct 15] [--bad-pct 0] [--runs 1]`, and `npm run bench -- resolve [--tenants 20000]
  * [--concurrency 32] [--requests 50000] [--warmup 5000] [--rounds 2] [--enhanced-pct 15]`, and
- * `npm run bench -- properties [--cases 200] [--seed S]`.
+ * `npm run bench -- properties [--cases 200] [--seed S]`, and `npm run bench -- api
+ * [--tenants 100000] [--duration 30] [--connections 20] [--batch-size N]`.
  *
  * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
  * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
@@ -15,6 +16,13 @@
  * `properties` (bench/properties.ts): the end-to-end property of test/properties.e2e-spec.ts
  * (hostile generated keyspaces, dry run then migration, every key in one bucket) for N cases
  * against its own database and key prefix; prints cases, keys and seconds.
+ * `api` (bench/api-scenario.ts): seeds as below into its own database (BENCH_API_DATABASE,
+ * default tm_bench_api), starts the compiled admin app, and times a migration run as an
+ * operation twice: alone, then (after emptying the tables it wrote) while autocannon loads four
+ * admin routes for --duration seconds over --connections connections and five clients follow
+ * the operation's event stream. Prints the load's req/s, p50/p99 latency, errors and non-2xx,
+ * the events each stream client heard, both migrations' times and tenants/s, and loaded /
+ * baseline throughput against the target 0.8 (PASS or FAIL).
  *
  * For each size: seeds a dedicated Redis database deterministically with the shared seed
  * script, runs the project's migration (the real CLI, as a child process) into a fresh
@@ -29,7 +37,8 @@
  *
  * Files: settings.ts (command line and environment), figures.ts (pure rules), child.ts (the step
  * runner), steps.ts (seed, schema, reference, CLI), size-table.ts (the per-size loop and table),
- * copy-scenarios.ts (migrate, check), backup-scenario.ts, resolve.ts, properties.ts.
+ * copy-scenarios.ts (migrate, check), backup-scenario.ts, resolve.ts, properties.ts,
+ * api-scenario.ts with its pure rules in api-figures.ts.
  */
 import { errorMessage } from '#tenant-migration';
 import { runBackup } from './backup-scenario.js';
@@ -49,7 +58,14 @@ const runPropertiesScenario = async (): Promise<void> => {
   await runProperties({ redisUrl, adminUrl, flag, fail });
 };
 
+/** The api scenario loads autocannon, so only when it runs. */
+const runApiScenario = async (): Promise<void> => {
+  const { runApi } = await import('./api-scenario.js');
+  await runApi();
+};
+
 const scenarios: Record<string, () => Promise<void>> = {
+  api: runApiScenario,
   backup: runBackup,
   check: runCheckScenario,
   resolve: runResolveScenario,

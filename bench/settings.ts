@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '#tenant-migration';
 import { parseRuns } from './figures.js';
+import { parseWholeNumber } from './api-figures.js';
 
 const argv = process.argv.slice(2);
 
@@ -33,6 +34,7 @@ const scenarios = new Map<string, string[]>([
     ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct'],
   ],
   ['properties', ['--cases', '--seed']],
+  ['api', ['--tenants', '--duration', '--connections', '--batch-size']],
 ]);
 export const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
 const known = new Set(
@@ -60,6 +62,17 @@ export const runs = ((): number => {
   }
 })();
 export const batchSize = flag('--batch-size', '');
+/** A whole-number option of the api scenario, from 1 to `max`; bad usage exits 2. */
+const wholeOption = (name: string, fallback: string, max: number): number => {
+  try {
+    return parseWholeNumber(flag(name, fallback), name, max);
+  } catch (error) {
+    return fail(errorMessage(error));
+  }
+};
+/** The api scenario's load: seconds of autocannon, and its connections. */
+export const loadSeconds = wholeOption('--duration', '30', 3600);
+export const loadConnections = wholeOption('--connections', '20', 1000);
 export const seedArgs = [
   '--enhanced-pct',
   flag('--enhanced-pct', '15'),
@@ -76,10 +89,15 @@ export const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/1
 export const restoreUrl = process.env.BENCH_RESTORE_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 export const adminUrl =
   process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-/** The bench's own PostgreSQL database, dropped and re-created for every run. */
-export const database = process.env.BENCH_DATABASE ?? 'tm_bench';
+/**
+ * The bench's own PostgreSQL database, dropped and re-created for every run. The api scenario
+ * has one of its own (BENCH_API_DATABASE), so it never drops the database of another scenario.
+ */
+const databaseVariable = scenario === 'api' ? 'BENCH_API_DATABASE' : 'BENCH_DATABASE';
+export const database =
+  process.env[databaseVariable] ?? (scenario === 'api' ? 'tm_bench_api' : 'tm_bench');
 if (!/^[a-z_][a-z0-9_]{0,62}$/.test(database))
-  fail(`BENCH_DATABASE must be a lower-case identifier, got "${database}"`);
+  fail(`${databaseVariable} must be a lower-case identifier, got "${database}"`);
 export const databaseUrl = (() => {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
