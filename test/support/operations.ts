@@ -64,11 +64,29 @@ export const seedTenants = async (redis: Redis, prefix: string, count: number, s
   }
 };
 
+/** What `operationsApi` answers: the routes of one app, with its token. */
+export interface OperationsApi {
+  auth: { Authorization: string };
+  http: () => ReturnType<typeof request>;
+  start(body: Record<string, unknown>): Promise<OperationBody>;
+  get(id: string): Promise<OperationBody>;
+  control(id: string, verb: 'cancel' | 'pause' | 'resume'): request.Test;
+  until(
+    id: string,
+    done?: (operation: OperationBody) => boolean,
+    timeoutMs?: number,
+  ): Promise<OperationBody>;
+  events(
+    id: string,
+    lastEventId?: string,
+  ): Promise<{ res: request.Response; events: StreamEvent[] }>;
+}
+
 /** The admin API of one app (its server) with its bearer token. */
-export const operationsApi = (server: () => Server, token: string) => {
+export const operationsApi = (server: () => Server, token: string): OperationsApi => {
   const auth = { Authorization: `Bearer ${token}` };
   const http = () => request(server());
-  const api = {
+  const api: OperationsApi = {
     auth,
     http,
     start: async (body: Record<string, unknown>): Promise<OperationBody> => {
