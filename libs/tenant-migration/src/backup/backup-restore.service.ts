@@ -11,6 +11,7 @@ import { RedisRestorer } from './redis-restorer.js';
 import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
 import { TenantsTableRepository } from './tenants-table.repository.js';
 import type { PostgresRestoreReport, RedisRestoreReport } from './backup.types.js';
+import { entryCounter } from './backup-progress.js';
 
 export interface RedisRestoreRequest {
   dryRun?: boolean;
@@ -19,6 +20,8 @@ export interface RedisRestoreRequest {
   /** Replace keys that exist with another value (default: leave them and report them). */
   overwrite?: boolean;
   actor?: string;
+  /** Called every `PROGRESS_EVERY` entries restored (or checked, in a dry run), with the count. */
+  onProgress?: (entries: number) => void;
 }
 
 /**
@@ -67,7 +70,11 @@ export class BackupRestoreService {
             request.dryRun ?? false,
             request.overwrite ?? false,
           );
-          await scanBackupFile(path, (line) => restorer.add(line));
+          const counted = entryCounter(request.onProgress);
+          await scanBackupFile(path, (line) => {
+            counted();
+            return restorer.add(line);
+          });
           await restorer.flush();
           return {
             ...restorer.report,

@@ -10,6 +10,7 @@ import { BackupRepository } from './backup.repository.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { LiveComparer } from './live-comparer.js';
 import type { BackupHeader, BackupKind, BackupVerifyReport } from './backup.types.js';
+import { entryCounter } from './backup-progress.js';
 
 /** A backup file read whole, with what is wrong with it. */
 interface Inspection {
@@ -39,16 +40,21 @@ export class BackupVerifier {
    */
   verify(
     ref: string,
-    { live = false, actor }: { live?: boolean; actor?: string } = {},
+    {
+      live = false,
+      actor,
+      onProgress,
+    }: { live?: boolean; actor?: string; onProgress?: (entries: number) => void } = {},
   ): Promise<BackupVerifyReport> {
     return this.audit.around(
       { actor, action: 'backup.verify', params: { ref, live } },
       async () => {
         const comparison = live ? new LiveComparer(this.entries) : null;
-        const { path, record, scan, problems } = await this.inspect(
-          ref,
-          comparison ? (line) => comparison.compare(line) : undefined,
-        );
+        const counted = entryCounter(onProgress);
+        const { path, record, scan, problems } = await this.inspect(ref, (line) => {
+          counted();
+          return comparison?.compare(line);
+        });
         if (live && scan.header?.kind !== 'redis')
           problems.push('only Redis backups can be compared with live Redis');
         const liveReport =

@@ -159,7 +159,7 @@ export class BackupService {
   /** See `BackupVerifier.verify`. */
   verify(
     ref: string,
-    options: { live?: boolean; actor?: string } = {},
+    options: { live?: boolean; actor?: string; onProgress?: (entries: number) => void } = {},
   ): Promise<BackupVerifyReport> {
     return this.verifier.verify(ref, options);
   }

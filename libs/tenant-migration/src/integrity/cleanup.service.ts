@@ -44,8 +44,8 @@ export class CleanupService {
       // A cleanup that deletes holds the tenants table's lock: never during a migration, restore or sync.
       () =>
         dryRun
-          ? this.run(dryRun, request.actor)
-          : this.lock.hold('cleanup', () => this.run(dryRun, request.actor)),
+          ? this.run(dryRun, request)
+          : this.lock.hold('cleanup', () => this.run(dryRun, request)),
       (result) => ({
         backupId: result.backupId,
         deleted: result.deleted,
@@ -55,9 +55,9 @@ export class CleanupService {
     );
   }
 
-  private async run(dryRun: boolean, actor: string | undefined): Promise<CleanupResult> {
+  private async run(dryRun: boolean, request: CleanupRequest): Promise<CleanupResult> {
     const started = Date.now();
-    const backup = await this.gate.verifiedBackup(actor);
+    const backup = await this.gate.verifiedBackup(request.actor);
     const result: CleanupResult = {
       dryRun,
       backupId: backup.id,
@@ -80,6 +80,7 @@ export class CleanupService {
         if (pending.length >= BATCH) {
           await this.batch.process(session.client, pending, backup.id, result);
           pending = [];
+          request.onProgress?.(result.examined);
         }
       });
       await this.batch.process(session.client, pending, backup.id, result);

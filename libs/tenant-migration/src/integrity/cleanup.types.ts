@@ -29,6 +29,8 @@ export interface CleanupRequest {
   /** Report what would be deleted; delete nothing. Default true: deleting is explicit. */
   dryRun?: boolean;
   actor?: string;
+  /** Called after each batch of the backup's keys, with the number examined so far. */
+  onProgress?: (examined: number) => void;
 }
 
 /** Keys listed in a result's samples, at most. */

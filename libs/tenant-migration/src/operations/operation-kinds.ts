@@ -200,6 +200,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
       backups.verify(params.backup as string, {
         live: params.live === true,
         actor: context.actor,
+        onProgress: counting(context, 'verifying'),
       }),
   },
   restore: {
@@ -212,6 +213,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         dryRun: params.confirm !== true,
         overwrite: params.overwrite === true,
         actor: context.actor,
+        onProgress: counting(context, 'restoring'),
       }),
   },
   'restore-postgres': {
@@ -231,7 +233,11 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     cancellable: false,
     pausable: false,
     run: ({ cleanups }, params, context) =>
-      cleanups.cleanup({ dryRun: params.confirm !== true, actor: context.actor }),
+      cleanups.cleanup({
+        dryRun: params.confirm !== true,
+        actor: context.actor,
+        onProgress: counting(context, 'cleaning up'),
+      }),
   },
   'sync-drifted': {
     params: ['prefer', 'dryRun'],
