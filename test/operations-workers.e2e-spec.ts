@@ -212,6 +212,23 @@ describe('operations across processes: enqueue-only app, standalone workers, sig
     await stopProcess(app);
   });
 
+  it('SIGINT to the admin app stops its embedded worker the same way: interrupted at a batch boundary, the app ends by the signal', async () => {
+    const app = await admin();
+    const id = await start(app.url, { kind: 'migrate', batchSize: BATCH });
+    await until(id, (o) => (o.progress?.done ?? 0) >= BATCH * 5);
+    const ended = await stopProcess(app, 'SIGINT');
+    assert.equal(ended?.signal, 'SIGINT', JSON.stringify(ended));
+    const stopped = await operation(id);
+    assert.equal(stopped.status, 'interrupted');
+    assert.equal(stopped.error?.code, 'operation-stopped');
+    assert.equal((await runOf(stopped.runId ?? '')).status, 'interrupted');
+    // What the run recorded is what the table holds: every batch committed whole, none half.
+    const run = await runOf(stopped.runId ?? '');
+    const partial = await tenantCount();
+    assert.ok(partial > 0 && partial < TENANTS, `${partial}`);
+    assert.equal(run.counts.migrated, partial);
+  });
+
   it('kill -9 of the app mid-migration: a restarted app sees it interrupted within the bound, and resume completes it exactly', async () => {
     const first = await admin();
     const id = await start(first.url, { kind: 'migrate', batchSize: BATCH });
