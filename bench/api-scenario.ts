@@ -48,6 +48,7 @@ import {
   redisUrl,
   root,
   sizes,
+  workerPlacement,
 } from './settings.js';
 import { seedFresh } from './steps.js';
 
@@ -95,23 +96,28 @@ interface OperationBody {
 const lastLine = (text: string): string =>
   text.trim().split('\n').at(-1)?.slice(0, 300) ?? '(no output)';
 
-/** Starts the admin app and resolves once it listens. */
-const startApp = (token: string): Promise<AdminApp> => {
-  const step = 'admin app start';
-  const child = spawn(process.execPath, [resolve(root, 'dist/apps/admin/src/main.js')], {
+/** The environment of the app and the worker: only what the bench sets. */
+const appEnvironment = (token: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  NO_COLOR: '1',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  ADMIN_TOKEN: token,
+  ADMIN_RATE_LIMIT: '0',
+  TENANT_KEY_PREFIX: 'subdomain:',
+  REDIS_URL: redisUrl,
+  DATABASE_URL: databaseUrl,
+  OPERATIONS_MODE: workerPlacement === 'separate' ? 'enqueue' : 'worker',
+});
+
+/** Starts the admin app (or, `worker`, a standalone worker) and resolves once it is ready. */
+const startApp = (token: string, worker = false): Promise<AdminApp> => {
+  const step = worker ? 'worker start' : 'admin app start';
+  const entry = worker ? 'dist/apps/worker/src/main.js' : 'dist/apps/admin/src/main.js';
+  const child = spawn(process.execPath, [resolve(root, entry)], {
     cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NO_COLOR: '1',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ADMIN_TOKEN: token,
-      ADMIN_RATE_LIMIT: '0',
-      TENANT_KEY_PREFIX: 'subdomain:',
-      REDIS_URL: redisUrl,
-      DATABASE_URL: databaseUrl,
-    },
+    env: appEnvironment(token),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -127,7 +133,11 @@ const startApp = (token: string): Promise<AdminApp> => {
     const heard = (chunk: Buffer): void => {
       log = (log + chunk.toString()).slice(-LOG_TAIL);
       if (url !== null) return;
-      url = listeningUrl(log);
+      url = worker
+        ? /running operations as \S+/.test(log)
+          ? '(worker)'
+          : null
+        : listeningUrl(log);
       if (url === null) return;
       clearTimeout(timer);
       resolvePromise({ url, child, logTail: () => log, exited });
@@ -390,6 +400,14 @@ export const runApi = async (): Promise<void> => {
   const token = randomBytes(24).toString('base64url');
   const app = await startApp(token);
   process.stderr.write(`bench: admin app listening on ${app.url}\n`);
+  const worker =
+    workerPlacement === 'separate'
+      ? await startApp(token, true).catch(async (error: unknown) => {
+          await stopApp(app).catch(() => undefined);
+          throw error;
+        })
+      : null;
+  if (worker) process.stderr.write(`bench: a standalone worker runs the migrations\n`);
   let lines: string[];
   try {
     const baselineId = await startMigration(app, token, 'baseline migration', batchSize);
@@ -428,13 +446,20 @@ export const runApi = async (): Promise<void> => {
       ),
     });
   } catch (error) {
+    if (worker) await stopApp(worker).catch(() => undefined);
     await stopApp(app).catch(() => undefined);
     throw error;
   }
   const loadAfter = loadavg()[0];
+  if (worker) await stopApp(worker);
   await stopApp(app);
   console.log('');
   for (const line of lines) console.log(line);
+  console.log(
+    workerPlacement === 'separate'
+      ? 'worker: a standalone worker process (npm run worker); the app only enqueued'
+      : "worker: the admin app's embedded worker (the app serves the load and runs the migration)",
+  );
   // The machine's other work weighs on both runs' figures: say how busy it was.
   console.log(
     `load average (1 min): ${loadBefore.toFixed(2)} before seeding, ${loadAfter.toFixed(2)} after the loaded run ` +

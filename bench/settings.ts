@@ -34,7 +34,7 @@ const scenarios = new Map<string, string[]>([
     ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct'],
   ],
   ['properties', ['--cases', '--seed']],
-  ['api', ['--tenants', '--duration', '--connections', '--batch-size']],
+  ['api', ['--tenants', '--duration', '--connections', '--batch-size', '--worker']],
 ]);
 export const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
 const known = new Set(
@@ -73,6 +73,16 @@ const wholeOption = (name: string, fallback: string, max: number): number => {
 /** The api scenario's load: seconds of autocannon, and its connections. */
 export const loadSeconds = wholeOption('--duration', '30', 3600);
 export const loadConnections = wholeOption('--connections', '20', 1000);
+/**
+ * Where the api scenario's migration runs: `embedded`, in the admin app's own worker (the
+ * default, the Quick start's setup), or `separate`, in a standalone worker process beside an app
+ * that only enqueues.
+ */
+export const workerPlacement = ((): 'embedded' | 'separate' => {
+  const value = flag('--worker', 'embedded');
+  if (value === 'embedded' || value === 'separate') return value;
+  return fail(`--worker must be embedded or separate, got ${JSON.stringify(value)}`);
+})();
 export const seedArgs = [
   '--enhanced-pct',
   flag('--enhanced-pct', '15'),
