@@ -130,3 +130,9 @@ export { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository
 export type { PendingWriteBack } from './tenants/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';
 export { MigrationUtils } from './compat/migration-utils.service.js';
+export {
+  SCHEDULE_KINDS,
+  type OperationSchedule,
+  type ScheduleKind,
+} from './operations/operation.types.js';
+export { cronProblem, isTimeZone } from './common/cron-expression.js';
