@@ -1,7 +1,8 @@
 /**
  * `GET /metrics` end to end: the real admin app against the real PostgreSQL and Redis. Its
  * bearer token, the exposition format, and the migration's metrics against what the runs,
- * the resolver and the write-back queue did.
+ * the resolver and the write-back queue did; the operations' gauges against the operations
+ * table, a running operation's progress included.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,13 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { INestApplication } from '@nestjs/common';
-import { TenantResolver, type MigrationCounts, type MigrationRunEntity } from '#tenant-migration';
+import {
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  TenantResolver,
+  type MigrationCounts,
+  type MigrationRunEntity,
+} from '#tenant-migration';
 import {
   createTestDatabase,
   deleteByPattern,
@@ -20,6 +27,7 @@ import {
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
 import { assertProblem } from './support/problem.js';
 import { bodyOf, type RunStartedBody } from './support/body.js';
+import { operationsApi, seedTenants } from './support/operations.js';
 
 const NAMESPACE = testNamespace('metrics');
 const PREFIX = `${NAMESPACE}subdomain:`;
@@ -80,6 +88,23 @@ describe('GET /metrics against the real admin app', () => {
   let db: pg.Client;
 
   const http = () => request(app.getHttpServer());
+  const operations = operationsApi(() => app.getHttpServer(), ADMIN_TOKEN);
+  /** The operations table's count of each kind and status, as `kind/status`. */
+  const tableCounts = async (): Promise<Map<string, number>> => {
+    const { rows } = await db.query<{ kind: string; status: string; n: number }>(
+      'SELECT kind, status, count(*)::int AS n FROM tenant_operations GROUP BY kind, status',
+    );
+    return new Map(rows.map((r) => [`${r.kind}/${r.status}`, r.n]));
+  };
+  /** `tenant_migrate_operations` as `kind/status` to its value. */
+  const gaugeCounts = (samples: Sample[]): Map<string, number> =>
+    new Map(
+      samples
+        .filter((s) => s.name === 'tenant_migrate_operations')
+        .map((s) => [`${s.labels.kind}/${s.labels.status}`, s.value]),
+    );
+  const progressSeries = (samples: Sample[]) =>
+    samples.filter((s) => s.name.startsWith('tenant_migrate_operation_progress_'));
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
   const scrape = async (): Promise<Sample[]> => {
     const res = await http().get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
@@ -108,6 +133,8 @@ describe('GET /metrics against the real admin app', () => {
         METRICS_TOKEN,
         // Batches of two: the counters add up over several batches.
         MIGRATION_BATCH_SIZE: '2',
+        // A running operation records its progress often enough to be scraped mid-way.
+        OPERATION_HEARTBEAT_MS: '200',
       },
       ['error', 'warn'],
     );
@@ -144,6 +171,9 @@ describe('GET /metrics against the real admin app', () => {
     assert.match(res.text, /^# TYPE tenant_migrate_batch_duration_seconds histogram$/m);
     assert.match(res.text, /^# TYPE tenant_migrate_resolver_lookups_total counter$/m);
     assert.match(res.text, /^# TYPE tenant_migrate_write_back_queue_depth gauge$/m);
+    assert.match(res.text, /^# TYPE tenant_migrate_operations gauge$/m);
+    assert.match(res.text, /^# TYPE tenant_migrate_operation_progress_ratio gauge$/m);
+    assert.match(res.text, /^# TYPE tenant_migrate_operation_progress_done gauge$/m);
   });
 
   it("counts a dry run's and a run's keys by outcome and reason, as their counts", async () => {
@@ -208,5 +238,79 @@ describe('GET /metrics against the real admin app', () => {
     );
     assert.equal(rows[0].n, 2);
     assert.equal(await depth(), 2);
+  });
+  it('counts operations by kind and status as the operations table holds them, every pair, 0 when none', async () => {
+    const started = await operations.start({ kind: 'check' });
+    const done = await operations.until(started.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    const table = await tableCounts();
+    // The run above was an operation too (`?action=migrate` starts one).
+    assert.deepEqual([...table].sort(), [
+      ['check/succeeded', 1],
+      ['migrate/succeeded', 1],
+    ]);
+    const gauge = gaugeCounts(await scrape());
+    assert.equal(gauge.size, OPERATION_KINDS.length * OPERATION_STATUSES.length);
+    for (const kind of OPERATION_KINDS)
+      for (const status of OPERATION_STATUSES) {
+        const pair = `${kind}/${status}`;
+        assert.equal(gauge.get(pair), table.get(pair) ?? 0, pair);
+      }
+    assert.equal(gauge.get('check/succeeded'), 1);
+  });
+
+  it("reads a running operation's progress, done and done / total, and drops it when the operation ends", async () => {
+    assert.deepEqual(progressSeries(await scrape()), [], 'nothing runs yet');
+    // Enough small batches that the dry run is still running while it is scraped.
+    await seedTenants(redis, PREFIX, 20_000, 'load');
+    const started = await operations.start({ kind: 'dry-run', batchSize: 10 });
+    const running = await operations.until(
+      started.id,
+      (o) => o.status === 'running' && (o.progress?.done ?? 0) > 0 && o.progress?.total !== null,
+    );
+    assert.ok(running.progress);
+    const progressOf = async () =>
+      (
+        await db.query<{ progress: { done: number; total: number } }>(
+          'SELECT progress FROM tenant_operations WHERE id = $1',
+          [started.id],
+        )
+      ).rows[0].progress;
+    // The table changes at each heartbeat: compare with a scrape between two equal reads.
+    let compared = false;
+    for (let attempt = 0; attempt < 50 && !compared; attempt++) {
+      const before = await progressOf();
+      const samples = await scrape();
+      const after = await progressOf();
+      if (before.done !== after.done || before.total !== after.total) continue;
+      const labels = { id: started.id, kind: 'dry-run' };
+      assert.deepEqual(
+        progressSeries(samples)
+          .map((s) => [s.name, s.labels])
+          .sort(),
+        [
+          ['tenant_migrate_operation_progress_done', labels],
+          ['tenant_migrate_operation_progress_ratio', labels],
+        ],
+        'one series each, of the one running operation',
+      );
+      assert.equal(sumOf(samples, 'tenant_migrate_operation_progress_done', labels), before.done);
+      const ratio = sumOf(samples, 'tenant_migrate_operation_progress_ratio', labels);
+      assert.equal(ratio, Math.min(1, before.done / before.total));
+      assert.ok(ratio > 0 && ratio <= 1, String(ratio));
+      assert.equal(gaugeCounts(samples).get('dry-run/running'), 1);
+      compared = true;
+    }
+    assert.ok(compared, 'a scrape between two equal reads of the progress');
+
+    const cancel = await operations.control(started.id, 'cancel');
+    assert.equal(cancel.status, 202, cancel.text);
+    const ended = await operations.until(started.id);
+    assert.equal(ended.status, 'cancelled');
+    const samples = await scrape();
+    assert.deepEqual(progressSeries(samples), [], 'an ended operation has no progress series');
+    const table = await tableCounts();
+    assert.equal(gaugeCounts(samples).get('dry-run/cancelled'), table.get('dry-run/cancelled'));
+    assert.equal(gaugeCounts(samples).get('dry-run/running'), 0);
   });
 });

@@ -8,7 +8,7 @@ import {
   validateEnvironment,
   type EnvironmentVariables,
 } from './environment.js';
-import { migrationOptionsFrom } from './infrastructure.module.js';
+import { migrationOptionsFrom, operationsFrom } from './infrastructure.module.js';
 
 /** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */
 const rejectionOf = (raw: Record<string, unknown>): InvalidOptionError => {
@@ -215,6 +215,42 @@ describe('validateEnvironment', () => {
       '100MiB',
       /^invalid environment: HEALTH_MIN_FREE_BYTES must be an integer number$/,
     ],
+    [
+      'SCHEDULE_CHECK_CRON',
+      '*/15 * * *',
+      /^invalid environment: SCHEDULE_CHECK_CRON must be a five-field cron expression \(minute hour day-of-month month day-of-week, e\.g\. "0 3 \* \* \*" for 03:00 every day\): it has 4 fields, not 5$/,
+    ],
+    [
+      'SCHEDULE_CHECK_CRON',
+      '0 24 * * *',
+      /SCHEDULE_CHECK_CRON must be a five-field cron expression .*: the hour field's 24 is outside 0-23$/,
+    ],
+    [
+      'SCHEDULE_CHECK_CRON',
+      '@daily',
+      /SCHEDULE_CHECK_CRON must be a five-field cron expression .*: it has 1 field, not 5$/,
+    ],
+    [
+      'SCHEDULE_CHECK_CRON',
+      '0 0 30 2 *',
+      /SCHEDULE_CHECK_CRON must be .*: its day of the month is never reached in its month$/,
+    ],
+    [
+      'SCHEDULE_SYNC_PENDING_CRON',
+      '*/0 * * * *',
+      /^invalid environment: SCHEDULE_SYNC_PENDING_CRON must be a five-field cron expression .*: the minute field's step must be at least 1$/,
+    ],
+    [
+      'SCHEDULE_SYNC_PENDING_CRON',
+      '0 3 * * someday',
+      /SCHEDULE_SYNC_PENDING_CRON must be .*: the day-of-week field's "someday" is not a number or a name$/,
+    ],
+    [
+      'SCHEDULE_TZ',
+      'Mars/Olympus',
+      /^invalid environment: SCHEDULE_TZ must be an IANA time zone such as UTC or Europe\/Paris$/,
+    ],
+    ['SCHEDULE_TZ', '+02:00', /SCHEDULE_TZ must be an IANA time zone/],
     ['TENANT_TABLES', 'tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=Tenants', /TENANT_TABLES must be comma-separated table=name pairs/],
     ['TENANT_TABLES', 'tenants=x;drop', /TENANT_TABLES must be comma-separated table=name pairs/],
@@ -295,6 +331,24 @@ describe('validateEnvironment', () => {
     }
     assert.equal(killPointFrom(undefined), null);
     assert.equal(validateEnvironment({}).TENANT_MIGRATE_KILL_AT, undefined);
+  });
+
+  it('leaves the schedules unset (off) by default, in UTC', () => {
+    const env = validateEnvironment({});
+    assert.equal(env.SCHEDULE_CHECK_CRON, undefined);
+    assert.equal(env.SCHEDULE_SYNC_PENDING_CRON, undefined);
+    assert.equal(env.SCHEDULE_TZ, 'UTC');
+  });
+
+  it('keeps valid schedules and time zones as given', () => {
+    for (const cron of ['*/15 * * * *', '0 3 * * mon-fri', '30 2 1,15 jan-jun *', '0 0 29 2 *'])
+      assert.equal(validateEnvironment({ SCHEDULE_CHECK_CRON: cron }).SCHEDULE_CHECK_CRON, cron);
+    const env = validateEnvironment({
+      SCHEDULE_SYNC_PENDING_CRON: '5/10 * * * 0,7',
+      SCHEDULE_TZ: 'America/New_York',
+    });
+    assert.equal(env.SCHEDULE_SYNC_PENDING_CRON, '5/10 * * * 0,7');
+    assert.equal(env.SCHEDULE_TZ, 'America/New_York');
   });
 
   it('keeps NODE_ENV as given, any value, unset by default', () => {
@@ -407,6 +461,49 @@ describe('migrationOptionsFrom', () => {
     assert.deepEqual(
       migrationOptionsFrom(configOf({ TENANT_TABLES: 'tenants=tenancy.tenants' })).tables,
       { tenants: 'tenancy.tenants' },
+    );
+  });
+});
+
+describe('operationsFrom', () => {
+  const configOf = (raw: Record<string, string>) => {
+    const env = validateEnvironment(raw);
+    return { get: (key: keyof EnvironmentVariables) => env[key] } as unknown as Parameters<
+      typeof operationsFrom
+    >[0];
+  };
+
+  it('passes no schedule to the library while the variables are unset', () => {
+    assert.deepEqual(operationsFrom(configOf({}), 'service')?.schedules, []);
+    assert.deepEqual(
+      operationsFrom(configOf({ SCHEDULE_TZ: 'Europe/Paris' }), 'worker')?.schedules,
+      [],
+    );
+  });
+
+  it('passes each set schedule with SCHEDULE_TZ, in every mode (the library decides who applies them)', () => {
+    const config = configOf({
+      SCHEDULE_CHECK_CRON: '0 3 * * *',
+      SCHEDULE_SYNC_PENDING_CRON: '*/10 * * * *',
+      SCHEDULE_TZ: 'Europe/Paris',
+    });
+    for (const mode of ['service', 'worker', 'command'] as const)
+      assert.deepEqual(operationsFrom(config, mode)?.schedules, [
+        { kind: 'check', cron: '0 3 * * *', tz: 'Europe/Paris' },
+        { kind: 'sync-pending', cron: '*/10 * * * *', tz: 'Europe/Paris' },
+      ]);
+    assert.deepEqual(
+      operationsFrom(configOf({ SCHEDULE_SYNC_PENDING_CRON: '0 * * * *' }), 'service')?.schedules,
+      [{ kind: 'sync-pending', cron: '0 * * * *', tz: 'UTC' }],
+    );
+  });
+
+  it('keeps the mode a process runs operations in', () => {
+    assert.equal(operationsFrom(configOf({}), 'command')?.mode, 'client');
+    assert.equal(operationsFrom(configOf({}), 'worker')?.mode, 'worker');
+    assert.equal(
+      operationsFrom(configOf({ OPERATIONS_MODE: 'enqueue' }), 'service')?.mode,
+      'enqueue',
     );
   });
 });

@@ -17,7 +17,13 @@ import {
   ValidateBy,
   type ValidationError,
 } from 'class-validator';
-import { DEFAULT_TABLE_NAMES, InvalidOptionError, resolveTableNames } from '#tenant-migration';
+import {
+  cronProblem,
+  DEFAULT_TABLE_NAMES,
+  InvalidOptionError,
+  isTimeZone,
+  resolveTableNames,
+} from '#tenant-migration';
 import type { ConflictPolicy, MigrationRequest, TableNames } from '#tenant-migration';
 
 // Negative integers too, so `-1` is reported as out of range rather than as "not an integer".
@@ -110,6 +116,35 @@ const stagesOf = (scope: 'run' | 'batch'): string =>
 const KILL_POINT_FORMAT =
   `TENANT_MIGRATE_KILL_AT must be <stage>:<batch from 1> for ${stagesOf('batch')}, ` +
   `or <stage>:* (any number) for ${stagesOf('run')}`;
+
+/**
+ * A schedule's cron expression: five fields, minute hour day-of-month month day-of-week. The
+ * message says what is wrong with it (an expression is no secret).
+ */
+const IsCronExpression = (variable: string) =>
+  ValidateBy({
+    name: 'isCronExpression',
+    validator: {
+      validate: (value) => typeof value === 'string' && cronProblem(value) === null,
+      defaultMessage: (args) => {
+        const value: unknown = args?.value;
+        const problem = typeof value === 'string' ? cronProblem(value) : null;
+        return (
+          `${variable} must be a five-field cron expression (minute hour day-of-month month day-of-week, e.g. "0 3 * * *" for 03:00 every day)` +
+          (problem === null ? '' : `: ${problem}`)
+        );
+      },
+    },
+  });
+
+const IsTimeZone = (variable: string) =>
+  ValidateBy({
+    name: 'isTimeZone',
+    validator: {
+      validate: (value) => typeof value === 'string' && isTimeZone(value),
+      defaultMessage: () => `${variable} must be an IANA time zone such as UTC or Europe/Paris`,
+    },
+  });
 
 /** Where `TENANT_MIGRATE_KILL_AT` kills the process; `batch` null matches any batch. */
 export interface KillPoint {
@@ -322,6 +357,27 @@ export class EnvironmentVariables {
   /** Operations one worker process (or the app's embedded worker) runs at once. */
   @IntegerVariable(1, 16)
   OPERATION_CONCURRENCY = 2;
+
+  /**
+   * When to start a `check` operation (actor `schedule`): a five-field cron expression, read in
+   * SCHEDULE_TZ; unset: never. The admin app and every worker make the job queue's schedules
+   * theirs when they start (the last to start decides), so set the schedules alike on all.
+   */
+  @IsOptional()
+  @IsString()
+  @IsCronExpression('SCHEDULE_CHECK_CRON')
+  SCHEDULE_CHECK_CRON?: string;
+
+  /** As SCHEDULE_CHECK_CRON, for `sync-pending` (a replay of the Redis write-back queue). */
+  @IsOptional()
+  @IsString()
+  @IsCronExpression('SCHEDULE_SYNC_PENDING_CRON')
+  SCHEDULE_SYNC_PENDING_CRON?: string;
+
+  /** The time zone the schedules' cron expressions are read in. */
+  @IsString()
+  @IsTimeZone('SCHEDULE_TZ')
+  SCHEDULE_TZ = 'UTC';
 
   /** Testing aid: SIGKILL the CLI at this stage of a migration (see `killPointFrom`). */
   @IsOptional()

@@ -8,7 +8,9 @@ import {
   buildDataSourceOptions,
   postgresReplyWatchdog,
   DEFAULT_VALIDATION_SETTINGS,
+  type OperationSchedule,
   redactUrl,
+  type ScheduleKind,
   TenantMigrationModule,
   type TenantMigrationModuleOptions,
 } from '#tenant-migration';
@@ -52,8 +54,21 @@ const redisWaitBounds = (config: Config) => ({
 const postgresSessionOptions = (config: Config): string =>
   `-c lock_timeout=${config.get('POSTGRES_LOCK_TIMEOUT_MS', { infer: true })}`;
 
-/** How the process takes part in operations, for its mode. */
-const operationsFrom = (
+/** The schedules SCHEDULE_CHECK_CRON and SCHEDULE_SYNC_PENDING_CRON set, in SCHEDULE_TZ. */
+const schedulesFrom = (config: Config): OperationSchedule[] => {
+  const tz = config.get('SCHEDULE_TZ', { infer: true });
+  const crons: [ScheduleKind, string | undefined][] = [
+    ['check', config.get('SCHEDULE_CHECK_CRON', { infer: true })],
+    ['sync-pending', config.get('SCHEDULE_SYNC_PENDING_CRON', { infer: true })],
+  ];
+  return crons.flatMap(([kind, cron]) => (cron ? [{ kind, cron, tz }] : []));
+};
+
+/**
+ * How the process takes part in operations, for its mode. The schedules are the library's to
+ * apply: a `worker` or `enqueue` process applies them, a command (`client`) ignores them.
+ */
+export const operationsFrom = (
   config: Config,
   mode: InfrastructureOptions['mode'],
 ): TenantMigrationModuleOptions['operations'] => ({
@@ -66,6 +81,7 @@ const operationsFrom = (
   heartbeatMs: config.get('OPERATION_HEARTBEAT_MS', { infer: true }),
   staleMs: config.get('OPERATION_STALE_MS', { infer: true }),
   concurrency: config.get('OPERATION_CONCURRENCY', { infer: true }),
+  schedules: schedulesFrom(config),
 });
 
 export const migrationOptionsFrom = (config: Config): TenantMigrationModuleOptions => {

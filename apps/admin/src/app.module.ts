@@ -11,7 +11,7 @@ import { AdminTokenGuard } from './admin-token.guard.js';
 import { BackupDiskHealthIndicator } from './backup-disk-health.indicator.js';
 import { HealthController } from './health.controller.js';
 import { MetricsModule } from './metrics.module.js';
-import { writeBackQueueDepthProvider } from './migration-metrics.js';
+import { operationMetricProviders, writeBackQueueDepthProvider } from './migration-metrics.js';
 import { StoreHealthIndicator } from './store-health.indicator.js';
 import { StoreProbe } from './store-probe.js';
 
@@ -36,6 +36,7 @@ import { StoreProbe } from './store-probe.js';
     StoreHealthIndicator,
     BackupDiskHealthIndicator,
     writeBackQueueDepthProvider(),
+    ...operationMetricProviders(),
     { provide: APP_FILTER, useClass: DomainErrorFilter },
     // Global guards run before a controller's, so the rate limit comes before the admin token
     // guard (an unauthenticated flood is refused too) and before any store is asked. The

@@ -9,7 +9,9 @@ import { PrometheusMigrationObserver } from './prometheus-migration.observer.js'
 /**
  * `GET /metrics` (prom-client's default process metrics and the migration's), and the
  * library's `MIGRATION_OBSERVER` that moves them. Global, so the library's module, which
- * injects the observer where it is optional, sees it.
+ * injects the observer where it is optional, sees it. The gauges read from the stores when
+ * scraped (the write-back queue's depth, the operations') are provided by the app module,
+ * where the library's services are visible.
  */
 @Global()
 @Module({

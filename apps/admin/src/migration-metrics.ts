@@ -5,7 +5,13 @@ import {
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
-import { PostgresSessionFactory, RedisWriteBackQueue } from '#tenant-migration';
+import {
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  OperationsService,
+  PostgresSessionFactory,
+  RedisWriteBackQueue,
+} from '#tenant-migration';
 
 /** The names of the metrics the admin app serves on `GET /metrics`, besides prom-client's defaults. */
 export const METRIC_NAMES = {
@@ -13,6 +19,9 @@ export const METRIC_NAMES = {
   batchDuration: 'tenant_migrate_batch_duration_seconds',
   resolverLookups: 'tenant_migrate_resolver_lookups_total',
   writeBackQueueDepth: 'tenant_migrate_write_back_queue_depth',
+  operations: 'tenant_migrate_operations',
+  operationProgressRatio: 'tenant_migrate_operation_progress_ratio',
+  operationProgressDone: 'tenant_migrate_operation_progress_done',
 } as const;
 
 /** The migration's metrics, which `PrometheusMigrationObserver` moves. */
@@ -48,3 +57,51 @@ export const writeBackQueueDepthProvider = (): Provider =>
       this.set(await sessions.withSession((client) => queue.count(client)));
     },
   });
+
+/**
+ * The operations table, read when scraped (like the write-back queue's depth): how many
+ * operations there are of each kind and status, and how far each running one is. Every kind
+ * and status is a series, 0 when none, so "none failed" and "nothing running" read as 0 rather
+ * than as a missing series. A progress series lasts as long as its operation runs (running,
+ * pausing or cancelling): each scrape answers the operations running then, whichever process
+ * runs them.
+ */
+export const operationMetricProviders = (): Provider[] => [
+  makeGaugeProvider({
+    name: METRIC_NAMES.operations,
+    help: 'Operations by kind and status, as the operations table holds them',
+    labelNames: ['kind', 'status'],
+    inject: [OperationsService],
+    async collect(this: Gauge<'kind' | 'status'>, operations: OperationsService) {
+      const counts = await operations.counts();
+      // Set after the query, all at once: a scrape never sees another's half-made series.
+      this.reset();
+      for (const kind of OPERATION_KINDS)
+        for (const status of OPERATION_STATUSES) this.set({ kind, status }, 0);
+      for (const { kind, status, count } of counts) this.set({ kind, status }, count);
+    },
+  }),
+  makeGaugeProvider({
+    name: METRIC_NAMES.operationProgressRatio,
+    help: 'Of each running operation whose total is known (a migration estimates it): done / total of its latest progress, at most 1',
+    labelNames: ['id', 'kind'],
+    inject: [OperationsService],
+    async collect(this: Gauge<'id' | 'kind'>, operations: OperationsService) {
+      const executing = await operations.executing();
+      this.reset();
+      for (const { id, kind, progress } of executing)
+        if (progress?.total) this.set({ id, kind }, Math.min(1, progress.done / progress.total));
+    },
+  }),
+  makeGaugeProvider({
+    name: METRIC_NAMES.operationProgressDone,
+    help: 'Items each running operation has done, from its latest progress (0 before its first)',
+    labelNames: ['id', 'kind'],
+    inject: [OperationsService],
+    async collect(this: Gauge<'id' | 'kind'>, operations: OperationsService) {
+      const executing = await operations.executing();
+      this.reset();
+      for (const { id, kind, progress } of executing) this.set({ id, kind }, progress?.done ?? 0);
+    },
+  }),
+];

@@ -40,8 +40,9 @@ export class PrometheusMigrationObserver implements MigrationObserver, OnModuleD
 
   /**
    * The metric providers reuse a metric of the same name in prom-client's process-wide
-   * registry; dropped with the app, the next app of the process (a test's) gets its own,
-   * counting from zero and reading its own queue.
+   * registry; dropped with the app (every name of METRIC_NAMES, the gauges read when scraped
+   * included), the next app of the process (a test's) gets its own, counting from zero and
+   * reading its own write-back queue and operations table.
    */
   onModuleDestroy(): void {
     for (const name of Object.values(METRIC_NAMES)) register.removeSingleMetric(name);

@@ -99,6 +99,9 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
   OPERATION_HEARTBEAT_MS: null,
   OPERATION_STALE_MS: null,
   OPERATION_CONCURRENCY: null,
+  SCHEDULE_CHECK_CRON: null,
+  SCHEDULE_SYNC_PENDING_CRON: null,
+  SCHEDULE_TZ: null,
 };
 
 /** A variable a command reads, with when it does if only sometimes (`with --live`). */
@@ -216,7 +219,8 @@ export const variablesOf = (path: CommandPath): VariableUse[] =>
 /** The defaults EnvironmentVariables applies to an unset variable. */
 const DEFAULTS: Partial<EnvironmentVariables> = { ...new EnvironmentVariables() };
 
-const NAME_WIDTH = Math.max(...ORDER.map((v) => v.length));
+/** The name column fits the variables help lists: those a command reads (not the admin app's). */
+const NAME_WIDTH = Math.max(...ORDER.filter((v) => VARIABLES[v] !== null).map((v) => v.length));
 const HELP_WIDTH = 80;
 
 /** `text` in lines of at most `width` characters, broken at spaces (a longer word stays whole). */

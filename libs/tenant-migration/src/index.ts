@@ -133,3 +133,17 @@ export { TenantTombstoneRepository } from './tenants/tenant-tombstone.repository
 export type { PendingWriteBack } from './tenants/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';
 export { MigrationUtils } from './compat/migration-utils.service.js';
+export { OperationsService, type StartOperation } from './operations/operations.service.js';
+export type { OperationCount } from './operations/operations.repository.js';
+export {
+  OPERATION_KINDS,
+  OPERATION_STATUSES,
+  SCHEDULE_KINDS,
+  type Operation,
+  type OperationKind,
+  type OperationProgress,
+  type OperationSchedule,
+  type OperationStatus,
+  type ScheduleKind,
+} from './operations/operation.types.js';
+export { cronProblem, isTimeZone } from './common/cron-expression.js';

@@ -49,7 +49,10 @@ export interface TenantMigrationModuleOptions {
    * workers elsewhere run them), `client` (queue on demand, run and sweep nothing: a process
    * that only reads or starts operations). `heartbeatMs` (2000),
    * `staleMs` (15000: an operation without a heartbeat that long is `interrupted`),
-   * `concurrency` (2 operations at once per worker), `queueSchema` (`tenant_migrate_jobs`).
+   * `concurrency` (2 operations at once per worker), `queueSchema` (`tenant_migrate_jobs`),
+   * `schedules` (none: `[{ kind: 'check', cron: '0 3 * * *', tz: 'Europe/Paris' }]` starts a
+   * `check` operation every day at 03:00 Paris time, actor `schedule`; kinds `check` and
+   * `sync-pending`, one schedule each).
    */
   operations?: Partial<OperationsSettings>;
 }

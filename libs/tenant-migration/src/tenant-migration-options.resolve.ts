@@ -4,6 +4,7 @@ import type {
 } from './tenant-migration-options.interface.js';
 import { resolveTableNames } from './database/table-names.js';
 import { DEFAULT_VALIDATION_SETTINGS } from './validation/validation.types.js';
+import { resolveSchedules } from './operations/operation-schedules.js';
 
 /** The module's options with every default filled in. */
 export const resolveOptions = (
@@ -30,6 +31,7 @@ export const resolveOptions = (
     staleMs: options.operations?.staleMs ?? 15_000,
     concurrency: options.operations?.concurrency ?? 2,
     queueSchema: options.operations?.queueSchema ?? 'tenant_migrate_jobs',
+    schedules: resolveSchedules(options.operations?.schedules),
   },
   validation: {
     ...DEFAULT_VALIDATION_SETTINGS,

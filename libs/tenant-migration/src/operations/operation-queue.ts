@@ -8,6 +8,7 @@ import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { errorMessage } from '../common/error-message.js';
 import { StoreUnavailableError } from '../errors/index.js';
+import { SCHEDULE_KINDS, type ScheduleKind } from './operation.types.js';
 
 /**
  * The job queue's queue of one operations table: each job names an operation of that table, so
@@ -16,10 +17,25 @@ import { StoreUnavailableError } from '../errors/index.js';
 export const operationsQueueOf = (operationsTable: string): string =>
   `tenant-migrate-${operationsTable.replace('.', '-')}`;
 
+/**
+ * The queue of one kind's schedule in the job queue, beside its operations table's queue:
+ * pg-boss keeps one schedule per queue, by the queue's name.
+ */
+export const scheduleQueueOf = (operationsTable: string, kind: ScheduleKind): string =>
+  `${operationsQueueOf(operationsTable)}-schedule-${kind}`;
+
 /** What a job carries. */
 export interface OperationJob {
   operationId: string;
 }
+
+/** What a schedule's job carries: the kind it starts (its queue's kind). */
+export interface ScheduleJob {
+  kind: ScheduleKind;
+}
+
+/** How often a worker looks for a schedule's tick: a tick is at most once a minute. */
+const SCHEDULE_POLL_SECONDS = 2;
 
 /**
  * Connections the queue keeps in its own pool: apart from the library's, so polling, sending
@@ -69,7 +85,8 @@ export class OperationQueue implements OnApplicationShutdown {
 
   private async start(): Promise<PgBoss> {
     const connection = this.dataSource.options as PostgresDataSourceOptions;
-    const worker = this.options.operations.mode !== 'client';
+    const { mode, schedules } = this.options.operations;
+    const worker = mode !== 'client';
     const boss = new PgBoss({
       connectionString: connection.url,
       host: connection.host,
@@ -83,7 +100,20 @@ export class OperationQueue implements OnApplicationShutdown {
       application_name: 'tenant-migrate-queue',
       // Maintenance (expiring jobs, archiving) where jobs run; a client only sends.
       supervise: worker,
-      schedule: false,
+      // pg-boss's clock, where schedules are configured. Every process running it evaluates
+      // the schedules, and still a tick is sent once. A process evaluates them only after its
+      // `UPDATE version SET cron_on = now()` finds cron_on older than 30 s
+      // (cronMonitorIntervalSeconds; plans.trySetCronTime), and a due schedule is first sent
+      // to the `__pgboss__send-it` queue with singletonKey = the schedule's name and
+      // singletonSeconds = 60 (timekeeper.cron): the job's singleton_on is the minute it is sent
+      // in, and the unique index on (name, singleton_on, singleton_key) of every queue's
+      // partition (plans.createIndexJobThrottle), with the insert's ON CONFLICT DO NOTHING,
+      // keeps one such job per schedule a minute. A schedule is due for the 60 s after a tick
+      // of its five-field expression, which is that tick's minute, so every clock that sees
+      // the tick sends it in the same minute: one job, moved once to the schedule's queue
+      // (unless a process dies between moving it and completing it), taken by one worker
+      // (SKIP LOCKED), never retried (retryLimit 0): one operation a tick.
+      schedule: worker && schedules.length > 0,
     });
     // Without a listener an error event would end the process; the queue retries by itself.
     boss.on('error', (error: Error) => this.logger.warn(`job queue: ${error.message}`));
@@ -96,7 +126,53 @@ export class OperationQueue implements OnApplicationShutdown {
       retryLimit: 0,
       expireInHours: 23,
     });
+    if (worker)
+      for (const { kind } of schedules)
+        await boss.createQueue(scheduleQueueOf(this.options.tables.operations, kind), {
+          name: scheduleQueueOf(this.options.tables.operations, kind),
+          policy: 'standard',
+          // A tick whose operation could not be started is not tried again (its failure is
+          // logged): a late retry would start an operation the schedule did not ask for.
+          retryLimit: 0,
+          expireInMinutes: 15,
+        });
     return boss;
+  }
+
+  /**
+   * Makes the queue's schedules of this operations table the configured ones: each configured
+   * schedule is written (pg-boss replaces a schedule of the same queue), and one of this
+   * table's schedule queues that is no longer configured loses its schedule. Answers the
+   * names of the queues whose schedule was removed. Other tables' schedules are left alone.
+   */
+  async applySchedules(): Promise<string[]> {
+    const boss = await this.boss();
+    const table = this.options.tables.operations;
+    const configured = new Set<string>();
+    for (const { kind, cron, tz } of this.options.operations.schedules) {
+      const name = scheduleQueueOf(table, kind);
+      configured.add(name);
+      await boss.schedule(name, cron, { kind } satisfies ScheduleJob, { tz });
+    }
+    const ours = new Set(SCHEDULE_KINDS.map((kind) => scheduleQueueOf(table, kind)));
+    const removed = (await boss.getSchedules())
+      .map(({ name }) => name)
+      .filter((name) => ours.has(name) && !configured.has(name));
+    for (const name of removed) await boss.unschedule(name);
+    return removed;
+  }
+
+  /** Runs `handle` for each tick of the configured schedules, one at a time per schedule. */
+  async workSchedules(handle: (kind: ScheduleKind) => Promise<void>): Promise<void> {
+    const boss = await this.boss();
+    for (const { kind } of this.options.operations.schedules)
+      await boss.work<ScheduleJob>(
+        scheduleQueueOf(this.options.tables.operations, kind),
+        { batchSize: 1, pollingIntervalSeconds: SCHEDULE_POLL_SECONDS },
+        // The queue names the kind; the job's data (written by whoever scheduled it) does not
+        // choose what runs.
+        async () => handle(kind),
+      );
   }
 
   /** Queues a job for the operation; answers the job's id. */

@@ -11,11 +11,18 @@ import { errorMessage } from '../common/error-message.js';
 import { OperationExecutor } from './operation-executor.js';
 import { OperationQueue } from './operation-queue.js';
 import { OperationsService } from './operations.service.js';
+import type { ScheduleKind } from './operation.types.js';
+
+/** The actor of the operations a schedule starts. */
+export const SCHEDULE_ACTOR = 'schedule';
 
 /**
  * What this process does for operations, by `operations.mode`: a `worker` takes queued ones
  * from the queue and runs them; a `worker` or an `enqueue` process also sweeps for operations
- * whose worker stopped beating (marked `interrupted`, within `staleMs` + `heartbeatMs`). On
+ * whose worker stopped beating (marked `interrupted`, within `staleMs` + `heartbeatMs`), and
+ * at start-up makes the queue's schedules the configured `operations.schedules`. A `worker`
+ * turns each tick of a schedule into an ordinary operation (actor `schedule`), which any
+ * worker then runs, lists, follows and cancels like the others. On
  * shutdown the operations running here stop at their next batch boundary as `interrupted`,
  * to be resumed, before the connections close.
  */
@@ -36,9 +43,30 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
     if (mode === 'client') return;
     this.sweeper = setInterval(() => void this.sweep(), heartbeatMs);
     this.sweeper.unref();
+    await this.applySchedules();
     if (mode !== 'worker') return;
     await this.queue.work((job) => this.executor.execute(job.data.operationId, job.id));
+    await this.queue.workSchedules((kind) => this.tick(kind));
     this.logger.log(`running operations as ${this.executor.worker}`);
+  }
+
+  private async applySchedules(): Promise<void> {
+    for (const name of await this.queue.applySchedules())
+      this.logger.log(`schedule of ${name} removed: it is no longer configured`);
+    for (const { kind, cron, tz } of this.options.operations.schedules)
+      this.logger.log(`${kind} scheduled at "${cron}" (${tz ?? 'UTC'})`);
+  }
+
+  /** One tick of a schedule: a new operation of its kind, queued for any worker. */
+  private async tick(kind: ScheduleKind): Promise<void> {
+    try {
+      const operation = await this.operations.start({ kind, params: {}, actor: SCHEDULE_ACTOR });
+      this.logger.log(`schedule ${kind}: operation ${operation.id} queued`);
+    } catch (error) {
+      // The tick's job fails with it and is not retried: the next tick starts the next one.
+      this.logger.warn(`schedule ${kind}: no operation started: ${errorMessage(error)}`);
+      throw error;
+    }
   }
 
   private async sweep(): Promise<void> {

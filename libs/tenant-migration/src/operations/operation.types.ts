@@ -112,6 +112,22 @@ export interface OperationPage {
   limit: number;
 }
 
+/**
+ * The kinds a schedule can start: they take no parameters and hold nothing exclusively, so a
+ * tick never waits for, or refuses, another operation.
+ */
+export const SCHEDULE_KINDS = ['check', 'sync-pending'] as const satisfies readonly OperationKind[];
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+
+/** An operation started on a clock: each tick of `cron` (in `tz`, default UTC) starts one. */
+export interface OperationSchedule {
+  kind: ScheduleKind;
+  /** Five fields: minute hour day-of-month month day-of-week, e.g. `0 3 * * *` (every day at 03:00). */
+  cron: string;
+  /** The IANA time zone the expression is read in. Default `UTC`. */
+  tz?: string;
+}
+
 /** How operations run in this process (the module's `operations.mode`). */
 export type OperationsMode = 'worker' | 'enqueue' | 'client';
 
@@ -130,4 +146,11 @@ export interface OperationsSettings {
   concurrency: number;
   /** The PostgreSQL schema of the job queue's tables. */
   queueSchema: string;
+  /**
+   * Operations started on a clock, at most one per kind. A `worker` or `enqueue` process makes
+   * the queue's schedules these at start-up (removing those no longer listed) and runs the
+   * clock; a `worker` starts each tick's operation. Every such process of one operations
+   * table should list the same ones: the last to start decides.
+   */
+  schedules: OperationSchedule[];
 }

@@ -91,6 +91,16 @@ export interface OperationOutcome {
   progress?: OperationProgress | null;
 }
 
+/** How many operations of one kind have one status. */
+export interface OperationCount {
+  kind: OperationKind;
+  status: OperationStatus;
+  count: number;
+}
+
+/** The statuses of an operation a worker is executing (a stop request included). */
+const EXECUTING_STATUSES: readonly OperationStatus[] = ['running', 'pausing', 'cancelling'];
+
 /** Anything that runs a query: the pool (DataSource) or one transaction's client. */
 interface Queryable {
   query(sql: string, values?: unknown[]): Promise<unknown>;
@@ -201,6 +211,22 @@ export class OperationsRepository {
     const byStatus = Object.fromEntries(counts.map((c) => [c.status, c.n]));
     const total = counts.reduce((sum, c) => sum + c.n, 0);
     return { operations: rows.map(toOperation), total, byStatus };
+  }
+
+  /** How many operations there are of each kind and status (pairs with none left out). */
+  async countByKindAndStatus(): Promise<OperationCount[]> {
+    return this.dataSource.query<OperationCount[]>(
+      `SELECT kind, status, count(*)::int AS count FROM ${this.table} GROUP BY kind, status`,
+    );
+  }
+
+  /** The operations a worker is executing now, oldest first. */
+  async executing(): Promise<Operation[]> {
+    const rows = await this.dataSource.query<OperationRow[]>(
+      `SELECT * FROM ${this.table} WHERE status = ANY($1) ORDER BY created_at, id`,
+      [EXECUTING_STATUSES],
+    );
+    return rows.map(toOperation);
   }
 
   /**

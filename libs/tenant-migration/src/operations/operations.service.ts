@@ -13,7 +13,7 @@ import { OPERATION_KIND_SPECS } from './operation-kinds.js';
 import { OperationExecutor } from './operation-executor.js';
 import { recordedFailure } from './operation-error.js';
 import { OperationQueue } from './operation-queue.js';
-import { OperationsRepository } from './operations.repository.js';
+import { type OperationCount, OperationsRepository } from './operations.repository.js';
 import {
   type Operation,
   type OperationEvent,
@@ -93,6 +93,19 @@ export class OperationsService {
   async list(filters: OperationFilters, offset: number, limit: number): Promise<OperationPage> {
     const page = await this.operations.page(filters, offset, limit);
     return { ...page, offset, limit };
+  }
+
+  /** How many operations there are of each kind and status (for metrics). */
+  counts(): Promise<OperationCount[]> {
+    return this.operations.countByKindAndStatus();
+  }
+
+  /**
+   * The operations being executed now: running, or stopping at their next batch boundary
+   * (pausing, cancelling). Their progress is the latest their worker recorded.
+   */
+  executing(): Promise<Operation[]> {
+    return this.operations.executing();
   }
 
   /**
