@@ -49,13 +49,19 @@ import {
 import {
   BackupResponse,
   BackupsResponse,
+  CleanupResultResponse,
   ExceptionPageResponse,
+  IntegrityReportResponse,
   LastRunResponse,
+  MigrationReportResponse,
+  MigrationResultResponse,
   MigrationRunResponse,
-  REPORT_SCHEMA,
+  MigrationStatsResponse,
   RunsResponse,
+  SelfTestReportResponse,
   StartedRunResponse,
   SyncResponse,
+  ValidationReportResponse,
 } from './admin-api.responses.js';
 import { ApiProblemResponses } from './api-problem-responses.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
@@ -127,7 +133,20 @@ const withinLimit = async <T>(
  * Not routed by itself: `mountAdminControllers` gives it its path, guard, validation and error
  * mapping when the module is asked to mount it (`admin` option), and never without a guard.
  */
-@ApiExtraModels(LastRunResponse, RunsResponse, BackupsResponse, BackupResponse, SyncResponse)
+@ApiExtraModels(
+  LastRunResponse,
+  RunsResponse,
+  BackupsResponse,
+  BackupResponse,
+  SyncResponse,
+  IntegrityReportResponse,
+  MigrationStatsResponse,
+  MigrationReportResponse,
+  SelfTestReportResponse,
+  ValidationReportResponse,
+  MigrationResultResponse,
+  CleanupResultResponse,
+)
 @ApiProblemResponses()
 @Injectable() // emits the constructor's parameter types, which the mounted subclass inherits
 export class MigrationAdminController {
@@ -154,13 +173,18 @@ export class MigrationAdminController {
 
   @Get()
   @ApiOkResponse({
-    description: 'What the action reads; see the README for each report.',
+    description:
+      'What the action reads: status, runs, backups, check (the integrity report), stats, ' +
+      'report (stats and check) or test (the self-test).',
     schema: {
       oneOf: [
         { $ref: getSchemaPath(LastRunResponse) },
         { $ref: getSchemaPath(RunsResponse) },
         { $ref: getSchemaPath(BackupsResponse) },
-        REPORT_SCHEMA,
+        { $ref: getSchemaPath(IntegrityReportResponse) },
+        { $ref: getSchemaPath(MigrationStatsResponse) },
+        { $ref: getSchemaPath(MigrationReportResponse) },
+        { $ref: getSchemaPath(SelfTestReportResponse) },
       ],
     },
   })
@@ -216,8 +240,17 @@ export class MigrationAdminController {
   @ApiBody({ type: MigrationActionDto })
   @ApiProblemResponses([404, 409, 415])
   @ApiOkResponse({
-    description: 'validate, dry-run, sync and cleanup: what the action found or did.',
-    schema: { oneOf: [{ $ref: getSchemaPath(SyncResponse) }, REPORT_SCHEMA] },
+    description:
+      'What the action found or did: validate (the validation report), dry-run (and migrate ' +
+      "with dryRun: the run's result), sync, cleanup.",
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(ValidationReportResponse) },
+        { $ref: getSchemaPath(MigrationResultResponse) },
+        { $ref: getSchemaPath(SyncResponse) },
+        { $ref: getSchemaPath(CleanupResultResponse) },
+      ],
+    },
   })
   @ApiCreatedResponse({ description: 'backup: the recorded backup.', type: BackupResponse })
   @ApiAcceptedResponse({

@@ -1,5 +1,40 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { OPERATION_KINDS, OPERATION_STATUSES } from '../operations/operation.types.js';
+import {
+  BackupResponse,
+  BackupVerifyReportResponse,
+  CleanupResultResponse,
+  IntegrityReportResponse,
+  MigrationReportResponse,
+  MigrationResultResponse,
+  PostgresRestoreReportResponse,
+  RedisRestoreReportResponse,
+  SelfTestReportResponse,
+  SyncAllResultResponse,
+  ValidationReportResponse,
+} from './admin-api.responses.js';
+
+/**
+ * What an operation's task answers, each kind its own (see `OPERATION_KIND_SPECS`): migrate and
+ * dry-run a run's result, validate a validation report, check an integrity report, report the
+ * stats and a check, backup and backup-postgres the recorded backup, backup-verify a
+ * verification, restore and restore-postgres a restore report, cleanup a cleanup result,
+ * sync-drifted and sync-pending a sync of many tenants, self-test the self-test's report.
+ * The operations controller registers them (`ApiExtraModels`).
+ */
+export const OPERATION_RESULTS = [
+  MigrationResultResponse,
+  ValidationReportResponse,
+  IntegrityReportResponse,
+  MigrationReportResponse,
+  BackupResponse,
+  BackupVerifyReportResponse,
+  RedisRestoreReportResponse,
+  PostgresRestoreReportResponse,
+  CleanupResultResponse,
+  SyncAllResultResponse,
+  SelfTestReportResponse,
+] as const;
 
 /** An operation's progress. */
 export class OperationProgressResponse {
@@ -32,12 +67,11 @@ export class OperationResponse {
   @ApiProperty({ type: OperationProgressResponse, nullable: true })
   progress!: OperationProgressResponse | null;
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    oneOf: OPERATION_RESULTS.map((result) => ({ $ref: getSchemaPath(result) })),
     nullable: true,
-    description: 'What the task answered: the report of its kind (see the README).',
+    description: 'What the task answered, once it succeeded: the report of its kind.',
   })
-  result!: Record<string, unknown> | null;
+  result!: object | null;
   @ApiProperty({ type: OperationErrorResponse, nullable: true })
   error!: OperationErrorResponse | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) runId!: string | null;

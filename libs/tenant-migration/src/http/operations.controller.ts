@@ -17,6 +17,7 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBody,
+  ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -35,6 +36,7 @@ import {
 } from './operation.dto.js';
 import {
   AuditPageResponse,
+  OPERATION_RESULTS,
   OperationPageResponse,
   OperationResponse,
 } from './operation.responses.js';
@@ -66,6 +68,7 @@ const afterEventOf = (header: string | undefined): string => {
  * Not routed by itself: `mountAdminControllers` routes it beside the `?action=` controller,
  * behind the same guard, pipes and error mapping.
  */
+@ApiExtraModels(...OPERATION_RESULTS)
 @ApiProblemResponses()
 @Injectable()
 export class OperationsController {
