@@ -127,6 +127,24 @@ describe('operations over the admin API (embedded worker)', () => {
     assert.equal(done.runId, result.result.runId);
     assert.equal((await runOf(done.runId ?? '')).status, 'completed');
 
+    // The run's answers never carry its fingerprint secret (it keys the fingerprints of the
+    // keys a resumed run passes over: whoever knows it could name keys the run would skip).
+    const stored = await db.query<{ secret: string }>(
+      `SELECT checkpoint->>'secret' AS secret FROM migration_runs WHERE id = $1`,
+      [done.runId],
+    );
+    const secret = stored.rows[0].secret;
+    assert.match(secret, /^[0-9a-f]{16,}$/);
+    for (const path of [
+      `/api/admin/migration/runs/${done.runId}`,
+      '/api/admin/migration?action=status',
+      '/api/admin/migration?action=runs',
+    ]) {
+      const res = await api.http().get(path).set(api.auth);
+      assert.equal(res.status, 200, res.text);
+      assert.ok(!res.text.includes(secret), `${path} shows the run's secret`);
+    }
+
     // Reconnecting after the first event hears the rest and nothing twice; after the last, 204.
     const rest = await api.events(started.id, events[0].id);
     assert.deepEqual(

@@ -92,6 +92,17 @@ export const quarantinedKeyOf = (row: MigrationExceptionEntity): QuarantinedKey 
 });
 
 /**
+ * A run as the admin API and the CLI show it: without its checkpoint's fingerprint secret, which
+ * keys the fingerprints of the keys a resumed run passes over (whoever knew it could name keys
+ * that the run would take for ones it had already accounted for).
+ */
+export const shownRun = (run: MigrationRunEntity): MigrationRunEntity => {
+  if (!run.checkpoint || run.checkpoint.secret === undefined) return run;
+  const { secret: _secret, ...checkpoint } = run.checkpoint;
+  return { ...run, checkpoint };
+};
+
+/**
  * The read side of the run ledger, as the admin API and the CLI show it: the newest runs, one
  * run, a page of its quarantine and its export. An unknown run is an error, never an empty
  * answer that would look like a clean run.
@@ -100,13 +111,17 @@ export const quarantinedKeyOf = (row: MigrationExceptionEntity): QuarantinedKey 
 export class MigrationRunsService {
   constructor(private readonly runs: MigrationRunRepository) {}
 
-  /** The newest `limit` runs, newest first. */
-  latest(limit: number): Promise<MigrationRunEntity[]> {
-    return this.runs.latest(limit);
+  /** The newest `limit` runs, newest first, as they are shown (see `shownRun`). */
+  async latest(limit: number): Promise<MigrationRunEntity[]> {
+    return (await this.runs.latest(limit)).map(shownRun);
   }
 
-  /** The run `id`; `MigrationRunNotFoundError` when there is none. */
+  /** The run `id` as it is shown; `MigrationRunNotFoundError` when there is none. */
   async get(id: string): Promise<MigrationRunEntity> {
+    return shownRun(await this.find(id));
+  }
+
+  private async find(id: string): Promise<MigrationRunEntity> {
     const run = await this.runs.findById(id);
     if (!run) throw new MigrationRunNotFoundError(`no migration run ${id}`, { runId: id });
     return run;
@@ -114,13 +129,13 @@ export class MigrationRunsService {
 
   /** A page of the run's quarantined keys, in the order they were recorded. */
   async exceptions(id: string, page: ExceptionPage): Promise<MigrationExceptionEntity[]> {
-    const run = await this.get(id);
+    const run = await this.find(id);
     return this.runs.exceptionPage(id, this.rowFilter(run, page), page.limit, page.offset);
   }
 
   /** A page of the run's quarantined keys that match the filters, with how many match. */
   async exceptionPage(id: string, page: ExceptionPage): Promise<QuarantinePage> {
-    const run = await this.get(id);
+    const run = await this.find(id);
     const filter = this.rowFilter(run, page);
     const [rows, total] = await Promise.all([
       this.runs.exceptionPage(id, filter, page.limit, page.offset),
@@ -144,7 +159,7 @@ export class MigrationRunsService {
     id: string,
     filters: ExceptionFilters = {},
   ): Promise<AsyncIterable<string>> {
-    const run = await this.get(id);
+    const run = await this.find(id);
     const filter = this.rowFilter(run, filters);
     const runs = this.runs;
     async function* lines(): AsyncGenerator<string> {
