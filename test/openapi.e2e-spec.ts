@@ -24,6 +24,7 @@ import {
   BackupsResponse,
   IntegrityReportResponse,
   LastRunResponse,
+  MigrationRunResponse,
   MigrationReportResponse,
   MigrationResultResponse,
   MigrationStatsResponse,
@@ -404,6 +405,29 @@ describe('OpenAPI document and Swagger UI', () => {
         (result.oneOf ?? []).map((branch) => ('$ref' in branch ? branch.$ref : '')).sort(),
         [...new Set(Object.values(RESULT_OF_KIND))].map((r) => refTo(r).$ref).sort(),
       );
+    });
+
+    it('GET ?action=status and runs, and a run, answer exactly the members of their schemas', async () => {
+      const route = answerSchema(document, ADMIN, 'get', '200');
+      const status = bodyOf<{ lastRun: { id: string } | null }>(
+        await api.http().get(ADMIN).query({ action: 'status' }).set(auth),
+      );
+      assert.ok(status.lastRun, 'the suite migrated, so there is a last run');
+      assert.deepEqual(mismatches(document, refTo(LastRunResponse), status), []);
+      assert.deepEqual(mismatches(document, route, status), []);
+      const runs = bodyOf<{ runs: unknown[] }>(
+        await api.http().get(ADMIN).query({ action: 'runs' }).set(auth),
+      );
+      assert.ok(runs.runs.length > 0);
+      assert.deepEqual(mismatches(document, refTo(RunsResponse), runs), []);
+      const run = bodyOf<Record<string, unknown>>(
+        await api.http().get(`${ADMIN}/runs/${status.lastRun.id}`).set(auth),
+      );
+      assert.deepEqual(
+        Object.keys(run).sort(),
+        propertyNames(document, refTo(MigrationRunResponse)),
+      );
+      assert.deepEqual(mismatches(document, refTo(MigrationRunResponse), run), []);
     });
 
     it('GET ?action=check, stats, report and test answer exactly the members of their schemas', async () => {

@@ -35,10 +35,13 @@ import type {
 import type {
   ConflictPolicy,
   ExceptionBucket,
+  MigrationCheckpoint,
   MigrationCounts,
+  MigrationRunKind,
   MigrationRunOptions,
   MigrationRunStatus,
 } from '../migration/migration.types.js';
+import type { MigrationRunEntity } from '../migration/migration-run.entity.js';
 import {
   SELF_TEST_NAMES,
   type SelfTestReport,
@@ -166,27 +169,15 @@ export class ProblemDocumentResponse {
   message!: string | string[];
 }
 
-/** A recorded migration run (`migration_runs` row). */
-export class MigrationRunResponse {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['migrate', 'dry-run', 'validate'] }) kind!: string;
-  @ApiProperty({
-    enum: ['running', 'completed', 'failed', 'interrupted', 'abandoned', 'cancelled'],
-  })
-  status!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Key counts.' })
-  counts!: Record<string, unknown>;
-}
-
 /** `action=status`. */
 export class LastRunResponse {
-  @ApiProperty({ type: MigrationRunResponse, nullable: true })
+  @ApiProperty({ type: () => MigrationRunResponse, nullable: true })
   lastRun!: MigrationRunResponse | null;
 }
 
 /** `action=runs`: the newest 20. */
 export class RunsResponse {
-  @ApiProperty({ type: [MigrationRunResponse] }) runs!: MigrationRunResponse[];
+  @ApiProperty({ type: () => [MigrationRunResponse] }) runs!: MigrationRunResponse[];
 }
 
 /** Where a backup came from, without credentials. */
@@ -323,6 +314,48 @@ export class MigrationRunOptionsResponse {
   subdomain?: string;
 }
 documents<MigrationRunOptions>()(MigrationRunOptionsResponse);
+
+/** Where a run's last committed batch left it (its fingerprint secret is never shown). */
+export class MigrationCheckpointResponse {
+  @ApiProperty({ description: "The SCAN cursor after the last committed batch; '0' once done." })
+  cursor!: string;
+  @ApiProperty({ type: 'integer' }) batches!: number;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'The Redis `run_id` that issued the cursor.',
+  })
+  server?: string | null;
+}
+documents<Omit<MigrationCheckpoint, 'secret'>>()(MigrationCheckpointResponse);
+
+/** A recorded migration run (`migration_runs` row), as `shownRun` shows it. */
+export class MigrationRunResponse {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: literals<MigrationRunKind>()(['migrate', 'dry-run', 'validate']) })
+  kind!: string;
+  @ApiProperty({
+    enum: literals<MigrationRunStatus>()([
+      'running',
+      'completed',
+      'failed',
+      'interrupted',
+      'abandoned',
+      'cancelled',
+    ]),
+  })
+  status!: string;
+  @ApiProperty({ type: MigrationRunOptionsResponse }) options!: MigrationRunOptionsResponse;
+  @ApiProperty({ type: MigrationCountsResponse }) counts!: MigrationCountsResponse;
+  @ApiProperty({ type: MigrationCheckpointResponse, nullable: true })
+  checkpoint!: MigrationCheckpointResponse | null;
+  @ApiProperty({ format: 'date-time' }) startedAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) heartbeatAt!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true }) durationMs!: number | null;
+  @ApiProperty({ nullable: true, type: String }) error!: string | null;
+}
+documents<MigrationRunEntity>()(MigrationRunResponse);
 
 /** A completed migration or dry run (`MigrationResult`). */
 export class MigrationResultResponse {
