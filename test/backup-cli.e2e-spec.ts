@@ -21,7 +21,7 @@ import {
   type RedisRestoreReport,
 } from '#tenant-migration';
 import { createTestDatabase, TEST_REDIS_URL, testNamespace } from './support/test-stores.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { failureOf, runCli, type CliResult } from './support/cli.js';
 
 const NAMESPACE = testNamespace('backup_cli');
 const PREFIX = `${NAMESPACE}subdomain:`;
@@ -284,7 +284,7 @@ describe('CLI: backup, verify, list and restore', () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /refusing to restore .*truncated/);
     oneLine(result);
-    assert.equal(result.stdout, '');
+    assert.equal(failureOf(result).code, 'invalid-backup');
     assert.equal((await keyspace(target)).size, 0, 'nothing was written to the target');
     const verify = await cli(['backup', 'verify', truncated, '--json']);
     assert.equal(verify.code, 1);

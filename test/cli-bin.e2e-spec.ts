@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliEnv, collect, runCli, type CliResult } from './support/cli.js';
+import { cliEnv, collect, failureOf, runCli, type CliResult } from './support/cli.js';
 import { createTestStores, type TestStores } from './support/test-stores.js';
 import { legacy } from './support/tenant-fixtures.js';
 
@@ -159,12 +159,13 @@ describe('the bin and LOG_FORMAT against the stores', () => {
   });
 
   it('an unknown format is refused before anything runs: exit 2, one line naming it', async () => {
-    for (const result of [
-      await runBin(['validate'], env({ LOG_FORMAT: 'xml' })),
-      await runCli(['migrate', '--json'], env({ LOG_FORMAT: 'xml' })),
-    ]) {
+    const human = await runBin(['validate'], env({ LOG_FORMAT: 'xml' }));
+    const json = await runCli(['migrate', '--json'], env({ LOG_FORMAT: 'xml' }));
+    assert.equal(human.stdout, '');
+    // With --json, the failure document on stdout, as for a failure of the command itself.
+    assert.equal(failureOf(json).code, 'invalid-option');
+    for (const result of [human, json]) {
       assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stdout, '');
       assert.equal(lines(result.stderr).length, 1, result.stderr);
       assert.match(result.stderr, /^tenant-migrate: invalid environment: LOG_FORMAT must be /);
       assert.ok(!result.stderr.includes(PG_PASSWORD));

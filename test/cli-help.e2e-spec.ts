@@ -78,6 +78,8 @@ describe('CLI --help: the environment variables each command reads', () => {
       helps.has('backup verify') && helps.has('backup list'),
       'the subcommands are walked too',
     );
+    for (const sub of ['list', 'show', 'cancel', 'pause', 'resume'])
+      assert.ok(helps.has(`operations ${sub}`), `operations ${sub}`);
   });
 
   for (const path of COMMAND_PATHS) {
@@ -114,7 +116,16 @@ describe('CLI --help: the environment variables each command reads', () => {
       );
     for (const variable of REDIS)
       assert.ok(listed('validate').includes(variable), `validate reads ${variable}`);
-    for (const path of ['runs', 'backup list', 'restore-postgres'] as const) {
+    for (const path of [
+      'runs',
+      'backup list',
+      'restore-postgres',
+      'operations list',
+      'operations show',
+      'operations cancel',
+      'operations pause',
+      'operations resume',
+    ] as const) {
       for (const variable of [...REDIS, 'TENANT_KEY_PREFIX'])
         assert.ok(
           !listed(path).includes(variable),

@@ -2,14 +2,15 @@
  * The runner of the CLI's fault tables: each row starts the real CLI (a child process, with
  * `--json`) against one fault and judges its answer by the README's rules for every failure:
  * the documented exit code; on stderr exactly one line, `tenant-migrate: <reason>`, and no stack
- * trace; stdout empty on failure, otherwise one complete JSON document; an end within
+ * trace; stdout one complete JSON document, on failure the failure document (its `code`, its
+ * message the line, its `exitCode` the exit code); an end within
  * FAULT_BOUND_MS of the fault, however the store failed, and within EXIT_AFTER_LINE_MS of the
  * failure line (the answer is given: nothing is left to wait for). A command still running well
  * past the bound is killed and fails its row as a hang.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collect, startCli, type CliResult, type CliSpawnOptions } from './cli.js';
+import { collect, failureOf, startCli, type CliResult, type CliSpawnOptions } from './cli.js';
 
 /** How long a command may take to end once its fault struck (or from its start, when the fault was there first). */
 export const FAULT_BOUND_MS = 30_000;
@@ -135,7 +136,8 @@ export const assertFaultAnswer = (
       row.reason,
       `${label}: the reason\n${shown}`,
     );
-    assert.equal(result.stdout, '', `${label}: stdout stays empty on failure\n${shown}`);
+    // stdout carries the failure document: a code, the line's reason, the exit code.
+    failureOf(result);
   } else {
     assert.deepEqual(own, [], `${label}: nothing on stderr but progress\n${shown}`);
     let parsed = true;

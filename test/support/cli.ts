@@ -1,6 +1,8 @@
 /** Runs the compiled CLI as a child process, as an operator would. */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { terminalText } from '../../apps/cli/src/terminal-text.js';
 import { TEST_REDIS_URL } from './test-stores.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../apps/cli/src/main.js', import.meta.url));
@@ -51,3 +53,36 @@ export const runCli = (
   env: Record<string, string>,
   options?: CliSpawnOptions,
 ): Promise<CliResult> => collect(startCli(args, env, options));
+
+/** The document a command given `--json` prints on stdout when it fails. */
+export interface CliFailure {
+  code: string;
+  message: string;
+  exitCode: number;
+  [member: string]: unknown;
+}
+
+/**
+ * The failure document of a failed `--json` command: one JSON document on stdout whose exit
+ * code is the process's and whose message is its `tenant-migrate: ` line on stderr.
+ */
+export const failureOf = (result: CliResult): CliFailure => {
+  const shown = `exit ${result.code ?? result.signal}\n--- stderr\n${result.stderr}--- stdout\n${result.stdout}`;
+  let document: { error?: CliFailure };
+  try {
+    document = JSON.parse(result.stdout) as { error?: CliFailure };
+  } catch {
+    assert.fail(`stdout is not one JSON document\n${shown}`);
+  }
+  const failure = document.error;
+  assert.ok(failure, `no error member\n${shown}`);
+  assert.deepEqual(Object.keys(document), ['error'], shown);
+  assert.ok(result.stdout.endsWith('}\n'), shown);
+  assert.match(failure.code, /^[a-z]+(-[a-z]+)*$/, shown);
+  assert.equal(failure.exitCode, result.code, shown);
+  assert.ok(
+    result.stderr.split('\n').includes(`tenant-migrate: ${terminalText(failure.message)}`),
+    `the message is the stderr line\n${shown}`,
+  );
+  return failure;
+};

@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '#tenant-migration';
-import { assertNoArguments, assertRunId, parseLimit, parseRedisUrl } from './cli-arguments.js';
+import {
+  assertNoArguments,
+  assertOperationId,
+  assertRunId,
+  parseChoice,
+  parseLimit,
+  parseOffset,
+  parseRedisUrl,
+} from './cli-arguments.js';
 
 describe('CLI arguments', () => {
   it('accepts no stray words and names the first one', () => {
@@ -43,6 +51,38 @@ describe('CLI arguments', () => {
         bad,
       );
     }
+  });
+
+  it('accepts only UUIDs as operation ids, and names `operations list`', () => {
+    const id = '5f0c2a7e-7d1b-4c59-9a43-3b8e2f1d6c10';
+    assert.equal(assertOperationId(id), id);
+    for (const bad of [undefined, '', '42', `${id}x`])
+      assert.throws(
+        () => assertOperationId(bad),
+        (e: unknown) =>
+          e instanceof InvalidOptionError &&
+          /is not an operation id \(a UUID, see `operations list`\)$/.test(e.message),
+      );
+  });
+
+  it('accepts one of the listed choices only, naming them all', () => {
+    const kinds = ['migrate', 'check'] as const;
+    assert.equal(parseChoice('check', '--kind', kinds), 'check');
+    for (const bad of ['Check', 'launch', '', 'migrate,check'])
+      assert.throws(
+        () => parseChoice(bad, '--kind', kinds),
+        (e: unknown) =>
+          e instanceof InvalidOptionError &&
+          e.message === `--kind must be one of migrate, check, got "${bad}"`,
+      );
+  });
+
+  it('accepts offsets from 0 up to the largest safe integer', () => {
+    assert.equal(parseOffset('0'), 0);
+    assert.equal(parseOffset('250'), 250);
+    assert.equal(parseOffset(String(Number.MAX_SAFE_INTEGER)), Number.MAX_SAFE_INTEGER);
+    for (const bad of ['-1', '1.5', '1e3', 'ten', '', '9007199254740992'])
+      assert.throws(() => parseOffset(bad), /--offset must be a whole number from 0/, bad);
   });
 
   it('accepts redis:// and rediss:// URLs and never echoes a rejected one', () => {

@@ -21,6 +21,35 @@ export const assertRunId = (value: string | undefined): string => {
   return value;
 };
 
+export const assertOperationId = (value: string | undefined): string => {
+  // As the admin API's ParseUUIDPipe takes it on /operations/:id.
+  if (!value || !isUUID(value))
+    throw new InvalidOptionError(
+      `"${value ?? ''}" is not an operation id (a UUID, see \`operations list\`)`,
+    );
+  return value;
+};
+
+/** One of `choices`, the value of `flag`. */
+export const parseChoice = <T extends string>(
+  value: string,
+  flag: string,
+  choices: readonly T[],
+): T => {
+  const choice = choices.find((c) => c === value);
+  if (choice === undefined)
+    throw new InvalidOptionError(`${flag} must be one of ${choices.join(', ')}, got "${value}"`);
+  return choice;
+};
+
+/** `--offset <n>`: a whole number from 0 (as the admin API's `offset`). */
+export const parseOffset = (value: string): number => {
+  const offset = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(offset))
+    throw new InvalidOptionError(`--offset must be a whole number from 0, got "${value}"`);
+  return offset;
+};
+
 /** `--limit <n>`: a whole number from 1 to 1000. */
 export const parseLimit = (value: string, max = 1000): number => {
   const limit = /^\d+$/.test(value) ? Number(value) : NaN;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ExceptionSample, MigrationProgress } from '#tenant-migration';
-import { describeFailure } from './exit-codes.js';
+import { describeFailure, printFailureDocument } from './exit-codes.js';
 import { formatCount as n } from './output-format.js';
 import { terminalSafeJson, terminalText } from './terminal-text.js';
 import { VerboseLog } from './verbose-log.service.js';
@@ -10,10 +10,11 @@ import { VerboseLog } from './verbose-log.service.js';
  * What every command's output shares: the JSON document, escaped lines, the one-line error,
  * progress, and the table rows the human views are built of. Each command's own view lives
  * beside it (`commands/*.printer.ts`). Human output and progress go to stderr/stdout as usual;
- * with `--json`, stdout carries exactly one JSON document and progress stays on stderr. Every
- * human line, on either stream, passes through `terminalText` (in `line` and `err`): key names,
- * values and messages quoting them come from the stores, and must not drive the operator's
- * terminal. The verbose log (`verbose`) is stderr's too.
+ * with `--json`, stdout carries exactly one JSON document (the failure document when the
+ * command fails) and progress stays on stderr. Every human line, on either stream, passes
+ * through `terminalText` (in `line` and `err`): key names, values and messages quoting them
+ * come from the stores, and must not drive the operator's terminal. The verbose log
+ * (`verbose`) is stderr's too.
  */
 @Injectable()
 export class CliOutput {
@@ -82,12 +83,17 @@ export class CliOutput {
     process.stderr.write(`${terminalText(text)}\n`);
   }
 
-  /** Prints the error as one line on stderr and returns the exit code for it. */
-  fail(error: unknown): number {
+  /**
+   * Prints the error as one line on stderr and returns the exit code for it; with `json`, also
+   * the failure document on stdout (`{"error": {"code", "message", "exitCode", ...}}`), so that
+   * stdout still carries exactly one JSON document.
+   */
+  fail(error: unknown, { json = false }: { json?: boolean } = {}): number {
     this.stopProgress();
-    const { code, line } = describeFailure(error);
-    this.err(`tenant-migrate: ${line}`);
-    return code;
+    const failure = describeFailure(error);
+    this.err(`tenant-migrate: ${failure.line}`);
+    if (json) printFailureDocument(failure);
+    return failure.exitCode;
   }
 
   /** One row of a counts table: the label, the count right-aligned, then any detail. */

@@ -173,6 +173,13 @@ const COMMAND_VARIABLES = {
   stats: [...POSTGRES, ...REDIS, ...PREFIX, ...EVERY_COMMAND],
   report: CHECK,
   runs: [...POSTGRES, ...EVERY_COMMAND],
+  operations: EVERY_COMMAND,
+  'operations list': [...POSTGRES, ...EVERY_COMMAND],
+  'operations show': [...POSTGRES, ...EVERY_COMMAND],
+  'operations cancel': [...POSTGRES, ...EVERY_COMMAND],
+  'operations pause': [...POSTGRES, ...EVERY_COMMAND],
+  // Queues a job: the job queue (pg-boss) is in the same PostgreSQL database.
+  'operations resume': [...POSTGRES, ...EVERY_COMMAND],
   exceptions: EVERY_COMMAND,
   'exceptions export': [...POSTGRES, ...EVERY_COMMAND],
   backup: [

@@ -6,15 +6,26 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { validateEnvironment } from '../../shared/environment.js';
-import { describeFailure, ExitCode, exitOnCommanderError } from './exit-codes.js';
+import {
+  asksForJson,
+  describeFailure,
+  ExitCode,
+  exitOnCommanderError,
+  printFailureDocument,
+} from './exit-codes.js';
 import { packageVersion } from './package-version.js';
 import { terminalText } from './terminal-text.js';
 
+/**
+ * A failure before the command had its flags (an invalid environment, a bad flag value): one
+ * line, and with `--json` on the command line the failure document as a command prints it.
+ */
 const reportFailure = (error: unknown): void => {
-  const { code, line } = describeFailure(error);
+  const failure = describeFailure(error);
   // the reason can quote a key or a value from the stores
-  process.stderr.write(`tenant-migrate: ${terminalText(line)}\n`);
-  process.exitCode = code;
+  process.stderr.write(`tenant-migrate: ${terminalText(failure.line)}\n`);
+  if (asksForJson(process.argv.slice(2))) printFailureDocument(failure);
+  process.exitCode = failure.exitCode;
 };
 
 /**

@@ -5,6 +5,7 @@ import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
 import { ExitCode } from '../exit-codes.js';
+import { doneBeforeStop } from '../stop-signals.js';
 import { CliCommand } from './cli-command.base.js';
 import {
   printBackupList,
@@ -117,11 +118,20 @@ export class BackupCommand extends CliCommand {
    * either way.
    */
   async perform(flags: BackupFlags): Promise<number> {
+    // A Redis backup stops at its next batch on SIGINT or SIGTERM; a PostgreSQL one is one COPY.
+    const stops = flags.postgres ? null : this.stopOnSignals('backup');
     await this.preflight.assertStores({ redis: !flags.postgres });
     const request = { outPath: flags.outPath, actor: cliActor() };
-    const summary = flags.postgres
-      ? await this.backups.backupPostgres(request)
-      : await this.backups.backupRedis(request);
+    const summary = stops
+      ? await stops.run(
+          (signal) => this.backups.backupRedis({ ...request, signal }),
+          (stopped, signal) => ({
+            message:
+              `backup stopped on ${signal}${doneBeforeStop(stopped, 'entries', 'writing', 'entries')}; ` +
+              'its partial file was removed and no backup was recorded',
+          }),
+        )
+      : await this.backups.backupPostgres(request);
     this.out.verbose.log(
       `backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`,
     );

@@ -2,6 +2,7 @@ import { Command, Option } from 'nest-commander';
 import { IntegrityService } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
+import { doneBeforeStop } from '../stop-signals.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
 import { CliCommand } from './cli-command.base.js';
@@ -43,11 +44,19 @@ export class CheckCommand extends CliCommand {
    * command's `--check` both run this. Exit 0 when the stores agree, 1 when any tenant drifted.
    */
   async perform(flags: CheckFlags): Promise<number> {
+    const stops = this.stopOnSignals('check');
     await this.preflight.assertStores();
-    const report = await this.integrity.check({
-      limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT),
-      onProgress: this.out.verbose.scanProgress('check'),
-    });
+    const report = await stops.run(
+      (signal) =>
+        this.integrity.check({
+          limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT),
+          signal,
+          onProgress: this.out.verbose.scanProgress('check'),
+        }),
+      (stopped, signal) => ({
+        message: `check stopped on ${signal}${doneBeforeStop(stopped, 'scanned', 'reading', 'keys')}; it changed nothing`,
+      }),
+    );
     this.out.verbose.log(
       `check: ${report.redisKeys} Redis keys, ${report.postgresTenants} PostgreSQL tenants: matching ${report.matching}, only in Redis ${report.onlyInRedis}, ` +
         `only in PostgreSQL ${report.onlyInPostgres}, different ${report.different} in ${report.durationMs} ms`,

@@ -4,6 +4,7 @@ import { CliOutput } from '../cli-output.service.js';
 import { environmentHelp, isCommandPath } from '../command-environment.js';
 import { commandPath, describeFlags } from '../command-line.js';
 import { describeExitCode } from '../exit-codes.js';
+import { StopOnSignals } from '../stop-signals.js';
 
 /**
  * What every command shares: the `--json` and `--verbose` flags, the "Environment:" section
@@ -30,11 +31,23 @@ export abstract class CliCommand extends CommandRunner {
     try {
       code = await body();
     } catch (error) {
-      code = this.out.fail(error);
+      code = this.out.fail(error, { json: this.command.opts<{ json?: boolean }>().json === true });
     }
     process.exitCode = code;
     this.out.verbose.log(
       `${path}: finished in ${Date.now() - started} ms, exit code ${code} (${describeExitCode(code)})`,
+    );
+  }
+
+  /**
+   * From now on SIGINT and SIGTERM stop this command's work at its next batch boundary (see
+   * StopOnSignals); for the commands whose engine call takes a stop signal.
+   */
+  protected stopOnSignals(path: string): StopOnSignals {
+    return new StopOnSignals((signal) =>
+      this.out.verbose.log(
+        `${path}: ${signal}: stopping at the next batch boundary (another signal exits at once)`,
+      ),
     );
   }
 

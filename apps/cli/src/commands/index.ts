@@ -10,6 +10,14 @@ import { BackupCommand, BackupListCommand, BackupVerifyCommand } from './backup.
 import { RestoreCommand, RestorePostgresCommand } from './restore.command.js';
 import { TestCommand } from './test.command.js';
 import { ExceptionsCommand, ExceptionsExportCommand } from './exceptions.command.js';
+import {
+  OperationsCancelCommand,
+  OperationsCommand,
+  OperationsListCommand,
+  OperationsPauseCommand,
+  OperationsResumeCommand,
+  OperationsShowCommand,
+} from './operations.command.js';
 
 /** Every command of the CLI; registered as providers of CliModule. */
 export const COMMANDS = [
@@ -32,4 +40,10 @@ export const COMMANDS = [
   TestCommand,
   ExceptionsCommand,
   ExceptionsExportCommand,
+  OperationsCommand,
+  OperationsListCommand,
+  OperationsShowCommand,
+  OperationsCancelCommand,
+  OperationsPauseCommand,
+  OperationsResumeCommand,
 ];

@@ -32,6 +32,7 @@ export class ResumeCommand extends MigrationCommandBase {
     if (flags.dryRun) {
       process.exitCode = this.out.fail(
         new InvalidOptionError('resume cannot be a dry run: use dry-run to preview'),
+        { json: flags.json },
       );
       return;
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MigrationService, RunInterruptedError } from '#tenant-migration';
+import { MigrationService, OperationStoppedError, RunInterruptedError } from '#tenant-migration';
 import { CliOutput } from '../cli-output.service.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, assertRunId } from '../cli-arguments.js';
@@ -7,7 +7,12 @@ import { killSwitch } from '../kill-switch.js';
 import { allOf } from '../callbacks.js';
 import { describeOutcome, verboseMigrationHooks } from '../verbose-migration.js';
 import { MigrationOptionsCommand, type MigrationFlags } from './migration-options.base.js';
-import { migrationExitCode, printMigration, printResumeNotice } from './migration.printer.js';
+import {
+  migrationExitCode,
+  migrationStopReport,
+  printMigration,
+  printResumeNotice,
+} from './migration.printer.js';
 
 export type { MigrationFlags } from './migration-options.base.js';
 
@@ -34,14 +39,17 @@ export abstract class MigrationCommandBase extends MigrationOptionsCommand {
   async perform(command: string, args: string[], flags: MigrationFlags): Promise<number> {
     const resumeRunId =
       command === 'resume' ? assertRunId(args[0]) : (assertNoArguments(args, command), undefined);
+    const stops = this.stopOnSignals(command);
     await this.preflight.assertStores();
     let runId: string | null = null;
     const verbose = this.out.verbose.enabled
       ? verboseMigrationHooks((event) => this.out.verbose.log(event), command)
       : undefined;
-    const result = await this.migrations
-      .migrate({
-        dryRun: flags.dryRun ?? false,
+    const dryRun = flags.dryRun ?? false;
+    const migrate = (signal: AbortSignal) =>
+      this.migrations.migrate({
+        dryRun,
+        signal,
         batchSize: flags.batchSize,
         conflictPolicy: flags.conflictPolicy,
         resumeRunId,
@@ -53,11 +61,17 @@ export abstract class MigrationCommandBase extends MigrationOptionsCommand {
         ),
         // The log's line comes first: a kill point at a stage still shows the stage reached.
         onStage: allOf(verbose?.onStage, killSwitch()),
-      })
-      .catch((error: unknown) => {
-        // A run that was recorded says which one it was and how to continue it.
-        throw runId === null ? error : new RunInterruptedError(runId, error);
       });
+    const result = await stops.run(
+      (signal) =>
+        migrate(signal).catch((error: unknown) => {
+          // A run that was recorded says which one it was and how to continue it (a stop on a
+          // signal says so itself).
+          if (runId === null || error instanceof OperationStoppedError) throw error;
+          throw new RunInterruptedError(runId, error);
+        }),
+      (stopped, signal) => migrationStopReport(stopped, signal, { dryRun, runId }),
+    );
     this.out.stopProgress();
     this.out.verbose.log(`${command}: ${describeOutcome(result)}`);
     if (result.resumed) printResumeNotice(this.out, result, flags);

@@ -1,5 +1,7 @@
-import type { MigrationResult } from '#tenant-migration';
+import type { MigrationResult, OperationStoppedError } from '#tenant-migration';
 import type { CliOutput } from '../cli-output.service.js';
+import type { StopReport } from '../stop-signals.js';
+import type { StopSignal } from '../stopped-by-signal.error.js';
 import { ExitCode } from '../exit-codes.js';
 import { byReason, formatCount as n } from '../output-format.js';
 
@@ -13,6 +15,37 @@ export const migrationExitCode = ({
 }: Pick<MigrationResult, 'counts' | 'balanced'>): number => {
   if (!balanced) return ExitCode.CouldNotRun;
   return c.rejected > 0 || c.conflicts > 0 ? ExitCode.Findings : ExitCode.Clean;
+};
+
+/**
+ * What a migration stopped by a signal left: its run, interrupted at its last checkpoint, and the
+ * command that continues it; a dry run wrote nothing; a stop before the run began changed nothing.
+ */
+export const migrationStopReport = (
+  stopped: OperationStoppedError,
+  signal: StopSignal,
+  { dryRun, runId: started }: { dryRun: boolean; runId: string | null },
+): StopReport => {
+  const context = stopped.context as { runId?: string | null; counts?: { scanned?: number } };
+  const runId = context.runId ?? started;
+  const scanned = context.counts?.scanned;
+  const after = scanned === undefined ? '' : ` after ${n(scanned)} keys`;
+  if (dryRun)
+    return {
+      message: `the dry run stopped on ${signal}${after}; it wrote nothing`,
+      members: { runId: null },
+    };
+  if (runId === null)
+    return {
+      message: `stopped on ${signal} before the migration began; nothing was migrated`,
+      members: { runId: null },
+    };
+  return {
+    message:
+      `run ${runId} stopped on ${signal}${after}; it is interrupted: \`migrate\` (or \`resume ${runId}\`) ` +
+      'continues it from its last checkpoint',
+    members: { runId },
+  };
 };
 
 /** A resumed run keeps its own options; say so when this invocation asked for others. */

@@ -1,9 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MigrationResult } from '#tenant-migration';
+import type { MigrationResult, Operation } from '#tenant-migration';
 import { restoreExitCode } from './restore.printer.js';
 import { verifyExitCode } from './backup.printer.js';
 import { migrationExitCode, printResumeNotice } from './migration.printer.js';
+import {
+  controlLine,
+  countsSummary,
+  operationRows,
+  progressCell,
+  resultSummary,
+} from './operations.printer.js';
 
 describe('CLI output helpers', () => {
   it('a restore exits 1 only when conflicts were left alone', () => {
@@ -48,5 +55,94 @@ describe('printResumeNotice', () => {
       '(batch size 100, conflict policy keep-postgres); use --no-resume to start a new run with yours';
     assert.deepEqual(noticeFor({ batchSize: 50 }), [notice]);
     assert.deepEqual(noticeFor({ conflictPolicy: 'overwrite' }), [notice]);
+  });
+});
+
+describe('operations printers', () => {
+  const operation = (over: Partial<Operation>): Operation => ({
+    id: '7c4a1f0e-0000-4000-8000-000000000001',
+    kind: 'migrate',
+    params: {},
+    actor: 'admin-api',
+    status: 'running',
+    progress: null,
+    result: null,
+    error: null,
+    runId: null,
+    exclusiveScope: 'tenants',
+    worker: null,
+    attempts: 1,
+    createdAt: new Date('2026-12-02T10:00:00.000Z'),
+    startedAt: null,
+    finishedAt: null,
+    heartbeatAt: null,
+    updatedAt: new Date('2026-12-02T10:00:00.000Z'),
+    ...over,
+  });
+  const progress = (done: number, total: number | null) => ({
+    phase: 'migrating',
+    done,
+    total,
+    counts: {},
+    rate: null,
+    etaSeconds: null,
+  });
+
+  it('progress is done/total, done/? while the total is unknown, - before any report', () => {
+    assert.equal(progressCell(null), '-');
+    assert.equal(progressCell(progress(1500, null)), '1,500/?');
+    assert.equal(progressCell(progress(1500, 12000)), '1,500/12,000');
+  });
+
+  it('the list table: a header, one row per operation, columns as wide as their widest cell', () => {
+    const rows = operationRows([
+      operation({ progress: progress(20, 100) }),
+      operation({
+        id: '7c4a1f0e-0000-4000-8000-000000000002',
+        kind: 'restore-postgres',
+        status: 'interrupted',
+        actor: null,
+        createdAt: new Date('2026-12-02T09:00:00.000Z'),
+      }),
+    ]);
+    assert.deepEqual(rows, [
+      'ID                                    KIND              STATUS       PROGRESS  ACTOR      CREATED',
+      '7c4a1f0e-0000-4000-8000-000000000001  migrate           running      20/100    admin-api  2026-12-02T10:00:00.000Z',
+      '7c4a1f0e-0000-4000-8000-000000000002  restore-postgres  interrupted  -         -          2026-12-02T09:00:00.000Z',
+    ]);
+  });
+
+  it('a result is summed up by its plain members, counts by their numbers', () => {
+    assert.equal(
+      resultSummary({
+        status: 'completed',
+        balanced: true,
+        durationMs: 1234,
+        samples: [],
+        note: 'x'.repeat(81),
+      }),
+      'status completed, balanced true, durationMs 1,234',
+    );
+    assert.equal(
+      countsSummary({ scanned: 12000, migrated: 11990, byReason: {} }),
+      'scanned 12,000, migrated 11,990',
+    );
+    assert.equal(countsSummary(undefined), '');
+  });
+
+  it('a control request says what happens next', () => {
+    assert.match(
+      controlLine(operation({ status: 'pausing' })),
+      /is pausing: .*`operations resume 7c4a1f0e-0000-4000-8000-000000000001` continues it\.$/,
+    );
+    assert.match(
+      controlLine(operation({ status: 'cancelling' })),
+      /is cancelling: it stops at its next batch boundary/,
+    );
+    assert.match(controlLine(operation({ status: 'queued' })), /is queued again: a worker/);
+    assert.equal(
+      controlLine(operation({ status: 'cancelled' })),
+      'Operation 7c4a1f0e-0000-4000-8000-000000000001 (migrate) is cancelled.',
+    );
   });
 });

@@ -4,6 +4,7 @@ import { CliOutput } from '../cli-output.service.js';
 import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
+import { doneBeforeStop } from '../stop-signals.js';
 import { CliCommand } from './cli-command.base.js';
 import { printValidation } from './validate.printer.js';
 
@@ -24,8 +25,14 @@ export class ValidateCommand extends CliCommand {
   async run(args: string[], flags: { json?: boolean }): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(args, 'validate');
+      const stops = this.stopOnSignals('validate');
       await this.preflight.assertRedis();
-      const report = await this.migrations.validateAll(this.out.verbose.scanProgress('validate'));
+      const report = await stops.run(
+        (signal) => this.migrations.validateAll(this.out.verbose.scanProgress('validate'), signal),
+        (stopped, signal) => ({
+          message: `validate stopped on ${signal}${doneBeforeStop(stopped, 'scanned', 'validating', 'keys')}; it wrote nothing`,
+        }),
+      );
       this.out.verbose.log(
         `validate: scanned ${report.scanned}: valid ${report.valid}, rejected ${report.rejected}, skipped ${report.skipped} in ${report.durationMs} ms`,
       );
