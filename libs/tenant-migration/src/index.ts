@@ -110,18 +110,6 @@ export {
 } from './http/domain-error.filter.js';
 export * from './http/admin-api.responses.js';
 export { ApiProblemResponses } from './http/api-problem-responses.js';
-export { OperationsService } from './operations/operations.service.js';
-export {
-  OPERATION_KINDS,
-  OPERATION_STATUSES,
-  type Operation,
-  type OperationError,
-  type OperationFilters,
-  type OperationKind,
-  type OperationPage,
-  type OperationProgress,
-  type OperationStatus,
-} from './operations/operation.types.js';
 export { MigrationTests } from './self-test/migration-tests.service.js';
 export { SELF_TEST_NAMES } from './self-test/self-test.types.js';
 export type {
@@ -152,7 +140,10 @@ export {
   OPERATION_STATUSES,
   SCHEDULE_KINDS,
   type Operation,
+  type OperationError,
+  type OperationFilters,
   type OperationKind,
+  type OperationPage,
   type OperationProgress,
   type OperationSchedule,
   type OperationStatus,
