@@ -244,7 +244,7 @@ describe('CLI: operations, --json failures and signals', () => {
       assert.equal(ownLines(again).length, 1, again.stderr);
       const refused = failureOf(again);
       assert.equal(refused.code, 'operation-state');
-      assert.match(refused.message, /is paused: it cannot be paused/);
+      assert.match(refused.message, /has status paused: it cannot be paused/);
       const http = await problemOf('pause', started.id);
       assert.equal(http.status, 409);
       assert.equal(http.problem.code, refused.code);
@@ -285,15 +285,18 @@ describe('CLI: operations, --json failures and signals', () => {
       assert.equal(run.counts.migrated, await tenantCount());
 
       for (const [verb, message] of [
-        ['cancel', /is cancelled: it cannot be cancelled/],
-        ['resume', /is cancelled: it cannot be resumed/],
-        ['pause', /is cancelled: it cannot be paused/],
+        ['cancel', /has status cancelled: it cannot be cancelled/],
+        ['resume', /has status cancelled: it cannot be resumed/],
+        ['pause', /has status cancelled: it cannot be paused/],
       ] as const) {
         const human = await cli(['operations', verb, started.id]);
         assert.equal(human.code, 2, `${verb}: ${human.stderr}`);
         assert.equal(human.stdout, '');
         assert.equal(lines(human.stderr).length, 1, human.stderr);
-        assert.match(human.stderr, /^tenant-migrate: migrate operation [0-9a-f-]{36} is cancelled/);
+        assert.match(
+          human.stderr,
+          /^tenant-migrate: migrate operation [0-9a-f-]{36} has status cancelled/,
+        );
         const json = failureOf(await cli(['operations', verb, started.id, '--json']));
         assert.equal(json.code, 'operation-state', verb);
         assert.match(json.message, message);

@@ -168,7 +168,7 @@ export class OperationsCancelCommand extends OperationByIdCommand {
   arguments: '<id>',
   argsDescription: ID_ARGUMENT,
   description:
-    'pause a running migration at its next batch boundary; its checkpoint is kept for `operations resume`',
+    'pause a running operation at its next batch boundary: a migration keeps its checkpoint for `operations resume`; a check, validation, dry run or backup runs again from the start on resume',
 })
 export class OperationsPauseCommand extends OperationByIdCommand {
   protected act(id: string): Promise<Operation> {

@@ -197,8 +197,8 @@ const writeOf = (
   };
 };
 
-/** The real factory: its transaction methods use only the client they are handed. */
-const sessions = new PostgresSessionFactory(resolveOptions({}), {} as DataSource);
+/** The real factory: its transaction methods use only the client they are handed (no pool is opened). */
+const sessions = new PostgresSessionFactory(resolveOptions({}), { options: {} } as DataSource);
 
 const writerOf = (merges: FakeMerges, runs = new FakeRuns()): BatchWriter =>
   new BatchWriter(

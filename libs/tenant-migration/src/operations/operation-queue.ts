@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
@@ -87,7 +87,9 @@ export class OperationQueue implements OnApplicationShutdown {
     const connection = this.dataSource.options as PostgresDataSourceOptions;
     const { mode, schedules } = this.options.operations;
     const worker = mode !== 'client';
-    const boss = new PgBoss({
+    // Loaded when the queue is first used: a CLI command that never queues does not pay for it.
+    const { default: Boss } = await import('pg-boss');
+    const boss = new Boss({
       connectionString: connection.url,
       host: connection.host,
       port: connection.port,
