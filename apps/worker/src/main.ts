@@ -11,29 +11,20 @@
  * the worker could not start (e.g. a store is unreachable).
  */
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { errorMessage, InvalidOptionError } from '#tenant-migration';
-import { type EnvironmentVariables, validateEnvironment } from '../../shared/environment.js';
+import { errorMessage } from '#tenant-migration';
+import { environmentOrExit, failStart, serviceLogger } from '../../shared/service-start.js';
 
-const fail = (code: number, message: string): never => {
-  process.stderr.write(`tenant-migrate worker: ${message}\n`);
-  process.exit(code);
-};
+const fail = failStart('worker');
 
 const bootstrap = async (): Promise<void> => {
-  let env: EnvironmentVariables;
-  try {
-    env = validateEnvironment(process.env);
-  } catch (error) {
-    if (error instanceof InvalidOptionError) return fail(2, error.message);
-    throw error;
-  }
+  const env = environmentOrExit(fail);
+  // The module graph validates and reads the environment as it loads: load it only now.
   const { WorkerModule } = await import('./worker.module.js');
-  const json = env.LOG_FORMAT === 'json';
-  const colors = !json && process.stderr.isTTY === true && !process.env.NO_COLOR;
-  const logger = new ConsoleLogger({ logLevels: ['log', 'warn', 'error'], colors, json });
-  const app = await NestFactory.createApplicationContext(WorkerModule, { logger });
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    logger: serviceLogger(env),
+  });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.init();
   new Logger('Worker').log(`worker ${process.pid} started`);

@@ -110,8 +110,23 @@ export const paramsOf = (body: CreateOperationDto): OperationParams =>
     ),
   );
 
+/** A page of a list, newest first: `offset` and `limit` (default 50). */
+export class PageQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 })
+  @IsOptional()
+  @QueryInteger()
+  @IntegerInRange(1, MAX_LIMIT)
+  limit = 50;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @IsOptional()
+  @QueryInteger()
+  @IntegerInRange(0, MAX_OFFSET)
+  offset = 0;
+}
+
 /** `GET /api/admin/operations?kind=&status=&offset=&limit=`. */
-export class OperationListQueryDto {
+export class OperationListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: OPERATION_KINDS })
   @IsOptional()
   @IsIn(OPERATION_KINDS, { message: `kind must be one of: ${OPERATION_KINDS.join(', ')}` })
@@ -121,31 +136,7 @@ export class OperationListQueryDto {
   @IsOptional()
   @IsIn(OPERATION_STATUSES, { message: `status must be one of: ${OPERATION_STATUSES.join(', ')}` })
   status?: OperationStatus;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 })
-  @IsOptional()
-  @QueryInteger()
-  @IntegerInRange(1, MAX_LIMIT)
-  limit = 50;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
-  @IsOptional()
-  @QueryInteger()
-  @IntegerInRange(0, MAX_OFFSET)
-  offset = 0;
 }
 
 /** `GET /api/admin/audit?offset=&limit=`: newest first. */
-export class AuditPageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 })
-  @IsOptional()
-  @QueryInteger()
-  @IntegerInRange(1, MAX_LIMIT)
-  limit = 50;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
-  @IsOptional()
-  @QueryInteger()
-  @IntegerInRange(0, MAX_OFFSET)
-  offset = 0;
-}
+export class AuditPageQueryDto extends PageQueryDto {}
