@@ -38,6 +38,8 @@ describe('validateEnvironment', () => {
     assert.equal(env.BACKUP_DIR, 'backups');
     assert.equal(env.HEALTH_MIN_FREE_BYTES, 100 * 1024 * 1024);
     assert.equal(env.LOG_FORMAT, 'text');
+    assert.equal(env.PROGRESS_INTERVAL_MS, 5000);
+    assert.equal(validateEnvironment({ PROGRESS_INTERVAL_MS: '0' }).PROGRESS_INTERVAL_MS, 0);
     assert.equal(env.ADMIN_RATE_LIMIT, 600);
     assert.equal(env.ADMIN_RATE_WINDOW_MS, 60_000);
     for (const optional of [
@@ -177,6 +179,17 @@ describe('validateEnvironment', () => {
       /^invalid environment: LOG_FORMAT must be one of the following values: text, json$/,
     ],
     ['LOG_FORMAT', 'JSON', /LOG_FORMAT must be one of the following values: text, json/],
+    [
+      'PROGRESS_INTERVAL_MS',
+      '-1',
+      /^invalid environment: PROGRESS_INTERVAL_MS must not be less than 0$/,
+    ],
+    [
+      'PROGRESS_INTERVAL_MS',
+      '3600001',
+      /^invalid environment: PROGRESS_INTERVAL_MS must not be greater than 3600000$/,
+    ],
+    ['PROGRESS_INTERVAL_MS', '5s', /PROGRESS_INTERVAL_MS must be an integer number/],
     ['DEFAULT_PHONE_REGION', 'us', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['DEFAULT_PHONE_REGION', 'USA', /DEFAULT_PHONE_REGION must be a two-letter region code/],
     ['ADMIN_TOKEN', 'too-short', /ADMIN_TOKEN must be at least 16 characters/],

@@ -336,6 +336,14 @@ export class EnvironmentVariables {
   LOG_FORMAT: LogFormat = 'text';
 
   /**
+   * How often a long CLI command (a migration, check, validate, a backup, its verification, a
+   * restore, cleanup) writes its progress line when stderr is not a terminal, in milliseconds;
+   * 0 writes one at every report of the engine's. A terminal gets a bar instead, redrawn as it goes.
+   */
+  @IntegerVariable(0, 3_600_000)
+  PROGRESS_INTERVAL_MS = 5000;
+
+  /**
    * What the admin app does with operations: `worker` (default) runs them in the app too;
    * `enqueue` only queues them, for `npm run worker` processes (here or on other machines) to
    * run. The CLI never runs queued operations; the worker always does.

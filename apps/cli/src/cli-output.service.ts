@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ExceptionSample, MigrationProgress } from '#tenant-migration';
+import type { EnvironmentVariables } from '../../shared/environment.js';
+import { CountProgress, countBarFormat, countLine, LinePace } from './count-progress.js';
 import { describeFailure, printFailureDocument } from './exit-codes.js';
 import { formatCount as n } from './output-format.js';
 import { terminalSafeJson, terminalText } from './terminal-text.js';
@@ -19,16 +22,29 @@ import { VerboseLog } from './verbose-log.service.js';
 @Injectable()
 export class CliOutput {
   private bar: SingleBar | null = null;
-  private lastLine = 0;
+  /** Whose bar is drawn: a restore's verification hands over to the restore's own. */
+  private barOwner: object | null = null;
+  /** The progress lines on a stderr that is no terminal: at most one every PROGRESS_INTERVAL_MS. */
+  private readonly pace: LinePace;
 
-  constructor(readonly verbose: VerboseLog) {}
+  constructor(
+    readonly verbose: VerboseLog,
+    config: ConfigService<EnvironmentVariables, true>,
+  ) {
+    this.pace = new LinePace(config.get('PROGRESS_INTERVAL_MS', { infer: true }));
+  }
+
+  /** A bar only on a terminal, and not under the verbose log: its redraws would garble the log's lines. */
+  private get drawsBars(): boolean {
+    return process.stderr.isTTY === true && !this.verbose.enabled;
+  }
 
   /**
-   * A progress callback: a bar on a TTY, a log line every 5 s otherwise. Both on stderr. With
-   * the verbose log there is no bar: its redraws would garble the log's lines.
+   * A migration's progress callback: a bar on a TTY, otherwise a log line at once and then at
+   * most one every PROGRESS_INTERVAL_MS (5 s). Both on stderr.
    */
   progress(label: string): (p: MigrationProgress) => void {
-    const tty = process.stderr.isTTY === true && !this.verbose.enabled;
+    const tty = this.drawsBars;
     return (p) => {
       if (tty) {
         if (!this.bar) {
@@ -52,8 +68,7 @@ export class CliOutput {
           migrated: n(p.counts.migrated),
           rejected: n(p.counts.rejected),
         });
-      } else if (Date.now() - this.lastLine >= 5000) {
-        this.lastLine = Date.now();
+      } else if (this.pace.due(Date.now())) {
         const eta = p.etaSeconds === null ? '' : `, ETA ${p.etaSeconds}s`;
         this.err(
           `${label}: scanned ${n(p.counts.scanned)}, migrated ${n(p.counts.migrated)}, unchanged ${n(p.counts.unchanged)}, ` +
@@ -63,9 +78,49 @@ export class CliOutput {
     };
   }
 
+  /**
+   * The progress callback of a service that reports a count (`done`, and `total` when it knows
+   * it): on a TTY a bar, `checking 12000 keys | 4,000/s` or with a total
+   * `restoring [██░░] 3000/10000 entries | 1,500/s | ETA 5s`; otherwise the line
+   * `checking: 12,000 keys (4,000 keys/s)` (`restoring: 3,000/10,000 entries (1,500 entries/s,
+   * ETA 5s)`) once the command has run for PROGRESS_INTERVAL_MS, then at most once every as
+   * long: a command that ends sooner writes none. Both on stderr. A report of 0 (a pass that
+   * begins) starts its rate anew and writes no line.
+   */
+  count(label: string, unit: string): (done: number, total?: number | null) => void {
+    const tty = this.drawsBars;
+    const progress = new CountProgress(Date.now());
+    this.pace.start(Date.now());
+    return (done, total = null) => {
+      const now = Date.now();
+      const s = progress.report(done, total, now);
+      if (tty) {
+        if (this.barOwner !== progress || !this.bar) {
+          this.stopProgress();
+          this.bar = new SingleBar(
+            {
+              format: countBarFormat(label, unit, s.total !== null),
+              stream: process.stderr,
+              etaBuffer: 50,
+            },
+            Presets.shades_classic,
+          );
+          this.barOwner = progress;
+          this.bar.start(s.total ?? 0, s.done, { rate: n(s.rate) });
+        }
+        if (s.total !== null) this.bar.setTotal(s.total);
+        this.bar.update(s.done, { rate: n(s.rate) });
+      } else if (done > 0 && this.pace.due(now)) {
+        this.err(countLine(label, unit, s));
+      }
+    };
+  }
+
+  /** Ends the bar, if one is drawn, on a line of its own: what is printed next starts clean. */
   stopProgress(): void {
     this.bar?.stop();
     this.bar = null;
+    this.barOwner = null;
   }
 
   /** The document, with C1, DEL and bidi/zero-width characters as `\u` escapes (same value once parsed). */

@@ -34,6 +34,34 @@ describe('command environment table', () => {
     assert.match(environmentHelp('runs'), /LOG_FORMAT {17}text or json: .*\(default text\)/s);
   });
 
+  it('lists PROGRESS_INTERVAL_MS for the commands that show progress, and leaves it out of the settings line', () => {
+    const showProgress = [
+      'tenant-migrate',
+      'migrate',
+      'dry-run',
+      'resume',
+      'validate',
+      'check',
+      'backup',
+      'backup verify',
+      'restore',
+      'cleanup',
+    ];
+    for (const path of COMMAND_PATHS) {
+      const use = variablesOf(path).find((u) => u.variable === 'PROGRESS_INTERVAL_MS');
+      assert.equal(use !== undefined, showProgress.includes(path), path);
+      assert.doesNotMatch(
+        describeSettings(path, () => 5000),
+        /PROGRESS_INTERVAL_MS/,
+        path,
+      );
+    }
+    assert.match(
+      environmentHelp('backup'),
+      /PROGRESS_INTERVAL_MS {7}ms between progress lines when stderr is not a\n {29}terminal; 0: every report \(default 5000; unless\n {29}--postgres\)/,
+    );
+  });
+
   it('knows the commands by their path below the root', () => {
     for (const path of ['tenant-migrate', 'migrate', 'backup verify', 'restore-postgres'])
       assert.ok(isCommandPath(path), path);

@@ -17,8 +17,8 @@ interface VariableHelp {
   /** A URL or token, which may carry a password: its value is never logged. */
   secret?: true;
   /**
-   * How the log itself is written, not what the command does: the settings line of the verbose
-   * log leaves it out (a JSON line says it is JSON).
+   * How the log or the progress is written, not what the command does: the settings line of the
+   * verbose log leaves it out (a JSON line says it is JSON).
    */
   shapesTheLog?: true;
 }
@@ -87,6 +87,10 @@ const VARIABLES: Record<Variable, VariableHelp | null> = {
     phrase: 'text or json: json writes each log line on stderr as one JSON object',
     shapesTheLog: true,
   },
+  PROGRESS_INTERVAL_MS: {
+    phrase: 'ms between progress lines when stderr is not a terminal; 0: every report',
+    shapesTheLog: true,
+  },
   ADMIN_TOKEN: null,
   ADMIN_RATE_LIMIT: null,
   ADMIN_RATE_WINDOW_MS: null,
@@ -131,6 +135,8 @@ const BATCH_SIZE = uses(['MIGRATION_BATCH_SIZE']);
 /** How a tenant value is judged: the validation rules' settings. */
 const RULES = uses(['MAX_VALUE_BYTES', 'RESERVED_SUBDOMAINS', 'DEFAULT_PHONE_REGION']);
 const EVERY_COMMAND = uses(['NODE_ENV', 'LOG_FORMAT']);
+/** The commands that show their progress on stderr while they run. */
+const PROGRESS = uses(['PROGRESS_INTERVAL_MS']);
 
 /** A resumed run keeps the batch size and conflict policy it started with. */
 const RESUMED_MIGRATION = [
@@ -139,6 +145,7 @@ const RESUMED_MIGRATION = [
   ...PREFIX,
   ...RULES,
   ...uses(['TENANT_MIGRATE_KILL_AT']),
+  ...PROGRESS,
   ...EVERY_COMMAND,
 ];
 const MIGRATION = [
@@ -159,8 +166,8 @@ const COMMAND_VARIABLES = {
   migrate: MIGRATION,
   'dry-run': MIGRATION,
   resume: RESUMED_MIGRATION,
-  validate: [...REDIS, ...PREFIX, ...BATCH_SIZE, ...RULES, ...EVERY_COMMAND],
-  check: CHECK,
+  validate: [...REDIS, ...PREFIX, ...BATCH_SIZE, ...RULES, ...PROGRESS, ...EVERY_COMMAND],
+  check: [...CHECK, ...PROGRESS],
   sync: [
     ...POSTGRES,
     ...REDIS,
@@ -169,7 +176,7 @@ const COMMAND_VARIABLES = {
     ...RULES,
     ...EVERY_COMMAND,
   ],
-  cleanup: [...POSTGRES, ...REDIS, ...PREFIX, ...RULES, ...EVERY_COMMAND],
+  cleanup: [...POSTGRES, ...REDIS, ...PREFIX, ...RULES, ...PROGRESS, ...EVERY_COMMAND],
   stats: [...POSTGRES, ...REDIS, ...PREFIX, ...EVERY_COMMAND],
   report: CHECK,
   runs: [...POSTGRES, ...EVERY_COMMAND],
@@ -186,14 +193,21 @@ const COMMAND_VARIABLES = {
     ...POSTGRES,
     ...uses([...REDIS_VARIABLES, 'TENANT_KEY_PREFIX'], 'unless --postgres'),
     ...uses(['BACKUP_DIR'], 'unless --out'),
+    ...uses(['PROGRESS_INTERVAL_MS'], 'unless --postgres'),
     ...EVERY_COMMAND,
   ],
-  'backup verify': [...POSTGRES, ...uses(REDIS_VARIABLES, 'with --live'), ...EVERY_COMMAND],
+  'backup verify': [
+    ...POSTGRES,
+    ...uses(REDIS_VARIABLES, 'with --live'),
+    ...PROGRESS,
+    ...EVERY_COMMAND,
+  ],
   'backup list': [...POSTGRES, ...EVERY_COMMAND],
   restore: [
     ...POSTGRES,
     ...uses(REDIS_VARIABLES, 'when no restore target is given'),
     ...uses(['RESTORE_TARGET_URL']),
+    ...PROGRESS,
     ...EVERY_COMMAND,
   ],
   'restore-postgres': [...POSTGRES, ...EVERY_COMMAND],

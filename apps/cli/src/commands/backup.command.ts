@@ -45,7 +45,9 @@ export class BackupVerifyCommand extends CliCommand {
       const report = await this.backups.verify(ref, {
         live: flags.live ?? false,
         actor: cliActor(),
+        onProgress: this.out.count('verifying backup', 'entries'),
       });
+      this.out.stopProgress();
       if (flags.json) this.out.json(report);
       else printVerifyReport(this.out, report);
       return verifyExitCode(report);
@@ -124,7 +126,12 @@ export class BackupCommand extends CliCommand {
     const request = { outPath: flags.outPath, actor: cliActor() };
     const summary = stops
       ? await stops.run(
-          (signal) => this.backups.backupRedis({ ...request, signal }),
+          (signal) =>
+            this.backups.backupRedis({
+              ...request,
+              signal,
+              onProgress: this.out.count('backing up', 'keys'),
+            }),
           (stopped, signal) => ({
             message:
               `backup stopped on ${signal}${doneBeforeStop(stopped, 'entries', 'writing', 'entries')}; ` +
@@ -132,6 +139,7 @@ export class BackupCommand extends CliCommand {
           }),
         )
       : await this.backups.backupPostgres(request);
+    this.out.stopProgress();
     this.out.verbose.log(
       `backup: ${summary.kind} backup ${summary.id} of ${summary.scope}: ${summary.entryCount} entries, ${summary.totalBytes} bytes, written to ${summary.path}`,
     );

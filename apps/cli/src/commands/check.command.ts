@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { doneBeforeStop } from '../stop-signals.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments, parseLimit } from '../cli-arguments.js';
+import { allOf } from '../callbacks.js';
 import { CliCommand } from './cli-command.base.js';
 import { printIntegrityReport } from './check.printer.js';
 
@@ -46,17 +47,22 @@ export class CheckCommand extends CliCommand {
   async perform(flags: CheckFlags): Promise<number> {
     const stops = this.stopOnSignals('check');
     await this.preflight.assertStores();
+    const onProgress = allOf<[number]>(
+      this.out.count('checking', 'keys'),
+      this.out.verbose.scanProgress('check'),
+    );
     const report = await stops.run(
       (signal) =>
         this.integrity.check({
           limit: flags.limit ?? (flags.json ? 0 : HUMAN_LIMIT),
           signal,
-          onProgress: this.out.verbose.scanProgress('check'),
+          onProgress,
         }),
       (stopped, signal) => ({
         message: `check stopped on ${signal}${doneBeforeStop(stopped, 'scanned', 'reading', 'keys')}; it changed nothing`,
       }),
     );
+    this.out.stopProgress();
     this.out.verbose.log(
       `check: ${report.redisKeys} Redis keys, ${report.postgresTenants} PostgreSQL tenants: matching ${report.matching}, only in Redis ${report.onlyInRedis}, ` +
         `only in PostgreSQL ${report.onlyInPostgres}, different ${report.different} in ${report.durationMs} ms`,

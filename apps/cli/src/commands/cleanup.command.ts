@@ -42,7 +42,14 @@ export class CleanupCommand extends CliCommand {
    */
   async perform(flags: CleanupFlags): Promise<number> {
     await this.preflight.assertStores();
-    const result = await this.cleanups.cleanup({ dryRun: !flags.yes, actor: cliActor() });
+    const result = await this.cleanups.cleanup({
+      dryRun: !flags.yes,
+      actor: cliActor(),
+      // The backup's file is verified again first, then its keys are examined.
+      onVerifyProgress: this.out.count('verifying backup', 'entries'),
+      onProgress: this.out.count(flags.yes ? 'cleaning up' : 'cleanup preview', 'keys'),
+    });
+    this.out.stopProgress();
     this.out.verbose.log(
       `cleanup: backup ${result.backupId}: examined ${result.examined}, ${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted}, kept ${result.kept}, already gone ${result.alreadyGone}`,
     );

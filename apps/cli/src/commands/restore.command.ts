@@ -49,7 +49,11 @@ export class RestoreCommand extends CliCommand {
         targetUrl,
         overwrite: flags.overwrite ?? false,
         actor: cliActor(),
+        // The whole file is verified first, then restored: a count for each pass.
+        onVerifyProgress: this.out.count('verifying backup', 'entries'),
+        onProgress: this.out.count(flags.dryRun ? 'restore dry run' : 'restoring', 'entries'),
       });
+      this.out.stopProgress();
       this.out.verbose.log(
         `restore: backup ${report.backupId} into ${report.target}: ${report.entries} entries, restored ${report.restored}, unchanged ${report.unchanged}, ` +
           `conflicts ${report.conflicts}, overwritten ${report.overwritten}, expired ${report.expired}`,

@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { doneBeforeStop } from '../stop-signals.js';
+import { allOf } from '../callbacks.js';
 import { CliCommand } from './cli-command.base.js';
 import { printValidation } from './validate.printer.js';
 
@@ -27,12 +28,17 @@ export class ValidateCommand extends CliCommand {
       assertNoArguments(args, 'validate');
       const stops = this.stopOnSignals('validate');
       await this.preflight.assertRedis();
+      const onProgress = allOf<[number]>(
+        this.out.count('validating', 'keys'),
+        this.out.verbose.scanProgress('validate'),
+      );
       const report = await stops.run(
-        (signal) => this.migrations.validateAll(this.out.verbose.scanProgress('validate'), signal),
+        (signal) => this.migrations.validateAll(onProgress, signal),
         (stopped, signal) => ({
           message: `validate stopped on ${signal}${doneBeforeStop(stopped, 'scanned', 'validating', 'keys')}; it wrote nothing`,
         }),
       );
+      this.out.stopProgress();
       this.out.verbose.log(
         `validate: scanned ${report.scanned}: valid ${report.valid}, rejected ${report.rejected}, skipped ${report.skipped} in ${report.durationMs} ms`,
       );

@@ -11,7 +11,7 @@ import { RedisRestorer } from './redis-restorer.js';
 import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
 import { TenantsTableRepository } from './tenants-table.repository.js';
 import type { PostgresRestoreReport, RedisRestoreReport } from './backup.types.js';
-import { entryCounter } from './backup-progress.js';
+import { entryCounter, type EntryProgress } from './backup-progress.js';
 
 export interface RedisRestoreRequest {
   dryRun?: boolean;
@@ -20,8 +20,16 @@ export interface RedisRestoreRequest {
   /** Replace keys that exist with another value (default: leave them and report them). */
   overwrite?: boolean;
   actor?: string;
-  /** Called every `PROGRESS_EVERY` entries restored (or checked, in a dry run), with the count. */
-  onProgress?: (entries: number) => void;
+  /**
+   * Called every `PROGRESS_EVERY` entries of the verification that comes first, with the
+   * recorded entry count as the total (null for a file no backup record names).
+   */
+  onVerifyProgress?: EntryProgress;
+  /**
+   * Called with 0 once the file is verified and the restore begins, then every `PROGRESS_EVERY`
+   * entries restored (or checked, in a dry run), with the file's entry count as the total.
+   */
+  onProgress?: (entries: number, total: number) => void;
 }
 
 /**
@@ -60,7 +68,11 @@ export class BackupRestoreService {
       },
       async () => {
         const started = Date.now();
-        const { path, header } = await this.verifier.verified(ref, 'redis');
+        const { path, header, entries } = await this.verifier.verified(
+          ref,
+          'redis',
+          request.onVerifyProgress,
+        );
         const into = request.targetUrl
           ? this.entries.connectTarget(request.targetUrl)
           : this.entries;
@@ -70,7 +82,8 @@ export class BackupRestoreService {
             request.dryRun ?? false,
             request.overwrite ?? false,
           );
-          const counted = entryCounter(request.onProgress);
+          request.onProgress?.(0, entries);
+          const counted = entryCounter(request.onProgress, entries);
           await scanBackupFile(path, (line) => {
             counted();
             return restorer.add(line);

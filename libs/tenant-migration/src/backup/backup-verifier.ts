@@ -10,7 +10,7 @@ import { BackupRepository } from './backup.repository.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { LiveComparer } from './live-comparer.js';
 import type { BackupHeader, BackupKind, BackupVerifyReport } from './backup.types.js';
-import { entryCounter } from './backup-progress.js';
+import { entryCounter, type EntryProgress } from './backup-progress.js';
 
 /** A backup file read whole, with what is wrong with it. */
 interface Inspection {
@@ -36,7 +36,8 @@ export class BackupVerifier {
   /**
    * Re-reads the file: header, trailer, entry count and checksum, and that it matches its
    * record. With `live`, also compares it with Redis now (missing, extra, changed keys).
-   * A verified recorded backup gets its `verifiedAt` set.
+   * A verified recorded backup gets its `verifiedAt` set. `onProgress` hears every
+   * `PROGRESS_EVERY` entries read, with the record's entry count as the total.
    */
   verify(
     ref: string,
@@ -44,14 +45,15 @@ export class BackupVerifier {
       live = false,
       actor,
       onProgress,
-    }: { live?: boolean; actor?: string; onProgress?: (entries: number) => void } = {},
+    }: { live?: boolean; actor?: string; onProgress?: EntryProgress } = {},
   ): Promise<BackupVerifyReport> {
     return this.audit.around(
       { actor, action: 'backup.verify', params: { ref, live } },
       async () => {
         const comparison = live ? new LiveComparer(this.entries) : null;
-        const counted = entryCounter(onProgress);
-        const { path, record, scan, problems } = await this.inspect(ref, (line) => {
+        const located = await this.locate(ref);
+        const counted = entryCounter(onProgress, located.record?.entryCount ?? null);
+        const { path, record, scan, problems } = await this.inspect(located, (line) => {
           counted();
           return comparison?.compare(line);
         });
@@ -79,12 +81,18 @@ export class BackupVerifier {
     );
   }
 
-  /** Verifies the whole file as `verify` does and returns its header; refuses a damaged or wrong-kind file. */
+  /**
+   * Verifies the whole file as `verify` does and returns its header; refuses a damaged or
+   * wrong-kind file. `onProgress` hears how far through the file the verification is.
+   */
   async verified(
     ref: string,
     kind: BackupKind,
+    onProgress?: EntryProgress,
   ): Promise<{ path: string; header: BackupHeader; entries: number }> {
-    const { path, scan, problems } = await this.inspect(ref);
+    const located = await this.locate(ref);
+    const counted = onProgress && entryCounter(onProgress, located.record?.entryCount ?? null);
+    const { path, scan, problems } = await this.inspect(located, counted);
     if (problems.length > 0 || !scan.header) {
       throw new InvalidBackupError(`refusing to restore ${path}: ${problems.join('; ')}`, {
         path,
@@ -113,10 +121,9 @@ export class BackupVerifier {
 
   /** Reads the whole file (handing each entry to `onEntry`) and checks it, and that it matches its record. */
   private async inspect(
-    ref: string,
+    { path, record }: { path: string; record: BackupEntity | null },
     onEntry?: (line: string) => void | Promise<void>,
   ): Promise<Inspection> {
-    const { path, record } = await this.locate(ref);
     const scan = await scanBackupFile(path, onEntry);
     const problems = [...scan.problems];
     if (record && scan.trailer && record.checksum !== scan.trailer.sha256)

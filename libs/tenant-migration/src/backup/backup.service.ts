@@ -11,6 +11,7 @@ import { newBackupHeader } from './backup-header.js';
 import { BackupRepository } from './backup.repository.js';
 import { BackupRestoreService, type RedisRestoreRequest } from './backup-restore.service.js';
 import { BackupVerifier } from './backup-verifier.js';
+import type { EntryProgress } from './backup-progress.js';
 import { ENTRY_BATCH } from './redis-entries.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
@@ -159,7 +160,7 @@ export class BackupService {
   /** See `BackupVerifier.verify`. */
   verify(
     ref: string,
-    options: { live?: boolean; actor?: string; onProgress?: (entries: number) => void } = {},
+    options: { live?: boolean; actor?: string; onProgress?: EntryProgress } = {},
   ): Promise<BackupVerifyReport> {
     return this.verifier.verify(ref, options);
   }

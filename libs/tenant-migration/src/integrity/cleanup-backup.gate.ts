@@ -8,8 +8,8 @@ import type { RedisBackupEntry } from '../backup/backup.types.js';
 import { BackupNotFoundError, CleanupRefusedError, InvalidBackupError } from '../errors/index.js';
 import { CleanupRepository } from './cleanup.repository.js';
 
-/** The backup a cleanup relies on: its id, and where its file is. */
-export type CleanupBackup = Pick<BackupEntity, 'id' | 'path'>;
+/** The backup a cleanup relies on: its id, where its file is, and how many entries it holds. */
+export type CleanupBackup = Pick<BackupEntity, 'id' | 'path' | 'entryCount'>;
 
 /**
  * The backup a cleanup may rely on: the newest verified backup of the prefix, and only if its
@@ -24,7 +24,11 @@ export class CleanupBackupGate {
     private readonly backups: BackupService,
   ) {}
 
-  async verifiedBackup(actor: string | undefined): Promise<CleanupBackup> {
+  /** `onProgress` hears how far through the file its verification is. */
+  async verifiedBackup(
+    actor: string | undefined,
+    onProgress?: (entries: number, total: number | null) => void,
+  ): Promise<CleanupBackup> {
     const prefix = this.options.keyPrefix;
     const backup = await this.store.newestVerifiedBackup(prefix);
     if (!backup) {
@@ -34,17 +38,19 @@ export class CleanupBackupGate {
       );
     }
     // The file must still be intact now, not only when it was verified.
-    const verification = await this.backups.verify(backup.id, { actor }).catch((error: unknown) => {
-      // Its file is gone, is a folder now, or cannot be read: nothing can be proven safe.
-      if (error instanceof BackupNotFoundError || error instanceof InvalidBackupError) {
-        throw new CleanupRefusedError(
-          `backup ${backup.id} no longer verifies: ${error.message}`,
-          { backupId: backup.id, path: backup.path },
-          { cause: error },
-        );
-      }
-      throw error;
-    });
+    const verification = await this.backups
+      .verify(backup.id, { actor, onProgress })
+      .catch((error: unknown) => {
+        // Its file is gone, is a folder now, or cannot be read: nothing can be proven safe.
+        if (error instanceof BackupNotFoundError || error instanceof InvalidBackupError) {
+          throw new CleanupRefusedError(
+            `backup ${backup.id} no longer verifies: ${error.message}`,
+            { backupId: backup.id, path: backup.path },
+            { cause: error },
+          );
+        }
+        throw error;
+      });
     if (!verification.ok) {
       throw new CleanupRefusedError(
         `backup ${backup.id} no longer verifies: ${verification.problems.join('; ')}`,

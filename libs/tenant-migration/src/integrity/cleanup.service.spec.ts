@@ -26,7 +26,7 @@ import type { CleanupRequest } from './cleanup.types.js';
 
 const PREFIX = 't:';
 const OPTIONS = { keyPrefix: PREFIX } as ResolvedTenantMigrationOptions;
-const BACKUP: CleanupBackup = { id: 'b-1', path: '/backups/b-1.ndjson.gz' };
+const BACKUP: CleanupBackup = { id: 'b-1', path: '/backups/b-1.ndjson.gz', entryCount: 8 };
 const dumpOf = (value: string): Buffer => Buffer.from(`dump:${value}`);
 
 /**
@@ -251,6 +251,31 @@ describe('CleanupService: what cleanup keeps and why', () => {
     assert.equal(stores.redis.size, 0);
   });
 
+  it('reports 0 once the backup verifies, then the keys examined after each batch, of its entry count', async () => {
+    const stores = new FakeStores();
+    for (let i = 0; i < 2500; i++) stores.backedUp(`shop${i}`, 'v1');
+    const verifyReports: [number, number | null][] = [];
+    const reports: [number, number][] = [];
+    await stores.cleanup(
+      {
+        onVerifyProgress: (entries, total) => verifyReports.push([entries, total]),
+        onProgress: (examined, total) => reports.push([examined, total]),
+      },
+      {
+        verifiedBackup: (_actor, onProgress) => {
+          onProgress?.(1000, 2500);
+          return Promise.resolve({ ...BACKUP, entryCount: 2500 });
+        },
+      },
+    );
+    assert.deepEqual(verifyReports, [[1000, 2500]], 'the gate hears the verification callback');
+    assert.deepEqual(reports, [
+      [0, 2500],
+      [1000, 2500],
+      [2000, 2500],
+    ]);
+  });
+
   it('deletes nothing when the backup is refused', async () => {
     const stores = everyReason();
     const before = new Map(stores.redis);
@@ -295,7 +320,10 @@ describe('CleanupBackupGate: the backup a cleanup relies on', () => {
       return report(true);
     });
     assert.equal(await g.verifiedBackup('cli:tester'), RECORD);
-    assert.deepEqual([prefixes, asked], [['t:'], [['b-1', { actor: 'cli:tester' }]]]);
+    assert.deepEqual(
+      [prefixes, asked],
+      [['t:'], [['b-1', { actor: 'cli:tester', onProgress: undefined }]]],
+    );
   });
 
   it('refuses without a verified backup', async () => {

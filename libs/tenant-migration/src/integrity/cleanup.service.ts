@@ -57,7 +57,7 @@ export class CleanupService {
 
   private async run(dryRun: boolean, request: CleanupRequest): Promise<CleanupResult> {
     const started = Date.now();
-    const backup = await this.gate.verifiedBackup(request.actor);
+    const backup = await this.gate.verifiedBackup(request.actor, request.onVerifyProgress);
     const result: CleanupResult = {
       dryRun,
       backupId: backup.id,
@@ -73,6 +73,8 @@ export class CleanupService {
     const session = await this.sessions.open();
     try {
       await this.batch.prepare(session.client);
+      // The file verified again, so it holds exactly the entries its record counts.
+      request.onProgress?.(0, backup.entryCount);
       let pending: RedisBackupEntry[] = [];
       await this.gate.entries(backup, async (entry) => {
         inBackup.add(entry.k);
@@ -80,7 +82,7 @@ export class CleanupService {
         if (pending.length >= BATCH) {
           await this.batch.process(session.client, pending, backup.id, result);
           pending = [];
-          request.onProgress?.(result.examined);
+          request.onProgress?.(result.examined, backup.entryCount);
         }
       });
       await this.batch.process(session.client, pending, backup.id, result);

@@ -29,8 +29,16 @@ export interface CleanupRequest {
   /** Report what would be deleted; delete nothing. Default true: deleting is explicit. */
   dryRun?: boolean;
   actor?: string;
-  /** Called after each batch of the backup's keys, with the number examined so far. */
-  onProgress?: (examined: number) => void;
+  /**
+   * Called every `PROGRESS_EVERY` entries while the backup's file is verified again, first,
+   * with its recorded entry count as the total.
+   */
+  onVerifyProgress?: (entries: number, total: number | null) => void;
+  /**
+   * Called with 0 once the backup verifies and the keys' examination begins, then after each
+   * batch of the backup's keys, with the number examined so far and the backup's entry count.
+   */
+  onProgress?: (examined: number, total: number) => void;
 }
 
 /** Keys listed in a result's samples, at most. */
