@@ -112,10 +112,11 @@ const migrationRequest = (params: OperationParams, context: OperationContext) =>
   onProgress: (progress: MigrationProgress) => context.report(migrationProgress(progress)),
 });
 
-/** A counter of items for a service that reports only how many it has done. */
+/** A counter of items for a service that reports how many it has done (and of how many, where known). */
 const counting = (context: OperationContext, phase: string) => {
   const started = Date.now();
-  return (done: number) => context.report(progressOf(phase, done, null, started));
+  return (done: number, total?: number | null) =>
+    context.report(progressOf(phase, done, total ?? null, started));
 };
 
 /**
@@ -213,6 +214,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         dryRun: params.confirm !== true,
         overwrite: params.overwrite === true,
         actor: context.actor,
+        onVerifyProgress: counting(context, 'verifying'),
         onProgress: counting(context, 'restoring'),
       }),
   },
@@ -236,6 +238,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
       cleanups.cleanup({
         dryRun: params.confirm !== true,
         actor: context.actor,
+        onVerifyProgress: counting(context, 'verifying'),
         onProgress: counting(context, 'cleaning up'),
       }),
   },
