@@ -48,6 +48,7 @@ import {
   redisUrl,
   root,
   sizes,
+  loadRate,
   workerPlacement,
 } from './settings.js';
 import { seedFresh } from './steps.js';
@@ -331,6 +332,7 @@ const startLoad = (
         url: app.url,
         connections: loadConnections,
         duration: loadSeconds,
+        ...(loadRate === null ? {} : { overallRate: loadRate }),
         headers: { authorization: `Bearer ${token}` },
         requests: [
           { method: 'GET', path: '/api/admin/migration?action=status' },
@@ -455,6 +457,11 @@ export const runApi = async (): Promise<void> => {
   await stopApp(app);
   console.log('');
   for (const line of lines) console.log(line);
+  console.log(
+    loadRate === null
+      ? 'rate: unbounded (each connection sends its next request when the last is answered)'
+      : `rate: at most ${loadRate} requests/s over all connections`,
+  );
   console.log(
     workerPlacement === 'separate'
       ? 'worker: a standalone worker process (npm run worker); the app only enqueued'

@@ -3,7 +3,7 @@
  * [--enhanced-pct 15] [--bad-pct 0] [--runs 1]`, and `npm run bench -- resolve [--tenants 20000]
  * [--concurrency 32] [--requests 50000] [--warmup 5000] [--rounds 2] [--enhanced-pct 15]`, and
  * `npm run bench -- properties [--cases 200] [--seed S]`, and `npm run bench -- api
- * [--tenants 100000] [--duration 30] [--connections 20] [--batch-size N] [--worker embedded|separate]`.
+ * [--tenants 100000] [--duration 30] [--connections 20] [--rate N] [--batch-size N] [--worker embedded|separate]`.
  *
  * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
  * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
@@ -23,7 +23,8 @@
  * the operation's event stream. Prints the load's req/s, p50/p99 latency, errors and non-2xx,
  * the events each stream client heard, both migrations' times and tenants/s, and loaded /
  * baseline throughput against the target 0.8 (PASS or FAIL). `--worker separate` runs the
- * migrations in a standalone worker process beside an app that only enqueues.
+ * migrations in a standalone worker process beside an app that only enqueues; `--rate N` caps the
+ * load at N requests a second over all connections (default: as fast as they go).
  *
  * For each size: seeds a dedicated Redis database deterministically with the shared seed
  * script, runs the project's migration (the real CLI, as a child process) into a fresh

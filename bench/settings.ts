@@ -34,7 +34,7 @@ const scenarios = new Map<string, string[]>([
     ['--tenants', '--concurrency', '--requests', '--warmup', '--rounds', '--enhanced-pct'],
   ],
   ['properties', ['--cases', '--seed']],
-  ['api', ['--tenants', '--duration', '--connections', '--batch-size', '--worker']],
+  ['api', ['--tenants', '--duration', '--connections', '--rate', '--batch-size', '--worker']],
 ]);
 export const scenario = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'migrate';
 const known = new Set(
@@ -73,6 +73,11 @@ const wholeOption = (name: string, fallback: string, max: number): number => {
 /** The api scenario's load: seconds of autocannon, and its connections. */
 export const loadSeconds = wholeOption('--duration', '30', 3600);
 export const loadConnections = wholeOption('--connections', '20', 1000);
+/**
+ * The load's rate over all its connections, in requests a second; unset: as fast as the
+ * connections go (autocannon's closed loop, the default).
+ */
+export const loadRate = flag('--rate', '') === '' ? null : wholeOption('--rate', '', 1_000_000);
 /**
  * Where the api scenario's migration runs: `embedded`, in the admin app's own worker (the
  * default, the Quick start's setup), or `separate`, in a standalone worker process beside an app
