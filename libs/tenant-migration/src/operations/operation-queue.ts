@@ -24,6 +24,9 @@ export const operationsQueueOf = (operationsTable: string): string =>
 export const scheduleQueueOf = (operationsTable: string, kind: ScheduleKind): string =>
   `${operationsQueueOf(operationsTable)}-schedule-${kind}`;
 
+/** How often a job is tried again after its handler failed (it failed only to claim). */
+const JOB_RETRIES = { retryLimit: 5, retryDelay: 2, retryBackoff: true } as const;
+
 /** What a job carries. */
 export interface OperationJob {
   operationId: string;
@@ -123,9 +126,10 @@ export class OperationQueue implements OnApplicationShutdown {
     await boss.createQueue(this.name, {
       name: this.name,
       policy: 'standard',
-      // An operation is never run again by the queue: an execution that ends without an
-      // outcome is the operation's `interrupted`, and its resume sends a new job.
-      retryLimit: 0,
+      // A job whose claim failed (PostgreSQL away at that moment) is tried again. A retry never
+      // runs an operation twice: only a queued operation can be claimed, and an execution that
+      // ends without an outcome is the operation's `interrupted`, which its resume queues anew.
+      ...JOB_RETRIES,
       expireInHours: 23,
     });
     if (worker)
@@ -180,9 +184,7 @@ export class OperationQueue implements OnApplicationShutdown {
   /** Queues a job for the operation; answers the job's id. */
   async send(operationId: string): Promise<string> {
     const boss = await this.boss();
-    const id = await boss.send(this.name, { operationId } satisfies OperationJob, {
-      retryLimit: 0,
-    });
+    const id = await boss.send(this.name, { operationId } satisfies OperationJob, JOB_RETRIES);
     if (!id) throw new StoreUnavailableError('the job queue did not take the job', { operationId });
     // A worker of this process fetches it now rather than at its next poll.
     for (const worker of this.workers) boss.notifyWorker(worker);
