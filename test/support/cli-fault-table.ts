@@ -23,8 +23,13 @@ const KILL_AFTER_MS = FAULT_BOUND_MS + 5_000;
 export const NOBODY: CliSpawnOptions = { uid: 65534, gid: 65534 };
 
 const STACK_TRACE = /\n\s+at |node:internal/;
-/** Progress lines a migration writes on stderr as documented (at most one every 5 s off a terminal). */
-const PROGRESS_LINE = /^(migrating|dry run): scanned /;
+/**
+ * Progress lines the long commands write on stderr as documented (at most one every 5 s off a
+ * terminal): a migration's, and the count lines of validate, check, backup, verify, restore and
+ * cleanup (`restoring: 2,000/10,000 entries (131 entries/s, ETA 61s)`).
+ */
+const PROGRESS_LINE =
+  /^(?:(?:migrating|dry run): scanned |(?:validating|checking|backing up|verifying backup|restoring|restore dry run|cleaning up|cleanup preview): [\d,]+(?:\/[\d,]+)? (?:keys|entries) \()/;
 
 export interface CliRun {
   args: string[];
