@@ -19,7 +19,7 @@ import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lo
 import {
   createTestDatabase,
   deleteByPattern,
-  TEST_REDIS_URL,
+  BULK_REDIS_URL,
   testNamespace,
 } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
@@ -66,6 +66,7 @@ describe('CLI: operations, --json failures and signals', () => {
   const api = operationsApi(() => app.getHttpServer(), TOKEN);
   const env = (more: Record<string, string> = {}) => ({
     DATABASE_URL: databaseUrl,
+    REDIS_URL: BULK_REDIS_URL,
     TENANT_KEY_PREFIX: PREFIX,
     ...more,
   });
@@ -107,7 +108,7 @@ describe('CLI: operations, --json failures and signals', () => {
   };
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = new Redis(BULK_REDIS_URL);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     await seedTenants(redis, PREFIX, TENANTS);
     databaseUrl = await createTestDatabase('cli_operations');
@@ -115,7 +116,7 @@ describe('CLI: operations, --json failures and signals', () => {
     await db.connect();
     app = await startAdminApp({
       DATABASE_URL: databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: BULK_REDIS_URL,
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       OPERATION_HEARTBEAT_MS: '100',

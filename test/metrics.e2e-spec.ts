@@ -21,7 +21,7 @@ import {
 import {
   createTestDatabase,
   deleteByPattern,
-  TEST_REDIS_URL,
+  BULK_REDIS_URL,
   testNamespace,
 } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
@@ -113,7 +113,7 @@ describe('GET /metrics against the real admin app', () => {
   };
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = new Redis(BULK_REDIS_URL);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     await redis.set(`${PREFIX}pizza`, LEGACY('🍕'));
     await redis.set(`${PREFIX}tacos`, LEGACY('🌮'));
@@ -127,7 +127,7 @@ describe('GET /metrics against the real admin app', () => {
     app = await startAdminApp(
       {
         DATABASE_URL: databaseUrl,
-        REDIS_URL: TEST_REDIS_URL,
+        REDIS_URL: BULK_REDIS_URL,
         TENANT_KEY_PREFIX: PREFIX,
         ADMIN_TOKEN,
         METRICS_TOKEN,

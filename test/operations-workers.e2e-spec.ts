@@ -14,7 +14,7 @@ import request from 'supertest';
 import {
   createTestDatabase,
   deleteByPattern,
-  TEST_REDIS_URL,
+  BULK_REDIS_URL,
   testNamespace,
 } from './support/test-stores.js';
 import {
@@ -56,7 +56,7 @@ describe('operations across processes: enqueue-only app, standalone workers, sig
 
   const env = (extra: Record<string, string> = {}) => ({
     DATABASE_URL: databaseUrl,
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: BULK_REDIS_URL,
     TENANT_KEY_PREFIX: PREFIX,
     ADMIN_TOKEN: TOKEN,
     OPERATION_HEARTBEAT_MS: String(HEARTBEAT_MS),
@@ -130,7 +130,7 @@ describe('operations across processes: enqueue-only app, standalone workers, sig
     ).rows.map((r) => r.status);
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = new Redis(BULK_REDIS_URL);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     await seedTenants(redis, PREFIX, TENANTS);
     databaseUrl = await createTestDatabase('operations_workers');

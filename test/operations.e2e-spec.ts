@@ -18,7 +18,7 @@ import type { INestApplication } from '@nestjs/common';
 import {
   createTestDatabase,
   deleteByPattern,
-  TEST_REDIS_URL,
+  BULK_REDIS_URL,
   testNamespace,
 } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
@@ -59,7 +59,7 @@ describe('operations over the admin API (embedded worker)', () => {
     api.until(id, (o) => o.status !== 'queued' && (o.progress?.done ?? 0) >= BATCH * 4);
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = new Redis(BULK_REDIS_URL);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     await seedTenants(redis, PREFIX, TENANTS);
     const databaseUrl = await createTestDatabase('operations');
@@ -68,7 +68,7 @@ describe('operations over the admin API (embedded worker)', () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-operations-'));
     app = await startAdminApp({
       DATABASE_URL: databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: BULK_REDIS_URL,
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: dir,

@@ -17,7 +17,7 @@ import type { INestApplication } from '@nestjs/common';
 import {
   createTestDatabase,
   deleteByPattern,
-  TEST_REDIS_URL,
+  BULK_REDIS_URL,
   testNamespace,
 } from './support/test-stores.js';
 import { closeAdminApp, startAdminApp } from './support/admin-app.js';
@@ -42,7 +42,7 @@ describe('the limit of the synchronous forms', () => {
   const http = () => request(app.getHttpServer());
 
   before(async () => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = new Redis(BULK_REDIS_URL);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     await seedTenants(redis, PREFIX, TENANTS);
     const databaseUrl = await createTestDatabase('sync_timeout');
@@ -51,7 +51,7 @@ describe('the limit of the synchronous forms', () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-sync-timeout-'));
     app = await startAdminApp({
       DATABASE_URL: databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: BULK_REDIS_URL,
       TENANT_KEY_PREFIX: PREFIX,
       ADMIN_TOKEN: TOKEN,
       BACKUP_DIR: dir,

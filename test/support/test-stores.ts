@@ -35,6 +35,17 @@ export const ADMIN_DATABASE_URL =
 /** Redis database 11 by default: the suite keeps out of database 0, where an application's keys live. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
 
+/**
+ * Database 12 of the same Redis, for the specs that seed tens of thousands of keys (operations,
+ * workers, timeouts): their keys make the server rehash, which changes the order SCAN returns
+ * the other specs' keys in, and the specs in database 11 compare the order of two scans.
+ */
+export const BULK_REDIS_URL = (() => {
+  const url = new URL(TEST_REDIS_URL);
+  url.pathname = '/12';
+  return url.toString();
+})();
+
 export interface TestStores {
   databaseUrl: string;
   /** The tenant key prefix of this spec file, e.g. `tm-test:<run>:migration:subdomain:`. */
