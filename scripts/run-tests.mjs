@@ -62,7 +62,7 @@ const run = `r${process.pid}`;
 // A test that hangs fails after 5 minutes instead of holding CI until its own limit.
 const { status } = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=3', '--test-timeout=300000', ...files],
+  ['--test', '--test-concurrency=4', '--test-timeout=300000', ...files],
   {
     stdio: 'inherit',
     env: { ...process.env, TM_TEST_RUN: run },
