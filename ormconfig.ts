@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './libs/tenant-migration/src/tenant-migration.entities.js';
-import { tableNamesFrom } from './apps/shared/environment.js';
+import { tableNamesFrom } from './apps/shared/environment-rules.js';
 
 export default new DataSource(
   buildDataSourceOptions(

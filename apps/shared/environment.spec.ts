@@ -2,12 +2,8 @@ import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError } from '#tenant-migration';
-import {
-  killPointFrom,
-  tableNamesFrom,
-  validateEnvironment,
-  type EnvironmentVariables,
-} from './environment.js';
+import { validateEnvironment, type EnvironmentVariables } from './environment.js';
+import { killPointFrom, tableNamesFrom } from './environment-rules.js';
 import { migrationOptionsFrom, operationsFrom } from './infrastructure.module.js';
 
 /** Runs validateEnvironment expecting it to fail; returns the InvalidOptionError. */

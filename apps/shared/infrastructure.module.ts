@@ -14,7 +14,8 @@ import {
   TenantMigrationModule,
   type TenantMigrationModuleOptions,
 } from '#tenant-migration';
-import { type EnvironmentVariables, tableNamesFrom, validateEnvironment } from './environment.js';
+import { type EnvironmentVariables, validateEnvironment } from './environment.js';
+import { tableNamesFrom } from './environment-rules.js';
 import { configuredRedisEndpoint } from './redis-endpoint.js';
 
 export interface InfrastructureOptions {

@@ -4,7 +4,7 @@
  * no output, the run left open). The crash tests use it to stop at an exact point.
  */
 import type { MigrationRequest } from '#tenant-migration';
-import { killPointFrom } from '../../shared/environment.js';
+import { killPointFrom } from '../../shared/environment-rules.js';
 
 /**
  * The engine's `onStage` callback for the configured kill point, or undefined when unset. The

@@ -9,7 +9,7 @@ import type {
   MigrationRequest,
   MigrationResult,
 } from '#tenant-migration';
-import type { MigrationStage } from '../../shared/environment.js';
+import type { MigrationStage } from '#tenant-migration';
 
 /** One batch: its number, its keys, what became of them, and its time reading and writing. */
 export const describeBatch = (

@@ -109,6 +109,8 @@ export {
   type ProblemDocument,
 } from './http/domain-error.filter.js';
 export * from './http/admin-api.responses.js';
+export * from './http/report.responses.js';
+export * from './http/backup-report.responses.js';
 export { ApiProblemResponses } from './http/api-problem-responses.js';
 export { MigrationTests } from './self-test/migration-tests.service.js';
 export { SELF_TEST_NAMES } from './self-test/self-test.types.js';

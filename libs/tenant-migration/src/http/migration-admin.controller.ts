@@ -49,24 +49,26 @@ import {
 import {
   BackupResponse,
   BackupsResponse,
-  CleanupResultResponse,
   ExceptionPageResponse,
-  IntegrityReportResponse,
   LastRunResponse,
-  MigrationReportResponse,
-  MigrationResultResponse,
   MigrationRunResponse,
-  MigrationStatsResponse,
   RunsResponse,
-  SelfTestReportResponse,
   StartedRunResponse,
   SyncResponse,
-  ValidationReportResponse,
 } from './admin-api.responses.js';
+import {
+  CleanupResultResponse,
+  IntegrityReportResponse,
+  MigrationReportResponse,
+  MigrationResultResponse,
+  MigrationStatsResponse,
+  SelfTestReportResponse,
+  ValidationReportResponse,
+} from './report.responses.js';
 import { ApiProblemResponses } from './api-problem-responses.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
 import { OperationsService } from '../operations/operations.service.js';
-import { OperationStoppedError, SyncTimeoutError } from '../errors/index.js';
+import { DEFAULT_SYNC_TIMEOUT_MS, withinLimit } from './sync-limit.js';
 import { actorOf } from './request-actor.js';
 
 const BOTH: readonly Store[] = ['postgres', 'redis'];
@@ -91,35 +93,6 @@ const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
  * app that only enqueues, with no worker free, answers the queued operation after this.
  */
 const RUN_START_WAIT_MS = 10_000;
-
-/** The default limit of a synchronous form that can stop midway (see `syncTimeoutMs`). */
-export const DEFAULT_SYNC_TIMEOUT_MS = 120_000;
-
-/**
- * Runs `work` with a signal aborted (as a cancel) after `ms`: the work stops at its next batch
- * boundary and the request answers 503 `sync-timeout`, pointing to the operation that runs the
- * same work in the background.
- */
-const withinLimit = async <T>(
-  ms: number,
-  kind: string,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T> => {
-  const limit = new AbortController();
-  const timer = setTimeout(() => limit.abort('cancel'), ms);
-  try {
-    return await work(limit.signal);
-  } catch (error) {
-    if (limit.signal.aborted && error instanceof OperationStoppedError)
-      throw new SyncTimeoutError(
-        `${kind} took longer than ${ms} ms, the limit of a synchronous request, and was stopped; run it as an operation: POST /api/admin/operations {"kind":"${kind}"}`,
-        { kind, limitMs: ms },
-      );
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-};
 
 /**
  * The admin API's `?action=` routes: `GET` actions only read; `POST` actions run. A migration

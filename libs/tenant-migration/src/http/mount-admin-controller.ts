@@ -13,7 +13,8 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { InvalidOptionError } from '../errors/index.js';
 import { DomainErrorFilter } from './domain-error.filter.js';
 import { JsonOnlyInterceptor } from './json-only.interceptor.js';
-import { DEFAULT_SYNC_TIMEOUT_MS, MigrationAdminController } from './migration-admin.controller.js';
+import { MigrationAdminController } from './migration-admin.controller.js';
+import { DEFAULT_SYNC_TIMEOUT_MS } from './sync-limit.js';
 import { OperationsController } from './operations.controller.js';
 import { StrictValidationPipe } from './strict-validation.pipe.js';
 

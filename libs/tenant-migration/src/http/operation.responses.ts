@@ -1,18 +1,20 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { OPERATION_KINDS, OPERATION_STATUSES } from '../operations/operation.types.js';
+import { BackupResponse } from './admin-api.responses.js';
 import {
-  BackupResponse,
-  BackupVerifyReportResponse,
   CleanupResultResponse,
   IntegrityReportResponse,
   MigrationReportResponse,
   MigrationResultResponse,
-  PostgresRestoreReportResponse,
-  RedisRestoreReportResponse,
   SelfTestReportResponse,
   SyncAllResultResponse,
   ValidationReportResponse,
-} from './admin-api.responses.js';
+} from './report.responses.js';
+import {
+  BackupVerifyReportResponse,
+  PostgresRestoreReportResponse,
+  RedisRestoreReportResponse,
+} from './backup-report.responses.js';
 
 /**
  * What an operation's task answers, each kind its own (see `OPERATION_KIND_SPECS`): migrate and

@@ -5,74 +5,17 @@ import { InjectTenantDataSource } from '../tenant-migration.tokens.js';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { HOLDING_STATUSES } from '../database/migrations/1764500000000-operations.js';
+import { type EventRow, type OperationRow, toEvent, toOperation } from './operation-rows.js';
 import type {
   Operation,
   OperationError,
   OperationEvent,
-  OperationEventType,
   OperationFilters,
   OperationKind,
   OperationParams,
   OperationProgress,
   OperationStatus,
 } from './operation.types.js';
-
-/** An operation's row as PostgreSQL returns it. */
-interface OperationRow {
-  id: string;
-  kind: OperationKind;
-  params: OperationParams;
-  actor: string | null;
-  status: OperationStatus;
-  progress: OperationProgress | null;
-  result: Record<string, unknown> | null;
-  error: OperationError | null;
-  run_id: string | null;
-  exclusive_scope: string | null;
-  worker: string | null;
-  attempts: number;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  heartbeat_at: Date | null;
-  updated_at: Date;
-}
-
-interface EventRow {
-  id: string;
-  operation_id: string;
-  type: OperationEventType;
-  data: Record<string, unknown>;
-  at: Date;
-}
-
-const toOperation = (row: OperationRow): Operation => ({
-  id: row.id,
-  kind: row.kind,
-  params: row.params,
-  actor: row.actor,
-  status: row.status,
-  progress: row.progress,
-  result: row.result,
-  error: row.error,
-  runId: row.run_id,
-  exclusiveScope: row.exclusive_scope,
-  worker: row.worker,
-  attempts: row.attempts,
-  createdAt: row.created_at,
-  startedAt: row.started_at,
-  finishedAt: row.finished_at,
-  heartbeatAt: row.heartbeat_at,
-  updatedAt: row.updated_at,
-});
-
-const toEvent = (row: EventRow): OperationEvent => ({
-  id: row.id,
-  operationId: row.operation_id,
-  type: row.type,
-  data: row.data,
-  at: row.at,
-});
 
 /** What a new operation is recorded with. */
 export interface NewOperation {

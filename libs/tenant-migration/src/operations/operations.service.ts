@@ -175,7 +175,6 @@ export class OperationsService {
     afterEventId: string,
     signal: AbortSignal,
   ): AsyncGenerator<OperationEvent> {
-    await this.get(id);
     let after = afterEventId;
     while (!signal.aborted) {
       // The status is read before the events: every status change appends its event in the
