@@ -9,9 +9,10 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { INestApplication } from '@nestjs/common';
@@ -215,36 +216,102 @@ describe('operations over the admin API (embedded worker)', () => {
     assert.equal((check.result as { consistent: boolean }).consistent, true);
   });
 
-  it('pause and resume of a backup give what an uninterrupted backup gives; the stopped one leaves no file', async () => {
-    // More keys for this case, so the backup has batches to stop between.
-    await seedTenants(redis, PREFIX, 60_000, 'extra');
-    try {
-      const whole = await api.until((await api.start({ kind: 'backup' })).id);
-      assert.equal(whole.status, 'succeeded', JSON.stringify(whole.error));
-      const expected = whole.result as { entryCount: number; path: string };
-      assert.equal(expected.entryCount, TENANTS + 60_000);
+  describe('a Redis backup paused, stopped or cancelled midway', () => {
+    /** Every entry line of a backup file, sorted, with its checksum and key count. */
+    const contentOf = async (path: string) => {
+      const lines = gunzipSync(await readFile(path))
+        .toString('utf8')
+        .trim()
+        .split('\n');
+      const header = JSON.parse(lines[0]) as { id: string };
+      const trailer = JSON.parse(lines[lines.length - 1]) as { trailer: { entries: number } };
+      const entries = lines.slice(1, -1);
+      const keys = new Set(entries.map((line) => (JSON.parse(line) as { k: string }).k));
+      return { header, trailer: trailer.trailer, entries: entries.sort(), keys: keys.size };
+    };
+    let whole: Awaited<ReturnType<typeof contentOf>>;
 
+    before(async () => {
+      // More keys for these cases, so a backup has batches to stop between.
+      await seedTenants(redis, PREFIX, 60_000, 'extra');
+    });
+    after(async () => {
+      await deleteByPattern(redis, `${PREFIX}extra*`);
+    });
+    beforeEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+      await db.query('TRUNCATE backups CASCADE');
+      const done = await api.until((await api.start({ kind: 'backup' })).id);
+      assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+      whole = await contentOf((done.result as { path: string }).path);
+      assert.equal(whole.trailer.entries, TENANTS + 60_000);
+    });
+
+    /** Starts a backup and pauses it midway; returns it and the partial file it keeps. */
+    const pausedBackup = async () => {
       const started = await api.start({ kind: 'backup' });
-      await api.until(started.id, (o) => o.status === 'running');
+      await api.until(started.id, (o) => (o.progress?.done ?? 0) >= 5_000);
       assert.equal((await api.control(started.id, 'pause')).status, 202);
       const paused = await api.until(started.id);
       assert.equal(paused.status, 'paused', JSON.stringify(paused.error));
-      assert.deepEqual(await readdir(dir), [basename(expected.path)], 'no partial file is left');
-      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
-      assert.equal(rows[0].n, 1, 'the stopped backup recorded nothing');
+      const partials = (await readdir(dir)).filter((name) => name.endsWith('.partial'));
+      assert.equal(partials.length, 1, `one partial file: ${partials.join(', ')}`);
+      const done = paused.progress?.done ?? 0;
+      assert.ok(done > 0 && done < TENANTS + 60_000, `paused after ${done} keys`);
+      return { paused, partial: join(dir, partials[0]) };
+    };
 
-      assert.equal((await api.control(started.id, 'resume')).status, 202);
-      const resumed = await api.until(started.id);
+    /** Resumes it and checks that the backup it ends with is the uninterrupted one's, key for key. */
+    const resumeToTheEnd = async (id: string, partial: string) => {
+      assert.equal((await api.control(id, 'resume')).status, 202);
+      const resumed = await api.until(id);
       assert.equal(resumed.status, 'succeeded', JSON.stringify(resumed.error));
-      const result = resumed.result as { id: string; entryCount: number };
-      assert.equal(result.entryCount, expected.entryCount);
+      assert.equal(resumed.attempts, 2);
+      const result = resumed.result as { id: string; path: string; entryCount: number };
+      assert.equal(result.path, partial.replace(/\.partial$/, ''), 'the same file, continued');
+      const content = await contentOf(result.path);
+      assert.equal(content.header.id, result.id);
+      assert.equal(content.keys, content.trailer.entries, 'every key once');
+      assert.deepEqual(content.entries, whole.entries);
       const verified = await api.until(
         (await api.start({ kind: 'backup-verify', backup: result.id })).id,
       );
       assert.equal((verified.result as { ok: boolean }).ok, true, JSON.stringify(verified.result));
-    } finally {
-      await deleteByPattern(redis, `${PREFIX}extra*`);
-    }
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
+      assert.equal(rows[0].n, 2, 'the uninterrupted backup and the resumed one');
+    };
+
+    it('pause keeps the partial file and its checkpoint; resume continues it to the backup an uninterrupted run gives', async () => {
+      const { paused, partial } = await pausedBackup();
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
+      assert.equal(rows[0].n, 1, 'the paused backup is not recorded yet');
+      await resumeToTheEnd(paused.id, partial);
+    });
+
+    it('resume cuts off what a later execution appended before it died, and a scan that must start again writes no key twice', async () => {
+      const { paused, partial } = await pausedBackup();
+      // An execution that resumed it and died mid-write leaves a broken gzip member behind...
+      await appendFile(partial, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad]));
+      // ...and a cursor another server issued makes the scan start again from the beginning.
+      await db.query(
+        `UPDATE tenant_operations SET checkpoint = jsonb_set(checkpoint, '{server}', '"another-server"') WHERE id = $1`,
+        [paused.id],
+      );
+      await resumeToTheEnd(paused.id, partial);
+    });
+
+    it('cancel of a paused backup removes its partial file and records nothing', async () => {
+      const { paused } = await pausedBackup();
+      assert.equal((await api.control(paused.id, 'cancel')).status, 202);
+      assert.equal((await api.get(paused.id)).status, 'cancelled');
+      assert.deepEqual(
+        (await readdir(dir)).filter((name) => name.endsWith('.partial')),
+        [],
+        'no partial file is left',
+      );
+      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
+      assert.equal(rows[0].n, 1, 'only the uninterrupted backup');
+    });
   });
 
   it('a second exclusive operation is a 409 problem naming the running one; a non-exclusive one runs beside it', async () => {

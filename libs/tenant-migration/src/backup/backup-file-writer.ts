@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,7 @@ import {
 } from '../errors/index.js';
 import { errnoOf, folderProblemOf, isDiskFull } from '../common/file-errors.js';
 import type { BackupHeader, BackupTrailer } from './backup.types.js';
+import type { ReadPartial } from './backup-partial.js';
 
 /** Whether anything (file, folder, link) is at `path`; a path that cannot be looked at counts as free, the next step reports why. */
 const taken = async (path: string): Promise<boolean> => {
@@ -70,7 +71,9 @@ export class BackupFileWriter {
     private readonly partialPath: string,
     private readonly gzip: Gzip,
     private readonly file: WriteStream,
+    carried?: Pick<ReadPartial, 'hash' | 'entries' | 'bytes'>,
   ) {
+    if (carried) ({ hash: this.hash, entries: this.entries, bytes: this.bytes } = carried);
     // pipeline() listens for 'error' on both streams for their whole life: a full disk (ENOSPC)
     // or an I/O error while writing destroys both and rejects `done`, never an unhandled 'error'.
     this.done = pipeline(gzip, file).catch((error: unknown) => {
@@ -121,6 +124,49 @@ export class BackupFileWriter {
       throw error;
     }
     return writer;
+  }
+
+  /**
+   * Continues the partial file of a suspended backup (read back by `readPartial`, cut to its
+   * suspended size): appends a new gzip member to it, with the checksum and counts carried on.
+   */
+  static async resume(path: string, partial: ReadPartial): Promise<BackupFileWriter> {
+    if (await taken(path)) {
+      throw new BackupExistsError(
+        `${path} already exists: a backup never replaces a file; choose another path`,
+        { path },
+      );
+    }
+    const partialPath = `${path}.partial`;
+    const file = createWriteStream(partialPath, { flags: 'a' });
+    try {
+      await once(file, 'open');
+    } catch (error) {
+      throw unusableFolder(path, error);
+    }
+    return new BackupFileWriter(path, partialPath, createGzip({ level: 6 }), file, partial);
+  }
+
+  /** Entry lines written so far (those of the execution it resumed included). */
+  get entryCount(): number {
+    return this.entries;
+  }
+
+  /**
+   * Ends the file's current gzip member and syncs the partial file, leaving it for `resume`:
+   * what it holds so far, and the size that a resumed writer cuts it back to.
+   */
+  async suspend(): Promise<{ entries: number; bytes: number; fileBytes: number }> {
+    if (this.failure) throw this.failure;
+    this.gzip.end();
+    await this.done;
+    try {
+      await syncPath(this.partialPath, 'r+');
+      const { size } = await stat(this.partialPath);
+      return { entries: this.entries, bytes: this.bytes, fileBytes: size };
+    } catch (error) {
+      throw writeFailed(this.path, error);
+    }
   }
 
   /** Appends one entry line (without its newline); waits when the disk is behind. */

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { throwIfStopped } from '../errors/index.js';
+import { rm } from 'node:fs/promises';
+import { OperationStoppedError } from '../errors/index.js';
+import { stopReasonOf } from '../common/stop-signal.js';
+import { SeenKeySet } from '../common/seen-key-set.js';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
@@ -7,6 +10,11 @@ import { PostgresSessionFactory } from '../database/postgres-session.factory.js'
 import { AuditRepository } from '../audit/audit.repository.js';
 import { toSummary } from './backup.entity.js';
 import { BackupFileWriter } from './backup-file-writer.js';
+import {
+  readPartial,
+  redisBackupCheckpointOf,
+  type RedisBackupCheckpoint,
+} from './backup-partial.js';
 import { newBackupHeader } from './backup-header.js';
 import { BackupRepository } from './backup.repository.js';
 import { BackupRestoreService, type RedisRestoreRequest } from './backup-restore.service.js';
@@ -30,8 +38,19 @@ export interface BackupRequest {
   outPath?: string;
   /** Who asked, for the audit log. */
   actor?: string;
-  /** Stops the backup at the next batch (OperationStoppedError); the partial file is removed. */
+  /**
+   * Stops the backup at the next batch (OperationStoppedError); the partial file is removed,
+   * unless `suspendable` keeps it for a pause or a shutdown.
+   */
   signal?: AbortSignal;
+  /**
+   * A pause or a shutdown suspends a Redis backup instead of discarding it: the partial file
+   * stays, and the OperationStoppedError carries the checkpoint to resume from (an operation
+   * keeps it; a caller with nowhere to keep it leaves this off).
+   */
+  suspendable?: boolean;
+  /** Continues the Redis backup a suspension left (see `suspendable`). */
+  resumeFrom?: RedisBackupCheckpoint;
   /** Called after each batch of keys written, with the number written so far. */
   onProgress?: (entries: number) => void;
 }
@@ -64,31 +83,40 @@ export class BackupService {
     private readonly restores: BackupRestoreService,
   ) {}
 
-  /** Writes every key under the prefix, whatever its type, with its TTL, to a new backup file. */
+  /**
+   * Writes every key under the prefix, whatever its type, with its TTL, to a new backup file,
+   * each key once (SCAN may repeat one). With `suspendable`, a pause or a shutdown keeps the
+   * partial file and stops with its checkpoint; `resumeFrom` continues from one.
+   */
   backupRedis(request: BackupRequest = {}): Promise<BackupSummary> {
-    const { keyPrefix, backupDir } = this.options;
+    const { keyPrefix } = this.options;
     return this.audit.around(
       {
         actor: request.actor,
         action: 'backup.redis',
-        params: { outPath: request.outPath ?? null, prefix: keyPrefix },
+        params: {
+          outPath: request.outPath ?? null,
+          prefix: keyPrefix,
+          ...(request.resumeFrom ? { resumed: request.resumeFrom.backupId } : {}),
+        },
       },
       async () => {
         const started = Date.now();
-        const { header, path } = newBackupHeader({
-          kind: 'redis',
-          scope: keyPrefix,
-          source: this.entries.source(),
-          outPath: request.outPath,
-          backupDir,
-        });
-        const writer = await BackupFileWriter.create(path, header);
+        const { writer, header, seen, position } = await this.openRedisBackup(request);
         try {
-          let written = 0;
-          for await (const batch of this.reader.dumps(keyPrefix, ENTRY_BATCH)) {
-            throwIfStopped(request.signal, { entries: written });
+          let at = position ?? { cursor: '0', server: null };
+          for await (const batch of this.reader.dumps(keyPrefix, ENTRY_BATCH, position)) {
+            const reason = stopReasonOf(request.signal);
+            if (reason) {
+              const checkpoint =
+                request.suspendable && reason !== 'cancel'
+                  ? { path: writer.path, backupId: header.id, ...at, ...(await writer.suspend()) }
+                  : null;
+              throw new OperationStoppedError(reason, { entries: writer.entryCount }, checkpoint);
+            }
             const now = Date.now();
-            for (const k of batch) {
+            for (const k of batch.keys) {
+              if (!seen.add(k.key.toString('latin1'))) continue;
               const entry: RedisBackupEntry = {
                 k: k.key.toString('base64'),
                 t: k.type,
@@ -98,17 +126,54 @@ export class BackupService {
               };
               await writer.write(JSON.stringify(entry));
             }
-            written += batch.length;
-            request.onProgress?.(written);
+            at = { cursor: batch.cursor, server: batch.server };
+            request.onProgress?.(writer.entryCount);
           }
-          return await this.finish(writer, header, path, started);
+          return await this.finish(writer, header, writer.path, started);
         } catch (error) {
-          await writer.abort();
+          if (!(error instanceof OperationStoppedError && error.checkpoint)) await writer.abort();
           throw error;
         }
       },
       auditedBackup,
     );
+  }
+
+  /**
+   * The file a Redis backup writes: the suspended one of `resumeFrom`, read back, when it can
+   * be continued; a new one otherwise (a partial file that cannot be continued is removed).
+   */
+  private async openRedisBackup(request: BackupRequest): Promise<{
+    writer: BackupFileWriter;
+    header: BackupHeader;
+    seen: SeenKeySet;
+    position?: { cursor: string; server: string | null };
+  }> {
+    const checkpoint = request.resumeFrom;
+    if (checkpoint) {
+      const partialPath = `${checkpoint.path}.partial`;
+      const partial = await readPartial(partialPath, checkpoint);
+      if (partial) {
+        const writer = await BackupFileWriter.resume(checkpoint.path, partial);
+        const { cursor, server } = checkpoint;
+        return { writer, header: partial.header, seen: partial.seen, position: { cursor, server } };
+      }
+      await rm(partialPath, { force: true });
+    }
+    const { header, path } = newBackupHeader({
+      kind: 'redis',
+      scope: this.options.keyPrefix,
+      source: this.entries.source(),
+      outPath: checkpoint?.path ?? request.outPath,
+      backupDir: this.options.backupDir,
+    });
+    return { writer: await BackupFileWriter.create(path, header), header, seen: new SeenKeySet() };
+  }
+
+  /** Removes the partial file a suspended backup left (its operation was cancelled). */
+  async discardSuspended(checkpoint: Readonly<Record<string, unknown>>): Promise<void> {
+    const suspended = redisBackupCheckpointOf(checkpoint);
+    if (suspended) await rm(`${suspended.path}.partial`, { force: true });
   }
 
   /** Exports the tenants table (COPY) to a new backup file, so a sync or re-migration can be undone. */

@@ -4,6 +4,7 @@ import { redisCleanups } from './migrations/1764200000000-redis-cleanups.js';
 import { redisWriteBacks } from './migrations/1764300000000-redis-write-backs.js';
 import { writeFences } from './migrations/1764400000000-write-fences.js';
 import { operations } from './migrations/1764500000000-operations.js';
+import { operationCheckpoints } from './migrations/1764600000000-operation-checkpoints.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
 
 /**
@@ -19,6 +20,7 @@ export const tenantMigrationSchemaMigrations = (tables: Partial<TableNames> = {}
     redisWriteBacks(names),
     writeFences(names),
     operations(names),
+    operationCheckpoints(names),
   ];
 };
 
@@ -26,4 +28,4 @@ export const tenantMigrationSchemaMigrations = (tables: Partial<TableNames> = {}
 export const TENANT_MIGRATION_SCHEMA_MIGRATIONS = tenantMigrationSchemaMigrations();
 
 /** The newest schema migration name; used to tell a missing or stale schema at start-up. */
-export const LATEST_SCHEMA_MIGRATION = 'Operations1764500000000';
+export const LATEST_SCHEMA_MIGRATION = 'OperationCheckpoints1764600000000';

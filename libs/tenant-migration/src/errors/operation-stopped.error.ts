@@ -12,6 +12,12 @@ export class OperationStoppedError extends TenantMigrationError {
   constructor(
     readonly reason: StopReason,
     context: Readonly<Record<string, unknown>> = {},
+    /**
+     * Where a task that continues exactly on resume left off, when it keeps more than a
+     * migration run's ledger does (a Redis backup's partial file and SCAN position). Kept with
+     * the operation, never shown.
+     */
+    readonly checkpoint: Readonly<Record<string, unknown>> | null = null,
   ) {
     super(`stopped on ${reason === 'shutdown' ? 'shutdown' : `${reason} request`}`, {
       ...context,

@@ -68,6 +68,16 @@ export class OperationExecutor {
     await Promise.all(executions.map(({ done }) => done));
   }
 
+  /**
+   * Lets go of what the operation's last execution kept for a resume (see
+   * OperationKindSpec.discard): it was cancelled while paused or interrupted.
+   */
+  async discardCheckpoint(operation: Operation): Promise<void> {
+    const discard = OPERATION_KIND_SPECS[operation.kind].discard;
+    const checkpoint = discard ? await this.operations.checkpoint(operation.id) : null;
+    if (discard && checkpoint) await discard(this.services, checkpoint);
+  }
+
   /** Runs the operation if it is still queued (it may have been cancelled, or claimed elsewhere). */
   async execute(operationId: string, jobId: string | null): Promise<void> {
     const claim = await this.operations.transition(operationId, ['queued'], 'running', {
@@ -104,7 +114,7 @@ export class OperationExecutor {
       if (status === 'pausing') controller.abort('pause');
     };
     const timer = setInterval(() => void beat(), this.options.operations.heartbeatMs);
-    const context: OperationContext = {
+    const context: Omit<OperationContext, 'checkpoint'> = {
       operationId: operation.id,
       actor: operation.actor ?? 'operations',
       signal: controller.signal,
@@ -123,13 +133,15 @@ export class OperationExecutor {
     };
     let outcome: OperationOutcome;
     try {
-      const result = await spec.run(this.services, operation.params, context);
+      const checkpoint = await this.operations.checkpoint(operation.id);
+      const result = await spec.run(this.services, operation.params, { ...context, checkpoint });
       outcome = { status: 'succeeded', result, progress: latest };
     } catch (error) {
       outcome = {
         status: error instanceof OperationStoppedError ? STOPPED_STATUS[error.reason] : 'failed',
         error: operationErrorOf(error),
         progress: latest,
+        checkpoint: error instanceof OperationStoppedError ? error.checkpoint : null,
       };
       if (!(error instanceof OperationStoppedError))
         this.logger.error(

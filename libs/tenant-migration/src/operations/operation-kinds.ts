@@ -7,6 +7,7 @@ import type { SyncService } from '../integrity/sync.service.js';
 import type { CleanupService } from '../integrity/cleanup.service.js';
 import type { MigrationTests } from '../self-test/migration-tests.service.js';
 import type { ConflictPolicy } from '../migration/migration.types.js';
+import { redisBackupCheckpointOf } from '../backup/backup-partial.js';
 import type { OperationKind, OperationParams, OperationProgress } from './operation.types.js';
 
 /** The services the kinds run on. */
@@ -28,6 +29,8 @@ export interface OperationContext {
   signal: AbortSignal;
   /** The migration run an earlier execution recorded: a resume continues it. */
   runId: string | null;
+  /** Where an earlier execution stopped, when it left a checkpoint (OperationStoppedError). */
+  checkpoint: Readonly<Record<string, unknown>> | null;
   /** The latest progress; the worker writes it with its next heartbeat. */
   report(progress: OperationProgress): void;
   /** Records the migration run the operation works on, as soon as it is recorded. */
@@ -50,12 +53,21 @@ export interface OperationKindSpec {
   cancellable: boolean;
   /**
    * Whether a running one can be paused (at its next batch boundary): `continues` resumes it
-   * from its checkpoint, key for key (a migration); `restarts` runs it again from the start on
-   * resume (read-only tasks and backups: they keep nothing of a stopped execution, so the
-   * resumed one gives what an uninterrupted one gives); false: it cannot be paused.
+   * from its checkpoint, key for key (a migration from its run, a Redis backup from its partial
+   * file); `restarts` runs it again from the start on resume (read-only tasks: they keep
+   * nothing of a stopped execution, so the resumed one gives what an uninterrupted one gives);
+   * false: it cannot be paused.
    */
   pausable: 'continues' | 'restarts' | false;
   run: Run;
+  /**
+   * Lets go of what a stopped execution kept for its resume (a suspended backup's partial
+   * file), when the operation is cancelled instead of resumed.
+   */
+  discard?: (
+    services: OperationServices,
+    checkpoint: Readonly<Record<string, unknown>>,
+  ) => Promise<void>;
 }
 
 /** The scope every exclusive kind holds: the tenants table and the keyspace it comes from. */
@@ -177,13 +189,16 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: [],
     exclusive: nothing,
     cancellable: true,
-    pausable: 'restarts',
+    pausable: 'continues',
     run: ({ backups }, _params, context) =>
       backups.backupRedis({
         actor: context.actor,
         signal: context.signal,
+        suspendable: true,
+        resumeFrom: redisBackupCheckpointOf(context.checkpoint) ?? undefined,
         onProgress: counting(context, 'writing'),
       }),
+    discard: ({ backups }, checkpoint) => backups.discardSuspended(checkpoint),
   },
   'backup-postgres': {
     params: [],

@@ -32,6 +32,8 @@ export interface OperationOutcome {
   result?: object | null;
   error?: OperationError | null;
   progress?: OperationProgress | null;
+  /** Where the execution left off, for the next one (see OperationStoppedError); null clears it. */
+  checkpoint?: Readonly<Record<string, unknown>> | null;
 }
 
 /** How many operations of one kind have one status. */
@@ -263,12 +265,14 @@ export class OperationsRepository {
         : JSON.stringify(outcome.result),
       outcome.error ? JSON.stringify(outcome.error) : null,
       outcome.progress ? JSON.stringify(outcome.progress) : null,
+      outcome.checkpoint ? JSON.stringify(outcome.checkpoint) : null,
     ];
     await client.query(
       `WITH changed AS (
          UPDATE ${this.table}
             SET status = $2, result = $3::jsonb, error = $4::jsonb,
-                progress = coalesce($5::jsonb, progress), finished_at = now(),
+                progress = coalesce($5::jsonb, progress), checkpoint = $6::jsonb,
+                finished_at = now(),
                 heartbeat_at = now(), updated_at = now()
           WHERE id = $1 AND status NOT IN ('succeeded', 'failed', 'cancelled')
           RETURNING *),
@@ -301,6 +305,15 @@ export class OperationsRepository {
       [staleMs, JSON.stringify(error)],
     );
     return changed.map((o) => o.id);
+  }
+
+  /** Where the operation's last execution left off (see OperationOutcome.checkpoint). */
+  async checkpoint(id: string): Promise<Record<string, unknown> | null> {
+    const rows = await this.dataSource.query<{ checkpoint: Record<string, unknown> | null }[]>(
+      `SELECT checkpoint FROM ${this.table} WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.checkpoint ?? null;
   }
 
   /** The operation's events after the given one, oldest first. */

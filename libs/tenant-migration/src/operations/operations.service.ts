@@ -114,8 +114,16 @@ export class OperationsService {
    */
   async cancel(id: string): Promise<Operation> {
     const operation = await this.get(id);
-    if (['queued', 'paused', 'interrupted'].includes(operation.status))
-      return this.move(operation, ['queued', 'paused', 'interrupted'], 'cancelled', 'cancelled');
+    if (['queued', 'paused', 'interrupted'].includes(operation.status)) {
+      const cancelled = await this.move(
+        operation,
+        ['queued', 'paused', 'interrupted'],
+        'cancelled',
+        'cancelled',
+      );
+      await this.executor.discardCheckpoint(cancelled);
+      return cancelled;
+    }
     if (!OPERATION_KIND_SPECS[operation.kind].cancellable)
       throw refused(operation, 'cancelled while it runs; it ends by itself');
     const moved = await this.move(operation, ['running', 'pausing'], 'cancelling', 'cancelled');

@@ -51,6 +51,16 @@ export interface DumpedKey {
   digest: string | null;
 }
 
+/** One SCAN page's keys as DUMP gives them, and where the scan stands after the page. */
+export interface DumpedBatch {
+  keys: DumpedKey[];
+  cursor: string;
+  /** The server that issued `cursor` (null: it could not be told). */
+  server: string | null;
+  /** The scan started again from the beginning (another server answered): expect repeats. */
+  restarted: boolean;
+}
+
 /**
  * Reads the tenant keyspace: SCAN (never KEYS), then per batch one script call for sizes and
  * types and one MGET for the values that fit. Oversized values and other types are never
@@ -194,44 +204,78 @@ export class RedisKeyspaceReader {
 
   /**
    * Every key under the prefix as it is stored: binary-safe name, type, remaining TTL (ms, or
-   * -1 for none) and DUMP payload, in batches. Keys that vanish between SCAN and DUMP are left
-   * out (they are not in the keyspace any more).
+   * -1 for none) and DUMP payload, in batches of whole SCAN pages. Keys that vanish between
+   * SCAN and DUMP are left out (they are not in the keyspace any more). Each batch carries the
+   * cursor and server of its last page, the point `resumeFrom` continues from (as `batches`
+   * does: a cursor another server answers for starts the scan again, flagged `restarted`).
+   * SCAN may repeat a key: the caller tells repeats apart.
    */
-  async *dumps(prefix: string, batchSize: number): AsyncGenerator<DumpedKey[]> {
-    for await (const keys of this.keys(prefix, batchSize)) {
-      const batch = this.redis.pipeline();
-      for (const key of keys) batch.type(key).pttl(key).dumpBuffer(key);
-      const replies = (await redisCall(() => batch.exec())) ?? [];
-      const dumped: DumpedKey[] = [];
-      keys.forEach((key, i) => {
-        const [typeReply, ttlReply, dumpReply] = [
-          replies[3 * i],
-          replies[3 * i + 1],
-          replies[3 * i + 2],
-        ];
-        // A pipelined command fails alone: a connection lost in the middle is Redis being unavailable too.
-        const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
-        if (error) throw asStoreError(error);
-        const dump = dumpReply?.[1] as Buffer | null;
-        if (dump)
-          dumped.push({
-            key,
-            type: String(typeReply?.[1]),
-            pttl: Number(ttlReply?.[1]),
-            dump,
-            digest: null,
-          });
-      });
-      const digests = await redisCall(() =>
-        digestsOf(
-          this.redis,
-          dumped.map((d) => d.key),
-          dumped.map((d) => d.type),
-        ),
-      );
-      dumped.forEach((d, i) => (d.digest = digests[i]));
-      if (dumped.length > 0) yield dumped;
+  async *dumps(
+    prefix: string,
+    batchSize: number,
+    resumeFrom?: { cursor: string; server: string | null },
+  ): AsyncGenerator<DumpedBatch> {
+    const scan: ScanPosition = {
+      pattern: scanPatternFor(prefix),
+      cursor: resumeFrom?.cursor ?? '0',
+      server: resumeFrom?.server ?? null,
+      inherited: resumeFrom !== undefined,
+      restarted: false,
+      restarts: 0,
+    };
+    for (;;) {
+      const { server, cursor, page } = await this.scanPage(scan.pattern, scan.cursor, batchSize);
+      if (!continues(scan, server)) {
+        if (++scan.restarts > MAX_SCAN_RESTARTS) {
+          throw new StoreUnavailableError(
+            `Redis answered from another server ${scan.restarts} times during one scan (a proxy spreading commands over nodes?); a SCAN cursor cannot be followed there`,
+            { from: scan.server, to: server },
+          );
+        }
+        Object.assign(scan, { cursor: '0', server, inherited: false, restarted: true });
+        continue;
+      }
+      Object.assign(scan, { cursor, server, inherited: false });
+      const keys = page.length > 0 ? await this.dumpKeys(page) : [];
+      yield { keys, cursor: scan.cursor, server: scan.server, restarted: scan.restarted };
+      if (scan.cursor === '0') return;
     }
+  }
+
+  /** TYPE, PTTL and DUMP of each key (one pipeline), and the digest of each collection. */
+  private async dumpKeys(keys: readonly Buffer[]): Promise<DumpedKey[]> {
+    const batch = this.redis.pipeline();
+    for (const key of keys) batch.type(key).pttl(key).dumpBuffer(key);
+    const replies = (await redisCall(() => batch.exec())) ?? [];
+    const dumped: DumpedKey[] = [];
+    keys.forEach((key, i) => {
+      const [typeReply, ttlReply, dumpReply] = [
+        replies[3 * i],
+        replies[3 * i + 1],
+        replies[3 * i + 2],
+      ];
+      // A pipelined command fails alone: a connection lost in the middle is Redis being unavailable too.
+      const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
+      if (error) throw asStoreError(error);
+      const dump = dumpReply?.[1] as Buffer | null;
+      if (dump)
+        dumped.push({
+          key,
+          type: String(typeReply?.[1]),
+          pttl: Number(ttlReply?.[1]),
+          dump,
+          digest: null,
+        });
+    });
+    const digests = await redisCall(() =>
+      digestsOf(
+        this.redis,
+        dumped.map((d) => d.key),
+        dumped.map((d) => d.type),
+      ),
+    );
+    dumped.forEach((d, i) => (d.digest = digests[i]));
+    return dumped;
   }
 
   /** The binary-safe names of the keys under the prefix, page by page (SCAN may repeat one). */
