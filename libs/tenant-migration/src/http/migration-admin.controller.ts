@@ -39,12 +39,10 @@ import { TENANT_DATA_SOURCE } from '../tenant-migration.tokens.js';
 import {
   ExceptionFilterQueryDto,
   ExceptionPageQueryDto,
-  GET_ACTIONS,
   MigrationActionDto,
   MigrationQueryDto,
   misplacedProperties,
   NoQueryDto,
-  POST_ACTIONS,
 } from './migration-action.dto.js';
 import {
   BackupResponse,
@@ -68,31 +66,12 @@ import {
 import { ApiProblemResponses } from './api-problem-responses.js';
 import { assertStoresAnswer, type Store } from './store-readiness.js';
 import { OperationsService } from '../operations/operations.service.js';
-import { DEFAULT_SYNC_TIMEOUT_MS, withinLimit } from './sync-limit.js';
+import { DEFAULT_SYNC_TIMEOUT_MS } from './sync-limit.js';
+import { adminActions, POSTGRES, type AdminActions } from './admin-actions.js';
 import { actorOf } from './request-actor.js';
-
-const BOTH: readonly Store[] = ['postgres', 'redis'];
-const POSTGRES: readonly Store[] = ['postgres'];
-
-type GetAction = (typeof GET_ACTIONS)[number];
-type PostAction = (typeof POST_ACTIONS)[number];
-
-/** What a `POST` action answers: its status, body and, for a started run, its address. */
-interface ActionAnswer {
-  status: 200 | 201 | 202;
-  body: unknown;
-  /** Relative to the controller's path. */
-  location?: string;
-}
 
 /** The export's media type: one JSON document a line. */
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
-
-/**
- * How long `POST {"action":"migrate"}` waits for a worker to record the run it answers with. An
- * app that only enqueues, with no worker free, answers the queued operation after this.
- */
-const RUN_START_WAIT_MS = 10_000;
 
 /**
  * The admin API's `?action=` routes: `GET` actions only read; `POST` actions run. A migration
@@ -126,19 +105,27 @@ export class MigrationAdminController {
   /** See `AdminControllerMount.syncTimeoutMs`; the mounted subclass sets it. */
   protected readonly syncTimeoutMs: number = DEFAULT_SYNC_TIMEOUT_MS;
 
+  /** The `?action=` forms, over the services below (see admin-actions.ts). */
+  private readonly actions: AdminActions;
+
   constructor(
-    private readonly migrations: MigrationService,
+    migrations: MigrationService,
     private readonly runs: MigrationRunsService,
-    private readonly backups: BackupService,
-    private readonly integrity: IntegrityService,
-    private readonly syncs: SyncService,
-    private readonly cleanups: CleanupService,
-    private readonly reports: ReportService,
-    private readonly selfTests: MigrationTests,
-    private readonly operations: OperationsService,
+    backups: BackupService,
+    integrity: IntegrityService,
+    syncs: SyncService,
+    cleanups: CleanupService,
+    reports: ReportService,
+    selfTests: MigrationTests,
+    operations: OperationsService,
     @Inject(TENANT_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(TENANT_REDIS) private readonly redis: Redis,
-  ) {}
+  ) {
+    this.actions = adminActions(
+      { migrations, runs, backups, integrity, syncs, cleanups, reports, selfTests, operations },
+      () => this.syncTimeoutMs,
+    );
+  }
 
   private storesAnswer(needs: readonly Store[]): Promise<void> {
     return assertStoresAnswer({ dataSource: this.dataSource, redis: this.redis }, needs);
@@ -162,7 +149,7 @@ export class MigrationAdminController {
     },
   })
   async query(@Query() { action }: MigrationQueryDto) {
-    const { needs, read } = this.getActions[action];
+    const { needs, read } = this.actions.get[action];
     await this.storesAnswer(needs);
     return read();
   }
@@ -244,7 +231,7 @@ export class MigrationAdminController {
       throw new BadRequestException(
         misplaced.map((p) => `property ${p} cannot be used with action ${body.action}`),
       );
-    const { needs, run } = this.postActions[body.action];
+    const { needs, run } = this.actions.post[body.action];
     // A bad request is a 400 whatever the stores; a valid one is refused (503) before it starts.
     await this.storesAnswer(needs);
     const answer = await run(body, actorOf(request));
@@ -253,129 +240,5 @@ export class MigrationAdminController {
     if (answer.location)
       response.location(`${request.baseUrl}${request.path.replace(/\/+$/, '')}/${answer.location}`);
     return answer.body;
-  }
-
-  /**
-   * `GET` actions: the stores each reads (asked first, so an outage is a prompt 503) and what it
-   * answers.
-   */
-  private readonly getActions: Record<
-    GetAction,
-    { needs: readonly Store[]; read: () => Promise<unknown> }
-  > = {
-    status: {
-      needs: POSTGRES,
-      read: async () => ({ lastRun: (await this.runs.latest(1))[0] ?? null }),
-    },
-    runs: { needs: POSTGRES, read: async () => ({ runs: await this.runs.latest(20) }) },
-    backups: { needs: POSTGRES, read: async () => ({ backups: await this.backups.list(20) }) },
-    // A check reads both stores and writes nothing; its first 1,000 differences are listed.
-    check: {
-      needs: BOTH,
-      read: () =>
-        withinLimit(this.syncTimeoutMs, 'check', (signal) =>
-          this.integrity.check({ limit: 1000, signal }),
-        ),
-    },
-    stats: { needs: BOTH, read: () => this.reports.stats() },
-    report: { needs: BOTH, read: () => this.reports.report(1000) },
-    // The self-test is read-only; a failed test is its finding (200, `passed: false`), not an error.
-    test: { needs: BOTH, read: () => this.selfTests.runAllTests() },
-  };
-
-  /**
-   * `POST` actions: the stores each needs and what it does. A migration is an operation (its
-   * worker runs it in the background); the others answer when they are done, as the spec's
-   * synchronous forms do.
-   */
-  private readonly postActions: Record<
-    PostAction,
-    {
-      needs: readonly Store[];
-      run: (body: MigrationActionDto, actor: string) => Promise<ActionAnswer>;
-    }
-  > = {
-    migrate: {
-      needs: BOTH,
-      run: (body, actor) => (body.dryRun ? this.dryRun(body) : this.startMigration(body, actor)),
-    },
-    'dry-run': { needs: BOTH, run: (body) => this.dryRun(body) },
-    // Validation reads Redis only: it still answers while PostgreSQL is down.
-    validate: {
-      needs: ['redis'],
-      run: async () => ({
-        status: 200,
-        body: await withinLimit(this.syncTimeoutMs, 'validate', (signal) =>
-          this.migrations.validateAll(undefined, signal),
-        ),
-      }),
-    },
-    backup: {
-      needs: BOTH,
-      run: async (body, actor) => ({
-        status: 201,
-        body: body.postgres
-          ? await this.backups.backupPostgres({ actor })
-          : await withinLimit(this.syncTimeoutMs, 'backup', (signal) =>
-              this.backups.backupRedis({ actor, signal }),
-            ),
-      }),
-    },
-    sync: {
-      needs: BOTH,
-      run: async (body, actor) => ({
-        status: 200,
-        body: await this.syncs.sync(body.subdomain ?? '', {
-          prefer: body.prefer,
-          dryRun: body.dryRun ?? false,
-          actor,
-        }),
-      }),
-    },
-    cleanup: {
-      needs: BOTH,
-      run: async (body, actor) => ({
-        status: 200,
-        body: await this.cleanups.cleanup({ dryRun: body.confirm !== true, actor }),
-      }),
-    },
-  };
-
-  private async dryRun(body: MigrationActionDto): Promise<ActionAnswer> {
-    const result = await withinLimit(this.syncTimeoutMs, 'dry-run', (signal) =>
-      this.migrations.migrate({
-        dryRun: true,
-        batchSize: body.batchSize,
-        conflictPolicy: body.conflictPolicy,
-        signal,
-      }),
-    );
-    return { status: 200, body: result };
-  }
-
-  /**
-   * A migration as an operation: answered once its worker has recorded the run (202, the run's
-   * address), or, when no worker took it in time, with the queued operation's id.
-   */
-  private async startMigration(body: MigrationActionDto, actor: string): Promise<ActionAnswer> {
-    const params = {
-      ...(body.batchSize !== undefined ? { batchSize: body.batchSize } : {}),
-      ...(body.conflictPolicy !== undefined ? { conflictPolicy: body.conflictPolicy } : {}),
-    };
-    const { operation, resumed } = await this.operations.startMigration(
-      params,
-      actor,
-      RUN_START_WAIT_MS,
-    );
-    if (!operation.runId)
-      return {
-        status: 202,
-        body: { runId: null, resumed: false, status: 'queued', operationId: operation.id },
-      };
-    return {
-      status: 202,
-      body: { runId: operation.runId, resumed, status: 'running', operationId: operation.id },
-      location: `runs/${operation.runId}`,
-    };
   }
 }
