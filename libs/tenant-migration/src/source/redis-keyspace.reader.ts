@@ -67,6 +67,19 @@ export interface DumpedBatch {
  * fetched; a nil from MGET after a size was read is a key that vanished in between.
  * Read-only: it never writes to Redis.
  */
+/** A scan of the prefix from the beginning, or from a checkpoint's cursor and server. */
+const scanFrom = (
+  prefix: string,
+  resumeFrom?: { cursor: string; server: string | null },
+): ScanPosition => ({
+  pattern: scanPatternFor(prefix),
+  cursor: resumeFrom?.cursor ?? '0',
+  server: resumeFrom?.server ?? null,
+  inherited: resumeFrom !== undefined,
+  restarted: false,
+  restarts: 0,
+});
+
 @Injectable()
 export class RedisKeyspaceReader {
   constructor(@Inject(TENANT_REDIS) private readonly redis: Redis) {
@@ -84,14 +97,7 @@ export class RedisKeyspaceReader {
    * carries the cursor and server of its last page: together they are the resume point.
    */
   async *batches(options: KeyspaceScanOptions): AsyncGenerator<KeyspaceBatch> {
-    const scan: ScanPosition = {
-      pattern: scanPatternFor(options.prefix),
-      cursor: options.resumeFrom?.cursor ?? '0',
-      server: options.resumeFrom?.server ?? null,
-      inherited: options.resumeFrom !== undefined,
-      restarted: false,
-      restarts: 0,
-    };
+    const scan = scanFrom(options.prefix, options.resumeFrom);
     let next: Promise<KeyspaceBatch | null> | null = this.readBatch(scan, options);
     while (next) {
       const batch: KeyspaceBatch | null = await next;
@@ -113,23 +119,7 @@ export class RedisKeyspaceReader {
     const badNames: KeyspaceEntry[] = [];
     let passedOver = 0;
     while (keys.length + badNames.length < options.batchSize) {
-      const { server, cursor, page } = await this.scanPage(
-        scan.pattern,
-        scan.cursor,
-        options.batchSize,
-      );
-      if (!continues(scan, server)) {
-        if (++scan.restarts > MAX_SCAN_RESTARTS) {
-          throw new StoreUnavailableError(
-            `Redis answered from another server ${scan.restarts} times during one scan (a proxy spreading commands over nodes?); a SCAN cursor cannot be followed there`,
-            { from: scan.server, to: server },
-          );
-        }
-        options.onRestart?.({ from: scan.server, to: server });
-        Object.assign(scan, { cursor: '0', server, inherited: false, restarted: true });
-        continue;
-      }
-      Object.assign(scan, { cursor, server, inherited: false });
+      const page = await this.nextPage(scan, options.batchSize, options.onRestart);
       for (const name of page) {
         if (!isUtf8(name)) {
           badNames.push({ key: escapeKeyName(name), kind: 'bad-name' });
@@ -152,6 +142,33 @@ export class RedisKeyspaceReader {
       passedOver,
       entries: [...badNames, ...(await this.fetch(keys, options.maxValueBytes))],
     };
+  }
+
+  /**
+   * The next SCAN page that continues `scan` (moved on in place). A page another server
+   * answered starts the scan again from the beginning (`restarted`), at most
+   * MAX_SCAN_RESTARTS times.
+   */
+  private async nextPage(
+    scan: ScanPosition,
+    count: number,
+    onRestart?: (restart: ScanRestart) => void,
+  ): Promise<Buffer[]> {
+    for (;;) {
+      const { server, cursor, page } = await this.scanPage(scan.pattern, scan.cursor, count);
+      if (continues(scan, server)) {
+        Object.assign(scan, { cursor, server, inherited: false });
+        return page;
+      }
+      if (++scan.restarts > MAX_SCAN_RESTARTS) {
+        throw new StoreUnavailableError(
+          `Redis answered from another server ${scan.restarts} times during one scan (a proxy spreading commands over nodes?); a SCAN cursor cannot be followed there`,
+          { from: scan.server, to: server },
+        );
+      }
+      onRestart?.({ from: scan.server, to: server });
+      Object.assign(scan, { cursor: '0', server, inherited: false, restarted: true });
+    }
   }
 
   /** One SCAN page and the identity of the server that answered it, in one pipeline. */
@@ -215,27 +232,9 @@ export class RedisKeyspaceReader {
     batchSize: number,
     resumeFrom?: { cursor: string; server: string | null },
   ): AsyncGenerator<DumpedBatch> {
-    const scan: ScanPosition = {
-      pattern: scanPatternFor(prefix),
-      cursor: resumeFrom?.cursor ?? '0',
-      server: resumeFrom?.server ?? null,
-      inherited: resumeFrom !== undefined,
-      restarted: false,
-      restarts: 0,
-    };
+    const scan = scanFrom(prefix, resumeFrom);
     for (;;) {
-      const { server, cursor, page } = await this.scanPage(scan.pattern, scan.cursor, batchSize);
-      if (!continues(scan, server)) {
-        if (++scan.restarts > MAX_SCAN_RESTARTS) {
-          throw new StoreUnavailableError(
-            `Redis answered from another server ${scan.restarts} times during one scan (a proxy spreading commands over nodes?); a SCAN cursor cannot be followed there`,
-            { from: scan.server, to: server },
-          );
-        }
-        Object.assign(scan, { cursor: '0', server, inherited: false, restarted: true });
-        continue;
-      }
-      Object.assign(scan, { cursor, server, inherited: false });
+      const page = await this.nextPage(scan, batchSize);
       const keys = page.length > 0 ? await this.dumpKeys(page) : [];
       yield { keys, cursor: scan.cursor, server: scan.server, restarted: scan.restarted };
       if (scan.cursor === '0') return;
