@@ -79,7 +79,7 @@ export const cli = (
   measure({
     name: step,
     command: process.execPath,
-    args: [...cliNodeFlags, resolve(root, 'dist/apps/cli/src/main.js'), ...args],
+    args: [...cliNodeFlags, resolve(root, 'dist/cli/tenant-migrate.mjs'), ...args],
     env: { DATABASE_URL: databaseUrl, TENANT_KEY_PREFIX: 'subdomain:', ...env },
     cwd: root,
     acceptExit,

@@ -11,15 +11,22 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entry = `${root}dist/apps/cli/src/main.js`;
+const entry = `${root}dist/cli/tenant-migrate.mjs`;
 if (!existsSync(entry)) {
-  const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (build.status !== 0) {
-    process.stderr.write('tenant-migrate: the build failed: run `npm run build` to see why\n');
-    process.exit(3);
+  // `npm run build`'s two steps: compile, then bundle the CLI into one file.
+  const steps = [
+    [`${root}node_modules/typescript/bin/tsc`, '-b'],
+    [`${root}scripts/bundle-cli.mjs`],
+  ];
+  for (const step of steps) {
+    const build = spawnSync(process.execPath, step, {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (build.status !== 0) {
+      process.stderr.write('tenant-migrate: the build failed: run `npm run build` to see why\n');
+      process.exit(3);
+    }
   }
 }
 // The young generation kept small, as `npm run cli` runs it: see package.json "scripts".

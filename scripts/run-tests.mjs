@@ -58,6 +58,15 @@ if (missing.length > 0 || noEndToEnd) {
   process.exit(1);
 }
 
+// The CLI's tests run the bundle (dist/cli/tenant-migrate.mjs): one built before the last change
+// would test old code.
+if (!unitOnly) {
+  const bundle = spawnSync(process.execPath, ['scripts/bundle-cli.mjs', '--check'], {
+    stdio: 'inherit',
+  });
+  if (bundle.status !== 0) process.exit(1);
+}
+
 const run = `r${process.pid}`;
 // A test that hangs fails after 10 minutes instead of holding CI until its own limit. The limit
 // covers each spec file too: the CLI files start a few hundred CLI processes, which on a loaded

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { terminalText } from '../../apps/cli/src/terminal-text.js';
 import { TEST_REDIS_URL } from './test-stores.js';
 
-export const CLI_ENTRY = fileURLToPath(new URL('../../apps/cli/src/main.js', import.meta.url));
+/** The CLI as `npm run cli` and `tenant-migrate` run it: the bundle `npm run build` makes. */
+export const CLI_ENTRY = fileURLToPath(new URL('../../cli/tenant-migrate.mjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;
