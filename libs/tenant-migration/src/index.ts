@@ -90,6 +90,7 @@ export type {
 } from './integrity/sync.types.js';
 export { CleanupService } from './integrity/cleanup.service.js';
 export type {
+  CleanupCheckpoint,
   CleanupKeepReason,
   CleanupRequest,
   CleanupResult,

@@ -5,6 +5,8 @@ import { ExitCode } from '../exit-codes.js';
 import { StorePreflight } from '../store-preflight.service.js';
 import { assertNoArguments } from '../cli-arguments.js';
 import { cliActor } from '../cli-actor.js';
+import { doneBeforeStop } from '../stop-signals.js';
+import { formatCount } from '../output-format.js';
 import { CliCommand } from './cli-command.base.js';
 import { printCleanup } from './cleanup.printer.js';
 
@@ -41,14 +43,32 @@ export class CleanupCommand extends CliCommand {
    * the root command's `--cleanup` both run this.
    */
   async perform(flags: CleanupFlags): Promise<number> {
+    // SIGINT or SIGTERM stops it before its next batch: what it deleted is deleted and recorded.
+    const stops = this.stopOnSignals('cleanup');
     await this.preflight.assertStores();
-    const result = await this.cleanups.cleanup({
-      dryRun: !flags.yes,
-      actor: cliActor(),
-      // The backup's file is verified again first, then its keys are examined.
-      onVerifyProgress: this.out.count('verifying backup', 'entries'),
-      onProgress: this.out.count(flags.yes ? 'cleaning up' : 'cleanup preview', 'keys'),
-    });
+    const result = await stops.run(
+      (signal) =>
+        this.cleanups.cleanup({
+          dryRun: !flags.yes,
+          actor: cliActor(),
+          signal,
+          // The backup's file is verified again first, then its keys are examined.
+          onVerifyProgress: this.out.count('verifying backup', 'entries'),
+          onProgress: this.out.count(flags.yes ? 'cleaning up' : 'cleanup preview', 'keys'),
+        }),
+      (stopped, signal) => ({
+        message:
+          `cleanup stopped on ${signal}${doneBeforeStop(stopped, 'examined', 'examining', 'keys')}; ` +
+          (flags.yes
+            ? `${formatCount(Number(stopped.context.deleted ?? 0))} deleted (and recorded); run it again for the rest`
+            : 'it changed nothing'),
+        members: {
+          examined: stopped.context.examined,
+          deleted: stopped.context.deleted,
+          kept: stopped.context.kept,
+        },
+      }),
+    );
     this.out.stopProgress();
     this.out.verbose.log(
       `cleanup: backup ${result.backupId}: examined ${result.examined}, ${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted}, kept ${result.kept}, already gone ${result.alreadyGone}`,

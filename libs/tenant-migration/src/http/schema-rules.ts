@@ -4,7 +4,7 @@ import {
   type LiveComparison,
   type RestoreOutcome,
 } from '../backup/backup.types.js';
-import type { CleanupKeepReason, CleanupResult } from '../integrity/cleanup.types.js';
+import { CLEANUP_KEEP_REASONS, type CleanupResult } from '../integrity/cleanup.types.js';
 import type { DriftKind } from '../integrity/integrity.types.js';
 
 import type { SyncChange, SyncDirection } from '../integrity/sync.types.js';
@@ -89,15 +89,7 @@ export const CLEANUP_OUTCOMES = literals<CleanupResult['samples'][number]['outco
   'deleted',
   'kept',
 ]);
-export const CLEANUP_KEEP_REASONS = literals<CleanupKeepReason>()([
-  'not-in-backup',
-  'changed-since-backup',
-  'not-a-string',
-  'invalid-record',
-  'not-in-postgres',
-  'drifted',
-  'changed-during-cleanup',
-]);
+export { CLEANUP_KEEP_REASONS };
 export const SYNC_DIRECTIONS = literals<SyncDirection>()([
   'redis-to-postgres',
   'postgres-to-redis',

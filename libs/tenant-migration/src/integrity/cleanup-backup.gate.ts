@@ -24,13 +24,25 @@ export class CleanupBackupGate {
     private readonly backups: BackupService,
   ) {}
 
-  /** `onProgress` hears how far through the file its verification is. */
+  /**
+   * `onProgress` hears how far through the file its verification is. `pinned` is the backup a
+   * stopped cleanup relied on: its continuation relies on that one, newer backups or not.
+   */
   async verifiedBackup(
     actor: string | undefined,
     onProgress?: (entries: number, total: number | null) => void,
+    pinned?: string,
   ): Promise<CleanupBackup> {
     const prefix = this.options.keyPrefix;
-    const backup = await this.store.newestVerifiedBackup(prefix);
+    const backup = pinned
+      ? await this.store.verifiedBackup(pinned, prefix)
+      : await this.store.newestVerifiedBackup(prefix);
+    if (!backup && pinned) {
+      throw new CleanupRefusedError(
+        `backup ${pinned}, which the stopped cleanup relied on, is no longer a verified backup of "${prefix}": cancel this operation and start a new cleanup`,
+        { prefix, backupId: pinned },
+      );
+    }
     if (!backup) {
       throw new CleanupRefusedError(
         `no verified backup of "${prefix}": run \`backup\`, then \`backup verify <id>\`, then cleanup`,

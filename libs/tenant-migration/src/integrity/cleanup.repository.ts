@@ -56,6 +56,13 @@ export class CleanupRepository {
     });
   }
 
+  /** The verified Redis backup of the prefix with this id (the one a stopped cleanup relied on). */
+  verifiedBackup(id: string, prefix: string): Promise<BackupEntity | null> {
+    return this.backups.findOne({
+      where: { id, kind: 'redis', scope: prefix, verifiedAt: Not(IsNull()) },
+    });
+  }
+
   /** Creates the session's staging table. */
   prepare(client: PoolClient): Promise<void> {
     return this.merges.prepareSession(client, STAGE, 'DELETE ROWS');

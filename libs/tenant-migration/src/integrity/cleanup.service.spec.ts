@@ -5,6 +5,7 @@ import {
   BackupNotFoundError,
   CleanupRefusedError,
   InvalidBackupError,
+  OperationStoppedError,
   StoreUnavailableError,
 } from '../errors/index.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
@@ -22,7 +23,7 @@ import { CleanupBackupGate, type CleanupBackup } from './cleanup-backup.gate.js'
 import { CleanupBatch } from './cleanup-batch.js';
 import { CleanupService } from './cleanup.service.js';
 import { emptyBatch, fake, recordingLock } from './integrity.spec-fakes.js';
-import type { CleanupRequest } from './cleanup.types.js';
+import { cleanupCheckpointOf, type CleanupRequest, type CleanupResult } from './cleanup.types.js';
 
 const PREFIX = 't:';
 const OPTIONS = { keyPrefix: PREFIX } as ResolvedTenantMigrationOptions;
@@ -273,6 +274,7 @@ describe('CleanupService: what cleanup keeps and why', () => {
       [0, 2500],
       [1000, 2500],
       [2000, 2500],
+      [2500, 2500],
     ]);
   });
 
@@ -286,6 +288,131 @@ describe('CleanupService: what cleanup keeps and why', () => {
     );
     assert.deepEqual(stores.redis, before);
     assert.deepEqual([stores.deleteCalls, stores.recorded], [[], []]);
+  });
+});
+
+describe('CleanupService: stopped midway, and continued', () => {
+  /** 2,500 keys safe to delete, and one written after the backup. */
+  const large = (): FakeStores => {
+    const stores = new FakeStores();
+    for (let i = 0; i < 2500; i++) {
+      stores.backedUp(`shop${i}`, 'v1');
+      stores.postgres.set(`shop${i}`, 'v1');
+    }
+    stores.redis.set('t:late', 'v1');
+    return stores;
+  };
+  const BIG = { ...BACKUP, entryCount: 2500 };
+  const stopped = async (run: Promise<unknown>): Promise<OperationStoppedError> => {
+    const error: unknown = await run.then(
+      () => assert.fail('the cleanup ran to its end'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof OperationStoppedError, String(error));
+    return error;
+  };
+  /** What two results say, apart from how long they took. */
+  const counts = ({ durationMs: _durationMs, ...rest }: CleanupResult) => rest;
+
+  it('a pause after the first batch keeps the examined entries; the continuation examines the rest once and ends where an uninterrupted cleanup ends', async () => {
+    const whole = await large().cleanup(
+      { dryRun: false },
+      { verifiedBackup: () => Promise.resolve(BIG) },
+    );
+    const stores = large();
+    const controller = new AbortController();
+    stores.beforeDelete = () => controller.abort('pause');
+    const error = await stopped(
+      stores.cleanup(
+        { dryRun: false, signal: controller.signal },
+        { verifiedBackup: () => Promise.resolve(BIG) },
+      ),
+    );
+    assert.equal(error.reason, 'pause');
+    assert.deepEqual(error.context, { examined: 1000, deleted: 1000, kept: 0, reason: 'pause' });
+    const checkpoint = cleanupCheckpointOf(error.checkpoint);
+    assert.ok(checkpoint, JSON.stringify(error.checkpoint));
+    assert.deepEqual([checkpoint.backupId, checkpoint.entries], ['b-1', 1000]);
+    assert.equal(stores.redis.size, 1501, 'the first batch was deleted');
+
+    stores.beforeDelete = () => undefined;
+    const pinned: (string | undefined)[] = [];
+    const result = await stores.cleanup(
+      { dryRun: false, resumeFrom: checkpoint },
+      {
+        verifiedBackup: (_actor, _onProgress, id) => {
+          pinned.push(id);
+          return Promise.resolve(BIG);
+        },
+      },
+    );
+    assert.deepEqual(pinned, ['b-1'], 'the continuation relies on the same backup');
+    assert.deepEqual(counts(result), counts(whole));
+    assert.deepEqual(
+      stores.deleteCalls.map((keys) => keys.length),
+      [1000, 1000, 500],
+      'no key examined twice',
+    );
+    assert.deepEqual([...stores.redis.keys()], ['t:late']);
+  });
+
+  it('a pause in the last pass (keys the backup lacks) begins that pass again: each such key is counted once', async () => {
+    const whole = await everyReason().cleanup({ dryRun: false });
+    const stores = everyReason();
+    const controller = new AbortController();
+    // The one batch's deletion: the next check is the last pass's.
+    stores.beforeDelete = () => controller.abort('shutdown');
+    const error = await stopped(stores.cleanup({ dryRun: false, signal: controller.signal }));
+    const checkpoint = cleanupCheckpointOf(error.checkpoint);
+    assert.ok(checkpoint);
+    assert.equal(checkpoint.entries, 7);
+    assert.equal(checkpoint.result.keptByReason['not-in-backup'], undefined);
+    stores.beforeDelete = () => undefined;
+    const result = await stores.cleanup({ dryRun: false, resumeFrom: checkpoint });
+    assert.deepEqual(counts(result), counts(whole));
+    assert.equal(stores.deleteCalls.length, 1, 'the deleted key was not examined again');
+  });
+
+  it('a cancel stops before the next batch with the counts so far and no checkpoint', async () => {
+    const stores = large();
+    const controller = new AbortController();
+    stores.beforeDelete = () => controller.abort('cancel');
+    const error = await stopped(
+      stores.cleanup(
+        { dryRun: false, signal: controller.signal },
+        { verifiedBackup: () => Promise.resolve(BIG) },
+      ),
+    );
+    assert.equal(error.reason, 'cancel');
+    assert.equal(error.checkpoint, null);
+    assert.equal(error.context.deleted, 1000);
+    assert.equal(stores.redis.size, 1501);
+  });
+
+  it('reads back only a checkpoint of its own shape', () => {
+    const result = {
+      dryRun: false,
+      backupId: 'b-1',
+      examined: 2,
+      deleted: 1,
+      alreadyGone: 0,
+      kept: 1,
+      keptByReason: { drifted: 1 },
+      samples: [{ key: 't:a', outcome: 'deleted' }],
+    };
+    const good = { backupId: 'b-1', entries: 2, result };
+    assert.deepEqual(cleanupCheckpointOf(good), good);
+    for (const bad of [
+      null,
+      { ...good, entries: -1 },
+      { ...good, backupId: 7 },
+      { ...good, result: { ...result, backupId: 'b-2' } },
+      { ...good, result: { ...result, deleted: '1' } },
+      { ...good, result: { ...result, keptByReason: { bogus: 1 } } },
+      { ...good, result: { ...result, samples: [{ key: 't:a', outcome: 'gone' }] } },
+      { path: '/backups/x.partial', backupId: 'b-1', cursor: '0' },
+    ])
+      assert.equal(cleanupCheckpointOf(bad), null, JSON.stringify(bad));
   });
 });
 

@@ -9,7 +9,14 @@ import { AuditRepository } from '../audit/audit.repository.js';
 import type { RedisBackupEntry } from '../backup/backup.types.js';
 import { CleanupBackupGate } from './cleanup-backup.gate.js';
 import { CleanupBatch } from './cleanup-batch.js';
-import { keep, type CleanupRequest, type CleanupResult } from './cleanup.types.js';
+import { OperationStoppedError } from '../errors/index.js';
+import { stopReasonOf } from '../common/stop-signal.js';
+import {
+  keep,
+  type CleanupCheckpoint,
+  type CleanupRequest,
+  type CleanupResult,
+} from './cleanup.types.js';
 
 /** Backup entries examined (and Redis keys listed) per batch. */
 const BATCH = 1000;
@@ -57,40 +64,75 @@ export class CleanupService {
 
   private async run(dryRun: boolean, request: CleanupRequest): Promise<CleanupResult> {
     const started = Date.now();
-    const backup = await this.gate.verifiedBackup(request.actor, request.onVerifyProgress);
-    const result: CleanupResult = {
-      dryRun,
-      backupId: backup.id,
-      examined: 0,
-      deleted: 0,
-      alreadyGone: 0,
-      kept: 0,
-      keptByReason: {},
-      samples: [],
-      durationMs: 0,
+    const resumed = request.resumeFrom;
+    const backup = await this.gate.verifiedBackup(
+      request.actor,
+      request.onVerifyProgress,
+      resumed?.backupId,
+    );
+    const result: CleanupResult = resumed
+      ? { ...structuredClone(resumed.result), dryRun, durationMs: 0 }
+      : {
+          dryRun,
+          backupId: backup.id,
+          examined: 0,
+          deleted: 0,
+          alreadyGone: 0,
+          kept: 0,
+          keptByReason: {},
+          samples: [],
+          durationMs: 0,
+        };
+    // Entries of the file examined so far (in file order); a continuation skips as many.
+    let entries = Math.min(resumed?.entries ?? 0, backup.entryCount);
+    const stopIfAsked = (): void => {
+      const reason = stopReasonOf(request.signal);
+      if (!reason) return;
+      const { durationMs: _durationMs, ...sofar } = result;
+      const checkpoint: CleanupCheckpoint | null =
+        reason === 'cancel' ? null : { backupId: backup.id, entries, result: sofar };
+      throw new OperationStoppedError(
+        reason,
+        { examined: result.examined, deleted: result.deleted, kept: result.kept },
+        checkpoint as Readonly<Record<string, unknown>> | null,
+      );
     };
     const inBackup = new SeenKeySet();
     const session = await this.sessions.open();
     try {
       await this.batch.prepare(session.client);
       // The file verified again, so it holds exactly the entries its record counts.
-      request.onProgress?.(0, backup.entryCount);
+      request.onProgress?.(entries, backup.entryCount);
+      let skip = entries;
       let pending: RedisBackupEntry[] = [];
+      const flush = async (): Promise<void> => {
+        stopIfAsked();
+        await this.batch.process(session.client, pending, backup.id, result);
+        entries += pending.length;
+        pending = [];
+        request.onProgress?.(result.examined, backup.entryCount);
+      };
       await this.gate.entries(backup, async (entry) => {
         inBackup.add(entry.k);
-        pending.push(entry);
-        if (pending.length >= BATCH) {
-          await this.batch.process(session.client, pending, backup.id, result);
-          pending = [];
-          request.onProgress?.(result.examined, backup.entryCount);
+        if (skip > 0) {
+          skip--;
+          return;
         }
+        pending.push(entry);
+        if (pending.length >= BATCH) await flush();
       });
-      await this.batch.process(session.client, pending, backup.id, result);
+      if (pending.length > 0) await flush();
     } finally {
       await session.release();
     }
-    // Keys written after the backup (or never in it) are not covered by it.
+    // Keys written after the backup (or never in it) are not covered by it. This pass only
+    // counts: stopped in it, a continuation begins it again from the counts it began with.
+    const beforeLastPass = structuredClone(result);
     for await (const keys of this.reader.keys(this.options.keyPrefix, BATCH)) {
+      if (stopReasonOf(request.signal)) {
+        Object.assign(result, structuredClone(beforeLastPass));
+        stopIfAsked();
+      }
       for (const key of keys)
         if (inBackup.add(key.toString('base64')))
           keep(result, key.toString('utf8'), 'not-in-backup');

@@ -8,6 +8,7 @@ import type { CleanupService } from '../integrity/cleanup.service.js';
 import type { MigrationTests } from '../self-test/migration-tests.service.js';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 import { redisBackupCheckpointOf } from '../backup/backup-partial.js';
+import { cleanupCheckpointOf } from '../integrity/cleanup.types.js';
 import type { OperationKind, OperationParams, OperationProgress } from './operation.types.js';
 
 /** The services the kinds run on. */
@@ -54,7 +55,7 @@ export interface OperationKindSpec {
   /**
    * Whether a running one can be paused (at its next batch boundary): `continues` resumes it
    * from its checkpoint, key for key (a migration from its run, a Redis backup from its partial
-   * file); `restarts` runs it again from the start on resume (read-only tasks: they keep
+   * file, a cleanup from the backup entries it examined); `restarts` runs it again from the start on resume (read-only tasks: they keep
    * nothing of a stopped execution, so the resumed one gives what an uninterrupted one gives);
    * false: it cannot be paused.
    */
@@ -247,12 +248,14 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
   cleanup: {
     params: ['confirm'],
     exclusive: holdsTenantsWhenConfirmed,
-    cancellable: false,
-    pausable: false,
+    cancellable: true,
+    pausable: 'continues',
     run: ({ cleanups }, params, context) =>
       cleanups.cleanup({
         dryRun: params.confirm !== true,
         actor: context.actor,
+        signal: context.signal,
+        resumeFrom: cleanupCheckpointOf(context.checkpoint) ?? undefined,
         onVerifyProgress: counting(context, 'verifying'),
         onProgress: counting(context, 'cleaning up'),
       }),

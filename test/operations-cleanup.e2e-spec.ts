@@ -1,0 +1,210 @@
+/**
+ * A cleanup as an operation, stopped midway: pause keeps the backup entries it examined and
+ * resume continues from them to the result an uninterrupted cleanup gives; cancel stops after the
+ * current batch with what it deleted recorded, and a new cleanup deletes the rest; SIGINT stops
+ * the CLI's cleanup the same way (exit 130). Real admin app, PostgreSQL and Redis.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { INestApplication } from '@nestjs/common';
+import {
+  BULK_REDIS_URL,
+  createTestDatabase,
+  deleteByPattern,
+  testNamespace,
+} from './support/test-stores.js';
+import { closeAdminApp, startAdminApp } from './support/admin-app.js';
+import { operationsApi, seedTenants, type OperationBody } from './support/operations.js';
+import { collect, failureOf, startCli } from './support/cli.js';
+import { assertProblem } from './support/problem.js';
+
+const NAMESPACE = testNamespace('operations-cleanup');
+const PREFIX = `${NAMESPACE}subdomain:`;
+const TOKEN = 'tm-operations-cleanup-token-0123456789';
+/** Enough keys for a cleanup of many batches (of a thousand): a stop lands midway. */
+const TENANTS = 30_000;
+/** Tenants whose PostgreSQL row is changed after the backup: drifted, so kept. */
+const DRIFTED = 40;
+/** Keys written after the backup: not covered by it, so kept. */
+const LATE = 25;
+
+/** The counts of a cleanup's result (what two results are compared on). */
+interface CleanupCounts {
+  examined: number;
+  deleted: number;
+  alreadyGone: number;
+  kept: number;
+  keptByReason: Record<string, number>;
+}
+const countsOf = (operation: OperationBody): CleanupCounts => {
+  const { examined, deleted, alreadyGone, kept, keptByReason } =
+    operation.result as unknown as CleanupCounts;
+  return { examined, deleted, alreadyGone, kept, keptByReason };
+};
+
+describe('a cleanup paused, stopped or cancelled midway', () => {
+  let app: INestApplication<Server>;
+  let redis: Redis;
+  let db: pg.Client;
+  let dir: string;
+  let databaseUrl: string;
+  /** What an uninterrupted cleanup of the seeded stores gives (its preview). */
+  let whole: CleanupCounts;
+  const api = operationsApi(() => app.getHttpServer(), TOKEN);
+
+  const keysLeft = async (): Promise<number> => {
+    let count = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+      cursor = next;
+      count += keys.length;
+    } while (cursor !== '0');
+    return count;
+  };
+  const recorded = async (): Promise<number> =>
+    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM redis_cleanups')).rows[0].n;
+  const run = async (body: Record<string, unknown>): Promise<OperationBody> => {
+    const done = await api.until((await api.start(body)).id, undefined, 120_000);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    return done;
+  };
+  /** Starts a confirmed cleanup and waits until it has examined a few batches. */
+  const midway = async (): Promise<OperationBody> => {
+    const started = await api.start({ kind: 'cleanup', confirm: true });
+    await api.until(
+      started.id,
+      (o) => o.progress?.phase === 'cleaning up' && o.progress.done >= 3000,
+      120_000,
+    );
+    return started;
+  };
+
+  before(async () => {
+    redis = new Redis(BULK_REDIS_URL);
+    await deleteByPattern(redis, `${NAMESPACE}*`);
+    await seedTenants(redis, PREFIX, TENANTS);
+    databaseUrl = await createTestDatabase('operations_cleanup');
+    db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    dir = await mkdtemp(join(tmpdir(), 'tm-operations-cleanup-'));
+    app = await startAdminApp({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: BULK_REDIS_URL,
+      TENANT_KEY_PREFIX: PREFIX,
+      ADMIN_TOKEN: TOKEN,
+      BACKUP_DIR: dir,
+      OPERATION_HEARTBEAT_MS: '100',
+    });
+    await run({ kind: 'migrate' });
+    const backup = await run({ kind: 'backup' });
+    await run({ kind: 'backup-verify', backup: (backup.result as { id: string }).id });
+    // Kept for a reason each: drifted in PostgreSQL, written after the backup.
+    await db.query(
+      `UPDATE tenants SET emoji = '🌮' WHERE subdomain IN (SELECT subdomain FROM tenants ORDER BY subdomain LIMIT ${DRIFTED})`,
+    );
+    for (let i = 0; i < LATE; i++)
+      await redis.set(`${PREFIX}late${i}`, JSON.stringify({ emoji: '🍩', createdAt: 1 }));
+    whole = countsOf(await run({ kind: 'cleanup' }));
+    assert.deepEqual(
+      [whole.examined, whole.deleted, whole.kept],
+      [TENANTS, TENANTS - DRIFTED, DRIFTED + LATE],
+      JSON.stringify(whole),
+    );
+  });
+
+  beforeEach(async () => {
+    // The deleted keys back with the values the backup holds, and no cleanup on record.
+    await seedTenants(redis, PREFIX, TENANTS);
+    await db.query('TRUNCATE redis_cleanups');
+  });
+
+  after(async () => {
+    await closeAdminApp(app);
+    await db?.end();
+    if (redis) {
+      await deleteByPattern(redis, `${NAMESPACE}*`);
+      redis.disconnect();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pause keeps what it examined; resume continues to the result an uninterrupted cleanup gives, examining no key twice', async () => {
+    const started = await midway();
+    assert.equal((await api.control(started.id, 'pause')).status, 202);
+    const paused = await api.until(started.id);
+    assert.equal(paused.status, 'paused', JSON.stringify(paused.error));
+    const deletedBefore = TENANTS + LATE - (await keysLeft());
+    assert.ok(
+      deletedBefore > 0 && deletedBefore < whole.deleted,
+      `paused after deleting ${deletedBefore} keys`,
+    );
+    assert.equal(await recorded(), deletedBefore, 'every deletion so far is recorded');
+
+    assert.equal((await api.control(started.id, 'resume')).status, 202);
+    const resumed = await api.until(started.id, undefined, 120_000);
+    assert.equal(resumed.status, 'succeeded', JSON.stringify(resumed.error));
+    assert.equal(resumed.attempts, 2);
+    // Had it examined the first part again, its keys would count as already gone.
+    assert.deepEqual(countsOf(resumed), whole);
+    assert.equal(await keysLeft(), whole.kept);
+    assert.equal(await recorded(), whole.deleted);
+  });
+
+  it('cancel stops after the current batch with what it deleted recorded; a new cleanup deletes the rest', async () => {
+    const started = await midway();
+    assert.equal((await api.control(started.id, 'cancel')).status, 202);
+    const cancelled = await api.until(started.id);
+    assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled.error));
+    const deletedBefore = TENANTS + LATE - (await keysLeft());
+    assert.ok(deletedBefore > 0 && deletedBefore < whole.deleted, `${deletedBefore} deleted`);
+    assert.equal(cancelled.error?.context?.deleted, deletedBefore, JSON.stringify(cancelled.error));
+    assert.equal(await recorded(), deletedBefore);
+    assertProblem(await api.control(started.id, 'resume'), 409, 'operation-state');
+
+    const rest = countsOf(await run({ kind: 'cleanup', confirm: true }));
+    assert.equal(rest.deleted + deletedBefore, whole.deleted);
+    assert.equal(
+      rest.alreadyGone,
+      deletedBefore,
+      'the keys it deleted are gone, not deleted twice',
+    );
+    assert.equal(await keysLeft(), whole.kept);
+    assert.equal(await recorded(), whole.deleted);
+  });
+
+  it('SIGINT stops the CLI cleanup before its next batch: exit 130, what it deleted recorded', async () => {
+    const child = startCli(['cleanup', '--yes', '--json'], {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: BULK_REDIS_URL,
+      TENANT_KEY_PREFIX: PREFIX,
+      BACKUP_DIR: dir,
+    });
+    const done = collect(child);
+    // Interrupted once it is deleting (its progress lines come every 5 s off a terminal: watch Redis).
+    for (let deadline = Date.now() + 120_000; ;) {
+      if ((await keysLeft()) < TENANTS + LATE - 2000) break;
+      assert.ok(Date.now() < deadline, 'the CLI cleanup never started deleting');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    const result = await done;
+    assert.equal(result.code, 130, result.stderr);
+    const failure = failureOf(result);
+    assert.equal(failure.code, 'operation-stopped', JSON.stringify(failure));
+    const deletedBefore = TENANTS + LATE - (await keysLeft());
+    assert.ok(deletedBefore < whole.deleted, `${deletedBefore} deleted before the stop`);
+    assert.equal(failure.deleted, deletedBefore, JSON.stringify(failure));
+    assert.equal(await recorded(), deletedBefore);
+    assert.match(
+      result.stderr,
+      /tenant-migrate: cleanup stopped on SIGINT after examining [\d,]+ keys; [\d,]+ deleted \(and recorded\); run it again for the rest\n$/,
+    );
+  });
+});
