@@ -103,6 +103,18 @@ export class SeenKeySet {
     return out;
   }
 
+  /** Every fingerprint held, concatenated (FINGERPRINT_BYTES each), for `addFingerprints`. */
+  allFingerprints(): Buffer {
+    const out = Buffer.allocUnsafe(this.count * FINGERPRINT_BYTES);
+    let at = 0;
+    for (let slot = 0; slot < this.used.length; slot++) {
+      if (!this.used[slot]) continue;
+      for (let w = 0; w < 4; w++) out.writeUInt32LE(this.table[slot * 4 + w], at + w * 4);
+      at += FINGERPRINT_BYTES;
+    }
+    return out;
+  }
+
   /** Adds stored fingerprints (made by `fingerprintsOf` with the same secret). */
   addFingerprints(fingerprints: Buffer): void {
     if (fingerprints.length % FINGERPRINT_BYTES !== 0)

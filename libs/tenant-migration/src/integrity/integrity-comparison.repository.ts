@@ -8,6 +8,7 @@ import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { type StagedTenant } from '../migration/tenant-merge.types.js';
 import { COMPARED_COLUMNS, LEGACY_COMPARED_COLUMNS } from '../tenants/tenant-columns.js';
 import { redisSide, ROW_DIFFERS } from './row-differs.sql.js';
+import type { ScanStateSnapshot } from '../migration/scan-state.js';
 import type { FieldDifference, TenantDrift } from './integrity.types.js';
 
 /** The staged keyspace (alias s), the known-invalid keys, and what drifted: all temporary. */
@@ -16,6 +17,13 @@ const INVALID = 'integrity_invalid';
 const DRIFT = 'integrity_drift';
 
 type Tables = Pick<TableNames, 'tenants' | 'redisCleanups'>;
+
+/** The unlogged tables a suspended check keeps its staged side in (`parts`: 32 hex digits). */
+const suspendedTables = (parts: string) => {
+  if (!/^[0-9a-f]{32}$/.test(parts)) throw new RangeError(`not a suspended check's name: ${parts}`);
+  const name = `integrity_check_${parts}`;
+  return { stage: `${name}_stage`, invalid: `${name}_invalid`, state: `${name}_state` };
+};
 
 /**
  * One pass over both sides (a full join on subdomain) that keeps only what drifted. A tenant
@@ -99,7 +107,8 @@ export interface DriftCounts {
 /**
  * The integrity check's SQL: a staging table of the Redis side in one transaction, the
  * known-invalid keys beside it, and the set-based queries that compare them with the tenants
- * table. Every table here is temporary and dropped at commit; nothing else is written.
+ * table. Every table here is temporary and dropped at commit; nothing else is written, but for
+ * the unlogged tables a suspended check keeps until its continuation takes them.
  */
 @Injectable()
 export class IntegrityComparisonRepository {
@@ -135,6 +144,59 @@ export class IntegrityComparisonRepository {
   async createTables(client: PoolClient): Promise<void> {
     await this.merges.prepareSession(client, STAGE, 'DROP');
     await client.query(`CREATE TEMP TABLE ${INVALID} (key text NOT NULL) ON COMMIT DROP`);
+  }
+
+  /**
+   * Keeps this session's staged Redis side and the scan's memory in unlogged tables named by
+   * `parts` (32 hex digits), for a continuation in another session: they last once the
+   * check's transaction commits.
+   */
+  async suspend(client: PoolClient, parts: string, snapshot: ScanStateSnapshot): Promise<void> {
+    const kept = suspendedTables(parts);
+    await client.query(`CREATE UNLOGGED TABLE ${kept.stage} AS SELECT * FROM ${STAGE}`);
+    await client.query(`CREATE UNLOGGED TABLE ${kept.invalid} AS SELECT * FROM ${INVALID}`);
+    await client.query(
+      `CREATE UNLOGGED TABLE ${kept.state} (secret bytea NOT NULL, fingerprints bytea NOT NULL, claims bytea NOT NULL)`,
+    );
+    // The claims hold key names, which may hold characters jsonb refuses (NUL): kept as bytes.
+    await client.query(`INSERT INTO ${kept.state} VALUES ($1, $2, $3)`, [
+      snapshot.secret,
+      snapshot.fingerprints,
+      Buffer.from(JSON.stringify(snapshot.claims), 'utf8'),
+    ]);
+  }
+
+  /**
+   * Loads what `suspend` kept under `parts` into this session's tables (after `createTables`)
+   * and drops its tables, which is undone if the check's transaction rolls back. Null, with
+   * nothing loaded, when they are gone.
+   */
+  async takeSuspended(client: PoolClient, parts: string): Promise<ScanStateSnapshot | null> {
+    const kept = suspendedTables(parts);
+    const { rows } = await client.query<{ present: boolean }>(
+      `SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL AS present`,
+      [kept.stage, kept.invalid, kept.state],
+    );
+    if (!rows[0].present) return null;
+    const state = await client.query<{ secret: Buffer; fingerprints: Buffer; claims: Buffer }>(
+      `SELECT secret, fingerprints, claims FROM ${kept.state}`,
+    );
+    if (state.rows.length !== 1) return null;
+    await client.query(`INSERT INTO ${STAGE} SELECT * FROM ${kept.stage}`);
+    await client.query(`INSERT INTO ${INVALID} SELECT * FROM ${kept.invalid}`);
+    await this.dropSuspended(client, parts);
+    const [row] = state.rows;
+    return {
+      secret: row.secret,
+      fingerprints: row.fingerprints,
+      claims: JSON.parse(row.claims.toString('utf8')) as ScanStateSnapshot['claims'],
+    };
+  }
+
+  /** Drops what `suspend` kept under `parts`, if anything. */
+  async dropSuspended(client: PoolClient, parts: string): Promise<void> {
+    const kept = suspendedTables(parts);
+    await client.query(`DROP TABLE IF EXISTS ${kept.stage}, ${kept.invalid}, ${kept.state}`);
   }
 
   /** COPYs mapped records into the staging table. */

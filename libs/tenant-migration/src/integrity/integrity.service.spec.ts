@@ -2,13 +2,19 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PoolClient } from 'pg';
 import type { KeyspaceBatch, KeyspaceEntry } from '../source/keyspace-entry.js';
-import type { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
+import type { KeyspaceScanOptions, RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import type { KeyspaceClassifier, PreparedBatch } from '../migration/keyspace-classifier.js';
 import type { ExceptionRow, StagedTenant } from '../migration/tenant-merge.types.js';
 import type { PostgresSessionFactory } from '../database/postgres-session.factory.js';
 import type { TenantRecord } from '../tenants/tenant.types.js';
 import { legacyRecord } from '../tenants/tenant-record.spec-fixture.js';
-import { SchemaMissingError, StoreUnavailableError } from '../errors/index.js';
+import {
+  OperationStoppedError,
+  SchemaMissingError,
+  StoreUnavailableError,
+} from '../errors/index.js';
+import { ScanState, type ScanStateSnapshot } from '../migration/scan-state.js';
+import { integrityCheckpointOf } from './integrity-checkpoint.js';
 import type {
   DriftCounts,
   IntegrityComparisonRepository,
@@ -49,8 +55,11 @@ const vanished = (name: string): KeyspaceEntry => ({ key: `${PREFIX}${name}`, ki
 class FakeReader implements Pick<RedisKeyspaceReader, 'batches'> {
   constructor(private readonly script: KeyspaceEntry[][]) {}
 
-  async *batches(): AsyncGenerator<KeyspaceBatch> {
+  /** Continues after the batch whose cursor `resumeFrom` holds (cursor n: n batches read). */
+  async *batches(options?: KeyspaceScanOptions): AsyncGenerator<KeyspaceBatch> {
+    const from = Number(options?.resumeFrom?.cursor ?? 0);
     for (const [i, entries] of this.script.entries()) {
+      if (i < from) continue;
       await Promise.resolve();
       yield { cursor: String(i + 1), server: null, fence: null, passedOver: 0, entries };
     }
@@ -140,7 +149,36 @@ class FakeComparison implements Pick<
   /** Thrown by `stage`, when set. */
   stageError: Error | undefined;
 
+  /** What `suspend` kept, by name. */
+  readonly kept = new Map<
+    string,
+    { staged: string[]; invalidKeys: string[]; snapshot: ScanStateSnapshot }
+  >();
+
   tuneSession(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  suspend(_client: PoolClient, parts: string, snapshot: ScanStateSnapshot): Promise<void> {
+    this.kept.set(parts, {
+      staged: [...this.staged],
+      invalidKeys: [...this.invalidKeys],
+      snapshot,
+    });
+    return Promise.resolve();
+  }
+
+  takeSuspended(_client: PoolClient, parts: string): Promise<ScanStateSnapshot | null> {
+    const kept = this.kept.get(parts);
+    if (!kept) return Promise.resolve(null);
+    this.staged.push(...kept.staged);
+    this.invalidKeys.push(...kept.invalidKeys);
+    this.kept.delete(parts);
+    return Promise.resolve(kept.snapshot);
+  }
+
+  dropSuspended(_client: PoolClient, parts: string): Promise<void> {
+    this.kept.delete(parts);
     return Promise.resolve();
   }
 
@@ -365,5 +403,103 @@ describe('IntegrityService.check', () => {
     comparison.stageError = lost;
     await assert.rejects(service.check(), (e: unknown) => e === lost);
     assert.equal(sessions.transactionEnded, 'rolled back');
+  });
+  it('a pause keeps what it staged; the continuation reads on from its cursor and reports what an uninterrupted check reports', async () => {
+    const script = [[valid('a'), bad('b')], [valid('c'), vanished('d')], [valid('e')]];
+    const whole = setup(script);
+    whole.comparison.drift = [different];
+    const expected = await whole.service.check();
+
+    const { service, comparison, sessions } = setup(script);
+    comparison.drift = [different];
+    const controller = new AbortController();
+    const stopped: unknown = await service
+      .check({
+        signal: controller.signal,
+        suspendable: true,
+        onProgress: (scanned) => {
+          if (scanned === 2) controller.abort('pause');
+        },
+      })
+      .catch((e: unknown) => e);
+    assert.ok(stopped instanceof OperationStoppedError, String(stopped));
+    assert.equal(stopped.reason, 'pause');
+    assert.equal(sessions.transactionEnded, 'committed', 'the suspension commits its tables');
+    const checkpoint = integrityCheckpointOf(stopped.checkpoint);
+    assert.ok(checkpoint, JSON.stringify(stopped.checkpoint));
+    assert.deepEqual([checkpoint.cursor, checkpoint.tally.scanned], ['1', 2]);
+    assert.deepEqual([...comparison.kept.values()][0].staged, [`${PREFIX}a`]);
+
+    const report = await service.check({ resumeFrom: checkpoint });
+    assert.deepEqual({ ...report, durationMs: 0 }, { ...expected, durationMs: 0 });
+    assert.deepEqual(comparison.staged, [`${PREFIX}a`, `${PREFIX}c`, `${PREFIX}e`]);
+    assert.equal(comparison.kept.size, 0, 'the continuation took the tables');
+  });
+
+  it('a cancel, or a stop without suspendable, keeps nothing', async () => {
+    for (const [reason, suspendable] of [
+      ['cancel', true],
+      ['pause', false],
+    ] as const) {
+      const { service, comparison } = setup([[valid('a')], [valid('c')]]);
+      const controller = new AbortController();
+      const stopped: unknown = await service
+        .check({
+          signal: controller.signal,
+          suspendable,
+          onProgress: () => controller.abort(reason),
+        })
+        .catch((e: unknown) => e);
+      assert.ok(stopped instanceof OperationStoppedError);
+      assert.equal(stopped.checkpoint, null);
+      assert.deepEqual(stopped.context, { scanned: 1, reason });
+      assert.equal(comparison.kept.size, 0);
+    }
+  });
+
+  it('a checkpoint whose tables are gone starts the check again; a failed continuation drops them', async () => {
+    const script = [[valid('a')], [valid('c')]];
+    const { service, comparison } = setup(script);
+    const gone = {
+      parts: 'f'.repeat(32),
+      cursor: '1',
+      server: null,
+      tally: { scanned: 1, valid: 1, invalid: 0, skipped: 0, invalidRecords: [] },
+    };
+    const report = await service.check({ resumeFrom: gone });
+    assert.equal(report.redisKeys, 2, 'read from the start');
+
+    comparison.kept.set('e'.repeat(32), {
+      staged: [],
+      invalidKeys: [],
+      snapshot: new ScanState(PREFIX).snapshot(),
+    });
+    comparison.stageError = new Error('COPY failed');
+    await assert.rejects(
+      service.check({ resumeFrom: { ...gone, parts: 'e'.repeat(32) } }),
+      /COPY failed/,
+    );
+    assert.equal(comparison.kept.size, 0);
+  });
+
+  it('reads back only a checkpoint of its own shape', () => {
+    const tally = {
+      scanned: 3,
+      valid: 2,
+      invalid: 1,
+      skipped: 0,
+      invalidRecords: [{ key: 'k', reasons: [{ code: 'x', message: 'm' }] }],
+    };
+    const good = { parts: 'a'.repeat(32), cursor: '17', server: 'run-1', tally };
+    assert.deepEqual(integrityCheckpointOf(good), good);
+    for (const bad of [
+      { ...good, parts: 'a'.repeat(31) },
+      { ...good, parts: `${'a'.repeat(31)};` },
+      { ...good, cursor: '-1' },
+      { ...good, server: 3 },
+      { ...good, tally: { ...tally, scanned: 1.5 } },
+      { ...good, tally: { ...tally, invalidRecords: [{ key: 'k' }] } },
+    ])
+      assert.equal(integrityCheckpointOf(bad), null, JSON.stringify(bad));
   });
 });

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { throwIfStopped } from '../errors/index.js';
+import { randomBytes } from 'node:crypto';
+import { OperationStoppedError } from '../errors/index.js';
+import { stopReasonOf, type StopReason } from '../common/stop-signal.js';
 import type { PoolClient } from 'pg';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
@@ -12,7 +14,14 @@ import {
   type DriftCounts,
   type OwnershipConflict,
 } from './integrity-comparison.repository.js';
-import type { IntegrityReport, InvalidRedisRecord, TenantDrift } from './integrity.types.js';
+import { integrityCheckpointOf } from './integrity-checkpoint.js';
+import type {
+  IntegrityCheckpoint,
+  IntegrityReport,
+  InvalidRedisRecord,
+  KeyspaceTally,
+  TenantDrift,
+} from './integrity.types.js';
 
 /** Kept here for the importers of the check's SQL predicate; it lives in `row-differs.sql.ts`. */
 
@@ -22,16 +31,20 @@ export interface IntegrityCheckRequest {
   onProgress?: (scanned: number) => void;
   /** Stops the check at the next batch (OperationStoppedError); it wrote nothing. */
   signal?: AbortSignal;
+  /**
+   * A pause or a shutdown suspends the check instead: what it staged is kept (unlogged tables)
+   * and the OperationStoppedError carries the checkpoint `resumeFrom` continues from.
+   */
+  suspendable?: boolean;
+  /** Continues the check a suspension left (see `suspendable`). */
+  resumeFrom?: IntegrityCheckpoint;
 }
 
-/** What the scan of the Redis side tallied. */
-interface KeyspaceTally {
+/** A scan that stopped before its end: why, how far it got, and where it can go on from. */
+interface StoppedScan {
+  reason: StopReason;
   scanned: number;
-  valid: number;
-  invalid: number;
-  skipped: number;
-  /** The first `limit` invalid records (all when limit is 0). */
-  invalidRecords: InvalidRedisRecord[];
+  checkpoint: IntegrityCheckpoint | null;
 }
 
 /** Everything the comparison found, before it becomes the report. */
@@ -91,11 +104,29 @@ export class IntegrityService {
   async check(request: IntegrityCheckRequest = {}): Promise<IntegrityReport> {
     const started = Date.now();
     const limit = request.limit ?? 0;
-    const { tally, counts, drift } = await this.sessions.withSession(async (client) => {
-      await this.sessions.assertSchema(client);
-      await this.comparison.tuneSession(client);
-      return this.sessions.transaction(client, () => this.compare(client, request, limit));
-    });
+    const outcome = await this.sessions
+      .withSession(async (client) => {
+        await this.sessions.assertSchema(client);
+        await this.comparison.tuneSession(client);
+        // A stop returns (not throws) from the transaction, so that it commits: the tables
+        // of a suspension last, and those of the checkpoint it continued are dropped.
+        return this.sessions.transaction(client, () => this.compare(client, request, limit));
+      })
+      .catch(async (error: unknown) => {
+        // Rolled back, the checkpoint's tables are there again; the failed check leaves no
+        // checkpoint for them, so they go now.
+        if (request.resumeFrom) await this.discardSuspended(request.resumeFrom).catch(() => {});
+        throw error;
+      });
+    if ('reason' in outcome) {
+      const { reason, scanned, checkpoint } = outcome;
+      throw new OperationStoppedError(
+        reason,
+        { scanned },
+        checkpoint as Readonly<Record<string, unknown>> | null,
+      );
+    }
+    const { tally, counts, drift } = outcome;
     const total = counts.onlyInRedis + counts.onlyInPostgres + counts.different;
     return {
       consistent: total === 0,
@@ -116,14 +147,24 @@ export class IntegrityService {
     };
   }
 
+  /** Drops what a suspended check kept (its operation was cancelled instead of resumed). */
+  async discardSuspended(checkpoint: Readonly<Record<string, unknown>> | IntegrityCheckpoint) {
+    const suspended = integrityCheckpointOf(checkpoint as Readonly<Record<string, unknown>>);
+    if (!suspended) return;
+    await this.sessions.withSession((client) =>
+      this.comparison.dropSuspended(client, suspended.parts),
+    );
+  }
+
   /** Stages the Redis side, sets the ownership conflicts apart, and finds the drift. */
   private async compare(
     client: PoolClient,
     request: IntegrityCheckRequest,
     limit: number,
-  ): Promise<Comparison> {
+  ): Promise<Comparison | StoppedScan> {
     await this.comparison.createTables(client);
     const tally = await this.stageKeyspace(client, request, limit);
+    if ('reason' in tally) return tally;
     // A key whose subdomain PostgreSQL credits to another key is what a migration rejects
     // (subdomain-conflict), not a tenant to compare: counted and listed as invalid.
     const conflicts = await this.comparison.moveOwnershipConflicts(client);
@@ -144,21 +185,36 @@ export class IntegrityService {
     client: PoolClient,
     request: IntegrityCheckRequest,
     limit: number,
-  ): Promise<KeyspaceTally> {
+  ): Promise<KeyspaceTally | StoppedScan> {
     const { keyPrefix, batchSize, maxValueBytes } = this.options;
-    const state = new ScanState(keyPrefix);
-    const tally: KeyspaceTally = {
-      scanned: 0,
-      valid: 0,
-      invalid: 0,
-      skipped: 0,
-      invalidRecords: [],
+    const resumed = request.resumeFrom;
+    const kept = resumed ? await this.comparison.takeSuspended(client, resumed.parts) : null;
+    // Without its tables (dropped by hand), a checkpoint is worth nothing: start again.
+    const from = resumed && kept ? resumed : null;
+    const state = kept ? ScanState.restore(keyPrefix, kept) : new ScanState(keyPrefix);
+    const tally: KeyspaceTally = from
+      ? structuredClone(from.tally)
+      : { scanned: 0, valid: 0, invalid: 0, skipped: 0, invalidRecords: [] };
+    let at = from ? { cursor: from.cursor, server: from.server } : { cursor: '0', server: null };
+    const scan = {
+      prefix: keyPrefix,
+      batchSize,
+      maxValueBytes,
+      seen: state.seen,
+      ...(from ? { resumeFrom: at } : {}),
     };
-    const scan = { prefix: keyPrefix, batchSize, maxValueBytes, seen: state.seen };
     // One COPY in flight while the next batch is read and classified.
     let staging: Promise<void> = Promise.resolve();
     for await (const batch of this.reader.batches(scan)) {
-      throwIfStopped(request.signal, { scanned: tally.scanned });
+      const reason = stopReasonOf(request.signal);
+      if (reason) {
+        await staging;
+        if (reason === 'cancel' || !request.suspendable)
+          return { reason, scanned: tally.scanned, checkpoint: null };
+        const parts = randomBytes(16).toString('hex');
+        await this.comparison.suspend(client, parts, state.snapshot());
+        return { reason, scanned: tally.scanned, checkpoint: { parts, ...at, tally } };
+      }
       const prepared = await this.classifier.classify(batch, state);
       tally.scanned += prepared.scanned;
       tally.valid += prepared.candidates.length;
@@ -176,6 +232,7 @@ export class IntegrityService {
           rejected.map((r) => r.key),
         );
       }
+      at = { cursor: batch.cursor, server: batch.server };
       request.onProgress?.(tally.scanned);
     }
     await staging;

@@ -51,3 +51,26 @@ export interface IntegrityReport {
   invalidRecords: InvalidRedisRecord[];
   durationMs: number;
 }
+
+/** What the scan of the Redis side tallied. */
+export interface KeyspaceTally {
+  scanned: number;
+  valid: number;
+  invalid: number;
+  skipped: number;
+  /** The first `limit` invalid records (all when limit is 0). */
+  invalidRecords: InvalidRedisRecord[];
+}
+
+/**
+ * Where a suspended check left off: the unlogged tables that keep the Redis side it staged and
+ * its scan's memory (named by `parts`), the SCAN cursor after the last batch staged with the
+ * server that issued it, and the tally so far.
+ */
+export interface IntegrityCheckpoint {
+  /** 32 hex digits: the tables are `integrity_check_<parts>_stage`, `_invalid` and `_state`. */
+  parts: string;
+  cursor: string;
+  server: string | null;
+  tally: KeyspaceTally;
+}

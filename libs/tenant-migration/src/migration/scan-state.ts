@@ -1,5 +1,12 @@
 import { SeenKeySet } from '../common/seen-key-set.js';
 
+/** A scan's memory (`ScanState.snapshot`): its keys' fingerprints with their secret, and its claims. */
+export interface ScanStateSnapshot {
+  secret: Buffer;
+  fingerprints: Buffer;
+  claims: [subdomain: string, key: string][];
+}
+
 /**
  * What one scan of the keyspace remembers across its batches, so that every key is judged the
  * same whatever the batch boundaries: the keys it accounted for (a repeat is passed over), and
@@ -29,6 +36,27 @@ export class ScanState {
   ) {
     this.seen = new SeenKeySet(options.secret, prefix);
     this.consultPostgres = options.consultPostgres ?? true;
+  }
+
+  /** What a scan that stops keeps, so that its continuation judges every key as this one would. */
+  snapshot(): ScanStateSnapshot {
+    return {
+      secret: this.seen.secret,
+      fingerprints: this.seen.allFingerprints(),
+      claims: [...this.claims],
+    };
+  }
+
+  /** The scan a snapshot was taken of, to continue it. */
+  static restore(
+    prefix: string,
+    snapshot: ScanStateSnapshot,
+    options: { consultPostgres?: boolean } = {},
+  ): ScanState {
+    const state = new ScanState(prefix, { ...options, secret: snapshot.secret });
+    state.seen.addFingerprints(snapshot.fingerprints);
+    for (const [subdomain, key] of snapshot.claims) state.claims.set(subdomain, key);
+    return state;
   }
 
   /** Claims `subdomain` for `key`; returns the key that claimed it before, if another one did. */

@@ -9,6 +9,7 @@ import type { MigrationTests } from '../self-test/migration-tests.service.js';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 import { redisBackupCheckpointOf } from '../backup/backup-partial.js';
 import { cleanupCheckpointOf } from '../integrity/cleanup.types.js';
+import { integrityCheckpointOf } from '../integrity/integrity-checkpoint.js';
 import type { OperationKind, OperationParams, OperationProgress } from './operation.types.js';
 
 /** The services the kinds run on. */
@@ -55,7 +56,8 @@ export interface OperationKindSpec {
   /**
    * Whether a running one can be paused (at its next batch boundary): `continues` resumes it
    * from its checkpoint, key for key (a migration from its run, a Redis backup from its partial
-   * file, a cleanup from the backup entries it examined); `restarts` runs it again from the start on resume (read-only tasks: they keep
+   * file, a check from the Redis side it staged, a cleanup from the backup entries it
+   * examined); `restarts` runs it again from the start on resume (read-only tasks: they keep
    * nothing of a stopped execution, so the resumed one gives what an uninterrupted one gives);
    * false: it cannot be paused.
    */
@@ -171,13 +173,16 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
     params: ['limit'],
     exclusive: nothing,
     cancellable: true,
-    pausable: 'restarts',
+    pausable: 'continues',
     run: ({ integrity }, params, context) =>
       integrity.check({
         limit: (params.limit as number | undefined) ?? 1000,
         signal: context.signal,
+        suspendable: true,
+        resumeFrom: integrityCheckpointOf(context.checkpoint) ?? undefined,
         onProgress: counting(context, 'comparing'),
       }),
+    discard: ({ integrity }, checkpoint) => integrity.discardSuspended(checkpoint),
   },
   report: {
     params: ['limit'],

@@ -1,8 +1,10 @@
 /**
- * A cleanup as an operation, stopped midway: pause keeps the backup entries it examined and
- * resume continues from them to the result an uninterrupted cleanup gives; cancel stops after the
- * current batch with what it deleted recorded, and a new cleanup deletes the rest; SIGINT stops
- * the CLI's cleanup the same way (exit 130). Real admin app, PostgreSQL and Redis.
+ * A cleanup and a check as operations, stopped midway. Cleanup: pause keeps the backup entries it
+ * examined and resume continues from them to the result an uninterrupted cleanup gives; cancel
+ * stops after the current batch with what it deleted recorded, and a new cleanup deletes the
+ * rest; SIGINT stops the CLI's cleanup the same way (exit 130). Check: pause keeps the Redis side
+ * it staged (unlogged tables) and resume reads on from its cursor to the uninterrupted report;
+ * cancel of a paused one drops the tables. Real admin app, PostgreSQL and Redis.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,9 +26,9 @@ import { operationsApi, seedTenants, type OperationBody } from './support/operat
 import { collect, failureOf, startCli } from './support/cli.js';
 import { assertProblem } from './support/problem.js';
 
-const NAMESPACE = testNamespace('operations-cleanup');
+const NAMESPACE = testNamespace('operations-midway');
 const PREFIX = `${NAMESPACE}subdomain:`;
-const TOKEN = 'tm-operations-cleanup-token-0123456789';
+const TOKEN = 'tm-operations-midway-token-0123456789';
 /** Enough keys for a cleanup of many batches (of a thousand): a stop lands midway. */
 const TENANTS = 30_000;
 /** Tenants whose PostgreSQL row is changed after the backup: drifted, so kept. */
@@ -48,7 +50,7 @@ const countsOf = (operation: OperationBody): CleanupCounts => {
   return { examined, deleted, alreadyGone, kept, keptByReason };
 };
 
-describe('a cleanup paused, stopped or cancelled midway', () => {
+describe('a cleanup or a check paused, stopped or cancelled midway', () => {
   let app: INestApplication<Server>;
   let redis: Redis;
   let db: pg.Client;
@@ -90,10 +92,10 @@ describe('a cleanup paused, stopped or cancelled midway', () => {
     redis = new Redis(BULK_REDIS_URL);
     await deleteByPattern(redis, `${NAMESPACE}*`);
     await seedTenants(redis, PREFIX, TENANTS);
-    databaseUrl = await createTestDatabase('operations_cleanup');
+    databaseUrl = await createTestDatabase('operations_midway');
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    dir = await mkdtemp(join(tmpdir(), 'tm-operations-cleanup-'));
+    dir = await mkdtemp(join(tmpdir(), 'tm-operations-midway-'));
     app = await startAdminApp({
       DATABASE_URL: databaseUrl,
       REDIS_URL: BULK_REDIS_URL,
@@ -110,7 +112,10 @@ describe('a cleanup paused, stopped or cancelled midway', () => {
       `UPDATE tenants SET emoji = '🌮' WHERE subdomain IN (SELECT subdomain FROM tenants ORDER BY subdomain LIMIT ${DRIFTED})`,
     );
     for (let i = 0; i < LATE; i++)
-      await redis.set(`${PREFIX}late${i}`, JSON.stringify({ emoji: '🍩', createdAt: 1 }));
+      await redis.set(
+        `${PREFIX}late${i}`,
+        JSON.stringify({ emoji: '🍩', createdAt: 1700000000000 }),
+      );
     whole = countsOf(await run({ kind: 'cleanup' }));
     assert.deepEqual(
       [whole.examined, whole.deleted, whole.kept],
@@ -206,5 +211,67 @@ describe('a cleanup paused, stopped or cancelled midway', () => {
       result.stderr,
       /tenant-migrate: cleanup stopped on SIGINT after examining [\d,]+ keys; [\d,]+ deleted \(and recorded\); run it again for the rest\n$/,
     );
+  });
+  describe('a check', () => {
+    /** The report of an uninterrupted check, but for how long it took. */
+    let wholeCheck: Record<string, unknown>;
+    const timeless = (operation: OperationBody) => ({ ...operation.result, durationMs: 0 });
+    const keptTables = async (): Promise<number> =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'integrity_check_%'`,
+        )
+      ).rows[0].n;
+    /** Starts a check and pauses it midway. */
+    const pausedCheck = async (): Promise<OperationBody> => {
+      const started = await api.start({ kind: 'check' });
+      await api.until(started.id, (o) => (o.progress?.done ?? 0) >= 6000, 120_000);
+      assert.equal((await api.control(started.id, 'pause')).status, 202);
+      const paused = await api.until(started.id);
+      assert.equal(paused.status, 'paused', JSON.stringify(paused.error));
+      const done = paused.progress?.done ?? 0;
+      assert.ok(done > 0 && done < TENANTS + LATE, `paused after ${done} keys`);
+      assert.equal(await keptTables(), 3, 'its staged side, invalid keys and scan state');
+      return paused;
+    };
+    const resumeToTheEnd = async (id: string): Promise<void> => {
+      assert.equal((await api.control(id, 'resume')).status, 202);
+      const resumed = await api.until(id, undefined, 120_000);
+      assert.equal(resumed.status, 'succeeded', JSON.stringify(resumed.error));
+      assert.equal(resumed.attempts, 2);
+      assert.deepEqual(timeless(resumed), wholeCheck);
+      assert.equal(await keptTables(), 0, 'the continuation took its tables');
+    };
+
+    before(async () => {
+      await seedTenants(redis, PREFIX, TENANTS);
+      const whole = await run({ kind: 'check' });
+      wholeCheck = timeless(whole);
+      assert.deepEqual(
+        [wholeCheck.redisKeys, wholeCheck.different, wholeCheck.onlyInRedis],
+        [TENANTS + LATE, DRIFTED, LATE],
+        JSON.stringify(wholeCheck).slice(0, 500),
+      );
+    });
+
+    it('pause keeps what it staged; resume reads on to the report an uninterrupted check gives', async () => {
+      await resumeToTheEnd((await pausedCheck()).id);
+    });
+
+    it('a cursor another server answers for starts the scan again, and no key is counted twice', async () => {
+      const paused = await pausedCheck();
+      await db.query(
+        `UPDATE tenant_operations SET checkpoint = jsonb_set(checkpoint, '{server}', '"another-server"') WHERE id = $1`,
+        [paused.id],
+      );
+      await resumeToTheEnd(paused.id);
+    });
+
+    it('cancel of a paused check drops what it kept', async () => {
+      const paused = await pausedCheck();
+      assert.equal((await api.control(paused.id, 'cancel')).status, 202);
+      assert.equal((await api.get(paused.id)).status, 'cancelled');
+      assert.equal(await keptTables(), 0);
+    });
   });
 });
