@@ -7,34 +7,19 @@
  * SIGTERM or SIGINT during migrate, check or validate stops the work at a batch boundary:
  * exit 143 or 130, the run `interrupted`, and the next `migrate` resumes it, every key once.
  */
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import type { INestApplication } from '@nestjs/common';
 import { tableLockKeySql } from '../libs/tenant-migration/src/migration/table-lock.repository.js';
-import {
-  createTestDatabase,
-  deleteByPattern,
-  BULK_REDIS_URL,
-  testNamespace,
-} from './support/test-stores.js';
-import { closeAdminApp, startAdminApp } from './support/admin-app.js';
+import { BULK_REDIS_URL } from './support/test-stores.js';
 import { bodyOf } from './support/body.js';
+import { useOperationsApp } from './support/operations-app.js';
 import type { Problem } from './support/problem.js';
 import { cliEnv, collect, failureOf, runCli, startCli, type CliResult } from './support/cli.js';
-import {
-  OPERATIONS,
-  operationsApi,
-  seedTenants,
-  type OperationBody,
-} from './support/operations.js';
+import { OPERATIONS, type OperationBody } from './support/operations.js';
 
-const NAMESPACE = testNamespace('cli_operations');
-const PREFIX = `${NAMESPACE}subdomain:`;
 const TOKEN = 'tm-cli-operations-token-0123456789';
 const TENANTS = 15_000;
 /** Small enough batches that a migration still runs when a CLI started after it gets there. */
@@ -59,24 +44,21 @@ interface RunRow {
 }
 
 describe('CLI: operations, --json failures and signals', () => {
-  let app: INestApplication<Server>;
-  let redis: Redis;
-  let db: pg.Client;
-  let databaseUrl: string;
-  const api = operationsApi(() => app.getHttpServer(), TOKEN);
+  const stores = useOperationsApp('cli_operations', { tenants: TENANTS, token: TOKEN });
+  const { api } = stores;
   const env = (more: Record<string, string> = {}) => ({
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: stores.databaseUrl,
     REDIS_URL: BULK_REDIS_URL,
-    TENANT_KEY_PREFIX: PREFIX,
+    TENANT_KEY_PREFIX: stores.prefix,
     ...more,
   });
   const cli = (args: string[], more?: Record<string, string>) => runCli(args, env(more));
 
   const tenantCount = async () =>
-    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
+    Number((await stores.db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
   const runs = async () =>
     (
-      await db.query<RunRow>(
+      await stores.db.query<RunRow>(
         'SELECT id, status, counts, checkpoint FROM migration_runs ORDER BY started_at',
       )
     ).rows;
@@ -106,37 +88,6 @@ describe('CLI: operations, --json failures and signals', () => {
     assert.equal(result.code, 0, `${label}: ${result.stderr}`);
     assert.equal(result.stderr, '', label);
   };
-
-  before(async () => {
-    redis = new Redis(BULK_REDIS_URL);
-    await deleteByPattern(redis, `${NAMESPACE}*`);
-    await seedTenants(redis, PREFIX, TENANTS);
-    databaseUrl = await createTestDatabase('cli_operations');
-    db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    app = await startAdminApp({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: BULK_REDIS_URL,
-      TENANT_KEY_PREFIX: PREFIX,
-      ADMIN_TOKEN: TOKEN,
-      OPERATION_HEARTBEAT_MS: '100',
-    });
-  });
-
-  beforeEach(async () => {
-    await db.query(
-      'TRUNCATE tenants, migration_runs, migration_run_keys, migration_exceptions, tenant_operation_events, tenant_operations',
-    );
-  });
-
-  after(async () => {
-    await closeAdminApp(app);
-    await db?.end();
-    if (redis) {
-      await deleteByPattern(redis, `${NAMESPACE}*`);
-      redis.disconnect();
-    }
-  });
 
   describe('operations', () => {
     it('list: a table newest first, filtered and paged; --json is the admin API page', async () => {
@@ -307,7 +258,7 @@ describe('CLI: operations, --json failures and signals', () => {
 
     it('resume while another operation holds the tenants tables exits 3 with operation-conflict naming it; once it is cancelled, the resume runs', async () => {
       // A migration that failed: the migration lock was held elsewhere (as `migrate` does).
-      const holder = new pg.Client({ connectionString: databaseUrl });
+      const holder = new pg.Client({ connectionString: stores.databaseUrl });
       await holder.connect();
       let failed: OperationBody;
       try {
@@ -363,7 +314,10 @@ describe('CLI: operations, --json failures and signals', () => {
 
     it('bad arguments exit 2 with one line; an unknown id exits 2 with the code of the admin API 404', async () => {
       const cases = [
-        [['operations'], /^operations needs a subcommand: list, show <id>/],
+        [
+          ['operations'],
+          /^operations needs a subcommand: start <kind>, list, show <id>, follow <id>/,
+        ],
         [
           ['operations', 'list', '--kind', 'launch'],
           /^--kind must be one of migrate, dry-run, .*got "launch"$/,

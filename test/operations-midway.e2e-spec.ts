@@ -6,28 +6,14 @@
  * it staged (unlogged tables) and resume reads on from its cursor to the uninterrupted report;
  * cancel of a paused one drops the tables. Real admin app, PostgreSQL and Redis.
  */
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import type { INestApplication } from '@nestjs/common';
-import {
-  BULK_REDIS_URL,
-  createTestDatabase,
-  deleteByPattern,
-  testNamespace,
-} from './support/test-stores.js';
-import { closeAdminApp, startAdminApp } from './support/admin-app.js';
-import { operationsApi, seedTenants, type OperationBody } from './support/operations.js';
+import { BULK_REDIS_URL } from './support/test-stores.js';
+import { seedTenants, type OperationBody } from './support/operations.js';
 import { collect, failureOf, startCli } from './support/cli.js';
 import { assertProblem } from './support/problem.js';
+import { useOperationsApp } from './support/operations-app.js';
 
-const NAMESPACE = testNamespace('operations-midway');
-const PREFIX = `${NAMESPACE}subdomain:`;
 const TOKEN = 'tm-operations-midway-token-0123456789';
 /** Enough keys for a cleanup of many batches (of a thousand): a stop lands midway. */
 const TENANTS = 30_000;
@@ -51,27 +37,34 @@ const countsOf = (operation: OperationBody): CleanupCounts => {
 };
 
 describe('a cleanup or a check paused, stopped or cancelled midway', () => {
-  let app: INestApplication<Server>;
-  let redis: Redis;
-  let db: pg.Client;
-  let dir: string;
-  let databaseUrl: string;
   /** What an uninterrupted cleanup of the seeded stores gives (its preview). */
   let whole: CleanupCounts;
-  const api = operationsApi(() => app.getHttpServer(), TOKEN);
+  const stores = useOperationsApp('operations_midway', {
+    tenants: TENANTS,
+    token: TOKEN,
+    emptyEachTest: false,
+  });
+  const { api } = stores;
 
   const keysLeft = async (): Promise<number> => {
     let count = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 5000);
+      const [next, keys] = await stores.redis.scan(
+        cursor,
+        'MATCH',
+        `${stores.prefix}*`,
+        'COUNT',
+        5000,
+      );
       cursor = next;
       count += keys.length;
     } while (cursor !== '0');
     return count;
   };
   const recorded = async (): Promise<number> =>
-    (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM redis_cleanups')).rows[0].n;
+    (await stores.db.query<{ n: number }>('SELECT count(*)::int AS n FROM redis_cleanups')).rows[0]
+      .n;
   const run = async (body: Record<string, unknown>): Promise<OperationBody> => {
     const done = await api.until((await api.start(body)).id, undefined, 120_000);
     assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
@@ -89,31 +82,16 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
   };
 
   before(async () => {
-    redis = new Redis(BULK_REDIS_URL);
-    await deleteByPattern(redis, `${NAMESPACE}*`);
-    await seedTenants(redis, PREFIX, TENANTS);
-    databaseUrl = await createTestDatabase('operations_midway');
-    db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    dir = await mkdtemp(join(tmpdir(), 'tm-operations-midway-'));
-    app = await startAdminApp({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: BULK_REDIS_URL,
-      TENANT_KEY_PREFIX: PREFIX,
-      ADMIN_TOKEN: TOKEN,
-      BACKUP_DIR: dir,
-      OPERATION_HEARTBEAT_MS: '100',
-    });
     await run({ kind: 'migrate' });
     const backup = await run({ kind: 'backup' });
     await run({ kind: 'backup-verify', backup: (backup.result as { id: string }).id });
     // Kept for a reason each: drifted in PostgreSQL, written after the backup.
-    await db.query(
+    await stores.db.query(
       `UPDATE tenants SET emoji = '🌮' WHERE subdomain IN (SELECT subdomain FROM tenants ORDER BY subdomain LIMIT ${DRIFTED})`,
     );
     for (let i = 0; i < LATE; i++)
-      await redis.set(
-        `${PREFIX}late${i}`,
+      await stores.redis.set(
+        `${stores.prefix}late${i}`,
         JSON.stringify({ emoji: '🍩', createdAt: 1700000000000 }),
       );
     whole = countsOf(await run({ kind: 'cleanup' }));
@@ -126,18 +104,8 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
 
   beforeEach(async () => {
     // The deleted keys back with the values the backup holds, and no cleanup on record.
-    await seedTenants(redis, PREFIX, TENANTS);
-    await db.query('TRUNCATE redis_cleanups');
-  });
-
-  after(async () => {
-    await closeAdminApp(app);
-    await db?.end();
-    if (redis) {
-      await deleteByPattern(redis, `${NAMESPACE}*`);
-      redis.disconnect();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await seedTenants(stores.redis, stores.prefix, TENANTS);
+    await stores.db.query('TRUNCATE redis_cleanups');
   });
 
   it('pause keeps what it examined; resume continues to the result an uninterrupted cleanup gives, examining no key twice', async () => {
@@ -186,10 +154,10 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
 
   it('SIGINT stops the CLI cleanup before its next batch: exit 130, what it deleted recorded', async () => {
     const child = startCli(['cleanup', '--yes', '--json'], {
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: stores.databaseUrl,
       REDIS_URL: BULK_REDIS_URL,
-      TENANT_KEY_PREFIX: PREFIX,
-      BACKUP_DIR: dir,
+      TENANT_KEY_PREFIX: stores.prefix,
+      BACKUP_DIR: stores.dir,
     });
     const done = collect(child);
     // Interrupted once it is deleting (its progress lines come every 5 s off a terminal: watch Redis).
@@ -218,7 +186,7 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
     const timeless = (operation: OperationBody) => ({ ...operation.result, durationMs: 0 });
     const keptTables = async (): Promise<number> =>
       (
-        await db.query<{ n: number }>(
+        await stores.db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'integrity_check_%'`,
         )
       ).rows[0].n;
@@ -244,7 +212,7 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
     };
 
     before(async () => {
-      await seedTenants(redis, PREFIX, TENANTS);
+      await seedTenants(stores.redis, stores.prefix, TENANTS);
       const whole = await run({ kind: 'check' });
       wholeCheck = timeless(whole);
       assert.deepEqual(
@@ -260,7 +228,7 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
 
     it('a cursor another server answers for starts the scan again, and no key is counted twice', async () => {
       const paused = await pausedCheck();
-      await db.query(
+      await stores.db.query(
         `UPDATE tenant_operations SET checkpoint = jsonb_set(checkpoint, '{server}', '"another-server"') WHERE id = $1`,
         [paused.id],
       );

@@ -8,49 +8,29 @@
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { Redis } from 'ioredis';
-import type { INestApplication } from '@nestjs/common';
-import {
-  createTestDatabase,
-  deleteByPattern,
-  BULK_REDIS_URL,
-  testNamespace,
-} from './support/test-stores.js';
-import { closeAdminApp, startAdminApp } from './support/admin-app.js';
+import { deleteByPattern } from './support/test-stores.js';
 import { assertProblem } from './support/problem.js';
 import { bodyOf } from './support/body.js';
-import {
-  OPERATIONS,
-  operationsApi,
-  seedTenants,
-  type OperationBody,
-} from './support/operations.js';
+import { useOperationsApp } from './support/operations-app.js';
+import { OPERATIONS, seedTenants, type OperationBody } from './support/operations.js';
 
-const NAMESPACE = testNamespace('operations');
-const PREFIX = `${NAMESPACE}subdomain:`;
 const TOKEN = 'tm-operations-test-token-0123456789';
 /** Enough batches of 25 that a control request lands in the middle of a run. */
 const TENANTS = 12_000;
 const BATCH = 25;
 
 describe('operations over the admin API (embedded worker)', () => {
-  let app: INestApplication<Server>;
-  let redis: Redis;
-  let db: pg.Client;
-  let dir: string;
-  const api = operationsApi(() => app.getHttpServer(), TOKEN);
+  const stores = useOperationsApp('operations', { tenants: TENANTS, token: TOKEN });
+  const { api } = stores;
 
   const tenantCount = async () =>
-    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
+    Number((await stores.db.query<{ n: string }>('SELECT count(*) AS n FROM tenants')).rows[0].n);
   const runOf = async (runId: string) =>
     (
-      await db.query<{ status: string; counts: { scanned: number; migrated: number } }>(
+      await stores.db.query<{ status: string; counts: { scanned: number; migrated: number } }>(
         'SELECT status, counts FROM migration_runs WHERE id = $1',
         [runId],
       )
@@ -58,40 +38,6 @@ describe('operations over the admin API (embedded worker)', () => {
   /** Waits until the running operation has committed a few batches. */
   const midway = (id: string) =>
     api.until(id, (o) => o.status !== 'queued' && (o.progress?.done ?? 0) >= BATCH * 4);
-
-  before(async () => {
-    redis = new Redis(BULK_REDIS_URL);
-    await deleteByPattern(redis, `${NAMESPACE}*`);
-    await seedTenants(redis, PREFIX, TENANTS);
-    const databaseUrl = await createTestDatabase('operations');
-    db = new pg.Client({ connectionString: databaseUrl });
-    await db.connect();
-    dir = await mkdtemp(join(tmpdir(), 'tm-operations-'));
-    app = await startAdminApp({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: BULK_REDIS_URL,
-      TENANT_KEY_PREFIX: PREFIX,
-      ADMIN_TOKEN: TOKEN,
-      BACKUP_DIR: dir,
-      OPERATION_HEARTBEAT_MS: '100',
-    });
-  });
-
-  beforeEach(async () => {
-    await db.query(
-      'TRUNCATE tenants, migration_runs, migration_run_keys, migration_exceptions, tenant_operation_events, tenant_operations',
-    );
-  });
-
-  after(async () => {
-    await closeAdminApp(app);
-    await db?.end();
-    if (redis) {
-      await deleteByPattern(redis, `${NAMESPACE}*`);
-      redis.disconnect();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('a migration followed over SSE: status, run and progress events, then a result equal to the table', async () => {
     const started = await api.start({ kind: 'migrate', batchSize: 500 });
@@ -130,7 +76,7 @@ describe('operations over the admin API (embedded worker)', () => {
 
     // The run's answers never carry its fingerprint secret (it keys the fingerprints of the
     // keys a resumed run passes over: whoever knows it could name keys the run would skip).
-    const stored = await db.query<{ secret: string }>(
+    const stored = await stores.db.query<{ secret: string }>(
       `SELECT checkpoint->>'secret' AS secret FROM migration_runs WHERE id = $1`,
       [done.runId],
     );
@@ -233,14 +179,14 @@ describe('operations over the admin API (embedded worker)', () => {
 
     before(async () => {
       // More keys for these cases, so a backup has batches to stop between.
-      await seedTenants(redis, PREFIX, 60_000, 'extra');
+      await seedTenants(stores.redis, stores.prefix, 60_000, 'extra');
     });
     after(async () => {
-      await deleteByPattern(redis, `${PREFIX}extra*`);
+      await deleteByPattern(stores.redis, `${stores.prefix}extra*`);
     });
     beforeEach(async () => {
-      await rm(dir, { recursive: true, force: true });
-      await db.query('TRUNCATE backups CASCADE');
+      await rm(stores.dir, { recursive: true, force: true });
+      await stores.db.query('TRUNCATE backups CASCADE');
       const done = await api.until((await api.start({ kind: 'backup' })).id);
       assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
       whole = await contentOf((done.result as { path: string }).path);
@@ -254,11 +200,11 @@ describe('operations over the admin API (embedded worker)', () => {
       assert.equal((await api.control(started.id, 'pause')).status, 202);
       const paused = await api.until(started.id);
       assert.equal(paused.status, 'paused', JSON.stringify(paused.error));
-      const partials = (await readdir(dir)).filter((name) => name.endsWith('.partial'));
+      const partials = (await readdir(stores.dir)).filter((name) => name.endsWith('.partial'));
       assert.equal(partials.length, 1, `one partial file: ${partials.join(', ')}`);
       const done = paused.progress?.done ?? 0;
       assert.ok(done > 0 && done < TENANTS + 60_000, `paused after ${done} keys`);
-      return { paused, partial: join(dir, partials[0]) };
+      return { paused, partial: join(stores.dir, partials[0]) };
     };
 
     /** Resumes it and checks that the backup it ends with is the uninterrupted one's, key for key. */
@@ -277,13 +223,17 @@ describe('operations over the admin API (embedded worker)', () => {
         (await api.start({ kind: 'backup-verify', backup: result.id })).id,
       );
       assert.equal((verified.result as { ok: boolean }).ok, true, JSON.stringify(verified.result));
-      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
+      const { rows } = await stores.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM backups',
+      );
       assert.equal(rows[0].n, 2, 'the uninterrupted backup and the resumed one');
     };
 
     it('pause keeps the partial file and its checkpoint; resume continues it to the backup an uninterrupted run gives', async () => {
       const { paused, partial } = await pausedBackup();
-      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
+      const { rows } = await stores.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM backups',
+      );
       assert.equal(rows[0].n, 1, 'the paused backup is not recorded yet');
       await resumeToTheEnd(paused.id, partial);
     });
@@ -293,7 +243,7 @@ describe('operations over the admin API (embedded worker)', () => {
       // An execution that resumed it and died mid-write leaves a broken gzip member behind...
       await appendFile(partial, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad]));
       // ...and a cursor another server issued makes the scan start again from the beginning.
-      await db.query(
+      await stores.db.query(
         `UPDATE tenant_operations SET checkpoint = jsonb_set(checkpoint, '{server}', '"another-server"') WHERE id = $1`,
         [paused.id],
       );
@@ -305,11 +255,13 @@ describe('operations over the admin API (embedded worker)', () => {
       assert.equal((await api.control(paused.id, 'cancel')).status, 202);
       assert.equal((await api.get(paused.id)).status, 'cancelled');
       assert.deepEqual(
-        (await readdir(dir)).filter((name) => name.endsWith('.partial')),
+        (await readdir(stores.dir)).filter((name) => name.endsWith('.partial')),
         [],
         'no partial file is left',
       );
-      const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM backups');
+      const { rows } = await stores.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM backups',
+      );
       assert.equal(rows[0].n, 1, 'only the uninterrupted backup');
     });
   });
@@ -393,7 +345,7 @@ describe('operations over the admin API (embedded worker)', () => {
       /its own confirmation/,
     );
     await bad({ kind: 'migrate', shell: 'rm -rf /' }, /property shell should not exist/);
-    const { rows } = await db.query<{ n: number }>(
+    const { rows } = await stores.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM tenant_operations',
     );
     assert.equal(rows[0].n, 0);

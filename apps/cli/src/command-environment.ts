@@ -181,8 +181,15 @@ const COMMAND_VARIABLES = {
   report: CHECK,
   runs: [...POSTGRES, ...EVERY_COMMAND],
   operations: EVERY_COMMAND,
+  // Queues a job (pg-boss is in the same PostgreSQL database); --follow shows its progress.
+  'operations start': [
+    ...POSTGRES,
+    ...uses(['PROGRESS_INTERVAL_MS'], 'with --follow'),
+    ...EVERY_COMMAND,
+  ],
   'operations list': [...POSTGRES, ...EVERY_COMMAND],
   'operations show': [...POSTGRES, ...EVERY_COMMAND],
+  'operations follow': [...POSTGRES, ...PROGRESS, ...EVERY_COMMAND],
   'operations cancel': [...POSTGRES, ...EVERY_COMMAND],
   'operations pause': [...POSTGRES, ...EVERY_COMMAND],
   // Queues a job: the job queue (pg-boss) is in the same PostgreSQL database.

@@ -137,10 +137,13 @@ export type { PendingWriteBack } from './tenants/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';
 export { MigrationUtils } from './compat/migration-utils.service.js';
 export { OperationsService, type StartOperation } from './operations/operations.service.js';
+export { operationKindTakes } from './operations/operation-kinds.js';
+export { checkOperationRequest } from './http/operation.dto.js';
 export type { OperationCount } from './operations/operations.repository.js';
 export {
   OPERATION_KINDS,
   OPERATION_STATUSES,
+  SETTLED_STATUSES,
   SCHEDULE_KINDS,
   type Operation,
   type OperationError,

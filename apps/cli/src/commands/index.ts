@@ -13,10 +13,12 @@ import { ExceptionsCommand, ExceptionsExportCommand } from './exceptions.command
 import {
   OperationsCancelCommand,
   OperationsCommand,
+  OperationsFollowCommand,
   OperationsListCommand,
   OperationsPauseCommand,
   OperationsResumeCommand,
   OperationsShowCommand,
+  OperationsStartCommand,
 } from './operations.command.js';
 
 /** Every command of the CLI; registered as providers of CliModule. */
@@ -41,8 +43,10 @@ export const COMMANDS = [
   ExceptionsCommand,
   ExceptionsExportCommand,
   OperationsCommand,
+  OperationsStartCommand,
   OperationsListCommand,
   OperationsShowCommand,
+  OperationsFollowCommand,
   OperationsCancelCommand,
   OperationsPauseCommand,
   OperationsResumeCommand,

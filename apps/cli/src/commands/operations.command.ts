@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Command, Option, SubCommand } from 'nest-commander';
 import {
+  checkOperationRequest,
   InvalidOptionError,
   OPERATION_KINDS,
+  operationKindTakes,
   OPERATION_STATUSES,
   OperationsService,
   type Operation,
@@ -20,6 +22,8 @@ import {
 } from '../cli-arguments.js';
 import { ExitCode } from '../exit-codes.js';
 import { commandPath } from '../command-line.js';
+import { cliActor } from '../cli-actor.js';
+import { followedExitCode, OperationFollower } from '../operation-follower.service.js';
 import { CliCommand } from './cli-command.base.js';
 import { controlLine, printOperation, printOperationPage } from './operations.printer.js';
 
@@ -111,6 +115,11 @@ abstract class OperationByIdCommand extends CliCommand {
   protected abstract act(id: string): Promise<Operation>;
   protected abstract print(operation: Operation): void;
 
+  /** The exit code once the operation is printed. */
+  protected exitCode(_operation: Operation): number {
+    return ExitCode.Clean;
+  }
+
   async run([ref, ...rest]: string[], flags: { json?: boolean }): Promise<void> {
     await this.attempt(async () => {
       assertNoArguments(rest, commandPath(this.command));
@@ -119,7 +128,7 @@ abstract class OperationByIdCommand extends CliCommand {
       const operation = await this.act(id);
       if (flags.json) this.out.json(operation);
       else this.print(operation);
-      return ExitCode.Clean;
+      return this.exitCode(operation);
     });
   }
 }
@@ -140,6 +149,38 @@ export class OperationsShowCommand extends OperationByIdCommand {
 
   protected print(operation: Operation): void {
     printOperation(this.out, operation);
+  }
+}
+
+/** `operations follow <id> [--json]` */
+@SubCommand({
+  name: 'follow',
+  arguments: '<id>',
+  argsDescription: ID_ARGUMENT,
+  description:
+    'follow an operation until it settles: its progress on stderr, then the operation as `show` prints it. Exit 0 when it ' +
+    'succeeded, 1 when it was paused, cancelled or interrupted, 3 when it failed. Ctrl-C stops following, not the operation',
+})
+export class OperationsFollowCommand extends OperationByIdCommand {
+  constructor(
+    operations: OperationsService,
+    out: CliOutput,
+    preflight: StorePreflight,
+    private readonly follower: OperationFollower,
+  ) {
+    super(operations, out, preflight);
+  }
+
+  protected act(id: string): Promise<Operation> {
+    return this.follower.follow(id);
+  }
+
+  protected print(operation: Operation): void {
+    printOperation(this.out, operation);
+  }
+
+  protected override exitCode(operation: Operation): number {
+    return followedExitCode(operation);
   }
 }
 
@@ -168,7 +209,8 @@ export class OperationsCancelCommand extends OperationByIdCommand {
   arguments: '<id>',
   argsDescription: ID_ARGUMENT,
   description:
-    'pause a running operation at its next batch boundary: a migration keeps its checkpoint for `operations resume`; a check, validation, dry run or backup runs again from the start on resume',
+    'pause a running operation at its next batch boundary, keeping its checkpoint: `operations resume` continues a migration, ' +
+    'check, Redis backup or cleanup exactly, and runs a validation or dry run again from the start',
 })
 export class OperationsPauseCommand extends OperationByIdCommand {
   protected act(id: string): Promise<Operation> {
@@ -199,14 +241,208 @@ export class OperationsResumeCommand extends OperationByIdCommand {
   }
 }
 
+/** The flags of `operations start`, as the parameters they set. */
+export interface OperationsStartFlags {
+  json?: boolean;
+  follow?: boolean;
+  batchSize?: number;
+  conflictPolicy?: string;
+  limit?: number;
+  backup?: string;
+  confirm?: boolean;
+  overwrite?: boolean;
+  confirmOverwrite?: boolean;
+  live?: boolean;
+  prefer?: string;
+  dryRun?: boolean;
+  sampleSize?: number;
+}
+
+/** Each parameter's flag: the admin API's member names in the CLI's terms. */
+const PARAM_FLAGS: Readonly<Record<string, string>> = {
+  batchSize: '--batch-size',
+  conflictPolicy: '--conflict-policy',
+  limit: '--limit',
+  backup: '--backup',
+  confirm: '--confirm',
+  overwrite: '--overwrite',
+  confirmOverwrite: '--confirm-overwrite',
+  live: '--live',
+  prefer: '--prefer',
+  dryRun: '--dry-run',
+  sampleSize: '--sample-size',
+};
+
+/** A rule's message about a parameter, in flag terms (`batchSize must be ...` -> `--batch-size must be ...`). */
+const inFlagTerms = (message: string): string =>
+  message.replace(
+    new RegExp(`\\b(${Object.keys(PARAM_FLAGS).join('|')})\\b(?= )`, 'g'),
+    (name) => PARAM_FLAGS[name] ?? name,
+  );
+
+/** A whole number as typed (the range is the admin API's rule, checked with the others). */
+const wholeNumber = (value: string, flag: string): number => {
+  if (!/^\d{1,15}$/.test(value))
+    throw new InvalidOptionError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
+};
+
+/** `operations start <kind> [parameter flags] [--follow] [--json]` */
+@SubCommand({
+  name: 'start',
+  arguments: '<kind>',
+  argsDescription: { kind: `what to run: ${OPERATION_KINDS.join(', ')}` },
+  description:
+    'start an operation, as POST /api/admin/operations does: recorded and queued for a worker (the admin app, or ' +
+    '`npm run worker` on any machine); the CLI runs none. Prints it queued, or with --follow follows it as `operations follow` does',
+})
+export class OperationsStartCommand extends CliCommand {
+  constructor(
+    private readonly operations: OperationsService,
+    out: CliOutput,
+    private readonly preflight: StorePreflight,
+    private readonly follower: OperationFollower,
+  ) {
+    super(out);
+  }
+
+  async run([kindArgument, ...rest]: string[], flags: OperationsStartFlags): Promise<void> {
+    await this.attempt(async () => {
+      assertNoArguments(rest, 'operations start');
+      const { json, follow, ...given } = flags;
+      const kind = parseChoice(kindArgument ?? '', 'the kind', OPERATION_KINDS);
+      const takes = operationKindTakes(kind);
+      const misplaced = Object.keys(given).filter((name) => !takes.includes(name));
+      if (misplaced.length > 0) {
+        const accepted = takes.map((name) => PARAM_FLAGS[name] ?? name).join(', ') || 'no flags';
+        throw new InvalidOptionError(
+          `${misplaced.map((name) => PARAM_FLAGS[name] ?? name).join(', ')} cannot be used with operations start ${kind} (it takes ${accepted})`,
+        );
+      }
+      if (takes.includes('backup') && given.backup === undefined)
+        throw new InvalidOptionError(
+          `operations start ${kind} needs --backup <id> (see \`backup list\`)`,
+        );
+      const request = (() => {
+        try {
+          return checkOperationRequest({ kind, ...given });
+        } catch (error) {
+          if (error instanceof InvalidOptionError)
+            throw new InvalidOptionError(inFlagTerms(error.message), error.context);
+          throw error;
+        }
+      })();
+      await this.preflight.assertStores({ redis: false });
+      const started = await this.operations.start({ ...request, actor: cliActor() });
+      if (!follow) {
+        if (json) this.out.json(started);
+        else
+          this.out.line(
+            `Operation ${started.id} (${kind}) is queued: a worker (the admin app or \`npm run worker\`) runs it; ` +
+              `\`operations follow ${started.id}\` follows it.`,
+          );
+        return ExitCode.Clean;
+      }
+      const settled = await this.follower.follow(started.id);
+      if (json) this.out.json(settled);
+      else printOperation(this.out, settled);
+      return followedExitCode(settled);
+    });
+  }
+
+  @Option({
+    flags: '--follow',
+    description: 'follow it until it settles (see `operations follow`)',
+  })
+  parseFollow(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--batch-size <n>', description: 'migrate, dry-run: keys per batch (1-50000)' })
+  parseBatchSize(value: string): number {
+    return wholeNumber(value, '--batch-size');
+  }
+
+  @Option({
+    flags: '--conflict-policy <policy>',
+    description: 'migrate, dry-run: keep-postgres (default), overwrite or skip',
+  })
+  parseConflictPolicy(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--limit <n>',
+    description: 'check, report: how many differences to list (0-100000, default 1000)',
+  })
+  parseLimit(value: string): number {
+    return wholeNumber(value, '--limit');
+  }
+
+  @Option({
+    flags: '--backup <id>',
+    description:
+      'backup-verify, restore, restore-postgres: the recorded backup (see `backup list`)',
+  })
+  parseBackup(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--confirm',
+    description: 'restore, restore-postgres, cleanup: do it for real (otherwise a dry run)',
+  })
+  parseConfirm(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--overwrite', description: 'restore: replace keys that hold another value' })
+  parseOverwrite(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--confirm-overwrite',
+    description: 'restore: the confirmation --overwrite needs',
+  })
+  parseConfirmOverwrite(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--live', description: 'backup-verify: compare with live Redis too' })
+  parseLive(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--prefer <side>',
+    description: 'sync-drifted: the side that wins (redis or postgres)',
+  })
+  parsePrefer(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--dry-run', description: 'sync-drifted, sync-pending: decide and report only' })
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option({ flags: '--sample-size <n>', description: 'self-test: keys sampled (1-10000)' })
+  parseSampleSize(value: string): number {
+    return wholeNumber(value, '--sample-size');
+  }
+}
+
 /** `operations`: the durable long tasks; `list`, `show`, `cancel`, `pause`, `resume` below it. */
 @Command({
   name: 'operations',
   description:
-    'the operations the admin API and the workers run (see `operations list`, `show`, `cancel`, `pause`, `resume`)',
+    'the operations the admin API and the workers run (see `operations start`, `list`, `show`, `follow`, `cancel`, `pause`, `resume`)',
   subCommands: [
+    OperationsStartCommand,
     OperationsListCommand,
     OperationsShowCommand,
+    OperationsFollowCommand,
     OperationsCancelCommand,
     OperationsPauseCommand,
     OperationsResumeCommand,
@@ -217,7 +453,7 @@ export class OperationsCommand extends CliCommand {
     await this.attempt(() => {
       assertNoArguments(args, 'operations');
       throw new InvalidOptionError(
-        'operations needs a subcommand: list, show <id>, cancel <id>, pause <id> or resume <id>; see --help',
+        'operations needs a subcommand: start <kind>, list, show <id>, follow <id>, cancel <id>, pause <id> or resume <id>; see --help',
       );
     });
   }

@@ -1,6 +1,8 @@
-import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsUUID, validateSync } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ConflictPolicy } from '../migration/migration.types.js';
+import { InvalidOptionError } from '../errors/index.js';
 import {
   OPERATION_KINDS,
   OPERATION_STATUSES,
@@ -109,6 +111,25 @@ export const paramsOf = (body: CreateOperationDto): OperationParams =>
       ([name, value]) => name !== 'kind' && value !== undefined,
     ),
   );
+
+/**
+ * A request to start an operation, checked by the rules `POST /api/admin/operations` applies
+ * (the CLI's `operations start` builds the same body from its flags): its kind and parameters,
+ * or InvalidOptionError with every rule it breaks (`batchSize must be an integer from 1 to
+ * 50000`). Which parameters the kind takes is `OperationsService.start`'s to check.
+ */
+export const checkOperationRequest = (
+  body: Readonly<Record<string, unknown>>,
+): { kind: OperationKind; params: OperationParams } => {
+  const request = plainToInstance(CreateOperationDto, body);
+  const errors = validateSync(request, { whitelist: true, forbidNonWhitelisted: true });
+  const broken = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+  if (broken.length > 0)
+    throw new InvalidOptionError(broken.join('; '), {
+      properties: errors.map((error) => error.property),
+    });
+  return { kind: request.kind, params: paramsOf(request) };
+};
 
 /** A page of a list, newest first: `offset` and `limit` (default 50). */
 export class PageQueryDto {

@@ -294,3 +294,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
       selfTests.runAllTests({ sampleSize: params.sampleSize as number | undefined }),
   },
 };
+
+/** The parameters an operation of this kind takes (the kind table's). */
+export const operationKindTakes = (kind: OperationKind): readonly string[] =>
+  OPERATION_KIND_SPECS[kind].params;
