@@ -46,6 +46,8 @@ describe('command environment table', () => {
       'backup verify',
       'restore',
       'cleanup',
+      'operations start',
+      'operations follow',
     ];
     for (const path of COMMAND_PATHS) {
       const use = variablesOf(path).find((u) => u.variable === 'PROGRESS_INTERVAL_MS');
