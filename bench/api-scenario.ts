@@ -16,6 +16,10 @@
  *    rotation plus five clients following the operation's event stream to its end.
  * 6. The app is stopped (SIGTERM, SIGKILL after 10 s).
  *
+ * Around each migration the CPU time of the app (and worker), PostgreSQL, the bench Redis and
+ * this process (the load generator and the stream clients) is read from /proc, so the report
+ * says where the two cores went and what a request of the load cost (`cpu-time.ts`).
+ *
  * The figure is loaded tenants/s / baseline tenants/s (target >= 0.8). A step that fails stops
  * the bench with `bench: <step> failed: <reason>`; a ratio below the target is a reported FAIL,
  * not a failed step.
@@ -23,7 +27,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -52,6 +56,7 @@ import {
   workerPlacement,
 } from './settings.js';
 import { seedFresh } from './steps.js';
+import { canReadCpuTime, cpuBetween, cpuReportLines, sampleCpu } from './cpu-time.js';
 
 const OPERATIONS = '/api/admin/operations';
 /** Clients following the loaded operation's event stream. */
@@ -219,6 +224,12 @@ const call = async <T>(
     );
   return JSON.parse(text) as T;
 };
+
+/** The processes whose CPU time the report shows besides PostgreSQL, Redis and the bench. */
+const cpuProcesses = (app: AdminApp, worker: AdminApp | null): Record<string, number> => ({
+  ...(app.child.pid === undefined ? {} : { 'admin app': app.child.pid }),
+  ...(worker?.child.pid === undefined ? {} : { worker: worker.child.pid }),
+});
 
 /** Starts a migration operation; its id. */
 const startMigration = async (
@@ -412,16 +423,21 @@ export const runApi = async (): Promise<void> => {
   if (worker) process.stderr.write(`bench: a standalone worker runs the migrations\n`);
   let lines: string[];
   try {
+    const cpu = () => sampleCpu(cpuProcesses(app, worker), new URL(redisUrl).port || '6379');
+    const baselineCpu = cpu();
     const baselineId = await startMigration(app, token, 'baseline migration', batchSize);
     process.stderr.write(`bench: baseline migration (operation ${baselineId}), no load\n`);
     const baselineOperation = await untilSucceeded(app, token, 'baseline migration', baselineId);
+    const baselineCpuUsed = cpuBetween(baselineCpu, cpu());
     const baseline = migrationFigures(baselineOperation.result, n, 'baseline migration');
 
     process.stderr.write(`bench: reset (TRUNCATE ${MIGRATION_TABLES.join(', ')})\n`);
     await resetMigrationTables();
 
     const loadedStep = 'loaded migration';
+    const loadedCpu = cpu();
     const { operation, result, tallies } = await loadedRun(app, token, batchSize);
+    const loadedCpuUsed = cpuBetween(loadedCpu, cpu());
     const loaded = migrationFigures(operation.result, n, loadedStep);
     lines = apiReportLines({
       tenants: n,
@@ -447,6 +463,11 @@ export const runApi = async (): Promise<void> => {
         { start: result.start.getTime(), end: result.finish.getTime() },
       ),
     });
+    if (canReadCpuTime())
+      lines.push(
+        '',
+        ...cpuReportLines(baselineCpuUsed, loadedCpuUsed, result.requests.total, cpus().length),
+      );
   } catch (error) {
     if (worker) await stopApp(worker).catch(() => undefined);
     await stopApp(app).catch(() => undefined);
