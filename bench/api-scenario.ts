@@ -335,8 +335,9 @@ const startLoad = (
   app: AdminApp,
   token: string,
   id: string,
-): { done: Promise<autocannon.Result>; stop: () => void } => {
+): { done: Promise<autocannon.Result>; stop: () => void; served: () => number } => {
   let instance: autocannon.Instance | undefined;
+  let served = 0;
   const done = new Promise<autocannon.Result>((resolvePromise, reject) => {
     instance = autocannon(
       {
@@ -358,11 +359,20 @@ const startLoad = (
       },
     );
   });
-  return { done, stop: () => instance?.stop() };
+  instance?.on('response', () => served++);
+  return { done, stop: () => instance?.stop(), served: () => served };
 };
 
-/** The loaded run: the migration, the load and the event streams, all to their ends. */
-const loadedRun = async (app: AdminApp, token: string, batchSize: number | null) => {
+/**
+ * The loaded run: the migration, the load and the event streams, all to their ends. `onSettled`
+ * is called the moment the migration has succeeded, with the requests answered so far.
+ */
+const loadedRun = async (
+  app: AdminApp,
+  token: string,
+  batchSize: number | null,
+  onSettled: (served: number) => void,
+) => {
   const step = 'loaded migration';
   const id = await startMigration(app, token, step, batchSize);
   process.stderr.write(
@@ -374,10 +384,15 @@ const loadedRun = async (app: AdminApp, token: string, batchSize: number | null)
   const streams = Array.from({ length: STREAM_CLIENTS }, (_, i) =>
     followEvents(app, token, id, i + 1, streamsEnd.signal),
   );
-  const migration = untilSucceeded(app, token, step, id).finally(() => {
-    // Settled either way: the streams end by themselves within a poll, or they are cut.
-    setTimeout(() => streamsEnd.abort(), STREAM_END_MS).unref();
-  });
+  const migration = untilSucceeded(app, token, step, id)
+    .then((operation) => {
+      onSettled(load.served());
+      return operation;
+    })
+    .finally(() => {
+      // Settled either way: the streams end by themselves within a poll, or they are cut.
+      setTimeout(() => streamsEnd.abort(), STREAM_END_MS).unref();
+    });
   try {
     const [operation, result, tallies] = await Promise.all([
       migration,
@@ -436,8 +451,13 @@ export const runApi = async (): Promise<void> => {
 
     const loadedStep = 'loaded migration';
     const loadedCpu = cpu();
-    const { operation, result, tallies } = await loadedRun(app, token, batchSize);
-    const loadedCpuUsed = cpuBetween(loadedCpu, cpu());
+    // Read when the migration ends (the load may run on): the same window as the baseline's.
+    let loadedCpuUsed = cpuBetween(loadedCpu, loadedCpu);
+    let servedDuringMigration = 0;
+    const { operation, result, tallies } = await loadedRun(app, token, batchSize, (served) => {
+      loadedCpuUsed = cpuBetween(loadedCpu, cpu());
+      servedDuringMigration = served;
+    });
     const loaded = migrationFigures(operation.result, n, loadedStep);
     lines = apiReportLines({
       tenants: n,
@@ -466,7 +486,7 @@ export const runApi = async (): Promise<void> => {
     if (canReadCpuTime())
       lines.push(
         '',
-        ...cpuReportLines(baselineCpuUsed, loadedCpuUsed, result.requests.total, cpus().length),
+        ...cpuReportLines(baselineCpuUsed, loadedCpuUsed, servedDuringMigration, cpus().length),
       );
   } catch (error) {
     if (worker) await stopApp(worker).catch(() => undefined);

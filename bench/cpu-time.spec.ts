@@ -36,7 +36,7 @@ describe('CPU time of the scenario processes', () => {
       'bench              0.0       6.0       +6.0',
       'all               40.0      60.0      +20.0',
       'cores kept busy: 80 % in the baseline (25.0 s), 75 % loaded (40.0 s)',
-      "the load's extra CPU per request served: app 0.60 ms, PostgreSQL 0.10 ms, bench 0.30 ms",
+      "the load's extra CPU per request answered during the migration: app 0.60 ms, PostgreSQL 0.10 ms, bench 0.30 ms",
     ]);
   });
 });

@@ -154,6 +154,6 @@ export const cpuReportLines = (
     ...names.map((name) => row(name, baseline.parts[name] ?? 0, loaded.parts[name] ?? 0)),
     row('all', total(baseline), total(loaded)),
     `cores kept busy: ${busy(baseline)} in the baseline (${seconds(baseline.seconds)} s), ${busy(loaded)} loaded (${seconds(loaded.seconds)} s)`,
-    `the load's extra CPU per request served: ${perRequest.join(', ') || '-'}`,
+    `the load's extra CPU per request answered during the migration: ${perRequest.join(', ') || '-'}`,
   ];
 };
