@@ -97,6 +97,17 @@ describe('CLI: operations start and follow', () => {
     assert.ok((await tenantCount()) < TENANTS, 'it stopped midway');
   });
 
+  it('an exclusive kind while another operation holds the tenants tables exits 3 with operation-conflict naming it', async () => {
+    const holder = await api.start({ kind: 'migrate', batchSize: 10 });
+    const result = await cli(['operations', 'start', 'cleanup', '--confirm', '--json']);
+    assert.equal(result.code, 3, result.stderr);
+    const failure = failureOf(result);
+    assert.equal(failure.code, 'operation-conflict');
+    assert.equal(failure.operationId, holder.id);
+    assert.equal((await api.control(holder.id, 'cancel')).status, 202);
+    await api.until(holder.id);
+  });
+
   it('usage errors name the flag: a kind unknown or missing, a flag the kind does not take, a value out of range, a restore without its backup (exit 2)', async () => {
     const cases: [string[], RegExp][] = [
       [
