@@ -13,6 +13,7 @@ import { seedTenants, type OperationBody } from './support/operations.js';
 import { collect, failureOf, startCli } from './support/cli.js';
 import { assertProblem } from './support/problem.js';
 import { useOperationsApp } from './support/operations-app.js';
+import { OperationExecutor } from '../libs/tenant-migration/src/operations/operation-executor.js';
 
 const TOKEN = 'tm-operations-midway-token-0123456789';
 /** Enough keys for a cleanup of many batches (of a thousand): a stop lands midway. */
@@ -192,6 +193,7 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
       ).rows[0].n;
     /** Starts a check and pauses it midway. */
     const pausedCheck = async (): Promise<OperationBody> => {
+      const before = await keptTables();
       const started = await api.start({ kind: 'check' });
       await api.until(started.id, (o) => (o.progress?.done ?? 0) >= 6000, 120_000);
       assert.equal((await api.control(started.id, 'pause')).status, 202);
@@ -199,7 +201,7 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
       assert.equal(paused.status, 'paused', JSON.stringify(paused.error));
       const done = paused.progress?.done ?? 0;
       assert.ok(done > 0 && done < TENANTS + LATE, `paused after ${done} keys`);
-      assert.equal(await keptTables(), 3, 'its staged side, invalid keys and scan state');
+      assert.equal(await keptTables(), before + 3, 'its staged side, invalid keys and scan state');
       return paused;
     };
     const resumeToTheEnd = async (id: string): Promise<void> => {
@@ -233,6 +235,30 @@ describe('a cleanup or a check paused, stopped or cancelled midway', () => {
         [paused.id],
       );
       await resumeToTheEnd(paused.id);
+    });
+
+    it('the sweep removes a suspension no checkpoint names once an hour old, never a named or a younger one', async () => {
+      const executor = stores.app.get(OperationExecutor, { strict: false });
+      const named = await pausedCheck();
+      const lost = await pausedCheck();
+      assert.equal(await keptTables(), 6);
+      const { rows } = await stores.db.query<{ id: string; parts: string }>(
+        `SELECT id, checkpoint->>'parts' AS parts FROM tenant_operations WHERE id = ANY($1)`,
+        [[named.id, lost.id]],
+      );
+      const parts = new Map(rows.map((row) => [row.id, row.parts]));
+      // The second one's checkpoint is lost with its record; both suspensions are two hours old.
+      await stores.db.query(`UPDATE tenant_operations SET checkpoint = NULL WHERE id = $1`, [
+        lost.id,
+      ]);
+      assert.deepEqual(await executor.discardOrphans(), [], 'both are younger than an hour');
+      for (const id of [named.id, lost.id])
+        await stores.db.query(
+          `UPDATE integrity_check_${parts.get(id)}_state SET suspended_at = now() - interval '2 hours'`,
+        );
+      assert.deepEqual(await executor.discardOrphans(), [`check: ${parts.get(lost.id)}`]);
+      assert.equal(await keptTables(), 3, 'the named one stays');
+      await resumeToTheEnd(named.id);
     });
 
     it('cancel of a paused check drops what it kept', async () => {

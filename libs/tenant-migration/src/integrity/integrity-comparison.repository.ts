@@ -156,14 +156,17 @@ export class IntegrityComparisonRepository {
     await client.query(`CREATE UNLOGGED TABLE ${kept.stage} AS SELECT * FROM ${STAGE}`);
     await client.query(`CREATE UNLOGGED TABLE ${kept.invalid} AS SELECT * FROM ${INVALID}`);
     await client.query(
-      `CREATE UNLOGGED TABLE ${kept.state} (secret bytea NOT NULL, fingerprints bytea NOT NULL, claims bytea NOT NULL)`,
+      `CREATE UNLOGGED TABLE ${kept.state} (secret bytea NOT NULL, fingerprints bytea NOT NULL, claims bytea NOT NULL, suspended_at timestamptz NOT NULL DEFAULT now())`,
     );
     // The claims hold key names, which may hold characters jsonb refuses (NUL): kept as bytes.
-    await client.query(`INSERT INTO ${kept.state} VALUES ($1, $2, $3)`, [
-      snapshot.secret,
-      snapshot.fingerprints,
-      Buffer.from(JSON.stringify(snapshot.claims), 'utf8'),
-    ]);
+    await client.query(
+      `INSERT INTO ${kept.state} (secret, fingerprints, claims) VALUES ($1, $2, $3)`,
+      [
+        snapshot.secret,
+        snapshot.fingerprints,
+        Buffer.from(JSON.stringify(snapshot.claims), 'utf8'),
+      ],
+    );
   }
 
   /**
@@ -191,6 +194,25 @@ export class IntegrityComparisonRepository {
       fingerprints: row.fingerprints,
       claims: JSON.parse(row.claims.toString('utf8')) as ScanStateSnapshot['claims'],
     };
+  }
+
+  /** The names (`parts`) of the suspensions kept for longer than `ms`. */
+  async suspendedBefore(client: PoolClient, ms: number): Promise<string[]> {
+    const { rows } = await client.query<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables
+        WHERE schemaname = current_schema() AND tablename ~ '^integrity_check_[0-9a-f]{32}_state$'`,
+    );
+    const old: string[] = [];
+    for (const { tablename } of rows) {
+      const parts = tablename.slice('integrity_check_'.length, -'_state'.length);
+      const kept = await client.query<{ old: boolean }>(
+        `SELECT bool_and(suspended_at < now() - make_interval(secs => $1::float8 / 1000)) AS old
+           FROM ${suspendedTables(parts).state}`,
+        [ms],
+      );
+      if (kept.rows[0]?.old === true) old.push(parts);
+    }
+    return old;
   }
 
   /** Drops what `suspend` kept under `parts`, if anything. */

@@ -177,6 +177,17 @@ class FakeComparison implements Pick<
     return Promise.resolve(kept.snapshot);
   }
 
+  /** When each suspension was kept (ms since the epoch); `suspend` sets now. */
+  readonly suspendedAt = new Map<string, number>();
+
+  suspendedBefore(_client: PoolClient, ms: number): Promise<string[]> {
+    return Promise.resolve(
+      [...this.kept.keys()].filter(
+        (parts) => Date.now() - (this.suspendedAt.get(parts) ?? Date.now()) > ms,
+      ),
+    );
+  }
+
   dropSuspended(_client: PoolClient, parts: string): Promise<void> {
     this.kept.delete(parts);
     return Promise.resolve();
@@ -501,5 +512,27 @@ describe('IntegrityService.check', () => {
       { ...good, tally: { ...tally, invalidRecords: [{ key: 'k' }] } },
     ])
       assert.equal(integrityCheckpointOf(bad), null, JSON.stringify(bad));
+  });
+  it('drops the suspensions no checkpoint names once past the grace, and keeps the named and the young', async () => {
+    const { service, comparison } = setup([]);
+    const snapshot = new ScanState(PREFIX).snapshot();
+    const [named, orphan, young] = ['a', 'b', 'c'].map((c) => c.repeat(32));
+    for (const parts of [named, orphan, young])
+      comparison.kept.set(parts, { staged: [], invalidKeys: [], snapshot });
+    comparison.suspendedAt.set(named, Date.now() - 7_200_000);
+    comparison.suspendedAt.set(orphan, Date.now() - 7_200_000);
+    comparison.suspendedAt.set(young, Date.now());
+    const checkpoint = {
+      parts: named,
+      cursor: '5',
+      server: null,
+      tally: { scanned: 1, valid: 1, invalid: 0, skipped: 0, invalidRecords: [] },
+    };
+    const dropped = await service.dropOrphanedSuspensions(
+      [checkpoint, { path: '/not/a/check' }],
+      3_600_000,
+    );
+    assert.deepEqual(dropped, [orphan]);
+    assert.deepEqual([...comparison.kept.keys()].sort(), [named, young]);
   });
 });

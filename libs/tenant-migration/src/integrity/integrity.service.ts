@@ -156,6 +156,28 @@ export class IntegrityService {
     );
   }
 
+  /**
+   * Drops the suspensions no checkpoint names any more (`kept`: the checkpoints of the check
+   * operations), once older than `graceMs`: a stop commits its tables a moment before its
+   * operation records the checkpoint, and a checkpoint can be lost with its operation's record
+   * (PostgreSQL gone at that moment). Returns the names dropped.
+   */
+  async dropOrphanedSuspensions(
+    kept: readonly Readonly<Record<string, unknown>>[],
+    graceMs: number,
+  ): Promise<string[]> {
+    const named = new Set(
+      kept.map((checkpoint) => integrityCheckpointOf(checkpoint)?.parts).filter(Boolean),
+    );
+    return this.sessions.withSession(async (client) => {
+      const orphans = (await this.comparison.suspendedBefore(client, graceMs)).filter(
+        (parts) => !named.has(parts),
+      );
+      for (const parts of orphans) await this.comparison.dropSuspended(client, parts);
+      return orphans;
+    });
+  }
+
   /** Stages the Redis side, sets the ownership conflicts apart, and finds the drift. */
   private async compare(
     client: PoolClient,

@@ -20,7 +20,7 @@ import {
 import { operationErrorOf, STOPPED_STATUS } from './operation-error.js';
 import { OperationQueue } from './operation-queue.js';
 import { OperationsRepository, type OperationOutcome } from './operations.repository.js';
-import type { Operation, OperationProgress } from './operation.types.js';
+import { OPERATION_KINDS, type Operation, type OperationProgress } from './operation.types.js';
 import type { StopReason } from '../common/stop-signal.js';
 
 /**
@@ -76,6 +76,21 @@ export class OperationExecutor {
     const discard = OPERATION_KIND_SPECS[operation.kind].discard;
     const checkpoint = discard ? await this.operations.checkpoint(operation.id) : null;
     if (discard && checkpoint) await discard(this.services, checkpoint);
+  }
+
+  /**
+   * Lets go of what stopped executions kept that no operation's checkpoint names any more (see
+   * OperationKindSpec.discardOrphans); returns what was removed, by kind.
+   */
+  async discardOrphans(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const kind of OPERATION_KINDS) {
+      const discard = OPERATION_KIND_SPECS[kind].discardOrphans;
+      if (!discard) continue;
+      const kept = await this.operations.checkpointsOf(kind);
+      for (const name of await discard(this.services, kept)) removed.push(`${kind}: ${name}`);
+    }
+    return removed;
   }
 
   /** Runs the operation if it is still queued (it may have been cancelled, or claimed elsewhere). */

@@ -71,7 +71,18 @@ export interface OperationKindSpec {
     services: OperationServices,
     checkpoint: Readonly<Record<string, unknown>>,
   ) => Promise<void>;
+  /**
+   * Lets go of what stopped executions kept that no checkpoint of the kind names any more
+   * (`kept`: every checkpoint its operations hold); returns what it removed, for the log.
+   */
+  discardOrphans?: (
+    services: OperationServices,
+    kept: readonly Readonly<Record<string, unknown>>[],
+  ) => Promise<string[]>;
 }
+
+/** How long what a stopped execution kept may go unnamed by any checkpoint before it is removed. */
+export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
 
 /** The scope every exclusive kind holds: the tenants table and the keyspace it comes from. */
 export const TENANTS_SCOPE = 'tenants';
@@ -183,6 +194,8 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         onProgress: counting(context, 'comparing'),
       }),
     discard: ({ integrity }, checkpoint) => integrity.discardSuspended(checkpoint),
+    discardOrphans: ({ integrity }, kept) =>
+      integrity.dropOrphanedSuspensions(kept, ORPHAN_GRACE_MS),
   },
   report: {
     params: ['limit'],

@@ -13,6 +13,9 @@ import { OperationQueue } from './operation-queue.js';
 import { OperationsService } from './operations.service.js';
 import type { ScheduleKind } from './operation.types.js';
 
+/** How often a sweeping process looks for what stopped executions kept and no checkpoint names. */
+const ORPHAN_SWEEP_MS = 60_000;
+
 /** The actor of the operations a schedule starts. */
 export const SCHEDULE_ACTOR = 'schedule';
 
@@ -20,7 +23,9 @@ export const SCHEDULE_ACTOR = 'schedule';
  * What this process does for operations, by `operations.mode`: a `worker` takes queued ones
  * from the queue and runs them; a `worker` or an `enqueue` process also sweeps for operations
  * whose worker stopped beating (marked `interrupted`, within `staleMs` + `heartbeatMs`), and
- * at start-up makes the queue's schedules the configured `operations.schedules`. A `worker`
+ * at start-up makes the queue's schedules the configured `operations.schedules`. Once a minute
+ * the sweep also removes what stopped executions kept (a suspended check's tables) that no
+ * checkpoint has named for an hour. A `worker`
  * turns each tick of a schedule into an ordinary operation (actor `schedule`), which any
  * worker then runs, lists, follows and cancels like the others. On
  * shutdown the operations running here stop at their next batch boundary as `interrupted`,
@@ -30,6 +35,8 @@ export const SCHEDULE_ACTOR = 'schedule';
 export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OperationWorker');
   private sweeper: NodeJS.Timeout | null = null;
+  /** When the sweep last looked for what stopped executions kept and no checkpoint names. */
+  private orphansSweptAt = 0;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTenantMigrationOptions,
@@ -75,6 +82,16 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
         this.logger.warn(`operation ${id}: its worker stopped beating; it is interrupted`);
     } catch (error) {
       this.logger.warn(`sweep for stale operations failed: ${errorMessage(error)}`);
+    }
+    if (Date.now() - this.orphansSweptAt < ORPHAN_SWEEP_MS) return;
+    this.orphansSweptAt = Date.now();
+    try {
+      for (const removed of await this.executor.discardOrphans())
+        this.logger.warn(
+          `removed what a stopped operation kept, named by no checkpoint (${removed})`,
+        );
+    } catch (error) {
+      this.logger.warn(`sweep for orphaned checkpoints failed: ${errorMessage(error)}`);
     }
   }
 

@@ -307,6 +307,15 @@ export class OperationsRepository {
     return changed.map((o) => o.id);
   }
 
+  /** The checkpoints the operations of a kind keep (what their stopped executions left). */
+  async checkpointsOf(kind: OperationKind): Promise<Record<string, unknown>[]> {
+    const rows = await this.dataSource.query<{ checkpoint: Record<string, unknown> }[]>(
+      `SELECT checkpoint FROM ${this.table} WHERE kind = $1 AND checkpoint IS NOT NULL`,
+      [kind],
+    );
+    return rows.map((row) => row.checkpoint);
+  }
+
   /** Where the operation's last execution left off (see OperationOutcome.checkpoint). */
   async checkpoint(id: string): Promise<Record<string, unknown> | null> {
     const rows = await this.dataSource.query<{ checkpoint: Record<string, unknown> | null }[]>(
