@@ -8,13 +8,14 @@
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { deleteByPattern } from './support/test-stores.js';
 import { assertProblem } from './support/problem.js';
 import { bodyOf } from './support/body.js';
 import { useOperationsApp } from './support/operations-app.js';
+import { OperationExecutor } from '../libs/tenant-migration/src/operations/operation-executor.js';
 import { OPERATIONS, seedTenants, type OperationBody } from './support/operations.js';
 
 const TOKEN = 'tm-operations-test-token-0123456789';
@@ -247,6 +248,24 @@ describe('operations over the admin API (embedded worker)', () => {
         `UPDATE tenant_operations SET checkpoint = jsonb_set(checkpoint, '{server}', '"another-server"') WHERE id = $1`,
         [paused.id],
       );
+      await resumeToTheEnd(paused.id, partial);
+    });
+
+    it('the sweep removes a partial file no suspended backup continues once untouched for an hour, never a paused one', async () => {
+      const { paused, partial } = await pausedBackup();
+      const stray = join(stores.dir, 'redis-stray.ndjson.gz.partial');
+      const fresh = join(stores.dir, 'redis-fresh.ndjson.gz.partial');
+      await writeFile(stray, 'left by a backup whose process died');
+      await writeFile(fresh, 'being written');
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      for (const path of [stray, partial]) await utimes(path, twoHoursAgo, twoHoursAgo);
+      const executor = stores.app.get(OperationExecutor, { strict: false });
+      assert.deepEqual(await executor.discardOrphans(), [`backup: ${stray}`]);
+      assert.deepEqual(
+        (await readdir(stores.dir)).filter((name) => name.endsWith('.partial')).sort(),
+        [basename(fresh), basename(partial)].sort(),
+      );
+      await rm(fresh);
       await resumeToTheEnd(paused.id, partial);
     });
 

@@ -7,7 +7,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
+import { readdir, rm, stat, truncate } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { SeenKeySet } from '../common/seen-key-set.js';
@@ -121,4 +122,34 @@ export const readPartial = async (
   } catch {
     return null;
   }
+};
+
+/**
+ * Removes the `.partial` files in `dir` that no suspended backup of `named` (their final
+ * paths) continues and that nothing has written for `graceMs`: what a backup left when its
+ * process died, or a suspended one whose checkpoint was lost. A backup being written touches
+ * its file with every batch. Returns the paths removed.
+ */
+export const removeOrphanedPartials = async (
+  dir: string,
+  named: readonly string[],
+  graceMs: number,
+): Promise<string[]> => {
+  const continued = new Set(named.map((path) => resolve(`${path}.partial`)));
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return []; // no backup folder yet
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((entry) => entry.endsWith('.partial'))) {
+    const path = resolve(join(dir, name));
+    if (continued.has(path)) continue;
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile() || Date.now() - info.mtimeMs < graceMs) continue;
+    await rm(path, { force: true });
+    removed.push(path);
+  }
+  return removed;
 };

@@ -13,6 +13,7 @@ import { BackupFileWriter } from './backup-file-writer.js';
 import {
   readPartial,
   redisBackupCheckpointOf,
+  removeOrphanedPartials,
   type RedisBackupCheckpoint,
 } from './backup-partial.js';
 import { newBackupHeader } from './backup-header.js';
@@ -174,6 +175,18 @@ export class BackupService {
   async discardSuspended(checkpoint: Readonly<Record<string, unknown>>): Promise<void> {
     const suspended = redisBackupCheckpointOf(checkpoint);
     if (suspended) await rm(`${suspended.path}.partial`, { force: true });
+  }
+
+  /**
+   * Removes the partial files in the backup folder that no suspended backup (`kept`: the
+   * checkpoints of the backup operations) continues, once untouched for `graceMs`.
+   */
+  discardOrphanedPartials(
+    kept: readonly Readonly<Record<string, unknown>>[],
+    graceMs: number,
+  ): Promise<string[]> {
+    const named = kept.flatMap((checkpoint) => redisBackupCheckpointOf(checkpoint)?.path ?? []);
+    return removeOrphanedPartials(this.options.backupDir, named, graceMs);
   }
 
   /** Exports the tenants table (COPY) to a new backup file, so a sync or re-migration can be undone. */

@@ -218,6 +218,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         onProgress: counting(context, 'writing'),
       }),
     discard: ({ backups }, checkpoint) => backups.discardSuspended(checkpoint),
+    discardOrphans: ({ backups }, kept) => backups.discardOrphanedPartials(kept, ORPHAN_GRACE_MS),
   },
   'backup-postgres': {
     params: [],
