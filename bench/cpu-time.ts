@@ -50,6 +50,9 @@ const readStat = (pid: number | string): string | null => {
   }
 };
 
+/** The process's times, or null once it is gone. */
+const timesOf = (pid: number | string): ProcessTimes | null => parseStat(readStat(pid) ?? '');
+
 const commandOf = (pid: string): string => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
@@ -77,8 +80,7 @@ export const canReadCpuTime = (): boolean => readStat('self') !== null;
 export const sampleCpu = (processes: Record<string, number>, redisPort: string): CpuSample => {
   const parts: Record<string, number> = {};
   for (const [name, pid] of Object.entries(processes)) {
-    const times = parseStat(readStat(pid) ?? '');
-    parts[name] = times ? times.own : 0;
+    parts[name] = timesOf(pid)?.own ?? 0;
   }
   let postgres = 0;
   let redis = 0;
@@ -92,11 +94,11 @@ export const sampleCpu = (processes: Record<string, number>, redisPort: string):
   for (const pid of pids) {
     const name = nameOf(pid);
     if (name === 'postgres') {
-      const times = parseStat(readStat(pid) ?? '');
+      const times = timesOf(pid);
       // The server (its parent is not a postgres) counts the backends it reaped too.
       if (times) postgres += times.own + times.children;
     } else if (name === 'redis-server' && commandOf(pid).includes(`:${redisPort}`)) {
-      redis += parseStat(readStat(pid) ?? '')?.own ?? 0;
+      redis += timesOf(pid)?.own ?? 0;
     }
   }
   parts.PostgreSQL = postgres;

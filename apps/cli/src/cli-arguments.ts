@@ -42,6 +42,13 @@ export const parseChoice = <T extends string>(
   return choice;
 };
 
+/** A whole number as typed, the value of `flag` (its range is the caller's rule to check). */
+export const parseWholeNumber = (value: string, flag: string): number => {
+  if (!/^\d{1,15}$/.test(value))
+    throw new InvalidOptionError(`${flag} must be a whole number, got "${value}"`);
+  return Number(value);
+};
+
 /** `--offset <n>`: a whole number from 0 (as the admin API's `offset`). */
 export const parseOffset = (value: string): number => {
   const offset = /^\d+$/.test(value) ? Number(value) : NaN;

@@ -8,8 +8,6 @@ import { ExitCode } from './exit-codes.js';
 const POLL_MS = 500;
 /** How long an operation may stay queued before the follower says no worker seems to take it. */
 const QUEUED_HINT_MS = 10_000;
-/** Phases whose items are a backup's entries; every other phase counts keys. */
-const ENTRY_PHASES: ReadonlySet<string> = new Set(['writing', 'verifying', 'restoring']);
 
 /**
  * Follows an operation a worker runs (the admin app's, or `npm run worker` on any machine) until
@@ -46,7 +44,7 @@ export class OperationFollower {
       if (progress) {
         if (progress.phase !== phase || !report) {
           phase = progress.phase;
-          report = this.out.count(phase, ENTRY_PHASES.has(phase) ? 'entries' : 'keys');
+          report = this.out.count(phase, progress.unit);
         }
         report(progress.done, progress.total);
       }

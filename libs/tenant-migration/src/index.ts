@@ -137,7 +137,7 @@ export type { PendingWriteBack } from './tenants/redis-write-back.queue.js';
 export { TenantMigrationService } from './compat/tenant-migration.service.js';
 export { MigrationUtils } from './compat/migration-utils.service.js';
 export { OperationsService, type StartOperation } from './operations/operations.service.js';
-export { operationKindTakes } from './operations/operation-kinds.js';
+export { checkOperationParams } from './operations/operation-kinds.js';
 export { checkOperationRequest } from './http/operation.dto.js';
 export type { OperationCount } from './operations/operations.repository.js';
 export {
@@ -151,6 +151,7 @@ export {
   type OperationKind,
   type OperationPage,
   type OperationProgress,
+  type ProgressUnit,
   type OperationSchedule,
   type OperationStatus,
   type ScheduleKind,

@@ -18,8 +18,8 @@ import {
   OperationsPauseCommand,
   OperationsResumeCommand,
   OperationsShowCommand,
-  OperationsStartCommand,
 } from './operations.command.js';
+import { OperationsStartCommand } from './operations-start.command.js';
 
 /** Every command of the CLI; registered as providers of CliModule. */
 export const COMMANDS = [

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Option } from 'nest-commander';
 import { InvalidOptionError, type ConflictPolicy } from '#tenant-migration';
 import { CliCommand } from './cli-command.base.js';
+import { parseWholeNumber } from '../cli-arguments.js';
 
 export interface MigrationFlags {
   dryRun?: boolean;
@@ -34,9 +35,7 @@ export abstract class MigrationOptionsCommand extends CliCommand {
     description: 'keys per batch and transaction (1-50000; default MIGRATION_BATCH_SIZE)',
   })
   parseBatchSize(value: string): number {
-    if (!/^\d+$/.test(value))
-      throw new InvalidOptionError(`--batch-size must be a whole number, got "${value}"`);
-    return Number(value);
+    return parseWholeNumber(value, '--batch-size');
   }
 
   @Option({

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Command, Option, SubCommand } from 'nest-commander';
 import {
-  checkOperationRequest,
   InvalidOptionError,
   OPERATION_KINDS,
-  operationKindTakes,
   OPERATION_STATUSES,
   OperationsService,
   type Operation,
@@ -22,10 +20,10 @@ import {
 } from '../cli-arguments.js';
 import { ExitCode } from '../exit-codes.js';
 import { commandPath } from '../command-line.js';
-import { cliActor } from '../cli-actor.js';
 import { followedExitCode, OperationFollower } from '../operation-follower.service.js';
 import { CliCommand } from './cli-command.base.js';
 import { controlLine, printOperation, printOperationPage } from './operations.printer.js';
+import { OperationsStartCommand } from './operations-start.command.js';
 
 export interface OperationsListFlags {
   json?: boolean;
@@ -238,198 +236,6 @@ export class OperationsResumeCommand extends OperationByIdCommand {
 
   protected print(operation: Operation): void {
     this.out.line(controlLine(operation));
-  }
-}
-
-/** The flags of `operations start`, as the parameters they set. */
-export interface OperationsStartFlags {
-  json?: boolean;
-  follow?: boolean;
-  batchSize?: number;
-  conflictPolicy?: string;
-  limit?: number;
-  backup?: string;
-  confirm?: boolean;
-  overwrite?: boolean;
-  confirmOverwrite?: boolean;
-  live?: boolean;
-  prefer?: string;
-  dryRun?: boolean;
-  sampleSize?: number;
-}
-
-/** Each parameter's flag: the admin API's member names in the CLI's terms. */
-const PARAM_FLAGS: Readonly<Record<string, string>> = {
-  batchSize: '--batch-size',
-  conflictPolicy: '--conflict-policy',
-  limit: '--limit',
-  backup: '--backup',
-  confirm: '--confirm',
-  overwrite: '--overwrite',
-  confirmOverwrite: '--confirm-overwrite',
-  live: '--live',
-  prefer: '--prefer',
-  dryRun: '--dry-run',
-  sampleSize: '--sample-size',
-};
-
-/** A rule's message about a parameter, in flag terms (`batchSize must be ...` -> `--batch-size must be ...`). */
-const inFlagTerms = (message: string): string =>
-  message.replace(
-    new RegExp(`\\b(${Object.keys(PARAM_FLAGS).join('|')})\\b(?= )`, 'g'),
-    (name) => PARAM_FLAGS[name] ?? name,
-  );
-
-/** A whole number as typed (the range is the admin API's rule, checked with the others). */
-const wholeNumber = (value: string, flag: string): number => {
-  if (!/^\d{1,15}$/.test(value))
-    throw new InvalidOptionError(`${flag} must be a whole number, got "${value}"`);
-  return Number(value);
-};
-
-/** `operations start <kind> [parameter flags] [--follow] [--json]` */
-@SubCommand({
-  name: 'start',
-  arguments: '<kind>',
-  argsDescription: { kind: `what to run: ${OPERATION_KINDS.join(', ')}` },
-  description:
-    'start an operation, as POST /api/admin/operations does: recorded and queued for a worker (the admin app, or ' +
-    '`npm run worker` on any machine); the CLI runs none. Prints it queued, or with --follow follows it as `operations follow` does',
-})
-export class OperationsStartCommand extends CliCommand {
-  constructor(
-    private readonly operations: OperationsService,
-    out: CliOutput,
-    private readonly preflight: StorePreflight,
-    private readonly follower: OperationFollower,
-  ) {
-    super(out);
-  }
-
-  async run([kindArgument, ...rest]: string[], flags: OperationsStartFlags): Promise<void> {
-    await this.attempt(async () => {
-      assertNoArguments(rest, 'operations start');
-      const { json, follow, ...given } = flags;
-      const kind = parseChoice(kindArgument ?? '', 'the kind', OPERATION_KINDS);
-      const takes = operationKindTakes(kind);
-      const misplaced = Object.keys(given).filter((name) => !takes.includes(name));
-      if (misplaced.length > 0) {
-        const accepted = takes.map((name) => PARAM_FLAGS[name] ?? name).join(', ') || 'no flags';
-        throw new InvalidOptionError(
-          `${misplaced.map((name) => PARAM_FLAGS[name] ?? name).join(', ')} cannot be used with operations start ${kind} (it takes ${accepted})`,
-        );
-      }
-      if (takes.includes('backup') && given.backup === undefined)
-        throw new InvalidOptionError(
-          `operations start ${kind} needs --backup <id> (see \`backup list\`)`,
-        );
-      const request = (() => {
-        try {
-          return checkOperationRequest({ kind, ...given });
-        } catch (error) {
-          if (error instanceof InvalidOptionError)
-            throw new InvalidOptionError(inFlagTerms(error.message), error.context);
-          throw error;
-        }
-      })();
-      await this.preflight.assertStores({ redis: false });
-      const started = await this.operations.start({ ...request, actor: cliActor() });
-      if (!follow) {
-        if (json) this.out.json(started);
-        else
-          this.out.line(
-            `Operation ${started.id} (${kind}) is queued: a worker (the admin app or \`npm run worker\`) runs it; ` +
-              `\`operations follow ${started.id}\` follows it.`,
-          );
-        return ExitCode.Clean;
-      }
-      const settled = await this.follower.follow(started.id);
-      if (json) this.out.json(settled);
-      else printOperation(this.out, settled);
-      return followedExitCode(settled);
-    });
-  }
-
-  @Option({
-    flags: '--follow',
-    description: 'follow it until it settles (see `operations follow`)',
-  })
-  parseFollow(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--batch-size <n>', description: 'migrate, dry-run: keys per batch (1-50000)' })
-  parseBatchSize(value: string): number {
-    return wholeNumber(value, '--batch-size');
-  }
-
-  @Option({
-    flags: '--conflict-policy <policy>',
-    description: 'migrate, dry-run: keep-postgres (default), overwrite or skip',
-  })
-  parseConflictPolicy(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--limit <n>',
-    description: 'check, report: how many differences to list (0-100000, default 1000)',
-  })
-  parseLimit(value: string): number {
-    return wholeNumber(value, '--limit');
-  }
-
-  @Option({
-    flags: '--backup <id>',
-    description:
-      'backup-verify, restore, restore-postgres: the recorded backup (see `backup list`)',
-  })
-  parseBackup(value: string): string {
-    return value;
-  }
-
-  @Option({
-    flags: '--confirm',
-    description: 'restore, restore-postgres, cleanup: do it for real (otherwise a dry run)',
-  })
-  parseConfirm(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--overwrite', description: 'restore: replace keys that hold another value' })
-  parseOverwrite(): boolean {
-    return true;
-  }
-
-  @Option({
-    flags: '--confirm-overwrite',
-    description: 'restore: the confirmation --overwrite needs',
-  })
-  parseConfirmOverwrite(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--live', description: 'backup-verify: compare with live Redis too' })
-  parseLive(): boolean {
-    return true;
-  }
-
-  @Option({
-    flags: '--prefer <side>',
-    description: 'sync-drifted: the side that wins (redis or postgres)',
-  })
-  parsePrefer(value: string): string {
-    return value;
-  }
-
-  @Option({ flags: '--dry-run', description: 'sync-drifted, sync-pending: decide and report only' })
-  parseDryRun(): boolean {
-    return true;
-  }
-
-  @Option({ flags: '--sample-size <n>', description: 'self-test: keys sampled (1-10000)' })
-  parseSampleSize(value: string): number {
-    return wholeNumber(value, '--sample-size');
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MigrationResult, Operation } from '#tenant-migration';
+import type { MigrationResult, Operation, OperationProgress } from '#tenant-migration';
 import { restoreExitCode } from './restore.printer.js';
 import { verifyExitCode } from './backup.printer.js';
 import { migrationExitCode, printResumeNotice } from './migration.printer.js';
@@ -79,8 +79,9 @@ describe('operations printers', () => {
     updatedAt: new Date('2026-12-02T10:00:00.000Z'),
     ...over,
   });
-  const progress = (done: number, total: number | null) => ({
+  const progress = (done: number, total: number | null): OperationProgress => ({
     phase: 'migrating',
+    unit: 'keys',
     done,
     total,
     counts: {},

@@ -17,7 +17,7 @@ export class OperationStoppedError extends TenantMigrationError {
      * migration run's ledger does (a Redis backup's partial file and SCAN position). Kept with
      * the operation, never shown.
      */
-    readonly checkpoint: Readonly<Record<string, unknown>> | null = null,
+    readonly checkpoint: object | null = null,
   ) {
     super(`stopped on ${reason === 'shutdown' ? 'shutdown' : `${reason} request`}`, {
       ...context,

@@ -41,6 +41,8 @@ export const OPERATION_RESULTS = [
 /** An operation's progress. */
 export class OperationProgressResponse {
   @ApiProperty({ example: 'migrating' }) phase!: string;
+  @ApiProperty({ enum: ['keys', 'entries'], description: 'What done and total count.' })
+  unit!: 'keys' | 'entries';
   @ApiProperty() done!: number;
   @ApiProperty({ nullable: true, type: Number }) total!: number | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } })

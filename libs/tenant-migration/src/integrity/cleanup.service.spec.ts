@@ -311,6 +311,23 @@ describe('CleanupService: stopped midway, and continued', () => {
     assert.ok(error instanceof OperationStoppedError, String(error));
     return error;
   };
+  /**
+   * Runs a deleting cleanup of `stores` that is asked to stop (`reason`) while its first batch
+   * deletes; its OperationStoppedError. The stores delete as usual afterwards.
+   */
+  const stopAtFirstDeletion = async (
+    stores: FakeStores,
+    reason: 'cancel' | 'pause' | 'shutdown',
+    gate: Partial<CleanupBackupGate> = { verifiedBackup: () => Promise.resolve(BIG) },
+  ): Promise<OperationStoppedError> => {
+    const controller = new AbortController();
+    stores.beforeDelete = () => controller.abort(reason);
+    try {
+      return await stopped(stores.cleanup({ dryRun: false, signal: controller.signal }, gate));
+    } finally {
+      stores.beforeDelete = () => undefined;
+    }
+  };
   /** What two results say, apart from how long they took. */
   const counts = ({ durationMs: _durationMs, ...rest }: CleanupResult) => rest;
 
@@ -320,14 +337,7 @@ describe('CleanupService: stopped midway, and continued', () => {
       { verifiedBackup: () => Promise.resolve(BIG) },
     );
     const stores = large();
-    const controller = new AbortController();
-    stores.beforeDelete = () => controller.abort('pause');
-    const error = await stopped(
-      stores.cleanup(
-        { dryRun: false, signal: controller.signal },
-        { verifiedBackup: () => Promise.resolve(BIG) },
-      ),
-    );
+    const error = await stopAtFirstDeletion(stores, 'pause');
     assert.equal(error.reason, 'pause');
     assert.deepEqual(error.context, { examined: 1000, deleted: 1000, kept: 0, reason: 'pause' });
     const checkpoint = cleanupCheckpointOf(error.checkpoint);
@@ -335,7 +345,6 @@ describe('CleanupService: stopped midway, and continued', () => {
     assert.deepEqual([checkpoint.backupId, checkpoint.entries], ['b-1', 1000]);
     assert.equal(stores.redis.size, 1501, 'the first batch was deleted');
 
-    stores.beforeDelete = () => undefined;
     const pinned: (string | undefined)[] = [];
     const result = await stores.cleanup(
       { dryRun: false, resumeFrom: checkpoint },
@@ -359,15 +368,12 @@ describe('CleanupService: stopped midway, and continued', () => {
   it('a pause in the last pass (keys the backup lacks) begins that pass again: each such key is counted once', async () => {
     const whole = await everyReason().cleanup({ dryRun: false });
     const stores = everyReason();
-    const controller = new AbortController();
     // The one batch's deletion: the next check is the last pass's.
-    stores.beforeDelete = () => controller.abort('shutdown');
-    const error = await stopped(stores.cleanup({ dryRun: false, signal: controller.signal }));
+    const error = await stopAtFirstDeletion(stores, 'shutdown', {});
     const checkpoint = cleanupCheckpointOf(error.checkpoint);
     assert.ok(checkpoint);
     assert.equal(checkpoint.entries, 7);
     assert.equal(checkpoint.result.keptByReason['not-in-backup'], undefined);
-    stores.beforeDelete = () => undefined;
     const result = await stores.cleanup({ dryRun: false, resumeFrom: checkpoint });
     assert.deepEqual(counts(result), counts(whole));
     assert.equal(stores.deleteCalls.length, 1, 'the deleted key was not examined again');
@@ -375,14 +381,7 @@ describe('CleanupService: stopped midway, and continued', () => {
 
   it('a cancel stops before the next batch with the counts so far and no checkpoint', async () => {
     const stores = large();
-    const controller = new AbortController();
-    stores.beforeDelete = () => controller.abort('cancel');
-    const error = await stopped(
-      stores.cleanup(
-        { dryRun: false, signal: controller.signal },
-        { verifiedBackup: () => Promise.resolve(BIG) },
-      ),
-    );
+    const error = await stopAtFirstDeletion(stores, 'cancel');
     assert.equal(error.reason, 'cancel');
     assert.equal(error.checkpoint, null);
     assert.equal(error.context.deleted, 1000);

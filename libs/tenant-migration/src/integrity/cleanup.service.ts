@@ -85,16 +85,17 @@ export class CleanupService {
         };
     // Entries of the file examined so far (in file order); a continuation skips as many.
     let entries = Math.min(resumed?.entries ?? 0, backup.entryCount);
-    const stopIfAsked = (): void => {
+    // Stops here when asked, keeping `done` (what the examined entries gave) to continue from.
+    const stopIfAsked = (done: CleanupResult = result): void => {
       const reason = stopReasonOf(request.signal);
       if (!reason) return;
-      const { durationMs: _durationMs, ...sofar } = result;
+      const { durationMs: _durationMs, ...sofar } = done;
       const checkpoint: CleanupCheckpoint | null =
         reason === 'cancel' ? null : { backupId: backup.id, entries, result: sofar };
       throw new OperationStoppedError(
         reason,
-        { examined: result.examined, deleted: result.deleted, kept: result.kept },
-        checkpoint as Readonly<Record<string, unknown>> | null,
+        { examined: done.examined, deleted: done.deleted, kept: done.kept },
+        checkpoint,
       );
     };
     const inBackup = new SeenKeySet();
@@ -129,10 +130,7 @@ export class CleanupService {
     // counts: stopped in it, a continuation begins it again from the counts it began with.
     const beforeLastPass = structuredClone(result);
     for await (const keys of this.reader.keys(this.options.keyPrefix, BATCH)) {
-      if (stopReasonOf(request.signal)) {
-        Object.assign(result, structuredClone(beforeLastPass));
-        stopIfAsked();
-      }
+      stopIfAsked(beforeLastPass);
       for (const key of keys)
         if (inBackup.add(key.toString('base64')))
           keep(result, key.toString('utf8'), 'not-in-backup');

@@ -79,11 +79,9 @@ const isSample = (value: unknown): value is CleanupResult['samples'][number] => 
 };
 
 /** The checkpoint an operation kept, when it is one of a stopped cleanup; null otherwise. */
-export const cleanupCheckpointOf = (
-  value: Readonly<Record<string, unknown>> | null,
-): CleanupCheckpoint | null => {
-  if (!value) return null;
-  const { backupId, entries, result } = value;
+export const cleanupCheckpointOf = (value: unknown): CleanupCheckpoint | null => {
+  if (typeof value !== 'object' || value === null) return null;
+  const { backupId, entries, result } = value as Record<string, unknown>;
   if (typeof backupId !== 'string' || !isCount(entries)) return null;
   if (typeof result !== 'object' || result === null) return null;
   const r = result as Record<string, unknown>;

@@ -29,10 +29,8 @@ const isTally = (value: unknown): value is KeyspaceTally =>
  * The checkpoint an operation kept, when it is one of a suspended check; null otherwise. Its
  * `parts` becomes part of table names, so only 32 hex digits are taken.
  */
-export const integrityCheckpointOf = (
-  value: Readonly<Record<string, unknown>> | null,
-): IntegrityCheckpoint | null => {
-  if (!value) return null;
+export const integrityCheckpointOf = (value: unknown): IntegrityCheckpoint | null => {
+  if (!isRecord(value)) return null;
   const { parts, cursor, server, tally } = value;
   if (
     typeof parts !== 'string' ||

@@ -120,11 +120,7 @@ export class IntegrityService {
       });
     if ('reason' in outcome) {
       const { reason, scanned, checkpoint } = outcome;
-      throw new OperationStoppedError(
-        reason,
-        { scanned },
-        checkpoint as Readonly<Record<string, unknown>> | null,
-      );
+      throw new OperationStoppedError(reason, { scanned }, checkpoint);
     }
     const { tally, counts, drift } = outcome;
     const total = counts.onlyInRedis + counts.onlyInPostgres + counts.different;
@@ -148,8 +144,8 @@ export class IntegrityService {
   }
 
   /** Drops what a suspended check kept (its operation was cancelled instead of resumed). */
-  async discardSuspended(checkpoint: Readonly<Record<string, unknown>> | IntegrityCheckpoint) {
-    const suspended = integrityCheckpointOf(checkpoint as Readonly<Record<string, unknown>>);
+  async discardSuspended(checkpoint: unknown): Promise<void> {
+    const suspended = integrityCheckpointOf(checkpoint);
     if (!suspended) return;
     await this.sessions.withSession((client) =>
       this.comparison.dropSuspended(client, suspended.parts),

@@ -8,9 +8,15 @@ import type { CleanupService } from '../integrity/cleanup.service.js';
 import type { MigrationTests } from '../self-test/migration-tests.service.js';
 import type { ConflictPolicy } from '../migration/migration.types.js';
 import { redisBackupCheckpointOf } from '../backup/backup-partial.js';
+import { InvalidOptionError } from '../errors/index.js';
 import { cleanupCheckpointOf } from '../integrity/cleanup.types.js';
 import { integrityCheckpointOf } from '../integrity/integrity-checkpoint.js';
-import type { OperationKind, OperationParams, OperationProgress } from './operation.types.js';
+import type {
+  OperationKind,
+  OperationParams,
+  OperationProgress,
+  ProgressUnit,
+} from './operation.types.js';
 
 /** The services the kinds run on. */
 export interface OperationServices {
@@ -92,9 +98,10 @@ const holdsTenantsWhenConfirmed = (params: OperationParams): string | null =>
   params.confirm === true ? TENANTS_SCOPE : null;
 const nothing = (): null => null;
 
-/** A progress report of items done out of an optional total, since `started`. */
+/** A progress report of items (`unit`) done out of an optional total, since `started`. */
 export const progressOf = (
   phase: string,
+  unit: ProgressUnit,
   done: number,
   total: number | null,
   started: number,
@@ -106,7 +113,7 @@ export const progressOf = (
     total !== null && rate !== null && rate > 0
       ? Math.max(0, Math.round((total - done) / rate))
       : null;
-  return { phase, done, total, counts, rate, etaSeconds };
+  return { phase, unit, done, total, counts, rate, etaSeconds };
 };
 
 /** A migration's own progress report as the operation's. */
@@ -114,6 +121,7 @@ const migrationProgress = (progress: MigrationProgress): OperationProgress => {
   const { counts } = progress;
   return {
     phase: progress.dryRun ? 'dry-run' : 'migrating',
+    unit: 'keys',
     done: counts.scanned,
     total: progress.estimatedTotal,
     counts: {
@@ -139,10 +147,10 @@ const migrationRequest = (params: OperationParams, context: OperationContext) =>
 });
 
 /** A counter of items for a service that reports how many it has done (and of how many, where known). */
-const counting = (context: OperationContext, phase: string) => {
+const counting = (context: OperationContext, phase: string, unit: ProgressUnit = 'keys') => {
   const started = Date.now();
   return (done: number, total?: number | null) =>
-    context.report(progressOf(phase, done, total ?? null, started));
+    context.report(progressOf(phase, unit, done, total ?? null, started));
 };
 
 /**
@@ -215,7 +223,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         signal: context.signal,
         suspendable: true,
         resumeFrom: redisBackupCheckpointOf(context.checkpoint) ?? undefined,
-        onProgress: counting(context, 'writing'),
+        onProgress: counting(context, 'writing', 'entries'),
       }),
     discard: ({ backups }, checkpoint) => backups.discardSuspended(checkpoint),
     discardOrphans: ({ backups }, kept) => backups.discardOrphanedPartials(kept, ORPHAN_GRACE_MS),
@@ -236,7 +244,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
       backups.verify(params.backup as string, {
         live: params.live === true,
         actor: context.actor,
-        onProgress: counting(context, 'verifying'),
+        onProgress: counting(context, 'verifying', 'entries'),
       }),
   },
   restore: {
@@ -249,8 +257,8 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         dryRun: params.confirm !== true,
         overwrite: params.overwrite === true,
         actor: context.actor,
-        onVerifyProgress: counting(context, 'verifying'),
-        onProgress: counting(context, 'restoring'),
+        onVerifyProgress: counting(context, 'verifying', 'entries'),
+        onProgress: counting(context, 'restoring', 'entries'),
       }),
   },
   'restore-postgres': {
@@ -275,7 +283,7 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
         actor: context.actor,
         signal: context.signal,
         resumeFrom: cleanupCheckpointOf(context.checkpoint) ?? undefined,
-        onVerifyProgress: counting(context, 'verifying'),
+        onVerifyProgress: counting(context, 'verifying', 'entries'),
         onProgress: counting(context, 'cleaning up'),
       }),
   },
@@ -309,6 +317,33 @@ export const OPERATION_KIND_SPECS: Readonly<Record<OperationKind, OperationKindS
   },
 };
 
-/** The parameters an operation of this kind takes (the kind table's). */
-export const operationKindTakes = (kind: OperationKind): readonly string[] =>
-  OPERATION_KIND_SPECS[kind].params;
+/**
+ * The parameters, checked against the kind's list; restore's overwrite needs its own
+ * confirmation. The InvalidOptionError's context says what is wrong in terms a caller can
+ * restate in its own (the CLI names flags): `misplaced` (with what the kind `takes`), or the
+ * parameter `missing`.
+ */
+export const checkOperationParams = (
+  kind: OperationKind,
+  params: OperationParams,
+): OperationParams => {
+  const spec = OPERATION_KIND_SPECS[kind];
+  if (!spec) throw new InvalidOptionError(`unknown operation kind ${String(kind)}`, { kind });
+  const misplaced = Object.keys(params).filter((name) => !spec.params.includes(name));
+  if (misplaced.length > 0)
+    throw new InvalidOptionError(
+      misplaced.map((name) => `property ${name} cannot be used with kind ${kind}`).join('; '),
+      { kind, misplaced, takes: spec.params },
+    );
+  if (spec.params.includes('backup') && typeof params.backup !== 'string')
+    throw new InvalidOptionError(
+      `${kind} needs the backup's id: {"kind":"${kind}","backup":"<id>"}`,
+      { kind, missing: 'backup' },
+    );
+  if (params.overwrite === true && params.confirmOverwrite !== true)
+    throw new InvalidOptionError(
+      'overwrite replaces live keys: it needs its own confirmation, "confirmOverwrite": true',
+      { kind, missing: 'confirmOverwrite' },
+    );
+  return params;
+};

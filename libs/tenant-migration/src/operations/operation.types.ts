@@ -41,8 +41,13 @@ export const SETTLED_STATUSES: ReadonlySet<OperationStatus> = new Set([
 ]);
 
 /** Where an operation's task is: done out of total (null while unknown), with its counts. */
+/** What an operation's progress counts: Redis keys, or a backup's entries. */
+export type ProgressUnit = 'keys' | 'entries';
+
 export interface OperationProgress {
   phase: string;
+  /** What `done` and `total` count. */
+  unit: ProgressUnit;
   done: number;
   total: number | null;
   counts: Record<string, number>;

@@ -33,7 +33,7 @@ export interface OperationOutcome {
   error?: OperationError | null;
   progress?: OperationProgress | null;
   /** Where the execution left off, for the next one (see OperationStoppedError); null clears it. */
-  checkpoint?: Readonly<Record<string, unknown>> | null;
+  checkpoint?: object | null;
 }
 
 /** How many operations of one kind have one status. */

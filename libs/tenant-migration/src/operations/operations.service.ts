@@ -4,12 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import {
-  InvalidOptionError,
   OperationConflictError,
   OperationNotFoundError,
   OperationStateError,
 } from '../errors/index.js';
-import { OPERATION_KIND_SPECS } from './operation-kinds.js';
+import { checkOperationParams, OPERATION_KIND_SPECS } from './operation-kinds.js';
 import { OperationExecutor } from './operation-executor.js';
 import { recordedFailure } from './operation-error.js';
 import { OperationQueue } from './operation-queue.js';
@@ -58,7 +57,7 @@ export class OperationsService {
    * refused (InvalidOptionError).
    */
   async start(request: StartOperation): Promise<Operation> {
-    const params = checkedParams(request.kind, request.params ?? {});
+    const params = checkOperationParams(request.kind, request.params ?? {});
     const spec = OPERATION_KIND_SPECS[request.kind];
     const recorded = await this.operations.insert({
       id: randomUUID(),
@@ -243,31 +242,6 @@ export class OperationsService {
     return this.operations.interruptStale(this.options.operations.staleMs);
   }
 }
-
-/** The parameters, checked against the kind's list; restore's overwrite needs its own confirmation. */
-const checkedParams = (kind: OperationKind, params: OperationParams): OperationParams => {
-  const spec = OPERATION_KIND_SPECS[kind];
-  if (!spec) throw new InvalidOptionError(`unknown operation kind ${String(kind)}`, { kind });
-  const misplaced = Object.keys(params).filter((name) => !spec.params.includes(name));
-  if (misplaced.length > 0)
-    throw new InvalidOptionError(
-      misplaced.map((name) => `property ${name} cannot be used with kind ${kind}`).join('; '),
-      { kind, misplaced },
-    );
-  if (spec.params.includes('backup') && typeof params.backup !== 'string')
-    throw new InvalidOptionError(
-      `${kind} needs the backup's id: {"kind":"${kind}","backup":"<id>"}`,
-      {
-        kind,
-      },
-    );
-  if (params.overwrite === true && params.confirmOverwrite !== true)
-    throw new InvalidOptionError(
-      'overwrite replaces live keys: it needs its own confirmation, "confirmOverwrite": true',
-      { kind },
-    );
-  return params;
-};
 
 const conflict = (kind: OperationKind, heldBy: string | null): OperationConflictError =>
   new OperationConflictError(
