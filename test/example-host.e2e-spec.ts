@@ -19,6 +19,7 @@ import {
   SyncService,
   MigrationUtils,
   TenantMigrationModule,
+  TenantLookupService,
   TenantMigrationService,
   TenantResolver,
   TenantService,
@@ -412,6 +413,24 @@ describe('a host platform importing TenantMigrationModule', () => {
           .rows[0].n >= 2,
       );
       assert.equal((await service.checkDataIntegrity()).consistent, true);
+      // A lookup reads the same tables: the tenant cleanup deleted from Redis, with its synced
+      // write-back gone from the queue and the sync in the audit log; the rejected key's quarantine.
+      const lookups = named.get(TenantLookupService);
+      const pizza = await lookups.lookup('pizza');
+      assert.equal(pizza.state, 'only-in-postgres');
+      assert.equal(pizza.cleanedUp, true);
+      assert.equal(pizza.postgres?.emoji, '🍟');
+      assert.deepEqual(pizza.history.writeBacks, []);
+      assert.deepEqual(
+        pizza.history.audit.map((entry) => entry.action),
+        ['sync'],
+      );
+      const broken = await lookups.lookup('broken');
+      assert.equal(broken.state, 'invalid-in-redis');
+      assert.deepEqual(
+        broken.history.exceptions.map((e) => [e.key, e.bucket]),
+        [[key('broken'), 'rejected']],
+      );
       const selfTest = await named.get(MigrationTests).runAllTests();
       assert.equal(selfTest.passed, true, JSON.stringify(selfTest.tests.filter((t) => !t.passed)));
 

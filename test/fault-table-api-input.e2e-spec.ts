@@ -1,9 +1,9 @@
 /**
  * The admin API's fault table for input: every route and action of the README's route table
  * with out-of-range numbers, wrong types, oversized bodies and strings, unknown properties,
- * actions and routes, bodies that are not JSON, and missing or wrong credentials. Each row
- * expects the documented 4xx problem document (test/support/api-fault-table.ts), never a 500,
- * and `/health` answers 200 after every row.
+ * actions and routes, bodies that are not JSON, impossible subdomains, and missing or wrong
+ * credentials. Each row expects the documented 4xx problem document
+ * (test/support/api-fault-table.ts), never a 500, and `/health` answers 200 after every row.
  *
  * The real AppModule with the production HTTP setup, in this process, against this file's own
  * database and key prefix.
@@ -568,12 +568,71 @@ const mediaRows: ApiFaultRow[] = [
   ),
 ];
 
+const TENANTS = '/api/admin/tenants';
+/** The message of InvalidSubdomainError for `input`, as typed (quoted, then every reason). */
+const INVALID_SUBDOMAIN = (input: string) =>
+  new RegExp(`^"${input.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}" is not a valid subdomain: `);
+const tenantRows: ApiFaultRow[] = [
+  ...['not valid!', 'www', '__proto__', 'xn--pizza', '-pizza', 'a'.repeat(64), '\u0000', '🍕'].map(
+    (subdomain) =>
+      bad(
+        `GET ${TENANTS}/:subdomain`,
+        `subdomain ${subdomain.length > 40 ? 'of 64 characters' : JSON.stringify(subdomain)}`,
+        get(() => `${TENANTS}/${encodeURIComponent(subdomain)}`),
+        INVALID_SUBDOMAIN(subdomain),
+        400,
+        'invalid-subdomain',
+      ),
+  ),
+  bad(
+    `GET ${TENANTS}/:subdomain`,
+    'subdomain of 10 kB',
+    get(() => `${TENANTS}/${'x'.repeat(10_000)}`),
+    /^subdomain must be at most 253 characters \(it has 10000\)$/,
+  ),
+  bad(
+    `GET ${TENANTS}/:subdomain`,
+    'a subdomain that is not UTF-8 (%FF)',
+    get(() => `${TENANTS}/%FF`),
+    /^Failed to decode param '%FF'$/,
+  ),
+  bad(
+    `GET ${TENANTS}/:subdomain`,
+    'an unknown parameter',
+    get(() => `${TENANTS}/tenant-1?x=1`),
+    /^property x should not exist$/,
+  ),
+  bad(
+    `GET ${TENANTS}/:subdomain`,
+    'a parameter named __proto__',
+    get(() => `${TENANTS}/tenant-1?__proto__=1`),
+    /^property __proto__ should not exist$/,
+  ),
+  bad(
+    `GET ${TENANTS}/:subdomain`,
+    'a tenant in neither store',
+    get(() => `${TENANTS}/nobody`),
+    /^tenant "nobody" exists in neither Redis nor PostgreSQL$/,
+    404,
+    'tenant-not-found',
+  ),
+  bad(
+    `GET ${TENANTS}/:subdomain`,
+    'no subdomain',
+    get(() => `${TENANTS}/`),
+    /^Cannot GET \/api\/admin\/tenants\/$/,
+    404,
+    'not-found',
+  ),
+];
+
 const UNAUTHORIZED = /^a valid admin bearer token is required$/;
 const accessRows: ApiFaultRow[] = [
   ...[
     `GET ${BASE}?action=status`,
     `GET ${BASE}/runs/${UNKNOWN_RUN}`,
     `GET ${BASE}/runs/${UNKNOWN_RUN}/exceptions/export`,
+    `GET ${TENANTS}/tenant-1`,
     `POST ${BASE}`,
   ].flatMap((route) => {
     const [method, path] = route.split(' ');
@@ -689,6 +748,7 @@ describe('admin API fault table: input', () => {
     ['types, actions, subdomains', typeRows],
     ['body shapes and sizes, unknown and misplaced properties', shapeRows],
     ['media types', mediaRows],
+    ['the tenants resource', tenantRows],
     ['credentials and routes', accessRows],
   ];
   for (const [group, rows] of table) {

@@ -120,6 +120,12 @@ const ROUTES: Route[] = [
     needs: ['postgres'],
     ok: 200,
   },
+  {
+    route: 'GET /api/admin/tenants/:subdomain',
+    send: () => http().get('/api/admin/tenants/tenant-1').set(AUTH),
+    needs: BOTH,
+    ok: 200,
+  },
   postAction('migrate', { action: 'migrate' }, BOTH, 202),
   postAction('dry-run', { action: 'dry-run' }, BOTH),
   postAction('validate', { action: 'validate' }, ['redis']),

@@ -5,7 +5,8 @@
  * Swagger UI at `/api/docs` loads only assets the app serves itself. The reports (`?action=`
  * check, stats, report, test; validate, dry-run, cleanup; every operation kind's result) are
  * compared member by member with real answers of the app on a few seeded tenants: a member an
- * answer has and its schema lacks, or one the schema requires and the answer lacks, fails here.
+ * answer has and its schema lacks, or one the schema requires and the answer lacks, fails here;
+ * so is a tenant lookup in each of its states.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +35,7 @@ import {
   SelfTestReportResponse,
   SyncAllResultResponse,
   SyncResponse,
+  TenantLookupResponse,
   ValidationReportResponse,
 } from '#tenant-migration';
 import { OperationResponse } from '../libs/tenant-migration/src/http/operation.responses.js';
@@ -505,6 +507,42 @@ describe('OpenAPI document and Swagger UI', () => {
         'kept',
       ]);
       assert.ok(Object.keys(cleanup.keptByReason).length > 1);
+    });
+
+    it('GET /api/admin/tenants/:subdomain answers exactly the members of its schema, in every state', async () => {
+      const path = '/api/admin/tenants/{subdomain}';
+      assert.deepEqual(answerSchema(document, path, 'get', '200'), refTo(TenantLookupResponse));
+      const states = new Set<string>();
+      for (const subdomain of ['alpha', 'bravo', 'delta', 'echo', 'broken', 'hashed', 'golf']) {
+        const res = await api.http().get(`/api/admin/tenants/${subdomain}`).set(auth);
+        assert.equal(res.status, 200, `${subdomain}: ${res.text}`);
+        const answer = bodyOf<{ state: string; redis: object | null; postgres: object | null }>(
+          res,
+        );
+        states.add(answer.state);
+        assert.deepEqual(
+          Object.keys(answer).sort(),
+          propertyNames(document, refTo(TenantLookupResponse)),
+          subdomain,
+        );
+        assert.deepEqual(mismatches(document, refTo(TenantLookupResponse), answer), [], subdomain);
+      }
+      assert.deepEqual([...states].sort(), [
+        'different',
+        'invalid-in-redis',
+        'matching',
+        'only-in-postgres',
+        'only-in-redis',
+      ]);
+      // The history's lists held items too: a sync's audit entry, a run's quarantine.
+      const alpha = bodyOf<{ history: { audit: unknown[] } }>(
+        await api.http().get('/api/admin/tenants/alpha').set(auth),
+      );
+      assert.ok(alpha.history.audit.length > 0);
+      const broken = bodyOf<{ history: { exceptions: unknown[] } }>(
+        await api.http().get('/api/admin/tenants/broken').set(auth),
+      );
+      assert.ok(broken.history.exceptions.length > 0);
     });
 
     it('gives every operation kind the result schema of its kind', async () => {

@@ -97,6 +97,8 @@ export type {
 } from './integrity/cleanup.types.js';
 export { ReportService } from './integrity/report.service.js';
 export { toMarkdown } from './integrity/report-markdown.js';
+export { TenantLookupService } from './integrity/tenant-lookup.service.js';
+export type * from './integrity/tenant-lookup.types.js';
 export type { MigrationReport, MigrationStats, WrittenReport } from './integrity/report.types.js';
 export { TenantResolver } from './compat/tenant-resolver.js';
 export type { ResolverMode } from './tenant-migration-options.interface.js';
@@ -112,6 +114,7 @@ export {
 export * from './http/admin-api.responses.js';
 export * from './http/report.responses.js';
 export * from './http/backup-report.responses.js';
+export * from './http/tenant-lookup.responses.js';
 export { ApiProblemResponses } from './http/api-problem-responses.js';
 export { MigrationTests } from './self-test/migration-tests.service.js';
 export { SELF_TEST_NAMES } from './self-test/self-test.types.js';

@@ -39,6 +39,8 @@ import { CleanupBackupGate } from './integrity/cleanup-backup.gate.js';
 import { CleanupBatch } from './integrity/cleanup-batch.js';
 import { ReportService } from './integrity/report.service.js';
 import { TenantStatsRepository } from './integrity/tenant-stats.repository.js';
+import { TenantLookupRepository } from './integrity/tenant-lookup.repository.js';
+import { TenantLookupService } from './integrity/tenant-lookup.service.js';
 import { TenantResolver } from './compat/tenant-resolver.js';
 import { MigrationTests } from './self-test/migration-tests.service.js';
 import { SelfTestRedisRepository } from './self-test/self-test-redis.repository.js';
@@ -95,6 +97,8 @@ export const LIBRARY_PROVIDERS: Provider[] = [
   CleanupService,
   TenantStatsRepository,
   ReportService,
+  TenantLookupRepository,
+  TenantLookupService,
   TenantResolver,
   RedisWriteBackQueue,
   TenantStoreRepository,

@@ -16,7 +16,7 @@ import type { GET_ACTIONS, MigrationActionDto, POST_ACTIONS } from './migration-
 import type { Store } from './store-readiness.js';
 import { withinLimit } from './sync-limit.js';
 
-const BOTH: readonly Store[] = ['postgres', 'redis'];
+export const BOTH: readonly Store[] = ['postgres', 'redis'];
 export const POSTGRES: readonly Store[] = ['postgres'];
 
 type GetAction = (typeof GET_ACTIONS)[number];

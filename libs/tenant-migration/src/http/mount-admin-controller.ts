@@ -17,12 +17,13 @@ import { MigrationAdminController } from './migration-admin.controller.js';
 import { DEFAULT_SYNC_TIMEOUT_MS } from './sync-limit.js';
 import { OperationsController } from './operations.controller.js';
 import { StrictValidationPipe } from './strict-validation.pipe.js';
+import { TenantsController } from './tenants.controller.js';
 
 /** Where and behind what the admin API is mounted (the module's `admin` extra). */
 export interface AdminControllerMount {
   /** Route of the `?action=` controller. Default `api/admin/migration`. */
   path?: string;
-  /** Route under which `operations` and `audit` are. Default `api/admin`. */
+  /** Route under which `operations`, `audit` and `tenants` are. Default `api/admin`. */
   resourcesPath?: string;
   /**
    * How long the synchronous `?action=` forms that can stop midway (check, validate, dry-run,
@@ -44,7 +45,7 @@ export const DEFAULT_ADMIN_PATH = 'api/admin/migration';
 export const DEFAULT_RESOURCES_PATH = 'api/admin';
 
 /**
- * The admin controllers (`?action=` routes, and the operations and audit resources) with their
+ * The admin controllers (`?action=` routes, and the operations, audit and tenants resources) with their
  * routes, the host's guard, JSON bodies only (415 otherwise), strict
  * request validation (unknown properties are refused, whatever their name and whatever pipes the
  * host has) and the mapping of domain errors to
@@ -62,9 +63,11 @@ export const mountAdminControllers = (mount: AdminControllerMount): Type[] => {
     protected override readonly syncTimeoutMs = syncTimeoutMs;
   }
   class MountedOperationsController extends OperationsController {}
+  class MountedTenantsController extends TenantsController {}
   const routed: [Type, string][] = [
     [MountedMigrationAdminController, mount.path ?? DEFAULT_ADMIN_PATH],
     [MountedOperationsController, mount.resourcesPath ?? DEFAULT_RESOURCES_PATH],
+    [MountedTenantsController, mount.resourcesPath ?? DEFAULT_RESOURCES_PATH],
   ];
   for (const [controller, path] of routed) {
     Controller(path)(controller);

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { OPERATION_KINDS, OPERATION_STATUSES } from '../operations/operation.types.js';
+import type { AuditLogEntity } from '../audit/audit-log.entity.js';
 import { BackupResponse } from './admin-api.responses.js';
+import { documents } from './schema-rules.js';
 import {
   CleanupResultResponse,
   IntegrityReportResponse,
@@ -108,6 +110,7 @@ export class AuditEntryResponse {
   @ApiProperty({ enum: ['succeeded', 'failed'] }) status!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) outcome!: Record<string, unknown>;
 }
+documents<AuditLogEntity>()(AuditEntryResponse);
 
 export class AuditPageResponse {
   @ApiProperty({ type: [AuditEntryResponse] }) entries!: AuditEntryResponse[];

@@ -6,8 +6,7 @@ import type { TableNames } from '../database/table-names.js';
 import { storableText } from '../common/storable-text.js';
 import { TenantMergeRepository } from '../migration/tenant-merge.repository.js';
 import { type StagedTenant } from '../migration/tenant-merge.types.js';
-import { COMPARED_COLUMNS, LEGACY_COMPARED_COLUMNS } from '../tenants/tenant-columns.js';
-import { redisSide, ROW_DIFFERS } from './row-differs.sql.js';
+import { FIELD_DIFFERENCES, ROW_DIFFERS } from './row-differs.sql.js';
 import type { ScanStateSnapshot } from '../migration/scan-state.js';
 import type { FieldDifference, TenantDrift } from './integrity.types.js';
 
@@ -67,19 +66,10 @@ const countDriftSql = ({ tenants, redisCleanups }: Tables): string => `
          count(*) FILTER (WHERE kind = 'different')::int AS different
     FROM ${DRIFT}`;
 
-const FIELD_PAIRS = COMPARED_COLUMNS.map(
-  ([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`,
-).join(',\n        ');
-
 /** The drifts in report order, each with its field-level differences; `LIMIT` appended. */
 const listDriftSql = ({ tenants }: Tables): string =>
   `SELECT d.kind, d.subdomain, coalesce(s.source_key, t.source_key) AS key,
-          CASE WHEN d.kind = 'different' THEN
-            (SELECT jsonb_agg(jsonb_build_object('field', c.field, 'redis', c.r, 'postgres', c.p))
-               FROM (VALUES
-      ${FIELD_PAIRS}) AS c(field, r, p)
-              WHERE c.r IS DISTINCT FROM c.p
-                AND (s.source_format <> 'legacy' OR c.field IN (${LEGACY_COMPARED_COLUMNS.map(([f]) => `'${f}'`).join(', ')}))) END AS fields,
+          CASE WHEN d.kind = 'different' THEN ${FIELD_DIFFERENCES} END AS fields,
           CASE WHEN d.kind = 'different' THEN (t.migrated_at IS NULL OR t.updated_at > t.migrated_at) END AS changed_in_postgres,
           CASE WHEN d.kind = 'different' THEN (t.source_hash IS DISTINCT FROM s.source_hash) END AS changed_in_redis
      FROM ${DRIFT} d

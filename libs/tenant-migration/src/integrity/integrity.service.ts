@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { OperationStoppedError } from '../errors/index.js';
 import { stopReasonOf, type StopReason } from '../common/stop-signal.js';
 import type { PoolClient } from 'pg';
+import type { OutcomeReason } from '../common/outcome-reason.js';
 import { RESOLVED_OPTIONS } from '../tenant-migration.constants.js';
 import type { ResolvedTenantMigrationOptions } from '../tenant-migration-options.interface.js';
 import { ScanState } from '../migration/scan-state.js';
@@ -54,16 +55,17 @@ interface Comparison {
   drift: TenantDrift[];
 }
 
+/** Why a valid record is set apart when PostgreSQL credits its subdomain to the key `owner`. */
+export const ownershipConflictReason = (owner: string): OutcomeReason => ({
+  code: 'subdomain-conflict',
+  field: 'subdomain',
+  message: `the subdomain already belongs to the tenant migrated from ${owner}`,
+});
+
 /** A key PostgreSQL credits another key's subdomain to, as the migration would reject it. */
 const conflictRecord = (conflict: OwnershipConflict): InvalidRedisRecord => ({
   key: conflict.key,
-  reasons: [
-    {
-      code: 'subdomain-conflict',
-      field: 'subdomain',
-      message: `the subdomain already belongs to the tenant migrated from ${conflict.owner}`,
-    },
-  ],
+  reasons: [ownershipConflictReason(conflict.owner)],
 });
 
 /** Adds `record` to the listed invalid records unless `limit` (0: none) is reached. */

@@ -20,3 +20,18 @@ const rowsDiffer = (fields: readonly ComparedColumn[]): string =>
 export const ROW_DIFFERS = `CASE WHEN s.source_format = 'legacy'
   THEN ${rowsDiffer(LEGACY_COMPARED_COLUMNS)}
   ELSE ${rowsDiffer(COMPARED_COLUMNS)} END`;
+
+const FIELD_PAIRS = COMPARED_COLUMNS.map(
+  ([f, c, k]) => `('${f}', to_jsonb(${redisSide(c, k)}), to_jsonb(t.${c}))`,
+).join(',\n        ');
+
+/**
+ * SQL of the fields (the fields `ROW_DIFFERS` compares) in which a staged record (alias s) and
+ * its tenant (alias t) differ, as a jsonb array of `{field, redis, postgres}` (a
+ * `FieldDifference` each, both values as jsonb); null when none differs.
+ */
+export const FIELD_DIFFERENCES = `(SELECT jsonb_agg(jsonb_build_object('field', c.field, 'redis', c.r, 'postgres', c.p))
+               FROM (VALUES
+      ${FIELD_PAIRS}) AS c(field, r, p)
+              WHERE c.r IS DISTINCT FROM c.p
+                AND (s.source_format <> 'legacy' OR c.field IN (${LEGACY_COMPARED_COLUMNS.map(([f]) => `'${f}'`).join(', ')})))`;

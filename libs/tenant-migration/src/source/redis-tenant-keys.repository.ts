@@ -10,6 +10,18 @@ export interface LiveKey {
   value: Buffer | null;
 }
 
+/** A key as one lookup reads it (`inspect`): type, TTL, size and the start of a string's value. */
+export interface InspectedKey {
+  /** `string`, `hash`, `list`, `set`, `zset`, `stream`... */
+  type: string;
+  /** Remaining time to live in ms; null when the key has none. */
+  ttlMs: number | null;
+  /** A string's length in bytes; null for the other types. */
+  bytes: number | null;
+  /** A string's first bytes (at most those asked for); null for the other types. */
+  head: Buffer | null;
+}
+
 /**
  * The replies of a pipeline, in order. A command that failed fails the step, as callers see a
  * Redis failure (StoreUnavailableError when Redis went away): a lost connection leaves every
@@ -62,6 +74,43 @@ export class RedisTenantKeysRepository {
       dump: replies[2 * i] as Buffer | null,
       value: replies[2 * i + 1] as Buffer | null,
     }));
+  }
+
+  /**
+   * One key as it is at one instant (a MULTI of TYPE, PTTL, STRLEN and GETRANGE): null when it
+   * does not exist. Of a string at most `readBytes` bytes are read, however long it is; a key
+   * of another type has no value read. Read-only.
+   */
+  async inspect(key: string, readBytes: number): Promise<InspectedKey | null> {
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await this.redis
+        .multi()
+        .type(key)
+        .pttl(key)
+        .strlen(key)
+        .getrangeBuffer(key, 0, Math.max(1, readBytes) - 1)
+        .exec();
+    } catch (error) {
+      throw asStoreError(error);
+    }
+    const [typeReply, ttlReply, lengthReply, headReply] = replies ?? [];
+    if (!typeReply || !ttlReply) throw asStoreError(new Error('the MULTI got no reply'));
+    for (const [error] of [typeReply, ttlReply]) if (error) throw asStoreError(error);
+    const type = String(typeReply[1]);
+    if (type === 'none') return null;
+    const ttl = Number(ttlReply[1]);
+    const ttlMs = ttl >= 0 ? ttl : null;
+    // STRLEN and GETRANGE answer WRONGTYPE for any other type: only a string has a value here.
+    if (type !== 'string') return { type, ttlMs, bytes: null, head: null };
+    for (const reply of [lengthReply, headReply]) if (reply?.[0]) throw asStoreError(reply[0]);
+    const head: unknown = headReply?.[1];
+    return {
+      type,
+      ttlMs,
+      bytes: Number(lengthReply?.[1]),
+      head: Buffer.isBuffer(head) ? head : Buffer.alloc(0),
+    };
   }
 
   /**

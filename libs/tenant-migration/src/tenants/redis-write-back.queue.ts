@@ -14,6 +14,25 @@ export interface PendingWriteBack {
   lastFailedAt: Date;
 }
 
+/** A row of the queue's table. */
+interface QueueRow {
+  subdomain: string;
+  key: string;
+  attempts: number;
+  last_error: string;
+  first_failed_at: Date;
+  last_failed_at: Date;
+}
+
+const pendingOf = (r: QueueRow): PendingWriteBack => ({
+  subdomain: r.subdomain,
+  key: r.key,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  firstFailedAt: r.first_failed_at,
+  lastFailedAt: r.last_failed_at,
+});
+
 /**
  * The durable queue of failed Redis write-backs (table `tables.redisWriteBacks`, default
  * `redis_write_backs`; one row per tenant). It lives in PostgreSQL because it records that
@@ -62,22 +81,20 @@ export class RedisWriteBackQueue {
 
   /** The oldest pending entries first. */
   async pending(client: PoolClient, limit: number): Promise<PendingWriteBack[]> {
-    const { rows } = await client.query<{
-      subdomain: string;
-      key: string;
-      attempts: number;
-      last_error: string;
-      first_failed_at: Date;
-      last_failed_at: Date;
-    }>(`SELECT * FROM ${this.table} ORDER BY first_failed_at, subdomain LIMIT $1`, [limit]);
-    return rows.map((r) => ({
-      subdomain: r.subdomain,
-      key: r.key,
-      attempts: r.attempts,
-      lastError: r.last_error,
-      firstFailedAt: r.first_failed_at,
-      lastFailedAt: r.last_failed_at,
-    }));
+    const { rows } = await client.query<QueueRow>(
+      `SELECT * FROM ${this.table} ORDER BY first_failed_at, subdomain LIMIT $1`,
+      [limit],
+    );
+    return rows.map(pendingOf);
+  }
+
+  /** The pending entry of one tenant: none, or one (the queue keeps one row per tenant). */
+  async pendingFor(client: PoolClient, subdomain: string): Promise<PendingWriteBack[]> {
+    const { rows } = await client.query<QueueRow>(
+      `SELECT * FROM ${this.table} WHERE subdomain = $1`,
+      [subdomain],
+    );
+    return rows.map(pendingOf);
   }
 
   async count(client: PoolClient): Promise<number> {
