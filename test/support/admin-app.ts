@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { Test } from '@nestjs/testing';
 import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Redis } from 'ioredis';
 import { TENANT_REDIS } from '#tenant-migration';
 
@@ -27,7 +28,7 @@ export const startAdminApp = async (
   const { AppModule } = await import('../../apps/admin/src/app.module.js');
   const { configureApp } = await import('../../apps/admin/src/configure-app.js');
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = configureApp(moduleRef.createNestApplication({ logger }));
+  const app = configureApp(moduleRef.createNestApplication<NestExpressApplication>({ logger }));
   await app.init();
   return app;
 };

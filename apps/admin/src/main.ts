@@ -9,6 +9,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { errorMessage } from '#tenant-migration';
 import { environmentOrExit, failStart, serviceLogger } from '../../shared/service-start.js';
 import { configureApp } from './configure-app.js';
@@ -22,7 +23,9 @@ const bootstrap = async (): Promise<void> => {
   }
   // The module graph validates and reads the environment as it loads: load it only now.
   const { AppModule } = await import('./app.module.js');
-  const app = configureApp(await NestFactory.create(AppModule, { logger: serviceLogger(env) }));
+  const app = configureApp(
+    await NestFactory.create<NestExpressApplication>(AppModule, { logger: serviceLogger(env) }),
+  );
   app.enableShutdownHooks();
   await app.listen(env.PORT, env.HOST);
   // The actual address: with PORT=0 the system picks the port.
