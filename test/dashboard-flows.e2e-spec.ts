@@ -7,6 +7,7 @@
  * Content-Security-Policy or open a dialog of its own.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { useOperationsApp } from './support/operations-app.js';
@@ -155,6 +156,14 @@ describe('the admin dashboard in a browser: the operator flows', () => {
     const row = page.locator(`tr[data-key="${stores.prefix}broken"]`);
     await row.getByText('invalid-json').waitFor();
     assert.equal(await row.locator('pre.text-value').textContent(), 'not json {');
+    // The export holds what the search found, one JSON document a line.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export (NDJSON)' }).click();
+    const lines = (await readFile(await (await download).path(), 'utf8')).trim().split('\n');
+    assert.deepEqual(
+      lines.map((line) => (JSON.parse(line) as { key: string }).key),
+      [`${stores.prefix}broken`],
+    );
     // By reason code too; an unknown subdomain finds nothing.
     await page.getByLabel('Subdomain').fill('');
     await page.getByLabel('Reason code').fill('invalid-json');
@@ -254,5 +263,32 @@ describe('the admin dashboard in a browser: the operator flows', () => {
       .waitFor({ timeout: 60_000 });
     assert.equal(await stores.redis.exists(`${stores.prefix}t1`), 0);
     assert.equal(await tenantRows(), TENANTS, 'PostgreSQL keeps every tenant');
+  });
+
+  it('restores the backup: a dry run first, then a confirmation that names what it writes and where', async () => {
+    const row = page.locator('tr[data-backup]').first();
+    await row.getByRole('button', { name: /^Restore backup/ }).click();
+    await page.getByRole('button', { name: 'Dry run of the restore' }).click();
+    await page
+      .getByText(`${format(TENANTS)} keys would be written`, { exact: false })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await stores.redis.exists(`${stores.prefix}t1`), 0, 'a dry run writes nothing');
+    await page.getByRole('button', { name: 'Restore…', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: /^Restore backup/ });
+    assert.match(
+      (await dialog.textContent()) ?? '',
+      new RegExp(`This writes ${format(TENANTS)} keys to the configured Redis`),
+    );
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await page
+      .locator('.panel[data-status="succeeded"] .result')
+      .filter({ hasText: `Restored ${format(TENANTS)} of ${format(TENANTS)} entries` })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await stores.redis.exists(`${stores.prefix}t1`), 1);
+    // The backup was taken after the sync: the synced value comes back.
+    const restored = JSON.parse((await stores.redis.get(`${stores.prefix}t7`)) ?? '{}') as {
+      emoji?: string;
+    };
+    assert.equal(restored.emoji, '🌮');
   });
 });
