@@ -235,12 +235,15 @@ describe('the admin dashboard in a browser: safe by construction, usable by ever
     await page.close();
   });
 
-  it('waits with exclusive buttons while a migration holds the tenants, and shows API refusals in words', async () => {
+  it('follows a migration started elsewhere, waits with exclusive buttons while it holds the tenants, and shows API refusals in words', async () => {
     const { page, incidents } = await browser.newPage();
     await signIn(page);
     await open(page, 'Operations');
     const held = await stores.api.start({ kind: 'migrate', batchSize: 10 });
     await page.locator('button.primary:disabled', { hasText: 'Start migration' }).waitFor();
+    // The page follows the migration it did not start, with its controls.
+    const panel = page.locator(`.panel[data-operation="${held.id}"]`);
+    await panel.getByRole('button', { name: 'Pause' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'holds the tenants' }).waitFor();
     await open(page, 'Tenant lookup');
     await page.getByLabel('Subdomain').fill('no_such tenant!');

@@ -216,5 +216,7 @@ export const useOperation = () => {
     error: startError ?? watched.error,
     settled,
     watch,
+    /** The operation followed (or about to be), if any. */
+    watching: target.id,
   };
 };

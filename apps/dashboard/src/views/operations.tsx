@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { API } from '../api';
 import type { Operation, OperationPage } from '../api-types';
 import { OPERATION_KINDS, OPERATION_STATUSES, SETTLED } from '../api-types';
@@ -282,7 +282,14 @@ export const Pager = ({
 export const OperationsView = () => {
   const run = useOperation();
   const { active } = useActive();
-  // Watch what this page started; else the newest active operation.
+  // Until this page starts one, it follows the newest operation that is running (once: the
+  // operator may then watch another).
+  const adopted = useRef(false);
+  useEffect(() => {
+    if (adopted.current || run.watching !== null || run.busy || active.length === 0) return;
+    adopted.current = true;
+    run.watch(active[0].id);
+  }, [active, run]);
   const shown = run.operation ?? null;
   const other = active.find((op) => op.id !== shown?.id) ?? null;
   return (
