@@ -16,6 +16,5 @@ export default defineConfig({
     target: 'es2022',
     // Inlined assets would be data: URLs; every asset is a file the CSP allows as 'self'.
     assetsInlineLimit: 0,
-    reportCompressedSize: true,
   },
 });

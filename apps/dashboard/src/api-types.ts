@@ -19,8 +19,17 @@ import type {
 import type { MigrationStats as StatsReport } from '../../../libs/tenant-migration/src/integrity/report.types';
 import type { SyncResult } from '../../../libs/tenant-migration/src/integrity/sync.types';
 import type { MigrationCounts } from '../../../libs/tenant-migration/src/migration/migration.types';
+import type { AuditLogEntity } from '../../../libs/tenant-migration/src/audit/audit-log.entity';
+import type { AuditPage as AuditPageRecord } from '../../../libs/tenant-migration/src/audit/audit-trail.service';
+import type { TenantLookup as TenantLookupRecord } from '../../../libs/tenant-migration/src/integrity/tenant-lookup.types';
+import type { MigrationRunEntity } from '../../../libs/tenant-migration/src/migration/migration-run.entity';
+import type {
+  QuarantinedKey as QuarantinedKeyRecord,
+  QuarantinePage,
+} from '../../../libs/tenant-migration/src/migration/migration-runs.service';
 import type {
   Operation as OperationRecord,
+  OperationPage as OperationPageRecord,
   OperationKind,
   OperationProgress,
   OperationStatus,
@@ -48,97 +57,16 @@ export type Operation = Wire<OperationRecord>;
 export type Backup = Wire<BackupSummary>;
 export type MigrationStats = Wire<StatsReport>;
 export type MigrationRun = MigrationStats['lastRuns'][number];
-/** A recorded run as `action=runs` lists it (a `migration_runs` row). */
-export interface RecordedRun extends MigrationRun {
-  kind: 'migrate' | 'dry-run' | 'validate';
-}
 export type RestoreReport = Wire<RedisRestoreReport>;
 export type VerifyReport = Wire<BackupVerifyReport>;
 export type SelfTestReport = Wire<SelfTestRecord>;
 
-export interface OperationPage {
-  operations: Operation[];
-  total: number;
-  byStatus: Record<string, number>;
-  offset: number;
-  limit: number;
-}
-
-export interface QuarantinedKey {
-  id: string;
-  runId: string;
-  key: string;
-  bucket: 'rejected' | 'skipped';
-  reasons: OutcomeReason[];
-  valueSha256: string | null;
-  valueSize: number | null;
-  createdAt: string;
-  valuePrefixBase64: string | null;
-}
-
-export interface ExceptionPage {
-  limit: number;
-  offset: number;
-  total: number;
-  exceptions: QuarantinedKey[];
-}
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string | null;
-  action: string;
-  params: Record<string, unknown>;
-  status: 'succeeded' | 'failed';
-  outcome: Record<string, unknown>;
-}
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  total: number;
-  offset: number;
-  limit: number;
-}
-
+export type OperationPage = Wire<OperationPageRecord>;
+export type QuarantinedKey = Wire<QuarantinedKeyRecord>;
+export type ExceptionPage = Wire<QuarantinePage>;
+export type AuditEntry = Wire<AuditLogEntity>;
+export type AuditPage = Wire<AuditPageRecord>;
+/** A recorded run as `action=runs` lists it (a `migration_runs` row). */
+export type RecordedRun = Wire<MigrationRunEntity>;
 /** `GET /api/admin/tenants/:subdomain`: one tenant in both stores, and its history. */
-export interface TenantLookup {
-  subdomain: string;
-  key: string;
-  state: 'matching' | 'different' | 'only-in-redis' | 'only-in-postgres' | 'invalid-in-redis';
-  redis: null | {
-    type: string;
-    ttlMs: number | null;
-    bytes: number | null;
-    text: string | null;
-    hexPrefix: string | null;
-    truncated: boolean;
-    mapped: Record<string, unknown> | null;
-    reasons: OutcomeReason[];
-    notes: OutcomeReason[];
-  };
-  postgres: Record<string, unknown> | null;
-  fields: FieldDifference[];
-  changedInRedis: boolean | null;
-  changedInPostgres: boolean | null;
-  cleanedUp: boolean;
-  history: {
-    exceptions: {
-      runId: string;
-      key: string;
-      bucket: 'rejected' | 'skipped';
-      reasons: OutcomeReason[];
-      at: string;
-    }[];
-    audit: AuditEntry[];
-    writeBacks: {
-      subdomain: string;
-      key: string;
-      attempts: number;
-      lastError: string;
-      firstFailedAt: string;
-      lastFailedAt: string;
-    }[];
-    migratedAt: string | null;
-    updatedAt: string | null;
-  };
-}
+export type TenantLookup = Wire<TenantLookupRecord>;

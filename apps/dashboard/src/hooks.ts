@@ -51,6 +51,22 @@ export const useLoad = <T>(
   return { data, error, loading, reload };
 };
 
+/**
+ * The newest operation of `kind` that succeeded (its result is the kind's latest report), or
+ * null when there is none; read again when a dependency changes.
+ */
+export const useLatestSucceeded = (
+  kind: OperationKind,
+  deps: readonly unknown[],
+): Loaded<Operation | null> =>
+  useLoad(
+    (api, signal) =>
+      api
+        .get<OperationPage>(`${API}/operations`, { kind, status: 'succeeded', limit: 1 }, signal)
+        .then((page) => page.operations[0] ?? null),
+    deps,
+  );
+
 /** The operations not settled yet, polled, shared by every view (exclusive buttons wait). */
 export interface ActiveOperations {
   active: Operation[];

@@ -79,6 +79,10 @@ export const summaryOf = (operation: Operation): string => {
   }
 };
 
-/** Kinds whose running execution can be paused (and resumed). */
+/**
+ * Kinds whose running execution can be paused (and resumed) and cancelled: the kinds that the
+ * server's kind table (operations/operation-kinds.ts, which the page cannot load) marks
+ * `pausable` and `cancellable`. A control it refuses is answered 409 and shown in words.
+ */
 export const PAUSABLE = new Set(['migrate', 'dry-run', 'validate', 'check', 'backup', 'cleanup']);
 export const CANCELLABLE = PAUSABLE;

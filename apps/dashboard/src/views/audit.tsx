@@ -1,26 +1,18 @@
 import { useState } from 'preact/hooks';
 import { API } from '../api';
-import type { AuditPage, OperationPage, SelfTestReport } from '../api-types';
+import type { AuditPage, SelfTestReport } from '../api-types';
 import { ErrorNote, Loading, Time } from '../components/common';
 import { AuditTable } from '../components/tables';
 import { millis } from '../format';
-import { useLoad, useOperation } from '../hooks';
+import { useLatestSucceeded, useLoad, useOperation } from '../hooks';
 import { OperationPanel, Pager } from './operations';
 
 const PAGE = 25;
 
 const SelfTest = () => {
   const run = useOperation();
-  const last = useLoad(
-    (api, signal) =>
-      api.get<OperationPage>(
-        `${API}/operations`,
-        { kind: 'self-test', status: 'succeeded', limit: 1 },
-        signal,
-      ),
-    [run.settled],
-  );
-  const shown = last.data?.operations[0] ?? null;
+  const last = useLatestSucceeded('self-test', [run.settled]);
+  const shown = last.data;
   const report = shown?.result as unknown as SelfTestReport | undefined;
   return (
     <section aria-labelledby="self-test-title">
@@ -63,7 +55,7 @@ const SelfTest = () => {
             ))}
           </ul>
         </>
-      ) : last.data && !shown ? (
+      ) : !last.loading && !shown ? (
         <p class="muted">No self-test has run yet.</p>
       ) : null}
     </section>

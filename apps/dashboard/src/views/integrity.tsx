@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
-import { ACTIONS, API, ApiError } from '../api';
-import type { IntegrityReport, OperationPage, SyncResult, TenantDrift } from '../api-types';
+import { ACTIONS, ApiError } from '../api';
+import type { IntegrityReport, SyncResult, TenantDrift } from '../api-types';
 import { SETTLED } from '../api-types';
 import { ConfirmDialog, ErrorNote, Time } from '../components/common';
 import { FieldsTable } from '../components/tables';
 import { count, millis } from '../format';
-import { useActive, useApi, useLoad, useOperation } from '../hooks';
+import { useActive, useApi, useLatestSucceeded, useOperation } from '../hooks';
 import { OperationPanel } from './operations';
 
 export const DIRECTION_WORDS: Record<SyncResult['direction'], string> = {
@@ -206,17 +206,9 @@ export const IntegrityView = () => {
   const run = useOperation();
   const { active } = useActive();
   const checking = active.some((op) => op.kind === 'check');
-  const last = useLoad(
-    (api, signal) =>
-      api.get<OperationPage>(
-        `${API}/operations`,
-        { kind: 'check', status: 'succeeded', limit: 1 },
-        signal,
-      ),
-    [run.settled],
-  );
+  const last = useLatestSucceeded('check', [run.settled]);
   const fresh = run.operation?.status === 'succeeded' ? run.operation : null;
-  const shown = fresh ?? last.data?.operations[0] ?? null;
+  const shown = fresh ?? last.data;
   return (
     <section aria-labelledby="integrity-title">
       <h1 id="integrity-title">Integrity</h1>
@@ -243,7 +235,7 @@ export const IntegrityView = () => {
           report={shown.result as unknown as IntegrityReport}
           at={shown.finishedAt}
         />
-      ) : last.data && !run.operation ? (
+      ) : !last.loading && !run.operation ? (
         <p class="muted">No check has run yet.</p>
       ) : null}
     </section>

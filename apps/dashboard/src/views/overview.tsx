@@ -1,9 +1,9 @@
-import { ACTIONS, API } from '../api';
-import type { IntegrityReport, MigrationStats, OperationPage } from '../api-types';
+import { ACTIONS } from '../api';
+import type { IntegrityReport, MigrationStats } from '../api-types';
 import { ProgressChart, RunsChart } from '../components/charts';
 import { Count, ErrorNote, Loading, ProgressBar, StatusBadge, Time } from '../components/common';
 import { bytes, count, percent } from '../format';
-import { useActive, useLoad, useWatch } from '../hooks';
+import { useActive, useLatestSucceeded, useLoad, useWatch } from '../hooks';
 
 const Figure = ({ label, value, id }: { label: string; value: number | null; id: string }) => (
   <div class="figure">
@@ -43,18 +43,10 @@ export const OverviewView = () => {
     (api, signal) => api.get<MigrationStats>(ACTIONS, { action: 'stats' }, signal),
     [],
   );
-  const lastCheck = useLoad(
-    (api, signal) =>
-      api.get<OperationPage>(
-        `${API}/operations`,
-        { kind: 'check', status: 'succeeded', limit: 1 },
-        signal,
-      ),
-    [],
-  );
+  const lastCheck = useLatestSucceeded('check', []);
   const s = stats.data;
   const lastRun = s?.lastRuns[0] ?? null;
-  const check = lastCheck.data?.operations[0] ?? null;
+  const check = lastCheck.data;
   const report = check?.result as IntegrityReport | undefined;
   return (
     <section aria-labelledby="overview-title">

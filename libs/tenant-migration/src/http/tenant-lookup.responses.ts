@@ -65,12 +65,11 @@ export class TenantSubscriptionResponse {
 }
 documents<EnhancedTenant['subscription']>()(TenantSubscriptionResponse);
 
-/** A Redis value as a migration maps it (`TenantRecord`): the enhanced tenant and its provenance. */
-export class TenantRecordResponse {
+/** What a mapped record and a tenants row share: the tenant's identity and business profile. */
+abstract class TenantProfileResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() subdomain!: string;
   @ApiProperty() emoji!: string;
-  @ApiProperty({ type: 'integer', description: 'Epoch milliseconds.' }) createdAt!: number;
   @ApiProperty({ nullable: true, type: String }) businessName!: string | null;
   @ApiProperty({ enum: BUSINESS_CATEGORIES }) businessCategory!: string;
   @ApiProperty({ nullable: true, type: String }) businessDescription!: string | null;
@@ -81,6 +80,11 @@ export class TenantRecordResponse {
   @ApiProperty({ nullable: true, type: String }) logo!: string | null;
   @ApiProperty({ type: BrandColorsResponse, nullable: true })
   brandColors!: BrandColorsResponse | null;
+}
+
+/** A Redis value as a migration maps it (`TenantRecord`): the enhanced tenant and its provenance. */
+export class TenantRecordResponse extends TenantProfileResponse {
+  @ApiProperty({ type: 'integer', description: 'Epoch milliseconds.' }) createdAt!: number;
   @ApiProperty({ type: TenantFeaturesResponse }) features!: TenantFeaturesResponse;
   @ApiProperty({ type: TenantSubscriptionResponse }) subscription!: TenantSubscriptionResponse;
   @ApiProperty() profileComplete!: boolean;
@@ -92,21 +96,8 @@ export class TenantRecordResponse {
 documents<TenantRecord>()(TenantRecordResponse);
 
 /** A tenants row (`TenantEntity`), column by column under the entity's names. */
-export class TenantRowResponse {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() subdomain!: string;
-  @ApiProperty() emoji!: string;
+export class TenantRowResponse extends TenantProfileResponse {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ nullable: true, type: String }) businessName!: string | null;
-  @ApiProperty({ enum: BUSINESS_CATEGORIES }) businessCategory!: string;
-  @ApiProperty({ nullable: true, type: String }) businessDescription!: string | null;
-  @ApiProperty({ nullable: true, type: String }) ownerName!: string | null;
-  @ApiProperty({ nullable: true, type: String }) email!: string | null;
-  @ApiProperty({ nullable: true, type: String }) phone!: string | null;
-  @ApiProperty({ nullable: true, type: String }) address!: string | null;
-  @ApiProperty({ nullable: true, type: String }) logo!: string | null;
-  @ApiProperty({ type: BrandColorsResponse, nullable: true })
-  brandColors!: BrandColorsResponse | null;
   @ApiProperty() featureWhatsapp!: boolean;
   @ApiProperty() featureHomeVisit!: boolean;
   @ApiProperty() featureAnalytics!: boolean;
