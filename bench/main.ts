@@ -1,10 +1,12 @@
 /**
- * Benchmarks: `npm run bench -- [migrate|backup|check] --tenants 1000000[,100000] [--batch-size N]
+ * Benchmarks: `npm run bench -- [migrate|rerun|backup|check] --tenants 1000000[,100000] [--batch-size N]
  * [--enhanced-pct 15] [--bad-pct 0] [--runs 1]`, and `npm run bench -- resolve [--tenants 20000]
  * [--concurrency 32] [--requests 50000] [--warmup 5000] [--rounds 2] [--enhanced-pct 15]`, and
  * `npm run bench -- properties [--cases 200] [--seed S]`, and `npm run bench -- api
  * [--tenants 100000] [--duration 30] [--connections 20] [--rate N] [--batch-size N] [--worker embedded|separate]`.
  *
+ * `rerun`: seeds and migrates (not timed), then times a second migration of the unchanged
+ * keyspace (every tenant unchanged, nothing written) against the upsert reference.
  * `backup`: seeds as below, then times the CLI's backup, verify, and restore into an empty
  * Redis database (BENCH_RESTORE_REDIS_URL, default DB 14, flushed), with peak RSS of each.
  * `check`: migrates, then times the integrity check of the consistent stores against the
@@ -44,7 +46,7 @@
  */
 import { errorMessage } from '#tenant-migration';
 import { runBackup } from './backup-scenario.js';
-import { runCheckScenario, runMigrate } from './copy-scenarios.js';
+import { runCheckScenario, runMigrate, runRerun } from './copy-scenarios.js';
 import { adminUrl, databaseUrl, fail, flag, redisUrl, scenario, sizes } from './settings.js';
 import { seedFresh } from './steps.js';
 
@@ -73,6 +75,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   resolve: runResolveScenario,
   properties: runPropertiesScenario,
   migrate: runMigrate,
+  rerun: runRerun,
 };
 
 (scenarios[scenario] ?? runMigrate)().catch((error: unknown) => {

@@ -27,6 +27,7 @@ const copyOptions = ['--tenants', '--batch-size', '--enhanced-pct', '--bad-pct',
 /** The options each scenario takes. */
 const scenarios = new Map<string, string[]>([
   ['migrate', copyOptions],
+  ['rerun', copyOptions],
   ['backup', copyOptions],
   ['check', copyOptions],
   [
@@ -133,6 +134,9 @@ export const cliNodeFlags = ((): string[] => {
       scripts: Record<string, string>;
     }
   ).scripts.cli;
-  const match = /\bnode((?:\s+--\S+)*)\s+dist\/apps\/cli/.exec(script);
-  return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
+  const match = /\bnode((?:\s+--\S+)*)\s+dist\/cli\/tenant-migrate\.mjs/.exec(script);
+  // A script the pattern no longer matches would run the CLI unlike an operator does.
+  const flags =
+    match?.[1] ?? fail(`package.json's "cli" script does not run dist/cli/tenant-migrate.mjs`);
+  return flags.trim().split(/\s+/).filter(Boolean);
 })();

@@ -53,13 +53,19 @@ export const seedFresh = async (n: number): Promise<void> => {
   await recreateDatabase();
 };
 
-/** Runs the reference pipeline; its own timing line is the reference time. */
-export const runReference = async (): Promise<Measurement> => {
-  process.stderr.write('bench: reference pipeline\n');
+/**
+ * The reference pipeline's two modes: `upsert` (COPY into a staging table, one INSERT .. ON
+ * CONFLICT) and `copy` (COPY straight into its table: the raw-COPY floor).
+ */
+export type ReferenceMode = 'upsert' | 'copy';
+
+/** Runs the reference pipeline in `mode`; its own timing line is the reference time. */
+export const runReference = async (mode: ReferenceMode = 'upsert'): Promise<Measurement> => {
+  process.stderr.write(`bench: reference pipeline (${mode})\n`);
   const run = await measure({
-    name: 'reference pipeline',
+    name: `reference pipeline (${mode})`,
     command: process.execPath,
-    args: [resolve(referenceDir, 'reference-pipeline.js')],
+    args: [resolve(referenceDir, 'reference-pipeline.js'), '--mode', mode],
     env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
     cwd: root,
   });

@@ -13,3 +13,7 @@ export const isUnstorableDataError = (error: unknown): error is Error & { code: 
     (code.startsWith('22') || code === '23502' || code === '23514' || code === '54000')
   );
 };
+
+/** Whether a PostgreSQL error is a unique violation (SQLSTATE 23505): the row exists already. */
+export const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';

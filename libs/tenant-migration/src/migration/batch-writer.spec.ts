@@ -65,7 +65,21 @@ class FakeClient {
 const unstorable = (): Error & { code: string } =>
   Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
 
-type MergeMethods = 'stage' | 'clearStage' | 'mergeStaged' | 'findExisting' | 'insertExceptions';
+type MergeMethods =
+  | 'stage'
+  | 'clearStage'
+  | 'mergeStaged'
+  | 'findExisting'
+  | 'insertExceptions'
+  | 'copyIntoTenants'
+  | 'transactionNow'
+  | 'tombstonedAfterFence';
+
+/** PostgreSQL's answer to a row that exists already (SQLSTATE 23505). */
+const duplicate = (): Error & { code: string } =>
+  Object.assign(new Error('duplicate key value violates unique constraint "tenants_pkey"'), {
+    code: '23505',
+  });
 
 /** The merge repository over an in-memory PostgreSQL: what it holds, what a merge does. */
 class FakeMerges implements Pick<TenantMergeRepository, MergeMethods> {
@@ -77,6 +91,11 @@ class FakeMerges implements Pick<TenantMergeRepository, MergeMethods> {
   /** What a merge of everything staged answers (the one-by-one path: each created). */
   outcome: MergeOutcome | null = null;
   failMerge: Error | null = null;
+  /** What the straight COPYs wrote, batch by batch, and what they were sent as `migrated_at`. */
+  readonly copied: { subdomains: string[]; migratedAt: string }[] = [];
+  readonly merges: string[][] = [];
+  /** Subdomains deleted after the write fence (their tombstones). */
+  tombstoned = new Set<string>();
 
   constructor(readonly existing: Map<string, ExistingTenantState>) {}
 
@@ -87,6 +106,23 @@ class FakeMerges implements Pick<TenantMergeRepository, MergeMethods> {
     return Promise.resolve();
   }
 
+  copyIntoTenants(_client: PoolClient, staged: StagedTenant[], migratedAt: string): Promise<void> {
+    if (staged.some((s) => this.refuse.has(s.record.subdomain)))
+      return Promise.reject(unstorable());
+    if (staged.some((s) => this.existing.has(s.record.subdomain)))
+      return Promise.reject(duplicate());
+    this.copied.push({ subdomains: staged.map((s) => s.record.subdomain), migratedAt });
+    return Promise.resolve();
+  }
+
+  transactionNow(): Promise<string> {
+    return Promise.resolve('2026-12-04 10:00:00.123456+00');
+  }
+
+  tombstonedAfterFence(_client: PoolClient, subdomains: string[]): Promise<boolean> {
+    return Promise.resolve(subdomains.some((s) => this.tombstoned.has(s)));
+  }
+
   clearStage(): Promise<void> {
     this.staged = [];
     return Promise.resolve();
@@ -94,6 +130,7 @@ class FakeMerges implements Pick<TenantMergeRepository, MergeMethods> {
 
   mergeStaged(): Promise<MergeOutcome> {
     if (this.failMerge) return Promise.reject(this.failMerge);
+    this.merges.push(this.staged.map((s) => s.record.subdomain));
     return Promise.resolve(this.outcome ?? { updated: new Set(), unwritten: new Set() });
   }
 
@@ -191,6 +228,7 @@ const writeOf = (
     number: 7,
     turn: new BatchTurn(null),
     secret: 'ab'.repeat(16),
+    path: { firstLoad: true },
     onStage: (stage, batch) => stages.push(`${stage} ${batch}`),
     stages,
     ...over,
@@ -251,7 +289,99 @@ describe('BatchWriter, a real run', () => {
       ],
     );
     assert.deepEqual(merges.inserted, exceptions, 'every exception is recorded with the batch');
-    assert.deepEqual(merges.asked, [['same', 'held', 'edited', 'deleted', 'pgEdited']]);
+    // The straight COPY met existing rows and was rolled back; the state read before the merge
+    // decides what is written, and the merge's refusals are read again after it.
+    assert.deepEqual(merges.copied, []);
+    assert.equal(client.statements[1], 'ROLLBACK TO SAVEPOINT batch');
+    assert.deepEqual(merges.asked, [
+      ['fresh', 'changed', 'same', 'held', 'edited', 'deleted', 'pgEdited'],
+      ['edited', 'deleted'],
+    ]);
+    assert.deepEqual(merges.merges, [['fresh', 'changed', 'edited', 'deleted']]);
+  });
+
+  it('COPYs a first load straight into the table: no read, no staging, no merge', async () => {
+    const merges = new FakeMerges(new Map());
+    const client = new FakeClient();
+    const write = writeOf(client);
+    const counts = emptyCounts();
+    await writerOf(merges).write(write, counts);
+
+    assert.deepEqual(merges.copied, [
+      {
+        subdomains: ['fresh', 'changed', 'same', 'held', 'edited', 'deleted', 'pgEdited'],
+        migratedAt: '2026-12-04 10:00:00.123456+00',
+      },
+    ]);
+    assert.deepEqual(merges.asked, [], 'nothing read');
+    assert.deepEqual(merges.merges, [], 'nothing merged');
+    assert.equal(counts.created, 7);
+    assert.ok(isBalanced(counts));
+    assert.equal(write.path.firstLoad, true, 'the next batch is COPYed too');
+  });
+
+  it('merges instead of COPYing a tenant deleted after the write fence', async () => {
+    const merges = new FakeMerges(new Map());
+    merges.tombstoned.add('deleted');
+    merges.outcome = { updated: new Set(), unwritten: new Set(['deleted']) };
+    const client = new FakeClient();
+    const counts = emptyCounts();
+    const exceptions = await writerOf(merges).write(writeOf(client), counts);
+
+    assert.equal(client.statements[1], 'ROLLBACK TO SAVEPOINT batch', 'the COPY is undone');
+    assert.equal(merges.merges.length, 1);
+    assert.equal(counts.created, 6);
+    assert.deepEqual(counts.skippedByReason, { vanished: 1, 'concurrent-delete': 1 });
+    assert.ok(exceptions.some((e) => e.key === 'tenant:deleted'));
+    assert.ok(isBalanced(counts));
+  });
+
+  it('merges a record whose timestamps ISO 8601 text cannot carry (past year 9999)', async () => {
+    const merges = new FakeMerges(new Map());
+    const batch = mixedBatch();
+    batch.candidates[0].record.createdAt = 253402300800000; // 10000-01-01
+    const client = new FakeClient();
+    const counts = emptyCounts();
+    await writerOf(merges).write(writeOf(client, { batch }), counts);
+
+    assert.deepEqual(merges.copied, []);
+    assert.equal(merges.merges.length, 1, 'the merge converts epoch milliseconds itself');
+    assert.equal(counts.created, 7);
+  });
+
+  it('writes nothing for a re-run of unchanged tenants, and learns the table is not empty', async () => {
+    const holds = new Map(
+      ['fresh', 'changed', 'same'].map((s) => [s, row(`${PREFIX}${s}`, `hash-${s}`)]),
+    );
+    const merges = new FakeMerges(holds);
+    const batch = mixedBatch();
+    batch.candidates = batch.candidates.slice(0, 3);
+    batch.scanned = 5;
+    const client = new FakeClient();
+    const write = writeOf(client, { batch, path: { firstLoad: false } });
+    const counts = emptyCounts();
+    await writerOf(merges).write(write, counts);
+
+    assert.deepEqual(merges.copied, []);
+    assert.deepEqual(merges.merges, [], 'nothing staged or merged');
+    assert.deepEqual(merges.asked, [['fresh', 'changed', 'same'], []]);
+    assert.equal(counts.unchanged, 3);
+    assert.ok(isBalanced(counts));
+    assert.equal(write.path.firstLoad, false);
+    assert.deepEqual(write.stages, ['batch-staged 7', 'batch-merged 7', 'batch-committed 7']);
+  });
+
+  it('goes back to the straight COPY after a merged batch that found none of its tenants', async () => {
+    const merges = new FakeMerges(new Map());
+    const client = new FakeClient();
+    const write = writeOf(client, { path: { firstLoad: false } });
+    await writerOf(merges).write(write, emptyCounts());
+
+    assert.deepEqual(merges.asked, [
+      ['fresh', 'changed', 'same', 'held', 'edited', 'deleted', 'pgEdited'],
+    ]);
+    assert.equal(merges.copied.length, 1, 'none existed: COPYed without staging');
+    assert.equal(write.path.firstLoad, true);
   });
 
   it('commits the counts with the checkpoint and fingerprints, in one transaction', async () => {
@@ -301,7 +431,7 @@ describe('BatchWriter, a real run', () => {
   });
 
   it('rolls back, leaves the counts alone and fails the turn when the merge fails', async () => {
-    const merges = new FakeMerges(new Map());
+    const merges = new FakeMerges(postgresHolds());
     const lost = new Error('connection terminated');
     merges.failMerge = lost;
     const runs = new FakeRuns();

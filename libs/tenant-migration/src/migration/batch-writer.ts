@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { isUnstorableDataError } from '../common/pg-errors.js';
+import { isUniqueViolation, isUnstorableDataError } from '../common/pg-errors.js';
 import { storableText } from '../common/storable-text.js';
 import { MigrationRunRepository } from './migration-run.repository.js';
 import { TenantMergeRepository } from './tenant-merge.repository.js';
+import { directCopyable } from './tenant-merge.sql.js';
 import { type ExceptionRow, type MergeOutcome } from './tenant-merge.types.js';
 import { accountBatch } from './batch-accounting.js';
 import { decideMerge, type ExistingTenantState, type MergeDecision } from './outcome.js';
@@ -39,8 +40,41 @@ export interface BatchWrite {
   turn: BatchTurn;
   /** The run's fingerprint secret (hex), kept in every checkpoint. */
   secret: string;
+  /** What the run's batches so far have learnt about the table (shared by its batches). */
+  path: WritePath;
   onStage?: (stage: MigrationStage, batch: number) => void;
 }
+
+/**
+ * What a run has learnt about the tenants table from its batches so far, which picks the write
+ * path of the next one (see `BatchWriter.writeCandidates`). Batches decide it in scan order.
+ */
+export interface WritePath {
+  /**
+   * The last batch found none of its tenants in PostgreSQL (and a run starts so): the next one
+   * is COPYed straight into the table.
+   */
+  firstLoad: boolean;
+}
+
+/** What a batch's write did: the merge outcome, the candidates stored, the state for the rest. */
+interface Written {
+  /** Null for a dry run, which writes nothing. */
+  merged: MergeOutcome | null;
+  candidates: Candidate[];
+  existing: Map<string, ExistingTenantState>;
+  /** Candidates PostgreSQL refused to store, quarantined. */
+  unstorable: ExceptionRow[];
+}
+
+/** A straight COPY wrote every candidate: nothing updated, nothing left unwritten. */
+const NOTHING_UNWRITTEN: MergeOutcome = Object.freeze({
+  updated: new Set<string>(),
+  unwritten: new Set<string>(),
+});
+
+const subdomainsOf = (candidates: readonly Candidate[]): string[] =>
+  candidates.map((c) => c.record.subdomain);
 
 const CREATED: MergeDecision = { action: 'create' };
 const UPDATED: MergeDecision = { action: 'update' };
@@ -107,27 +141,19 @@ export class BatchWriter {
   private async writeBatch(write: BatchWrite, counts: MigrationCounts): Promise<ExceptionRow[]> {
     const { session, run, options, batch, number, turn } = write;
     const { client } = session;
-    let merged: MergeOutcome | null = null;
-    let candidates = batch.candidates;
-    const unstorable: ExceptionRow[] = [];
+    let written: Written;
     if (run) {
-      const staged = await this.tryStage(client, candidates);
-      write.onStage?.('batch-staged', number);
+      // Batches merge in scan order: what this one reads of PostgreSQL is what the one before
+      // it left there.
       await turn.previous?.merged.done;
-      merged = staged ? await this.tryMerge(client, options.conflictPolicy, batch.fence) : null;
-      if (!merged)
-        ({ merged, candidates } = await this.mergeOneByOne(
-          client,
-          candidates,
-          options.conflictPolicy,
-          batch.fence,
-          unstorable,
-        ));
+      written = await this.writeCandidates(write, client);
       write.onStage?.('batch-merged', number);
+    } else {
+      const existing = await this.merges.findExisting(client, subdomainsOf(batch.candidates));
+      written = { merged: null, candidates: batch.candidates, existing, unstorable: [] };
     }
     turn.merged.resolve();
-    const unwritten = merged ? [...merged.unwritten] : candidates.map((c) => c.record.subdomain);
-    const existing = await this.merges.findExisting(client, unwritten);
+    const { merged, candidates, existing, unstorable } = written;
 
     const accounted = { ...batch, candidates, exceptions: [...batch.exceptions, ...unstorable] };
     const { counts: delta, exceptions } = accountBatch(accounted, (c) =>
@@ -150,6 +176,105 @@ export class BatchWriter {
     turn.committed.resolve();
     if (run) write.onStage?.('batch-committed', number);
     return exceptions;
+  }
+
+  /**
+   * The writes of a real run's batch, by the cheapest path that stores exactly what the merge
+   * would:
+   * - **Straight COPY** (a first load): while the batches before this one found none of their
+   *   tenants in PostgreSQL, the batch is COPYed straight into the tenants table, with no
+   *   staging, no merge and no read. A row that exists after all, or one another session is
+   *   inserting, fails the COPY with a unique violation, and a tenant deleted after the batch's
+   *   write fence shows in its tombstones: either way the batch rolls back to its savepoint and
+   *   takes the merge path.
+   * - **Merge**: the state of the batch's tenants is read first, and only the candidates that
+   *   `decideMerge` would write (create or update) are staged and merged, under the merge's
+   *   guard. The others (unchanged, conflicting, skipped) are decided on that state and cost no
+   *   write, so a re-run of an unchanged keyspace writes nothing.
+   * Returns what was merged, the candidates stored, and the state the unwritten ones are
+   * decided on (after the merge for those it was asked to write, before it for the rest).
+   */
+  private async writeCandidates(write: BatchWrite, client: PoolClient): Promise<Written> {
+    const { batch, number, options, path } = write;
+    const fence = requireFence(batch.fence);
+    const all = batch.candidates;
+    const copied = (): Written => {
+      write.onStage?.('batch-staged', number);
+      return { merged: NOTHING_UNWRITTEN, candidates: all, existing: new Map(), unstorable: [] };
+    };
+    let copyTried = false;
+    if (path.firstLoad) {
+      copyTried = true;
+      if (await this.tryCopyIntoTenants(client, all, fence)) return copied();
+    }
+    const before = await this.merges.findExisting(client, subdomainsOf(all));
+    // None of this batch's tenants is in PostgreSQL: the next batch tries the straight COPY.
+    path.firstLoad = before.size === 0;
+    if (before.size === 0 && !copyTried && (await this.tryCopyIntoTenants(client, all, fence)))
+      return copied();
+
+    const policy = options.conflictPolicy;
+    const writes = all.filter((c) => wouldWrite(before.get(c.record.subdomain), c, policy));
+    const unstorable: ExceptionRow[] = [];
+    let merged: MergeOutcome = { updated: new Set(), unwritten: new Set() };
+    let stored = writes;
+    if (writes.length > 0) {
+      const staged = await this.tryStage(client, writes);
+      write.onStage?.('batch-staged', number);
+      const whole = staged ? await this.tryMerge(client, policy, fence) : null;
+      if (whole) merged = whole;
+      else
+        ({ merged, candidates: stored } = await this.mergeOneByOne(
+          client,
+          writes,
+          policy,
+          fence,
+          unstorable,
+        ));
+    } else write.onStage?.('batch-staged', number);
+
+    const unwritten = stored.filter((c) => merged.unwritten.has(c.record.subdomain));
+    const after = await this.merges.findExisting(client, subdomainsOf(unwritten));
+    const existing = new Map(before);
+    for (const { record } of unwritten) {
+      const state = after.get(record.subdomain);
+      if (state) existing.set(record.subdomain, state);
+      else existing.delete(record.subdomain);
+    }
+    const asked = new Set(writes);
+    const kept = new Set(stored);
+    // The merge was not asked to write these: decided on the state read before it.
+    for (const c of all) if (!asked.has(c)) merged.unwritten.add(c.record.subdomain);
+    const candidates =
+      kept.size === asked.size ? all : all.filter((c) => !asked.has(c) || kept.has(c));
+    return { merged, candidates, existing, unstorable };
+  }
+
+  /**
+   * COPYs the candidates straight into the tenants table; false, with the batch rolled back to
+   * its savepoint, when PostgreSQL already holds (or is inserting) one of them, one was deleted
+   * after the write fence, or PostgreSQL refuses its data (the merge path then deals with each).
+   */
+  private async tryCopyIntoTenants(
+    client: PoolClient,
+    candidates: Candidate[],
+    fence: string,
+  ): Promise<boolean> {
+    if (candidates.length === 0) return true;
+    if (!candidates.every(directCopyable)) return false;
+    try {
+      await this.merges.copyIntoTenants(
+        client,
+        candidates,
+        await this.merges.transactionNow(client),
+      );
+      if (!(await this.merges.tombstonedAfterFence(client, subdomainsOf(candidates), fence)))
+        return true;
+    } catch (error) {
+      if (!isUniqueViolation(error) && !isUnstorableDataError(error)) throw error;
+    }
+    await rollbackToSavepoint(client, 'batch');
+    return false;
   }
 
   /** Stages the batch; false (and nothing staged) when PostgreSQL refuses its data. */
@@ -259,6 +384,20 @@ export class BatchWriter {
     }
   }
 }
+
+/** Whether `decideMerge` would write the candidate over this state (create or update). */
+const wouldWrite = (
+  state: ExistingTenantState | undefined,
+  c: Candidate,
+  policy: ConflictPolicy,
+): boolean => {
+  const { action } = decideMerge(
+    state,
+    { sourceHash: c.record.sourceHash, sourceKey: c.key },
+    policy,
+  );
+  return action === 'create' || action === 'update';
+};
 
 const requireFence = (fence: string | null): string => {
   if (fence === null) throw new Error('a batch of a real run was read without a write fence');

@@ -179,6 +179,7 @@ export class RunExecutor {
       number,
       turn: state.nextTurn(),
       secret: state.secretHex,
+      path: state.writePath,
       onStage: request.onStage,
     };
     const handedAt = Date.now();

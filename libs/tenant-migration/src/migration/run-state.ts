@@ -4,6 +4,7 @@ import { FINGERPRINT_SECRET_BYTES } from '../common/seen-key-set.js';
 import { scanFraction } from '../source/scan-cursor.js';
 import { countsSince } from './batch-accounting.js';
 import { BatchTurn } from './batch-turn.js';
+import type { WritePath } from './batch-writer.js';
 import { ScanState } from './scan-state.js';
 import { quarantineName } from './tenant-merge.sql.js';
 import { type ExceptionRow } from './tenant-merge.types.js';
@@ -59,6 +60,8 @@ export class RunState {
   readonly secret: Buffer;
   readonly secretHex: string;
   readonly scan: ScanState;
+  /** What its batches have learnt about the tenants table: a run starts as a first load. */
+  readonly writePath: WritePath = { firstLoad: true };
   /** DBSIZE for progress estimates (null without a progress listener, or when unknown). */
   databaseSize: number | null = null;
   /** Up to one batch per writer session being written while the next is read and validated. */

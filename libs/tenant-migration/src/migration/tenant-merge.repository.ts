@@ -13,12 +13,14 @@ import type { ConflictPolicy } from './migration.types.js';
 import type { ExceptionRow, MergeOutcome, StagedTenant } from './tenant-merge.types.js';
 import {
   COLUMN_LIST,
+  DIRECT_COPY_COLUMNS,
   EXCEPTION_VALUE_PREFIX_BYTES,
   mergeStagedSql,
   mergeStatements,
   quarantineName,
   stagingTableSql,
   tenantCopyRow,
+  tenantDirectRow,
   type MergeStatements,
 } from './tenant-merge.sql.js';
 
@@ -87,6 +89,43 @@ export class TenantMergeRepository {
     if (staged.length === 0) return;
     const copy = client.query(copyFrom(`COPY ${table} (${COLUMN_LIST}) FROM STDIN`));
     await pipeline(Readable.from([staged.map(tenantCopyRow).join('')]), copy);
+  }
+
+  /**
+   * COPYs the records straight into the tenants table (inside the caller's transaction): the
+   * first load's write, when none of them has a row yet. A row that exists, or one another
+   * session is inserting, fails the whole COPY with a unique violation; the caller rolls back
+   * to its savepoint and merges instead. `migratedAt` is the transaction's `now()` as text.
+   */
+  async copyIntoTenants(
+    client: PoolClient,
+    staged: StagedTenant[],
+    migratedAt: string,
+  ): Promise<void> {
+    if (staged.length === 0) return;
+    const copy = client.query(copyFrom(`COPY ${this.tenants} (${DIRECT_COPY_COLUMNS}) FROM STDIN`));
+    const lines = staged.map((s) => tenantDirectRow(s, migratedAt)).join('');
+    await pipeline(Readable.from([lines]), copy);
+  }
+
+  /** The text of this transaction's `now()`, which every row it migrates gets as `migrated_at`. */
+  async transactionNow(client: PoolClient): Promise<string> {
+    const { rows } = await client.query<{ now: string }>(this.sql.transactionNow);
+    return rows[0].now;
+  }
+
+  /**
+   * Whether any of the subdomains was deleted (its tombstone) by a transaction the write fence
+   * does not see committed: the merge would not bring such a tenant back.
+   */
+  async tombstonedAfterFence(
+    client: PoolClient,
+    subdomains: string[],
+    fence: string,
+  ): Promise<boolean> {
+    if (subdomains.length === 0) return false;
+    const { rowCount } = await client.query(this.sql.tombstonedAfterFence, [subdomains, fence]);
+    return (rowCount ?? 0) > 0;
   }
 
   /** Empties this session's staging table (between the one-record merges of a refused batch). */

@@ -47,19 +47,59 @@ const typedParam = (column: string, n: number): string =>
 const ms = (value: number | null): string => (value === null ? '\\N' : String(value));
 const bool = (value: boolean): string => (value ? 't' : 'f');
 
+/** Epoch milliseconds of 0001-01-01T00:00:00.000Z and of 9999-12-31T23:59:59.999Z. */
+const ISO_MIN_MS = -62135596800000;
+const ISO_MAX_MS = 253402300799999;
 /**
- * One COPY line, in TENANT_COLUMNS order. This runs once per migrated key, so it is written
- * out by hand: only free-text values can hold characters COPY must escape; ids, enums,
- * booleans and timestamps never do. A spec holds it to the line the column table gives.
+ * A timestamp as PostgreSQL reads it back exactly: ISO 8601 in UTC, to the millisecond. Only
+ * years 1 to 9999 are written the way PostgreSQL parses them (see `directCopyable`).
  */
-export const tenantCopyRow = ({ key, record: r }: StagedTenant): string =>
-  `${r.id}\t${copyValue(r.subdomain)}\t${copyValue(r.emoji)}\t${ms(r.createdAt)}\t${copyValue(r.businessName)}\t` +
+const iso = (value: number | null): string =>
+  value === null ? '\\N' : new Date(value).toISOString();
+
+/**
+ * One COPY line, in TENANT_COLUMNS order, its timestamps written by `ts`, ended by `tail`. This
+ * runs once per migrated key, so it is written out by hand: only free-text values can hold
+ * characters COPY must escape; ids, enums, booleans and timestamps never do. A spec holds it
+ * to the line the column table gives.
+ */
+const copyLine = (
+  { key, record: r }: StagedTenant,
+  ts: (value: number | null) => string,
+  tail: string,
+): string =>
+  `${r.id}\t${copyValue(r.subdomain)}\t${copyValue(r.emoji)}\t${ts(r.createdAt)}\t${copyValue(r.businessName)}\t` +
   `${copyValue(r.businessCategory)}\t${copyValue(r.businessDescription)}\t${copyValue(r.ownerName)}\t` +
   `${copyValue(r.email)}\t${copyValue(r.phone)}\t${copyValue(r.address)}\t${copyValue(r.logo)}\t` +
   `${r.brandColors === null ? '\\N' : copyValue(JSON.stringify(r.brandColors))}\t${bool(r.features.whatsapp)}\t` +
   `${bool(r.features.homeVisit)}\t${bool(r.features.analytics)}\t${bool(r.features.customTemplates)}\t` +
-  `${bool(r.features.multiStaff)}\t${r.subscription.plan}\t${r.subscription.status}\t${ms(r.subscription.expiresAt)}\t` +
-  `${bool(r.profileComplete)}\t${r.sourceFormat}\t${copyValue(r.sourceId)}\t${copyValue(key)}\t${r.sourceHash}\n`;
+  `${bool(r.features.multiStaff)}\t${r.subscription.plan}\t${r.subscription.status}\t${ts(r.subscription.expiresAt)}\t` +
+  `${bool(r.profileComplete)}\t${r.sourceFormat}\t${copyValue(r.sourceId)}\t${copyValue(key)}\t${r.sourceHash}${tail}`;
+
+/** One COPY line of the staging table: timestamps as epoch milliseconds, which the merge converts. */
+export const tenantCopyRow = (staged: StagedTenant): string => copyLine(staged, ms, '\n');
+
+/**
+ * One COPY line straight into `tenants` (DIRECT_COPY_COLUMNS): timestamps as ISO 8601 text, then
+ * `migrated_at` as the text of the transaction's `now()`, which is what the merge writes there
+ * (`updated_at` and `written_xact` take their defaults, as in the merge's insert). Only for
+ * records `directCopyable` accepts.
+ */
+export const tenantDirectRow = (staged: StagedTenant, migratedAt: string): string =>
+  copyLine(staged, iso, `\t${copyValue(migratedAt)}\n`);
+
+const inIsoRange = (value: number | null): boolean =>
+  value === null || (value >= ISO_MIN_MS && value <= ISO_MAX_MS);
+
+/**
+ * Whether a record's line straight into `tenants` stores exactly what the merge would: its
+ * timestamps lie in years 1 to 9999, which ISO 8601 text carries to the millisecond.
+ */
+export const directCopyable = ({ record }: StagedTenant): boolean =>
+  inIsoRange(record.createdAt) && inIsoRange(record.subscription.expiresAt);
+
+/** The columns of a COPY straight into `tenants`: the record's, then `migrated_at`. */
+export const DIRECT_COPY_COLUMNS = `${COLUMN_LIST}, migrated_at`;
 
 /**
  * SQL true when the write of `column` (an xid8: the transaction that wrote the row or the
@@ -133,6 +173,8 @@ export interface MergeStatements {
   insertIfAbsent: string;
   insertExceptions: string;
   fence: string;
+  transactionNow: string;
+  tombstonedAfterFence: string;
 }
 
 /** The merge repository's fixed statements, built once for the configured table names. */
@@ -150,6 +192,9 @@ export const mergeStatements = ({
         WHERE NOT EXISTS (SELECT 1 FROM ${tenantTombstones} d WHERE d.subdomain = $2::text AND NOT ${writtenBeforeFence('d.deleted_xact', `$${values.length + 1}`)})
        ON CONFLICT DO NOTHING`,
     fence: 'SELECT pg_current_snapshot()::text AS fence',
+    transactionNow: 'SELECT now()::text AS now',
+    tombstonedAfterFence: `SELECT 1 FROM ${tenantTombstones} d
+        WHERE d.subdomain = ANY($1::text[]) AND NOT ${writtenBeforeFence('d.deleted_xact', '$2')} LIMIT 1`,
     insertExceptions: `INSERT INTO ${migrationExceptions} (run_id, key, bucket, reasons, value_prefix, value_sha256, value_size)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::jsonb[], $5::bytea[], $6::text[], $7::int[])`,
   };
