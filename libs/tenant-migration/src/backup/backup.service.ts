@@ -21,7 +21,7 @@ import { BackupRepository } from './backup.repository.js';
 import { BackupRestoreService, type RedisRestoreRequest } from './backup-restore.service.js';
 import { BackupVerifier } from './backup-verifier.js';
 import type { EntryProgress } from './backup-progress.js';
-import { ENTRY_BATCH } from './redis-entries.js';
+import { encodeEntry, ENTRY_BATCH } from './redis-entries.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { TENANT_TABLE_COLUMNS } from '../tenants/tenant-columns.js';
 import { TenantsTableRepository } from './tenants-table.repository.js';
@@ -30,7 +30,6 @@ import type {
   BackupSummary,
   BackupVerifyReport,
   PostgresRestoreReport,
-  RedisBackupEntry,
   RedisRestoreReport,
 } from './backup.types.js';
 
@@ -115,18 +114,11 @@ export class BackupService {
                   : null;
               throw new OperationStoppedError(reason, { entries: writer.entryCount }, checkpoint);
             }
-            const now = Date.now();
+            const lines: string[] = [];
             for (const k of batch.keys) {
-              if (!seen.add(k.key.toString('latin1'))) continue;
-              const entry: RedisBackupEntry = {
-                k: k.key.toString('base64'),
-                t: k.type,
-                e: k.pttl > 0 ? now + k.pttl : null,
-                d: k.dump.toString('base64'),
-                ...(k.digest ? { h: k.digest } : {}),
-              };
-              await writer.write(JSON.stringify(entry));
+              if (seen.add(k.key.toString('latin1'))) lines.push(encodeEntry(k, batch.readAt));
             }
+            await writer.writeLines(lines);
             at = { cursor: batch.cursor, server: batch.server };
             request.onProgress?.(writer.entryCount);
           }

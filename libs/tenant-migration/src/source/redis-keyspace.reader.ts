@@ -16,6 +16,7 @@ import {
 } from './scan-cursor.js';
 import { asStoreError, redisCall } from './store-error.js';
 import { defineKeySizes } from './key-sizes.script.js';
+import { typeOfDump } from './dump-type.js';
 
 export interface KeyspaceScanOptions {
   prefix: string;
@@ -59,6 +60,8 @@ export interface DumpedBatch {
   server: string | null;
   /** The scan started again from the beginning (another server answered): expect repeats. */
   restarted: boolean;
+  /** When the PTTL replies arrived (epoch ms): what each key's `pttl` counts down from. */
+  readAt: number;
 }
 
 /**
@@ -226,6 +229,9 @@ export class RedisKeyspaceReader {
    * cursor and server of its last page, the point `resumeFrom` continues from (as `batches`
    * does: a cursor another server answers for starts the scan again, flagged `restarted`).
    * SCAN may repeat a key: the caller tells repeats apart.
+   *
+   * The next batch is read while the caller writes the current one (one batch ahead, so memory
+   * stays bounded by two batches): Redis round trips overlap with encoding and compression.
    */
   async *dumps(
     prefix: string,
@@ -233,39 +239,62 @@ export class RedisKeyspaceReader {
     resumeFrom?: { cursor: string; server: string | null },
   ): AsyncGenerator<DumpedBatch> {
     const scan = scanFrom(prefix, resumeFrom);
-    for (;;) {
-      const page = await this.nextPage(scan, batchSize);
-      const keys = page.length > 0 ? await this.dumpKeys(page) : [];
-      yield { keys, cursor: scan.cursor, server: scan.server, restarted: scan.restarted };
-      if (scan.cursor === '0') return;
+    let next: Promise<DumpedBatch> | null = this.readDumps(scan, batchSize);
+    while (next) {
+      const batch: DumpedBatch = await next;
+      next = batch.cursor === '0' ? null : this.readDumps(scan, batchSize);
+      // A caller that stops early (a pause, a cancel) must not leave a failed read-ahead unhandled.
+      next?.catch(() => undefined);
+      yield batch;
     }
   }
 
-  /** TYPE, PTTL and DUMP of each key (one pipeline), and the digest of each collection. */
-  private async dumpKeys(keys: readonly Buffer[]): Promise<DumpedKey[]> {
+  /**
+   * The next SCAN page of `scan` (moved on in place) with its keys dumped. The position is
+   * copied into the batch as it stands after this page: the read-ahead moves `scan` on.
+   */
+  private async readDumps(scan: ScanPosition, batchSize: number): Promise<DumpedBatch> {
+    const page = await this.nextPage(scan, batchSize);
+    const { cursor, server, restarted } = scan;
+    const { keys, readAt } =
+      page.length > 0 ? await this.dumpKeys(page) : { keys: [], readAt: Date.now() };
+    return { keys, readAt, cursor, server, restarted };
+  }
+
+  /**
+   * PTTL and DUMP of each key in one pipeline (the type is the DUMP payload's own, see
+   * dump-type.ts; TYPE is asked only for the rare payload that does not tell, such as a module
+   * value), then the content digest of each collection.
+   */
+  private async dumpKeys(keys: readonly Buffer[]): Promise<{ keys: DumpedKey[]; readAt: number }> {
     const batch = this.redis.pipeline();
-    for (const key of keys) batch.type(key).pttl(key).dumpBuffer(key);
+    for (const key of keys) batch.pttl(key).dumpBuffer(key);
     const replies = (await redisCall(() => batch.exec())) ?? [];
+    const readAt = Date.now();
     const dumped: DumpedKey[] = [];
-    keys.forEach((key, i) => {
-      const [typeReply, ttlReply, dumpReply] = [
-        replies[3 * i],
-        replies[3 * i + 1],
-        replies[3 * i + 2],
-      ];
-      // A pipelined command fails alone: a connection lost in the middle is Redis being unavailable too.
-      const error = typeReply?.[0] ?? ttlReply?.[0] ?? dumpReply?.[0];
+    const untyped: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const ttlReply = replies[2 * i];
+      const dumpReply = replies[2 * i + 1];
+      // A pipelined command fails alone: a connection lost in the middle is Redis being
+      // unavailable too, and a missing reply is one.
+      if (!ttlReply || !dumpReply)
+        throw new StoreUnavailableError('Redis is unavailable: the DUMP pipeline got no reply', {});
+      const error = ttlReply[0] ?? dumpReply[0];
       if (error) throw asStoreError(error);
-      const dump = dumpReply?.[1] as Buffer | null;
-      if (dump)
-        dumped.push({
-          key,
-          type: String(typeReply?.[1]),
-          pttl: Number(ttlReply?.[1]),
-          dump,
-          digest: null,
-        });
-    });
+      const dump = dumpReply[1] as Buffer | null;
+      if (!dump) continue; // vanished since SCAN
+      const type = typeOfDump(dump);
+      if (type === null) untyped.push(dumped.length);
+      dumped.push({
+        key: keys[i],
+        type: type ?? '',
+        pttl: Number(ttlReply[1]),
+        dump,
+        digest: null,
+      });
+    }
+    if (untyped.length > 0) await this.typeUntyped(dumped, untyped);
     const digests = await redisCall(() =>
       digestsOf(
         this.redis,
@@ -274,7 +303,24 @@ export class RedisKeyspaceReader {
       ),
     );
     dumped.forEach((d, i) => (d.digest = digests[i]));
-    return dumped;
+    return { keys: dumped.filter((d) => d.type !== 'none'), readAt };
+  }
+
+  /**
+   * Asks TYPE for the dumped keys whose payload does not tell their type (`at`: their indexes
+   * in `dumped`). A key gone since its DUMP answers `none` and is left out by the caller.
+   */
+  private async typeUntyped(dumped: DumpedKey[], at: readonly number[]): Promise<void> {
+    const types = this.redis.pipeline();
+    for (const i of at) types.type(dumped[i].key);
+    const replies = (await redisCall(() => types.exec())) ?? [];
+    at.forEach((i, n) => {
+      const reply = replies[n];
+      if (!reply)
+        throw new StoreUnavailableError('Redis is unavailable: the TYPE pipeline got no reply', {});
+      if (reply[0]) throw asStoreError(reply[0]);
+      dumped[i].type = String(reply[1]);
+    });
   }
 
   /** The binary-safe names of the keys under the prefix, page by page (SCAN may repeat one). */
