@@ -84,9 +84,10 @@ export class BackupRestoreService {
           );
           request.onProgress?.(0, entries);
           const counted = entryCounter(request.onProgress, entries);
-          await scanBackupFile(path, (line) => {
+          // The file check decodes each entry; the restorer takes it as it is.
+          await scanBackupFile(path, (line, entry) => {
             counted();
-            return restorer.add(line);
+            return restorer.add(line, entry);
           });
           await restorer.flush();
           return {

@@ -5,7 +5,7 @@ import { RedisKeyspaceReader } from '../source/redis-keyspace.reader.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { BackupNotFoundError, InvalidBackupError } from '../errors/index.js';
 import { type BackupEntity, toSummary } from './backup.entity.js';
-import { scanBackupFile, type BackupFileScan } from './backup-file.js';
+import { scanBackupFile, type BackupFileScan, type EntryHandler } from './backup-file.js';
 import { BackupRepository } from './backup.repository.js';
 import { RedisEntryRepository } from './redis-entry.repository.js';
 import { LiveComparer } from './live-comparer.js';
@@ -53,9 +53,9 @@ export class BackupVerifier {
         const comparison = live ? new LiveComparer(this.entries) : null;
         const located = await this.locate(ref);
         const counted = entryCounter(onProgress, located.record?.entryCount ?? null);
-        const { path, record, scan, problems } = await this.inspect(located, (line) => {
+        const { path, record, scan, problems } = await this.inspect(located, (line, entry) => {
           counted();
-          return comparison?.compare(line);
+          return comparison?.compare(line, entry);
         });
         if (live && scan.header?.kind !== 'redis')
           problems.push('only Redis backups can be compared with live Redis');
@@ -122,7 +122,7 @@ export class BackupVerifier {
   /** Reads the whole file (handing each entry to `onEntry`) and checks it, and that it matches its record. */
   private async inspect(
     { path, record }: { path: string; record: BackupEntity | null },
-    onEntry?: (line: string) => void | Promise<void>,
+    onEntry?: EntryHandler,
   ): Promise<Inspection> {
     const scan = await scanBackupFile(path, onEntry);
     const problems = [...scan.problems];

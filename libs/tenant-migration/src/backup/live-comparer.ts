@@ -21,8 +21,9 @@ export class LiveComparer {
 
   constructor(private readonly redis: LiveSource) {}
 
-  async compare(line: string): Promise<void> {
-    const entry = decodeEntry(line);
+  /** Takes one entry line (and its entry, when the file check decoded it already). */
+  async compare(line: string, decoded: DecodedEntry | null = null): Promise<void> {
+    const entry = decoded ?? decodeEntry(line);
     this.seen.add(entry.key.toString('base64'));
     this.pending.push(entry);
     if (this.pending.length >= ENTRY_BATCH) await this.flush();

@@ -12,6 +12,8 @@ export type RestoreTarget = Pick<RedisEntryRepository, 'restore' | 'sameAsLive'>
 export class RedisRestorer {
   readonly report: Omit<RedisRestoreReport, 'backupId' | 'target' | 'durationMs'>;
   private pending: DecodedEntry[] = [];
+  /** The batch sent to Redis and not answered yet (at most one). */
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly redis: RestoreTarget,
@@ -30,16 +32,38 @@ export class RedisRestorer {
     };
   }
 
-  async add(line: string): Promise<void> {
-    this.pending.push(decodeEntry(line));
+  /**
+   * Takes one entry line (and its entry, when the file check decoded it already). A full batch
+   * goes to Redis while the next one is read: the answer waited for here is the previous
+   * batch's, so reading and decoding overlap with Redis restoring. Most lines only join the
+   * batch and return no promise.
+   */
+  add(line: string, decoded: DecodedEntry | null = null): Promise<void> | undefined {
+    this.pending.push(decoded ?? decodeEntry(line));
     this.report.entries++;
-    if (this.pending.length >= ENTRY_BATCH) await this.flush();
+    if (this.pending.length < ENTRY_BATCH) return undefined;
+    return this.send();
   }
 
+  /** Restores what is pending and waits until every batch is answered. */
   async flush(): Promise<void> {
+    await this.send();
+    await this.inFlight;
+  }
+
+  /** Waits for the batch in flight, then sends the pending one without waiting for it. */
+  private async send(): Promise<void> {
+    await this.inFlight;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    this.inFlight = this.settle(batch);
+    // Observed by the next send() or flush(); until then its failure is not unhandled.
+    this.inFlight.catch(() => undefined);
+  }
+
+  /** Restores one batch and notes each key's outcome. */
+  private async settle(batch: DecodedEntry[]): Promise<void> {
     const now = Date.now();
     const live = batch.filter((e) => {
       if (e.expiresAt !== null && e.expiresAt <= now) {
